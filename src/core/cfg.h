@@ -1,0 +1,79 @@
+/*
+ * cfg: the INI configuration, parsed by inih and driven by one table of
+ * keys (section, name, type, default, bounds, reloadable, help).  The same
+ * table gives --check-config its messages, tells reload what needs a
+ * restart, and lists the keys for the man page test.
+ *
+ * Every error in a file is reported, as "FILE:LINE: message" naming the
+ * accepted values, not only the first.
+ */
+#ifndef SIPUAD_CFG_H
+#define SIPUAD_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/log.h"
+#include "core/net.h"
+
+#define CFG_MAX_LISTEN 16
+
+struct cfg_listen {
+	enum net_proto proto;
+	struct net_addr addr;
+	char text[64];		/* as written, normalized: "udp:127.0.0.1:5060" */
+};
+
+struct cfg {
+	/* [sip] */
+	struct cfg_listen listen[CFG_MAX_LISTEN];
+	unsigned n_listen;
+	char *user_agent;
+	unsigned t1_ms;
+	unsigned t2_ms;
+	unsigned t4_ms;
+	unsigned max_transactions;
+	unsigned max_message_size;
+	unsigned max_tcp_connections;
+	unsigned tcp_idle_timeout_s;
+	unsigned retry_after_s;
+	/* [log] */
+	enum log_level log_level;
+};
+
+/* A config with every default. 0 or -ENOMEM. */
+int cfg_defaults(struct cfg **cfgp);
+
+/*
+ * Load path over the defaults.
+ *   0        *cfgp owns the config (cfg_free)
+ *   -EINVAL  the file has errors: *errs (malloc'd, free()) holds one
+ *            "PATH:LINE: message" line per error
+ *   -errno   the file could not be read: *errs says so
+ */
+int cfg_load(const char *path, struct cfg **cfgp, char **errs);
+/* NULL is a no-op. */
+void cfg_free(struct cfg *cfg);
+
+/*
+ * The keys whose values differ between old and new and that cannot change
+ * without a restart, as "sip.listen, ..." into buf (empty: none).
+ * Returns the number of such keys.
+ */
+unsigned cfg_restart_needed(const struct cfg *old, const struct cfg *new_cfg,
+    char *buf, size_t size);
+
+/* The key table, for documentation and tests. */
+struct cfg_key_info {
+	const char *section;
+	const char *name;
+	const char *type;	/* "integer", "string", "enum", "listen list" */
+	const char *def;	/* default, as text */
+	const char *range;	/* "50..10000", "error | warn | info | debug" */
+	bool reloadable;
+	const char *help;
+};
+size_t cfg_key_count(void);
+const struct cfg_key_info *cfg_key_at(size_t i);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * net: socket addresses and transport protocol names.
+ *
+ * Owns the small vocabulary every layer shares: which transport (UDP, TCP)
+ * and an address that fits IPv4 and IPv6.  Parsing of listen entries
+ * ("udp:127.0.0.1:5060", "tcp:[::1]:5062") lives here so the config module
+ * and the tests agree on one grammar.
+ */
+#ifndef SIPUAD_NET_H
+#define SIPUAD_NET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum net_proto {
+	NET_UDP,
+	NET_TCP,
+};
+
+struct net_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;			/* 0: no address */
+};
+
+/* Longest text net_addr_fmt() writes: "[" v6 "]:" port NUL. */
+#define NET_ADDR_STRLEN 56
+
+/* "udp" / "tcp". */
+const char *net_proto_name(enum net_proto p);
+/* "UDP" / "TCP", as in a Via header. */
+const char *net_proto_via(enum net_proto p);
+/* Case-insensitive "udp" / "tcp". 0 or -EINVAL. */
+int net_proto_parse(const char *s, enum net_proto *out);
+
+/*
+ * Parse a numeric host (IPv4 dotted quad, or IPv6 with or without brackets)
+ * and a port into *out.  No DNS.  0, or -EINVAL.
+ */
+int net_addr_from_host(struct net_addr *out, const char *host, uint16_t port);
+
+/*
+ * Parse "PROTO:HOST:PORT" where HOST is an IPv4 literal or a bracketed IPv6
+ * literal, PORT 0..65535.  0, or -EINVAL.
+ */
+int net_listen_parse(const char *s, enum net_proto *proto, struct net_addr *out);
+
+/* "127.0.0.1:5060" / "[::1]:5060" into buf (NET_ADDR_STRLEN); returns buf. */
+const char *net_addr_fmt(const struct net_addr *a, char *buf, size_t size);
+/* Host part only, without brackets: "::1". Returns buf. */
+const char *net_addr_host(const struct net_addr *a, char *buf, size_t size);
+uint16_t net_addr_port(const struct net_addr *a);
+void net_addr_set_port(struct net_addr *a, uint16_t port);
+int net_addr_family(const struct net_addr *a);
+/* Same family, host and port. */
+bool net_addr_eq(const struct net_addr *a, const struct net_addr *b);
+/* True if a is an IP literal equal to the host of b (sent-by vs source). */
+bool net_host_eq(const char *host, const struct net_addr *b);
+
+#endif

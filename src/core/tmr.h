@@ -1,0 +1,53 @@
+/*
+ * tmr: one-shot timers on the daemon's clock.
+ *
+ * A struct tmr is embedded in the object that owns it; that object's
+ * destructor calls tmr_close().  Each armed timer is one libevent timer
+ * (a min-heap: O(log n)).  The clock is injectable: the unit tests link
+ * tests/unit/fake_tmr.c in place of tmr.c, whose tmr_fake_advance() moves
+ * time forward and fires what is due, in order, so the RFC 3261 timers run
+ * without sleeping.
+ */
+#ifndef SIPUAD_TMR_H
+#define SIPUAD_TMR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct event_base;
+struct event;
+struct tmr_clock;
+
+typedef void (tmr_cb)(void *arg);
+
+struct tmr {
+	struct tmr_clock *clk;
+	tmr_cb *cb;
+	void *arg;
+	uint64_t due;		/* monotonic ms when it fires; 0: not armed */
+	struct event *ev;	/* real clock: libevent timer, made on first start */
+	struct tmr *next;	/* fake clock: armed list */
+};
+
+/* base may be NULL for the fake clock. 0 or -ENOMEM. */
+int tmr_clock_new(struct tmr_clock **clkp, struct event_base *base);
+void tmr_clock_free(struct tmr_clock *clk);
+/* Monotonic milliseconds. */
+uint64_t tmr_now(const struct tmr_clock *clk);
+
+void tmr_init(struct tmr *t, struct tmr_clock *clk, tmr_cb *cb, void *arg);
+/* Arm (or re-arm) to fire once after ms milliseconds. 0 or -ENOMEM. */
+int tmr_start(struct tmr *t, uint64_t ms);
+void tmr_stop(struct tmr *t);
+bool tmr_armed(const struct tmr *t);
+/* Milliseconds until it fires; 0 if not armed or overdue. */
+uint64_t tmr_remaining(const struct tmr *t);
+/* Stop and release what tmr_start() allocated. Safe on a zeroed tmr. */
+void tmr_close(struct tmr *t);
+
+/* Fake clock only (tests/unit/fake_tmr.c). */
+void tmr_fake_advance(struct tmr_clock *clk, uint64_t ms);
+/* Number of armed timers on the fake clock. */
+unsigned tmr_fake_armed(const struct tmr_clock *clk);
+
+#endif

@@ -1,0 +1,767 @@
+/*
+ * msg: a parsed SIP message and the checks before anything else sees it.
+ *
+ * libosip2 parses and serializes, and validates almost nothing
+ * (LIBRARIES.md pitfall 4): it takes messages with no Call-ID or CSeq,
+ * SIP/3.0, a non-numeric CSeq, and silently drops a body whose
+ * Content-Length is garbage; yet it refuses a message that repeats From or
+ * Call-ID outright, which would leave us unable to answer 400.  So before
+ * libosip2 sees a message this module scans the raw header block once
+ * (frame_next_hdr): it counts the headers that must be unique, reads CSeq,
+ * Max-Forwards and Content-Length itself, and, when a unique header repeats
+ * or the framing is off, hands libosip2 a copy without the repeats and with
+ * a Content-Length it can trust.  msg_check_request() then turns the
+ * findings into RFC 3261 §8.2 answers.
+ *
+ *   INVITE sip:bob@example.com SIP/2.0          start line: version checked
+ *   Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK7   at least one
+ *   From: <sip:alice@a>;tag=1928               exactly one, tag not empty
+ *   To: <sip:bob@b>                             exactly one
+ *   Call-ID: a84b4c76e66710                     exactly one
+ *   CSeq: 314159 INVITE                         one, < 2^31, method = request's
+ *   Content-Length: 142                         <= body; required on TCP
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip/frame.h"
+#include "sip/msg.h"
+
+/* Headers that must appear exactly once in a request (§8.1.1). */
+enum uniq_hdr { U_FROM, U_TO, U_CALLID, U_CSEQ, U_CLEN, U_CTYPE, U_MAXFWD, U_NONE };
+
+struct hdr_name {
+	const char *full;
+	char compact;
+	enum uniq_hdr id;
+};
+
+static const struct hdr_name counted[] = {
+	{ "From", 'f', U_FROM },
+	{ "To", 't', U_TO },
+	{ "Call-ID", 'i', U_CALLID },
+	{ "CSeq", 0, U_CSEQ },
+	{ "Content-Length", 'l', U_CLEN },
+	{ "Content-Type", 'c', U_CTYPE },
+	{ "Max-Forwards", 0, U_MAXFWD },
+};
+
+void msg_lib_init(void)
+{
+	parser_init();
+}
+
+static bool name_is(const struct frame_hdr *h, const char *full, char compact)
+{
+	size_t n = strlen(full);
+
+	if (h->name_len == n && strncasecmp(h->name, full, n) == 0)
+		return true;
+	return compact && h->name_len == 1 && tolower((unsigned char)h->name[0]) == compact;
+}
+
+static bool is_via(const struct frame_hdr *h)
+{
+	return name_is(h, "Via", 'v');
+}
+
+static enum uniq_hdr classify(const struct frame_hdr *h)
+{
+	for (size_t i = 0; i < sizeof(counted) / sizeof(counted[0]); i++)
+		if (name_is(h, counted[i].full, counted[i].compact))
+			return counted[i].id;
+	return U_NONE;
+}
+
+/* "SIP/2.0" exactly, case-insensitively (§7.1). */
+static bool version_ok(const char *v, size_t n)
+{
+	return n == 7 && strncasecmp(v, "SIP/2.0", 7) == 0;
+}
+
+/* Find the version in the start line: first token of a response, last of a request. */
+static bool start_line_version_bad(const char *buf, size_t len)
+{
+	const char *nl = memchr(buf, '\n', len);
+	size_t n = nl ? (size_t)(nl - buf) : len;
+	const char *sp;
+
+	while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	if (n >= 4 && strncasecmp(buf, "SIP/", 4) == 0) {
+		sp = memchr(buf, ' ', n);
+		return !version_ok(buf, sp ? (size_t)(sp - buf) : n);
+	}
+	for (sp = buf + n; sp > buf && sp[-1] != ' '; sp--)
+		;
+	return !version_ok(sp, (size_t)(buf + n - sp));
+}
+
+/* CSeq: 1*DIGIT LWS Method, the number below 2^31 (§8.1.1.5). */
+static int cseq_raw_check(const char *v, size_t n)
+{
+	size_t i = 0;
+	unsigned long long num = 0;
+
+	if (n == 0 || !isdigit((unsigned char)v[0]))
+		return MSG_CSEQ_SYNTAX;
+	for (; i < n && isdigit((unsigned char)v[i]); i++) {
+		num = num * 10 + (unsigned)(v[i] - '0');
+		if (num > 0xffffffffULL)
+			return MSG_CSEQ_RANGE;
+	}
+	if (i == n || (v[i] != ' ' && v[i] != '\t'))
+		return MSG_CSEQ_SYNTAX;
+	while (i < n && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	if (i == n)
+		return MSG_CSEQ_SYNTAX;
+	return num >= 0x80000000ULL ? MSG_CSEQ_RANGE : MSG_CSEQ_OK;
+}
+
+static bool maxfwd_ok(const char *v, size_t n)
+{
+	unsigned val = 0;
+
+	if (n == 0 || n > 3)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)v[i]))
+			return false;
+		val = val * 10 + (unsigned)(v[i] - '0');
+	}
+	return val <= 255;
+}
+
+static void bump(uint8_t *c)
+{
+	if (*c < UINT8_MAX)
+		(*c)++;
+}
+
+/*
+ * Scan the header block: count, check CSeq / Max-Forwards, and say whether
+ * libosip2 needs a cleaned copy (a unique header repeated).
+ */
+static bool raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
+{
+	size_t pos;
+	struct frame_hdr h;
+	bool repeats = false;
+
+	pos = (size_t)((const char *)memchr(buf, '\n', hdr_len) - buf) + 1;
+	while (frame_next_hdr(buf, hdr_len, &pos, &h)) {
+		if (is_via(&h)) {
+			bump(&m->raw.n_via);
+			continue;
+		}
+		switch (classify(&h)) {
+		case U_FROM: bump(&m->raw.n_from); repeats |= m->raw.n_from > 1; break;
+		case U_TO: bump(&m->raw.n_to); repeats |= m->raw.n_to > 1; break;
+		case U_CALLID: bump(&m->raw.n_callid); repeats |= m->raw.n_callid > 1; break;
+		case U_CSEQ:
+			bump(&m->raw.n_cseq);
+			repeats |= m->raw.n_cseq > 1;
+			if (m->raw.n_cseq == 1)
+				m->raw.cseq_err = cseq_raw_check(h.value, h.value_len);
+			break;
+		case U_CLEN: bump(&m->raw.n_clen); break;
+		case U_CTYPE: bump(&m->raw.n_ctype); repeats |= m->raw.n_ctype > 1; break;
+		case U_MAXFWD:
+			bump(&m->raw.n_maxfwd);
+			repeats |= m->raw.n_maxfwd > 1;
+			if (!maxfwd_ok(h.value, h.value_len))
+				m->raw.maxfwd_bad = true;
+			break;
+		case U_NONE: break;
+		}
+	}
+	return repeats;
+}
+
+/*
+ * Build what libosip2 should parse: the header block without repeated
+ * unique headers and without Content-Length, a Content-Length of body_len,
+ * the empty line and body_len bytes of body.  drop_cseq leaves CSeq out
+ * too: libosip2 refuses a whole message for a CSeq without a method, and
+ * we still want to answer it 400.
+ */
+static char *clean_copy(const char *buf, size_t hdr_len, const char *body, size_t body_len,
+    bool drop_cseq, size_t *outlen)
+{
+	size_t cap = hdr_len + body_len + 48, n, pos;
+	uint8_t seen[U_NONE] = { 0 };
+	struct frame_hdr h;
+	char *out = malloc(cap);
+
+	if (!out)
+		return NULL;
+	pos = (size_t)((const char *)memchr(buf, '\n', hdr_len) - buf) + 1;
+	memcpy(out, buf, pos);
+	n = pos;
+	while (frame_next_hdr(buf, hdr_len, &pos, &h)) {
+		enum uniq_hdr id = is_via(&h) ? U_NONE : classify(&h);
+
+		if (id == U_CLEN || (id == U_CSEQ && drop_cseq) || (id != U_NONE && seen[id]++))
+			continue;
+		memcpy(out + n, buf + h.line_off, h.line_len);
+		n += h.line_len;
+		if (out[n - 1] != '\n')
+			out[n++] = '\n';
+	}
+	n += (size_t)snprintf(out + n, cap - n, "Content-Length: %zu\r\n\r\n", body_len);
+	memcpy(out + n, body, body_len);
+	*outlen = n + body_len;
+	return out;
+}
+
+/* Parse buf with libosip2 into m->sip. 0 or -EBADMSG / -ENOMEM. */
+static int osip_parse(struct sip_msg *m, const char *buf, size_t len)
+{
+	if (m->sip)
+		osip_message_free(m->sip);
+	m->sip = NULL;
+	if (osip_message_init(&m->sip) != OSIP_SUCCESS)
+		return -ENOMEM;
+	return osip_message_parse(m->sip, buf, len) == OSIP_SUCCESS ? 0 : -EBADMSG;
+}
+
+int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
+{
+	struct sip_msg *m = NULL;
+	struct frame_info fi;
+	size_t body_len, plen;
+	char *copy = NULL;
+	bool repeats, no_blank = false;
+	int err;
+
+	if (len < 8 || !memchr(buf, '\n', len))
+		return -EBADMSG;
+	/* A datagram may end without the empty line: all of it is headers. */
+	if (frame_scan(buf, len, len, &fi) < 0) {
+		fi.hdr_len = len;
+		fi.clen = -1;
+		no_blank = true;
+	}
+	if (!(m = calloc(1, sizeof(*m))))
+		return -ENOMEM;
+	m->wire_len = len;
+	m->raw.oversize = oversize;
+	m->raw.clen = fi.clen;
+	m->raw.body_len = len - fi.hdr_len;
+	m->raw.version_bad = start_line_version_bad(buf, len);
+	repeats = raw_scan(m, buf, fi.hdr_len);
+
+	/* §18.3: on UDP, bytes past Content-Length are discarded. */
+	body_len = m->raw.body_len;
+	if (fi.clen >= 0 && (size_t)fi.clen < body_len)
+		body_len = (size_t)fi.clen;
+	if (oversize || fi.clen == -2 || (fi.clen >= 0 && (size_t)fi.clen > m->raw.body_len))
+		body_len = 0;
+	plen = fi.hdr_len + body_len;
+	if (!repeats && !no_blank && fi.clen >= -1 && m->raw.n_clen <= 1 &&
+	    body_len == m->raw.body_len)
+		err = osip_parse(m, buf, plen);
+	else
+		err = -EBADMSG;
+	if (err == -EBADMSG) {
+		bool drop = m->raw.cseq_err != MSG_CSEQ_OK;
+
+		if (!(copy = clean_copy(buf, fi.hdr_len, buf + fi.hdr_len, body_len, drop, &plen)))
+			err = -ENOMEM;
+		else
+			err = osip_parse(m, copy, plen);
+	}
+	if (!err && msg_refresh(m) < 0 && !m->is_request && !m->method)
+		err = -EBADMSG;	/* a response without CSeq cannot be matched */
+	if (!err) {
+		*mp = m;
+		m = NULL;
+	}
+	free(copy);
+	msg_free(m);
+	return err;
+}
+
+void msg_free(struct sip_msg *m)
+{
+	if (!m)
+		return;
+	if (m->sip)
+		osip_message_free(m->sip);
+	free(m->own_call_id);
+	free(m);
+}
+
+int msg_wrap(struct sip_msg **mp, osip_message_t *sip)
+{
+	struct sip_msg *m = calloc(1, sizeof(*m));
+	int err;
+
+	if (!m) {
+		osip_message_free(sip);
+		return -ENOMEM;
+	}
+	m->sip = sip;
+	m->raw.clen = -1;
+	if ((err = msg_refresh(m)) < 0) {
+		msg_free(m);
+		return err;
+	}
+	*mp = m;
+	return 0;
+}
+
+static const char *tag_of(osip_from_t *h)
+{
+	osip_generic_param_t *p = NULL;
+
+	if (!h || osip_from_param_get_byname(h, "tag", &p) != OSIP_SUCCESS || !p)
+		return NULL;
+	return p->gvalue ? p->gvalue : "";
+}
+
+/* Strict CSeq number (libosip2 keeps it as text). */
+static uint32_t cseq_number(const osip_cseq_t *c)
+{
+	unsigned long v;
+	char *end;
+
+	if (!c || !c->number || !isdigit((unsigned char)c->number[0]))
+		return 0;
+	errno = 0;
+	v = strtoul(c->number, &end, 10);
+	if (errno || *end || v > 0xffffffffUL)
+		return 0;
+	return (uint32_t)v;
+}
+
+static int refresh_call_id(struct sip_msg *m)
+{
+	osip_call_id_t *c = m->sip->call_id;
+
+	free(m->own_call_id);
+	m->own_call_id = NULL;
+	m->call_id = NULL;
+	if (!c || !c->number)
+		return -EINVAL;
+	if (!c->host) {
+		m->call_id = c->number;
+		return 0;
+	}
+	if (asprintf(&m->own_call_id, "%s@%s", c->number, c->host) < 0) {
+		m->own_call_id = NULL;
+		return -ENOMEM;
+	}
+	m->call_id = m->own_call_id;
+	return 0;
+}
+
+static void refresh_via(struct sip_msg *m)
+{
+	osip_via_t *via = NULL;
+	osip_generic_param_t *br = NULL;
+
+	m->branch = NULL;
+	m->via_host = NULL;
+	m->via_port = 0;
+	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via)
+		return;
+	m->via_host = via->host;
+	if (via->port)
+		m->via_port = (uint16_t)strtoul(via->port, NULL, 10);
+	if (osip_via_param_get_byname(via, "branch", &br) == OSIP_SUCCESS && br && br->gvalue &&
+	    br->gvalue[0])
+		m->branch = br->gvalue;
+}
+
+int msg_refresh(struct sip_msg *m)
+{
+	osip_message_t *s = m->sip;
+	int err;
+
+	m->is_request = MSG_IS_REQUEST(s);
+	m->status = m->is_request ? 0 : s->status_code;
+	m->method = m->is_request ? s->sip_method : (s->cseq ? s->cseq->method : NULL);
+	m->cseq = cseq_number(s->cseq);
+	m->from_tag = tag_of(s->from);
+	m->to_tag = tag_of(s->to);
+	refresh_via(m);
+	if ((err = refresh_call_id(m)) == -ENOMEM)
+		return err;
+	if (!s->cseq || !s->cseq->method || !s->from || !s->to || !m->call_id || !m->via_host ||
+	    !m->method)
+		return -EINVAL;
+	return 0;
+}
+
+void msg_err_set(struct msg_err *err, int code, const char *reason, const char *hdr_name,
+    const char *hdr_value)
+{
+	err->code = code;
+	snprintf(err->reason, sizeof(err->reason), "%s", reason ? reason : msg_reason(code));
+	snprintf(err->hdr_name, sizeof(err->hdr_name), "%s", hdr_name ? hdr_name : "");
+	snprintf(err->hdr_value, sizeof(err->hdr_value), "%s", hdr_value ? hdr_value : "");
+}
+
+/* One From/To/Call-ID/CSeq; names the fault. */
+static bool check_unique(const struct sip_msg *m, struct msg_err *err)
+{
+	static const struct {
+		size_t off;
+		const char *name;
+	} u[] = {
+		{ offsetof(struct sip_msg, raw.n_from), "From" },
+		{ offsetof(struct sip_msg, raw.n_to), "To" },
+		{ offsetof(struct sip_msg, raw.n_callid), "Call-ID" },
+		{ offsetof(struct sip_msg, raw.n_cseq), "CSeq" },
+	};
+	char why[64];
+
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++) {
+		uint8_t n = *((const uint8_t *)m + u[i].off);
+
+		if (n == 1)
+			continue;
+		snprintf(why, sizeof(why), "%s %s header", n ? "Repeated" : "Missing", u[i].name);
+		msg_err_set(err, 400, why, NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
+static bool check_cseq(const struct sip_msg *m, struct msg_err *err)
+{
+	const osip_cseq_t *c = m->sip->cseq;
+
+	if (m->raw.cseq_err == MSG_CSEQ_SYNTAX || !c || !c->method) {
+		msg_err_set(err, 400, "Malformed CSeq", NULL, NULL);
+		return false;
+	}
+	if (m->raw.cseq_err == MSG_CSEQ_RANGE) {
+		msg_err_set(err, 400, "CSeq number out of range", NULL, NULL);
+		return false;
+	}
+	if (m->is_request && strcmp(c->method, m->method) != 0) {
+		msg_err_set(err, 400, "CSeq method does not match the request", NULL, NULL);
+		return false;
+	}
+	return true;
+}
+
+/* Body bytes on the wire (libosip2 drops a body that has no Content-Type). */
+static size_t raw_body(const struct sip_msg *m)
+{
+	if (m->raw.clen >= 0 && (size_t)m->raw.clen < m->raw.body_len)
+		return (size_t)m->raw.clen;
+	return m->raw.body_len;
+}
+
+static bool check_framing(const struct sip_msg *m, struct msg_err *err)
+{
+	const char *why = NULL;
+
+	if (m->raw.clen == -2)
+		why = "Malformed Content-Length";
+	else if (m->raw.clen == -1 && m->src.proto == NET_TCP)
+		why = "Missing Content-Length";
+	else if (m->raw.clen >= 0 && (size_t)m->raw.clen > m->raw.body_len)
+		why = "Content-Length larger than the body";
+	else if (raw_body(m) > 0 && m->raw.n_ctype == 0)
+		why = "Body without Content-Type";
+	if (why)
+		msg_err_set(err, 400, why, NULL, NULL);
+	return why == NULL;
+}
+
+static bool check_tags(const struct sip_msg *m, struct msg_err *err)
+{
+	const char *why = NULL;
+
+	if (m->from_tag && !m->from_tag[0])
+		why = "Empty tag in From";
+	else if (m->to_tag && !m->to_tag[0])
+		why = "Empty tag in To";
+	if (why)
+		msg_err_set(err, 400, why, NULL, NULL);
+	return why == NULL;
+}
+
+bool msg_check_request(const struct sip_msg *m, struct msg_err *err)
+{
+	msg_err_set(err, 0, "", NULL, NULL);
+	if (m->raw.oversize) {
+		msg_err_set(err, 513, "Message Too Large", NULL, NULL);
+		return false;
+	}
+	if (m->raw.version_bad) {
+		msg_err_set(err, 505, "Version Not Supported", NULL, NULL);
+		return false;
+	}
+	if (m->raw.n_via == 0 || !m->via_host) {
+		msg_err_set(err, 400, m->raw.n_via ? "Malformed Via header" : "Missing Via header",
+		    NULL, NULL);
+		return false;
+	}
+	if (!check_unique(m, err) || !check_cseq(m, err))
+		return false;
+	if (m->raw.maxfwd_bad || m->raw.n_maxfwd > 1) {
+		msg_err_set(err, 400, "Malformed Max-Forwards", NULL, NULL);
+		return false;
+	}
+	if (!m->call_id || !m->sip->from || !m->sip->to) {
+		msg_err_set(err, 400, "Malformed From, To or Call-ID header", NULL, NULL);
+		return false;
+	}
+	return check_framing(m, err) && check_tags(m, err);
+}
+
+bool msg_check_response(const struct sip_msg *m, const char **why)
+{
+	const char *w = NULL;
+
+	if (m->raw.version_bad)
+		w = "version is not SIP/2.0";
+	else if (m->status < 100 || m->status > 699)
+		w = "status code out of range";
+	else if (m->raw.n_via == 0 || !m->via_host)
+		w = "no Via";
+	else if (m->raw.n_from != 1 || m->raw.n_to != 1 || m->raw.n_callid != 1 || m->raw.n_cseq != 1)
+		w = "missing or repeated From, To, Call-ID or CSeq";
+	else if (m->raw.cseq_err != MSG_CSEQ_OK || !m->method || !m->call_id)
+		w = "malformed CSeq or Call-ID";
+	else if (m->raw.clen == -2 || (m->raw.clen >= 0 && (size_t)m->raw.clen > m->raw.body_len))
+		w = "bad Content-Length";
+	if (why)
+		*why = w;
+	return w == NULL;
+}
+
+/* Set (or add) a Via parameter; value copied. */
+static int via_param_set(osip_via_t *via, const char *name, const char *value)
+{
+	osip_generic_param_t *p = NULL;
+	char *v = osip_strdup(value);
+
+	if (!v)
+		return -ENOMEM;
+	if (osip_via_param_get_byname(via, (char *)name, &p) == OSIP_SUCCESS && p) {
+		osip_free(p->gvalue);
+		p->gvalue = v;
+		return 0;
+	}
+	if (osip_via_param_add(via, osip_strdup(name), v) != OSIP_SUCCESS)
+		return -ENOMEM;
+	return 0;
+}
+
+int msg_stamp_via(struct sip_msg *m)
+{
+	osip_via_t *via = NULL;
+	osip_generic_param_t *rport = NULL;
+	char host[NET_ADDR_STRLEN], port[8];
+	int err = 0;
+
+	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via || !via->host)
+		return -EINVAL;
+	net_addr_host(&m->src.addr, host, sizeof(host));
+	osip_via_param_get_byname(via, "rport", &rport);
+	/* RFC 3581 §4: with rport, received is added even if the host matches. */
+	if (rport || !net_host_eq(via->host, &m->src.addr))
+		err = via_param_set(via, "received", host);
+	if (!err && rport) {
+		snprintf(port, sizeof(port), "%u", net_addr_port(&m->src.addr));
+		err = via_param_set(via, "rport", port);
+	}
+	if (err)
+		return err;
+	refresh_via(m);
+	return 0;
+}
+
+void msg_response_dest(const struct sip_msg *req, struct sip_dest *d)
+{
+	osip_via_t *via = NULL;
+	osip_generic_param_t *rport = NULL;
+	uint16_t port = req->via_port ? req->via_port : 5060;
+
+	*d = req->src;
+	if (osip_message_get_via(req->sip, 0, &via) == OSIP_SUCCESS && via &&
+	    osip_via_param_get_byname(via, "rport", &rport) == OSIP_SUCCESS && rport)
+		port = net_addr_port(&req->src.addr);
+	/* §18.2.2: the source address (received), at rport or the sent-by port. */
+	net_addr_set_port(&d->addr, port);
+}
+
+/* Copy one header object of req into r with its clone function. */
+#define CLONE_INTO(field, clone)                                                                   \
+	do {                                                                                       \
+		if (req->sip->field && clone(req->sip->field, &r->field) != OSIP_SUCCESS)          \
+			goto out;                                                                  \
+	} while (0)
+
+int msg_build_response(struct sip_msg **rp, const struct sip_msg *req, int code,
+    const char *reason, const char *to_tag)
+{
+	osip_message_t *r = NULL;
+	struct sip_msg *m;
+	int err = -ENOMEM;
+
+	if (osip_message_init(&r) != OSIP_SUCCESS)
+		return -ENOMEM;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(reason ? reason : msg_reason(code)));
+	if (osip_list_clone(&req->sip->vias, &r->vias, (int (*)(void *, void **))osip_via_clone) < 0)
+		goto out;
+	CLONE_INTO(from, osip_from_clone);
+	CLONE_INTO(to, osip_to_clone);
+	CLONE_INTO(call_id, osip_call_id_clone);
+	CLONE_INTO(cseq, osip_cseq_clone);
+	if (to_tag && code > 100 && r->to && !tag_of(r->to))
+		osip_to_set_tag(r->to, osip_strdup(to_tag));
+	if (!(m = calloc(1, sizeof(*m))))
+		goto out;
+	m->sip = r;
+	r = NULL;
+	m->raw.clen = -1;
+	if (msg_refresh(m) == -ENOMEM) {
+		msg_free(m);
+		goto out;
+	}
+	*rp = m;
+	err = 0;
+out:
+	if (r)
+		osip_message_free(r);
+	return err;
+}
+
+int msg_add_header(struct sip_msg *m, const char *name, const char *value)
+{
+	return osip_message_set_header(m->sip, name, value) == OSIP_SUCCESS ? 0 : -ENOMEM;
+}
+
+int msg_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t len)
+{
+	if (osip_message_set_content_type(m->sip, ctype) != OSIP_SUCCESS ||
+	    osip_message_set_body(m->sip, body, len) != OSIP_SUCCESS)
+		return -ENOMEM;
+	return 0;
+}
+
+const char *msg_header(const struct sip_msg *m, const char *name, const char *compact)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_message_header_get_byname(m->sip, name, 0, &h) >= 0 && h)
+		return h->hvalue ? h->hvalue : "";
+	if (compact && osip_message_header_get_byname(m->sip, compact, 0, &h) >= 0 && h)
+		return h->hvalue ? h->hvalue : "";
+	return NULL;
+}
+
+static unsigned join_named(const struct sip_msg *m, const char *name, char *out, size_t size,
+    size_t *used)
+{
+	osip_header_t *h = NULL;
+	unsigned n = 0;
+	int pos = 0;
+
+	while ((pos = osip_message_header_get_byname(m->sip, name, pos, &h)) >= 0 && h) {
+		int w = snprintf(out + *used, size - *used, "%s%s", *used ? ", " : "",
+		    h->hvalue ? h->hvalue : "");
+
+		if (w > 0)
+			*used = *used + (size_t)w < size ? *used + (size_t)w : size - 1;
+		n++;
+		pos++;
+	}
+	return n;
+}
+
+unsigned msg_header_join(const struct sip_msg *m, const char *name, const char *compact,
+    char *out, size_t size)
+{
+	size_t used = 0;
+	unsigned n;
+
+	if (size == 0)
+		return 0;
+	out[0] = '\0';
+	n = join_named(m, name, out, size, &used);
+	if (compact)
+		n += join_named(m, compact, out, size, &used);
+	return n;
+}
+
+size_t msg_body_len(const struct sip_msg *m)
+{
+	osip_body_t *b = NULL;
+
+	if (osip_message_get_body(m->sip, 0, &b) < 0 || !b)
+		return 0;
+	return b->length;
+}
+
+const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size)
+{
+	const osip_content_type_t *ct = m->sip->content_type;
+
+	if (!ct || !ct->type || !ct->subtype)
+		return NULL;
+	snprintf(buf, size, "%s/%s", ct->type, ct->subtype);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return buf;
+}
+
+int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp)
+{
+	char *s = NULL;
+	size_t len = 0;
+
+	/* Setters do not clear libosip2's cached text (pitfall 3). */
+	osip_message_force_update(m->sip);
+	if (osip_message_to_str(m->sip, &s, &len) != OSIP_SUCCESS || !s)
+		return -EINVAL;
+	*bufp = s;
+	*lenp = len;
+	return 0;
+}
+
+static const struct {
+	int code;
+	const char *reason;
+} reasons[] = {
+	{ 100, "Trying" }, { 180, "Ringing" }, { 181, "Call Is Being Forwarded" },
+	{ 182, "Queued" }, { 183, "Session Progress" }, { 200, "OK" }, { 202, "Accepted" },
+	{ 300, "Multiple Choices" }, { 301, "Moved Permanently" }, { 302, "Moved Temporarily" },
+	{ 305, "Use Proxy" }, { 380, "Alternative Service" }, { 400, "Bad Request" },
+	{ 401, "Unauthorized" }, { 402, "Payment Required" }, { 403, "Forbidden" },
+	{ 404, "Not Found" }, { 405, "Method Not Allowed" }, { 406, "Not Acceptable" },
+	{ 407, "Proxy Authentication Required" }, { 408, "Request Timeout" }, { 410, "Gone" },
+	{ 413, "Request Entity Too Large" }, { 414, "Request-URI Too Long" },
+	{ 415, "Unsupported Media Type" }, { 416, "Unsupported URI Scheme" },
+	{ 420, "Bad Extension" }, { 421, "Extension Required" }, { 423, "Interval Too Brief" },
+	{ 480, "Temporarily Unavailable" }, { 481, "Call/Transaction Does Not Exist" },
+	{ 482, "Loop Detected" }, { 483, "Too Many Hops" }, { 484, "Address Incomplete" },
+	{ 485, "Ambiguous" }, { 486, "Busy Here" }, { 487, "Request Terminated" },
+	{ 488, "Not Acceptable Here" }, { 491, "Request Pending" }, { 493, "Undecipherable" },
+	{ 500, "Server Internal Error" }, { 501, "Not Implemented" }, { 502, "Bad Gateway" },
+	{ 503, "Service Unavailable" }, { 504, "Server Time-out" },
+	{ 505, "Version Not Supported" }, { 513, "Message Too Large" }, { 600, "Busy Everywhere" },
+	{ 603, "Decline" }, { 604, "Does Not Exist Anywhere" }, { 606, "Not Acceptable" },
+};
+
+const char *msg_reason(int code)
+{
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (reasons[i].code == code)
+			return reasons[i].reason;
+	return "Unknown";
+}

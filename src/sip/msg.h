@@ -1,0 +1,169 @@
+/*
+ * msg: a parsed SIP message, and the checks that come before anything else
+ * looks at it.
+ *
+ * libosip2 parses and serializes; this module owns every call to it for
+ * whole messages.  The parser validates almost nothing (LIBRARIES.md
+ * pitfall 4), so msg_parse() also scans the raw header block: it counts the
+ * headers that must appear once, reads Content-Length itself and records
+ * the real body length.  msg_check_request() turns that into RFC 3261 §8.2
+ * answers (400 with a reason naming the fault, 505, 513, ...);
+ * msg_check_response() decides whether a response is fit to be matched.
+ *
+ * Derived fields (method, cseq, tags, branch, sent-by) are filled at parse
+ * time so the transaction layer never touches libosip2.
+ */
+#ifndef SIPUAD_MSG_H
+#define SIPUAD_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "core/net.h"
+
+/* Where a message came from, or where it goes. */
+struct sip_dest {
+	enum net_proto proto;
+	struct net_addr addr;	/* peer */
+	struct net_addr local;	/* our listener (len 0: any) */
+	uint64_t conn;		/* TCP connection id; 0: none/any */
+};
+
+struct sip_msg {
+	osip_message_t *sip;	/* owned */
+
+	/* Derived at parse/build time; pointers into sip's strings. */
+	bool is_request;
+	const char *method;	/* request method; for a response, CSeq's */
+	int status;		/* responses: 100..699 */
+	uint32_t cseq;
+	const char *call_id;
+	const char *from_tag;	/* NULL: none */
+	const char *to_tag;	/* NULL: none */
+	const char *branch;	/* top Via branch; NULL: none */
+	const char *via_host;	/* top Via sent-by host */
+	uint16_t via_port;	/* top Via sent-by port; 0: absent */
+
+	/* Received messages only. */
+	struct sip_dest src;
+	size_t wire_len;	/* bytes on the wire */
+
+	/* Raw-scan findings for msg_check_*(); see msg.c. */
+	struct {
+		uint8_t n_via, n_from, n_to, n_callid, n_cseq, n_clen, n_ctype, n_maxfwd;
+		long clen;		/* -1 absent, -2 malformed */
+		size_t body_len;	/* bytes after the blank line */
+		bool oversize;		/* exceeded max_message_size */
+		bool version_bad;
+		bool maxfwd_bad;
+		enum { MSG_CSEQ_OK, MSG_CSEQ_SYNTAX, MSG_CSEQ_RANGE } cseq_err;
+	} raw;
+
+	char *own_call_id;	/* "number@host" when libosip2 split it */
+};
+
+/* An answer to a request that failed a check. */
+struct msg_err {
+	int code;		/* 0: no error */
+	char reason[96];	/* reason phrase naming the fault */
+	char hdr_name[24];	/* optional extra header: "Unsupported", "Accept", "Allow", "Retry-After" */
+	char hdr_value[160];
+};
+
+/* Once, before any parse (libosip2 pitfall 1). */
+void msg_lib_init(void);
+
+/*
+ * Parse one message of len bytes.  A message that repeats a header that
+ * must be unique is parsed without the repeats, and the repeat is recorded
+ * for msg_check_*().  oversize: the buffer holds only the header block of a
+ * message larger than the limit.
+ *   0        *mp owns a new message (free with msg_free)
+ *   -EBADMSG nothing usable: not a SIP message
+ *   -ENOMEM
+ */
+int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize);
+/* NULL is a no-op. */
+void msg_free(struct sip_msg *m);
+
+/*
+ * Wrap a message built with libosip2 (ownership passes, also on failure)
+ * and fill its derived fields.  0, -EINVAL (no CSeq, Call-ID, From, To or
+ * Via), -ENOMEM.
+ */
+int msg_wrap(struct sip_msg **mp, osip_message_t *sip);
+/* Recompute the derived fields after editing m->sip. 0 or -EINVAL. */
+int msg_refresh(struct sip_msg *m);
+
+/*
+ * RFC 3261 §8.2 checks a UAS applies before any transaction sees the
+ * request: version (505), size (513), one From/To/Call-ID/CSeq, a Via, a
+ * numeric CSeq below 2^31 whose method matches, a sane Max-Forwards,
+ * Content-Length present on TCP and not larger than the body, a body only
+ * with a Content-Type, no empty tags.  Fills *err (code 0: fine).
+ * Returns true if the request passes.
+ */
+bool msg_check_request(const struct sip_msg *m, struct msg_err *err);
+/* A response usable for matching: status 100..699, Via, From, To, Call-ID, CSeq. */
+bool msg_check_response(const struct sip_msg *m, const char **why);
+/* Fill err with code, reason, and an optional extra header. */
+void msg_err_set(struct msg_err *err, int code, const char *reason,
+    const char *hdr_name, const char *hdr_value);
+
+/*
+ * §18.2.1: note where a request came from in its top Via: received= when
+ * the sent-by host is not the source address, rport=PORT when the request
+ * asked for it (RFC 3581).
+ */
+int msg_stamp_via(struct sip_msg *m);
+
+/*
+ * Build a response to req: copies Via, From, To, Call-ID, CSeq
+ * (§8.2.6.2); adds to_tag to To if To has none and code > 100 (to_tag may
+ * be NULL: then none is added); reason NULL means the standard phrase.
+ * Derived fields are set.  0 or -ENOMEM.
+ */
+int msg_build_response(struct sip_msg **rp, const struct sip_msg *req,
+    int code, const char *reason, const char *to_tag);
+
+/* Append a header (name and value copied). 0 or -ENOMEM. */
+int msg_add_header(struct sip_msg *m, const char *name, const char *value);
+/* Set the body with its Content-Type. 0 or -ENOMEM. */
+int msg_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t len);
+/*
+ * Value of the first header named name (full or compact form; only for
+ * headers libosip2 keeps in its generic list: Require, Supported,
+ * Max-Forwards, Server, ...); NULL if none.
+ */
+const char *msg_header(const struct sip_msg *m, const char *name, const char *compact);
+/*
+ * Every value of name/compact joined with ", " into out (truncated to
+ * size).  Returns the number of values found (libosip2 splits a
+ * comma-separated header into one value each).
+ */
+unsigned msg_header_join(const struct sip_msg *m, const char *name, const char *compact,
+    char *out, size_t size);
+/* Body length in bytes (0: no body). */
+size_t msg_body_len(const struct sip_msg *m);
+/* "type/subtype" of the body, lower case, into buf; NULL if none. */
+const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size);
+
+/*
+ * Serialize.  *bufp is malloc'd (free()).  0 or -ENOMEM / -EINVAL.
+ */
+int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp);
+
+/*
+ * §18.2.2 (and RFC 3581): where the response to req goes.  Reliable
+ * transports reuse the request's connection; UDP goes to received (the
+ * source) at rport or the sent-by port.
+ */
+void msg_response_dest(const struct sip_msg *req, struct sip_dest *d);
+
+/* Standard reason phrase for a status code; "Unknown" if none. */
+const char *msg_reason(int code);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * tsx: the SIP transaction layer (RFC 3261 §17 with RFC 6026).
+ *
+ * Four machines: INVITE client (ICT), non-INVITE client (NICT), INVITE
+ * server (IST), non-INVITE server (NIST).  Each transaction sits in a hash
+ * table keyed per §17.1.3 (client: branch + CSeq method) and §17.2.3
+ * (server: branch + sent-by + method, ACK matching INVITE; RFC 2543
+ * requests without the magic cookie by Request-URI, tags, Call-ID, CSeq and
+ * top Via), and arms its own timers A-M from the configured T1/T2/T4.  No
+ * retransmission timers on TCP.  The layer never parses or sends bytes
+ * itself: messages arrive parsed (msg.h) and leave through the send
+ * callback its owner gives it, so the unit tests capture them.
+ *
+ * Bounded: past max transactions, tsx_request() fails with -EAGAIN and a
+ * new incoming request is answered 503 with Retry-After, statelessly.
+ */
+#ifndef SIPUAD_TSX_H
+#define SIPUAD_TSX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sip/msg.h"
+
+struct tmr_clock;
+struct stats;
+struct tsx;
+struct tsx_layer;
+
+enum tsx_kind {
+	TSX_ICT,
+	TSX_NICT,
+	TSX_IST,
+	TSX_NIST,
+};
+
+enum tsx_state {
+	TSX_CALLING,		/* ICT */
+	TSX_TRYING,		/* NICT, NIST */
+	TSX_PROCEEDING,
+	TSX_ACCEPTED,		/* ICT, IST (RFC 6026) */
+	TSX_COMPLETED,
+	TSX_CONFIRMED,		/* IST */
+	TSX_TERMINATED,
+};
+
+struct tsx_cfg {
+	unsigned t1_ms;		/* RTT estimate, default 500 */
+	unsigned t2_ms;		/* max non-INVITE retransmit interval, default 4000 */
+	unsigned t4_ms;		/* max message lifetime in the network, default 5000 */
+	unsigned max_tsx;	/* bound on live transactions */
+	unsigned retry_after_s;	/* Retry-After in the 503 when full */
+	const char *server;	/* Server header value in stateless answers; may be NULL */
+};
+
+/*
+ * How the layer sends.  d is in/out: a TCP send may set d->conn.
+ * 0, or -errno: a transport error (§17.1.4).
+ */
+typedef int (tsx_send_fn)(void *arg, struct sip_dest *d, const char *buf, size_t len);
+
+/* What the transaction user (the UA core) is told. */
+struct tsx_user {
+	/*
+	 * A new request created server transaction st (INVITE: IST; others,
+	 * CANCEL included: NIST).  The TU answers with tsx_respond(), now or
+	 * later.  req is owned by st (tsx_req()).
+	 */
+	void (*request)(void *arg, struct tsx *st, const struct sip_msg *req);
+	/* An ACK that matched no server transaction: the ACK for a 2xx. */
+	void (*ack)(void *arg, const struct sip_msg *ack);
+	/* A response that matched no client transaction (e.g. a 2xx retransmission after Timer M). */
+	void (*stray_response)(void *arg, const struct sip_msg *resp);
+	void *arg;
+};
+
+/*
+ * A client transaction's news: resp != NULL for every response passed up
+ * (provisional, final, and in ICT Accepted every 2xx retransmission,
+ * RFC 6026 §8.4); resp == NULL with err -ETIMEDOUT (timer B / F) or a
+ * transport error.  After a final outcome the callback is not called again
+ * except for those 2xx.
+ */
+typedef void (tsx_resp_fn)(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
+
+/* 0 or -ENOMEM. user is copied. */
+int tsx_layer_new(struct tsx_layer **lp, struct tmr_clock *clk, const struct tsx_cfg *cfg,
+    tsx_send_fn *send, void *send_arg, const struct tsx_user *user, struct stats *st);
+/* Ends every transaction without callbacks. NULL is a no-op. */
+void tsx_layer_free(struct tsx_layer *l);
+/* New T1/T2/T4 and bounds apply to transactions created afterwards. */
+void tsx_layer_set_cfg(struct tsx_layer *l, const struct tsx_cfg *cfg);
+unsigned tsx_layer_count(const struct tsx_layer *l);
+
+/*
+ * Feed a received message that passed msg_check_*; the layer owns it from
+ * here (it is freed or kept by a transaction).  Requests: a retransmission
+ * is absorbed (the last response sent again), an ACK for a non-2xx is
+ * absorbed by its IST, anything else creates a server transaction and goes
+ * to user.request.  Responses go to their client transaction.
+ */
+void tsx_layer_recv(struct tsx_layer *l, struct sip_msg *m);
+
+/*
+ * The transport lost TCP connection conn (err: -errno, 0 orderly close).
+ * Client transactions waiting on it fail with err per §17.1.4; server
+ * transactions keep it and the transport reconnects for their responses.
+ */
+void tsx_layer_conn_closed(struct tsx_layer *l, uint64_t conn, int err);
+
+/*
+ * Answer req without a transaction (malformed requests, 503 when full).
+ * Never answers an ACK.  err supplies code, reason and the optional extra
+ * header.  0 or -errno.
+ */
+int tsx_reply_stateless(struct tsx_layer *l, const struct sip_msg *req, const struct msg_err *err);
+
+/*
+ * Start a client transaction for req (ownership passes to it, also on
+ * failure) toward d.  *ctp (may be NULL) gets the transaction, which stays
+ * valid until its final callback returns or tsx_detach().
+ * 0, -EAGAIN (table full), -EINVAL (ACK: not a transaction), -errno.
+ */
+int tsx_request(struct tsx_layer *l, struct sip_msg *req, const struct sip_dest *d,
+    tsx_resp_fn *cb, void *arg, struct tsx **ctp);
+
+/*
+ * Send a response on server transaction st; the transaction takes resp.
+ * A final response moves st to Completed/Accepted and starts its timers.
+ * 0, -EINVAL (a final response was already sent), -errno.
+ */
+int tsx_respond(struct tsx *st, struct sip_msg *resp);
+/* Build and send code with reason (NULL: standard) and the extra header of err (may be NULL). */
+int tsx_respond_code(struct tsx *st, int code, const char *reason, const struct msg_err *extra);
+
+/* The TU no longer wants callbacks for t (its owner is going away). */
+void tsx_detach(struct tsx *t);
+
+/* The request that created t (server) or that t sent (client). */
+const struct sip_msg *tsx_req(const struct tsx *t);
+enum tsx_kind tsx_kind(const struct tsx *t);
+enum tsx_state tsx_state(const struct tsx *t);
+const char *tsx_state_name(enum tsx_state s);
+/* Short stable handle for logs: "t42". */
+const char *tsx_handle(const struct tsx *t);
+/* The To tag every response of this server transaction carries (made once). */
+const char *tsx_local_tag(const struct tsx *t);
+/*
+ * §8.2.2.2: the request has no To tag, and its From tag, Call-ID and CSeq
+ * equal those of another live server transaction it did not match: a
+ * merged request (answer 482).
+ */
+bool tsx_merged(const struct tsx *st);
+/* §9.2: the IST a CANCEL (server transaction st) refers to, or NULL. */
+struct tsx *tsx_cancel_target(const struct tsx *st);
+
+#endif

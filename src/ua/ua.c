@@ -1,0 +1,283 @@
+/*
+ * ua: the UA core's front door (RFC 3261 §8.2).
+ *
+ * Every request that created a server transaction comes here.  It first
+ * passes the checks that need a UA's view, in the order of §8.2:
+ *   §8.2.1   method: known and served?      405 / 501, with Allow
+ *   §8.2.2.1 Request-URI scheme sip/sips/tel  416
+ *   §8.2.2.2 merged request (no To tag)       482
+ *   §8.2.2.3 Require: every tag supported     420 with Unsupported
+ *   §8.2.3   body type we take                415 with Accept
+ * and is then routed through the method table.  Methods that later parts
+ * of sipuad serve (calls) answer 501 until they exist, so a peer is never
+ * told something we cannot do.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "core/stats.h"
+#include "ua/ua.h"
+
+struct ua {
+	char *user_agent;
+	struct tsx_layer *layer;
+	struct stats *st;
+};
+
+typedef void(method_fn)(struct ua *ua, struct tsx *st, const struct sip_msg *req);
+
+struct method {
+	const char *name;
+	method_fn *fn;
+	bool allowed;	/* listed in Allow */
+};
+
+/* Option tags we implement (Supported, and the Require check). None yet. */
+static const char *const supported_tags[] = { NULL };
+/* Body types we take. */
+#define UA_ACCEPT "application/sdp"
+
+static void m_options(struct ua *ua, struct tsx *st, const struct sip_msg *req);
+static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req);
+static void m_bye(struct ua *ua, struct tsx *st, const struct sip_msg *req);
+static void m_not_implemented(struct ua *ua, struct tsx *st, const struct sip_msg *req);
+static void m_not_allowed(struct ua *ua, struct tsx *st, const struct sip_msg *req);
+
+static const struct method methods[] = {
+	{ "OPTIONS", m_options, true },
+	{ "ACK", NULL, true },	/* never a transaction of its own (§17.2.3) */
+	{ "CANCEL", m_cancel, true },
+	{ "BYE", m_bye, true },
+	{ "INVITE", m_not_implemented, false },	/* calls: not yet */
+	{ "REGISTER", m_not_allowed, false },	/* we are no registrar */
+};
+
+const char *ua_allow(void)
+{
+	static char allow[128];
+
+	if (allow[0])
+		return allow;
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (!methods[i].allowed)
+			continue;
+		if (allow[0])
+			strcat(allow, ", ");
+		strcat(allow, methods[i].name);
+	}
+	return allow;
+}
+
+static const struct method *method_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(methods[i].name, name) == 0)
+			return &methods[i];
+	return NULL;
+}
+
+/* Answer code with one extra header (name may be NULL); log the refusal. */
+static void refuse(struct tsx *st, int code, const char *reason, const char *hname,
+    const char *hvalue)
+{
+	struct msg_err e;
+	const struct sip_msg *req = tsx_req(st);
+	int err;
+
+	msg_err_set(&e, code, reason, hname, hvalue);
+	log_info("%s: %s refused: %d %s", tsx_handle(st), req->method, code, e.reason);
+	if ((err = tsx_respond_code(st, code, e.reason, &e)) < 0)
+		log_warn("%s: cannot send %d: %s", tsx_handle(st), code, strerror(-err));
+}
+
+static void m_not_implemented(struct ua *ua, struct tsx *st, const struct sip_msg *req)
+{
+	refuse(st, 501, NULL, "Allow", ua_allow());
+}
+
+static void m_not_allowed(struct ua *ua, struct tsx *st, const struct sip_msg *req)
+{
+	refuse(st, 405, NULL, "Allow", ua_allow());
+}
+
+/* §11.2: what we can do, in a 200. */
+static void m_options(struct ua *ua, struct tsx *st, const struct sip_msg *req)
+{
+	struct sip_msg *r = NULL;
+	int err;
+
+	if ((err = msg_build_response(&r, req, 200, NULL, tsx_local_tag(st))) < 0 ||
+	    (err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
+	    (err = msg_add_header(r, "Accept", UA_ACCEPT)) < 0 ||
+	    (err = msg_add_header(r, "Supported", "")) < 0) {
+		msg_free(r);
+		log_warn("%s: cannot build the OPTIONS answer: %s", tsx_handle(st), strerror(-err));
+		return;
+	}
+	if ((err = tsx_respond(st, r)) < 0)
+		log_warn("%s: cannot send 200 to OPTIONS: %s", tsx_handle(st), strerror(-err));
+}
+
+/*
+ * §9.2: a CANCEL that matches an INVITE server transaction gets 200 (the
+ * call layer, once it exists, answers the INVITE 487); one that matches
+ * nothing gets 481.
+ */
+static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req)
+{
+	if (!tsx_cancel_target(st)) {
+		refuse(st, 481, NULL, NULL, NULL);
+		return;
+	}
+	if (tsx_respond_code(st, 200, NULL, NULL) < 0)
+		log_warn("%s: cannot send 200 to CANCEL", tsx_handle(st));
+}
+
+/* §15.1.2: no dialog exists yet, so every BYE is for an unknown one. */
+static void m_bye(struct ua *ua, struct tsx *st, const struct sip_msg *req)
+{
+	refuse(st, 481, NULL, NULL, NULL);
+}
+
+static bool tag_supported(const char *tag, size_t n)
+{
+	for (const char *const *s = supported_tags; *s; s++)
+		if (strlen(*s) == n && strncasecmp(*s, tag, n) == 0)
+			return true;
+	return false;
+}
+
+/* §8.2.2.3: the Require tags we do not know, comma-separated, into out. */
+static bool require_unsupported(const struct sip_msg *req, char *out, size_t size)
+{
+	char req_tags[256];
+	size_t used = 0;
+	const char *p;
+
+	out[0] = '\0';
+	if (!msg_header_join(req, "Require", NULL, req_tags, sizeof(req_tags)))
+		return false;
+	for (p = req_tags; *p;) {
+		size_t n;
+
+		p += strspn(p, " \t,");
+		n = strcspn(p, " \t,");
+		if (n && !tag_supported(p, n) && used + n + 3 < size) {
+			used += (size_t)snprintf(out + used, size - used, "%s%.*s", used ? ", " : "",
+			    (int)n, p);
+		}
+		p += n;
+	}
+	return used > 0;
+}
+
+static bool uri_scheme_ok(const struct sip_msg *req)
+{
+	const osip_uri_t *u = req->sip->req_uri;
+	const char *s = u ? u->scheme : NULL;
+
+	return s && (!strcasecmp(s, "sip") || !strcasecmp(s, "sips") || !strcasecmp(s, "tel"));
+}
+
+/* The §8.2.2 / §8.2.3 checks; false if st was answered. */
+static bool header_checks(struct tsx *st, const struct sip_msg *req)
+{
+	char buf[160];
+	bool is_cancel = strcmp(req->method, "CANCEL") == 0;
+
+	if (!uri_scheme_ok(req)) {
+		refuse(st, 416, NULL, NULL, NULL);
+		return false;
+	}
+	if (tsx_merged(st)) {
+		refuse(st, 482, "Loop Detected (merged request)", NULL, NULL);
+		return false;
+	}
+	if (!is_cancel && require_unsupported(req, buf, sizeof(buf))) {
+		refuse(st, 420, NULL, "Unsupported", buf);
+		return false;
+	}
+	if (msg_body_len(req) > 0 && msg_content_type(req, buf, sizeof(buf)) &&
+	    strcmp(buf, UA_ACCEPT) != 0) {
+		refuse(st, 415, NULL, "Accept", UA_ACCEPT);
+		return false;
+	}
+	return true;
+}
+
+static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
+{
+	struct ua *ua = arg;
+	const struct method *m = method_find(req->method);
+
+	/* §8.2.1 first: an unknown method gets 501 before any other check. */
+	if (!m || !m->fn) {
+		m_not_implemented(ua, st, req);
+		return;
+	}
+	if (!header_checks(st, req))
+		return;
+	m->fn(ua, st, req);
+}
+
+static void on_ack(void *arg, const struct sip_msg *ack)
+{
+	log_debug("ACK for no transaction (Call-ID %s): no dialog to take it", ack->call_id);
+}
+
+static void on_stray_response(void *arg, const struct sip_msg *resp)
+{
+	log_debug("stray %d response to %s (Call-ID %s) dropped", resp->status, resp->method,
+	    resp->call_id);
+}
+
+int ua_new(struct ua **up, const struct ua_cfg *cfg, struct stats *st)
+{
+	struct ua *ua = calloc(1, sizeof(*ua));
+	int err;
+
+	if (!ua)
+		return -ENOMEM;
+	ua->st = st;
+	if ((err = ua_set_cfg(ua, cfg)) < 0) {
+		free(ua);
+		return err;
+	}
+	*up = ua;
+	return 0;
+}
+
+void ua_free(struct ua *ua)
+{
+	if (!ua)
+		return;
+	free(ua->user_agent);
+	free(ua);
+}
+
+int ua_set_cfg(struct ua *ua, const struct ua_cfg *cfg)
+{
+	char *s = strdup(cfg->user_agent ? cfg->user_agent : "sipuad");
+
+	if (!s)
+		return -ENOMEM;
+	free(ua->user_agent);
+	ua->user_agent = s;
+	return 0;
+}
+
+void ua_tsx_user(struct ua *ua, struct tsx_user *out)
+{
+	out->request = on_request;
+	out->ack = on_ack;
+	out->stray_response = on_stray_response;
+	out->arg = ua;
+}
+
+void ua_set_layer(struct ua *ua, struct tsx_layer *l)
+{
+	ua->layer = l;
+}

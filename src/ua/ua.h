@@ -1,0 +1,35 @@
+/*
+ * ua: the UA core.  Takes the requests the transaction layer hands up and
+ * routes them through a method table: OPTIONS is answered (RFC 3261 §11),
+ * CANCEL without a matching transaction gets 481, methods sipuad knows but
+ * does not serve get 405, others 501, each with Allow.  Before a method runs,
+ * the §8.2.2 header checks that need the UA's view: Request-URI scheme
+ * (416), merged requests (482), Require (420 + Unsupported), body type
+ * (415 + Accept).
+ */
+#ifndef SIPUAD_UA_H
+#define SIPUAD_UA_H
+
+#include "sip/tsx.h"
+
+struct ua;
+struct stats;
+
+struct ua_cfg {
+	const char *user_agent;	/* Server / User-Agent value; copied */
+};
+
+/* 0 or -ENOMEM. */
+int ua_new(struct ua **up, const struct ua_cfg *cfg, struct stats *st);
+void ua_free(struct ua *ua);
+/* Apply a reloaded config. 0 or -ENOMEM. */
+int ua_set_cfg(struct ua *ua, const struct ua_cfg *cfg);
+/* The callbacks the transaction layer calls. */
+void ua_tsx_user(struct ua *ua, struct tsx_user *out);
+/* Give the UA the layer it answers through (after tsx_layer_new). */
+void ua_set_layer(struct ua *ua, struct tsx_layer *l);
+
+/* "INVITE, ACK, ..." : the Allow header value. */
+const char *ua_allow(void);
+
+#endif

@@ -1,0 +1,361 @@
+"""sipt: what every integration test needs to drive the real sipuad.
+
+- Daemon: writes a config with free loopback ports, starts sipuad -f with a
+  real NOTIFY_SOCKET and waits for its READY=1 datagram (an event, not a
+  sleep), stops it by PID with SIGTERM and checks it exits 0 (under the
+  sanitizer build a leak or an error makes that fail).
+- Udp / Tcp: raw SIP clients on real sockets; responses parsed into
+  Response(code, reason, headers, body).
+- request(): builds a request text with fresh branch, tags and Call-ID.
+- run(main): runs a test's main, prints PASS/FAIL lines, exits 0/1 for the
+  automake harness.
+
+Every wait has a deadline; a test that cannot get what it waits for fails.
+"""
+
+import os
+import random
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.environ.get("SRCDIR") or os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+SIPUAD = os.environ.get("SIPUAD") or os.path.join(SRCDIR, "build", "sipuad")
+
+WAIT = 10.0  # seconds: the longest any single event may take to arrive
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise TestFailure(what)
+
+
+def token(n=10):
+    return "".join(random.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+
+def free_port(family=socket.AF_INET, host="127.0.0.1"):
+    """A port free for both UDP and TCP on host."""
+    for _ in range(200):
+        t = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            t.bind((host, 0))
+            port = t.getsockname()[1]
+            u = socket.socket(family, socket.SOCK_DGRAM)
+            try:
+                u.bind((host, port))
+                return port
+            except OSError:
+                continue
+            finally:
+                u.close()
+        finally:
+            t.close()
+    raise TestFailure("no free port")
+
+
+class Response:
+    def __init__(self, raw):
+        self.raw = raw
+        text = raw.decode("utf-8", "replace")
+        head, _, self.body = text.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        parts = lines[0].split(" ", 2)
+        check(parts[0] == "SIP/2.0", "not a SIP response: %r" % lines[0])
+        self.code = int(parts[1])
+        self.reason = parts[2] if len(parts) > 2 else ""
+        self.headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            self.headers.setdefault(name.strip().lower(), []).append(value.strip())
+
+    def header(self, name):
+        v = self.headers.get(name.lower())
+        return v[0] if v else None
+
+    def __repr__(self):
+        return "<%d %s>" % (self.code, self.reason)
+
+
+def request(method, ruri, host, port, transport="UDP", headers=(), body="",
+            ctype="application/sdp", call_id=None, cseq=1, branch=None, from_tag=None,
+            to_tag=None, content_length=True, via_host=None, rport=True):
+    """A well-formed request; headers is a list of extra 'Name: value' lines."""
+    branch = branch or "z9hG4bK" + token(16)
+    from_tag = from_tag or token(8)
+    call_id = call_id or token(16) + "@test"
+    vh = via_host or ("[%s]" % host if ":" in host else host)
+    lines = [
+        "%s %s SIP/2.0" % (method, ruri),
+        "Via: SIP/2.0/%s %s:%d;branch=%s%s" % (transport, vh, port, branch,
+                                              ";rport" if rport else ""),
+        "Max-Forwards: 70",
+        "From: <sip:test@%s>;tag=%s" % (vh, from_tag),
+        "To: <%s>%s" % (ruri, ";tag=" + to_tag if to_tag else ""),
+        "Call-ID: %s" % call_id,
+        "CSeq: %d %s" % (cseq, method),
+    ]
+    lines += list(headers)
+    if body:
+        lines.append("Content-Type: %s" % ctype)
+    if content_length:
+        lines.append("Content-Length: %d" % len(body.encode()))
+    return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
+
+
+class Udp:
+    def __init__(self, host="127.0.0.1"):
+        self.family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(self.family, socket.SOCK_DGRAM)
+        self.sock.bind((host, 0))
+        self.host = host
+        self.port = self.sock.getsockname()[1]
+
+    def send(self, data, dest):
+        self.sock.sendto(data, dest)
+
+    def recv_raw(self, timeout=WAIT):
+        self.sock.settimeout(timeout)
+        try:
+            data, _ = self.sock.recvfrom(70000)
+            return data
+        except socket.timeout:
+            return None
+
+    def recv(self, timeout=WAIT, skip_provisional=False):
+        while True:
+            data = self.recv_raw(timeout)
+            if data is None:
+                return None
+            r = Response(data)
+            if skip_provisional and r.code < 200:
+                continue
+            return r
+
+    def expect(self, timeout=WAIT, skip_provisional=True):
+        r = self.recv(timeout, skip_provisional)
+        check(r is not None, "no response within %.0f s" % timeout)
+        return r
+
+    def close(self):
+        self.sock.close()
+
+
+class Tcp:
+    def __init__(self, dest):
+        family = socket.AF_INET6 if ":" in dest[0] else socket.AF_INET
+        self.sock = socket.create_connection(dest, timeout=WAIT)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.host, self.port = self.sock.getsockname()[:2]
+        self.buf = b""
+        self.family = family
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            d = self.sock.recv(65536)
+        except socket.timeout:
+            return None
+        except ConnectionResetError:
+            return b""
+        return d
+
+    def recv_raw_until(self, pred, timeout=WAIT):
+        end = time.monotonic() + timeout
+        while not pred(self.buf):
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            d = self._fill(left)
+            if d is None:
+                return False
+            if d == b"":
+                return pred(self.buf)
+            self.buf += d
+        return True
+
+    def recv(self, timeout=WAIT, skip_provisional=False):
+        """One framed response, or None on timeout/EOF."""
+        while True:
+            if not self.recv_raw_until(lambda b: b"\r\n\r\n" in b, timeout):
+                return None
+            head, _, rest = self.buf.partition(b"\r\n\r\n")
+            clen = 0
+            for line in head.split(b"\r\n"):
+                n, _, v = line.partition(b":")
+                if n.strip().lower() in (b"content-length", b"l"):
+                    clen = int(v.strip())
+            total = len(head) + 4 + clen
+            if not self.recv_raw_until(lambda b: len(b) >= total, timeout):
+                return None
+            raw, self.buf = self.buf[:total], self.buf[total:]
+            r = Response(raw)
+            if skip_provisional and r.code < 200:
+                continue
+            return r
+
+    def expect(self, timeout=WAIT, skip_provisional=True):
+        r = self.recv(timeout, skip_provisional)
+        check(r is not None, "no response within %.0f s" % timeout)
+        return r
+
+    def wait_closed(self, timeout=WAIT):
+        """True once the peer has closed the connection."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            d = self._fill(end - time.monotonic())
+            if d == b"":
+                return True
+            if d is None:
+                return False
+            self.buf += d
+        return False
+
+    def close(self):
+        self.sock.close()
+
+
+class Daemon:
+    """The real sipuad on free loopback ports.
+
+    listen: list of (proto, host) pairs; each gets a free port (the same port
+    for UDP and TCP on one host).  cfg: extra lines per section, e.g.
+    {"sip": ["t1_ms = 50"]}.
+    """
+
+    def __init__(self, listen=(("udp", "127.0.0.1"), ("tcp", "127.0.0.1")), cfg=None,
+                 log_level="debug"):
+        self.dir = tempfile.mkdtemp(prefix="sipuad-test-")
+        self.ports = {}
+        entries = []
+        for proto, host in listen:
+            fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+            if host not in self.ports:
+                self.ports[host] = free_port(fam, host)
+            h = "[%s]" % host if ":" in host else host
+            entries.append("%s:%s:%d" % (proto, h, self.ports[host]))
+        sections = {"sip": ["listen = " + ", ".join(entries)], "log": ["level = " + log_level]}
+        for sec, lines in (cfg or {}).items():
+            sections.setdefault(sec, []).extend(lines)
+        self.cfg_path = os.path.join(self.dir, "sipuad.conf")
+        with open(self.cfg_path, "w") as f:
+            for sec, lines in sections.items():
+                f.write("[%s]\n%s\n\n" % (sec, "\n".join(lines)))
+        self.log_path = os.path.join(self.dir, "sipuad.log")
+        self.proc = None
+
+    def addr(self, host="127.0.0.1"):
+        return (host, self.ports[host])
+
+    def start(self):
+        nsock_path = os.path.join(self.dir, "notify.sock")
+        nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        nsock.bind(nsock_path)
+        env = dict(os.environ, NOTIFY_SOCKET=nsock_path)
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([SIPUAD, "-f", "-c", self.cfg_path], stdout=self.log,
+                                     stderr=subprocess.STDOUT, env=env)
+        end = time.monotonic() + 30
+        try:
+            while time.monotonic() < end:
+                if self.proc.poll() is not None:
+                    raise TestFailure("sipuad exited with %d before READY=1:\n%s"
+                                      % (self.proc.returncode, self.logtext()))
+                nsock.settimeout(0.2)
+                try:
+                    msg = nsock.recv(4096).decode()
+                except socket.timeout:
+                    continue
+                if "READY=1" in msg.split("\n"):
+                    return self
+            raise TestFailure("no READY=1 from sipuad within 30 s")
+        finally:
+            nsock.close()
+
+    def logtext(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, check_exit=True):
+        """SIGTERM, wait; returns the exit status. Checks it is 0 by default."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise TestFailure("sipuad did not exit within 30 s of SIGTERM")
+        rc = self.proc.returncode
+        self.proc = None
+        self.log.close()
+        if check_exit:
+            check(rc == 0, "sipuad exited with %d:\n%s" % (rc, self.logtext()[-4000:]))
+        return rc
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            sys.stderr.write("---- sipuad log (%s)\n%s\n" % (self.log_path,
+                                                           self.logtext()[-6000:]))
+            self.stop(check_exit=False)
+            return False
+        self.stop()
+        return False
+
+
+def options_ok(d, host="127.0.0.1", proto="udp"):
+    """sipuad still serves: an OPTIONS gets 200."""
+    dest = d.addr(host)
+    if proto == "udp":
+        c = Udp(host)
+        c.send(request("OPTIONS", "sip:%s" % ("[%s]" % host if ":" in host else host),
+                       c.host, c.port), dest)
+        r = c.expect()
+        c.close()
+    else:
+        c = Tcp(dest)
+        c.send(request("OPTIONS", "sip:%s" % host, c.host, c.port, "TCP"))
+        r = c.expect()
+        c.close()
+    check(r.code == 200, "OPTIONS answered %r" % r)
+    return r
+
+
+def run(tests):
+    """Run each (name, fn) in order; print PASS/FAIL; exit 0 only if all passed."""
+    failed = 0
+    for name, fn in tests:
+        try:
+            fn()
+            print("PASS: %s" % name)
+        except Exception:  # noqa: BLE001 - a test's failure of any kind
+            failed += 1
+            print("FAIL: %s" % name)
+            traceback.print_exc(file=sys.stdout)
+        sys.stdout.flush()
+    print("%d passed, %d failed" % (len(tests) - failed, failed))
+    sys.exit(1 if failed else 0)

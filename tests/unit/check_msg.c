@@ -1,0 +1,311 @@
+/*
+ * Unit tests for msg: parsing, derived fields, the RFC 3261 §8.2 checks
+ * (one table of malformed requests with the exact answer each gets),
+ * response checks, Via stamping, response routing and building.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sip/msg.h"
+
+#define H_VIA "Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKabc\r\n"
+#define H_FROM "From: <sip:alice@a>;tag=f1\r\n"
+#define H_TO "To: <sip:bob@b>\r\n"
+#define H_CID "Call-ID: c1@host\r\n"
+#define H_CSEQ "CSeq: 7 OPTIONS\r\n"
+#define H_OPT "OPTIONS sip:bob@b SIP/2.0\r\n"
+#define H_GOOD H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+
+static struct sip_msg *parse(const char *s, enum net_proto proto)
+{
+	struct sip_msg *m = NULL;
+
+	ck_assert_int_eq(msg_parse(&m, s, strlen(s), false), 0);
+	m->src.proto = proto;
+	ck_assert_int_eq(net_addr_from_host(&m->src.addr, "192.0.2.9", 40000), 0);
+	return m;
+}
+
+START_TEST(derived_fields)
+{
+	struct sip_msg *m = parse(H_GOOD, NET_UDP);
+	struct msg_err e;
+
+	ck_assert(m->is_request);
+	ck_assert_str_eq(m->method, "OPTIONS");
+	ck_assert_uint_eq(m->cseq, 7);
+	ck_assert_str_eq(m->call_id, "c1@host");
+	ck_assert_str_eq(m->from_tag, "f1");
+	ck_assert_ptr_null(m->to_tag);
+	ck_assert_str_eq(m->branch, "z9hG4bKabc");
+	ck_assert_str_eq(m->via_host, "192.0.2.1");
+	ck_assert_uint_eq(m->via_port, 5070);
+	ck_assert(msg_check_request(m, &e));
+	ck_assert_int_eq(e.code, 0);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(compact_forms)
+{
+	const char *s = H_OPT "v: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx\r\n"
+			    "f: <sip:a@a>;tag=1\r\nt: <sip:b@b>\r\ni: cc\r\nCSeq: 1 OPTIONS\r\n"
+			    "l: 0\r\n\r\n";
+	struct sip_msg *m = parse(s, NET_TCP);
+	struct msg_err e;
+
+	ck_assert(msg_check_request(m, &e));
+	ck_assert_str_eq(m->call_id, "cc");
+	msg_free(m);
+}
+END_TEST
+
+/* The malformed requests of issue #2 item 7 with their exact answers. */
+static const struct bad_case {
+	const char *name;
+	const char *text;
+	enum net_proto proto;
+	int code;
+	const char *reason;
+} bad[] = {
+	{ "version", "OPTIONS sip:bob@b SIP/3.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n", NET_UDP, 505,
+	    "Version Not Supported" },
+	{ "no via", H_OPT H_FROM H_TO H_CID H_CSEQ "\r\n", NET_UDP, 400, "Missing Via header" },
+	{ "no from", H_OPT H_VIA H_TO H_CID H_CSEQ "\r\n", NET_UDP, 400, "Missing From header" },
+	{ "no to", H_OPT H_VIA H_FROM H_CID H_CSEQ "\r\n", NET_UDP, 400, "Missing To header" },
+	{ "no call-id", H_OPT H_VIA H_FROM H_TO H_CSEQ "\r\n", NET_UDP, 400, "Missing Call-ID header" },
+	{ "no cseq", H_OPT H_VIA H_FROM H_TO H_CID "\r\n", NET_UDP, 400, "Missing CSeq header" },
+	{ "two from", H_OPT H_VIA H_FROM "From: <sip:x@y>;tag=2\r\n" H_TO H_CID H_CSEQ "\r\n", NET_UDP, 400,
+	    "Repeated From header" },
+	{ "two to", H_OPT H_VIA H_FROM H_TO "t: <sip:x@y>\r\n" H_CID H_CSEQ "\r\n", NET_UDP, 400,
+	    "Repeated To header" },
+	{ "two call-id", H_OPT H_VIA H_FROM H_TO H_CID "i: other\r\n" H_CSEQ "\r\n", NET_UDP, 400,
+	    "Repeated Call-ID header" },
+	{ "two cseq", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "CSeq: 8 OPTIONS\r\n\r\n", NET_UDP, 400,
+	    "Repeated CSeq header" },
+	{ "cseq text", H_OPT H_VIA H_FROM H_TO H_CID "CSeq: abc OPTIONS\r\n\r\n", NET_UDP, 400,
+	    "Malformed CSeq" },
+	{ "cseq no method", H_OPT H_VIA H_FROM H_TO H_CID "CSeq: 12\r\n\r\n", NET_UDP, 400,
+	    "Malformed CSeq" },
+	{ "cseq 2^31", H_OPT H_VIA H_FROM H_TO H_CID "CSeq: 2147483648 OPTIONS\r\n\r\n", NET_UDP, 400,
+	    "CSeq number out of range" },
+	{ "cseq huge", H_OPT H_VIA H_FROM H_TO H_CID "CSeq: 99999999999999999999 OPTIONS\r\n\r\n", NET_UDP,
+	    400, "CSeq number out of range" },
+	{ "cseq method", H_OPT H_VIA H_FROM H_TO H_CID "CSeq: 7 INVITE\r\n\r\n", NET_UDP, 400,
+	    "CSeq method does not match the request" },
+	{ "clen text", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Content-Length: x\r\n\r\n", NET_UDP, 400,
+	    "Malformed Content-Length" },
+	{ "clen negative", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Content-Length: -3\r\n\r\n", NET_UDP, 400,
+	    "Malformed Content-Length" },
+	{ "clen too big", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Content-Type: application/sdp\r\n"
+	    "Content-Length: 10\r\n\r\nabc", NET_UDP, 400, "Content-Length larger than the body" },
+	{ "tcp no clen", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n", NET_TCP, 400, "Missing Content-Length" },
+	{ "body no ctype", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Content-Length: 3\r\n\r\nabc", NET_UDP, 400,
+	    "Body without Content-Type" },
+	{ "empty from tag", H_OPT H_VIA "From: <sip:a@a>;tag=\r\n" H_TO H_CID H_CSEQ "\r\n", NET_UDP, 400,
+	    "Empty tag in From" },
+	{ "bare from tag", H_OPT H_VIA "From: <sip:a@a>;tag\r\n" H_TO H_CID H_CSEQ "\r\n", NET_UDP, 400,
+	    "Empty tag in From" },
+	{ "empty to tag", H_OPT H_VIA H_FROM "To: <sip:b@b>;tag=\r\n" H_CID H_CSEQ "\r\n", NET_UDP, 400,
+	    "Empty tag in To" },
+	{ "max-forwards", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Max-Forwards: 300\r\n\r\n", NET_UDP, 400,
+	    "Malformed Max-Forwards" },
+};
+
+START_TEST(malformed_request)
+{
+	const struct bad_case *c = &bad[_i];
+	struct sip_msg *m = NULL;
+	struct msg_err e;
+
+	ck_assert_msg(msg_parse(&m, c->text, strlen(c->text), false) == 0, "%s: no parse", c->name);
+	m->src.proto = c->proto;
+	ck_assert_msg(!msg_check_request(m, &e), "%s: passed", c->name);
+	ck_assert_msg(e.code == c->code, "%s: code %d", c->name, e.code);
+	ck_assert_msg(strcmp(e.reason, c->reason) == 0, "%s: reason '%s'", c->name, e.reason);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(oversize_is_513)
+{
+	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Content-Length: 900000\r\n\r\n";
+	struct sip_msg *m = NULL;
+	struct msg_err e;
+
+	ck_assert_int_eq(msg_parse(&m, s, strlen(s), true), 0);
+	ck_assert(!msg_check_request(m, &e));
+	ck_assert_int_eq(e.code, 513);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(no_branch_is_fine)
+{
+	const char *s = H_OPT "Via: SIP/2.0/UDP 192.0.2.1\r\n" H_FROM H_TO H_CID H_CSEQ "\r\n";
+	struct sip_msg *m = parse(s, NET_UDP);
+	struct msg_err e;
+
+	ck_assert(msg_check_request(m, &e));
+	ck_assert_ptr_null(m->branch);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(udp_extra_bytes_dropped)
+{
+	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Content-Type: application/sdp\r\n"
+			    "Content-Length: 3\r\n\r\nabcdef";
+	struct sip_msg *m = parse(s, NET_UDP);
+	struct msg_err e;
+
+	ck_assert(msg_check_request(m, &e));
+	ck_assert_uint_eq(msg_body_len(m), 3);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(garbage_is_ebadmsg)
+{
+	static const char *const g[] = { "", "hello", "\r\n\r\n", "INVITE\r\n\r\n",
+		"SIP/2.0 abc\r\n\r\n", "\x01\x02\x03\x04\x05\x06\x07\x08\n" };
+	struct sip_msg *m = NULL;
+
+	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
+		ck_assert_int_eq(msg_parse(&m, g[i], strlen(g[i]), false), -EBADMSG);
+}
+END_TEST
+
+START_TEST(response_checks)
+{
+	const char *ok = "SIP/2.0 200 OK\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n";
+	const char *nocseq = "SIP/2.0 200 OK\r\n" H_VIA H_FROM H_TO H_CID "\r\n";
+	const char *novia = "SIP/2.0 486 Busy\r\n" H_FROM H_TO H_CID H_CSEQ "\r\n";
+	const char *code = "SIP/2.0 999 Odd\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n";
+	const char *why = NULL;
+	struct sip_msg *m;
+
+	m = parse(ok, NET_UDP);
+	ck_assert(msg_check_response(m, &why));
+	ck_assert_int_eq(m->status, 200);
+	ck_assert_str_eq(m->method, "OPTIONS");
+	msg_free(m);
+	/* A response with no CSeq has no method: nothing could match it. */
+	ck_assert_int_eq(msg_parse(&m, nocseq, strlen(nocseq), false), -EBADMSG);
+	m = parse(novia, NET_UDP);
+	ck_assert(!msg_check_response(m, &why));
+	ck_assert_str_eq(why, "no Via");
+	msg_free(m);
+	m = parse(code, NET_UDP);
+	ck_assert(!msg_check_response(m, &why));
+	ck_assert_str_eq(why, "status code out of range");
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(stamp_and_route)
+{
+	const char *s = H_OPT "Via: SIP/2.0/UDP 192.0.2.1:5070;rport;branch=z9hG4bKr\r\n" H_FROM H_TO
+			    H_CID H_CSEQ "\r\n";
+	struct sip_msg *m = parse(s, NET_UDP), *m2;
+	struct sip_dest d;
+	char a[NET_ADDR_STRLEN], *buf;
+	size_t len;
+
+	ck_assert_int_eq(msg_stamp_via(m), 0);
+	msg_response_dest(m, &d);
+	ck_assert_str_eq(net_addr_fmt(&d.addr, a, sizeof(a)), "192.0.2.9:40000");
+	ck_assert_int_eq(msg_to_str(m, &buf, &len), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "received=192.0.2.9"));
+	ck_assert_ptr_nonnull(strstr(buf, "rport=40000"));
+	free(buf);
+	msg_free(m);
+
+	/* No rport: the sent-by port, at the source address. */
+	m2 = parse(H_GOOD, NET_UDP);
+	ck_assert_int_eq(msg_stamp_via(m2), 0);
+	msg_response_dest(m2, &d);
+	ck_assert_str_eq(net_addr_fmt(&d.addr, a, sizeof(a)), "192.0.2.9:5070");
+	msg_free(m2);
+}
+END_TEST
+
+START_TEST(build_response)
+{
+	struct sip_msg *m = parse(H_GOOD, NET_UDP), *r = NULL;
+	char *buf;
+	size_t len;
+
+	ck_assert_int_eq(msg_build_response(&r, m, 486, NULL, "tt1"), 0);
+	ck_assert_int_eq(r->status, 486);
+	ck_assert_str_eq(r->to_tag, "tt1");
+	ck_assert_str_eq(r->branch, "z9hG4bKabc");
+	ck_assert_str_eq(r->call_id, "c1@host");
+	ck_assert_int_eq(msg_add_header(r, "Allow", "OPTIONS"), 0);
+	ck_assert_int_eq(msg_to_str(r, &buf, &len), 0);
+	ck_assert_int_eq(strncmp(buf, "SIP/2.0 486 Busy Here\r\n", 23), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "CSeq: 7 OPTIONS\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "Allow: OPTIONS\r\n"));
+	free(buf);
+	msg_free(r);
+	/* 100 never gets a tag. */
+	ck_assert_int_eq(msg_build_response(&r, m, 100, NULL, "tt1"), 0);
+	ck_assert_ptr_null(r->to_tag);
+	msg_free(r);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(header_helpers)
+{
+	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Require: foo\r\nRequire: bar, baz\r\n"
+			    "Content-Type: Application/SDP\r\nContent-Length: 2\r\n\r\nv=";
+	struct sip_msg *m = parse(s, NET_UDP);
+	char buf[64];
+
+	/* libosip2 keeps each comma-separated value as a header of its own. */
+	ck_assert_uint_eq(msg_header_join(m, "Require", NULL, buf, sizeof(buf)), 3);
+	ck_assert_str_eq(buf, "foo, bar, baz");
+	ck_assert_str_eq(msg_content_type(m, buf, sizeof(buf)), "application/sdp");
+	ck_assert_uint_eq(msg_body_len(m), 2);
+	ck_assert_ptr_null(msg_header(m, "Supported", "k"));
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(reasons)
+{
+	ck_assert_str_eq(msg_reason(481), "Call/Transaction Does Not Exist");
+	ck_assert_str_eq(msg_reason(299), "Unknown");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("msg");
+	TCase *tc = tcase_create("msg");
+	SRunner *sr;
+	int failed;
+
+	msg_lib_init();
+	tcase_add_test(tc, derived_fields);
+	tcase_add_test(tc, compact_forms);
+	tcase_add_loop_test(tc, malformed_request, 0, (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, oversize_is_513);
+	tcase_add_test(tc, no_branch_is_fine);
+	tcase_add_test(tc, udp_extra_bytes_dropped);
+	tcase_add_test(tc, garbage_is_ebadmsg);
+	tcase_add_test(tc, response_checks);
+	tcase_add_test(tc, stamp_and_route);
+	tcase_add_test(tc, build_response);
+	tcase_add_test(tc, header_helpers);
+	tcase_add_test(tc, reasons);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
