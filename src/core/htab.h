@@ -30,7 +30,11 @@ struct htab;
 int htab_new(struct htab **hp);
 /* The nodes still inserted are not touched. NULL is a no-op. */
 void htab_free(struct htab *h);
-/* Insert n under key (duplicates allowed; find returns the newest). 0 or -ENOMEM. */
+/*
+ * Insert n under key (duplicates allowed; find returns the newest).  Never
+ * fails in practice: if growing the buckets fails, n goes into the old
+ * array.  0 or -ENOMEM.
+ */
 int htab_insert(struct htab *h, struct htab_node *n, const char *key, size_t keylen);
 struct htab_node *htab_find(const struct htab *h, const char *key, size_t keylen);
 /* Next node after n with the same key, or NULL. */
@@ -39,7 +43,7 @@ struct htab_node *htab_find_next(const struct htab *h, const struct htab_node *n
 void htab_remove(struct htab *h, struct htab_node *n);
 size_t htab_count(const struct htab *h);
 
-/* Visit every node; cb may remove the node it is given. */
+/* Visit every node; cb may remove only the node it is given. */
 void htab_foreach(struct htab *h, void (*cb)(struct htab_node *n, void *arg), void *arg);
 
 #endif

@@ -54,7 +54,7 @@ void net_addr_set_port(struct net_addr *a, uint16_t port);
 int net_addr_family(const struct net_addr *a);
 /* Same family, host and port. */
 bool net_addr_eq(const struct net_addr *a, const struct net_addr *b);
-/* True if a is an IP literal equal to the host of b (sent-by vs source). */
+/* True if host is an IP literal equal to the host of b (sent-by vs source); ::ffff:a.b.c.d equals a.b.c.d. A name never matches. */
 bool net_host_eq(const char *host, const struct net_addr *b);
 
 #endif

@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Fill buf with n random bytes. 0 or -errno. */
+/*
+ * Fill buf with n random bytes. 0 or -errno.  The functions below return no
+ * error: if getrandom(2) fails they abort() rather than hand out weak values.
+ */
 int rnd_bytes(void *buf, size_t n);
 uint32_t rnd_u32(void);
 /* Uniform in [0, bound) (bound > 0). */

@@ -29,12 +29,18 @@ struct tmr {
 	struct tmr *next;	/* fake clock: armed list */
 };
 
-/* base may be NULL for the fake clock. 0 or -ENOMEM. */
+/* base may be NULL only for the fake clock. 0, -ENOMEM, or -EINVAL (real clock, no base). */
 int tmr_clock_new(struct tmr_clock **clkp, struct event_base *base);
 void tmr_clock_free(struct tmr_clock *clk);
 /* Monotonic milliseconds. */
 uint64_t tmr_now(const struct tmr_clock *clk);
 
+/*
+ * Only for a new or closed timer.  The callback runs with the timer already
+ * disarmed and it is not touched afterwards: a callback may re-arm, stop or
+ * close any timer, or free the object that holds its own.  Close every
+ * timer before tmr_clock_free() on the real clock.
+ */
 void tmr_init(struct tmr *t, struct tmr_clock *clk, tmr_cb *cb, void *arg);
 /* Arm (or re-arm) to fire once after ms milliseconds. 0 or -ENOMEM. */
 int tmr_start(struct tmr *t, uint64_t ms);
