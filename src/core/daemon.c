@@ -12,6 +12,8 @@
  * re-reads the config file (an invalid file leaves the running config as it
  * is).  systemd hears READY=1 once every listener is up.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +26,6 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "config.h"
 #include "core/cfg.h"
 #include "core/daemon.h"
 #include "core/log.h"

@@ -1,0 +1,825 @@
+/*
+ * cfg: the configuration file, from its bytes to a struct cfg.
+ *
+ * Owns the key table (below: one row per key, naming its section, type,
+ * default, bounds, whether SIGHUP can change it, and its help), the reading
+ * of the file, and the text of every config error.  inih splits lines into
+ * sections and KEY = VALUE pairs; everything else is driven by the table:
+ * the defaults are the table's default texts run through the same parsers
+ * as the file, so a default that does not parse fails the unit test, not a
+ * user.
+ *
+ * inih neither tells the handler the line number nor says which lines it
+ * found malformed (only the first), so the file is read here, one line per
+ * reader call, counting lines.  The reader also classifies each line the way
+ * inih will: a KEY = VALUE line for which the handler is not called by the
+ * time the next line is read was malformed.  Leading blanks are stripped
+ * before inih sees a line, so an indented key is a key, never inih's
+ * continuation of the previous value.
+ *
+ * Every error is collected, as "PATH:LINE: message" naming what is
+ * accepted, up to CFG_MAX_ERRS; one bad line never hides the next.
+ *
+ * Adding a section is adding its rows to keys[]: section names, the "expected
+ * one of" lists and the man page test all come from the table.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "core/cfg.h"
+
+/* Errors listed in full; past it they are only counted: a binary file is not a config. */
+#define CFG_MAX_ERRS 100
+/* Longest value quoted in a message. */
+#define CFG_QUOTE_MAX 64
+
+enum cfg_kind {
+	CFG_UINT,
+	CFG_STR,
+	CFG_ENUM,
+	CFG_LISTEN,
+};
+
+struct cfg_key {
+	struct cfg_key_info info;
+	enum cfg_kind kind;
+	size_t off;	 /* the field in struct cfg */
+	unsigned lo, hi; /* CFG_UINT: value; CFG_STR: length; CFG_LISTEN: entries */
+	/* CFG_ENUM: text to value, 0 or -EINVAL. */
+	int (*enum_parse)(const char *s, unsigned *v);
+};
+
+/* The enum fields are written as unsigned: an enum must be that wide. */
+_Static_assert(sizeof(enum log_level) == sizeof(unsigned), "enum log_level is not int-sized");
+
+static int level_parse(const char *s, unsigned *v)
+{
+	enum log_level l;
+	int err = log_level_parse(s, &l);
+
+	if (err == 0)
+		*v = (unsigned)l;
+	return err;
+}
+
+#define CFG_STRINGIFY(x) #x
+#define CFG_XSTRINGIFY(x) CFG_STRINGIFY(x)
+
+/* A row per kind of key; a range made from bounds says what the parser enforces. */
+/* clang-format off */
+#define KEY(sec, name_, type_, kind_, field_, def_, range_, lo_, hi_, parse_, reload_, help_)     \
+	{ .info = { .section = sec, .name = name_, .type = type_, .def = def_, .range = range_, \
+		    .reloadable = reload_, .help = help_ },                                       \
+	  .kind = kind_, .off = offsetof(struct cfg, field_), .lo = lo_, .hi = hi_,              \
+	  .enum_parse = parse_ }
+#define UINT_KEY(sec, field, def, lo, hi, reload, help)                                           \
+	KEY(sec, #field, "integer", CFG_UINT, field, #def, #lo ".." #hi, lo, hi, NULL, reload, help)
+#define STR_KEY(sec, field, def, lo, hi, reload, help)                                            \
+	KEY(sec, #field, "string", CFG_STR, field, def,                                           \
+	    #lo ".." #hi " printable ASCII characters", lo, hi, NULL, reload, help)
+#define ENUM_KEY(sec, name, field, def, range, parse, reload, help)                               \
+	KEY(sec, name, "enum", CFG_ENUM, field, def, range, 0, 0, parse, reload, help)
+#define LISTEN_KEY(sec, field, def, max, reload, help)                                            \
+	KEY(sec, #field, "listen list", CFG_LISTEN, field, def,                                   \
+	    "1.." CFG_XSTRINGIFY(max) " entries of udp|tcp:HOST:PORT", 1, max, NULL, reload, help)
+/* clang-format on */
+
+/*
+ * The keys.  The ranges come from RFC 3261 where it has one (T1..T4, §17.1.1)
+ * and otherwise from what a single loop can hold; the defaults are the RFC's
+ * values and a loopback listener, so a fresh install answers nobody else.
+ */
+static const struct cfg_key keys[] = {
+    LISTEN_KEY("sip", listen, "udp:127.0.0.1:5060, tcp:127.0.0.1:5060", CFG_MAX_LISTEN, false,
+	       "Where SIP is received: comma-separated PROTO:HOST:PORT, PROTO udp or tcp, HOST an "
+	       "IPv4 or [IPv6] literal; changing it needs a restart."),
+    STR_KEY("sip", user_agent, "sipuad", 1, 127, true,
+	    "Sent in the User-Agent and Server headers of every message."),
+    UINT_KEY("sip", t1_ms, 500, 50, 10000, true,
+	     "RFC 3261 T1, the round-trip estimate in ms: the first retransmission interval; "
+	     "timers B, F, H and J are 64*T1."),
+    UINT_KEY("sip", t2_ms, 4000, 100, 60000, true,
+	     "RFC 3261 T2 in ms, at least t1_ms: the longest retransmission interval of "
+	     "non-INVITE requests and INVITE final responses."),
+    UINT_KEY("sip", t4_ms, 5000, 100, 60000, true,
+	     "RFC 3261 T4 in ms, how long a message may live in the network: timers I and K "
+	     "on UDP."),
+    UINT_KEY("sip", max_transactions, 20000, 16, 1000000, true,
+	     "Transactions open at once; past it new requests get 503 with Retry-After."),
+    UINT_KEY("sip", max_message_size, 65535, 1024, 1048576, true,
+	     "Largest SIP message taken, in bytes; a larger request gets 513, a larger "
+	     "TCP stream is closed."),
+    UINT_KEY("sip", max_tcp_connections, 1024, 1, 100000, true,
+	     "TCP connections open at once, both directions; past it new ones are refused."),
+    UINT_KEY("sip", tcp_idle_timeout_s, 300, 1, 86400, true,
+	     "Seconds a TCP connection may stay silent with no transaction on it before it "
+	     "is closed."),
+    UINT_KEY("sip", retry_after_s, 5, 1, 3600, true,
+	     "Seconds in the Retry-After header of the 503 sent when a table is full."),
+    ENUM_KEY("log", "level", log_level, "info", "error | warn | info | debug", level_parse, true,
+	     "The least severe level logged; debug also traces every SIP message."),
+};
+#define CFG_NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/*
+ * Cross-checks, after the whole file: key lo must not exceed key hi.  T2 caps
+ * intervals that start at T1 and double (RFC 3261 §17.1.2.2), so T2 < T1
+ * would be a cap below the start.
+ */
+static const struct cfg_order {
+	const char *section, *lo, *hi;
+} orders[] = {
+    {"sip", "t1_ms", "t2_ms"},
+};
+
+/* One parse of one file: the reader's and the handler's shared state. */
+struct cfg_parse {
+	const char *path;
+	FILE *in;
+	int read_err;	   /* errno of a failed read, 0 if none */
+	unsigned lineno;   /* the line inih is working on */
+	unsigned key_line; /* a KEY = VALUE line inih has not handed over yet */
+	enum { SECT_NONE, SECT_OK, SECT_BAD } sect;
+	struct cfg *cfg;
+	unsigned set_line[CFG_NKEYS]; /* where each key was set, 0: not set */
+	bool bad[CFG_NKEYS];	      /* the key's value was refused */
+	FILE *errs;		      /* open_memstream of the messages */
+	unsigned n_errs;
+	bool oom;
+};
+
+static void *field(struct cfg *c, const struct cfg_key *k)
+{
+	return (char *)c + k->off;
+}
+
+static const void *cfield(const struct cfg *c, const struct cfg_key *k)
+{
+	return (const char *)c + k->off;
+}
+
+/* The value as text fit for a message: non-printables as \xHH, long values cut with "...". */
+static const char *quote(const char *s, char *buf, size_t size)
+{
+	size_t n = 0, i;
+
+	for (i = 0; s[i] && i < CFG_QUOTE_MAX && n + 5 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0x20 && ch < 0x7f)
+			buf[n++] = (char)ch;
+		else
+			n += (size_t)snprintf(buf + n, size - n, "\\x%02x", ch);
+	}
+	if (s[i] && n + 4 <= size) {
+		memcpy(buf + n, "...", 3);
+		n += 3;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* What the key takes, for messages: "an integer (50..10000)". */
+static const char *expect(const struct cfg_key *k, char *buf, size_t size)
+{
+	switch (k->kind) {
+	case CFG_UINT:
+		snprintf(buf, size, "an integer (%s)", k->info.range);
+		break;
+	case CFG_ENUM:
+		snprintf(buf, size, "one of %s", k->info.range);
+		break;
+	case CFG_STR:
+	case CFG_LISTEN:
+		snprintf(buf, size, "%s", k->info.range);
+		break;
+	}
+	return buf;
+}
+
+static int parse_uint(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+		      size_t size)
+{
+	unsigned long long v = 0;
+	char q[CFG_QUOTE_MAX * 4 + 8];
+	size_t i;
+
+	for (i = 0; val[i] >= '0' && val[i] <= '9'; i++) {
+		if (v <= UINT32_MAX)
+			v = v * 10 + (unsigned)(val[i] - '0');
+	}
+	if (i == 0 || val[i]) {
+		snprintf(msg, size, "%s: '%s' is not an integer (%s)", k->info.name,
+			 quote(val, q, sizeof(q)), k->info.range);
+		return -EINVAL;
+	}
+	if (v < k->lo || v > k->hi) {
+		snprintf(msg, size, "%s: %s is out of range %s", k->info.name,
+			 quote(val, q, sizeof(q)), k->info.range);
+		return -ERANGE;
+	}
+	*(unsigned *)field(c, k) = (unsigned)v;
+	return 0;
+}
+
+static int parse_str(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+		     size_t size)
+{
+	size_t len = strlen(val);
+	char **f = field(c, k);
+	char *dup;
+
+	if (len < k->lo || len > k->hi) {
+		snprintf(msg, size, "%s: %zu characters: expected %s", k->info.name, len,
+			 k->info.range);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)val[i];
+
+		if (ch < 0x20 || ch >= 0x7f) {
+			snprintf(msg, size,
+				 "%s: character %zu (\\x%02x) is not printable: expected %s",
+				 k->info.name, i + 1, ch, k->info.range);
+			return -EINVAL;
+		}
+	}
+	dup = strdup(val);
+	if (!dup)
+		return -ENOMEM;
+	free(*f);
+	*f = dup;
+	return 0;
+}
+
+static int parse_enum(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+		      size_t size)
+{
+	char q[CFG_QUOTE_MAX * 4 + 8];
+	unsigned v;
+
+	if (k->enum_parse(val, &v) < 0) {
+		snprintf(msg, size, "%s: '%s' is not one of %s", k->info.name,
+			 quote(val, q, sizeof(q)), k->info.range);
+		return -EINVAL;
+	}
+	*(unsigned *)field(c, k) = v;
+	return 0;
+}
+
+/* One entry of a listen list, blanks around it already gone, into *l. */
+static int parse_listen_entry(const struct cfg_key *k, const char *text, struct cfg_listen *l,
+			      char *msg, size_t size)
+{
+	char q[CFG_QUOTE_MAX * 4 + 8], addr[NET_ADDR_STRLEN];
+
+	if (net_listen_parse(text, &l->proto, &l->addr) < 0) {
+		snprintf(msg, size,
+			 "%s: bad entry '%s': expected PROTO:HOST:PORT, PROTO udp or tcp, HOST an "
+			 "IPv4 or [IPv6] literal, PORT 0..65535",
+			 k->info.name, quote(text, q, sizeof(q)));
+		return -EINVAL;
+	}
+	snprintf(l->text, sizeof(l->text), "%s:%s", net_proto_name(l->proto),
+		 net_addr_fmt(&l->addr, addr, sizeof(addr)));
+	return 0;
+}
+
+static bool listen_eq(const struct cfg_listen *a, const struct cfg_listen *b)
+{
+	return a->proto == b->proto && net_addr_eq(&a->addr, &b->addr);
+}
+
+/* Copy the entry at *s up to the next ',' into buf, trimmed; move *s past it. true if a ',' was. */
+static bool next_entry(const char **s, char *buf, size_t size)
+{
+	const char *p = *s, *end;
+	bool comma;
+	size_t len;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	end = p + strcspn(p, ",");
+	comma = *end == ',';
+	*s = comma ? end + 1 : end;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	len = (size_t)(end - p);
+	if (len >= size)
+		len = size - 1; /* longer than any entry: refused by net_listen_parse */
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return comma;
+}
+
+static int parse_listen(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+			size_t size)
+{
+	struct cfg_listen l[CFG_MAX_LISTEN];
+	char entry[2 * NET_ADDR_STRLEN];
+	const char *s = val;
+	unsigned n = 0;
+	bool more;
+
+	do {
+		more = next_entry(&s, entry, sizeof(entry));
+		if (!entry[0]) {
+			snprintf(msg, size, "%s: empty entry: expected %s", k->info.name,
+				 k->info.range);
+			return -EINVAL;
+		}
+		if (n == k->hi) {
+			snprintf(msg, size, "%s: more than %u entries", k->info.name, k->hi);
+			return -E2BIG;
+		}
+		if (parse_listen_entry(k, entry, &l[n], msg, size) < 0)
+			return -EINVAL;
+		for (unsigned i = 0; i < n; i++) {
+			if (listen_eq(&l[i], &l[n])) {
+				snprintf(msg, size, "%s: duplicate entry '%s'", k->info.name,
+					 l[n].text);
+				return -EINVAL;
+			}
+		}
+		n++;
+	} while (more);
+	memcpy(c->listen, l, n * sizeof(l[0]));
+	c->n_listen = n;
+	return 0;
+}
+
+/* Parse val into the key's field of c; on error msg says why and the field is untouched. */
+static int parse_value(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+		       size_t size)
+{
+	char exp[128];
+
+	if (!val[0]) {
+		snprintf(msg, size, "%s: empty value: expected %s", k->info.name,
+			 expect(k, exp, sizeof(exp)));
+		return -EINVAL;
+	}
+	switch (k->kind) {
+	case CFG_UINT:
+		return parse_uint(k, val, c, msg, size);
+	case CFG_STR:
+		return parse_str(k, val, c, msg, size);
+	case CFG_ENUM:
+		return parse_enum(k, val, c, msg, size);
+	case CFG_LISTEN:
+		return parse_listen(k, val, c, msg, size);
+	}
+	return -EINVAL;
+}
+
+static bool listen_same(const struct cfg *a, const struct cfg *b)
+{
+	if (a->n_listen != b->n_listen)
+		return false;
+	for (unsigned i = 0; i < a->n_listen; i++) {
+		unsigned j = 0;
+
+		while (j < b->n_listen && !listen_eq(&a->listen[i], &b->listen[j]))
+			j++;
+		if (j == b->n_listen)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the key has the same value in a and b (a listen list in any order). */
+static bool value_same(const struct cfg_key *k, const struct cfg *a, const struct cfg *b)
+{
+	switch (k->kind) {
+	case CFG_UINT:
+	case CFG_ENUM:
+		return *(const unsigned *)cfield(a, k) == *(const unsigned *)cfield(b, k);
+	case CFG_STR:
+		return strcmp(*(char *const *)cfield(a, k), *(char *const *)cfield(b, k)) == 0;
+	case CFG_LISTEN:
+		return listen_same(a, b);
+	}
+	return false;
+}
+
+static const struct cfg_key *key_find(const char *section, const char *name, size_t *idx)
+{
+	for (size_t i = 0; i < CFG_NKEYS; i++) {
+		if (strcmp(keys[i].info.section, section) == 0 &&
+		    strcmp(keys[i].info.name, name) == 0) {
+			if (idx)
+				*idx = i;
+			return &keys[i];
+		}
+	}
+	return NULL;
+}
+
+static bool section_known(const char *section)
+{
+	for (size_t i = 0; i < CFG_NKEYS; i++) {
+		if (strcmp(keys[i].info.section, section) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "[sip], [log]": every section once, in table order. */
+static const char *list_sections(char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < CFG_NKEYS && n < size; i++) {
+		size_t j = 0;
+
+		while (j < i && strcmp(keys[j].info.section, keys[i].info.section) != 0)
+			j++;
+		if (j == i)
+			n += (size_t)snprintf(buf + n, size - n, "%s[%s]", n ? ", " : "",
+					      keys[i].info.section);
+	}
+	return buf;
+}
+
+/* "listen, user_agent, ...": the keys of one section, in table order. */
+static const char *list_keys(const char *section, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < CFG_NKEYS && n < size; i++) {
+		if (strcmp(keys[i].info.section, section) == 0)
+			n += (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "",
+					      keys[i].info.name);
+	}
+	return buf;
+}
+
+static __attribute__((format(printf, 3, 4))) void report(struct cfg_parse *p, unsigned line,
+							 const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++p->n_errs > CFG_MAX_ERRS)
+		return;
+	fprintf(p->errs, "%s:%u: ", p->path, line);
+	va_start(ap, fmt);
+	vfprintf(p->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', p->errs);
+}
+
+static void report_malformed(struct cfg_parse *p, unsigned line)
+{
+	report(p, line, "malformed line: expected KEY = VALUE, [SECTION] or a ; comment");
+}
+
+/* A KEY = VALUE line that inih did not hand to the handler was malformed. */
+static void check_pending(struct cfg_parse *p)
+{
+	if (p->key_line)
+		report_malformed(p, p->key_line);
+	p->key_line = 0;
+}
+
+/* Like inih: the ']' closing a header, unless a ';' after a blank starts a comment first. */
+static const char *find_close(const char *s)
+{
+	bool was_space = false;
+
+	for (; *s && *s != ']'; s++) {
+		if (was_space && *s == ';')
+			return NULL;
+		was_space = isspace((unsigned char)*s);
+	}
+	return *s ? s : NULL;
+}
+
+/* A "[NAME]" line: note whether the keys after it are to be read. */
+static void section_line(struct cfg_parse *p, const char *s)
+{
+	const char *end = find_close(s + 1), *rest;
+	char name[CFG_QUOTE_MAX + 2], q[sizeof(name) * 4], list[256];
+	size_t len;
+
+	p->sect = SECT_BAD;
+	if (!end) {
+		report(p, p->lineno, "malformed section header: expected [NAME]");
+		return;
+	}
+	len = (size_t)(end - s - 1);
+	if (len >= sizeof(name))
+		len = sizeof(name) - 1; /* longer than any section, still unknown */
+	memcpy(name, s + 1, len);
+	name[len] = '\0';
+	if (!section_known(name)) {
+		report(p, p->lineno, "unknown section [%s]: expected one of %s",
+		       quote(name, q, sizeof(q)), list_sections(list, sizeof(list)));
+		return;
+	}
+	p->sect = SECT_OK;
+	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
+		;
+	if (*rest && *rest != ';')
+		report(p, p->lineno, "text after [%s]: expected the end of the line or a ; comment",
+		       name);
+}
+
+/* inih's view of a line, before it has it: blank or comment, section, or KEY = VALUE. */
+static void classify(struct cfg_parse *p, const char *s)
+{
+	if (!s[0] || s[0] == ';' || s[0] == '#')
+		return;
+	if (s[0] == '[')
+		section_line(p, s);
+	else
+		p->key_line = p->lineno;
+}
+
+/*
+ * One raw line into buf (size bytes, the rest of a long line dropped), its
+ * full length into *len.  false at the end of the file or on a read error.
+ */
+static bool read_raw(struct cfg_parse *p, char *buf, size_t size, size_t *len, bool *nul)
+{
+	size_t n = 0;
+	int ch;
+
+	*nul = false;
+	errno = 0;
+	while ((ch = getc(p->in)) != EOF && ch != '\n') {
+		if (ch == '\0')
+			*nul = true;
+		if (n + 1 < size)
+			buf[n] = (char)ch;
+		n++;
+	}
+	if (ch == EOF && ferror(p->in)) {
+		p->read_err = errno ? errno : EIO;
+		return false;
+	}
+	if (ch == EOF && n == 0)
+		return false;
+	buf[n < size ? n : size - 1] = '\0';
+	*len = n;
+	return true;
+}
+
+/* Drop a UTF-8 byte order mark on line 1 and the blanks that start the line. */
+static void strip_lead(struct cfg_parse *p, char *s)
+{
+	size_t skip = 0;
+
+	if (p->lineno == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		skip = 3;
+	while (isspace((unsigned char)s[skip]))
+		skip++;
+	memmove(s, s + skip, strlen(s + skip) + 1);
+}
+
+/* inih's reader: one line per call, so p->lineno is the line inih works on. */
+static char *read_line(char *str, int num, void *stream)
+{
+	struct cfg_parse *p = stream;
+	size_t len, max = num > 3 ? (size_t)num - 3 : 0; /* inih wants room for \r\n\0 */
+	bool nul;
+
+	check_pending(p);
+	if (num < 1 || !read_raw(p, str, (size_t)num, &len, &nul))
+		return NULL;
+	p->lineno++;
+	if (len > 0 && len < (size_t)num && str[len - 1] == '\r')
+		str[--len] = '\0';
+	if (nul || len > max) {
+		if (nul)
+			report(p, p->lineno, "line has a NUL byte");
+		else
+			report(p, p->lineno, "line too long: %zu characters, at most %zu", len,
+			       max);
+		str[0] = '\0'; /* inih sees a blank line: the line count stays right */
+		return str;
+	}
+	strip_lead(p, str);
+	classify(p, str);
+	return str;
+}
+
+/* A key inih found in a section header already refused, or none, or a known one. */
+static bool key_placed(struct cfg_parse *p, const char *section, const char *name)
+{
+	char q[CFG_QUOTE_MAX * 4 + 8], list[256];
+
+	switch (p->sect) {
+	case SECT_BAD:
+		return false; /* the header was reported, not each of its keys */
+	case SECT_NONE:
+		report(p, p->lineno, "key '%s' before any section: expected it under one of %s",
+		       quote(name, q, sizeof(q)), list_sections(list, sizeof(list)));
+		return false;
+	case SECT_OK:
+		break;
+	}
+	if (!section_known(section)) { /* cannot happen unless inih reads headers otherwise */
+		report(p, p->lineno, "unknown section [%s]: expected one of %s",
+		       quote(section, q, sizeof(q)), list_sections(list, sizeof(list)));
+		return false;
+	}
+	return true;
+}
+
+/* inih's handler: one KEY = VALUE, on line p->lineno.  Always 1: errors are ours to count. */
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfg_parse *p = user;
+	char q[CFG_QUOTE_MAX * 4 + 8], list[512], msg[1024];
+	const struct cfg_key *k;
+	size_t i;
+	int err;
+
+	p->key_line = 0;
+	if (!name[0] || !value) {
+		report_malformed(p, p->lineno);
+		return 1;
+	}
+	if (!key_placed(p, section, name))
+		return 1;
+	k = key_find(section, name, &i);
+	if (!k) {
+		report(p, p->lineno, "unknown key '%s' in [%s]: expected one of %s",
+		       quote(name, q, sizeof(q)), section, list_keys(section, list, sizeof(list)));
+		return 1;
+	}
+	if (p->set_line[i]) {
+		report(p, p->lineno, "repeated key '%s' (first at line %u)", name, p->set_line[i]);
+		return 1;
+	}
+	p->set_line[i] = p->lineno;
+	err = parse_value(k, value, p->cfg, msg, sizeof(msg));
+	if (err == -ENOMEM)
+		p->oom = true;
+	else if (err < 0)
+		report(p, p->lineno, "%s", msg);
+	p->bad[i] = err < 0;
+	return 1;
+}
+
+/* Each orders[] row, once both keys have a good value. */
+static void cross_check(struct cfg_parse *p)
+{
+	for (size_t r = 0; r < sizeof(orders) / sizeof(orders[0]); r++) {
+		const struct cfg_order *o = &orders[r];
+		size_t lo, hi;
+		unsigned lo_v, hi_v;
+
+		if (!key_find(o->section, o->lo, &lo) || !key_find(o->section, o->hi, &hi) ||
+		    p->bad[lo] || p->bad[hi])
+			continue;
+		lo_v = *(const unsigned *)field(p->cfg, &keys[lo]);
+		hi_v = *(const unsigned *)field(p->cfg, &keys[hi]);
+		if (lo_v <= hi_v)
+			continue;
+		if (p->set_line[hi])
+			report(p, p->set_line[hi],
+			       "%s: %u is less than %s (%u%s): expected %s >= %s", o->hi, hi_v,
+			       o->lo, lo_v, p->set_line[lo] ? "" : ", the default", o->hi, o->lo);
+		else if (p->set_line[lo])
+			report(p, p->set_line[lo],
+			       "%s: %u is more than %s (%u, the default): expected %s <= %s", o->lo,
+			       lo_v, o->hi, hi_v, o->lo, o->hi);
+	}
+}
+
+/* Read p->path into p->cfg.  0, -EINVAL (errors in p->errs), -ENOMEM, or the read's -errno. */
+static int parse_file(struct cfg_parse *p)
+{
+	int ini, err;
+
+	p->in = fopen(p->path, "re");
+	if (!p->in)
+		return -errno;
+	ini = ini_parse_stream(read_line, p, on_pair, p);
+	check_pending(p);
+	fclose(p->in);
+	p->in = NULL;
+	if (p->read_err)
+		return -p->read_err;
+	if (p->oom || ini == -2)
+		return -ENOMEM;
+	if (ini > 0 && p->n_errs == 0) /* inih refused a line we took for good */
+		report_malformed(p, (unsigned)ini);
+	cross_check(p);
+	if (p->n_errs > CFG_MAX_ERRS)
+		fprintf(p->errs, "%s: %u more errors not shown\n", p->path,
+			p->n_errs - CFG_MAX_ERRS);
+	err = p->n_errs ? -EINVAL : 0;
+	return err;
+}
+
+int cfg_defaults(struct cfg **cfgp)
+{
+	struct cfg *c = calloc(1, sizeof(*c));
+	char msg[256];
+	int err = -ENOMEM;
+
+	if (!c)
+		goto out;
+	for (size_t i = 0; i < CFG_NKEYS; i++) {
+		err = parse_value(&keys[i], keys[i].info.def, c, msg, sizeof(msg));
+		if (err < 0)
+			goto out; /* a default that does not parse: check_cfg catches it */
+	}
+	*cfgp = c;
+	c = NULL;
+out:
+	cfg_free(c);
+	return err;
+}
+
+int cfg_load(const char *path, struct cfg **cfgp, char **errs)
+{
+	struct cfg_parse p = {.path = path};
+	char *text = NULL, *out_errs = NULL;
+	size_t text_len = 0;
+	int err;
+
+	p.errs = open_memstream(&text, &text_len);
+	if (!p.errs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = cfg_defaults(&p.cfg);
+	if (err == 0)
+		err = parse_file(&p);
+	fclose(p.errs);
+	if (err == -EINVAL) {
+		out_errs = text;
+		text = NULL;
+	} else if (err < 0 &&
+		   asprintf(&out_errs, "%s: %s: %s\n", path,
+			    err == -ENOMEM ? "cannot load" : "cannot read", strerror(-err)) < 0) {
+		out_errs = NULL;
+	}
+	if (err == 0) {
+		*cfgp = p.cfg;
+		p.cfg = NULL;
+	}
+out:
+	if (errs && out_errs) {
+		*errs = out_errs;
+		out_errs = NULL;
+	}
+	free(out_errs);
+	free(text);
+	cfg_free(p.cfg);
+	return err;
+}
+
+void cfg_free(struct cfg *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < CFG_NKEYS; i++) {
+		if (keys[i].kind == CFG_STR)
+			free(*(char **)field(cfg, &keys[i]));
+	}
+	free(cfg);
+}
+
+unsigned cfg_restart_needed(const struct cfg *old, const struct cfg *new_cfg, char *buf,
+			    size_t size)
+{
+	unsigned n = 0;
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < CFG_NKEYS; i++) {
+		const struct cfg_key *k = &keys[i];
+
+		if (k->info.reloadable || value_same(k, old, new_cfg))
+			continue;
+		if (len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s.%s", n ? ", " : "",
+						k->info.section, k->info.name);
+		n++;
+	}
+	return n;
+}
+
+size_t cfg_key_count(void)
+{
+	return CFG_NKEYS;
+}
+
+const struct cfg_key_info *cfg_key_at(size_t i)
+{
+	return i < CFG_NKEYS ? &keys[i].info : NULL;
+}

@@ -1,0 +1,751 @@
+/*
+ * check_cfg: src/core/cfg.c, the config file and its key table.
+ *
+ * Each test writes its config into a fresh mkdtemp directory and compares
+ * cfg_load's error text exactly: the messages are what a user reads, so they
+ * are the contract.  Also checked: the defaults, the shipped conf/sipuad.conf
+ * and man/sipuad.conf.5 against the table (found through $SRCDIR, set by
+ * the test harness).
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Only to reach the line length this inih was built with (Debian's is a variable). */
+#include <ini.h>
+
+#include "core/cfg.h"
+
+/* Room for tmp_dir and a file name in it. */
+#define PATH_SZ 512
+
+static char tmp_dir[64];
+static unsigned n_files;
+
+static void setup(void)
+{
+	strcpy(tmp_dir, "/tmp/check_cfg.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmp_dir));
+	n_files = 0;
+}
+
+static void teardown(void)
+{
+	DIR *d = opendir(tmp_dir);
+	struct dirent *e;
+	char path[PATH_SZ];
+
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp_dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(tmp_dir);
+}
+
+/* text as a new file in tmp_dir; its path into path (PATH_SZ bytes). */
+static void write_conf(char *path, const char *text)
+{
+	FILE *f;
+
+	snprintf(path, PATH_SZ, "%s/%u.conf", tmp_dir, n_files++);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fputs(text, f) >= 0 || !text[0], 1);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* text must load; the caller frees the result. */
+static struct cfg *load_ok(const char *text)
+{
+	char path[PATH_SZ], *errs = NULL;
+	struct cfg *c = NULL;
+	int err;
+
+	write_conf(path, text);
+	err = cfg_load(path, &c, &errs);
+	ck_assert_msg(err == 0, "cfg_load: %d: %s", err, errs ? errs : "");
+	ck_assert_ptr_null(errs);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+/*
+ * text must fail with exactly the errors in want, given as "LINE: message"
+ * lines: each is checked with the file's path in front.
+ */
+static void load_errs(const char *text, const char *want)
+{
+	char path[PATH_SZ], *errs = NULL, *expected, *e;
+	struct cfg *sentinel = (struct cfg *)&n_files, *c = sentinel;
+	const char *w, *nl;
+	int err;
+
+	write_conf(path, text);
+	err = cfg_load(path, &c, &errs);
+	ck_assert_int_eq(err, -EINVAL);
+	ck_assert_ptr_eq(c, sentinel);
+	ck_assert_ptr_nonnull(errs);
+	expected = calloc(1, strlen(want) * 2 + 4096);
+	ck_assert_ptr_nonnull(expected);
+	e = expected;
+	for (w = want; *w; w = nl + 1) {
+		nl = strchr(w, '\n');
+		ck_assert_ptr_nonnull(nl);
+		e += sprintf(e, "%s:%.*s\n", path, (int)(nl - w), w);
+	}
+	ck_assert_str_eq(errs, expected);
+	free(expected);
+	free(errs);
+}
+
+/* The longest line inih takes, as cfg reports it. */
+static int line_max(void)
+{
+	return ini_max_line - 3;
+}
+
+static void assert_defaults(const struct cfg *c)
+{
+	ck_assert_uint_eq(c->n_listen, 2);
+	ck_assert_int_eq(c->listen[0].proto, NET_UDP);
+	ck_assert_str_eq(c->listen[0].text, "udp:127.0.0.1:5060");
+	ck_assert_int_eq(c->listen[1].proto, NET_TCP);
+	ck_assert_str_eq(c->listen[1].text, "tcp:127.0.0.1:5060");
+	ck_assert_uint_eq(net_addr_port(&c->listen[1].addr), 5060);
+	ck_assert_str_eq(c->user_agent, "sipuad");
+	ck_assert_uint_eq(c->t1_ms, 500);
+	ck_assert_uint_eq(c->t2_ms, 4000);
+	ck_assert_uint_eq(c->t4_ms, 5000);
+	ck_assert_uint_eq(c->max_transactions, 20000);
+	ck_assert_uint_eq(c->max_message_size, 65535);
+	ck_assert_uint_eq(c->max_tcp_connections, 1024);
+	ck_assert_uint_eq(c->tcp_idle_timeout_s, 300);
+	ck_assert_uint_eq(c->retry_after_s, 5);
+	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+}
+
+START_TEST(test_defaults)
+{
+	struct cfg *c = NULL;
+
+	ck_assert_int_eq(cfg_defaults(&c), 0);
+	assert_defaults(c);
+	cfg_free(c);
+	cfg_free(NULL);
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	struct cfg *c = load_ok("");
+
+	assert_defaults(c);
+	cfg_free(c);
+	c = load_ok("; nothing but comments\n# and this\n\n   \n[sip]\n[log]\n");
+	assert_defaults(c);
+	cfg_free(c);
+}
+END_TEST
+
+START_TEST(test_full_file)
+{
+	struct cfg *c = load_ok("\xef\xbb\xbf; every key, not one left at its default\r\n"
+				"[sip]\r\n"
+				"listen = udp:0.0.0.0:5070,tcp:[::1]:5071 , UDP:[2001:db8::1]:0\r\n"
+				"user_agent = sipuad/1.0 (lab rig; 3)   ; a comment\n"
+				"  t1_ms = 50\n"
+				"\tt2_ms=100\n"
+				"t4_ms : 60000\n"
+				"max_transactions = 1000000\n"
+				"max_message_size = 1024\n"
+				"max_tcp_connections = 1\n"
+				"tcp_idle_timeout_s = 86400\n"
+				"retry_after_s = 0003600\n"
+				"\n"
+				"[log]\n"
+				"level = DEBUG\n");
+
+	ck_assert_uint_eq(c->n_listen, 3);
+	ck_assert_str_eq(c->listen[0].text, "udp:0.0.0.0:5070");
+	ck_assert_str_eq(c->listen[1].text, "tcp:[::1]:5071");
+	ck_assert_int_eq(c->listen[1].proto, NET_TCP);
+	ck_assert_int_eq(net_addr_family(&c->listen[1].addr), AF_INET6);
+	ck_assert_str_eq(c->listen[2].text, "udp:[2001:db8::1]:0");
+	ck_assert_str_eq(c->user_agent, "sipuad/1.0 (lab rig; 3)");
+	ck_assert_uint_eq(c->t1_ms, 50);
+	ck_assert_uint_eq(c->t2_ms, 100);
+	ck_assert_uint_eq(c->t4_ms, 60000);
+	ck_assert_uint_eq(c->max_transactions, 1000000);
+	ck_assert_uint_eq(c->max_message_size, 1024);
+	ck_assert_uint_eq(c->max_tcp_connections, 1);
+	ck_assert_uint_eq(c->tcp_idle_timeout_s, 86400);
+	ck_assert_uint_eq(c->retry_after_s, 3600);
+	ck_assert_int_eq(c->log_level, LOG_LVL_DEBUG);
+	cfg_free(c);
+}
+END_TEST
+
+START_TEST(test_unknown_section)
+{
+	load_errs("[sip]\nt1_ms = 600\n[foo]\nx = 1\ny = 2\n[account alice]\n",
+		  "3: unknown section [foo]: expected one of [sip], [log]\n"
+		  "6: unknown section [account alice]: expected one of [sip], [log]\n");
+	load_errs("[ sip ]\n[SIP]\n[]\n",
+		  "1: unknown section [ sip ]: expected one of [sip], [log]\n"
+		  "2: unknown section [SIP]: expected one of [sip], [log]\n"
+		  "3: unknown section []: expected one of [sip], [log]\n");
+}
+END_TEST
+
+START_TEST(test_unknown_key)
+{
+	load_errs("[sip]\nmax_calls = 10\n[log]\nlevl = info\n",
+		  "2: unknown key 'max_calls' in [sip]: expected one of listen, user_agent, "
+		  "t1_ms, t2_ms, t4_ms, max_transactions, max_message_size, "
+		  "max_tcp_connections, tcp_idle_timeout_s, retry_after_s\n"
+		  "4: unknown key 'levl' in [log]: expected one of level\n");
+}
+END_TEST
+
+START_TEST(test_key_before_section)
+{
+	load_errs("; top\nt1_ms = 500\n[sip]\nt1_ms = 600\n",
+		  "2: key 't1_ms' before any section: expected it under one of [sip], [log]\n");
+}
+END_TEST
+
+START_TEST(test_not_integer)
+{
+	load_errs("[sip]\nt1_ms = abc\nt2_ms = -5\nt4_ms = +500\nmax_transactions = 100 0\n"
+		  "max_message_size = 2048b\nretry_after_s = 0x10\ntcp_idle_timeout_s = 1.5\n",
+		  "2: t1_ms: 'abc' is not an integer (50..10000)\n"
+		  "3: t2_ms: '-5' is not an integer (100..60000)\n"
+		  "4: t4_ms: '+500' is not an integer (100..60000)\n"
+		  "5: max_transactions: '100 0' is not an integer (16..1000000)\n"
+		  "6: max_message_size: '2048b' is not an integer (1024..1048576)\n"
+		  "7: retry_after_s: '0x10' is not an integer (1..3600)\n"
+		  "8: tcp_idle_timeout_s: '1.5' is not an integer (1..86400)\n");
+}
+END_TEST
+
+START_TEST(test_out_of_range)
+{
+	load_errs("[sip]\nt1_ms = 20\nt2_ms = 60001\nmax_tcp_connections = 0\n"
+		  "max_transactions = 4294967296\nt4_ms = 99999999999999999999999999\n",
+		  "2: t1_ms: 20 is out of range 50..10000\n"
+		  "3: t2_ms: 60001 is out of range 100..60000\n"
+		  "4: max_tcp_connections: 0 is out of range 1..100000\n"
+		  "5: max_transactions: 4294967296 is out of range 16..1000000\n"
+		  "6: t4_ms: 99999999999999999999999999 is out of range 100..60000\n");
+}
+END_TEST
+
+START_TEST(test_repeated_key)
+{
+	load_errs("[sip]\n\n\nt1_ms = 600\nt1_ms = 700\n[log]\nlevel = warn\n[sip]\nt1_ms = 800\n",
+		  "5: repeated key 't1_ms' (first at line 4)\n"
+		  "9: repeated key 't1_ms' (first at line 4)\n");
+}
+END_TEST
+
+START_TEST(test_bad_listen)
+{
+	static const char *const bad[] = {
+	    "sctp:127.0.0.1:5060", "udp:::1:5060",	 "udp:localhost:5060", "udp:1.2.3.4:65536",
+	    "udp:1.2.3.4",	   "udp:[1.2.3.4]:5060", "udp:1.2.3.4:-1",     "udp 1.2.3.4:5060",
+	};
+	char text[256], want[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[sip]\nlisten = udp:127.0.0.1:5060, %s\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "2: listen: bad entry '%s': expected PROTO:HOST:PORT, PROTO udp or tcp, "
+			 "HOST an IPv4 or [IPv6] literal, PORT 0..65535\n",
+			 bad[i]);
+		load_errs(text, want);
+	}
+}
+END_TEST
+
+START_TEST(test_listen_list)
+{
+	load_errs("[sip]\nlisten = udp:127.0.0.1:5060, UDP:127.0.0.1:5060\n",
+		  "2: listen: duplicate entry 'udp:127.0.0.1:5060'\n");
+	load_errs("[sip]\nlisten = tcp:[::1]:5060,tcp:[0:0::1]:5060\n",
+		  "2: listen: duplicate entry 'tcp:[::1]:5060'\n");
+	load_errs("[sip]\nlisten = udp:127.0.0.1:5060, , tcp:127.0.0.1:5060\n",
+		  "2: listen: empty entry: expected 1..16 entries of udp|tcp:HOST:PORT\n");
+	load_errs("[sip]\nlisten = udp:127.0.0.1:5060,\n",
+		  "2: listen: empty entry: expected 1..16 entries of udp|tcp:HOST:PORT\n");
+}
+END_TEST
+
+/* CFG_MAX_LISTEN entries do not fit inih's default line, so lengthen it here. */
+START_TEST(test_listen_max)
+{
+	char text[2048], want[128];
+	size_t n = (size_t)snprintf(text, sizeof(text), "[sip]\nlisten = ");
+	struct cfg *c;
+	int saved = ini_max_line;
+
+	ini_max_line = 1024;
+	for (unsigned i = 0; i < CFG_MAX_LISTEN; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%sudp:10.0.0.%u:5060",
+				      i ? ", " : "", i + 1);
+	snprintf(text + n, sizeof(text) - n, "\n");
+	c = load_ok(text);
+	ck_assert_uint_eq(c->n_listen, CFG_MAX_LISTEN);
+	ck_assert_str_eq(c->listen[CFG_MAX_LISTEN - 1].text, "udp:10.0.0.16:5060");
+	cfg_free(c);
+	snprintf(text + n, sizeof(text) - n, ", tcp:10.0.0.1:5060\n");
+	snprintf(want, sizeof(want), "2: listen: more than %u entries\n", CFG_MAX_LISTEN);
+	load_errs(text, want);
+	ini_max_line = saved;
+}
+END_TEST
+
+START_TEST(test_empty_value)
+{
+	load_errs("[sip]\nlisten =\nuser_agent =\nt1_ms =\n[log]\nlevel = ; no value\n",
+		  "2: listen: empty value: expected 1..16 entries of udp|tcp:HOST:PORT\n"
+		  "3: user_agent: empty value: expected 1..127 printable ASCII characters\n"
+		  "4: t1_ms: empty value: expected an integer (50..10000)\n"
+		  "6: level: empty value: expected one of error | warn | info | debug\n");
+}
+END_TEST
+
+START_TEST(test_bad_string)
+{
+	char text[512], want[256];
+
+	load_errs("[sip]\nuser_agent = sip\tuad\n",
+		  "2: user_agent: character 4 (\\x09) is not printable: expected 1..127 printable "
+		  "ASCII characters\n");
+	load_errs("[sip]\nuser_agent = caf\xc3\xa9\n",
+		  "2: user_agent: character 4 (\\xc3) is not printable: expected 1..127 printable "
+		  "ASCII characters\n");
+	snprintf(text, sizeof(text), "[sip]\nuser_agent = %0128d\n", 0);
+	snprintf(want, sizeof(want),
+		 "2: user_agent: 128 characters: expected 1..127 printable ASCII characters\n");
+	load_errs(text, want);
+}
+END_TEST
+
+START_TEST(test_bad_enum)
+{
+	load_errs("[log]\nlevel = verbose\n",
+		  "2: level: 'verbose' is not one of error | warn | info | debug\n");
+	load_errs("[log]\nlevel = warning\x01\n",
+		  "2: level: 'warning\\x01' is not one of error | warn | info | debug\n");
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+	load_errs("[sip]\nt1_ms 500\n= 500\n[log\n  level = debug\n[sip ; c]\nt1_ms = 600\n",
+		  "2: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n"
+		  "3: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n"
+		  "4: malformed section header: expected [NAME]\n"
+		  "6: malformed section header: expected [NAME]\n");
+	load_errs("[sip] t1_ms = 600\nt1_ms 1\n",
+		  "1: text after [sip]: expected the end of the line or a ; comment\n"
+		  "2: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n");
+	/* The last line, without its newline, is still read and counted. */
+	load_errs("[sip]\n\nt1_ms",
+		  "3: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n");
+}
+END_TEST
+
+/* A line longer than inih reads is one error, never read as two lines. */
+START_TEST(test_long_line)
+{
+	char text[2048], want[256];
+	int max = line_max();
+
+	snprintf(text, sizeof(text), "[sip]\n; %0*d\nt1_ms = 5\n; %0*d\nt2_ms = 1%0*d\nt4_ms = x\n",
+		 max - 2, 0, max - 1, 0, max + 50, 0);
+	snprintf(want, sizeof(want),
+		 "3: t1_ms: 5 is out of range 50..10000\n"
+		 "4: line too long: %d characters, at most %d\n"
+		 "5: line too long: %d characters, at most %d\n"
+		 "6: t4_ms: 'x' is not an integer (100..60000)\n",
+		 max + 1, max, max + 59, max);
+	load_errs(text, want);
+}
+END_TEST
+
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "[sip]\nt1_ms = 6\0"
+				   "00\nt2_ms = 1\n";
+	char path[PATH_SZ], *errs = NULL, want[3 * PATH_SZ];
+	struct cfg *c = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/nul.conf", tmp_dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cfg_load(path, &c, &errs), -EINVAL);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want),
+		 "%s:2: line has a NUL byte\n%s:3: t2_ms: 1 is out of range 100..60000\n", path,
+		 path);
+	ck_assert_str_eq(errs, want);
+	free(errs);
+}
+END_TEST
+
+START_TEST(test_many_errors)
+{
+	load_errs("[sip]\n"
+		  "t1_ms = 600\n"
+		  "bogus = 1\n"
+		  "t1_ms = 700\n"
+		  "\n"
+		  "t4_ms = 1e3\n"
+		  "[media]\n"
+		  "rtp_port_min = 20000\n"
+		  "[log]\n"
+		  "level = loud\n"
+		  "junk\n"
+		  "[sip]\n"
+		  "listen = udp:127.0.0.1\n",
+		  "3: unknown key 'bogus' in [sip]: expected one of listen, user_agent, t1_ms, "
+		  "t2_ms, t4_ms, max_transactions, max_message_size, max_tcp_connections, "
+		  "tcp_idle_timeout_s, retry_after_s\n"
+		  "4: repeated key 't1_ms' (first at line 2)\n"
+		  "6: t4_ms: '1e3' is not an integer (100..60000)\n"
+		  "7: unknown section [media]: expected one of [sip], [log]\n"
+		  "10: level: 'loud' is not one of error | warn | info | debug\n"
+		  "11: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n"
+		  "13: listen: bad entry 'udp:127.0.0.1': expected PROTO:HOST:PORT, PROTO udp or "
+		  "tcp, HOST an IPv4 or [IPv6] literal, PORT 0..65535\n");
+}
+END_TEST
+
+/* A file of nothing but errors is cut at 100 of them, and says how many more. */
+START_TEST(test_error_cap)
+{
+	char *text = malloc(150 * 8 + 8), *want = malloc(100 * 80 + 64), *t = text, *w = want;
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(want);
+	t += sprintf(t, "[sip]\n");
+	for (unsigned i = 0; i < 150; i++) {
+		t += sprintf(t, "x%u\n", i);
+		if (i < 100)
+			w += sprintf(w,
+				     "%u: malformed line: expected KEY = VALUE, [SECTION] or a ; "
+				     "comment\n",
+				     i + 2);
+	}
+	sprintf(w, " 50 more errors not shown\n");
+	load_errs(text, want);
+	free(text);
+	free(want);
+}
+END_TEST
+
+START_TEST(test_t2_below_t1)
+{
+	struct cfg *c;
+
+	load_errs("[sip]\nt2_ms = 400\nt1_ms = 500\n",
+		  "2: t2_ms: 400 is less than t1_ms (500): expected t2_ms >= t1_ms\n");
+	load_errs(
+	    "[sip]\nt1_ms = 5000\n",
+	    "2: t1_ms: 5000 is more than t2_ms (4000, the default): expected t1_ms <= t2_ms\n");
+	load_errs("[sip]\n\nt2_ms = 200\n",
+		  "3: t2_ms: 200 is less than t1_ms (500, the default): expected t2_ms >= t1_ms\n");
+	/* A refused value is not compared: one error, not two. */
+	load_errs("[sip]\nt1_ms = 5000x\nt2_ms = 200\n",
+		  "2: t1_ms: '5000x' is not an integer (50..10000)\n");
+	c = load_ok("[sip]\nt1_ms = 4000\n");
+	ck_assert_uint_eq(c->t1_ms, c->t2_ms);
+	cfg_free(c);
+	c = load_ok("[sip]\nt1_ms = 8000\nt2_ms = 9000\n");
+	ck_assert_uint_eq(c->t2_ms, 9000);
+	cfg_free(c);
+}
+END_TEST
+
+START_TEST(test_unreadable)
+{
+	char path[PATH_SZ], *errs = NULL, want[2 * PATH_SZ];
+	struct cfg *c = NULL;
+
+	snprintf(path, sizeof(path), "%s/missing.conf", tmp_dir);
+	ck_assert_int_eq(cfg_load(path, &c, &errs), -ENOENT);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s: cannot read: %s\n", path, strerror(ENOENT));
+	ck_assert_str_eq(errs, want);
+	free(errs);
+	errs = NULL;
+
+	ck_assert_int_eq(cfg_load(tmp_dir, &c, &errs), -EISDIR);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s: cannot read: %s\n", tmp_dir, strerror(EISDIR));
+	ck_assert_str_eq(errs, want);
+	free(errs);
+	errs = NULL;
+
+	/* errs is optional. */
+	ck_assert_int_eq(cfg_load(path, &c, NULL), -ENOENT);
+
+	if (geteuid() == 0)
+		return; /* root reads a mode 000 file */
+	write_conf(path, "[sip]\n");
+	ck_assert_int_eq(chmod(path, 0), 0);
+	ck_assert_int_eq(cfg_load(path, &c, &errs), -EACCES);
+	snprintf(want, sizeof(want), "%s: cannot read: %s\n", path, strerror(EACCES));
+	ck_assert_str_eq(errs, want);
+	free(errs);
+}
+END_TEST
+
+START_TEST(test_restart_needed)
+{
+	struct cfg *a = load_ok("[sip]\nlisten = udp:127.0.0.1:5060, tcp:[::1]:5060\n");
+	struct cfg *b = load_ok("[sip]\nlisten = TCP:[0::1]:5060,udp:127.0.0.1:5060\n"
+				"user_agent = other\nt1_ms = 100\n[log]\nlevel = debug\n");
+	struct cfg *d = load_ok("[sip]\nlisten = udp:127.0.0.1:5060, tcp:[::1]:5061\n");
+	struct cfg *e = load_ok("[sip]\nlisten = udp:127.0.0.1:5060\n");
+	char buf[64];
+
+	/* Same listeners in another order, and only reloadable keys changed. */
+	ck_assert_uint_eq(cfg_restart_needed(a, b, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(cfg_restart_needed(a, a, buf, sizeof(buf)), 0);
+	ck_assert_uint_eq(cfg_restart_needed(a, d, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "sip.listen");
+	ck_assert_uint_eq(cfg_restart_needed(e, a, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "sip.listen");
+	ck_assert_uint_eq(cfg_restart_needed(a, e, buf, 5), 1);
+	ck_assert_str_eq(buf, "sip.");
+	ck_assert_uint_eq(cfg_restart_needed(a, e, NULL, 0), 1);
+	cfg_free(a);
+	cfg_free(b);
+	cfg_free(d);
+	cfg_free(e);
+}
+END_TEST
+
+static bool parse_range(const char *s, unsigned long *lo, unsigned long *hi, char **rest)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	*lo = strtoul(s, &end, 10);
+	if (strncmp(end, "..", 2) != 0 || end[2] < '0' || end[2] > '9')
+		return false;
+	*hi = strtoul(end + 2, rest, 10);
+	return *lo <= *hi;
+}
+
+/* The enum range "a | b | c" names def. */
+static bool enum_has(const char *range, const char *def)
+{
+	size_t n = strlen(def);
+
+	for (const char *p = range; p; p = strstr(p, " | ")) {
+		if (p != range)
+			p += 3;
+		if (strncmp(p, def, n) == 0 && (p[n] == '\0' || p[n] == ' '))
+			return true;
+	}
+	return false;
+}
+
+static void check_key_range(const struct cfg_key_info *k)
+{
+	unsigned long lo, hi, v;
+	char *rest;
+
+	if (strcmp(k->type, "enum") == 0) {
+		ck_assert_msg(enum_has(k->range, k->def), "%s: default not in range", k->name);
+		return;
+	}
+	ck_assert_msg(parse_range(k->range, &lo, &hi, &rest), "%s: range '%s'", k->name, k->range);
+	if (strcmp(k->type, "integer") == 0) {
+		ck_assert_str_eq(rest, "");
+		v = strtoul(k->def, &rest, 10);
+		ck_assert_msg(!*rest && v >= lo && v <= hi, "%s: default out of range", k->name);
+	} else if (strcmp(k->type, "string") == 0) {
+		ck_assert_str_eq(rest, " printable ASCII characters");
+		ck_assert(strlen(k->def) >= lo && strlen(k->def) <= hi);
+	} else {
+		ck_assert_str_eq(k->type, "listen list");
+		ck_assert_str_eq(rest, " entries of udp|tcp:HOST:PORT");
+		ck_assert_uint_eq(hi, CFG_MAX_LISTEN);
+	}
+}
+
+START_TEST(test_key_table)
+{
+	size_t n = cfg_key_count();
+
+	ck_assert_uint_eq(n, 11);
+	ck_assert_ptr_null(cfg_key_at(n));
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_key_info *k = cfg_key_at(i);
+		char text[512];
+		struct cfg *c;
+
+		ck_assert_ptr_nonnull(k);
+		ck_assert_msg(k->section[0] && k->name[0] && k->def[0], "key %zu", i);
+		ck_assert_msg(strlen(k->help) > 20, "%s: help too short", k->name);
+		check_key_range(k);
+		for (size_t j = 0; j < i; j++)
+			ck_assert(strcmp(cfg_key_at(j)->name, k->name) != 0 ||
+				  strcmp(cfg_key_at(j)->section, k->section) != 0);
+		/* The default, written in a file, loads and gives the defaults. */
+		snprintf(text, sizeof(text), "[%s]\n%s = %s\n", k->section, k->name, k->def);
+		c = load_ok(text);
+		assert_defaults(c);
+		cfg_free(c);
+	}
+}
+END_TEST
+
+/* $SRCDIR/name, or the first of the likely relative places that exists. */
+static void src_path(char *buf, size_t size, const char *name)
+{
+	static const char *const guesses[] = {".", "..", "../..", "../../.."};
+	const char *srcdir = getenv("SRCDIR");
+
+	if (srcdir) {
+		snprintf(buf, size, "%s/%s", srcdir, name);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++) {
+		snprintf(buf, size, "%s/%s", guesses[i], name);
+		if (access(buf, R_OK) == 0)
+			return;
+	}
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = calloc(1, 65536);
+	size_t n;
+
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_ptr_nonnull(text);
+	n = fread(text, 1, 65535, f);
+	ck_assert_uint_lt(n, 65535);
+	fclose(f);
+	return text;
+}
+
+START_TEST(test_shipped_conf)
+{
+	char path[4096], *errs = NULL, *text, line[512];
+	struct cfg *c = NULL;
+
+	src_path(path, sizeof(path), "conf/sipuad.conf");
+	ck_assert_msg(cfg_load(path, &c, &errs) == 0, "%s: %s", path, errs ? errs : "");
+	assert_defaults(c);
+	cfg_free(c);
+	/* Every key is there, set to its default, under its section. */
+	text = slurp(path);
+	for (size_t i = 0; i < cfg_key_count(); i++) {
+		const struct cfg_key_info *k = cfg_key_at(i);
+		char *sect, *key;
+
+		snprintf(line, sizeof(line), "\n[%s]\n", k->section);
+		sect = strstr(text, line);
+		snprintf(line, sizeof(line), "\n%s = %s\n", k->name, k->def);
+		key = strstr(text, line);
+		ck_assert_msg(sect && key && sect < key, "%s: no '%s = %s' under [%s]", path,
+			      k->name, k->def, k->section);
+	}
+	free(text);
+}
+END_TEST
+
+START_TEST(test_man_page)
+{
+	char path[4096], *text, line[512];
+
+	src_path(path, sizeof(path), "man/sipuad.conf.5");
+	text = slurp(path);
+	for (size_t i = 0; i < cfg_key_count(); i++) {
+		const struct cfg_key_info *k = cfg_key_at(i);
+
+		snprintf(line, sizeof(line), ".SS [%s]\n", k->section);
+		ck_assert_msg(strstr(text, line), "%s: no %s", path, line);
+		snprintf(line, sizeof(line), ".TP\n.B %s\n", k->name);
+		ck_assert_msg(strstr(text, line), "%s: no entry for %s", path, k->name);
+		snprintf(line, sizeof(line), "Default: %s.", k->def);
+		ck_assert_msg(strstr(text, line), "%s: %s: no '%s'", path, k->name, line);
+	}
+	free(text);
+}
+END_TEST
+
+static Suite *cfg_suite(void)
+{
+	Suite *s = suite_create("cfg");
+	TCase *load = tcase_create("load"), *errors = tcase_create("errors");
+	TCase *table = tcase_create("table");
+
+	tcase_add_checked_fixture(load, setup, teardown);
+	tcase_add_test(load, test_defaults);
+	tcase_add_test(load, test_empty_file);
+	tcase_add_test(load, test_full_file);
+	tcase_add_test(load, test_unreadable);
+	tcase_add_test(load, test_restart_needed);
+	suite_add_tcase(s, load);
+
+	tcase_add_checked_fixture(errors, setup, teardown);
+	tcase_add_test(errors, test_unknown_section);
+	tcase_add_test(errors, test_unknown_key);
+	tcase_add_test(errors, test_key_before_section);
+	tcase_add_test(errors, test_not_integer);
+	tcase_add_test(errors, test_out_of_range);
+	tcase_add_test(errors, test_repeated_key);
+	tcase_add_test(errors, test_bad_listen);
+	tcase_add_test(errors, test_listen_list);
+	tcase_add_test(errors, test_listen_max);
+	tcase_add_test(errors, test_empty_value);
+	tcase_add_test(errors, test_bad_string);
+	tcase_add_test(errors, test_bad_enum);
+	tcase_add_test(errors, test_malformed);
+	tcase_add_test(errors, test_long_line);
+	tcase_add_test(errors, test_nul_byte);
+	tcase_add_test(errors, test_many_errors);
+	tcase_add_test(errors, test_error_cap);
+	tcase_add_test(errors, test_t2_below_t1);
+	suite_add_tcase(s, errors);
+
+	tcase_add_checked_fixture(table, setup, teardown);
+	tcase_add_test(table, test_key_table);
+	tcase_add_test(table, test_shipped_conf);
+	tcase_add_test(table, test_man_page);
+	suite_add_tcase(s, table);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cfg_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
