@@ -641,6 +641,89 @@ out:
 	return err;
 }
 
+#define ACK_MAX_FORWARDS "70" /* §8.1.1.6 */
+
+/* The fields of an ACK for a non-2xx (§17.1.1.3) into ack. 0 or -ENOMEM. */
+static int ack_fill(osip_message_t *ack, const osip_message_t *inv, const osip_via_t *via,
+    const osip_to_t *to)
+{
+	osip_via_t *vc;
+	osip_route_t *r, *rc;
+	osip_list_iterator_t it;
+
+	osip_message_set_method(ack, osip_strdup("ACK"));
+	osip_message_set_version(ack, osip_strdup("SIP/2.0"));
+	if (!ack->sip_method || !ack->sip_version ||
+	    osip_uri_clone(inv->req_uri, &ack->req_uri) != OSIP_SUCCESS ||
+	    osip_call_id_clone(inv->call_id, &ack->call_id) != OSIP_SUCCESS ||
+	    osip_from_clone(inv->from, &ack->from) != OSIP_SUCCESS ||
+	    osip_to_clone(to, &ack->to) != OSIP_SUCCESS ||
+	    osip_cseq_init(&ack->cseq) != OSIP_SUCCESS)
+		return -ENOMEM;
+	ack->cseq->number = osip_strdup(inv->cseq->number);
+	ack->cseq->method = osip_strdup("ACK");
+	if (!ack->cseq->number || !ack->cseq->method)
+		return -ENOMEM;
+	/* The top Via only: the branch is the INVITE's, so the ACK matches its transaction. */
+	if (osip_via_clone(via, &vc) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if (osip_list_add(&ack->vias, vc, -1) < 0) {
+		osip_via_free(vc);
+		return -ENOMEM;
+	}
+	for (r = osip_list_get_first(&inv->routes, &it); r; r = osip_list_get_next(&it)) {
+		if (osip_route_clone(r, &rc) != OSIP_SUCCESS)
+			return -ENOMEM;
+		if (osip_list_add(&ack->routes, rc, -1) < 0) {
+			osip_route_free(rc);
+			return -ENOMEM;
+		}
+	}
+	if (osip_message_set_max_forwards(ack, ACK_MAX_FORWARDS) != OSIP_SUCCESS ||
+	    osip_message_set_content_length(ack, "0") != OSIP_SUCCESS)
+		return -ENOMEM;
+	return 0;
+}
+
+int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const struct sip_msg *resp)
+{
+	const osip_message_t *inv = invite->sip;
+	osip_message_t *ack = NULL;
+	osip_via_t *via = NULL;
+	int err;
+
+	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->cseq || !resp->sip->to ||
+	    osip_message_get_via(inv, 0, &via) < 0 || !via)
+		return -EINVAL;
+	if (osip_message_init(&ack) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if ((err = ack_fill(ack, inv, via, resp->sip->to)) < 0) {
+		osip_message_free(ack);
+		return err;
+	}
+	return msg_wrap(ackp, ack);
+}
+
+int msg_set_to_tag(struct sip_msg *m, const char *tag)
+{
+	osip_generic_param_t *p = NULL;
+	char *v;
+
+	if (!m->sip->to || !tag)
+		return -EINVAL;
+	if (!(v = osip_strdup(tag)))
+		return -ENOMEM;
+	if (osip_to_param_get_byname(m->sip->to, "tag", &p) == OSIP_SUCCESS && p) {
+		osip_free(p->gvalue);
+		p->gvalue = v;
+	} else if (osip_to_set_tag(m->sip->to, v) != OSIP_SUCCESS) {
+		osip_free(v);
+		return -ENOMEM;
+	}
+	/* -EINVAL: m lacks a header the tag does not change; as msg_build_response(). */
+	return msg_refresh(m) == -ENOMEM ? -ENOMEM : 0;
+}
+
 int msg_add_header(struct sip_msg *m, const char *name, const char *value)
 {
 	return osip_message_set_header(m->sip, name, value) == OSIP_SUCCESS ? 0 : -ENOMEM;
@@ -697,6 +780,21 @@ unsigned msg_header_join(const struct sip_msg *m, const char *name, const char *
 	if (compact)
 		n += join_named(m, compact, out, size, &used);
 	return n;
+}
+
+int msg_ruri(const struct sip_msg *m, char **urip)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!m->sip->req_uri)
+		return -EINVAL;
+	if ((rc = osip_uri_to_str(m->sip->req_uri, &s)) != OSIP_SUCCESS || !s) {
+		osip_free(s);
+		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	*urip = s;
+	return 0;
 }
 
 size_t msg_body_len(const struct sip_msg *m)

@@ -128,7 +128,22 @@ int msg_stamp_via(struct sip_msg *m);
  */
 int msg_build_response(struct sip_msg **rp, const struct sip_msg *req,
     int code, const char *reason, const char *to_tag);
+/*
+ * §17.1.1.3: build the ACK an INVITE client transaction sends for resp, a
+ * 300-699 to invite: the INVITE's Request-URI, Call-ID, From, top Via
+ * (hence its branch) and Route set, resp's To (with its tag), CSeq with the
+ * INVITE's number and method ACK, Max-Forwards 70, no body.  Derived fields
+ * are set.  0 (*ackp owns a new message: msg_free), -EINVAL (invite lacks
+ * the Request-URI, Call-ID, From, CSeq or Via, or resp the To), -ENOMEM.
+ */
+int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite,
+    const struct sip_msg *resp);
 
+/*
+ * Set the To tag of m to tag (copied), replacing one it has; derived
+ * fields are refreshed.  0, -EINVAL (no To), -ENOMEM.
+ */
+int msg_set_to_tag(struct sip_msg *m, const char *tag);
 /* Append a header (name and value copied). 0 or -ENOMEM. */
 int msg_add_header(struct sip_msg *m, const char *name, const char *value);
 /* Set the body with its Content-Type. 0 or -ENOMEM. */
@@ -146,6 +161,11 @@ const char *msg_header(const struct sip_msg *m, const char *name, const char *co
  */
 unsigned msg_header_join(const struct sip_msg *m, const char *name, const char *compact,
     char *out, size_t size);
+/*
+ * The Request-URI of a request as text.  0 (*urip is malloc'd: free()),
+ * -EINVAL (none, or not serializable), -ENOMEM.
+ */
+int msg_ruri(const struct sip_msg *m, char **urip);
 /* Body length in bytes (0: no body). */
 size_t msg_body_len(const struct sip_msg *m);
 /* "type/subtype" of the body, lower case, into buf; NULL if none. */

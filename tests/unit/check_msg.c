@@ -258,6 +258,106 @@ START_TEST(build_response)
 }
 END_TEST
 
+/* §17.1.1.3: the ACK for a 486, from the INVITE and the response. */
+START_TEST(build_ack)
+{
+	const char *inv_s =
+	    "INVITE sip:bob@b:5070 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKinv\r\n"
+	    "Via: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bKup\r\n"
+	    "Route: <sip:p1@192.0.2.3;lr>\r\nRoute: <sip:p2@192.0.2.4;lr>\r\n" H_FROM H_TO H_CID
+	    "CSeq: 12 INVITE\r\nMax-Forwards: 69\r\n"
+	    "Contact: <sip:alice@192.0.2.1>\r\nContent-Type: application/sdp\r\n"
+	    "Content-Length: 3\r\n\r\nv=0";
+	struct sip_msg *inv = parse(inv_s, NET_UDP), *resp = NULL, *ack = NULL, *noto;
+	char *buf, *uri = NULL;
+	size_t len;
+
+	ck_assert_int_eq(msg_build_response(&resp, inv, 486, NULL, "rt1"), 0);
+	ck_assert_int_eq(msg_build_ack(&ack, inv, resp), 0);
+	ck_assert(ack->is_request);
+	ck_assert_str_eq(ack->method, "ACK");
+	ck_assert_uint_eq(ack->cseq, 12);
+	ck_assert_str_eq(ack->call_id, "c1@host");
+	ck_assert_str_eq(ack->from_tag, "f1");
+	ck_assert_str_eq(ack->to_tag, "rt1");
+	ck_assert_str_eq(ack->branch, "z9hG4bKinv");
+	ck_assert_int_eq(msg_ruri(ack, &uri), 0);
+	ck_assert_str_eq(uri, "sip:bob@b:5070");
+	free(uri);
+	ck_assert_int_eq(msg_to_str(ack, &buf, &len), 0);
+	ck_assert_int_eq(strncmp(buf, "ACK sip:bob@b:5070 SIP/2.0\r\n", 28), 0);
+	ck_assert_ptr_nonnull(strstr(buf, "CSeq: 12 ACK\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "Max-Forwards: 70\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "Content-Length: 0\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "<sip:p1@192.0.2.3;lr>"));
+	ck_assert_ptr_nonnull(strstr(buf, "<sip:p2@192.0.2.4;lr>"));
+	/* The INVITE's Route set, in order. */
+	ck_assert(strstr(buf, "p1@") < strstr(buf, "p2@"));
+	ck_assert_ptr_null(strstr(buf, "z9hG4bKup")); /* the top Via only */
+	ck_assert_ptr_null(strstr(buf, "Contact"));
+	ck_assert_ptr_null(strstr(buf, "v=0"));
+	free(buf);
+	msg_free(ack);
+	ack = NULL;
+
+	/* A response without To cannot be acknowledged; *ackp is left alone. */
+	noto = parse("SIP/2.0 486 Busy Here\r\n" H_VIA H_FROM H_CID "CSeq: 12 INVITE\r\n\r\n",
+		     NET_UDP);
+	ck_assert_int_eq(msg_build_ack(&ack, inv, noto), -EINVAL);
+	ck_assert_ptr_null(ack);
+	msg_free(noto);
+	msg_free(resp);
+	msg_free(inv);
+}
+END_TEST
+
+START_TEST(request_uri)
+{
+	struct sip_msg *m = parse(H_GOOD, NET_UDP), *r = NULL;
+	char *uri = NULL;
+
+	ck_assert_int_eq(msg_ruri(m, &uri), 0);
+	ck_assert_str_eq(uri, "sip:bob@b");
+	free(uri);
+	/* A response has none. */
+	uri = NULL;
+	ck_assert_int_eq(msg_build_response(&r, m, 200, NULL, "t"), 0);
+	ck_assert_int_eq(msg_ruri(r, &uri), -EINVAL);
+	ck_assert_ptr_null(uri);
+	msg_free(r);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(set_to_tag)
+{
+	struct sip_msg *m = parse(H_GOOD, NET_UDP), *r = NULL;
+	char *buf;
+	size_t len;
+
+	ck_assert_int_eq(msg_build_response(&r, m, 180, NULL, NULL), 0);
+	ck_assert_ptr_null(r->to_tag);
+	ck_assert_int_eq(msg_set_to_tag(r, "x1"), 0);
+	ck_assert_str_eq(r->to_tag, "x1");
+	ck_assert_str_eq(r->call_id, "c1@host"); /* the other derived fields stay */
+	/* A second tag replaces the first: a To has one tag. */
+	ck_assert_int_eq(msg_set_to_tag(r, "x2"), 0);
+	ck_assert_str_eq(r->to_tag, "x2");
+	ck_assert_int_eq(msg_to_str(r, &buf, &len), 0);
+	ck_assert_ptr_nonnull(strstr(buf, ";tag=x2\r\n"));
+	ck_assert_ptr_null(strstr(buf, "x1"));
+	free(buf);
+	msg_free(r);
+	/* No To: nothing to tag. */
+	r = parse("SIP/2.0 180 Ringing\r\n" H_VIA H_FROM H_CID H_CSEQ "\r\n", NET_UDP);
+	ck_assert_int_eq(msg_set_to_tag(r, "x3"), -EINVAL);
+	ck_assert_ptr_null(r->to_tag);
+	msg_free(r);
+	msg_free(m);
+}
+END_TEST
+
 START_TEST(header_helpers)
 {
 	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Require: foo\r\nRequire: bar, baz\r\n"
@@ -300,6 +400,9 @@ int main(void)
 	tcase_add_test(tc, response_checks);
 	tcase_add_test(tc, stamp_and_route);
 	tcase_add_test(tc, build_response);
+	tcase_add_test(tc, build_ack);
+	tcase_add_test(tc, request_uri);
+	tcase_add_test(tc, set_to_tag);
 	tcase_add_test(tc, header_helpers);
 	tcase_add_test(tc, reasons);
 	suite_add_tcase(s, tc);

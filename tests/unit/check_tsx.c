@@ -1,5 +1,5 @@
 /*
- * check_tsx: the transaction layer (src/sip/tsx.c) on the fake clock.
+ * check_tsx: the transaction layer (src/sip/tsx*.c) on the fake clock.
  *
  * Each test builds a layer whose send callback records every buffer with
  * the fake time it left at, feeds it messages parsed from text, and moves

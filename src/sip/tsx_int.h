@@ -1,0 +1,170 @@
+/*
+ * tsx_int: private to the transaction layer.  Only tsx.c, tsx_client.c and
+ * tsx_server.c include this header; everyone else uses tsx.h.
+ *
+ * The layer is split by concern, as Kamailio's tm module and libre's
+ * ctrans.c / strans.c are:
+ *   tsx.c         the layer: tables and keys (§17.1.3, §17.2.3, §8.2.2.2),
+ *                 lifetimes, receive dispatch, stateless replies, accessors
+ *   tsx_client.c  ICT and NICT (§17.1): timers A, B, D, E, F, K, M
+ *   tsx_server.c  IST and NIST (§17.2): timers G, H, I, J, L, the 100 Trying
+ *                 timer and the NIST guard
+ * What they share is declared here: the two structs, the timer slots, and
+ * the layer's internal functions (tsx.c) the two machines call, plus the
+ * entry points of each machine tsx.c dispatches to.
+ */
+#ifndef SIPUAD_TSX_INT_H
+#define SIPUAD_TSX_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/htab.h"
+#include "core/stats.h"
+#include "core/tmr.h"
+#include "sip/tsx.h"
+
+#define TSX_STAT_BUMP(l, field)                                                                    \
+	do {                                                                                       \
+		if ((l)->st)                                                                       \
+			(l)->st->field++;                                                          \
+	} while (0)
+
+struct tsx_layer {
+	struct tmr_clock *clk;
+	struct tsx_cfg cfg; /* cfg.server unused: see server */
+	char *server;	    /* Server header value; NULL: none */
+	tsx_send_fn *send;
+	void *send_arg;
+	struct tsx_user user;
+	struct stats *st;
+	struct htab *match; /* §17.1.3 / §17.2.3 keys -> tsx.node */
+	struct htab *merge; /* §8.2.2.2 keys -> tsx.mnode */
+	struct tsx *all;    /* every transaction not yet freed */
+	struct tsx *dead;   /* terminated, freed when depth drops to 0 */
+	unsigned count;	    /* live: in the match table */
+	unsigned depth;	    /* layer entry points on the stack */
+	unsigned long next_id;
+	bool full; /* at max_tsx: logged once */
+};
+
+enum tsx_slot {
+	TSX_SLOT_RETX, /* Timer A, E, G, or the IST's 200 ms timer */
+	TSX_SLOT_END,  /* Timer B, D, F, H, I, J, K, L, M, or a guard */
+};
+
+struct tsx {
+	struct tsx_layer *l;
+	enum tsx_kind kind;
+	enum tsx_state state;
+	char handle[24];
+	unsigned t1, t2, t4; /* copied at creation */
+	bool reliable;	     /* TCP: no retransmissions, D/I/J/K = 0 */
+	struct sip_msg *req;
+	struct sip_dest dest; /* client: toward the peer; server: §18.2.2 */
+
+	struct tmr retx;
+	uint64_t retx_ms; /* current interval of A, E or G */
+	struct tmr end;
+
+	char *key; /* match table */
+	size_t keylen;
+	struct htab_node node;
+	bool in_match;
+	char *mkey; /* merge table (server, no To tag) */
+	size_t mkeylen;
+	struct htab_node mnode;
+	bool in_merge;
+
+	struct tsx *prev, *next; /* layer->all */
+	struct tsx *dead_next;	 /* layer->dead */
+	bool queued;
+
+	char *buf; /* client: the request as sent */
+	size_t len;
+	char *out; /* ICT: the ACK; server: the last response */
+	size_t outlen;
+	int out_status; /* server: status of out */
+	int err;	/* what ended it, for a late TU */
+
+	tsx_resp_fn *cb; /* client; NULL once detached */
+	void *arg;
+
+	char *local_tag; /* server */
+	bool held;	 /* server: the TU may still use it */
+	bool merged;
+};
+
+static inline unsigned tsx_umin(unsigned a, unsigned b)
+{
+	return a < b ? a : b;
+}
+
+/* ---- tsx.c: keys and tables ---- */
+
+/* §17.1.3: "c" key of a client transaction. 0 or -ENOMEM; *kp malloc'd. */
+int tsx_key_client(const char *branch, const char *method, char **kp, size_t *lenp);
+/*
+ * §17.2.3: "s" key (magic cookie) or "o" key (RFC 2543) of a server
+ * transaction; method is the caller's (INVITE for an ACK).  0, -EINVAL (no
+ * Request-URI for an RFC 2543 key), -ENOMEM; *kp malloc'd.
+ */
+int tsx_key_server(const struct sip_msg *m, const char *method, char **kp, size_t *lenp);
+/* The live transaction under key in the match table, or NULL. */
+struct tsx *tsx_match_find(const struct tsx_layer *l, const char *key, size_t keylen);
+/* Into the match table under key, which t owns from here on success. 0 or -errno. */
+int tsx_link(struct tsx *t, char *key, size_t keylen);
+/* §8.2.2.2: into the merge table; sets t->merged. 0 or -ENOMEM. */
+int tsx_merge_link(struct tsx *t);
+
+/* ---- tsx.c: lifetime ---- */
+
+/* A new transaction of kind for req (t owns req only on success). 0 or -ENOMEM. */
+int tsx_alloc(struct tsx_layer *l, enum tsx_kind kind, struct sip_msg *req, struct tsx **tp);
+/* The one destructor: timers, table links, list link, memory. */
+void tsx_free(struct tsx *t);
+/* Every entry point into the layer brackets its work with these. */
+void tsx_layer_enter(struct tsx_layer *l);
+void tsx_layer_leave(struct tsx_layer *l);
+/* Queue a terminated transaction nobody holds for freeing by tsx_layer_leave(). */
+void tsx_release(struct tsx *t);
+
+/* ---- tsx.c: state changes and sending ---- */
+
+const char *tsx_kind_name(enum tsx_kind k);
+/* Change state and log it with the status code, or with why if code is 0. */
+void tsx_goto(struct tsx *t, enum tsx_state s, int code, const char *why);
+void tsx_terminate(struct tsx *t, const char *why);
+/* Start a timer; a failure is the transport-error event. */
+void tsx_arm(struct tsx *t, struct tmr *tm, uint64_t ms);
+/* Bytes to the transport as they are. 0 or -errno. */
+int tsx_xmit(struct tsx *t, const char *buf, size_t len);
+/* Send; a failure is the transport-error event (§17.1.4, §17.2.4). 0 or -errno. */
+int tsx_send(struct tsx *t, const char *buf, size_t len);
+/* tsx_send() counted as a retransmission. */
+int tsx_resend(struct tsx *t, const char *buf, size_t len);
+/* The transport-error event, dispatched to the machine of t's kind. */
+void tsx_on_error(struct tsx *t, int err);
+
+/* ---- tsx_client.c: ICT and NICT events ---- */
+
+void tsx_ct_on_response(struct tsx *t, const struct sip_msg *resp);
+void tsx_ct_on_timer(struct tsx *t, enum tsx_slot slot);
+void tsx_ct_on_error(struct tsx *t, int err);
+void tsx_ct_detach(struct tsx *t);
+
+/* ---- tsx_server.c: IST and NIST events ---- */
+
+/*
+ * A server transaction for req under key (both taken, also on failure),
+ * with its 100 Trying timer (IST) or guard (NIST) running.  0 or -errno.
+ */
+int tsx_st_new(struct tsx_layer *l, struct sip_msg *req, char *key, size_t keylen, struct tsx **tp);
+/* A request matched st: a retransmission, or the ACK of an IST. */
+void tsx_st_on_request(struct tsx *t, const struct sip_msg *req);
+void tsx_st_on_timer(struct tsx *t, enum tsx_slot slot);
+void tsx_st_on_error(struct tsx *t, int err);
+void tsx_st_detach(struct tsx *t);
+
+#endif

@@ -1,0 +1,499 @@
+/*
+ * tsx_server: the server transactions, RFC 3261 §17.2 as updated by
+ * RFC 6026: the INVITE server transaction (IST, §17.2.1) and the
+ * non-INVITE server transaction (NIST, §17.2.2).
+ *
+ * Owns the creation of a server transaction for a new request, the TU's
+ * answers (tsx_respond(), tsx_respond_code()), the IST's own 100 Trying
+ * after 200 ms of TU silence (§17.2.1), timers G, H, I (IST) and J (NIST),
+ * Timer L of RFC 6026 §8.7, the NIST guard, the absorption of
+ * retransmitted requests and of the ACK for a non-2xx, the 500 answered in
+ * place of a TU that is gone, server transport errors (§17.2.4), and two
+ * questions the UAS core asks: the IST a CANCEL refers to (§9.2) and
+ * whether a request was merged (§8.2.2.2).  The layer (tsx.c) matches
+ * requests per §17.2.3 and dispatches here.
+ *
+ *   UAS                                   IST, UDP, T1 = 500 ms
+ *   --> INVITE                            Proceeding (user.request)
+ *   --> INVITE                            absorbed: the last 1xx again, if any
+ *       100 Trying -->                    (200 ms of TU silence)
+ *       486 Busy Here -->                 Completed (Timer G = T1, H = 64*T1)
+ *       486 Busy Here -->                 (Timer G: min(2*previous, T2))
+ *   --> ACK                               Confirmed (Timer I = T4)
+ *
+ * Why no state hangs (T1 = 500 ms: 64*T1 = 32 s):
+ *   IST   Proceeding: waits for the TU, which user.request told; a TU that
+ *         detaches without answering makes us answer 500.  Accepted:
+ *         Timer L.  Completed: Timer H.  Confirmed: Timer I.
+ *   NIST  Trying, Proceeding: a 64*T1 guard answers 500.  Completed: Timer J.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/rnd.h"
+#include "sip/tsx_int.h"
+
+#define TRYING_MS 200 /* §17.2.1: the IST's own 100 after 200 ms */
+
+/*
+ * Stamp resp with our To tag (all but 100) and the Server header, and keep
+ * its bytes as the last response.  -EINVAL: resp cannot be serialized.
+ */
+static int st_store(struct tsx *t, struct sip_msg *resp)
+{
+	char *buf;
+	size_t len;
+	int err;
+
+	if (resp->status > 100 && !resp->to_tag && (err = msg_set_to_tag(resp, t->local_tag)) < 0)
+		return err;
+	if (t->l->server && !msg_header(resp, "Server", NULL) &&
+	    (err = msg_add_header(resp, "Server", t->l->server)) < 0)
+		return err;
+	if ((err = msg_to_str(resp, &buf, &len)) < 0)
+		return err;
+	free(t->out);
+	t->out = buf;
+	t->outlen = len;
+	t->out_status = resp->status;
+	return 0;
+}
+
+/* §17.2.1: the IST's own 100 Trying, when the TU was silent for 200 ms. */
+static void ist_send_trying(struct tsx *t)
+{
+	struct sip_msg *resp = NULL;
+	int err;
+
+	if ((err = msg_build_response(&resp, t->req, 100, NULL, NULL)) < 0 ||
+	    (err = st_store(t, resp)) < 0) {
+		log_err("%s: cannot build 100 Trying: %s", t->handle, strerror(-err));
+		goto out;
+	}
+	log_debug("%s: TU silent for %u ms: 100 Trying", t->handle, TRYING_MS);
+	tsx_send(t, t->out, t->outlen);
+out:
+	msg_free(resp);
+}
+
+/* t->out holds a final response for a NIST: Completed, Timer J (§17.2.2). */
+static int nist_final(struct tsx *t)
+{
+	int err;
+
+	tmr_stop(&t->end); /* the guard */
+	t->held = false;
+	tsx_goto(t, TSX_COMPLETED, t->out_status, NULL);
+	if ((err = tsx_send(t, t->out, t->outlen)) < 0)
+		return err;
+	/* Timer J = 64*T1 on UDP, 0 on TCP. */
+	if (t->reliable)
+		tsx_terminate(t, "Timer J = 0");
+	else
+		tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
+	return 0;
+}
+
+/* A TU answering a transaction that ended on a transport error learns it now. */
+static int st_late(const struct tsx *t)
+{
+	return t->err < 0 ? t->err : -ENOTCONN;
+}
+
+/* TU sends response, IST (§17.2.1, RFC 6026 §8.7). */
+static int ist_on_tu_response(struct tsx *t, struct sip_msg *resp)
+{
+	int code = resp->status, err;
+
+	switch (t->state) {
+	case TSX_PROCEEDING:
+		if ((err = st_store(t, resp)) < 0)
+			return err;
+		tmr_stop(&t->retx); /* the TU spoke: no 100 of ours (§17.2.1) */
+		if (code < 200)
+			return tsx_send(t, t->out, t->outlen);
+		if (code < 300) {
+			/* RFC 6026 §8.7: 2xx -> Accepted, Timer L = 64*T1. */
+			tsx_goto(t, TSX_ACCEPTED, code, NULL);
+			if ((err = tsx_send(t, t->out, t->outlen)) < 0)
+				return err;
+			tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
+			return 0;
+		}
+		/* 300-699 -> Completed: Timer G = T1 (UDP only), Timer H = 64*T1. */
+		t->held = false;
+		tsx_goto(t, TSX_COMPLETED, code, NULL);
+		if ((err = tsx_send(t, t->out, t->outlen)) < 0)
+			return err;
+		if (!t->reliable) {
+			t->retx_ms = t->t1;
+			tsx_arm(t, &t->retx, t->retx_ms);
+		}
+		tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
+		return 0;
+	case TSX_ACCEPTED:
+		/* RFC 6026 §8.7: the TU retransmits its 2xx through us. */
+		if (code < 200 || code >= 300)
+			return -EINVAL;
+		if ((err = st_store(t, resp)) < 0)
+			return err;
+		TSX_STAT_BUMP(t->l, tx_retransmissions);
+		return tsx_send(t, t->out, t->outlen);
+	case TSX_TERMINATED:
+		return st_late(t);
+	case TSX_COMPLETED:
+	case TSX_CONFIRMED:
+	case TSX_CALLING:
+	case TSX_TRYING:
+		break;
+	}
+	return -EINVAL;
+}
+
+/* TU sends response, NIST (§17.2.2). */
+static int nist_on_tu_response(struct tsx *t, struct sip_msg *resp)
+{
+	int err;
+
+	switch (t->state) {
+	case TSX_TRYING:
+	case TSX_PROCEEDING:
+		if ((err = st_store(t, resp)) < 0)
+			return err;
+		if (resp->status >= 200)
+			return nist_final(t);
+		/* 1xx -> Proceeding; retransmissions get it again. */
+		if (t->state == TSX_TRYING)
+			tsx_goto(t, TSX_PROCEEDING, resp->status, NULL);
+		return tsx_send(t, t->out, t->outlen);
+	case TSX_TERMINATED:
+		return st_late(t);
+	case TSX_COMPLETED:
+	case TSX_CALLING:
+	case TSX_ACCEPTED:
+	case TSX_CONFIRMED:
+		break;
+	}
+	return -EINVAL;
+}
+
+/* Request received (a retransmission, or the ACK), IST (§17.2.1, RFC 6026 §8.7). */
+static void ist_on_request(struct tsx *t, const struct sip_msg *req)
+{
+	struct tsx_layer *l = t->l;
+	bool ack = strcmp(req->method, "ACK") == 0;
+
+	switch (t->state) {
+	case TSX_PROCEEDING:
+		if (ack) /* nothing final to acknowledge yet */
+			break;
+		TSX_STAT_BUMP(l, rx_retransmissions);
+		if (t->out) /* the last provisional again */
+			tsx_resend(t, t->out, t->outlen);
+		break;
+	case TSX_ACCEPTED:
+		if (ack) {
+			/* RFC 6026 §8.7: an ACK that matches goes to the TU. */
+			if (l->user.ack)
+				l->user.ack(l->user.arg, req);
+			break;
+		}
+		TSX_STAT_BUMP(l, rx_retransmissions); /* the TU resends its 2xx itself */
+		break;
+	case TSX_COMPLETED:
+		if (!ack) {
+			TSX_STAT_BUMP(l, rx_retransmissions);
+			tsx_resend(t, t->out, t->outlen);
+			break;
+		}
+		/* ACK -> Confirmed: Timer I = T4 on UDP, 0 on TCP. */
+		tmr_stop(&t->retx);
+		tmr_stop(&t->end);
+		tsx_goto(t, TSX_CONFIRMED, 0, "ACK");
+		if (t->reliable)
+			tsx_terminate(t, "Timer I = 0");
+		else
+			tsx_arm(t, &t->end, t->t4);
+		break;
+	case TSX_CONFIRMED:
+		TSX_STAT_BUMP(l, rx_retransmissions);
+		break;
+	case TSX_CALLING:
+	case TSX_TRYING:
+	case TSX_TERMINATED:
+		break;
+	}
+}
+
+/* Request received (a retransmission), NIST (§17.2.2). */
+static void nist_on_request(struct tsx *t, const struct sip_msg *req)
+{
+	switch (t->state) {
+	case TSX_TRYING: /* absorbed: nothing to say yet */
+		TSX_STAT_BUMP(t->l, rx_retransmissions);
+		break;
+	case TSX_PROCEEDING: /* the last 1xx again */
+	case TSX_COMPLETED:  /* the final again */
+		TSX_STAT_BUMP(t->l, rx_retransmissions);
+		tsx_resend(t, t->out, t->outlen);
+		break;
+	case TSX_CALLING:
+	case TSX_ACCEPTED:
+	case TSX_CONFIRMED:
+	case TSX_TERMINATED:
+		break;
+	}
+}
+
+/* Timer fired, IST (§17.2.1, RFC 6026 §8.7). */
+static void ist_on_timer(struct tsx *t, enum tsx_slot slot)
+{
+	switch (t->state) {
+	case TSX_PROCEEDING: /* the 200 ms timer */
+		ist_send_trying(t);
+		break;
+	case TSX_ACCEPTED:
+		/* Timer L = 64*T1: the TU's 2xx window is over too. */
+		t->held = false;
+		tsx_terminate(t, "Timer L");
+		break;
+	case TSX_COMPLETED:
+		if (slot == TSX_SLOT_RETX) {
+			/* Timer G: the final again, interval min(2*previous, T2). */
+			log_debug("%s: Timer G: %d resent", t->handle, t->out_status);
+			if (tsx_resend(t, t->out, t->outlen) < 0)
+				break;
+			t->retx_ms = tsx_umin((unsigned)t->retx_ms * 2, t->t2);
+			tsx_arm(t, &t->retx, t->retx_ms);
+			break;
+		}
+		/* Timer H = 64*T1. */
+		log_info("%s: no ACK for %d in %u ms (Timer H)", t->handle, t->out_status,
+			 t->t1 * 64);
+		tsx_terminate(t, "Timer H");
+		break;
+	case TSX_CONFIRMED:
+		tsx_terminate(t, "Timer I");
+		break;
+	case TSX_CALLING:
+	case TSX_TRYING:
+	case TSX_TERMINATED:
+		break;
+	}
+}
+
+/*
+ * Nobody will answer t (the TU is late or gone): 500 in its place, so no
+ * server transaction waits forever.  The caller logs why.
+ */
+static void st_answer_500(struct tsx *t)
+{
+	struct sip_msg *resp = NULL;
+	int err;
+
+	t->held = false;
+	if ((err = msg_build_response(&resp, t->req, 500, NULL, t->local_tag)) == 0)
+		err =
+		    t->kind == TSX_IST ? ist_on_tu_response(t, resp) : nist_on_tu_response(t, resp);
+	msg_free(resp);
+	if (err < 0 && t->state != TSX_TERMINATED) {
+		log_err("%s: cannot answer 500: %s", t->handle, strerror(-err));
+		tsx_terminate(t, "no answer");
+	}
+}
+
+/* Timer fired, NIST: Timer J, or the guard that keeps a silent TU from hanging it. */
+static void nist_on_timer(struct tsx *t, enum tsx_slot slot)
+{
+	switch (t->state) {
+	case TSX_TRYING:
+	case TSX_PROCEEDING:
+		log_warn("%s: no final response to %s from the TU in %u ms: answering 500",
+			 t->handle, t->req->method, t->t1 * 64);
+		st_answer_500(t);
+		break;
+	case TSX_COMPLETED:
+		tsx_terminate(t, "Timer J");
+		break;
+	case TSX_TERMINATED:
+		/* The guard of a transaction that failed while the TU held it. */
+		t->held = false;
+		tsx_release(t);
+		break;
+	case TSX_CALLING:
+	case TSX_ACCEPTED:
+	case TSX_CONFIRMED:
+		break;
+	}
+}
+
+/* The TU's tsx_respond*() failed for good: st ends and the TU forgets it. */
+static void st_over(struct tsx *t, int err)
+{
+	if (t->state != TSX_TERMINATED) {
+		log_warn("%s: cannot answer %s: %s", t->handle, t->req->method, strerror(-err));
+		t->err = err;
+		tsx_terminate(t, "local error");
+	}
+	t->held = false;
+	tsx_release(t);
+}
+
+/* ---- entry points for the layer (tsx_int.h) ---- */
+
+int tsx_st_new(struct tsx_layer *l, struct sip_msg *req, char *key, size_t keylen, struct tsx **tp)
+{
+	bool invite = strcmp(req->method, "INVITE") == 0;
+	struct tsx *t = NULL;
+	int err;
+
+	if ((err = tsx_alloc(l, invite ? TSX_IST : TSX_NIST, req, &t)) < 0) {
+		msg_free(req);
+		free(key);
+		return err;
+	}
+	t->state = invite ? TSX_PROCEEDING : TSX_TRYING;
+	t->held = true;
+	msg_response_dest(req, &t->dest);
+	t->reliable = req->src.proto == NET_TCP;
+	if (req->to_tag) {
+		t->local_tag = strdup(req->to_tag);
+	} else if ((t->local_tag = malloc(RND_TAG_LEN))) {
+		rnd_token(t->local_tag, RND_TAG_LEN);
+	}
+	err = -ENOMEM;
+	if (!t->local_tag)
+		goto out;
+	if ((err = tsx_link(t, key, keylen)) < 0)
+		goto out;
+	if (!req->to_tag && (err = tsx_merge_link(t)) < 0)
+		goto out;
+	/* IST: 100 Trying after 200 ms of TU silence (§17.2.1); NIST: the guard. */
+	if (invite)
+		err = tmr_start(&t->retx, TRYING_MS);
+	else
+		err = tmr_start(&t->end, (uint64_t)t->t1 * 64);
+	if (err < 0)
+		goto out;
+	*tp = t;
+out:
+	if (err < 0) {
+		if (!t->key)
+			free(key);
+		tsx_free(t);
+	}
+	return err;
+}
+
+void tsx_st_on_request(struct tsx *t, const struct sip_msg *req)
+{
+	if (t->kind == TSX_IST)
+		ist_on_request(t, req);
+	else
+		nist_on_request(t, req);
+}
+
+void tsx_st_on_timer(struct tsx *t, enum tsx_slot slot)
+{
+	if (t->kind == TSX_IST)
+		ist_on_timer(t, slot);
+	else
+		nist_on_timer(t, slot);
+}
+
+/* Transport error, server (§17.2.4): terminate and log; the TU learns it when it answers. */
+void tsx_st_on_error(struct tsx *t, int err)
+{
+	if (t->state == TSX_TERMINATED)
+		return;
+	log_warn("%s: cannot send %d to %s: %s", t->handle, t->out_status, t->req->method,
+		 strerror(-err));
+	t->err = err;
+	tsx_terminate(t, "transport error");
+}
+
+/* The TU went away: gone without a final response, nobody else would send one. */
+void tsx_st_detach(struct tsx *t)
+{
+	if (t->state == TSX_TRYING || t->state == TSX_PROCEEDING) {
+		log_warn("%s: %s left unanswered by its TU: answering 500", t->handle,
+			 t->req->method);
+		st_answer_500(t);
+	}
+	t->held = false;
+	tsx_release(t);
+}
+
+/* ---- the TU's entry points (tsx.h) ---- */
+
+int tsx_respond(struct tsx *t, struct sip_msg *resp)
+{
+	struct tsx_layer *l;
+	int err = -EINVAL;
+
+	if (!t) {
+		msg_free(resp);
+		return -EINVAL;
+	}
+	l = t->l;
+	tsx_layer_enter(l);
+	if (!resp || resp->is_request || resp->status < 100 || resp->status > 699)
+		goto out;
+	switch (t->kind) {
+	case TSX_IST:
+		err = ist_on_tu_response(t, resp);
+		break;
+	case TSX_NIST:
+		err = nist_on_tu_response(t, resp);
+		break;
+	case TSX_ICT:
+	case TSX_NICT:
+		break;
+	}
+	if (err < 0 && err != -EINVAL)
+		st_over(t, err);
+out:
+	msg_free(resp);
+	tsx_layer_leave(l);
+	return err;
+}
+
+int tsx_respond_code(struct tsx *t, int code, const char *reason, const struct msg_err *extra)
+{
+	struct sip_msg *resp = NULL;
+	int err;
+
+	if (!t || (t->kind != TSX_IST && t->kind != TSX_NIST) || code < 100 || code > 699)
+		return -EINVAL;
+	if ((err = msg_build_response(&resp, t->req, code, reason, t->local_tag)) < 0 ||
+	    (extra && extra->hdr_name[0] &&
+	     (err = msg_add_header(resp, extra->hdr_name, extra->hdr_value)) < 0)) {
+		msg_free(resp);
+		tsx_layer_enter(t->l);
+		st_over(t, err);
+		tsx_layer_leave(t->l);
+		return err;
+	}
+	return tsx_respond(t, resp);
+}
+
+bool tsx_merged(const struct tsx *st)
+{
+	return st->merged;
+}
+
+struct tsx *tsx_cancel_target(const struct tsx *st)
+{
+	struct tsx *t;
+	char *key;
+	size_t keylen;
+
+	if (st->kind != TSX_NIST || strcmp(st->req->method, "CANCEL") != 0 ||
+	    tsx_key_server(st->req, "INVITE", &key, &keylen) < 0)
+		return NULL;
+	t = tsx_match_find(st->l, key, keylen);
+	free(key);
+	return t && t->kind == TSX_IST ? t : NULL;
+}
