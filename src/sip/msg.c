@@ -590,6 +590,9 @@ void msg_response_dest(const struct sip_msg *req, struct sip_dest *d)
 	uint16_t port = req->via_port ? req->via_port : 5060;
 
 	*d = req->src;
+	/* No Via (a request we answer 400): back to where it came from. */
+	if (!req->via_host)
+		return;
 	if (osip_message_get_via(req->sip, 0, &via) == OSIP_SUCCESS && via &&
 	    osip_via_param_get_byname(via, "rport", &rport) == OSIP_SUCCESS && rport)
 		port = net_addr_port(&req->src.addr);

@@ -309,7 +309,9 @@ static int conn_crlf(struct tp_conn *c, struct evbuffer *in, size_t len)
  * some bytes are known to hold no blank line, only the new ones (and the
  * two before them) are searched, so a header trickling in byte by byte
  * costs O(n), not O(n²); the whole block is scanned once it is complete.
- * 1: c->fi filled; 0: wait; -EMSGSIZE: no blank line within max_msg.
+ * 1: c->fi filled; 0: wait; 2: no blank line within max_msg, c->fi holds
+ * the complete lines that fit (the message layer answers 513 from them);
+ * -EMSGSIZE: not even one line fits.
  */
 static int conn_scan(struct tp_conn *c, struct evbuffer *in, size_t len)
 {
@@ -333,9 +335,16 @@ static int conn_scan(struct tp_conn *c, struct evbuffer *in, size_t len)
 		return 0;
 	}
 	if (r < 0) {
+		const char *lf = memrchr(p, '\n', n);
+
 		log_info("%s: no end of headers within %zu bytes, closing", c->handle, max);
-		c->tp->st->rx_oversize++;
-		return r;
+		if (!lf) {
+			c->tp->st->rx_oversize++;
+			return r;
+		}
+		c->fi.hdr_len = c->fi.msg_len = (size_t)(lf - p) + 1;
+		c->fi.clen = -1;
+		return 2;
 	}
 	c->fi = fi;
 	c->have_hdr = true;
@@ -392,6 +401,8 @@ static int conn_step(struct tp_conn *c)
 		if (r != 0)
 			return r == -EAGAIN ? 0 : r;
 		r = conn_scan(c, in, len);
+		if (r == 2)
+			return conn_up_hdr(c, in, true, -EMSGSIZE);
 		if (r <= 0)
 			return r;
 	}

@@ -223,6 +223,12 @@ START_TEST(stamp_and_route)
 	free(buf);
 	msg_free(m);
 
+	/* No Via at all (answered 400): back to the source as it is. */
+	m2 = parse(H_OPT H_FROM H_TO H_CID H_CSEQ "\r\n", NET_UDP);
+	msg_response_dest(m2, &d);
+	ck_assert_str_eq(net_addr_fmt(&d.addr, a, sizeof(a)), "192.0.2.9:40000");
+	msg_free(m2);
+
 	/* No rport: the sent-by port, at the source address. */
 	m2 = parse(H_GOOD, NET_UDP);
 	ck_assert_int_eq(msg_stamp_via(m2), 0);
