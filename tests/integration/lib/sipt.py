@@ -11,10 +11,13 @@
   automake harness.
 
 Every wait has a deadline; a test that cannot get what it waits for fails.
+A daemon's directory (config, log) is removed after a clean stop and kept
+after a failure, or always with SIPT_KEEP=1.
 """
 
 import os
 import random
+import shutil
 import signal
 import socket
 import string
@@ -83,8 +86,83 @@ class Response:
         v = self.headers.get(name.lower())
         return v[0] if v else None
 
+    def hdr(self, name, compact=None):
+        """Every value of a header, full or compact form, in order."""
+        out = list(self.headers.get(name.lower(), []))
+        if compact:
+            out += self.headers.get(compact.lower(), [])
+        return out
+
+    def top_via(self):
+        v = self.hdr("Via", "v")
+        return parse_via(v[0]) if v else None
+
+    def to_tag(self):
+        v = self.hdr("To", "t")
+        return header_tag(v[0]) if v else None
+
+    def cseq(self):
+        """(number, method) of CSeq, or None."""
+        v = self.hdr("CSeq")
+        if not v:
+            return None
+        n, _, m = v[0].partition(" ")
+        try:
+            return int(n), m.strip()
+        except ValueError:
+            return None
+
     def __repr__(self):
         return "<%d %s>" % (self.code, self.reason)
+
+
+def header_params(value):
+    """The ;name=value parameters after the last '>' (or after the URI) as a dict;
+    a parameter without '=' maps to None."""
+    rest = value[value.rfind(">") + 1:] if ">" in value else value
+    out = {}
+    for p in rest.split(";")[1:]:
+        n, eq, v = p.partition("=")
+        out[n.strip().lower()] = v.strip() if eq else None
+    return out
+
+
+def header_tag(value):
+    """The tag parameter of a From/To value: None if absent, '' if empty."""
+    p = header_params(value)
+    return (p["tag"] or "") if "tag" in p else None
+
+
+class Via:
+    """One parsed Via value: proto ('UDP'), host, port (int or None), params dict
+    (names lower case, None for a parameter without value), in order in names."""
+
+    def __init__(self, value):
+        self.value = value
+        sent, _, params = value.partition(";")
+        proto, _, sent_by = sent.strip().partition(" ")
+        self.proto = proto.strip().split("/")[-1].upper()
+        sent_by = sent_by.strip()
+        if sent_by.startswith("["):
+            self.host, _, rest = sent_by[1:].partition("]")
+            rest = rest[1:] if rest.startswith(":") else ""
+        else:
+            self.host, _, rest = sent_by.partition(":")
+        self.port = int(rest) if rest.strip().isdigit() else None
+        self.params = {}
+        self.names = []
+        for p in params.split(";") if params else []:
+            n, eq, v = p.partition("=")
+            n = n.strip().lower()
+            self.names.append(n)
+            self.params[n] = v.strip() if eq else None
+
+    def __repr__(self):
+        return "<Via %r>" % self.value
+
+
+def parse_via(value):
+    return Via(value)
 
 
 def request(method, ruri, host, port, transport="UDP", headers=(), body="",
@@ -147,8 +225,66 @@ class Udp:
         check(r is not None, "no response within %.0f s" % timeout)
         return r
 
+    def drain(self):
+        """Every datagram already queued, without waiting."""
+        out = []
+        self.sock.setblocking(False)
+        try:
+            while True:
+                try:
+                    data, _ = self.sock.recvfrom(70000)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError:  # e.g. ECONNREFUSED reported by ICMP
+                    continue
+                out.append(data)
+        finally:
+            self.sock.setblocking(True)
+        return out
+
+    def expect_match(self, pred, timeout=WAIT):
+        """The first response for which pred(Response) holds; datagrams before
+        it (parsed or not) are returned too: (response, [skipped raw])."""
+        end = time.monotonic() + timeout
+        skipped = []
+        while True:
+            left = end - time.monotonic()
+            check(left > 0, "no matching response within %.0f s (%d others)"
+                  % (timeout, len(skipped)))
+            data = self.recv_raw(left)
+            check(data is not None, "no matching response within %.0f s (%d others)"
+                  % (timeout, len(skipped)))
+            try:
+                r = Response(data)
+            except Exception:  # noqa: BLE001 - not a response: skip it
+                skipped.append(data)
+                continue
+            if pred(r):
+                return r, skipped
+            skipped.append(data)
+
+    def wait_silence(self, quiet, deadline):
+        """Receive until no datagram arrives for `quiet` seconds; returns the
+        datagrams received.  Fails if one arrives after `deadline` (a
+        time.monotonic() value): they must stop by then."""
+        got = []
+        while True:
+            data = self.recv_raw(quiet)
+            if data is None:
+                return got
+            got.append(data)
+            check(time.monotonic() < deadline,
+                  "datagrams still arriving at the deadline (%d received)" % len(got))
+
     def close(self):
         self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 class Tcp:
@@ -226,6 +362,13 @@ class Tcp:
 
     def close(self):
         self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
 
 
 class Daemon:
@@ -312,6 +455,8 @@ class Daemon:
         self.log.close()
         if check_exit:
             check(rc == 0, "sipuad exited with %d:\n%s" % (rc, self.logtext()[-4000:]))
+            if not os.environ.get("SIPT_KEEP"):  # a clean run leaves nothing behind
+                shutil.rmtree(self.dir, ignore_errors=True)
         return rc
 
     def __enter__(self):
@@ -338,11 +483,22 @@ def options_ok(d, host="127.0.0.1", proto="udp"):
         c.close()
     else:
         c = Tcp(dest)
-        c.send(request("OPTIONS", "sip:%s" % host, c.host, c.port, "TCP"))
+        c.send(request("OPTIONS", "sip:%s" % ("[%s]" % host if ":" in host else host),
+                       c.host, c.port, "TCP"))
         r = c.expect()
         c.close()
     check(r.code == 200, "OPTIONS answered %r" % r)
     return r
+
+
+def run_cmd(args, timeout=WAIT * 3, **kw):
+    """Run a program to completion (bounded); CompletedProcess with text output."""
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                              errors="replace", **kw)
+    except subprocess.TimeoutExpired as e:
+        raise TestFailure("%s did not finish within %.0f s; stdout:\n%s\nstderr:\n%s"
+                          % (" ".join(args), timeout, e.stdout, e.stderr))
 
 
 def run(tests):
