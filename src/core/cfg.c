@@ -25,6 +25,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,6 +60,53 @@ struct cfg_key {
 
 /* The enum fields are written as unsigned: an enum must be that wide. */
 _Static_assert(sizeof(enum log_level) == sizeof(unsigned), "enum log_level is not int-sized");
+
+/*
+ * "none", a number, or a name known to getpwnam(3) / getgrnam(3).
+ * -ENOENT: a name that is not there.
+ */
+static int id_parse(const char *s, unsigned *v, bool group)
+{
+	char *end;
+	unsigned long n;
+
+	if (strcmp(s, "none") == 0) {
+		*v = CFG_ID_NONE;
+		return 0;
+	}
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if ((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+') {
+		if (s[0] == '-' || s[0] == '+' || *end || errno || n >= CFG_ID_NONE)
+			return -EINVAL;
+		*v = (unsigned)n;
+		return 0;
+	}
+	if (group) {
+		const struct group *g = getgrnam(s);
+
+		if (!g)
+			return -ENOENT;
+		*v = (unsigned)g->gr_gid;
+	} else {
+		const struct passwd *pw = getpwnam(s);
+
+		if (!pw)
+			return -ENOENT;
+		*v = (unsigned)pw->pw_uid;
+	}
+	return 0;
+}
+
+static int user_parse(const char *s, unsigned *v)
+{
+	return id_parse(s, v, false);
+}
+
+static int group_parse(const char *s, unsigned *v)
+{
+	return id_parse(s, v, true);
+}
 
 static int level_parse(const char *s, unsigned *v)
 {
@@ -123,6 +172,23 @@ static const struct cfg_key keys[] = {
 	     "is closed."),
     UINT_KEY("sip", retry_after_s, 5, 1, 3600, true,
 	     "Seconds in the Retry-After header of the 503 sent when a table is full."),
+    UINT_KEY("sip", shutdown_timeout_s, 10, 1, 600, true,
+	     "On SIGTERM, seconds to end calls and registrations cleanly before exiting anyway."),
+    STR_KEY("control", socket, "/run/sipuad/control.sock", 1, 107, false,
+	    "Path of the control socket that sipuactl and scripts use (mode 0660)."),
+    KEY("control", "owner", "user", CFG_ENUM, owner, "none", "none, a user name or a uid", 0, 0,
+	user_parse, false, "Owner of the control socket; none keeps the daemon's user."),
+    KEY("control", "group", "group", CFG_ENUM, group, "none",
+	"none, a group name or a gid", 0, 0, group_parse, false,
+	"Group of the control socket; its members may use it (with root and the daemon's "
+	"user); none: the daemon's group."),
+    UINT_KEY("control", max_clients, 64, 1, 1000, true,
+	     "Control clients connected at once; past it a new one is told busy and closed."),
+    UINT_KEY("control", max_line_bytes, 65536, 1024, 16777216, true,
+	     "Longest request line a control client may send; a longer one ends its connection."),
+    UINT_KEY("control", event_queue, 1000, 16, 1000000, true,
+	     "Events queued for a subscriber that does not read; past it they are dropped "
+	     "and counted in a lost event."),
     ENUM_KEY("log", "level", log_level, "info", "error | warn | info | debug", level_parse, true,
 	     "The least severe level logged; debug also traces every SIP message."),
 };
@@ -264,8 +330,14 @@ static int parse_enum(const struct cfg_key *k, const char *val, struct cfg *c, c
 {
 	char q[CFG_QUOTE_MAX * 4 + 8];
 	unsigned v;
+	int err = k->enum_parse(val, &v);
 
-	if (k->enum_parse(val, &v) < 0) {
+	if (err == -ENOENT) {
+		snprintf(msg, size, "%s: no %s named '%s': expected %s", k->info.name, k->info.type,
+			 quote(val, q, sizeof(q)), k->info.range);
+		return -EINVAL;
+	}
+	if (err < 0) {
 		snprintf(msg, size, "%s: '%s' is not one of %s", k->info.name,
 			 quote(val, q, sizeof(q)), k->info.range);
 		return -EINVAL;

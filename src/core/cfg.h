@@ -17,6 +17,8 @@
 #include "core/net.h"
 
 #define CFG_MAX_LISTEN 16
+/* owner / group "none": not set. */
+#define CFG_ID_NONE ((unsigned)-1)
 
 struct cfg_listen {
 	enum net_proto proto;
@@ -37,6 +39,14 @@ struct cfg {
 	unsigned max_tcp_connections;
 	unsigned tcp_idle_timeout_s;
 	unsigned retry_after_s;
+	unsigned shutdown_timeout_s;
+	/* [control] */
+	char *socket;		/* control socket path */
+	unsigned owner;		/* uid of the socket; CFG_ID_NONE: ours */
+	unsigned group;		/* gid of the socket and of allowed peers; CFG_ID_NONE: ours */
+	unsigned max_clients;
+	unsigned max_line_bytes;
+	unsigned event_queue;
 	/* [log] */
 	enum log_level log_level;
 };

@@ -10,6 +10,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@
 
 /* Room for tmp_dir and a file name in it. */
 #define PATH_SZ 512
+/* [control] socket in the source tree's conf/sipuad.conf. */
+#define CHECKOUT_SOCKET "run/sipuad.sock"
+
 
 static char tmp_dir[64];
 static unsigned n_files;
@@ -130,7 +134,20 @@ static void assert_defaults(const struct cfg *c)
 	ck_assert_uint_eq(c->max_tcp_connections, 1024);
 	ck_assert_uint_eq(c->tcp_idle_timeout_s, 300);
 	ck_assert_uint_eq(c->retry_after_s, 5);
+	ck_assert_uint_eq(c->shutdown_timeout_s, 10);
+	ck_assert_uint_eq(c->owner, CFG_ID_NONE);
+	ck_assert_uint_eq(c->group, CFG_ID_NONE);
+	ck_assert_uint_eq(c->max_clients, 64);
+	ck_assert_uint_eq(c->max_line_bytes, 65536);
+	ck_assert_uint_eq(c->event_queue, 1000);
 	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+}
+
+/* Every default, the control socket path included. */
+static void assert_all_defaults(const struct cfg *c)
+{
+	assert_defaults(c);
+	ck_assert_str_eq(c->socket, "/run/sipuad/control.sock");
 }
 
 START_TEST(test_defaults)
@@ -138,7 +155,7 @@ START_TEST(test_defaults)
 	struct cfg *c = NULL;
 
 	ck_assert_int_eq(cfg_defaults(&c), 0);
-	assert_defaults(c);
+	assert_all_defaults(c);
 	cfg_free(c);
 	cfg_free(NULL);
 }
@@ -148,7 +165,7 @@ START_TEST(test_empty_file)
 {
 	struct cfg *c = load_ok("");
 
-	assert_defaults(c);
+	assert_all_defaults(c);
 	cfg_free(c);
 	c = load_ok("; nothing but comments\n# and this\n\n   \n[sip]\n[log]\n");
 	assert_defaults(c);
@@ -197,12 +214,12 @@ END_TEST
 START_TEST(test_unknown_section)
 {
 	load_errs("[sip]\nt1_ms = 600\n[foo]\nx = 1\ny = 2\n[account alice]\n",
-		  "3: unknown section [foo]: expected one of [sip], [log]\n"
-		  "6: unknown section [account alice]: expected one of [sip], [log]\n");
+		  "3: unknown section [foo]: expected one of [sip], [control], [log]\n"
+		  "6: unknown section [account alice]: expected one of [sip], [control], [log]\n");
 	load_errs("[ sip ]\n[SIP]\n[]\n",
-		  "1: unknown section [ sip ]: expected one of [sip], [log]\n"
-		  "2: unknown section [SIP]: expected one of [sip], [log]\n"
-		  "3: unknown section []: expected one of [sip], [log]\n");
+		  "1: unknown section [ sip ]: expected one of [sip], [control], [log]\n"
+		  "2: unknown section [SIP]: expected one of [sip], [control], [log]\n"
+		  "3: unknown section []: expected one of [sip], [control], [log]\n");
 }
 END_TEST
 
@@ -211,7 +228,7 @@ START_TEST(test_unknown_key)
 	load_errs("[sip]\nmax_calls = 10\n[log]\nlevl = info\n",
 		  "2: unknown key 'max_calls' in [sip]: expected one of listen, user_agent, "
 		  "t1_ms, t2_ms, t4_ms, max_transactions, max_message_size, "
-		  "max_tcp_connections, tcp_idle_timeout_s, retry_after_s\n"
+		  "max_tcp_connections, tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s\n"
 		  "4: unknown key 'levl' in [log]: expected one of level\n");
 }
 END_TEST
@@ -219,7 +236,7 @@ END_TEST
 START_TEST(test_key_before_section)
 {
 	load_errs("; top\nt1_ms = 500\n[sip]\nt1_ms = 600\n",
-		  "2: key 't1_ms' before any section: expected it under one of [sip], [log]\n");
+		  "2: key 't1_ms' before any section: expected it under one of [sip], [control], [log]\n");
 }
 END_TEST
 
@@ -273,6 +290,31 @@ START_TEST(test_bad_listen)
 			 bad[i]);
 		load_errs(text, want);
 	}
+}
+END_TEST
+
+/* [control] owner and group: a name, a number, or none. */
+START_TEST(test_owner_group)
+{
+	struct cfg *c = load_ok("[control]\nowner = root\ngroup = 0\n");
+
+	ck_assert_uint_eq(c->owner, 0);
+	ck_assert_uint_eq(c->group, 0);
+	cfg_free(c);
+	c = load_ok("[control]\nowner = 65534\ngroup = root\nsocket = /tmp/x.sock\n");
+	ck_assert_uint_eq(c->owner, 65534);
+	ck_assert_uint_eq(c->group, 0);
+	ck_assert_str_eq(c->socket, "/tmp/x.sock");
+	cfg_free(c);
+	load_errs("[control]\nowner = no-such-user-here\n",
+		  "2: owner: no user named 'no-such-user-here': expected none, a user name or a "
+		  "uid\n");
+	load_errs("[control]\ngroup = -1\n",
+		  "2: group: '-1' is not one of none, a group name or a gid\n");
+	load_errs("[control]\nsocket = /"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		  "2: socket: 110 characters: expected 1..107 printable ASCII characters\n");
 }
 END_TEST
 
@@ -423,10 +465,10 @@ START_TEST(test_many_errors)
 		  "listen = udp:127.0.0.1\n",
 		  "3: unknown key 'bogus' in [sip]: expected one of listen, user_agent, t1_ms, "
 		  "t2_ms, t4_ms, max_transactions, max_message_size, max_tcp_connections, "
-		  "tcp_idle_timeout_s, retry_after_s\n"
+		  "tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s\n"
 		  "4: repeated key 't1_ms' (first at line 2)\n"
 		  "6: t4_ms: '1e3' is not an integer (100..60000)\n"
-		  "7: unknown section [media]: expected one of [sip], [log]\n"
+		  "7: unknown section [media]: expected one of [sip], [control], [log]\n"
 		  "10: level: 'loud' is not one of error | warn | info | debug\n"
 		  "11: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n"
 		  "13: listen: bad entry 'udp:127.0.0.1': expected PROTO:HOST:PORT, PROTO udp or "
@@ -577,6 +619,11 @@ static void check_key_range(const struct cfg_key_info *k)
 		ck_assert_msg(enum_has(k->range, k->def), "%s: default not in range", k->name);
 		return;
 	}
+	if (strcmp(k->type, "user") == 0 || strcmp(k->type, "group") == 0) {
+		ck_assert_str_eq(k->def, "none");
+		ck_assert_msg(strncmp(k->range, "none, a ", 8) == 0, "%s: range", k->name);
+		return;
+	}
 	ck_assert_msg(parse_range(k->range, &lo, &hi, &rest), "%s: range '%s'", k->name, k->range);
 	if (strcmp(k->type, "integer") == 0) {
 		ck_assert_str_eq(rest, "");
@@ -596,7 +643,7 @@ START_TEST(test_key_table)
 {
 	size_t n = cfg_key_count();
 
-	ck_assert_uint_eq(n, 11);
+	ck_assert_uint_eq(n, 18);
 	ck_assert_ptr_null(cfg_key_at(n));
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
@@ -658,16 +705,19 @@ START_TEST(test_shipped_conf)
 	src_path(path, sizeof(path), "conf/sipuad.conf");
 	ck_assert_msg(cfg_load(path, &c, &errs) == 0, "%s: %s", path, errs ? errs : "");
 	assert_defaults(c);
+	/* The one key the source tree's copy sets otherwise; make install writes the default. */
+	ck_assert_str_eq(c->socket, CHECKOUT_SOCKET);
 	cfg_free(c);
 	/* Every key is there, set to its default, under its section. */
 	text = slurp(path);
 	for (size_t i = 0; i < cfg_key_count(); i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
+		bool sock = !strcmp(k->section, "control") && !strcmp(k->name, "socket");
 		char *sect, *key;
 
 		snprintf(line, sizeof(line), "\n[%s]\n", k->section);
 		sect = strstr(text, line);
-		snprintf(line, sizeof(line), "\n%s = %s\n", k->name, k->def);
+		snprintf(line, sizeof(line), "\n%s = %s\n", k->name, sock ? CHECKOUT_SOCKET : k->def);
 		key = strstr(text, line);
 		ck_assert_msg(sect && key && sect < key, "%s: no '%s = %s' under [%s]", path,
 			      k->name, k->def, k->section);
@@ -718,6 +768,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(errors, test_out_of_range);
 	tcase_add_test(errors, test_repeated_key);
 	tcase_add_test(errors, test_bad_listen);
+	tcase_add_test(errors, test_owner_group);
 	tcase_add_test(errors, test_listen_list);
 	tcase_add_test(errors, test_listen_max);
 	tcase_add_test(errors, test_empty_value);
