@@ -53,6 +53,15 @@ uint64_t tmr_now(const struct tmr_clock *clk)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+uint64_t tmr_now_us(const struct tmr_clock *clk)
+{
+	struct timespec ts;
+
+	(void)clk;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 void tmr_init(struct tmr *t, struct tmr_clock *clk, tmr_cb *cb, void *arg)
 {
 	t->clk = clk;

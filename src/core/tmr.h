@@ -34,6 +34,8 @@ int tmr_clock_new(struct tmr_clock **clkp, struct event_base *base);
 void tmr_clock_free(struct tmr_clock *clk);
 /* Monotonic milliseconds. */
 uint64_t tmr_now(const struct tmr_clock *clk);
+/* Monotonic microseconds, for measuring (round-trip times); the same clock. */
+uint64_t tmr_now_us(const struct tmr_clock *clk);
 
 /*
  * Only for a new or closed timer.  The callback runs with the timer already

@@ -12,6 +12,10 @@
  *
  * Derived fields (method, cseq, tags, branch, sent-by) are filled at parse
  * time so the transaction layer never touches libosip2.
+ *
+ * It also builds what we send: responses, the ACK of a non-2xx, and
+ * out-of-dialog requests (§8.1.1) toward a URI that msg_uri_dest() turned
+ * into a destination.
  */
 #ifndef SIPUAD_MSG_H
 #define SIPUAD_MSG_H
@@ -138,6 +142,53 @@ int msg_build_response(struct sip_msg **rp, const struct sip_msg *req,
  */
 int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite,
     const struct sip_msg *resp);
+
+/*
+ * Where a request for uri goes: RFC 3261 §8.1.2 and RFC 3263 §4, as far
+ * as they go without DNS.  uri is a sip: URI whose host is an IPv4 or a
+ * bracketed IPv6 literal ("sip:bob@[::1]:5070;transport=tcp"); the
+ * transport is its ;transport= (UDP if none, §4.1), the port its port or
+ * 5060 (§4.2).  ;maddr is ignored.  Fills d->proto and d->addr and zeroes
+ * the rest (only on success).  On failure why (may be NULL) names the
+ * fault, for a human:
+ *   -EINVAL           not a URI, not sip:/sips: (tel:, http:, ...), a host
+ *                     that is not an IP literal (no DNS yet), a bad port,
+ *                     a blank or control character
+ *   -EPROTONOSUPPORT  sips:, or a transport other than udp and tcp
+ */
+int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen);
+
+/*
+ * What an out-of-dialog request is made of (RFC 3261 §8.1.1).  The URIs
+ * are addr-specs ("sip:bob@192.0.2.1:5070"), not name-addrs.
+ */
+struct msg_req_spec {
+	const char *method;	  /* "OPTIONS", "REGISTER", "INVITE", ... */
+	const char *ruri;	  /* Request-URI (§8.1.1.1) */
+	const char *to;		  /* To URI, no tag (§8.1.1.2); NULL: ruri */
+	const char *from;	  /* From URI (§8.1.1.3) */
+	const char *from_tag;	  /* NULL: a fresh random tag */
+	const char *call_id;	  /* NULL: a fresh one, "random@host" (§8.1.1.4);
+				     REGISTER refreshes pass the old one (§10.2) */
+	uint32_t cseq;		  /* below 2^31 (§8.1.1.5) */
+	enum net_proto via_proto; /* Via transport (§8.1.1.7, §18.1.1) */
+	struct net_addr via_addr; /* our sent-by: the listener's host and port */
+	const char *contact;	  /* NULL: none.  A bare URI is put in <>; a value
+				     starting with '<', '"' or '*' is used as is */
+	const char *user_agent;	  /* NULL: no User-Agent header */
+};
+
+/*
+ * Build an out-of-dialog request per §8.1.1: Request-URI, To (no tag),
+ * From with a tag, Call-ID, CSeq, Max-Forwards 70, one Via
+ * "SIP/2.0/UDP host:port;branch=z9hG4bK...;rport" (RFC 3581) with a fresh
+ * branch, the optional Contact and User-Agent, Content-Length 0.  IPv6
+ * hosts are bracketed in Via and Call-ID.  Derived fields are set; add
+ * headers or a body with msg_add_header() / msg_set_body().
+ * 0 (*mp owns a new message: msg_free), -EINVAL (a missing field, a URI
+ * libosip2 cannot parse, a CSeq of 2^31 or more, no via_addr), -ENOMEM.
+ */
+int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec);
 
 /*
  * Set the To tag of m to tag (copied), replacing one it has; derived

@@ -180,8 +180,8 @@ static void ict_on_timer(struct tsx *t, enum tsx_slot slot)
 			tsx_arm(t, &t->retx, t->retx_ms);
 			break;
 		}
-		/* Timer B = 64*T1. */
-		log_info("%s: INVITE timed out: no response in %u ms (Timer B)", t->handle,
+		/* Timer B = 64*T1.  The TU decides what it means and logs it. */
+		log_debug("%s: INVITE timed out: no response in %u ms (Timer B)", t->handle,
 			 t->t1 * 64);
 		ct_fail(t, -ETIMEDOUT, "Timer B");
 		break;
@@ -221,8 +221,8 @@ static void nict_on_timer(struct tsx *t, enum tsx_slot slot)
 			tsx_arm(t, &t->retx, t->retx_ms);
 			break;
 		}
-		/* Timer F = 64*T1. */
-		log_info("%s: %s timed out: no final response in %u ms (Timer F)", t->handle,
+		/* Timer F = 64*T1.  The TU decides what it means and logs it. */
+		log_debug("%s: %s timed out: no final response in %u ms (Timer F)", t->handle,
 			 t->req->method, t->t1 * 64);
 		ct_fail(t, -ETIMEDOUT, "Timer F");
 		break;
@@ -262,7 +262,7 @@ void tsx_ct_on_error(struct tsx *t, int err)
 	case TSX_CALLING:
 	case TSX_TRYING:
 	case TSX_PROCEEDING:
-		log_warn("%s: %s failed: %s", t->handle, t->req->method, strerror(-err));
+		log_debug("%s: %s failed: %s", t->handle, t->req->method, strerror(-err));
 		ct_fail(t, err, "transport error");
 		break;
 	case TSX_ACCEPTED:

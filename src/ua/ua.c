@@ -25,6 +25,7 @@ struct ua {
 	char *user_agent;
 	struct tsx_layer *layer;
 	struct stats *st;
+	bool stopping;	/* ua_shutdown(): no new calls */
 };
 
 typedef void(method_fn)(struct ua *ua, struct tsx *st, const struct sip_msg *req);
@@ -279,6 +280,19 @@ void ua_tsx_user(struct ua *ua, struct tsx_user *out)
 	out->ack = on_ack;
 	out->stray_response = on_stray_response;
 	out->arg = ua;
+}
+
+void ua_shutdown(struct ua *ua)
+{
+	ua->stopping = true;
+}
+
+unsigned ua_active(const struct ua *ua)
+{
+	(void)ua;
+	/* Nothing the UA holds outlives its transactions yet: the call and
+	 * registration tables add their counts here when they come. */
+	return 0;
 }
 
 void ua_set_layer(struct ua *ua, struct tsx_layer *l)

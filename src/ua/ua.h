@@ -29,6 +29,14 @@ void ua_tsx_user(struct ua *ua, struct tsx_user *out);
 /* Give the UA the layer it answers through (after tsx_layer_new). */
 void ua_set_layer(struct ua *ua, struct tsx_layer *l);
 
+/*
+ * The daemon is stopping (SIGTERM): take no new calls, end the calls in
+ * progress (BYE / CANCEL) and remove registrations (Expires: 0).
+ */
+void ua_shutdown(struct ua *ua);
+/* Calls and registrations still ending; the daemon exits when it is 0. */
+unsigned ua_active(const struct ua *ua);
+
 /* "INVITE, ACK, ..." : the Allow header value. */
 const char *ua_allow(void);
 

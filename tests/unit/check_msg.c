@@ -1,13 +1,15 @@
 /*
  * Unit tests for msg: parsing, derived fields, the RFC 3261 §8.2 checks
  * (one table of malformed requests with the exact answer each gets),
- * response checks, Via stamping, response routing and building.
+ * response checks, Via stamping, response routing and building, request
+ * destinations (msg_uri_dest) and out-of-dialog requests (msg_build_request).
  */
 #include <check.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/rnd.h"
 #include "sip/msg.h"
 
 #define H_VIA "Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKabc\r\n"
@@ -388,6 +390,270 @@ START_TEST(reasons)
 }
 END_TEST
 
+/* msg_uri_dest: RFC 3263 §4 for IP literals; every refusal names its fault. */
+static const struct uri_case {
+	const char *uri;
+	int err;
+	enum net_proto proto;
+	const char *addr; /* net_addr_fmt() of the destination */
+	const char *why;  /* a substring of why */
+} uris[] = {
+    {"sip:127.0.0.1", 0, NET_UDP, "127.0.0.1:5060", NULL},
+    {"sip:bob@[::1]:5070;transport=tcp", 0, NET_TCP, "[::1]:5070", NULL},
+    {"sip:bob@192.0.2.1:5062;transport=UDP", 0, NET_UDP, "192.0.2.1:5062", NULL},
+    {"SIP:alice@[2001:db8::7]", 0, NET_UDP, "[2001:db8::7]:5060", NULL},
+    {"sip:10.0.0.1;maddr=192.0.2.9;lr", 0, NET_UDP, "10.0.0.1:5060", NULL},
+    {"sip:10.0.0.1:65535;transport=tcp?Subject=x", 0, NET_TCP, "10.0.0.1:65535", NULL},
+    {"tel:+15551234567", -EINVAL, 0, NULL, "'tel:' URIs are not supported"},
+    {"http://192.0.2.1/", -EINVAL, 0, NULL, "'http:' URIs are not supported"},
+    {"sip:example.com", -EINVAL, 0, NULL,
+     "host 'example.com' is not an IP address (DNS names are not supported yet)"},
+    {"sip:bob@example.com:5070;transport=tcp", -EINVAL, 0, NULL, "'example.com'"},
+    {"sip:1.2.3.4;transport=tls", -EPROTONOSUPPORT, 0, NULL,
+     "transport 'tls' is not supported (udp, tcp)"},
+    {"sip:1.2.3.4;transport=sctp", -EPROTONOSUPPORT, 0, NULL, "'sctp'"},
+    {"sip:[::1];transport=ws", -EPROTONOSUPPORT, 0, NULL, "'ws'"},
+    {"sips:1.2.3.4", -EPROTONOSUPPORT, 0, NULL, "sips: needs TLS"},
+    {"sip:1.2.3.4;transport", -EINVAL, 0, NULL, "transport parameter without a value"},
+    {"garbage", -EINVAL, 0, NULL, "'garbage' is not a SIP URI"},
+    {"", -EINVAL, 0, NULL, "no URI"},
+    {"sip:", -EINVAL, 0, NULL, "is not a SIP URI"},
+    {"sip:1.2.3.4:99999", -EINVAL, 0, NULL, "port '99999' is not a number from 1 to 65535"},
+    {"sip:1.2.3.4:0", -EINVAL, 0, NULL, "port '0'"},
+    {"sip:1.2.3.4:5x", -EINVAL, 0, NULL, "port '5x'"},
+    {"sip:[::1", -EINVAL, 0, NULL, "is not an IP address"},
+    {"sip:999.1.1.1", -EINVAL, 0, NULL, "host '999.1.1.1' is not an IP address"},
+    {"sip:1.2.3.4\r\nX-Evil: 1", -EINVAL, 0, NULL, "control character"},
+    {"sip:bob @1.2.3.4", -EINVAL, 0, NULL, "blank"},
+};
+
+START_TEST(uri_dest)
+{
+	const struct uri_case *c = &uris[_i];
+	struct sip_dest d;
+	char why[160] = "untouched", a[NET_ADDR_STRLEN];
+	int err;
+
+	memset(&d, 0xab, sizeof(d));
+	err = msg_uri_dest(c->uri, &d, why, sizeof(why));
+	ck_assert_msg(err == c->err, "%s: %d, expected %d (%s)", c->uri, err, c->err, why);
+	if (c->err) {
+		ck_assert_msg(strstr(why, c->why), "%s: why '%s' lacks '%s'", c->uri, why, c->why);
+		ck_assert_uint_eq(((unsigned char *)&d)[0], 0xab); /* untouched on failure */
+		/* why may be NULL. */
+		ck_assert_int_eq(msg_uri_dest(c->uri, &d, NULL, 0), c->err);
+		return;
+	}
+	ck_assert_int_eq(d.proto, c->proto);
+	ck_assert_str_eq(net_addr_fmt(&d.addr, a, sizeof(a)), c->addr);
+	ck_assert_uint_eq(d.local.len, 0);
+	ck_assert_uint_eq(d.conn, 0);
+}
+END_TEST
+
+START_TEST(uri_dest_null)
+{
+	struct sip_dest d;
+	char why[64];
+
+	ck_assert_int_eq(msg_uri_dest(NULL, &d, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "no URI");
+}
+END_TEST
+
+static struct msg_req_spec spec_v4(void)
+{
+	struct msg_req_spec s;
+
+	memset(&s, 0, sizeof(s));
+	s.method = "REGISTER";
+	s.ruri = "sip:192.0.2.7";
+	s.to = "sip:alice@192.0.2.7";
+	s.from = "sip:alice@192.0.2.7";
+	s.cseq = 5;
+	s.via_proto = NET_UDP;
+	ck_assert_int_eq(net_addr_from_host(&s.via_addr, "192.0.2.1", 5060), 0);
+	s.contact = "sip:alice@192.0.2.1:5060;transport=udp";
+	s.user_agent = "sipuad/test";
+	return s;
+}
+
+/* Serialize, parse back, and run the UAS checks a peer would run (§8.2). */
+static struct sip_msg *round_trip(struct sip_msg *m, char **textp)
+{
+	struct sip_msg *back = NULL;
+	struct msg_err e;
+	char *text = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(msg_to_str(m, &text, &len), 0);
+	ck_assert_int_eq(msg_parse(&back, text, len, false), 0);
+	back->src.proto = NET_TCP; /* the strictest: Content-Length required */
+	ck_assert_msg(msg_check_request(back, &e), "%d %s in:\n%s", e.code, e.reason, text);
+	*textp = text;
+	return back;
+}
+
+static bool all_alnum(const char *s, size_t n)
+{
+	if (strlen(s) != n)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z')))
+			return false;
+	return true;
+}
+
+START_TEST(build_request_v4)
+{
+	struct msg_req_spec s = spec_v4();
+	struct sip_msg *m = NULL, *back, *m2 = NULL;
+	char *text = NULL, *uri = NULL, *at;
+	char *to = NULL;
+
+	ck_assert_int_eq(msg_build_request(&m, &s), 0);
+	/* Derived fields are set on the built message itself. */
+	ck_assert(m->is_request);
+	ck_assert_str_eq(m->method, "REGISTER");
+	ck_assert_uint_eq(m->cseq, 5);
+	ck_assert_ptr_nonnull(m->branch);
+	ck_assert_str_eq(m->via_host, "192.0.2.1");
+
+	back = round_trip(m, &text);
+	ck_assert_str_eq(back->method, "REGISTER");
+	ck_assert_int_eq(msg_ruri(back, &uri), 0);
+	ck_assert_str_eq(uri, "sip:192.0.2.7");
+	osip_free(uri);
+	ck_assert_int_eq(osip_uri_to_str(back->sip->to->url, &to), 0);
+	ck_assert_str_eq(to, "sip:alice@192.0.2.7");
+	osip_free(to);
+	ck_assert_ptr_null(back->to_tag);
+	ck_assert(all_alnum(back->from_tag, RND_TAG_LEN - 1));
+	at = strchr(back->call_id, '@');
+	ck_assert_ptr_nonnull(at);
+	ck_assert_str_eq(at, "@192.0.2.1");
+	*at = '\0';
+	ck_assert(all_alnum(back->call_id, RND_CALLID_LEN - 1));
+	ck_assert_uint_eq(back->cseq, 5);
+	ck_assert_ptr_nonnull(strstr(text, "CSeq: 5 REGISTER\r\n"));
+	ck_assert_str_eq(msg_header(back, "Max-Forwards", NULL), "70");
+	ck_assert_str_eq(msg_header(back, "User-Agent", NULL), "sipuad/test");
+	ck_assert_ptr_nonnull(strstr(text, "\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK"));
+	ck_assert_ptr_nonnull(strstr(text, ";rport\r\n"));
+	ck_assert_uint_eq(strlen(back->branch), RND_BRANCH_LEN - 1);
+	ck_assert_str_eq(back->branch, m->branch);
+	ck_assert_uint_eq(back->via_port, 5060);
+	/* The bare Contact URI went into <>: transport stays a URI parameter. */
+	ck_assert_ptr_nonnull(
+	    strstr(text, "Contact: <sip:alice@192.0.2.1:5060;transport=udp>\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "Content-Length: 0\r\n\r\n"));
+	ck_assert_ptr_null(strstr(strstr(text, "Content-Length") + 1, "Content-Length"));
+	ck_assert_uint_eq(back->raw.n_via, 1);
+	ck_assert_uint_eq(msg_body_len(back), 0);
+	free(text);
+	msg_free(back);
+
+	/* Fresh identifiers every time. */
+	ck_assert_int_eq(msg_build_request(&m2, &s), 0);
+	ck_assert_str_ne(m2->branch, m->branch);
+	ck_assert_str_ne(m2->from_tag, m->from_tag);
+	ck_assert_str_ne(m2->call_id, m->call_id);
+	msg_free(m2);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(build_request_v6_tcp)
+{
+	struct msg_req_spec s = spec_v4();
+	struct sip_msg *m = NULL, *back;
+	char *text = NULL, *at;
+
+	s.method = "OPTIONS";
+	s.ruri = "sip:[::1]:5070;transport=tcp";
+	s.to = NULL; /* To is the Request-URI */
+	s.from = "sip:sipuad@[2001:db8::1]";
+	s.via_proto = NET_TCP;
+	ck_assert_int_eq(net_addr_from_host(&s.via_addr, "2001:db8::1", 5062), 0);
+	s.contact = NULL;
+	s.user_agent = NULL;
+	s.cseq = 0x7fffffff;
+	ck_assert_int_eq(msg_build_request(&m, &s), 0);
+	back = round_trip(m, &text);
+	ck_assert_ptr_nonnull(strstr(text, "OPTIONS sip:[::1]:5070;transport=tcp SIP/2.0\r\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\r\nVia: SIP/2.0/TCP [2001:db8::1]:5062;branch=z9hG4bK"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nTo: <sip:[::1]:5070;transport=tcp>\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\r\nFrom: <sip:sipuad@[2001:db8::1]>;tag="));
+	at = strchr(back->call_id, '@');
+	ck_assert_ptr_nonnull(at);
+	ck_assert_str_eq(at, "@[2001:db8::1]");
+	ck_assert_uint_eq(back->via_port, 5062);
+	ck_assert_uint_eq(back->cseq, 0x7fffffff);
+	ck_assert_ptr_null(strstr(text, "Contact"));
+	ck_assert_ptr_null(strstr(text, "User-Agent"));
+	ck_assert_ptr_null(back->to_tag);
+	free(text);
+	msg_free(back);
+	msg_free(m);
+}
+END_TEST
+
+/* A REGISTER refresh keeps its Call-ID and From tag (§10.2); a Contact name-addr stays as is. */
+START_TEST(build_request_given_ids)
+{
+	struct msg_req_spec s = spec_v4();
+	struct sip_msg *m = NULL, *back;
+	char *text = NULL;
+
+	s.call_id = "abc123@192.0.2.1";
+	s.from_tag = "ftag9";
+	s.contact = "<sip:alice@192.0.2.1:5060>;expires=60";
+	ck_assert_int_eq(msg_build_request(&m, &s), 0);
+	back = round_trip(m, &text);
+	ck_assert_str_eq(back->call_id, "abc123@192.0.2.1");
+	ck_assert_str_eq(back->from_tag, "ftag9");
+	ck_assert_ptr_nonnull(strstr(text, "Contact: <sip:alice@192.0.2.1:5060>;expires=60\r\n"));
+	free(text);
+	msg_free(back);
+	msg_free(m);
+}
+END_TEST
+
+START_TEST(build_request_refused)
+{
+	struct msg_req_spec s;
+	struct sip_msg *m = NULL;
+
+	s = spec_v4();
+	s.cseq = 0x80000000u; /* §8.1.1.5: below 2^31 */
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	s = spec_v4();
+	s.from = NULL;
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	s = spec_v4();
+	s.method = NULL;
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	s = spec_v4();
+	s.ruri = "garbage";
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	s = spec_v4();
+	s.to = "sip:a@b\r\nX: y";
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	s = spec_v4();
+	memset(&s.via_addr, 0, sizeof(s.via_addr));
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	s = spec_v4();
+	s.user_agent = "x\r\nX-Evil: 1";
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	s = spec_v4();
+	s.from_tag = "";
+	ck_assert_int_eq(msg_build_request(&m, &s), -EINVAL);
+	ck_assert_ptr_null(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("msg");
@@ -411,6 +677,12 @@ int main(void)
 	tcase_add_test(tc, set_to_tag);
 	tcase_add_test(tc, header_helpers);
 	tcase_add_test(tc, reasons);
+	tcase_add_loop_test(tc, uri_dest, 0, (int)(sizeof(uris) / sizeof(uris[0])));
+	tcase_add_test(tc, uri_dest_null);
+	tcase_add_test(tc, build_request_v4);
+	tcase_add_test(tc, build_request_v6_tcp);
+	tcase_add_test(tc, build_request_given_ids);
+	tcase_add_test(tc, build_request_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -266,6 +266,25 @@ START_TEST(test_free_in_callback)
 }
 END_TEST
 
+/* Microseconds and milliseconds read the same monotonic clock. */
+START_TEST(test_now_us)
+{
+	struct event_base *base = event_base_new();
+	struct tmr_clock *clk = NULL;
+	uint64_t ms, us, ms2;
+
+	ck_assert_int_eq(tmr_clock_new(&clk, base), 0);
+	ms = tmr_now(clk);
+	us = tmr_now_us(clk);
+	ms2 = tmr_now(clk);
+	ck_assert_uint_ge(us / 1000, ms);
+	ck_assert_uint_le(us / 1000, ms2);
+	ck_assert_uint_ge(tmr_now_us(clk), us);
+	tmr_clock_free(clk);
+	event_base_free(base);
+}
+END_TEST
+
 START_TEST(test_clock_needs_base)
 {
 	struct tmr_clock *clk = NULL;
@@ -292,6 +311,7 @@ static Suite *tmr_suite(void)
 	tcase_add_test(tc, test_remaining);
 	tcase_add_test(tc, test_free_in_callback);
 	tcase_add_test(tc, test_clock_needs_base);
+	tcase_add_test(tc, test_now_us);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -60,6 +60,11 @@ uint64_t tmr_now(const struct tmr_clock *clk)
 	return clk->now;
 }
 
+uint64_t tmr_now_us(const struct tmr_clock *clk)
+{
+	return tmr_now(clk) * 1000;
+}
+
 void tmr_init(struct tmr *t, struct tmr_clock *clk, tmr_cb *cb, void *arg)
 {
 	t->clk = clk;

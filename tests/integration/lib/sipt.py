@@ -1,9 +1,13 @@
 """sipt: what every integration test needs to drive the real sipuad.
 
-- Daemon: writes a config with free loopback ports, starts sipuad -f with a
-  real NOTIFY_SOCKET and waits for its READY=1 datagram (an event, not a
-  sleep), stops it by PID with SIGTERM and checks it exits 0 (under the
-  sanitizer build a leak or an error makes that fail).
+- Daemon: writes a config with free loopback ports and a control socket in
+  its own directory, starts sipuad -f with a real NOTIFY_SOCKET and waits
+  for its READY=1 datagram (an event, not a sleep); later notifications
+  (RELOADING=1, STOPPING=1, STATUS=) can be awaited too.  Stops it by PID
+  with SIGTERM and checks it exits 0 (under the sanitizer build a leak or an
+  error makes that fail).
+- Ctl: a control-socket client speaking the JSON-lines protocol itself;
+  sipuactl(): the real sipuactl binary.
 - Udp / Tcp: raw SIP clients on real sockets; responses parsed into
   Response(code, reason, headers, body).
 - request(): builds a request text with fresh branch, tags and Call-ID.
@@ -24,12 +28,14 @@ import string
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.environ.get("SRCDIR") or os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 SIPUAD = os.environ.get("SIPUAD") or os.path.join(SRCDIR, "build", "sipuad")
+SIPUACTL = os.environ.get("SIPUACTL") or os.path.join(os.path.dirname(SIPUAD), "sipuactl")
 
 WAIT = 10.0  # seconds: the longest any single event may take to arrive
 
@@ -390,43 +396,90 @@ class Daemon:
                 self.ports[host] = free_port(fam, host)
             h = "[%s]" % host if ":" in host else host
             entries.append("%s:%s:%d" % (proto, h, self.ports[host]))
-        sections = {"sip": ["listen = " + ", ".join(entries)], "log": ["level = " + log_level]}
+        self.ctl_path = os.path.join(self.dir, "ctl.sock")
+        sections = {"sip": ["listen = " + ", ".join(entries)], "log": ["level = " + log_level],
+                    "control": ["socket = " + self.ctl_path]}
         for sec, lines in (cfg or {}).items():
             sections.setdefault(sec, []).extend(lines)
         self.cfg_path = os.path.join(self.dir, "sipuad.conf")
+        self.write_cfg(sections)
+        self.log_path = os.path.join(self.dir, "sipuad.log")
+        self.proc = None
+        self.nsock = None
+        self.notes = []  # every sd_notify datagram received, in order
+
+    def write_cfg(self, sections):
+        """(Re)write the config file from {section: [lines]}."""
+        self.sections = sections
         with open(self.cfg_path, "w") as f:
             for sec, lines in sections.items():
                 f.write("[%s]\n%s\n\n" % (sec, "\n".join(lines)))
-        self.log_path = os.path.join(self.dir, "sipuad.log")
-        self.proc = None
 
     def addr(self, host="127.0.0.1"):
         return (host, self.ports[host])
 
-    def start(self):
+    def start(self, env=None):
         nsock_path = os.path.join(self.dir, "notify.sock")
-        nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        nsock.bind(nsock_path)
-        env = dict(os.environ, NOTIFY_SOCKET=nsock_path)
+        self.nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.nsock.bind(nsock_path)
+        # A reader thread drains the notify socket as systemd would: a full
+        # datagram queue would block the daemon's sd_notify().
+        self.notes_cv = threading.Condition()
+        self.notes_thread = threading.Thread(target=self._read_notes, args=(self.nsock,),
+                                             daemon=True)
+        self.notes_thread.start()
+        env = dict(os.environ, NOTIFY_SOCKET=nsock_path, **(env or {}))
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([SIPUAD, "-f", "-c", self.cfg_path], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
-        end = time.monotonic() + 30
-        try:
-            while time.monotonic() < end:
+        self.wait_notify("READY=1", timeout=30)
+        return self
+
+    def _read_notes(self, sock):
+        sock.settimeout(0.2)
+        while True:
+            try:
+                msg = sock.recv(4096).decode()
+            except socket.timeout:
+                if self.nsock is not sock:
+                    return
+                continue
+            except OSError:
+                return
+            with self.notes_cv:
+                self.notes.append(msg)
+                self.notes_cv.notify_all()
+
+    def wait_notify(self, line, timeout=WAIT, after=0):
+        """Wait for an sd_notify datagram holding line (e.g. "READY=1"), among
+        those received from index after on; returns its index."""
+        end = time.monotonic() + timeout
+        with self.notes_cv:
+            while True:
+                for i in range(after, len(self.notes)):
+                    if line in self.notes[i].split("\n"):
+                        return i
                 if self.proc.poll() is not None:
-                    raise TestFailure("sipuad exited with %d before READY=1:\n%s"
-                                      % (self.proc.returncode, self.logtext()))
-                nsock.settimeout(0.2)
-                try:
-                    msg = nsock.recv(4096).decode()
-                except socket.timeout:
-                    continue
-                if "READY=1" in msg.split("\n"):
-                    return self
-            raise TestFailure("no READY=1 from sipuad within 30 s")
-        finally:
-            nsock.close()
+                    raise TestFailure("sipuad exited with %d waiting for %s:\n%s"
+                                      % (self.proc.returncode, line, self.logtext()))
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TestFailure("no %s from sipuad within %.0f s (got %r)"
+                                      % (line, timeout, self.notes[-20:]))
+                self.notes_cv.wait(min(left, 0.2))
+
+    def ctl(self):
+        """A new control connection (hello already read)."""
+        return Ctl(self.ctl_path)
+
+    def wait_log(self, text, timeout=WAIT):
+        """Wait until the daemon's log holds text."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if text in self.logtext():
+                return
+            time.sleep(0.05)
+        raise TestFailure("log never said %r:\n%s" % (text, self.logtext()[-3000:]))
 
     def logtext(self):
         try:
@@ -453,6 +506,10 @@ class Daemon:
         rc = self.proc.returncode
         self.proc = None
         self.log.close()
+        if self.nsock:
+            sock, self.nsock = self.nsock, None
+            self.notes_thread.join()
+            sock.close()
         if check_exit:
             check(rc == 0, "sipuad exited with %d:\n%s" % (rc, self.logtext()[-4000:]))
             if not os.environ.get("SIPT_KEEP"):  # a clean run leaves nothing behind
@@ -489,6 +546,97 @@ def options_ok(d, host="127.0.0.1", proto="udp"):
         c.close()
     check(r.code == 200, "OPTIONS answered %r" % r)
     return r
+
+
+class Ctl:
+    """A control-socket client: JSON lines, as include/ctl_proto.h says."""
+
+    def __init__(self, path, read_hello=True):
+        import json
+        self.json = json
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(WAIT)
+        self.sock.connect(path)
+        self.buf = b""
+        self.next_id = 1
+        self.events = []
+        self.hello = self.line() if read_hello else None
+        if read_hello:
+            check(self.hello.get("type") == "hello", "first line is not hello: %r" % self.hello)
+
+    def close(self):
+        self.sock.close()
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def line(self, timeout=WAIT):
+        """The next line as JSON; None at EOF."""
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise TestFailure("no line from the control socket within %.0f s" % timeout)
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                if self.buf:
+                    raise TestFailure("control connection closed inside a line: %r" % self.buf)
+                return None
+            self.buf += chunk
+        raw, _, self.buf = self.buf.partition(b"\n")
+        return self.json.loads(raw)
+
+    def request(self, cmd, args=None, timeout=WAIT, **extra):
+        """Send cmd and return its reply (events that arrive meanwhile are kept)."""
+        rid = self.next_id
+        self.next_id += 1
+        req = {"id": rid, "cmd": cmd}
+        if args is not None:
+            req["args"] = args
+        req.update(extra)
+        self.send_raw((self.json.dumps(req) + "\n").encode())
+        return self.reply(rid, timeout)
+
+    def reply(self, rid, timeout=WAIT):
+        end = time.monotonic() + timeout
+        while True:
+            m = self.line(max(0.1, end - time.monotonic()))
+            check(m is not None, "control connection closed before the reply to %r" % rid)
+            if m.get("type") == "event":
+                self.events.append(m)
+                continue
+            check(m.get("type") == "reply", "unexpected line %r" % m)
+            if m.get("id") == rid:
+                return m
+
+    def ok(self, cmd, args=None, timeout=WAIT):
+        r = self.request(cmd, args, timeout)
+        check(r.get("ok") is True, "%s failed: %r" % (cmd, r))
+        return r["result"]
+
+    def event(self, name, timeout=WAIT):
+        """The next event called name (earlier ones of other names are kept)."""
+        for i, e in enumerate(self.events):
+            if e.get("event") == name:
+                return self.events.pop(i)
+        end = time.monotonic() + timeout
+        while True:
+            m = self.line(max(0.1, end - time.monotonic()))
+            check(m is not None, "control connection closed waiting for %s" % name)
+            if m.get("type") == "event" and m.get("event") == name:
+                return m
+            self.events.append(m)
+
+
+def sipuactl(d, *args, timeout=WAIT * 6, env=None, prefix=()):
+    """Run the real sipuactl against daemon d (or a socket path); CompletedProcess."""
+    path = d if isinstance(d, str) else d.ctl_path
+    return run_cmd(list(prefix) + [SIPUACTL, "-s", path] + list(args), timeout=timeout,
+                   env=dict(os.environ, **(env or {})))
 
 
 def run_cmd(args, timeout=WAIT * 3, **kw):

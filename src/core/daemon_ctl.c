@@ -1,0 +1,225 @@
+/*
+ * daemon_ctl: the control commands that act on the daemon.
+ *
+ * The control server (ctl/) frames and checks every request against the
+ * command table (ctl/ctl_cmds.c) and answers the commands about the
+ * connection itself (hello, help, subscribe, unsubscribe).  Everything
+ * else arrives here, arguments already type-checked, and goes through the
+ * handler table below.  A handler replies at once, or keeps the request and
+ * replies when its work ends (options: when the final response arrives).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/daemon_int.h"
+#include "core/log.h"
+#include "ctl/ctl.h"
+#include "ctl_proto.h"
+#include "sip/tp.h"
+#include "sip/tsx.h"
+#include "ua/options.h"
+
+typedef void(handler_fn)(struct daemon *dm, struct ctl_req *req);
+
+static json_t *listeners_json(const struct daemon *dm)
+{
+	json_t *a = json_array();
+	char buf[NET_ADDR_STRLEN];
+
+	for (unsigned i = 0; a && i < dm->n_listeners; i++)
+		json_array_append_new(
+		    a,
+		    json_pack("{s:s, s:s}", "proto", net_proto_name(dm->listeners[i].proto),
+			      "address", net_addr_fmt(&dm->listeners[i].addr, buf, sizeof(buf))));
+	return a;
+}
+
+static void h_status(struct daemon *dm, struct ctl_req *req)
+{
+	uint64_t up = (tmr_now(dm->clk) - dm->started_ms) / 1000;
+
+	ctl_reply_ok(req,
+		     json_pack("{s:s, s:i, s:I, s:s, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:i, s:I}",
+			       "version", PACKAGE_VERSION, "protocol", CTL_PROTOCOL, "pid",
+			       (json_int_t)getpid(), "state", dm->stopping ? "stopping" : "running",
+			       "uptime_s", (json_int_t)up, "config", dm->cfg_path, "log_level",
+			       log_level_name(log_get_level()), "listeners", listeners_json(dm),
+			       "transactions", (int)tsx_layer_count(dm->tsx), "tcp_connections",
+			       (int)tp_conn_count(dm->tp), "control_clients",
+			       (int)ctl_client_count(dm->ctl), "options_pending",
+			       (int)options_pending(dm->opts), "event_seq",
+			       (json_int_t)ctl_last_seq(dm->ctl)));
+}
+
+/* One direction: requests by method (all of them), responses by code (those seen). */
+static json_t *dir_json(const struct stats_dir *d, uint64_t requests, uint64_t responses)
+{
+	json_t *methods = json_object(), *codes = json_object();
+	char code[8];
+
+	for (unsigned i = 0; i < STATS_NMETHODS; i++)
+		json_object_set_new(methods, stats_method_name((enum stats_method)i),
+				    json_integer((json_int_t)d->method[i]));
+	for (unsigned i = 0; i < STATS_NCODES; i++) {
+		if (!d->code[i])
+			continue;
+		snprintf(code, sizeof(code), "%u", i + STATS_CODE_MIN);
+		json_object_set_new(codes, code, json_integer((json_int_t)d->code[i]));
+	}
+	return json_pack("{s:I, s:I, s:o, s:o}", "requests", (json_int_t)requests, "responses",
+			 (json_int_t)responses, "methods", methods, "codes", codes);
+}
+
+static void h_stats(struct daemon *dm, struct ctl_req *req)
+{
+	const struct stats *s = &dm->stats;
+	uint64_t tx_req = 0, tx_resp = 0;
+
+	for (unsigned i = 0; i < STATS_NMETHODS; i++)
+		tx_req += s->tx.method[i];
+	for (unsigned i = 0; i < STATS_NCODES; i++)
+		tx_resp += s->tx.code[i];
+	ctl_reply_ok(
+	    req,
+	    json_pack(
+		"{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}", "in",
+		dir_json(&s->rx, s->rx_requests, s->rx_responses), "out",
+		dir_json(&s->tx, tx_req, tx_resp), "malformed_dropped", (json_int_t)s->rx_malformed,
+		"bad_requests_answered", (json_int_t)s->rx_bad_requests, "bad_responses_dropped",
+		(json_int_t)s->rx_bad_responses, "oversize", (json_int_t)s->rx_oversize,
+		"retransmissions_in", (json_int_t)s->rx_retransmissions, "retransmissions_out",
+		(json_int_t)s->tx_retransmissions, "stray_responses",
+		(json_int_t)s->rx_stray_responses, "sent_503", (json_int_t)s->tx_503, "send_errors",
+		(json_int_t)s->tx_errors, "tcp", "accepted", (json_int_t)s->tcp_accepted, "refused",
+		(json_int_t)s->tcp_refused, "idle_closed", (json_int_t)s->tcp_idle_closed));
+}
+
+static void h_log_level(struct daemon *dm, struct ctl_req *req)
+{
+	const char *arg = json_string_value(json_object_get(req->args, "level"));
+	enum log_level old = log_get_level(), l;
+
+	(void)dm;
+	if (!arg) {
+		ctl_reply_ok(req, json_pack("{s:s}", "level", log_level_name(old)));
+		return;
+	}
+	if (log_level_parse(arg, &l) < 0) {
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "level",
+			      "unknown log level '%s': expected error, warn, info or debug", arg);
+		return;
+	}
+	log_set_level(l);
+	log_info("log level %s (was %s), by the control socket", log_level_name(l),
+		 log_level_name(old));
+	ctl_reply_ok(req, json_pack("{s:s, s:s}", "level", log_level_name(l), "previous",
+				    log_level_name(old)));
+}
+
+static void h_reload(struct daemon *dm, struct ctl_req *req)
+{
+	json_t *r = daemon_reload(dm);
+
+	if (!r) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "out of memory");
+		return;
+	}
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL,
+			      "%s: invalid; the running config is kept:\n%s", dm->cfg_path,
+			      json_string_value(json_object_get(r, "errors")));
+		json_decref(r);
+		return;
+	}
+	json_object_del(r, "ok");
+	json_object_del(r, "errors");
+	ctl_reply_ok(req, r);
+}
+
+static void h_shutdown(struct daemon *dm, struct ctl_req *req)
+{
+	ctl_reply_ok(req, json_pack("{s:i}", "timeout_s", (int)dm->cfg->shutdown_timeout_s));
+	daemon_shutdown(dm, "shutdown command");
+}
+
+/* A ping ended: its final response, or the 408 / 503 it stands for. */
+static void on_options_done(void *arg, const struct options_result *r)
+{
+	struct ctl_req *req = arg;
+
+	if (r->err == -ECANCELED) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "sipuad is shutting down");
+		return;
+	}
+	if (r->local) {
+		ctl_reply_err_fields(
+		    req, CTL_ERR_FAILED, NULL,
+		    json_pack("{s:i, s:s, s:s, s:f}", "sip_code", r->code, "reason", r->reason,
+			      "dest", r->dest, "elapsed_ms", r->rtt_ms),
+		    "%d %s: %s %s", r->code, r->reason,
+		    r->err == -ETIMEDOUT ? "no response from" : "cannot reach", r->dest);
+		return;
+	}
+	ctl_reply_ok(req,
+		     json_pack("{s:i, s:s, s:f, s:s, s:s}", "code", r->code, "reason", r->reason,
+			       "rtt_ms", r->rtt_ms, "dest", r->dest, "server", r->server));
+}
+
+static void h_options(struct daemon *dm, struct ctl_req *req)
+{
+	const char *uri = json_string_value(json_object_get(req->args, "uri"));
+	char why[256] = "";
+	int err;
+
+	if (dm->stopping) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "sipuad is shutting down");
+		return;
+	}
+	err = options_send(dm->opts, uri, on_options_done, req, why, sizeof(why));
+	if (err == -EAGAIN)
+		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", why);
+	else if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EAFNOSUPPORT)
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "uri", "%s", why);
+	else if (err < 0)
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why[0] ? why : strerror(-err));
+}
+
+static const struct {
+	const char *name;
+	handler_fn *fn;
+} handlers[] = {
+    {"status", h_status},	{"stats", h_stats},   {"options", h_options},
+    {"log-level", h_log_level}, {"reload", h_reload}, {"shutdown", h_shutdown},
+};
+
+static handler_fn *handler_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+		if (strcmp(handlers[i].name, name) == 0)
+			return handlers[i].fn;
+	return NULL;
+}
+
+bool daemon_ctl_serves(const char *name)
+{
+	return handler_find(name) != NULL;
+}
+
+void daemon_ctl_dispatch(void *arg, struct ctl_req *req)
+{
+	struct daemon *dm = arg;
+	handler_fn *fn = handler_find(req->cmd);
+
+	if (!fn) {
+		/* In the table but served by no one: a bug, said as such. */
+		log_err("control command '%s' has no handler", req->cmd);
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "'%s' is not implemented by this daemon",
+			      req->cmd);
+		return;
+	}
+	fn(dm, req);
+}

@@ -1,0 +1,74 @@
+/*
+ * daemon_int: the daemon context, shared by daemon.c (life cycle, signals,
+ * the SIP layers' glue) and daemon_ctl.c (the control commands).  Nothing
+ * else includes it.
+ */
+#ifndef SIPUAD_DAEMON_INT_H
+#define SIPUAD_DAEMON_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/cfg.h"
+#include "core/net.h"
+#include "core/stats.h"
+#include "core/tmr.h"
+
+struct event;
+struct event_base;
+struct ctl;
+struct ctl_req;
+struct options;
+struct tp;
+struct tsx_layer;
+struct ua;
+
+struct daemon_listener {
+	enum net_proto proto;
+	struct net_addr addr; /* as bound: port 0 in the config is the real port here */
+};
+
+struct daemon {
+	struct event_base *base;
+	struct cfg *cfg;
+	char *cfg_path;
+	struct tmr_clock *clk;
+	struct tp *tp;
+	struct tsx_layer *tsx;
+	struct ua *ua;
+	struct options *opts;
+	struct ctl *ctl;
+	struct stats stats;
+	struct daemon_listener listeners[CFG_MAX_LISTEN];
+	unsigned n_listeners;
+	uint64_t started_ms; /* tmr_now() at start, for uptime */
+	struct event *sig_term, *sig_int, *sig_hup;
+	struct tmr watchdog;   /* WATCHDOG=1 every half WatchdogSec */
+	uint64_t watchdog_ms;  /* 0: systemd did not ask */
+	struct tmr status_tmr; /* STATUS= refresh */
+	struct tmr stop_tmr;   /* shutdown_timeout_s: exit anyway */
+	struct tmr drain_tmr;  /* checks whether shutdown is done */
+	bool stopping;
+	int exit_status;
+};
+
+/*
+ * Re-read the config file (SIGHUP, `reload`).  Applies what can change at
+ * run time, reports what needs a restart, emits a config.reload event.
+ * Returns the event's fields (new reference): {"ok": bool, "errors": text,
+ * "restart_needed": [...], "config": path}.
+ */
+json_t *daemon_reload(struct daemon *dm);
+/* Begin the orderly stop (SIGTERM, SIGINT, `shutdown`); why is logged. */
+void daemon_shutdown(struct daemon *dm, const char *why);
+/* sd_notify(3) when built with libsystemd; a no-op otherwise. */
+void daemon_notify(const char *state);
+
+/* The control socket's dispatch callback (daemon_ctl.c): arg is the daemon. */
+void daemon_ctl_dispatch(void *arg, struct ctl_req *req);
+/* The commands daemon_ctl.c serves, for the table test: true if name is one. */
+bool daemon_ctl_serves(const char *name);
+
+#endif

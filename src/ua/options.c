@@ -1,0 +1,367 @@
+/*
+ * options: the OPTIONS "SIP ping" (RFC 3261 §11), one per `options URI`.
+ *
+ * Owns the pings in flight: each holds its client transaction (until the
+ * final outcome), the caller's done() and arg, and a timer used only to
+ * report a failure of the very first send from the event loop.  A ping
+ * ends in exactly one place, ping_finish(), which logs the one info line,
+ * calls done() and frees the ping.
+ *
+ * Why every ping ends: its NICT ends in a final response, Timer F
+ * (64*T1, §17.1.2.2) or a transport error (§17.1.4), and the transaction
+ * layer tells us each; the deferred first-send failure is a 0 ms timer;
+ * options_free() cancels whatever is left.
+ *
+ * Codes made up here (§8.1.3.1): no response by Timer F is 408 Request
+ * Timeout; a transport error is 503 Service Unavailable.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/tmr.h"
+#include "sip/msg.h"
+#include "sip/tsx.h"
+#include "ua/options.h"
+
+#define OPTIONS_CSEQ 1 /* out of any dialog: any number below 2^31 will do (§8.1.1.5) */
+#define OPTIONS_ACCEPT "application/sdp" /* §11.1: what we would like in the body */
+
+struct ping {
+	struct options *o;
+	struct ping *prev, *next; /* o->pings */
+	char handle[16];	  /* "o17" */
+	char *uri;
+	char dest[64]; /* "udp:127.0.0.1:5062" */
+	options_done_fn *done;
+	void *arg;
+	struct tsx *ct;	  /* NULL: never started, or its final outcome came */
+	struct tmr defer; /* first send failed: report defer_err from the loop */
+	int defer_err;
+	uint64_t start; /* tmr_now_us() when sent */
+};
+
+struct options {
+	struct options_env env; /* env.user_agent unused: see user_agent */
+	char *user_agent;	/* NULL: none */
+	struct ping *pings;
+	unsigned n;
+	unsigned long next_id;
+	bool closing; /* options_free() is cancelling */
+};
+
+static int why_set(char *why, size_t whylen, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int why_set(char *why, size_t whylen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+int options_new(struct options **op, const struct options_env *env)
+{
+	struct options *o;
+
+	if (!env || !env->tsx || !env->clk || !env->local)
+		return -EINVAL;
+	if (!(o = calloc(1, sizeof(*o))))
+		return -ENOMEM;
+	o->env = *env;
+	o->env.user_agent = NULL;
+	o->next_id = 1;
+	if (env->user_agent && !(o->user_agent = strdup(env->user_agent))) {
+		free(o);
+		return -ENOMEM;
+	}
+	*op = o;
+	return 0;
+}
+
+int options_set_user_agent(struct options *o, const char *user_agent)
+{
+	char *ua = NULL;
+
+	if (user_agent && !(ua = strdup(user_agent)))
+		return -ENOMEM;
+	free(o->user_agent);
+	o->user_agent = ua;
+	return 0;
+}
+
+unsigned options_pending(const struct options *o)
+{
+	return o->n;
+}
+
+/* ---- one ping ---- */
+
+static void on_defer(void *arg);
+
+static int ping_new(struct options *o, const char *uri, const struct sip_dest *d,
+		    options_done_fn *done, void *arg, struct ping **pp)
+{
+	struct ping *p = calloc(1, sizeof(*p));
+	char a[NET_ADDR_STRLEN];
+
+	if (!p || !(p->uri = strdup(uri))) {
+		free(p);
+		return -ENOMEM;
+	}
+	p->o = o;
+	snprintf(p->handle, sizeof(p->handle), "o%lu", o->next_id++);
+	snprintf(p->dest, sizeof(p->dest), "%s:%s", net_proto_name(d->proto),
+		 net_addr_fmt(&d->addr, a, sizeof(a)));
+	p->done = done;
+	p->arg = arg;
+	tmr_init(&p->defer, o->env.clk, on_defer, p);
+	p->next = o->pings;
+	if (o->pings)
+		o->pings->prev = p;
+	o->pings = p;
+	o->n++;
+	*pp = p;
+	return 0;
+}
+
+/* The one destructor: out of the list, transaction detached, timer closed. */
+static void ping_free(struct ping *p)
+{
+	struct options *o = p->o;
+
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		o->pings = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	o->n--;
+	/* From here the NICT runs out on its own timers without telling us. */
+	tsx_detach(p->ct);
+	tmr_close(&p->defer);
+	free(p->uri);
+	free(p);
+}
+
+static void ping_log(const struct ping *p, const struct options_result *r)
+{
+	if (r->err == -ECANCELED)
+		log_info("%s: OPTIONS %s to %s cancelled: shutting down", p->handle, p->uri,
+			 p->dest);
+	else if (!r->local)
+		log_info("%s: OPTIONS %s -> %d %s in %.3f ms", p->handle, p->uri, r->code,
+			 r->reason, r->rtt_ms);
+	else if (r->err == -ETIMEDOUT)
+		log_info("%s: OPTIONS %s -> no response in %.0f ms (%d, Timer F)", p->handle,
+			 p->uri, r->rtt_ms, r->code);
+	else
+		log_info("%s: OPTIONS %s -> cannot reach %s: %s (%d)", p->handle, p->uri, p->dest,
+			 strerror(-r->err), r->code);
+}
+
+/* The end of every ping: log, tell the caller, free. */
+static void ping_finish(struct ping *p, struct options_result *r)
+{
+	options_done_fn *done = p->done;
+	void *arg = p->arg;
+
+	snprintf(r->handle, sizeof(r->handle), "%s", p->handle);
+	snprintf(r->dest, sizeof(r->dest), "%s", p->dest);
+	ping_log(p, r);
+	/* Freed first, so done() sees an accurate options_pending() and may send again. */
+	ping_free(p);
+	done(arg, r);
+}
+
+/* No response: §8.1.3.1 says what status to act on. */
+static void ping_fail(struct ping *p, int err)
+{
+	struct options_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.local = true;
+	r.err = err;
+	r.rtt_ms = (double)(tmr_now_us(p->o->env.clk) - p->start) / 1000.0;
+	if (err == -ECANCELED)
+		r.code = 0;
+	else
+		r.code = err == -ETIMEDOUT ? 408 : 503;
+	snprintf(r.reason, sizeof(r.reason), "%s", r.code ? msg_reason(r.code) : "Cancelled");
+	ping_finish(p, &r);
+}
+
+static void ping_answered(struct ping *p, const struct sip_msg *resp)
+{
+	struct options_result r;
+	const char *reason = resp->sip->reason_phrase;
+	const char *server = msg_header(resp, "Server", NULL);
+
+	memset(&r, 0, sizeof(r));
+	r.code = resp->status;
+	snprintf(r.reason, sizeof(r.reason), "%s",
+		 reason && reason[0] ? reason : msg_reason(resp->status));
+	r.rtt_ms = (double)(tmr_now_us(p->o->env.clk) - p->start) / 1000.0;
+	if (!server)
+		server = msg_header(resp, "User-Agent", NULL);
+	snprintf(r.server, sizeof(r.server), "%s", server ? server : "");
+	ping_finish(p, &r);
+}
+
+/* The NICT's news (tsx_resp_fn): a response, or Timer F / a transport error. */
+static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+{
+	struct ping *p = arg;
+
+	(void)ct;
+	if (resp && resp->status < 200) {
+		/* §17.1.2.2: a provisional changes nothing for a ping; Timer F still bounds it. */
+		log_debug("%s: %d %s ignored", p->handle, resp->status,
+			  resp->sip->reason_phrase ? resp->sip->reason_phrase : "");
+		return;
+	}
+	/*
+	 * The final outcome.  p->ct stays set so ping_free() detaches it:
+	 * the transaction is valid during this callback, and a detached one
+	 * can never call back into the freed ping.
+	 */
+	if (resp)
+		ping_answered(p, resp);
+	else
+		ping_fail(p, err);
+}
+
+static void on_defer(void *arg)
+{
+	struct ping *p = arg;
+
+	ping_fail(p, p->defer_err);
+}
+
+/* ---- sending ---- */
+
+/* Our listener for d's transport and family into d->local. */
+static int find_local(struct options *o, struct sip_dest *d, char *why, size_t whylen)
+{
+	int family = net_addr_family(&d->addr);
+	struct net_addr local;
+
+	if (o->env.local(o->env.local_arg, d->proto, family, &local) < 0 || local.len == 0)
+		return why_set(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
+			       net_proto_name(d->proto), family == AF_INET6 ? "IPv6" : "IPv4");
+	d->local = local;
+	return 0;
+}
+
+/* §11.1: OPTIONS out of any dialog, To the URI, From us, Accept what we would take. */
+static int build(struct options *o, const char *uri, const struct sip_dest *d,
+		 struct sip_msg **reqp)
+{
+	char host[NET_ADDR_STRLEN], from[NET_ADDR_STRLEN + 16];
+	struct msg_req_spec spec;
+	struct sip_msg *req = NULL;
+	int err;
+
+	net_addr_host(&d->local, host, sizeof(host));
+	snprintf(from, sizeof(from),
+		 net_addr_family(&d->local) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s",
+		 host);
+	memset(&spec, 0, sizeof(spec));
+	spec.method = "OPTIONS";
+	spec.ruri = uri;
+	spec.from = from;
+	spec.cseq = OPTIONS_CSEQ;
+	spec.via_proto = d->proto;
+	spec.via_addr = d->local;
+	spec.user_agent = o->user_agent;
+	if ((err = msg_build_request(&req, &spec)) < 0)
+		return err;
+	if ((err = msg_add_header(req, "Accept", OPTIONS_ACCEPT)) < 0) {
+		msg_free(req);
+		return err;
+	}
+	*reqp = req;
+	return 0;
+}
+
+/*
+ * tsx_request()'s own refusals are the caller's answer; any other error is
+ * the transport failing the first send (§17.1.4), a 503 like a later one.
+ */
+static bool tsx_refusal(int err)
+{
+	return err == -EAGAIN || err == -ENOMEM || err == -EINVAL || err == -EEXIST;
+}
+
+/* Hand req (taken) to a new NICT for p. 0 or -errno (p is then the caller's to free). */
+static int ping_start(struct ping *p, struct sip_msg *req, const struct sip_dest *d, char *why,
+		      size_t whylen)
+{
+	int err;
+
+	p->start = tmr_now_us(p->o->env.clk);
+	err = tsx_request(p->o->env.tsx, req, d, on_tsx, p, &p->ct);
+	if (err == 0) {
+		log_debug("%s: OPTIONS %s to %s sent", p->handle, p->uri, p->dest);
+		return 0;
+	}
+	if (err == -EAGAIN)
+		return why_set(why, whylen, err, "transaction table full");
+	if (tsx_refusal(err))
+		return why_set(why, whylen, err, "cannot start the transaction: %s",
+			       strerror(-err));
+	/* Reported from the event loop, so done() never runs inside options_send(). */
+	p->ct = NULL;
+	p->defer_err = err;
+	if ((err = tmr_start(&p->defer, 0)) < 0)
+		return why_set(why, whylen, err, "out of memory");
+	return 0;
+}
+
+int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg, char *why,
+		 size_t whylen)
+{
+	struct sip_dest d;
+	struct sip_msg *req = NULL;
+	struct ping *p = NULL;
+	int err;
+
+	if (why && whylen)
+		why[0] = '\0';
+	if (!done)
+		return why_set(why, whylen, -EINVAL, "no callback");
+	if (o->closing)
+		return why_set(why, whylen, -ECANCELED, "shutting down");
+	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0 ||
+	    (err = find_local(o, &d, why, whylen)) < 0)
+		return err;
+	if ((err = build(o, uri, &d, &req)) < 0)
+		return why_set(why, whylen, err, "cannot build the OPTIONS request: %s",
+			       strerror(-err));
+	if ((err = ping_new(o, uri, &d, done, arg, &p)) < 0) {
+		msg_free(req);
+		return why_set(why, whylen, err, "out of memory");
+	}
+	if ((err = ping_start(p, req, &d, why, whylen)) < 0)
+		ping_free(p);
+	return err;
+}
+
+void options_free(struct options *o)
+{
+	if (!o)
+		return;
+	o->closing = true;
+	while (o->pings)
+		ping_fail(o->pings, -ECANCELED);
+	free(o->user_agent);
+	free(o);
+}

@@ -1,0 +1,103 @@
+/*
+ * options: the OPTIONS "SIP ping" behind the control command `options URI`.
+ *
+ * Owns the pings in flight.  Each is one OPTIONS request (RFC 3261 §11)
+ * out of any dialog, sent on a non-INVITE client transaction of the
+ * transaction layer, and ends in exactly one done() callback: with the
+ * final response's code, reason and round-trip time, or, when no response
+ * came, with the status §8.1.3.1 says to act on: 408 for a timeout
+ * (Timer F) and 503 for a transport error, marked local.
+ *
+ *   sipuactl options sip:127.0.0.1:5062
+ *   OPTIONS sip:127.0.0.1:5062 SIP/2.0            -->  o17
+ *   (Timer E resends at 0.5, 1.5, 3.5, 7.5, 11.5 s ... on UDP)
+ *   <-- SIP/2.0 100 Trying                             ignored
+ *   <-- SIP/2.0 200 OK   Server: x                     done: 200 OK, 7 ms
+ *   (none by 64*T1 = 32 s: Timer F)                    done: 408, local
+ *
+ * Round-trip time is measured on the daemon's monotonic clock in
+ * microseconds (tmr_now_us) and given in milliseconds with that precision;
+ * on the fake clock of the unit tests it is exact whole milliseconds.
+ */
+#ifndef SIPUAD_OPTIONS_H
+#define SIPUAD_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/net.h"
+
+struct options;
+struct tmr_clock;
+struct tsx_layer;
+
+/* What the module needs from the daemon; copied by options_new(). */
+struct options_env {
+	struct tsx_layer *tsx;
+	struct tmr_clock *clk;
+	/*
+	 * Our address for proto and family (AF_INET / AF_INET6): the listener
+	 * the request leaves from and that Via names (tp_local()).  0 or -errno.
+	 */
+	int (*local)(void *arg, enum net_proto proto, int family, struct net_addr *out);
+	void *local_arg;
+	const char *user_agent; /* User-Agent header (copied); NULL: none */
+};
+
+/* How a ping ended. */
+struct options_result {
+	char handle[16]; /* "o17", as in the log */
+	int code;	 /* final status; 408 / 503 when local; 0 on -ECANCELED */
+	char reason[96]; /* reason phrase of the response, or of the local code */
+	double rtt_ms;	 /* send to final response (local: to the failure), whole ms */
+	/*
+	 * true: no response; the code was made up here per §8.1.3.1: 408
+	 * when Timer F fired (err -ETIMEDOUT), 503 for a transport error
+	 * (err -ECONNREFUSED, -ECONNRESET, -ENETUNREACH, ...).
+	 */
+	bool local;
+	int err;	  /* 0 when a response arrived; -ECANCELED: options_free() */
+	char dest[64];	  /* "udp:127.0.0.1:5062" */
+	char server[128]; /* Server header of the response, else User-Agent; "" */
+};
+
+/* r is valid only during the call. */
+typedef void (options_done_fn)(void *arg, const struct options_result *r);
+
+/* 0, -EINVAL (env lacks tsx, clk or local), -ENOMEM. */
+int options_new(struct options **op, const struct options_env *env);
+/*
+ * Every ping still in flight has its transaction detached (it runs out
+ * silently on its own timers) and gets done() with err -ECANCELED, code 0,
+ * local true; then o is freed.  Call it before tsx_layer_free().  NULL is
+ * a no-op.
+ */
+void options_free(struct options *o);
+/* New User-Agent for pings sent afterwards (config reload). 0 or -ENOMEM (old kept). */
+int options_set_user_agent(struct options *o, const char *user_agent);
+
+/*
+ * Ping uri: validate it (msg_uri_dest()), pick our address for its
+ * transport and family, send OPTIONS (From: sip:sipuad@<our host>, To: uri,
+ * Accept: application/sdp) and call done(arg, result) exactly once, later:
+ * never from inside options_send().  Provisional responses are ignored.
+ * An immediate transport error (the first send fails) is not returned: it
+ * is reported from the event loop as the 503 it stands for, like one that
+ * happens later.  done() may call options_send(); it must not call
+ * options_free().
+ *   0                 sent; done() will follow
+ *   -EINVAL           uri unusable (see msg_uri_dest()), or done is NULL
+ *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp
+ *   -EAFNOSUPPORT     no listener of that transport and address family
+ *   -EAGAIN           transaction table full
+ *   -ECANCELED        options_free() is running
+ *   -ENOMEM
+ * On failure why (may be NULL) says what went wrong, for a human.
+ */
+int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg, char *why,
+		 size_t whylen);
+
+/* Pings in flight. */
+unsigned options_pending(const struct options *o);
+
+#endif

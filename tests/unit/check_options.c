@@ -1,0 +1,731 @@
+/*
+ * check_options: the OPTIONS ping (src/ua/options.c) over a real
+ * transaction layer on the fake clock.
+ *
+ * The layer's send callback records every buffer with the fake time it
+ * left at; responses are built from the captured request, serialized and
+ * parsed back, and fed to the layer as the transport would.  The local()
+ * stub plays tp_local() with 127.0.0.1:5060 and [::1]:5060 listeners (the
+ * IPv6 one can be switched off).  Every test ends in drain(): far in the
+ * future no transaction, no timer and no ping may be left, and ASan sees
+ * every allocation freed.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/rnd.h"
+#include "core/stats.h"
+#include "core/tmr.h"
+#include "sip/msg.h"
+#include "sip/tsx.h"
+#include "ua/options.h"
+
+#define T1 500
+#define T2 4000
+#define T4 5000
+#define MAX_SENT 64
+#define MAX_DONE 8
+
+struct sent {
+	char *buf;
+	size_t len;
+	uint64_t at;
+	struct sip_dest d;
+};
+
+struct done {
+	struct options_result r;
+	void *arg;
+	uint64_t at;
+	unsigned pending; /* options_pending() during done() */
+};
+
+static struct tmr_clock *clk;
+static struct tsx_layer *layer;
+static struct options *opts;
+static struct stats stats;
+static struct tsx_cfg cfg;
+static uint64_t t0;
+
+static struct sent sent[MAX_SENT];
+static unsigned n_sent;
+static int send_fail;	  /* sends return this */
+static uint64_t tcp_conn; /* set as d->conn on TCP */
+
+static struct done dones[MAX_DONE];
+static unsigned n_done;
+
+static bool have_v6;
+static char why[256];
+
+static uint64_t now(void)
+{
+	return tmr_now(clk) - t0;
+}
+
+static void advance_to(uint64_t ms)
+{
+	ck_assert_uint_ge(ms, now());
+	tmr_fake_advance(clk, ms - now());
+}
+
+static int cap_send(void *arg, struct sip_dest *d, const char *buf, size_t len)
+{
+	struct sent *s;
+
+	(void)arg;
+	if (send_fail)
+		return send_fail;
+	ck_assert_uint_lt(n_sent, MAX_SENT);
+	if (d->proto == NET_TCP && !d->conn)
+		d->conn = tcp_conn;
+	s = &sent[n_sent++];
+	s->buf = malloc(len + 1);
+	ck_assert_ptr_nonnull(s->buf);
+	memcpy(s->buf, buf, len);
+	s->buf[len] = '\0';
+	s->len = len;
+	s->at = now();
+	s->d = *d;
+	return 0;
+}
+
+/* tp_local() of a daemon listening on udp and tcp at 127.0.0.1:5060 and [::1]:5060. */
+static int local_stub(void *arg, enum net_proto proto, int family, struct net_addr *out)
+{
+	(void)arg;
+	(void)proto;
+	if (family == AF_INET)
+		return net_addr_from_host(out, "127.0.0.1", 5060);
+	if (family == AF_INET6 && have_v6)
+		return net_addr_from_host(out, "::1", 5060);
+	return -ENOENT;
+}
+
+static void on_done(void *arg, const struct options_result *r)
+{
+	struct done *d;
+
+	ck_assert_uint_lt(n_done, MAX_DONE);
+	d = &dones[n_done++];
+	d->r = *r;
+	d->arg = arg;
+	d->at = now();
+	d->pending = options_pending(opts);
+}
+
+static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
+{
+	(void)arg;
+	(void)req;
+	ck_abort_msg("no request expected");
+	(void)st;
+}
+
+static void opts_make(const char *ua)
+{
+	struct options_env env = {
+	    .tsx = layer,
+	    .clk = clk,
+	    .local = local_stub,
+	    .local_arg = NULL,
+	    .user_agent = ua,
+	};
+
+	ck_assert_int_eq(options_new(&opts, &env), 0);
+}
+
+static void layer_make(void)
+{
+	struct tsx_user user = {.request = on_request};
+
+	ck_assert_int_eq(tsx_layer_new(&layer, clk, &cfg, cap_send, NULL, &user, &stats), 0);
+}
+
+static void setup(void)
+{
+	memset(&stats, 0, sizeof(stats));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.t1_ms = T1;
+	cfg.t2_ms = T2;
+	cfg.t4_ms = T4;
+	cfg.max_tsx = 100;
+	cfg.retry_after_s = 5;
+	n_sent = n_done = 0;
+	send_fail = 0;
+	tcp_conn = 7;
+	have_v6 = true;
+	why[0] = '\0';
+	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
+	t0 = tmr_now(clk);
+	layer_make();
+	opts_make("sipuad/test");
+}
+
+static void teardown(void)
+{
+	options_free(opts);
+	opts = NULL;
+	tsx_layer_free(layer);
+	layer = NULL;
+	tmr_clock_free(clk);
+	clk = NULL;
+	for (unsigned i = 0; i < n_sent; i++)
+		free(sent[i].buf);
+	n_sent = 0;
+}
+
+/* Far in the future nothing may be left. */
+static void drain(void)
+{
+	tmr_fake_advance(clk, 10 * 60 * 1000);
+	ck_assert_uint_eq(options_pending(opts), 0);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+}
+
+static struct sip_msg *parse(const char *text, size_t len)
+{
+	struct sip_msg *m = NULL;
+
+	ck_assert_int_eq(msg_parse(&m, text, len, false), 0);
+	return m;
+}
+
+/* options_send that must succeed, and must not call done() from inside. */
+static void ping(const char *uri, void *arg)
+{
+	unsigned before = n_done;
+
+	ck_assert_msg(options_send(opts, uri, on_done, arg, why, sizeof(why)) == 0, "%s: %s", uri,
+		      why);
+	ck_assert_uint_eq(n_done, before);
+}
+
+/*
+ * The peer answers the request captured in sent[i] with code, as it
+ * arrives on the wire (serialized, parsed, checked).  server / ua: the
+ * Server / User-Agent header, NULL for none.
+ */
+static void respond(unsigned i, int code, const char *reason, const char *server, const char *ua)
+{
+	struct sip_msg *req, *resp = NULL, *in;
+	char *text = NULL;
+	const char *bad = NULL;
+	size_t len;
+
+	ck_assert_uint_lt(i, n_sent);
+	req = parse(sent[i].buf, sent[i].len);
+	ck_assert_int_eq(msg_build_response(&resp, req, code, reason, code > 100 ? "ptag" : NULL),
+			 0);
+	if (server)
+		ck_assert_int_eq(msg_add_header(resp, "Server", server), 0);
+	if (ua)
+		ck_assert_int_eq(msg_add_header(resp, "User-Agent", ua), 0);
+	ck_assert_int_eq(msg_to_str(resp, &text, &len), 0);
+	in = parse(text, len);
+	ck_assert_msg(msg_check_response(in, &bad), "%s", bad);
+	in->src = sent[i].d;
+	tsx_layer_recv(layer, in);
+	osip_free(text);
+	msg_free(resp);
+	msg_free(req);
+}
+
+static bool all_alnum(const char *s, size_t n)
+{
+	if (!s || strlen(s) != n)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z')))
+			return false;
+	return true;
+}
+
+/* §11.1, §8.1.1: the request itself. */
+START_TEST(test_well_formed)
+{
+	struct sip_msg *m;
+	struct msg_err e;
+	char *uri = NULL, a[NET_ADDR_STRLEN];
+	const char *at;
+	osip_accept_t *acc = NULL;
+
+	ping("sip:bob@127.0.0.1:5062", NULL);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(options_pending(opts), 1);
+	ck_assert_int_eq(sent[0].d.proto, NET_UDP);
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "127.0.0.1:5062");
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.local, a, sizeof(a)), "127.0.0.1:5060");
+
+	m = parse(sent[0].buf, sent[0].len);
+	m->src.proto = NET_UDP;
+	ck_assert_msg(msg_check_request(m, &e), "%d %s", e.code, e.reason);
+	ck_assert(m->is_request);
+	ck_assert_str_eq(m->method, "OPTIONS");
+	ck_assert_int_eq(msg_ruri(m, &uri), 0);
+	ck_assert_str_eq(uri, "sip:bob@127.0.0.1:5062");
+	osip_free(uri);
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, "\r\nTo: <sip:bob@127.0.0.1:5062>\r\n"));
+	ck_assert_ptr_null(m->to_tag);
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, "\r\nFrom: <sip:sipuad@127.0.0.1>;tag="));
+	ck_assert(all_alnum(m->from_tag, RND_TAG_LEN - 1));
+	at = strchr(m->call_id, '@');
+	ck_assert_ptr_nonnull(at);
+	ck_assert_str_eq(at, "@127.0.0.1");
+	ck_assert_uint_eq(m->cseq, 1);
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, "\r\nCSeq: 1 OPTIONS\r\n"));
+	ck_assert_str_eq(msg_header(m, "Max-Forwards", NULL), "70");
+	ck_assert_ptr_nonnull(
+	    strstr(sent[0].buf, "\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK"));
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, ";rport\r\n"));
+	ck_assert_uint_eq(strlen(m->branch), RND_BRANCH_LEN - 1);
+	ck_assert_str_eq(msg_header(m, "User-Agent", NULL), "sipuad/test");
+	/* libosip2 files Accept under its own list, not the generic headers. */
+	ck_assert_int_eq(osip_message_get_accept(m->sip, 0, &acc), 0);
+	ck_assert_str_eq(acc->type, "application");
+	ck_assert_str_eq(acc->subtype, "sdp");
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, "\r\nAccept: application/sdp\r\n"));
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, "\r\nContent-Length: 0\r\n\r\n"));
+	ck_assert_ptr_null(strstr(sent[0].buf, "Contact:"));
+	msg_free(m);
+	drain();
+	ck_assert_uint_eq(n_done, 1); /* nobody answered: 408 */
+}
+END_TEST
+
+/* IPv6 over TCP: brackets in Via, From and Call-ID; the TCP listener. */
+START_TEST(test_well_formed_v6_tcp)
+{
+	struct sip_msg *m;
+	struct msg_err e;
+	char a[NET_ADDR_STRLEN];
+
+	ping("sip:[::1]:5070;transport=tcp", NULL);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_int_eq(sent[0].d.proto, NET_TCP);
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "[::1]:5070");
+	m = parse(sent[0].buf, sent[0].len);
+	m->src.proto = NET_TCP;
+	ck_assert_msg(msg_check_request(m, &e), "%d %s", e.code, e.reason);
+	ck_assert_ptr_eq(strstr(sent[0].buf, "OPTIONS sip:[::1]:5070;transport=tcp SIP/2.0\r\n"),
+			 sent[0].buf);
+	ck_assert_ptr_nonnull(
+	    strstr(sent[0].buf, "\r\nVia: SIP/2.0/TCP [::1]:5060;branch=z9hG4bK"));
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, "\r\nFrom: <sip:sipuad@[::1]>;tag="));
+	ck_assert_str_eq(strchr(m->call_id, '@'), "@[::1]");
+	msg_free(m);
+	respond(0, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 200);
+	ck_assert_str_eq(dones[0].r.dest, "tcp:[::1]:5070");
+	drain();
+}
+END_TEST
+
+START_TEST(test_200)
+{
+	int tag;
+
+	ping("sip:127.0.0.1:5062", &tag);
+	advance_to(7);
+	respond(0, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_ptr_eq(dones[0].arg, &tag);
+	ck_assert_int_eq(dones[0].r.code, 200);
+	ck_assert_str_eq(dones[0].r.reason, "OK");
+	ck_assert(dones[0].r.rtt_ms == 7.0);
+	ck_assert(!dones[0].r.local);
+	ck_assert_int_eq(dones[0].r.err, 0);
+	ck_assert_str_eq(dones[0].r.dest, "udp:127.0.0.1:5062");
+	ck_assert_str_eq(dones[0].r.server, "");
+	ck_assert_str_eq(dones[0].r.handle, "o1");
+	ck_assert_uint_eq(dones[0].pending, 0);
+	ck_assert_uint_eq(options_pending(opts), 0);
+	/* A retransmitted 200 is absorbed by the transaction (Completed, Timer K). */
+	respond(0, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	drain();
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_uint_eq(n_sent, 1); /* answered at 7 ms: before Timer E's first resend */
+}
+END_TEST
+
+/* Provisional responses change nothing; the final one ends the ping. */
+START_TEST(test_100_then_404)
+{
+	ping("sip:alice@127.0.0.1", NULL);
+	advance_to(3);
+	respond(0, 100, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 0);
+	advance_to(600); /* Timer E keeps running in Proceeding */
+	respond(0, 404, "Nobody Here", NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 404);
+	ck_assert_str_eq(dones[0].r.reason, "Nobody Here");
+	ck_assert(dones[0].r.rtt_ms == 600.0);
+	ck_assert(!dones[0].r.local);
+	ck_assert_str_eq(dones[0].r.dest, "udp:127.0.0.1:5060");
+	drain();
+	ck_assert_uint_eq(n_done, 1);
+}
+END_TEST
+
+/* §17.1.2.2: Timer E at T1, 2T1, 4T1 ... capped at T2; Timer F = 64*T1 -> 408 (§8.1.3.1). */
+START_TEST(test_timeout_408)
+{
+	static const uint64_t times[] = {0,	500,   1500,  3500,  7500, 11500,
+					 15500, 19500, 23500, 27500, 31500};
+
+	ping("sip:127.0.0.1:5099", NULL);
+	advance_to(31999);
+	ck_assert_uint_eq(n_done, 0);
+	ck_assert_uint_eq(n_sent, 11);
+	for (unsigned i = 0; i < 11; i++) {
+		ck_assert_uint_eq(sent[i].at, times[i]);
+		ck_assert_uint_eq(sent[i].len, sent[0].len);
+		ck_assert(memcmp(sent[i].buf, sent[0].buf, sent[0].len) == 0);
+	}
+	advance_to(32000);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_uint_eq(dones[0].at, 64 * T1);
+	ck_assert_int_eq(dones[0].r.code, 408);
+	ck_assert_str_eq(dones[0].r.reason, "Request Timeout");
+	ck_assert(dones[0].r.local);
+	ck_assert_int_eq(dones[0].r.err, -ETIMEDOUT);
+	ck_assert(dones[0].r.rtt_ms == 32000.0);
+	ck_assert_str_eq(dones[0].r.server, "");
+	ck_assert_uint_eq(options_pending(opts), 0);
+	drain();
+	ck_assert_uint_eq(n_sent, 11);
+}
+END_TEST
+
+/* TCP: no retransmissions; the connection lost is a transport error -> 503 (§8.1.3.1). */
+START_TEST(test_tcp_conn_lost_503)
+{
+	tcp_conn = 42;
+	ping("sip:127.0.0.1:5070;transport=tcp", NULL);
+	advance_to(20000);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(sent[0].d.conn, 42);
+	ck_assert_uint_eq(n_done, 0);
+	tsx_layer_conn_closed(layer, 42, -ECONNREFUSED);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 503);
+	ck_assert_str_eq(dones[0].r.reason, "Service Unavailable");
+	ck_assert(dones[0].r.local);
+	ck_assert_int_eq(dones[0].r.err, -ECONNREFUSED);
+	ck_assert(dones[0].r.rtt_ms == 20000.0);
+	ck_assert_str_eq(dones[0].r.dest, "tcp:127.0.0.1:5070");
+	drain();
+	ck_assert_uint_eq(n_sent, 1);
+}
+END_TEST
+
+/* TCP with no answer still ends at Timer F. */
+START_TEST(test_tcp_timeout)
+{
+	ping("sip:127.0.0.1:5070;transport=tcp", NULL);
+	advance_to(32000);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 408);
+	drain();
+}
+END_TEST
+
+/* The first send fails: reported from the loop, never from inside options_send(). */
+START_TEST(test_send_fails_at_once)
+{
+	send_fail = -ENETUNREACH;
+	ping("sip:192.0.2.1", NULL);
+	ck_assert_uint_eq(n_done, 0);
+	ck_assert_uint_eq(options_pending(opts), 1);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	advance_to(0);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 503);
+	ck_assert(dones[0].r.local);
+	ck_assert_int_eq(dones[0].r.err, -ENETUNREACH);
+	ck_assert(dones[0].r.rtt_ms == 0.0);
+	ck_assert_uint_eq(options_pending(opts), 0);
+	drain();
+}
+END_TEST
+
+/* A later send (a retransmission) fails: 503 at that moment. */
+START_TEST(test_resend_fails)
+{
+	ping("sip:192.0.2.1", NULL);
+	send_fail = -EHOSTUNREACH;
+	advance_to(500);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 503);
+	ck_assert_int_eq(dones[0].r.err, -EHOSTUNREACH);
+	ck_assert(dones[0].r.rtt_ms == 500.0);
+	drain();
+}
+END_TEST
+
+static const struct bad_uri {
+	const char *uri;
+	int err;
+	const char *why;
+} bad_uris[] = {
+    {"tel:+15551234567", -EINVAL, "'tel:' URIs are not supported"},
+    {"sip:example.com", -EINVAL, "host 'example.com' is not an IP address"},
+    {"sip:127.0.0.1;transport=tls", -EPROTONOSUPPORT, "transport 'tls' is not supported"},
+    {"sips:127.0.0.1", -EPROTONOSUPPORT, "sips: needs TLS"},
+    {"garbage", -EINVAL, "'garbage' is not a SIP URI"},
+    {"sip:127.0.0.1:70000", -EINVAL, "port '70000'"},
+    {"", -EINVAL, "no URI"},
+    {NULL, -EINVAL, "no URI"},
+};
+
+START_TEST(test_bad_uri)
+{
+	const struct bad_uri *c = &bad_uris[_i];
+	int err = options_send(opts, c->uri, on_done, NULL, why, sizeof(why));
+
+	ck_assert_int_eq(err, c->err);
+	ck_assert_msg(strstr(why, c->why), "why '%s' lacks '%s'", why, c->why);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(options_pending(opts), 0);
+	ck_assert_uint_eq(n_done, 0);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	/* why may be NULL. */
+	ck_assert_int_eq(options_send(opts, c->uri, on_done, NULL, NULL, 0), c->err);
+	drain();
+	ck_assert_uint_eq(n_done, 0);
+}
+END_TEST
+
+START_TEST(test_no_v6_listener)
+{
+	have_v6 = false;
+	ck_assert_int_eq(options_send(opts, "sip:[::1]:5062", on_done, NULL, why, sizeof(why)),
+			 -EAFNOSUPPORT);
+	ck_assert_str_eq(why, "no udp listener for IPv6 to send from");
+	ck_assert_int_eq(
+	    options_send(opts, "sip:[::1];transport=tcp", on_done, NULL, why, sizeof(why)),
+	    -EAFNOSUPPORT);
+	ck_assert_str_eq(why, "no tcp listener for IPv6 to send from");
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(options_pending(opts), 0);
+	ping("sip:127.0.0.1", NULL); /* IPv4 still goes */
+	ck_assert_uint_eq(n_sent, 1);
+	drain();
+}
+END_TEST
+
+START_TEST(test_table_full)
+{
+	cfg.max_tsx = 1;
+	tsx_layer_set_cfg(layer, &cfg);
+	ping("sip:127.0.0.1:5062", NULL);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5063", on_done, NULL, why, sizeof(why)),
+			 -EAGAIN);
+	ck_assert_str_eq(why, "transaction table full");
+	ck_assert_uint_eq(options_pending(opts), 1);
+	ck_assert_uint_eq(n_sent, 1);
+	respond(0, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	drain();
+}
+END_TEST
+
+/* options_free() answers every ping in flight with -ECANCELED; nothing leaks (ASan). */
+START_TEST(test_free_cancels)
+{
+	int a, b;
+
+	ping("sip:127.0.0.1:5062", &a);
+	ping("sip:127.0.0.1:5063;transport=tcp", &b);
+	advance_to(100);
+	respond(1, 180, NULL, NULL, NULL); /* one in Proceeding */
+	ck_assert_uint_eq(options_pending(opts), 2);
+	options_free(opts);
+	opts = NULL;
+	ck_assert_uint_eq(n_done, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		ck_assert_int_eq(dones[i].r.err, -ECANCELED);
+		ck_assert_int_eq(dones[i].r.code, 0);
+		ck_assert(dones[i].r.local);
+	}
+	ck_assert(dones[0].arg != dones[1].arg);
+	ck_assert(dones[0].arg == &a || dones[0].arg == &b);
+	/* The detached transactions run out on their own, silently. */
+	ck_assert_uint_eq(tsx_layer_count(layer), 2);
+	respond(0, 200, NULL, NULL, NULL);
+	tmr_fake_advance(clk, 10 * 60 * 1000);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+	ck_assert_uint_eq(n_done, 2);
+	options_free(NULL);
+}
+END_TEST
+
+/* A deferred first-send failure is cancelled too, and its timer released. */
+START_TEST(test_free_cancels_deferred)
+{
+	send_fail = -ENETUNREACH;
+	ping("sip:192.0.2.1", NULL);
+	options_free(opts);
+	opts = NULL;
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.err, -ECANCELED);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+}
+END_TEST
+
+/* Two pings at once resolve independently, in whatever order the answers come. */
+START_TEST(test_two_in_flight)
+{
+	int a, b;
+
+	ping("sip:127.0.0.1:5062", &a);
+	advance_to(10);
+	ping("sip:[::1]:5064", &b);
+	ck_assert_uint_eq(options_pending(opts), 2);
+	ck_assert_uint_eq(n_sent, 2);
+	advance_to(25);
+	respond(1, 486, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_ptr_eq(dones[0].arg, &b);
+	ck_assert_int_eq(dones[0].r.code, 486);
+	ck_assert_str_eq(dones[0].r.reason, "Busy Here");
+	ck_assert(dones[0].r.rtt_ms == 15.0);
+	ck_assert_str_eq(dones[0].r.dest, "udp:[::1]:5064");
+	ck_assert_str_eq(dones[0].r.handle, "o2");
+	ck_assert_uint_eq(dones[0].pending, 1);
+	advance_to(40);
+	respond(0, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 2);
+	ck_assert_ptr_eq(dones[1].arg, &a);
+	ck_assert_int_eq(dones[1].r.code, 200);
+	ck_assert(dones[1].r.rtt_ms == 40.0);
+	ck_assert_str_eq(dones[1].r.handle, "o1");
+	ck_assert_uint_eq(dones[1].pending, 0);
+	drain();
+	ck_assert_uint_eq(n_done, 2);
+}
+END_TEST
+
+START_TEST(test_server_header)
+{
+	ping("sip:127.0.0.1:5062", NULL);
+	ping("sip:127.0.0.1:5063", NULL);
+	ping("sip:127.0.0.1:5064", NULL);
+	respond(0, 200, NULL, "Asterisk PBX 20.1", "ignored-when-server-present");
+	respond(1, 200, NULL, NULL, "Linphone/5.2");
+	respond(2, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 3);
+	ck_assert_str_eq(dones[0].r.server, "Asterisk PBX 20.1");
+	ck_assert_str_eq(dones[1].r.server, "Linphone/5.2");
+	ck_assert_str_eq(dones[2].r.server, "");
+	drain();
+}
+END_TEST
+
+/* No User-Agent configured: no header; options_set_user_agent() applies to later pings. */
+START_TEST(test_user_agent)
+{
+	options_free(opts);
+	opts_make(NULL);
+	ping("sip:127.0.0.1:5062", NULL);
+	ck_assert_ptr_null(strstr(sent[0].buf, "User-Agent"));
+	ck_assert_int_eq(options_set_user_agent(opts, "sipuad/2.0"), 0);
+	ping("sip:127.0.0.1:5063", NULL);
+	ck_assert_ptr_nonnull(strstr(sent[1].buf, "\r\nUser-Agent: sipuad/2.0\r\n"));
+	ck_assert_int_eq(options_set_user_agent(opts, NULL), 0);
+	ping("sip:127.0.0.1:5064", NULL);
+	ck_assert_ptr_null(strstr(sent[2].buf, "User-Agent"));
+	drain();
+}
+END_TEST
+
+/* done() may start the next ping; it gets its own transaction and result. */
+static void on_done_again(void *arg, const struct options_result *r)
+{
+	on_done(arg, r);
+	if (n_done == 1)
+		ck_assert_int_eq(
+		    options_send(opts, "sip:127.0.0.1:5070", on_done_again, NULL, why, sizeof(why)),
+		    0);
+}
+
+START_TEST(test_send_from_done)
+{
+	ck_assert_int_eq(
+	    options_send(opts, "sip:127.0.0.1:5062", on_done_again, NULL, why, sizeof(why)), 0);
+	respond(0, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_uint_eq(options_pending(opts), 1);
+	ck_assert_uint_eq(n_sent, 2);
+	advance_to(5);
+	respond(1, 404, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 2);
+	ck_assert_int_eq(dones[1].r.code, 404);
+	ck_assert_str_eq(dones[1].r.dest, "udp:127.0.0.1:5070");
+	drain();
+}
+END_TEST
+
+START_TEST(test_env_checked)
+{
+	struct options *o = NULL;
+	struct options_env env = {.tsx = layer, .clk = clk, .local = NULL};
+
+	ck_assert_int_eq(options_new(&o, &env), -EINVAL);
+	ck_assert_ptr_null(o);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1", NULL, NULL, why, sizeof(why)),
+			 -EINVAL);
+}
+END_TEST
+
+static Suite *options_suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_well_formed);
+	tcase_add_test(tc, test_well_formed_v6_tcp);
+	tcase_add_test(tc, test_200);
+	tcase_add_test(tc, test_100_then_404);
+	tcase_add_test(tc, test_timeout_408);
+	tcase_add_test(tc, test_tcp_conn_lost_503);
+	tcase_add_test(tc, test_tcp_timeout);
+	tcase_add_test(tc, test_send_fails_at_once);
+	tcase_add_test(tc, test_resend_fails);
+	tcase_add_loop_test(tc, test_bad_uri, 0, (int)(sizeof(bad_uris) / sizeof(bad_uris[0])));
+	tcase_add_test(tc, test_no_v6_listener);
+	tcase_add_test(tc, test_table_full);
+	tcase_add_test(tc, test_free_cancels);
+	tcase_add_test(tc, test_free_cancels_deferred);
+	tcase_add_test(tc, test_two_in_flight);
+	tcase_add_test(tc, test_server_header);
+	tcase_add_test(tc, test_user_agent);
+	tcase_add_test(tc, test_send_from_done);
+	tcase_add_test(tc, test_env_checked);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	msg_lib_init();
+	sr = srunner_create(options_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
