@@ -996,7 +996,7 @@ void ctl_reply_ok(struct ctl_req *req, json_t *result)
 }
 
 /* Both error replies; fields (taken, may be NULL) go into "error". */
-static void reply_err_v(struct ctl_req *req, const char *code, const char *argument, json_t *fields,
+__attribute__((format(printf, 5, 0))) static void reply_err_v(struct ctl_req *req, const char *code, const char *argument, json_t *fields,
 			const char *fmt, va_list ap)
 {
 	struct ctl_client *cl = req ? req_client(req) : NULL;

@@ -11,35 +11,44 @@
 #include "ctl_proto.h"
 
 const struct ctl_cmd_info ctl_cmds[] = {
-	{ "hello", "hello", "Say hello again: protocol and daemon version.", { { NULL } } },
-	{ "help", "help [COMMAND]", "List the commands, or describe one.",
-	    { { "command", CTL_ARG_STRING, 0, "the command to describe" } } },
-	{ "status", "status",
-	    "Version, uptime, listeners, and counts of transactions, TCP connections and "
-	    "control clients.",
-	    { { NULL } } },
-	{ "stats", "stats",
-	    "Counters: messages in and out per method and status code, malformed and dropped "
-	    "messages, retransmissions, 503s sent.",
-	    { { NULL } } },
-	{ "subscribe", "subscribe [PATTERN...]",
-	    "Receive events whose names match the patterns (fnmatch: call.*, config.*); all "
-	    "without one.",
-	    { { "patterns", CTL_ARG_STRINGS, 0, "event name patterns" } } },
-	{ "unsubscribe", "unsubscribe [PATTERN...]",
-	    "Stop receiving events matching the patterns; all without one.",
-	    { { "patterns", CTL_ARG_STRINGS, 0, "event name patterns" } } },
-	{ "options", "options URI",
-	    "Send OPTIONS to URI (a SIP ping); the reply comes with the final response's code, "
-	    "reason and round-trip time.",
-	    { { "uri", CTL_ARG_STRING, 1, "sip: URI with an IP address, e.g. "
-					 "sip:127.0.0.1:5062;transport=tcp" } } },
-	{ "log-level", "log-level [LEVEL]",
-	    "Show the log level, or set it: error, warn, info or debug.",
-	    { { "level", CTL_ARG_STRING, 0, "error | warn | info | debug" } } },
-	{ "reload", "reload", "Re-read the configuration file, as SIGHUP does; errors are returned.",
-	    { { NULL } } },
-	{ "shutdown", "shutdown", "Stop the daemon, as SIGTERM does.", { { NULL } } },
+	{ .name = "hello",
+	  .usage = "hello",
+	  .help = "Say hello again: protocol and daemon version." },
+	{ .name = "help",
+	  .usage = "help [COMMAND]",
+	  .help = "List the commands, or describe one.",
+	  .args = { { "command", CTL_ARG_STRING, 0, "the command to describe" } } },
+	{ .name = "status",
+	  .usage = "status",
+	  .help = "Version, uptime, listeners, and counts of transactions, TCP connections and "
+		  "control clients." },
+	{ .name = "stats",
+	  .usage = "stats",
+	  .help = "Counters: messages in and out per method and status code, malformed and "
+		  "dropped messages, retransmissions, 503s sent." },
+	{ .name = "subscribe",
+	  .usage = "subscribe [PATTERN...]",
+	  .help = "Receive events whose names match the patterns (fnmatch: call.*, config.*); "
+		  "all without one.",
+	  .args = { { "patterns", CTL_ARG_STRINGS, 0, "event name patterns" } } },
+	{ .name = "unsubscribe",
+	  .usage = "unsubscribe [PATTERN...]",
+	  .help = "Stop receiving events matching the patterns; all without one.",
+	  .args = { { "patterns", CTL_ARG_STRINGS, 0, "event name patterns" } } },
+	{ .name = "options",
+	  .usage = "options URI",
+	  .help = "Send OPTIONS to URI (a SIP ping); the reply comes with the final response's "
+		  "code, reason and round-trip time.",
+	  .args = { { "uri", CTL_ARG_STRING, 1,
+		      "sip: URI with an IP address, e.g. sip:127.0.0.1:5062;transport=tcp" } } },
+	{ .name = "log-level",
+	  .usage = "log-level [LEVEL]",
+	  .help = "Show the log level, or set it: error, warn, info or debug.",
+	  .args = { { "level", CTL_ARG_STRING, 0, "error | warn | info | debug" } } },
+	{ .name = "reload",
+	  .usage = "reload",
+	  .help = "Re-read the configuration file, as SIGHUP does; errors are returned." },
+	{ .name = "shutdown", .usage = "shutdown", .help = "Stop the daemon, as SIGTERM does." },
 };
 
 const unsigned ctl_ncmds = sizeof(ctl_cmds) / sizeof(ctl_cmds[0]);
