@@ -219,3 +219,15 @@ void log_hook_libs(void)
 	osip_trace_initialize_func(TRACE_LEVEL4, log_osip);
 	event_set_log_callback(log_event);
 }
+
+int log_why(char *why, size_t whylen, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && whylen) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}

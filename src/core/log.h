@@ -14,6 +14,7 @@
 #define SIPUAD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERR,
@@ -40,6 +41,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
 #define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...)	do { if (log_enabled(LOG_LVL_DEBUG)) \
 	log_msg(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
+
+/*
+ * An error handed back to the caller as text (the caller decides whether
+ * and where to log it): fill why (may be NULL) with the message and
+ * return err, so that a check can "return log_why(why, len, -EINVAL, ...)".
+ */
+int log_why(char *why, size_t whylen, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Route libosip2's trace and libevent's log callbacks through log_msg. */
 void log_hook_libs(void);

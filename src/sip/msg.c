@@ -23,12 +23,12 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/log.h"
 #include "core/rnd.h"
 #include "sip/frame.h"
 #include "sip/msg.h"
@@ -714,21 +714,6 @@ int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const str
 #define SIP_DEFAULT_PORT 5060 /* RFC 3263 §4.2, for sip: over UDP and TCP */
 #define REQ_MAX_FORWARDS "70" /* §8.1.1.6 */
 
-static int why_set(char *why, size_t whylen, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-/* Fill why (if any) for a human; returns err. */
-static int why_set(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 /*
  * A control character (or, blank_too, a blank) anywhere.  libosip2 copies
@@ -752,9 +737,9 @@ static int uri_transport(osip_uri_t *u, enum net_proto *proto, char *why, size_t
 	if (osip_uri_uparam_get_byname(u, "transport", &p) != OSIP_SUCCESS || !p)
 		return 0;
 	if (!p->gvalue || !p->gvalue[0])
-		return why_set(why, whylen, -EINVAL, "transport parameter without a value");
+		return log_why(why, whylen, -EINVAL, "transport parameter without a value");
 	if (net_proto_parse(p->gvalue, proto) < 0)
-		return why_set(why, whylen, -EPROTONOSUPPORT,
+		return log_why(why, whylen, -EPROTONOSUPPORT,
 			       "transport '%.16s' is not supported (udp, tcp)", p->gvalue);
 	return 0;
 }
@@ -776,7 +761,7 @@ static int uri_port(const osip_uri_t *u, uint16_t *port, char *why, size_t whyle
 		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
 	if (v == 0 || v > 65535)
-		return why_set(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
+		return log_why(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
 			       s);
 	*port = (uint16_t)v;
 	return 0;
@@ -790,17 +775,17 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 	int err;
 
 	if (!u->scheme || (strcasecmp(u->scheme, "sip") != 0 && strcasecmp(u->scheme, "sips") != 0))
-		return why_set(why, whylen, -EINVAL,
+		return log_why(why, whylen, -EINVAL,
 			       "'%.16s:' URIs are not supported: a sip: URI is needed",
 			       u->scheme ? u->scheme : "?");
 	/* sips: means TLS on every hop (§19.1); we have none: refuse rather than downgrade. */
 	if (strcasecmp(u->scheme, "sips") == 0)
-		return why_set(why, whylen, -EPROTONOSUPPORT,
+		return log_why(why, whylen, -EPROTONOSUPPORT,
 			       "sips: needs TLS, which is not supported (udp, tcp)");
 	if ((err = uri_transport(u, &proto, why, whylen)) < 0)
 		return err;
 	if (!u->host || !u->host[0])
-		return why_set(why, whylen, -EINVAL, "'%.64s' has no host", uri);
+		return log_why(why, whylen, -EINVAL, "'%.64s' has no host", uri);
 	if ((err = uri_port(u, &port, why, whylen)) < 0)
 		return err;
 	/*
@@ -810,7 +795,7 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 	 */
 	memset(d, 0, sizeof(*d));
 	if (net_addr_from_host(&d->addr, u->host, port) < 0)
-		return why_set(
+		return log_why(
 		    why, whylen, -EINVAL,
 		    "host '%.64s' is not an IP address (DNS names are not supported yet)", u->host);
 	d->proto = proto;
@@ -824,14 +809,14 @@ int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
 	int err;
 
 	if (!uri || !uri[0])
-		return why_set(why, whylen, -EINVAL, "no URI");
+		return log_why(why, whylen, -EINVAL, "no URI");
 	if (has_ctl(uri, true))
-		return why_set(why, whylen, -EINVAL,
+		return log_why(why, whylen, -EINVAL,
 			       "the URI contains a blank or a control character");
 	if (osip_uri_init(&u) != OSIP_SUCCESS)
-		return why_set(why, whylen, -ENOMEM, "out of memory");
+		return log_why(why, whylen, -ENOMEM, "out of memory");
 	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
-		err = why_set(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
+		err = log_why(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
 			      uri);
 	else
 		err = uri_to_dest(u, uri, &out, why, whylen);

@@ -16,7 +16,6 @@
  * Timeout; a transport error is 503 Service Unavailable.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,20 +52,6 @@ struct options {
 	bool closing; /* options_free() is cancelling */
 };
 
-static int why_set(char *why, size_t whylen, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int why_set(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}
 
 int options_new(struct options **op, const struct options_env *env)
 {
@@ -255,7 +240,7 @@ static int find_local(struct options *o, struct sip_dest *d, char *why, size_t w
 	struct net_addr local;
 
 	if (o->env.local(o->env.local_arg, d->proto, family, &local) < 0 || local.len == 0)
-		return why_set(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
+		return log_why(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
 			       net_proto_name(d->proto), family == AF_INET6 ? "IPv6" : "IPv4");
 	d->local = local;
 	return 0;
@@ -314,15 +299,15 @@ static int ping_start(struct ping *p, struct sip_msg *req, const struct sip_dest
 		return 0;
 	}
 	if (err == -EAGAIN)
-		return why_set(why, whylen, err, "transaction table full");
+		return log_why(why, whylen, err, "transaction table full");
 	if (tsx_refusal(err))
-		return why_set(why, whylen, err, "cannot start the transaction: %s",
+		return log_why(why, whylen, err, "cannot start the transaction: %s",
 			       strerror(-err));
 	/* Reported from the event loop, so done() never runs inside options_send(). */
 	p->ct = NULL;
 	p->defer_err = err;
 	if ((err = tmr_start(&p->defer, 0)) < 0)
-		return why_set(why, whylen, err, "out of memory");
+		return log_why(why, whylen, err, "out of memory");
 	return 0;
 }
 
@@ -337,18 +322,18 @@ int options_send(struct options *o, const char *uri, options_done_fn *done, void
 	if (why && whylen)
 		why[0] = '\0';
 	if (!done)
-		return why_set(why, whylen, -EINVAL, "no callback");
+		return log_why(why, whylen, -EINVAL, "no callback");
 	if (o->closing)
-		return why_set(why, whylen, -ECANCELED, "shutting down");
+		return log_why(why, whylen, -ECANCELED, "shutting down");
 	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0 ||
 	    (err = find_local(o, &d, why, whylen)) < 0)
 		return err;
 	if ((err = build(o, uri, &d, &req)) < 0)
-		return why_set(why, whylen, err, "cannot build the OPTIONS request: %s",
+		return log_why(why, whylen, err, "cannot build the OPTIONS request: %s",
 			       strerror(-err));
 	if ((err = ping_new(o, uri, &d, done, arg, &p)) < 0) {
 		msg_free(req);
-		return why_set(why, whylen, err, "out of memory");
+		return log_why(why, whylen, err, "out of memory");
 	}
 	if ((err = ping_start(p, req, &d, why, whylen)) < 0)
 		ping_free(p);
