@@ -22,6 +22,8 @@
 
 #include "core/cfg.h"
 
+#include "check_run.h"
+
 /* Room for tmp_dir and a file name in it. */
 #define PATH_SZ 512
 /* [control] socket in the source tree's conf/sipuad.conf. */
@@ -792,11 +794,5 @@ static Suite *cfg_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cfg_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(cfg_suite());
 }

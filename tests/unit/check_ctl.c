@@ -31,6 +31,8 @@
 #include "ctl/ctl.h"
 #include "ctl_proto.h"
 
+#include "check_run.h"
+
 #define SAFETY_S 5
 #define MAXREQ 8
 
@@ -953,15 +955,12 @@ static Suite *ctl_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ctl_suite());
-	int failed;
+	int rc;
 
 	/* As the daemon: a write to a client that went away is an error, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
 	log_open(true, getenv("CHECK_CTL_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(ctl_suite());
 	log_close();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -16,6 +16,8 @@
 #include "ctl/ctl.h"
 #include "ctl_proto.h"
 
+#include "check_run.h"
+
 START_TEST(test_every_command_served)
 {
 	for (unsigned i = 0; i < ctl_ncmds; i++) {
@@ -115,16 +117,10 @@ int main(void)
 {
 	Suite *s = suite_create("ctl_cmds");
 	TCase *tc = tcase_create("table");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_every_command_served);
 	tcase_add_test(tc, test_table_well_formed);
 	tcase_add_test(tc, test_man_page);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -9,6 +9,8 @@
 
 #include "core/tmr.h"
 
+#include "check_run.h"
+
 #define MAX_FIRES 64
 
 struct fixture {
@@ -391,11 +393,5 @@ static Suite *fake_tmr_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(fake_tmr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(fake_tmr_suite());
 }

@@ -6,6 +6,8 @@
 
 #include "sip/frame.h"
 
+#include "check_run.h"
+
 #define HDRS "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\n"
 
 START_TEST(complete_with_body)
@@ -110,8 +112,6 @@ int main(void)
 {
 	Suite *s = suite_create("frame");
 	TCase *tc = tcase_create("scan");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, complete_with_body);
 	tcase_add_test(tc, compact_and_spaces);
@@ -121,9 +121,5 @@ int main(void)
 	tcase_add_test(tc, headers_and_folding);
 	tcase_add_test(tc, crlf_skip);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

@@ -9,6 +9,8 @@
 
 #include "core/htab.h"
 
+#include "check_run.h"
+
 /* htab.c's test hook: the raw SipHash-2-4 with a chosen key. */
 uint64_t htab_siphash24(const uint8_t key[16], const void *data, size_t len);
 
@@ -285,11 +287,5 @@ static Suite *htab_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(htab_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(htab_suite());
 }

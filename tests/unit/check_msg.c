@@ -12,6 +12,8 @@
 #include "core/rnd.h"
 #include "sip/msg.h"
 
+#include "check_run.h"
+
 #define H_VIA "Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKabc\r\n"
 #define H_FROM "From: <sip:alice@a>;tag=f1\r\n"
 #define H_TO "To: <sip:bob@b>\r\n"
@@ -658,8 +660,6 @@ int main(void)
 {
 	Suite *s = suite_create("msg");
 	TCase *tc = tcase_create("msg");
-	SRunner *sr;
-	int failed;
 
 	msg_lib_init();
 	tcase_add_test(tc, derived_fields);
@@ -684,9 +684,5 @@ int main(void)
 	tcase_add_test(tc, build_request_given_ids);
 	tcase_add_test(tc, build_request_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(s);
 }

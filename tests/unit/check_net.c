@@ -11,6 +11,8 @@
 
 #include "core/net.h"
 
+#include "check_run.h"
+
 START_TEST(test_proto)
 {
 	enum net_proto p = NET_TCP;
@@ -244,11 +246,5 @@ static Suite *net_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(net_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(net_suite());
 }

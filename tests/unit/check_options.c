@@ -23,6 +23,8 @@
 #include "sip/tsx.h"
 #include "ua/options.h"
 
+#include "check_run.h"
+
 #define T1 500
 #define T2 4000
 #define T4 5000
@@ -719,13 +721,6 @@ static Suite *options_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	msg_lib_init();
-	sr = srunner_create(options_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(options_suite());
 }

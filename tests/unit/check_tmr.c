@@ -17,6 +17,8 @@
 
 #include "core/tmr.h"
 
+#include "check_run.h"
+
 #define MAX_FIRES 32
 
 static struct {
@@ -318,11 +320,5 @@ static Suite *tmr_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tmr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(tmr_suite());
 }

@@ -27,6 +27,8 @@
 #include "core/stats.h"
 #include "sip/tp.h"
 
+#include "check_run.h"
+
 #define MAXREC 16
 #define SAFETY_S 5
 #define CHUNK_MS 10
@@ -920,15 +922,12 @@ static Suite *tp_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(tp_suite());
-	int failed;
+	int rc;
 
 	/* A write to a connection the peer reset must not kill the test. */
 	signal(SIGPIPE, SIG_IGN);
 	log_open(true, getenv("CHECK_TP_DEBUG") ? LOG_LVL_DEBUG : LOG_LVL_ERR);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(tp_suite());
 	log_close();
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

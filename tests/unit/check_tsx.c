@@ -19,6 +19,8 @@
 #include "sip/msg.h"
 #include "sip/tsx.h"
 
+#include "check_run.h"
+
 #define T1 500
 #define T2 4000
 #define T4 5000
@@ -1214,15 +1216,8 @@ static Suite *tsx_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	msg_lib_init();
 	if (getenv("TSX_DEBUG")) /* every state change on stderr */
 		log_set_level(LOG_LVL_DEBUG);
-	sr = srunner_create(tsx_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(tsx_suite());
 }
