@@ -454,12 +454,17 @@ class Daemon:
         """Wait for an sd_notify datagram holding line (e.g. "READY=1"), among
         those received from index after on; returns its index."""
         end = time.monotonic() + timeout
+        exited = None
         with self.notes_cv:
             while True:
                 for i in range(after, len(self.notes)):
                     if line in self.notes[i].split("\n"):
                         return i
-                if self.proc.poll() is not None:
+                # Datagrams sent before the exit may still be on their way to
+                # the reader thread: give it a moment before concluding.
+                if exited is None and self.proc.poll() is not None:
+                    exited = time.monotonic()
+                if exited is not None and time.monotonic() - exited > 1.0:
                     raise TestFailure("sipuad exited with %d waiting for %s:\n%s"
                                       % (self.proc.returncode, line, self.logtext()))
                 left = end - time.monotonic()
