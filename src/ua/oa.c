@@ -1,0 +1,735 @@
+/*
+ * oa: SDP offer/answer (RFC 3264) for one session; see oa.h for the
+ * protocol we speak and the codes we return.
+ *
+ * libosip2 parses what the peer sends (sdp_message_parse); what we send is
+ * written here as text, line by line, so that its order and its bytes are
+ * ours (RFC 4566 §5 fixes the line order) and so that comparing two
+ * descriptions is a strcmp.  A description ("desc") is everything after
+ * the o= line: if it equals the last one we sent, the o= version stays,
+ * otherwise it grows by one (RFC 3264 §8).
+ *
+ * State: idle, or an offer of ours pending.  A remote offer is answered at
+ * once, so "their offer pending" never lasts beyond oa_take_offer(); an
+ * offer while ours is pending is the glare of RFC 3261 §14.1 (-EBUSY).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_port.h>
+#include <osipparser2/sdp_message.h>
+
+#include "core/log.h"
+#include "core/rnd.h"
+#include "ua/oa.h"
+
+#define OA_MAX_FMTS 16 /* formats we put on our answer's m= line, at most */
+
+/* The codecs we can run; static payload types of RFC 3551 §6. */
+struct codec_def {
+	const char *name;
+	uint8_t pt;
+	uint32_t rate;
+};
+
+static const struct codec_def codec_tab[] = {
+    {"PCMU", 0, 8000},
+    {"PCMA", 8, 8000},
+};
+
+#define TE_NAME "telephone-event"
+#define TE_RATE 8000
+#define TE_FMTP "0-16" /* DTMF events 0-9,*,#,A-D, flash (RFC 4733 §3.2) */
+
+struct oa {
+	const struct codec_def *codecs[OA_MAX_CODECS];
+	size_t n_codecs;
+	bool dtmf;
+	uint8_t te_pt;
+	unsigned ptime;
+	char host[INET6_ADDRSTRLEN];
+	bool ip6;
+
+	uint32_t sess_id; /* o= sess-id: random, once (RFC 4566 §5.2) */
+	uint64_t version; /* o= sess-version of last_desc; 0: nothing sent */
+	char *last_desc;  /* last description sent and kept; NULL: none */
+
+	bool have_result;
+	struct oa_result cur;
+
+	/* Our offer awaiting an answer. */
+	bool pending;
+	char *pend_desc;
+	uint64_t pend_version;
+	enum oa_dir pend_dir;
+};
+
+/* One format on the m= line of our answer. */
+struct fmt {
+	int pt;
+	const char *name;
+	uint32_t rate;
+	bool te;
+};
+
+/* --- a growing string ---------------------------------------------------- */
+
+struct sb {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->oom)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->oom = true;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = b->cap ? b->cap * 2 : 512;
+		while (cap - b->len <= (size_t)n)
+			cap *= 2;
+		char *s = realloc(b->s, cap);
+		if (!s) {
+			b->oom = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+}
+
+/* The string (caller frees), or NULL after an allocation failure. */
+static char *sb_take(struct sb *b)
+{
+	if (b->oom || !b->s) {
+		free(b->s);
+		return NULL;
+	}
+	return b->s;
+}
+
+/* --- small helpers -------------------------------------------------------- */
+
+const char *oa_dir_name(enum oa_dir d)
+{
+	switch (d) {
+	case OA_SENDRECV:
+		return "sendrecv";
+	case OA_SENDONLY:
+		return "sendonly";
+	case OA_RECVONLY:
+		return "recvonly";
+	case OA_INACTIVE:
+		return "inactive";
+	}
+	return "sendrecv";
+}
+
+static bool dir_sends(enum oa_dir d)
+{
+	return d == OA_SENDRECV || d == OA_SENDONLY;
+}
+
+static bool dir_recvs(enum oa_dir d)
+{
+	return d == OA_SENDRECV || d == OA_RECVONLY;
+}
+
+static enum oa_dir dir_make(bool send, bool recv)
+{
+	if (send && recv)
+		return OA_SENDRECV;
+	if (send)
+		return OA_SENDONLY;
+	return recv ? OA_RECVONLY : OA_INACTIVE;
+}
+
+/*
+ * What we do, given what we want and what the peer does: we send only if
+ * the peer receives, and receive only if it sends (RFC 3264 §6.1).
+ */
+static enum oa_dir dir_local(enum oa_dir want, enum oa_dir remote)
+{
+	return dir_make(dir_sends(want) && dir_recvs(remote), dir_recvs(want) && dir_sends(remote));
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* A decimal number in [0, max]; -1 otherwise. */
+static long parse_num(const char *s, long max)
+{
+	char *end;
+	long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v > max)
+		return -1;
+	return v;
+}
+
+static const struct codec_def *codec_by_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof(codec_tab) / sizeof(codec_tab[0]); i++)
+		if (strcasecmp(codec_tab[i].name, name) == 0)
+			return &codec_tab[i];
+	return NULL;
+}
+
+/* Attribute field's value in list (first one), or NULL. */
+static sdp_attribute_t *attr_find(const osip_list_t *l, const char *field)
+{
+	osip_list_iterator_t it;
+	sdp_attribute_t *a;
+
+	for (a = osip_list_get_first(l, &it); a; a = osip_list_get_next(&it))
+		if (a->a_att_field && strcasecmp(a->a_att_field, field) == 0)
+			return a;
+	return NULL;
+}
+
+/* The direction attribute in l; -1 when none. */
+static int attr_dir(const osip_list_t *l)
+{
+	static const enum oa_dir dirs[] = {OA_SENDRECV, OA_SENDONLY, OA_RECVONLY, OA_INACTIVE};
+
+	for (size_t i = 0; i < 4; i++)
+		if (attr_find(l, oa_dir_name(dirs[i])))
+			return (int)dirs[i];
+	return -1;
+}
+
+/*
+ * The rtpmap of payload type pt on m: "PT NAME/RATE[/CHANNELS]"
+ * (RFC 4566 §6).  true with name (size namelen) and *rate filled.
+ */
+static bool rtpmap_find(const sdp_media_t *m, int pt, char *name, size_t namelen, uint32_t *rate)
+{
+	osip_list_iterator_t it;
+	sdp_attribute_t *a;
+
+	for (a = osip_list_get_first(&m->a_attributes, &it); a; a = osip_list_get_next(&it)) {
+		char nm[32];
+		unsigned p, r;
+
+		if (!a->a_att_field || strcasecmp(a->a_att_field, "rtpmap") || !a->a_att_value)
+			continue;
+		if (sscanf(a->a_att_value, "%u %31[^/]/%u", &p, nm, &r) != 3 || (int)p != pt)
+			continue;
+		snprintf(name, namelen, "%s", nm);
+		*rate = r;
+		return true;
+	}
+	return false;
+}
+
+/* The c= that applies to m: its own, else the session's (RFC 4566 §5.7). */
+static const sdp_connection_t *conn_of(const sdp_message_t *sdp, const sdp_media_t *m)
+{
+	osip_list_iterator_t it;
+	sdp_connection_t *c = osip_list_get_first(&m->c_connections, &it);
+
+	return c ? c : sdp->c_connection;
+}
+
+/*
+ * The peer's RTP address from c= and port.  0, or -EINVAL for what we
+ * cannot use: no c=, not IN IP4/IP6, a name instead of an address.
+ */
+static int conn_addr(const sdp_connection_t *c, uint16_t port, struct net_addr *out, bool *hold)
+{
+	if (!c || !c->c_nettype || strcasecmp(c->c_nettype, "IN") || !c->c_addrtype || !c->c_addr)
+		return -EINVAL;
+	if (strcasecmp(c->c_addrtype, "IP4") && strcasecmp(c->c_addrtype, "IP6"))
+		return -EINVAL;
+	if (net_addr_from_host(out, c->c_addr, port) < 0)
+		return -EINVAL;
+	*hold = strcmp(c->c_addr, "0.0.0.0") == 0;
+	return 0;
+}
+
+/*
+ * The peer's direction on m: media-level attribute, else session-level,
+ * else sendrecv (RFC 3264 §5.1).  c=0.0.0.0 is RFC 2543 hold: the peer
+ * receives nothing, whatever the attribute says (RFC 3264 §8.4).
+ */
+static enum oa_dir remote_dir(const sdp_message_t *sdp, const sdp_media_t *m, bool hold)
+{
+	int d = attr_dir(&m->a_attributes);
+
+	if (d < 0)
+		d = attr_dir(&sdp->a_attributes);
+	if (d < 0)
+		d = OA_SENDRECV;
+	return hold ? dir_make(dir_sends((enum oa_dir)d), false) : (enum oa_dir)d;
+}
+
+/* a=ptime on m, else on the session, else ours. */
+static unsigned remote_ptime(const struct oa *oa, const sdp_message_t *sdp, const sdp_media_t *m)
+{
+	sdp_attribute_t *a = attr_find(&m->a_attributes, "ptime");
+	long v;
+
+	if (!a)
+		a = attr_find(&sdp->a_attributes, "ptime");
+	v = a ? parse_num(a->a_att_value, 1000) : -1;
+	return v > 0 ? (unsigned)v : oa->ptime;
+}
+
+/* Copy len bytes and parse them. 0 with *out (sdp_message_free), or -EBADMSG / -ENOMEM. */
+static int sdp_parse(const char *text, size_t len, sdp_message_t **out, char *why, size_t whylen)
+{
+	sdp_message_t *sdp = NULL;
+	char *buf;
+	int err = 0;
+
+	if (!text || memchr(text, '\0', len))
+		return log_why(why, whylen, -EBADMSG, "SDP: NUL byte in body");
+	buf = malloc(len + 1);
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	if (sdp_message_init(&sdp) != OSIP_SUCCESS) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (sdp_message_parse(sdp, buf) != OSIP_SUCCESS || !sdp->v_version) {
+		sdp_message_free(sdp);
+		err = log_why(why, whylen, -EBADMSG, "SDP: does not parse");
+		goto out;
+	}
+	*out = sdp;
+out:
+	free(buf);
+	return err;
+}
+
+/* --- what we write ---------------------------------------------------- */
+
+/* s=, c=, t=: the start of every description of ours. */
+static void desc_head(const struct oa *oa, struct sb *b)
+{
+	sb_add(b, "s=-\r\nc=IN %s %s\r\nt=0 0\r\n", oa->ip6 ? "IP6" : "IP4", oa->host);
+}
+
+/* Our audio m= line with its attributes. */
+static void desc_audio(const struct oa *oa, struct sb *b, uint16_t port, const struct fmt *f,
+		       size_t n, enum oa_dir dir)
+{
+	sb_add(b, "m=audio %u RTP/AVP", (unsigned)port);
+	for (size_t i = 0; i < n; i++)
+		sb_add(b, " %d", f[i].pt);
+	sb_add(b, "\r\n");
+	for (size_t i = 0; i < n; i++)
+		sb_add(b, "a=rtpmap:%d %s/%u\r\n", f[i].pt, f[i].name, (unsigned)f[i].rate);
+	for (size_t i = 0; i < n; i++)
+		if (f[i].te)
+			sb_add(b, "a=fmtp:%d " TE_FMTP "\r\n", f[i].pt);
+	sb_add(b, "a=ptime:%u\r\na=%s\r\n", oa->ptime, oa_dir_name(dir));
+}
+
+/*
+ * The full body for desc: the o= version stays when desc is the last one
+ * sent, else grows by one (RFC 3264 §8).  *version gets the one used.
+ */
+static char *body_make(const struct oa *oa, const char *desc, uint64_t *version)
+{
+	struct sb b = {0};
+
+	*version =
+	    oa->last_desc && strcmp(oa->last_desc, desc) == 0 ? oa->version : oa->version + 1;
+	sb_add(&b, "v=0\r\no=sipuad %u %llu IN %s %s\r\n%s", (unsigned)oa->sess_id,
+	       (unsigned long long)*version, oa->ip6 ? "IP6" : "IP4", oa->host, desc);
+	return sb_take(&b);
+}
+
+/* --- life cycle ---------------------------------------------------------- */
+
+int oa_new(struct oa **op, const struct oa_cfg *cfg)
+{
+	struct oa *oa;
+	int fam = net_addr_family(&cfg->local);
+
+	if (cfg->n_codecs == 0 || cfg->n_codecs > OA_MAX_CODECS)
+		return -EINVAL;
+	if (cfg->te_pt && (cfg->te_pt < 96 || cfg->te_pt > 127))
+		return -EINVAL;
+	if (cfg->local.len == 0 || (fam != AF_INET && fam != AF_INET6))
+		return -EINVAL;
+	oa = calloc(1, sizeof(*oa));
+	if (!oa)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->n_codecs; i++) {
+		oa->codecs[i] = cfg->codecs[i] ? codec_by_name(cfg->codecs[i]) : NULL;
+		if (!oa->codecs[i]) {
+			free(oa);
+			return -EINVAL;
+		}
+	}
+	oa->n_codecs = cfg->n_codecs;
+	oa->dtmf = cfg->dtmf;
+	oa->te_pt = cfg->te_pt ? cfg->te_pt : OA_TE_PT_DEFAULT;
+	oa->ptime = cfg->ptime ? cfg->ptime : OA_PTIME_DEFAULT;
+	oa->ip6 = fam == AF_INET6;
+	net_addr_host(&cfg->local, oa->host, sizeof(oa->host));
+	/* 31 bits: some peers read sess-id into a signed int. */
+	oa->sess_id = rnd_u32() & 0x7fffffffu;
+	*op = oa;
+	return 0;
+}
+
+void oa_free(struct oa *oa)
+{
+	if (!oa)
+		return;
+	free(oa->last_desc);
+	free(oa->pend_desc);
+	free(oa);
+}
+
+bool oa_offer_pending(const struct oa *oa)
+{
+	return oa->pending;
+}
+
+int oa_current(const struct oa *oa, struct oa_result *res)
+{
+	if (!oa->have_result)
+		return -ENOENT;
+	*res = oa->cur;
+	return 0;
+}
+
+/* The offered-or-answered description becomes the session's. */
+static void commit(struct oa *oa, char *desc, uint64_t version, const struct oa_result *res)
+{
+	free(oa->last_desc);
+	oa->last_desc = desc;
+	oa->version = version;
+	oa->cur = *res;
+	oa->have_result = true;
+}
+
+/* --- our offer ------------------------------------------------------------ */
+
+int oa_make_offer(struct oa *oa, uint16_t port, enum oa_dir dir, char **sdp_out)
+{
+	struct fmt f[OA_MAX_CODECS + 1];
+	struct sb b = {0};
+	size_t n = 0;
+	uint64_t version;
+	char *desc, *body;
+
+	if (oa->pending)
+		return -EBUSY; /* one offer at a time (RFC 3264 §4) */
+	for (size_t i = 0; i < oa->n_codecs; i++)
+		f[n++] = (struct fmt){oa->codecs[i]->pt, oa->codecs[i]->name, oa->codecs[i]->rate,
+				      false};
+	if (oa->dtmf)
+		f[n++] = (struct fmt){oa->te_pt, TE_NAME, TE_RATE, true};
+	desc_head(oa, &b);
+	desc_audio(oa, &b, port, f, n, dir);
+	desc = sb_take(&b);
+	if (!desc)
+		return -ENOMEM;
+	body = body_make(oa, desc, &version);
+	if (!body) {
+		free(desc);
+		return -ENOMEM;
+	}
+	oa->pending = true;
+	oa->pend_desc = desc;
+	oa->pend_version = version;
+	oa->pend_dir = dir;
+	*sdp_out = body;
+	return 0;
+}
+
+void oa_cancel_offer(struct oa *oa)
+{
+	free(oa->pend_desc);
+	oa->pend_desc = NULL;
+	oa->pending = false;
+}
+
+/* --- their answer ----------------------------------------------------------- */
+
+/* Is pt one we offered? The codec, or NULL; *te when it is telephone-event. */
+static const struct codec_def *offered(const struct oa *oa, int pt, bool *te)
+{
+	*te = oa->dtmf && pt == oa->te_pt;
+	for (size_t i = 0; i < oa->n_codecs; i++)
+		if (oa->codecs[i]->pt == pt)
+			return oa->codecs[i];
+	return NULL;
+}
+
+/* Check the answer against our offer (RFC 3264 §6) and read it into *res. */
+static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result *res, char *why,
+		       size_t whylen)
+{
+	osip_list_iterator_t it;
+	const sdp_media_t *m;
+	const char *p;
+	struct oa_result r = {.pt = -1, .te_pt = -1};
+	bool hold = false;
+	long port;
+
+	if (osip_list_size(&sdp->m_medias) != 1)
+		return log_why(why, whylen, -EPROTO, "answer has %d m= lines, offer had 1",
+			       osip_list_size(&sdp->m_medias));
+	m = osip_list_get_first(&sdp->m_medias, &it);
+	if (!m->m_media || strcasecmp(m->m_media, "audio"))
+		return log_why(why, whylen, -EPROTO, "answer m= is %s, not audio", nz(m->m_media));
+	port = parse_num(m->m_port, 65535);
+	if (port < 0)
+		return log_why(why, whylen, -EPROTO, "answer m= port '%s'", nz(m->m_port));
+	r.local_dir = OA_INACTIVE;
+	r.remote_dir = OA_INACTIVE;
+	r.ptime = oa->ptime;
+	if (port == 0) {
+		r.rejected = true; /* §6: the answerer declined our stream */
+		*res = r;
+		return 0;
+	}
+	for (p = osip_list_get_first(&m->m_payloads, &it); p; p = osip_list_get_next(&it)) {
+		long pt = parse_num(p, 127);
+		const struct codec_def *c = NULL;
+		bool te = false;
+
+		if (pt >= 0)
+			c = offered(oa, (int)pt, &te);
+		if (!c && !te)
+			return log_why(why, whylen, -EPROTO,
+				       "answer has format %s we did not offer", p);
+		if (te && r.te_pt < 0)
+			r.te_pt = (int)pt;
+		if (c && r.pt < 0) {
+			r.pt = c->pt; /* the first common one (§6.1: preference order) */
+			snprintf(r.codec, sizeof(r.codec), "%s", c->name);
+			r.rate = c->rate;
+		}
+	}
+	if (r.pt < 0)
+		return log_why(why, whylen, -EPROTO, "answer has no audio format we offered");
+	if (conn_addr(conn_of(sdp, m), (uint16_t)port, &r.remote, &hold) < 0)
+		return log_why(why, whylen, -EPROTO, "answer has no usable c= address");
+	r.remote_port = (uint16_t)port;
+	r.remote_dir = remote_dir(sdp, m, hold);
+	r.local_dir = dir_local(oa->pend_dir, r.remote_dir);
+	r.ptime = remote_ptime(oa, sdp, m);
+	*res = r;
+	return 0;
+}
+
+int oa_take_answer(struct oa *oa, const char *text, size_t len, struct oa_result *res, char *why,
+		   size_t whylen)
+{
+	sdp_message_t *sdp = NULL;
+	struct oa_result r;
+	int err;
+
+	if (!oa->pending)
+		return log_why(why, whylen, -EPROTO, "answer without an offer");
+	err = sdp_parse(text, len, &sdp, why, whylen);
+	if (err == 0) {
+		err = answer_read(oa, sdp, &r, why, whylen);
+		sdp_message_free(sdp);
+	}
+	if (err < 0) {
+		oa_cancel_offer(oa);
+		return err;
+	}
+	commit(oa, oa->pend_desc, oa->pend_version, &r);
+	oa->pend_desc = NULL;
+	oa->pending = false;
+	*res = r;
+	return 0;
+}
+
+/* --- their offer ------------------------------------------------------------ */
+
+/*
+ * The formats of m we answer, in the offerer's order with the offerer's
+ * numbers (RFC 3264 §6.1): static types by number, dynamic ones by rtpmap
+ * encoding name and clock rate; telephone-event at 8000 Hz only.  Returns
+ * how many audio codecs (not counting telephone-event) were found.
+ */
+static size_t offer_match(const struct oa *oa, const sdp_media_t *m, struct fmt *f, size_t *n)
+{
+	osip_list_iterator_t it;
+	const char *p;
+	size_t audio = 0;
+	bool have_te = false;
+
+	*n = 0;
+	for (p = osip_list_get_first(&m->m_payloads, &it); p && *n < OA_MAX_FMTS;
+	     p = osip_list_get_next(&it)) {
+		long pt = parse_num(p, 127);
+		char name[32];
+		uint32_t rate = 0;
+		bool mapped;
+
+		if (pt < 0)
+			continue;
+		mapped = rtpmap_find(m, (int)pt, name, sizeof(name), &rate);
+		if (mapped && strcasecmp(name, TE_NAME) == 0) {
+			if (oa->dtmf && rate == TE_RATE && !have_te) {
+				f[(*n)++] = (struct fmt){(int)pt, TE_NAME, TE_RATE, true};
+				have_te = true;
+			}
+			continue;
+		}
+		for (size_t i = 0; i < oa->n_codecs; i++) {
+			const struct codec_def *c = oa->codecs[i];
+			bool ok = pt < 96
+				      ? c->pt == pt
+				      : mapped && strcasecmp(name, c->name) == 0 && rate == c->rate;
+
+			if (ok) {
+				f[(*n)++] = (struct fmt){(int)pt, c->name, c->rate, false};
+				audio++;
+				break;
+			}
+		}
+	}
+	return audio;
+}
+
+/* A line we decline: port 0, the offered formats kept (RFC 3264 §6). */
+static void desc_reject(struct sb *b, const sdp_media_t *m)
+{
+	osip_list_iterator_t it;
+	const char *p;
+
+	sb_add(b, "m=%s 0 %s", nz(m->m_media), nz(m->m_proto));
+	for (p = osip_list_get_first(&m->m_payloads, &it); p; p = osip_list_get_next(&it))
+		sb_add(b, " %s", p);
+	sb_add(b, "\r\n");
+}
+
+/*
+ * Try m as the audio stream we serve: audio, RTP/AVP, a port, a usable
+ * c= and a codec in common.  true with f/n and *res filled.
+ */
+static bool offer_serve(const struct oa *oa, const sdp_message_t *sdp, const sdp_media_t *m,
+			enum oa_dir want, struct fmt *f, size_t *n, struct oa_result *res)
+{
+	struct oa_result r = {.te_pt = -1};
+	long port = parse_num(m->m_port, 65535);
+	bool hold = false;
+
+	if (!m->m_media || strcasecmp(m->m_media, "audio") || !m->m_proto ||
+	    strcmp(m->m_proto, "RTP/AVP") || port <= 0)
+		return false;
+	if (conn_addr(conn_of(sdp, m), (uint16_t)port, &r.remote, &hold) < 0)
+		return false;
+	if (offer_match(oa, m, f, n) == 0)
+		return false;
+	r.remote_port = (uint16_t)port;
+	r.pt = -1;
+	for (size_t i = 0; i < *n; i++) {
+		if (f[i].te && r.te_pt < 0)
+			r.te_pt = f[i].pt;
+		if (!f[i].te && r.pt < 0) {
+			r.pt = f[i].pt;
+			snprintf(r.codec, sizeof(r.codec), "%s", f[i].name);
+			r.rate = f[i].rate;
+		}
+	}
+	r.remote_dir = remote_dir(sdp, m, hold);
+	r.local_dir = dir_local(want, r.remote_dir);
+	r.ptime = remote_ptime(oa, sdp, m);
+	*res = r;
+	return true;
+}
+
+/* Our answer's description to the parsed offer; -ENOTSUP when nothing to serve. */
+static int answer_build(const struct oa *oa, const sdp_message_t *sdp, uint16_t port,
+			enum oa_dir want, char **desc_out, struct oa_result *res, char *why,
+			size_t whylen)
+{
+	osip_list_iterator_t it;
+	const sdp_media_t *m;
+	struct sb b = {0};
+	bool served = false;
+
+	desc_head(oa, &b);
+	for (m = osip_list_get_first(&sdp->m_medias, &it); m; m = osip_list_get_next(&it)) {
+		struct fmt f[OA_MAX_FMTS];
+		size_t n;
+
+		/* One audio stream: every other line is declined (§6). */
+		if (!served && offer_serve(oa, sdp, m, want, f, &n, res)) {
+			served = true;
+			desc_audio(oa, &b, port, f, n, res->local_dir);
+		} else {
+			desc_reject(&b, m);
+		}
+	}
+	if (!served) {
+		free(b.s);
+		return log_why(why, whylen, -ENOTSUP, "no common audio codec (we have %s%s)",
+			       oa->codecs[0]->name, oa->n_codecs > 1 ? ", ..." : "");
+	}
+	*desc_out = sb_take(&b);
+	return *desc_out ? 0 : -ENOMEM;
+}
+
+int oa_take_offer(struct oa *oa, const char *text, size_t len, uint16_t port, enum oa_dir want,
+		  char **answer_out, struct oa_result *res, char *why, size_t whylen)
+{
+	sdp_message_t *sdp = NULL;
+	struct oa_result r;
+	char *desc = NULL, *body;
+	uint64_t version;
+	int err;
+
+	if (oa->pending)
+		return log_why(why, whylen, -EBUSY, "offer while ours is pending");
+	err = sdp_parse(text, len, &sdp, why, whylen);
+	if (err < 0)
+		return err;
+	err = answer_build(oa, sdp, port, want, &desc, &r, why, whylen);
+	sdp_message_free(sdp);
+	if (err < 0)
+		return err;
+	body = body_make(oa, desc, &version);
+	if (!body) {
+		free(desc);
+		return -ENOMEM;
+	}
+	commit(oa, desc, version, &r);
+	*answer_out = body;
+	*res = r;
+	return 0;
+}

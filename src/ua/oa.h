@@ -1,0 +1,142 @@
+/*
+ * oa: the SDP offer/answer model (RFC 3264) for one session, on SDP
+ * (RFC 4566) parsed by libosip2's sdp_message_t.
+ *
+ * Owns, per session: the o= session id (random, once) and version, the
+ * last description we sent (to tell a change from a repeat, RFC 3264 §8),
+ * the offer we have outstanding, and the result of the last completed
+ * exchange.  It does no I/O and no SIP: the call layer carries the bodies
+ * and maps our codes to SIP answers.
+ *
+ * What we speak: one audio stream, RTP/AVP, the codecs of oa_cfg (PCMU 0,
+ * PCMA 8) and telephone-event/8000 (RFC 4733) on a dynamic type:
+ *
+ *   v=0
+ *   o=sipuad 2890844526 1 IN IP4 192.0.2.10
+ *   s=-
+ *   c=IN IP4 192.0.2.10
+ *   t=0 0
+ *   m=audio 40000 RTP/AVP 0 8 101
+ *   a=rtpmap:0 PCMU/8000
+ *   a=rtpmap:8 PCMA/8000
+ *   a=rtpmap:101 telephone-event/8000
+ *   a=fmtp:101 0-16
+ *   a=ptime:20
+ *   a=sendrecv
+ *
+ * Every other m= line of an offer (video, a second audio line, RTP/SAVP)
+ * is answered with port 0 (§6).  Codes for the call layer:
+ *   -EBADMSG   the SDP does not parse            -> 400
+ *   -ENOTSUP   no common codec on any audio line -> 488 + Warning: 305
+ *   -EBUSY     an offer while ours is pending    -> 491
+ *   -EPROTO    an answer that does not fit our offer, or no offer pending
+ * A `why` buffer, when given, gets a one-line reason for any of these.
+ */
+#ifndef SIPUAD_OA_H
+#define SIPUAD_OA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/net.h"
+
+#define OA_MAX_CODECS 4
+#define OA_TE_PT_DEFAULT 101 /* telephone-event payload type we offer */
+#define OA_PTIME_DEFAULT 20  /* ms */
+/* RFC 3261 §20.43 warn-code for -ENOTSUP. */
+#define OA_WARN_CODE 305
+#define OA_WARN_TEXT "Incompatible media format"
+
+/* Media direction attribute (RFC 3264 §5.1, §6.1). */
+enum oa_dir {
+	OA_SENDRECV,
+	OA_SENDONLY,
+	OA_RECVONLY,
+	OA_INACTIVE,
+};
+
+/* "sendrecv", ... as in the a= line. */
+const char *oa_dir_name(enum oa_dir d);
+
+/* Session configuration; copied by oa_new(). */
+struct oa_cfg {
+	/* Codec names in our order of preference: "PCMU", "PCMA". */
+	const char *codecs[OA_MAX_CODECS];
+	size_t n_codecs;
+	bool dtmf;	       /* offer/accept telephone-event/8000 */
+	uint8_t te_pt;	       /* 96..127; 0: OA_TE_PT_DEFAULT */
+	unsigned ptime;	       /* ms; 0: OA_PTIME_DEFAULT */
+	struct net_addr local; /* our media address (c=, o=); port ignored */
+};
+
+/* What an exchange negotiated, for the media layer. */
+struct oa_result {
+	bool rejected;		/* our audio stream got port 0: no media */
+	struct net_addr remote; /* peer RTP address and port (0.0.0.0 on RFC 2543 hold) */
+	uint16_t remote_port;
+	int pt;			/* payload type to send; -1 when rejected */
+	char codec[16];		/* "PCMU" */
+	uint32_t rate;		/* clock rate, 8000 */
+	int te_pt;		/* telephone-event payload type; -1: none */
+	enum oa_dir local_dir;	/* what we do */
+	enum oa_dir remote_dir; /* what the peer said it does */
+	unsigned ptime;		/* ms: the peer's a=ptime, else ours */
+};
+
+struct oa;
+
+/*
+ * A new session: checks cfg (-EINVAL for an unknown codec name, no codec,
+ * a bad te_pt or no local address), draws the o= session id.  0 or -errno;
+ * *op is the caller's, freed by oa_free().
+ */
+int oa_new(struct oa **op, const struct oa_cfg *cfg);
+/* NULL: no-op. */
+void oa_free(struct oa *oa);
+
+/*
+ * Our offer, on RTP port `port` (even; RTCP on port+1) with direction dir.
+ * The o= version is the last one sent, plus one when the description
+ * differs from the last we sent (§8).  The offer stays pending until
+ * oa_take_answer() or oa_cancel_offer().  0 with *sdp_out malloc'd (the
+ * caller frees), -EBUSY when an offer is already pending, -ENOMEM.
+ */
+int oa_make_offer(struct oa *oa, uint16_t port, enum oa_dir dir, char **sdp_out);
+
+/*
+ * Our offer got no answer (a non-2xx to the INVITE or re-INVITE): forget
+ * it; the session stays as it was before the offer (RFC 3264 §14.1 via
+ * RFC 3261 §14.1), including the o= version and last description.
+ * No-op when nothing is pending.
+ */
+void oa_cancel_offer(struct oa *oa);
+
+/*
+ * The peer's offer (sdp, len bytes, need not be NUL-terminated): answer it
+ * on our port `port`, wishing direction `want`.  0 with *answer_out
+ * malloc'd (the caller frees) and *res filled; -EBADMSG, -ENOTSUP, -EBUSY
+ * (see the top of this file), -ENOMEM.  why (may be NULL) gets the reason
+ * on error.  Nothing is written to the out-parameters on error.
+ */
+int oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port, enum oa_dir want,
+		  char **answer_out, struct oa_result *res, char *why, size_t whylen);
+
+/*
+ * The peer's answer to our pending offer.  0 with *res filled (res->rejected
+ * when our audio got port 0); -EPROTO when no offer is pending or the
+ * answer does not fit it (other m= count, a format we did not offer, no
+ * format we offered), -EBADMSG, -ENOMEM.  The pending offer ends either
+ * way: on error the session stays as before it (the caller ends or
+ * re-offers).
+ */
+int oa_take_answer(struct oa *oa, const char *sdp, size_t len, struct oa_result *res, char *why,
+		   size_t whylen);
+
+/* True while our offer waits for an answer. */
+bool oa_offer_pending(const struct oa *oa);
+
+/* The result of the last completed exchange. 0, or -ENOENT when none. */
+int oa_current(const struct oa *oa, struct oa_result *res);
+
+#endif
