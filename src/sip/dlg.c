@@ -1,0 +1,498 @@
+/*
+ * dlg: SIP dialogs, RFC 3261 §12.  See dlg.h for what it owns and the
+ * choices it makes.
+ *
+ * The table is an htab keyed by "Call-ID NUL local-tag NUL remote-tag";
+ * the key lives in the dialog.  Contact and Record-Route are read from the
+ * libosip2 structures msg_parse() filled; requests are built with
+ * msg_build_request() and completed here with the To tag and the Route
+ * headers (osip_message_set_route parses each value, so Route is
+ * serialized in its place among the headers).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
+
+#include "core/log.h"
+#include "core/rnd.h"
+#include "sip/dlg.h"
+
+#define CSEQ_LIMIT 0x80000000u /* §8.1.1.5: CSeq below 2^31 */
+#define CSEQ_START 0x40000000u /* random first local CSeq in [1, 2^30] */
+
+struct dlg_table {
+	struct htab *h;
+	unsigned next_id;
+};
+
+int dlg_table_new(struct dlg_table **tp)
+{
+	struct dlg_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	if (htab_new(&t->h) < 0) {
+		free(t);
+		return -ENOMEM;
+	}
+	*tp = t;
+	return 0;
+}
+
+static void free_cb(struct htab_node *n, void *arg)
+{
+	(void)arg;
+	dlg_free(container_of(n, struct dlg, node));
+}
+
+void dlg_table_free(struct dlg_table *t)
+{
+	if (!t)
+		return;
+	htab_foreach(t->h, free_cb, NULL);
+	htab_free(t->h);
+	free(t);
+}
+
+size_t dlg_table_count(const struct dlg_table *t)
+{
+	return htab_count(t->h);
+}
+
+/* "call_id\0ltag\0rtag" into buf; its length in *lenp. 0 or -EINVAL (too long). */
+static int make_key(char *buf, size_t size, const char *call_id, const char *ltag, const char *rtag,
+		    size_t *lenp)
+{
+	size_t a = strlen(call_id), b = strlen(ltag), c = strlen(rtag);
+
+	if (a + b + c + 2 > size)
+		return -EINVAL;
+	memcpy(buf, call_id, a);
+	buf[a] = '\0';
+	memcpy(buf + a + 1, ltag, b);
+	buf[a + 1 + b] = '\0';
+	memcpy(buf + a + b + 2, rtag, c);
+	*lenp = a + b + c + 2;
+	return 0;
+}
+
+/* A URI as malloc'd text. 0, -EINVAL, -ENOMEM. */
+static int uri_text(const osip_uri_t *u, char **out)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!u)
+		return -EINVAL;
+	if ((rc = osip_uri_to_str(u, &s)) != OSIP_SUCCESS || !s) {
+		osip_free(s);
+		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	*out = strdup(s);
+	osip_free(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* The URI of m's first Contact. 0, -ENOENT (none, or "*"), -EINVAL, -ENOMEM. */
+static int contact_uri(const struct sip_msg *m, char **out)
+{
+	osip_contact_t *c = NULL;
+
+	if (osip_message_get_contact(m->sip, 0, &c) < 0 || !c || !c->url)
+		return -ENOENT;
+	return uri_text(c->url, out);
+}
+
+static void routes_free(char **r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i]);
+	free(r);
+}
+
+/* A Record-Route value as malloc'd text. */
+static int rr_text(const osip_record_route_t *rr, char **out)
+{
+	char *s = NULL;
+	int rc;
+
+	if ((rc = osip_record_route_to_str(rr, &s)) != OSIP_SUCCESS || !s) {
+		osip_free(s);
+		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	*out = strdup(s);
+	osip_free(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+struct route_set {
+	char **r;
+	size_t n;
+	char *strict; /* route[0]'s URI if it lacks ;lr */
+};
+
+/*
+ * The route set from m's Record-Route (§12.1.1 in order, §12.1.2
+ * reversed), and whether its first entry is a strict router (§12.2.1.1).
+ */
+static int route_set_read(const struct sip_msg *m, bool reverse, struct route_set *rs)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr, *first = NULL;
+	osip_uri_param_t *lr = NULL;
+	size_t n = (size_t)osip_list_size(&m->sip->record_routes), i = 0;
+	int err = 0;
+
+	memset(rs, 0, sizeof(*rs));
+	if (n == 0 || (int)n < 0)
+		return 0;
+	if (!(rs->r = calloc(n, sizeof(*rs->r))))
+		return -ENOMEM;
+	for (rr = osip_list_get_first(&m->sip->record_routes, &it); rr && i < n;
+	     rr = osip_list_get_next(&it), i++) {
+		size_t at = reverse ? n - 1 - i : i;
+
+		if ((err = rr_text(rr, &rs->r[at])) < 0)
+			goto out;
+		if (at == 0)
+			first = rr;
+	}
+	rs->n = n;
+	if (first && first->url &&
+	    osip_uri_uparam_get_byname(first->url, "lr", &lr) != OSIP_SUCCESS)
+		err = uri_text(first->url, &rs->strict);
+out:
+	if (err < 0) {
+		routes_free(rs->r, n);
+		memset(rs, 0, sizeof(*rs));
+	}
+	return err;
+}
+
+static void route_set_take(struct dlg *d, struct route_set *rs)
+{
+	routes_free(d->route, d->n_route);
+	free(d->strict_uri);
+	d->route = rs->r;
+	d->n_route = rs->n;
+	d->strict_uri = rs->strict;
+	memset(rs, 0, sizeof(*rs));
+}
+
+static void dlg_release(struct dlg *d)
+{
+	free(d->call_id);
+	free(d->local_tag);
+	free(d->remote_tag);
+	free(d->local_uri);
+	free(d->remote_uri);
+	free(d->remote_target);
+	routes_free(d->route, d->n_route);
+	free(d->strict_uri);
+	free(d->key);
+	free(d);
+}
+
+/* Allocate d with its id and key; -EEXIST if t holds that id. */
+static int dlg_alloc(struct dlg_table *t, struct dlg **dp, const char *call_id, const char *ltag,
+		     const char *rtag)
+{
+	char key[DLG_KEY_MAX];
+	struct dlg *d;
+	size_t len;
+
+	if (!call_id || !ltag || !rtag || !ltag[0] || !rtag[0] ||
+	    make_key(key, sizeof(key), call_id, ltag, rtag, &len) < 0)
+		return -EINVAL;
+	if (htab_find(t->h, key, len))
+		return -EEXIST;
+	if (!(d = calloc(1, sizeof(*d))))
+		return -ENOMEM;
+	d->call_id = strdup(call_id);
+	d->local_tag = strdup(ltag);
+	d->remote_tag = strdup(rtag);
+	d->key = malloc(len);
+	if (!d->call_id || !d->local_tag || !d->remote_tag || !d->key) {
+		dlg_release(d);
+		return -ENOMEM;
+	}
+	memcpy(d->key, key, len);
+	d->keylen = len;
+	*dp = d;
+	return 0;
+}
+
+/* Put d into t, give it a handle. */
+static void dlg_link(struct dlg_table *t, struct dlg *d)
+{
+	snprintf(d->handle, sizeof(d->handle), "d%u", ++t->next_id);
+	d->tab = t;
+	htab_insert(t->h, &d->node, d->key, d->keylen);
+	d->linked = true;
+	log_debug("%s: %s %s dialog, Call-ID %s", d->handle,
+		  d->state == DLG_EARLY ? "early" : "confirmed", d->is_uac ? "UAC" : "UAS",
+		  d->call_id);
+}
+
+int dlg_uas_new(struct dlg_table *t, struct dlg **dp, const struct sip_msg *req,
+		const char *local_tag)
+{
+	struct route_set rs;
+	struct dlg *d = NULL;
+	int err;
+
+	if (!req->is_request || !req->sip->from || !req->sip->to)
+		return -EINVAL;
+	if ((err = dlg_alloc(t, &d, req->call_id, local_tag, req->from_tag)) < 0)
+		return err;
+	d->state = DLG_EARLY;
+	d->remote_cseq = req->cseq;
+	d->remote_cseq_set = true;
+	if ((err = uri_text(req->sip->to->url, &d->local_uri)) < 0 ||
+	    (err = uri_text(req->sip->from->url, &d->remote_uri)) < 0)
+		goto out;
+	if ((err = contact_uri(req, &d->remote_target)) < 0) {
+		err = err == -ENOENT ? -EINVAL : err;
+		goto out;
+	}
+	if ((err = route_set_read(req, false, &rs)) < 0)
+		goto out;
+	route_set_take(d, &rs);
+	dlg_link(t, d);
+	*dp = d;
+out:
+	if (err < 0)
+		dlg_release(d);
+	return err;
+}
+
+int dlg_uac_new(struct dlg_table *t, struct dlg **dp, const struct sip_msg *invite,
+		const struct sip_msg *resp)
+{
+	struct route_set rs;
+	struct dlg *d = NULL;
+	int err;
+
+	if (resp->is_request || resp->status <= 100 || resp->status >= 300 || !invite->is_request ||
+	    !invite->sip->from || !invite->sip->to)
+		return -EINVAL;
+	if ((err = dlg_alloc(t, &d, invite->call_id, invite->from_tag, resp->to_tag)) < 0)
+		return err;
+	d->is_uac = true;
+	d->state = resp->status < 200 ? DLG_EARLY : DLG_CONFIRMED;
+	d->local_cseq = d->invite_cseq = invite->cseq;
+	d->local_cseq_set = d->invite_cseq_set = true;
+	if ((err = uri_text(invite->sip->from->url, &d->local_uri)) < 0 ||
+	    (err = uri_text(invite->sip->to->url, &d->remote_uri)) < 0)
+		goto out;
+	/* §12.1.2: a 1xx may come without Contact; a 2xx must carry one (§13.3.1.4). */
+	if ((err = contact_uri(resp, &d->remote_target)) < 0) {
+		if (err != -ENOENT || d->state == DLG_CONFIRMED) {
+			err = err == -ENOENT ? -EINVAL : err;
+			goto out;
+		}
+		err = 0;
+	}
+	if ((err = route_set_read(resp, true, &rs)) < 0)
+		goto out;
+	route_set_take(d, &rs);
+	dlg_link(t, d);
+	*dp = d;
+out:
+	if (err < 0)
+		dlg_release(d);
+	return err;
+}
+
+int dlg_confirm(struct dlg *d, const struct sip_msg *resp)
+{
+	struct route_set rs;
+	char *target = NULL;
+	int err;
+
+	if (d->is_uac) {
+		/* §13.2.2.4: the route set is recomputed from the 2xx. */
+		if (!resp)
+			return -EINVAL;
+		if ((err = contact_uri(resp, &target)) < 0)
+			return err == -ENOENT ? -EINVAL : err;
+		if ((err = route_set_read(resp, true, &rs)) < 0) {
+			free(target);
+			return err;
+		}
+		route_set_take(d, &rs);
+		free(d->remote_target);
+		d->remote_target = target;
+	}
+	d->state = DLG_CONFIRMED;
+	return 0;
+}
+
+struct end_early {
+	const char *call_id, *local_tag;
+	size_t n;
+};
+
+static void end_early_cb(struct htab_node *n, void *arg)
+{
+	struct dlg *d = container_of(n, struct dlg, node);
+	struct end_early *e = arg;
+
+	if (d->is_uac && d->state == DLG_EARLY && strcmp(d->call_id, e->call_id) == 0 &&
+	    strcmp(d->local_tag, e->local_tag) == 0) {
+		log_debug("%s: early dialog ended by a non-2xx final", d->handle);
+		dlg_free(d);
+		e->n++;
+	}
+}
+
+size_t dlg_table_end_early(struct dlg_table *t, const char *call_id, const char *local_tag)
+{
+	struct end_early e = {.call_id = call_id, .local_tag = local_tag};
+
+	if (!call_id || !local_tag)
+		return 0;
+	htab_foreach(t->h, end_early_cb, &e);
+	return e.n;
+}
+
+struct dlg *dlg_match(const struct dlg_table *t, const struct sip_msg *m)
+{
+	const char *ltag = m->is_request ? m->to_tag : m->from_tag;
+	const char *rtag = m->is_request ? m->from_tag : m->to_tag;
+	char key[DLG_KEY_MAX];
+	struct htab_node *n;
+	size_t len;
+
+	if (!m->call_id || !ltag || !rtag ||
+	    make_key(key, sizeof(key), m->call_id, ltag, rtag, &len) < 0)
+		return NULL;
+	n = htab_find(t->h, key, len);
+	return n ? container_of(n, struct dlg, node) : NULL;
+}
+
+static bool is_method(const char *m, const char *name)
+{
+	return m && strcmp(m, name) == 0;
+}
+
+int dlg_check_remote_cseq(struct dlg *d, const struct sip_msg *req)
+{
+	if (is_method(req->method, "ACK") || is_method(req->method, "CANCEL"))
+		return 0;
+	if (d->remote_cseq_set && req->cseq <= d->remote_cseq)
+		return -ERANGE;
+	d->remote_cseq = req->cseq;
+	d->remote_cseq_set = true;
+	return 0;
+}
+
+int dlg_refresh_target(struct dlg *d, const struct sip_msg *m)
+{
+	char *target = NULL;
+	int err;
+
+	if ((err = contact_uri(m, &target)) < 0)
+		return err == -EINVAL ? -ENOENT : err;
+	free(d->remote_target);
+	d->remote_target = target;
+	return 0;
+}
+
+int dlg_next_cseq(struct dlg *d, uint32_t *cseq)
+{
+	uint32_t next;
+
+	if (!d->local_cseq_set)
+		next = 1 + rnd_uniform(CSEQ_START);
+	else if (d->local_cseq + 1 >= CSEQ_LIMIT)
+		return -ERANGE;
+	else
+		next = d->local_cseq + 1;
+	d->local_cseq = next;
+	d->local_cseq_set = true;
+	*cseq = next;
+	return 0;
+}
+
+/* §12.2.1.1: the Route headers after the Request-URI is chosen. */
+static int add_routes(struct sip_msg *m, const struct dlg *d)
+{
+	size_t i = d->strict_uri ? 1 : 0;
+	char *last = NULL;
+	int rc;
+
+	for (; i < d->n_route; i++) {
+		if ((rc = osip_message_set_route(m->sip, d->route[i])) != OSIP_SUCCESS)
+			return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	if (!d->strict_uri)
+		return 0;
+	/* Strict router: the remote target goes last. */
+	if (asprintf(&last, "<%s>", d->remote_target) < 0)
+		return -ENOMEM;
+	rc = osip_message_set_route(m->sip, last);
+	free(last);
+	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+int dlg_build_request(struct sip_msg **mp, struct dlg *d, const char *method,
+		      const struct dlg_local *loc)
+{
+	struct msg_req_spec spec = {0};
+	struct sip_msg *m = NULL;
+	bool ack = is_method(method, "ACK");
+	uint32_t cseq;
+	int err;
+
+	if (!method || is_method(method, "CANCEL") || !d->remote_target ||
+	    (ack && !d->invite_cseq_set))
+		return -EINVAL;
+	if (ack)
+		cseq = d->invite_cseq;
+	else if ((err = dlg_next_cseq(d, &cseq)) < 0)
+		return err;
+	spec.method = method;
+	spec.ruri = d->strict_uri ? d->strict_uri : d->remote_target;
+	spec.to = d->remote_uri;
+	spec.from = d->local_uri;
+	spec.from_tag = d->local_tag;
+	spec.call_id = d->call_id;
+	spec.cseq = cseq;
+	spec.via_proto = loc->via_proto;
+	spec.via_addr = loc->via_addr;
+	spec.contact = loc->contact;
+	spec.user_agent = loc->user_agent;
+	if ((err = msg_build_request(&m, &spec)) < 0)
+		return err;
+	if ((err = msg_set_to_tag(m, d->remote_tag)) < 0 || (err = add_routes(m, d)) < 0) {
+		msg_free(m);
+		return err;
+	}
+	if (is_method(method, "INVITE")) {
+		d->invite_cseq = cseq;
+		d->invite_cseq_set = true;
+	}
+	*mp = m;
+	return 0;
+}
+
+void dlg_remove(struct dlg *d)
+{
+	if (!d || !d->linked)
+		return;
+	htab_remove(d->tab->h, &d->node);
+	d->linked = false;
+}
+
+void dlg_free(struct dlg *d)
+{
+	if (!d)
+		return;
+	dlg_remove(d);
+	dlg_release(d);
+}
