@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/net.h"
 
@@ -284,4 +285,40 @@ bool net_host_eq(const char *host, const struct net_addr *b)
 	if (family == AF_INET)
 		return memcmp(x, y, 4) == 0;
 	return family == AF_INET6 && memcmp(x, y, 16) == 0;
+}
+
+bool net_addr_is_any(const struct net_addr *a)
+{
+	if (a->len == 0)
+		return false;
+	if (a->ss.ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&a->ss)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (a->ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->ss)->sin6_addr);
+	return false;
+}
+
+int net_addr_source_for(const struct net_addr *dst, struct net_addr *out)
+{
+	struct net_addr src = {.len = sizeof(src.ss)};
+	struct net_addr to = *dst;
+	int fd, err = 0;
+
+	if (dst->len == 0)
+		return -EINVAL;
+	/* connect() needs a port; the route does not depend on it. */
+	if (net_addr_port(&to) == 0)
+		net_addr_set_port(&to, 9);
+	fd = socket(dst->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&to.ss, to.len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&src.ss, &src.len) < 0)
+		err = -errno;
+	close(fd);
+	if (err < 0)
+		return err;
+	net_addr_set_port(&src, 0);
+	*out = src;
+	return 0;
 }

@@ -54,6 +54,15 @@ void net_addr_set_port(struct net_addr *a, uint16_t port);
 int net_addr_family(const struct net_addr *a);
 /* Same family, host and port. */
 bool net_addr_eq(const struct net_addr *a, const struct net_addr *b);
+/* 0.0.0.0 or :: (a wildcard listener). */
+bool net_addr_is_any(const struct net_addr *a);
+/*
+ * The source address the kernel would use toward dst (a route lookup by
+ * connecting a UDP socket; nothing is sent), port 0.  What a wildcard
+ * listener must write in Via and Contact instead of 0.0.0.0.  0 or -errno
+ * (-ENETUNREACH, ...).
+ */
+int net_addr_source_for(const struct net_addr *dst, struct net_addr *out);
 /* True if host is an IP literal equal to the host of b (sent-by vs source); ::ffff:a.b.c.d equals a.b.c.d. A name never matches. */
 bool net_host_eq(const char *host, const struct net_addr *b);
 

@@ -253,19 +253,32 @@ static int build(struct options *o, const char *uri, const struct sip_dest *d,
 	char host[NET_ADDR_STRLEN], from[NET_ADDR_STRLEN + 16];
 	struct msg_req_spec spec;
 	struct sip_msg *req = NULL;
+	struct net_addr via = d->local;
 	int err;
 
-	net_addr_host(&d->local, host, sizeof(host));
+	/*
+	 * A wildcard listener (0.0.0.0, ::) is no address to be reached at:
+	 * Via and From name the source the kernel picks toward the peer, with
+	 * the listener's port.
+	 */
+	if (net_addr_is_any(&via)) {
+		struct net_addr src;
+
+		if ((err = net_addr_source_for(&d->addr, &src)) < 0)
+			return err;
+		net_addr_set_port(&src, net_addr_port(&d->local));
+		via = src;
+	}
+	net_addr_host(&via, host, sizeof(host));
 	snprintf(from, sizeof(from),
-		 net_addr_family(&d->local) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s",
-		 host);
+		 net_addr_family(&via) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s", host);
 	memset(&spec, 0, sizeof(spec));
 	spec.method = "OPTIONS";
 	spec.ruri = uri;
 	spec.from = from;
 	spec.cseq = OPTIONS_CSEQ;
 	spec.via_proto = d->proto;
-	spec.via_addr = d->local;
+	spec.via_addr = via;
 	spec.user_agent = o->user_agent;
 	if ((err = msg_build_request(&req, &spec)) < 0)
 		return err;

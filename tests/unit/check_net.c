@@ -225,6 +225,34 @@ START_TEST(test_host_eq)
 }
 END_TEST
 
+/* Wildcards, and the source address toward a peer. */
+START_TEST(test_any_and_source)
+{
+	struct net_addr a, src;
+	char buf[NET_ADDR_STRLEN];
+
+	ck_assert_int_eq(net_addr_from_host(&a, "0.0.0.0", 5060), 0);
+	ck_assert(net_addr_is_any(&a));
+	ck_assert_int_eq(net_addr_from_host(&a, "::", 5060), 0);
+	ck_assert(net_addr_is_any(&a));
+	ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.1", 0), 0);
+	ck_assert(!net_addr_is_any(&a));
+	memset(&a, 0, sizeof(a));
+	ck_assert(!net_addr_is_any(&a));
+	ck_assert_int_eq(net_addr_source_for(&a, &src), -EINVAL);
+
+	ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.1", 5062), 0);
+	ck_assert_int_eq(net_addr_source_for(&a, &src), 0);
+	ck_assert_str_eq(net_addr_fmt(&src, buf, sizeof(buf)), "127.0.0.1:0");
+	ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.9", 0), 0); /* port 0 is fine */
+	ck_assert_int_eq(net_addr_source_for(&a, &src), 0);
+	ck_assert_int_eq(net_addr_family(&src), AF_INET);
+	ck_assert_int_eq(net_addr_from_host(&a, "::1", 5062), 0);
+	if (net_addr_source_for(&a, &src) == 0) /* a host without IPv6 says so */
+		ck_assert_str_eq(net_addr_fmt(&src, buf, sizeof(buf)), "[::1]:0");
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -240,6 +268,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, test_port);
 	tcase_add_test(tc, test_eq);
 	tcase_add_test(tc, test_host_eq);
+	tcase_add_test(tc, test_any_and_source);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -61,6 +61,7 @@ static struct done dones[MAX_DONE];
 static unsigned n_done;
 
 static bool have_v6;
+static bool wildcard; /* the IPv4 listener is 0.0.0.0:5060 */
 static char why[256];
 
 static uint64_t now(void)
@@ -101,7 +102,7 @@ static int local_stub(void *arg, enum net_proto proto, int family, struct net_ad
 	(void)arg;
 	(void)proto;
 	if (family == AF_INET)
-		return net_addr_from_host(out, "127.0.0.1", 5060);
+		return net_addr_from_host(out, wildcard ? "0.0.0.0" : "127.0.0.1", 5060);
 	if (family == AF_INET6 && have_v6)
 		return net_addr_from_host(out, "::1", 5060);
 	return -ENOENT;
@@ -160,6 +161,7 @@ static void setup(void)
 	send_fail = 0;
 	tcp_conn = 7;
 	have_v6 = true;
+	wildcard = false;
 	why[0] = '\0';
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
@@ -525,6 +527,25 @@ START_TEST(test_no_v6_listener)
 }
 END_TEST
 
+/* A wildcard listener: Via and From name the source toward the peer, not 0.0.0.0. */
+START_TEST(test_wildcard_listener)
+{
+	char a[NET_ADDR_STRLEN];
+
+	wildcard = true;
+	ping("sip:bob@127.0.0.1:5062", NULL);
+	ck_assert_uint_eq(n_sent, 1);
+	/* Sent from the wildcard listener itself... */
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.local, a, sizeof(a)), "0.0.0.0:5060");
+	/* ...naming the address the kernel routes from, with the listener's port. */
+	ck_assert_ptr_nonnull(
+	    strstr(sent[0].buf, "\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK"));
+	ck_assert_ptr_nonnull(strstr(sent[0].buf, "\r\nFrom: <sip:sipuad@127.0.0.1>;tag="));
+	ck_assert_ptr_null(strstr(sent[0].buf, "0.0.0.0"));
+	drain();
+}
+END_TEST
+
 START_TEST(test_table_full)
 {
 	cfg.max_tsx = 1;
@@ -707,6 +728,7 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_resend_fails);
 	tcase_add_loop_test(tc, test_bad_uri, 0, (int)(sizeof(bad_uris) / sizeof(bad_uris[0])));
 	tcase_add_test(tc, test_no_v6_listener);
+	tcase_add_test(tc, test_wildcard_listener);
 	tcase_add_test(tc, test_table_full);
 	tcase_add_test(tc, test_free_cancels);
 	tcase_add_test(tc, test_free_cancels_deferred);
