@@ -886,6 +886,34 @@ unsigned cfg_restart_needed(const struct cfg *old, const struct cfg *new_cfg, ch
 	return n;
 }
 
+void cfg_keep_running(struct cfg *new_cfg, struct cfg *old)
+{
+	for (size_t i = 0; i < CFG_NKEYS; i++) {
+		const struct cfg_key *k = &keys[i];
+		char **ns, **os;
+
+		if (k->info.reloadable)
+			continue;
+		switch (k->kind) {
+		case CFG_UINT:
+		case CFG_ENUM:
+			*(unsigned *)field(new_cfg, k) = *(const unsigned *)cfield(old, k);
+			break;
+		case CFG_STR:
+			ns = field(new_cfg, k);
+			os = field(old, k);
+			free(*ns);
+			*ns = *os;
+			*os = NULL;
+			break;
+		case CFG_LISTEN:
+			memcpy(new_cfg->listen, old->listen, sizeof(new_cfg->listen));
+			new_cfg->n_listen = old->n_listen;
+			break;
+		}
+	}
+}
+
 size_t cfg_key_count(void)
 {
 	return CFG_NKEYS;

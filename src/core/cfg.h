@@ -72,6 +72,12 @@ void cfg_free(struct cfg *cfg);
  */
 unsigned cfg_restart_needed(const struct cfg *old, const struct cfg *new_cfg,
     char *buf, size_t size);
+/*
+ * A reload: give new_cfg the running values of every key that needs a
+ * restart (strings move from old, which keeps NULL in their place), so
+ * that what the daemon reports as "needs a restart" is what it runs with.
+ */
+void cfg_keep_running(struct cfg *new_cfg, struct cfg *old);
 
 /* The key table, for documentation and tests. */
 struct cfg_key_info {

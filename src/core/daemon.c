@@ -149,7 +149,7 @@ static void on_packet(void *arg, const struct tp_pkt *pkt)
 			  net_addr_fmt(&pkt->src.addr, a, sizeof(a)));
 		return;
 	}
-	stats_count_wire(&dm->stats.rx, pkt->buf, pkt->len);
+	stats_count(&dm->stats.rx, m->is_request ? m->method : NULL, m->status);
 	m->src = pkt->src;
 	if (!m->is_request) {
 		dm->stats.rx_responses++;
@@ -259,15 +259,9 @@ json_t *daemon_reload(struct daemon *dm)
 	}
 	if (cfg_restart_needed(dm->cfg, n, restart, sizeof(restart)))
 		log_warn("reload: %s changed; that takes effect only after a restart", restart);
-	apply_cfg(dm, n);
 	/* Keys that need a restart keep their running values. */
-	memcpy(n->listen, dm->cfg->listen, sizeof(n->listen));
-	n->n_listen = dm->cfg->n_listen;
-	n->owner = dm->cfg->owner;
-	n->group = dm->cfg->group;
-	free(n->socket);
-	n->socket = dm->cfg->socket;
-	dm->cfg->socket = NULL;
+	cfg_keep_running(n, dm->cfg);
+	apply_cfg(dm, n);
 	cfg_free(dm->cfg);
 	dm->cfg = n;
 	log_info("reloaded %s", dm->cfg_path);
@@ -328,7 +322,6 @@ void daemon_shutdown(struct daemon *dm, const char *why)
 	ctl_event(
 	    dm->ctl, "daemon.stopping",
 	    json_pack("{s:s, s:i}", "reason", why, "timeout_s", (int)dm->cfg->shutdown_timeout_s));
-	ua_shutdown(dm->ua);
 	tmr_start(&dm->stop_tmr, (uint64_t)dm->cfg->shutdown_timeout_s * 1000);
 	tmr_start(&dm->drain_tmr, 0);
 }

@@ -26,6 +26,14 @@ enum stats_method stats_method_of(const char *name, size_t len)
 	return STATS_OTHER;
 }
 
+void stats_count(struct stats_dir *d, const char *method, int status)
+{
+	if (method)
+		d->method[stats_method_of(method, strlen(method))]++;
+	else if (status >= STATS_CODE_MIN && status < STATS_CODE_MIN + STATS_NCODES)
+		d->code[status - STATS_CODE_MIN]++;
+}
+
 void stats_count_wire(struct stats_dir *d, const char *buf, size_t len)
 {
 	const char *sp = memchr(buf, ' ', len < 32 ? len : 32);
@@ -38,8 +46,7 @@ void stats_count_wire(struct stats_dir *d, const char *buf, size_t len)
 
 		for (int i = 0; i < 3 && p < end && *p >= '0' && *p <= '9'; i++, p++)
 			code = code * 10 + (unsigned)(*p - '0');
-		if (code >= STATS_CODE_MIN && code < STATS_CODE_MIN + STATS_NCODES)
-			d->code[code - STATS_CODE_MIN]++;
+		stats_count(d, NULL, (int)code);
 		return;
 	}
 	d->method[stats_method_of(buf, (size_t)(sp - buf))]++;

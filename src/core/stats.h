@@ -66,8 +66,10 @@ struct stats {
 const char *stats_method_name(enum stats_method m);
 /* The counter of a method name of len bytes (case-sensitive, RFC 3261 §7.1). */
 enum stats_method stats_method_of(const char *name, size_t len);
+/* Count one request (method) or, method NULL, one response (status). */
+void stats_count(struct stats_dir *d, const char *method, int status);
 /*
- * Count one serialized message going out or coming in, by its start line:
+ * Count one serialized message going out, by its start line:
  * "METHOD ..." or "SIP/2.0 CODE ...".  Bytes that are neither count nothing.
  */
 void stats_count_wire(struct stats_dir *d, const char *buf, size_t len);

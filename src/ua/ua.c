@@ -25,7 +25,6 @@ struct ua {
 	char *user_agent;
 	struct tsx_layer *layer;
 	struct stats *st;
-	bool stopping;	/* ua_shutdown(): no new calls */
 };
 
 typedef void(method_fn)(struct ua *ua, struct tsx *st, const struct sip_msg *req);
@@ -280,11 +279,6 @@ void ua_tsx_user(struct ua *ua, struct tsx_user *out)
 	out->ack = on_ack;
 	out->stray_response = on_stray_response;
 	out->arg = ua;
-}
-
-void ua_shutdown(struct ua *ua)
-{
-	ua->stopping = true;
 }
 
 unsigned ua_active(const struct ua *ua)

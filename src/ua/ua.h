@@ -30,11 +30,9 @@ void ua_tsx_user(struct ua *ua, struct tsx_user *out);
 void ua_set_layer(struct ua *ua, struct tsx_layer *l);
 
 /*
- * The daemon is stopping (SIGTERM): take no new calls, end the calls in
- * progress (BYE / CANCEL) and remove registrations (Expires: 0).
+ * Calls and registrations still in progress; a stopping daemon exits when
+ * it is 0.  (The calls and registration modules end theirs on SIGTERM.)
  */
-void ua_shutdown(struct ua *ua);
-/* Calls and registrations still ending; the daemon exits when it is 0. */
 unsigned ua_active(const struct ua *ua);
 
 /* "INVITE, ACK, ..." : the Allow header value. */

@@ -585,6 +585,31 @@ START_TEST(test_restart_needed)
 }
 END_TEST
 
+/* A reload keeps every restart-only key at its running value, and only those. */
+START_TEST(test_keep_running)
+{
+	struct cfg *old = load_ok("[sip]\nlisten = udp:127.0.0.1:5060\n[control]\n"
+				  "socket = /tmp/a.sock\nowner = 0\ngroup = 0\n");
+	struct cfg *n = load_ok("[sip]\nlisten = tcp:127.0.0.1:5070\nt1_ms = 100\n[control]\n"
+				"socket = /tmp/b.sock\nowner = none\nmax_clients = 5\n");
+	char buf[128];
+
+	ck_assert_uint_eq(cfg_restart_needed(old, n, buf, sizeof(buf)), 4);
+	ck_assert_str_eq(buf, "sip.listen, control.socket, control.owner, control.group");
+	cfg_keep_running(n, old);
+	ck_assert_uint_eq(n->n_listen, 1);
+	ck_assert_str_eq(n->listen[0].text, "udp:127.0.0.1:5060");
+	ck_assert_str_eq(n->socket, "/tmp/a.sock");
+	ck_assert_ptr_null(old->socket); /* moved, not copied */
+	ck_assert_uint_eq(n->owner, 0);
+	ck_assert_uint_eq(n->group, 0);
+	ck_assert_uint_eq(n->t1_ms, 100); /* reloadable: the new value */
+	ck_assert_uint_eq(n->max_clients, 5);
+	cfg_free(old);
+	cfg_free(n);
+}
+END_TEST
+
 static bool parse_range(const char *s, unsigned long *lo, unsigned long *hi, char **rest)
 {
 	char *end;
@@ -760,6 +785,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(load, test_full_file);
 	tcase_add_test(load, test_unreadable);
 	tcase_add_test(load, test_restart_needed);
+	tcase_add_test(load, test_keep_running);
 	suite_add_tcase(s, load);
 
 	tcase_add_checked_fixture(errors, setup, teardown);
