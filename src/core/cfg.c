@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ini.h>
 
@@ -47,13 +48,14 @@ enum cfg_kind {
 	CFG_STR,
 	CFG_ENUM,
 	CFG_LISTEN,
+	CFG_CODECS,
 };
 
 struct cfg_key {
 	struct cfg_key_info info;
 	enum cfg_kind kind;
 	size_t off;	 /* the field in struct cfg */
-	unsigned lo, hi; /* CFG_UINT: value; CFG_STR: length; CFG_LISTEN: entries */
+	unsigned lo, hi; /* CFG_UINT: value; CFG_STR: length; CFG_LISTEN, CFG_CODECS: entries */
 	/* CFG_ENUM: text to value, 0 or -EINVAL. */
 	int (*enum_parse)(const char *s, unsigned *v);
 };
@@ -118,6 +120,43 @@ static int level_parse(const char *s, unsigned *v)
 	return err;
 }
 
+static int answer_parse(const char *s, unsigned *v)
+{
+	static const char *const names[] = {
+	    [CFG_ANSWER_AUTO] = "auto",
+	    [CFG_ANSWER_MANUAL] = "manual",
+	    [CFG_ANSWER_REJECT] = "reject",
+	};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcasecmp(s, names[i]) == 0) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/*
+ * The names [media] codecs takes, as written back into struct cfg.  The
+ * audio ones are what the offer/answer module knows; telephone-event
+ * (RFC 4733 DTMF) is not a codec of its own and only sets cfg->dtmf.
+ */
+static const struct cfg_codec {
+	const char *name;
+	bool audio;
+} codec_names[] = {
+    {"PCMU", true},
+    {"PCMA", true},
+    {"telephone-event", false},
+};
+#define CFG_NCODEC_NAMES (sizeof(codec_names) / sizeof(codec_names[0]))
+
+/* Each name can be listed once, so cfg.codecs holds every audio one there is. */
+_Static_assert(CFG_NCODEC_NAMES <= CFG_MAX_CODECS, "cfg.codecs cannot hold every codec");
+/* CODECS_KEY's range and parse_codecs' messages name the codecs in words. */
+_Static_assert(CFG_NCODEC_NAMES == 3, "update the codecs key's texts");
+
 #define CFG_STRINGIFY(x) #x
 #define CFG_XSTRINGIFY(x) CFG_STRINGIFY(x)
 
@@ -138,6 +177,9 @@ static int level_parse(const char *s, unsigned *v)
 #define LISTEN_KEY(sec, field, def, max, reload, help)                                            \
 	KEY(sec, #field, "listen list", CFG_LISTEN, field, def,                                   \
 	    "1.." CFG_XSTRINGIFY(max) " entries of udp|tcp:HOST:PORT", 1, max, NULL, reload, help)
+#define CODECS_KEY(sec, field, def, reload, help)                                                 \
+	KEY(sec, #field, "codec list", CFG_CODECS, field, def,                                    \
+	    "1..3 entries of PCMU, PCMA, telephone-event", 1, CFG_NCODEC_NAMES, NULL, reload, help)
 /* clang-format on */
 
 /*
@@ -162,6 +204,9 @@ static const struct cfg_key keys[] = {
 	     "on UDP."),
     UINT_KEY("sip", max_transactions, 20000, 16, 1000000, true,
 	     "Transactions open at once; past it new requests get 503 with Retry-After."),
+    UINT_KEY("sip", max_calls, 10000, 1, 1000000, true,
+	     "Calls at once, both directions; past it an INVITE gets 503 with Retry-After and "
+	     "the call command busy."),
     UINT_KEY("sip", max_message_size, 65535, 1024, 1048576, true,
 	     "Largest SIP message taken, in bytes; a larger request gets 513, a larger "
 	     "TCP stream is closed."),
@@ -174,6 +219,24 @@ static const struct cfg_key keys[] = {
 	     "Seconds in the Retry-After header of the 503 sent when a table is full."),
     UINT_KEY("sip", shutdown_timeout_s, 10, 1, 600, true,
 	     "On SIGTERM, seconds to end calls and registrations cleanly before exiting anyway."),
+    ENUM_KEY("call", "answer", answer, "auto", "auto | manual | reject", answer_parse, true,
+	     "What an incoming call gets: 200 after answer_delay_ms, a wait for the control "
+	     "socket, or reject_code; new calls only."),
+    UINT_KEY("call", answer_delay_ms, 0, 0, 600000, true,
+	     "With answer = auto, milliseconds of ringing before the 200."),
+    UINT_KEY("call", reject_code, 486, 400, 699, true,
+	     "The final response sent with answer = reject, and by reject without a code."),
+    UINT_KEY("call", ring_timeout_s, 120, 1, 86400, true,
+	     "Seconds an unanswered call may ring: then an incoming one gets 480 and an "
+	     "outgoing one is cancelled."),
+    UINT_KEY("media", rtp_port_min, 20000, 1024, 65534, false,
+	     "Lowest local RTP/RTCP port; changing it needs a restart."),
+    UINT_KEY("media", rtp_port_max, 29999, 1025, 65535, false,
+	     "Highest local RTP/RTCP port, at least rtp_port_min; the range must hold an even "
+	     "port P and P + 1. Changing it needs a restart."),
+    CODECS_KEY("media", codecs, "PCMU, PCMA, telephone-event", true,
+	       "Codecs offered and accepted, in order of preference: PCMU, PCMA, and "
+	       "telephone-event for DTMF; at least one of PCMU, PCMA. New calls only."),
     STR_KEY("control", socket, "/run/sipuad/control.sock", 1, 107, false,
 	    "Path of the control socket that sipuactl and scripts use (mode 0660)."),
     KEY("control", "owner", "user", CFG_ENUM, owner, "none", "none, a user name or a uid", 0, 0,
@@ -197,12 +260,14 @@ static const struct cfg_key keys[] = {
 /*
  * Cross-checks, after the whole file: key lo must not exceed key hi.  T2 caps
  * intervals that start at T1 and double (RFC 3261 §17.1.2.2), so T2 < T1
- * would be a cap below the start.
+ * would be a cap below the start.  An RTP port range upside down holds no
+ * port at all.
  */
 static const struct cfg_order {
 	const char *section, *lo, *hi;
 } orders[] = {
     {"sip", "t1_ms", "t2_ms"},
+    {"media", "rtp_port_min", "rtp_port_max"},
 };
 
 /* One parse of one file: the reader's and the handler's shared state. */
@@ -264,6 +329,7 @@ static const char *expect(const struct cfg_key *k, char *buf, size_t size)
 		break;
 	case CFG_STR:
 	case CFG_LISTEN:
+	case CFG_CODECS:
 		snprintf(buf, size, "%s", k->info.range);
 		break;
 	}
@@ -427,6 +493,72 @@ static int parse_listen(const struct cfg_key *k, const char *val, struct cfg *c,
 	return 0;
 }
 
+/*
+ * A codec list: the names of codec_names[], any case, in order of preference.
+ * Written back canonical, so that the rest of the daemon compares with strcmp.
+ */
+static int parse_codecs(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+			size_t size)
+{
+	char codecs[CFG_MAX_CODECS][sizeof(c->codecs[0])];
+	char entry[CFG_QUOTE_MAX + 8], q[CFG_QUOTE_MAX * 4 + 8];
+	bool seen[CFG_NCODEC_NAMES] = {false};
+	const char *s = val;
+	unsigned n = 0;
+	bool more, dtmf = false;
+
+	do {
+		size_t j = 0;
+
+		more = next_entry(&s, entry, sizeof(entry));
+		if (!entry[0]) {
+			snprintf(msg, size, "%s: empty entry: expected %s", k->info.name,
+				 k->info.range);
+			return -EINVAL;
+		}
+		while (j < CFG_NCODEC_NAMES && strcasecmp(entry, codec_names[j].name) != 0)
+			j++;
+		if (j == CFG_NCODEC_NAMES) {
+			snprintf(msg, size,
+				 "%s: unknown codec '%s': expected PCMU, PCMA or telephone-event",
+				 k->info.name, quote(entry, q, sizeof(q)));
+			return -EINVAL;
+		}
+		if (seen[j]) {
+			snprintf(msg, size, "%s: duplicate entry '%s'", k->info.name,
+				 codec_names[j].name);
+			return -EINVAL;
+		}
+		seen[j] = true;
+		if (codec_names[j].audio)
+			snprintf(codecs[n++], sizeof(codecs[0]), "%s", codec_names[j].name);
+		else
+			dtmf = true;
+	} while (more);
+	if (n == 0) {
+		snprintf(msg, size,
+			 "%s: no audio codec: expected at least one of PCMU, PCMA besides "
+			 "telephone-event",
+			 k->info.name);
+		return -EINVAL;
+	}
+	memcpy(c->codecs, codecs, n * sizeof(codecs[0]));
+	c->n_codecs = n;
+	c->dtmf = dtmf;
+	return 0;
+}
+
+static bool codecs_same(const struct cfg *a, const struct cfg *b)
+{
+	if (a->n_codecs != b->n_codecs || a->dtmf != b->dtmf)
+		return false;
+	for (unsigned i = 0; i < a->n_codecs; i++) {
+		if (strcmp(a->codecs[i], b->codecs[i]) != 0)
+			return false; /* the order is the preference: it counts */
+	}
+	return true;
+}
+
 /* Parse val into the key's field of c; on error msg says why and the field is untouched. */
 static int parse_value(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
 		       size_t size)
@@ -447,6 +579,8 @@ static int parse_value(const struct cfg_key *k, const char *val, struct cfg *c, 
 		return parse_enum(k, val, c, msg, size);
 	case CFG_LISTEN:
 		return parse_listen(k, val, c, msg, size);
+	case CFG_CODECS:
+		return parse_codecs(k, val, c, msg, size);
 	}
 	return -EINVAL;
 }
@@ -466,7 +600,7 @@ static bool listen_same(const struct cfg *a, const struct cfg *b)
 	return true;
 }
 
-/* Whether the key has the same value in a and b (a listen list in any order). */
+/* Whether the key has the same value in a and b (a listen list in any order, codecs in order). */
 static bool value_same(const struct cfg_key *k, const struct cfg *a, const struct cfg *b)
 {
 	switch (k->kind) {
@@ -477,6 +611,8 @@ static bool value_same(const struct cfg_key *k, const struct cfg *a, const struc
 		return strcmp(*(char *const *)cfield(a, k), *(char *const *)cfield(b, k)) == 0;
 	case CFG_LISTEN:
 		return listen_same(a, b);
+	case CFG_CODECS:
+		return codecs_same(a, b);
 	}
 	return false;
 }
@@ -769,6 +905,36 @@ static void cross_check(struct cfg_parse *p)
 	}
 }
 
+/*
+ * The RTP port range must hold one pair: RTP on an even port P, RTCP on
+ * P + 1 (RFC 3550 §11), as the port pool hands them out.  Checked once the
+ * range is known to be the right way up, so that one mistake is one error.
+ */
+static void rtp_pair_check(struct cfg_parse *p)
+{
+	size_t lo, hi;
+	unsigned lo_v, hi_v, first;
+
+	if (!key_find("media", "rtp_port_min", &lo) || !key_find("media", "rtp_port_max", &hi) ||
+	    p->bad[lo] || p->bad[hi])
+		return;
+	lo_v = p->cfg->rtp_port_min;
+	hi_v = p->cfg->rtp_port_max;
+	first = lo_v + (lo_v & 1); /* the first even port */
+	if (lo_v > hi_v || first + 1 <= hi_v)
+		return;
+	if (p->set_line[hi])
+		report(p, p->set_line[hi],
+		       "rtp_port_max: %u..%u holds no RTP/RTCP port pair: expected an even port P "
+		       "and P + 1 in rtp_port_min..rtp_port_max",
+		       lo_v, hi_v);
+	else if (p->set_line[lo])
+		report(p, p->set_line[lo],
+		       "rtp_port_min: %u..%u holds no RTP/RTCP port pair: expected an even port P "
+		       "and P + 1 in rtp_port_min..rtp_port_max",
+		       lo_v, hi_v);
+}
+
 /* Read p->path into p->cfg.  0, -EINVAL (errors in p->errs), -ENOMEM, or the read's -errno. */
 static int parse_file(struct cfg_parse *p)
 {
@@ -788,6 +954,7 @@ static int parse_file(struct cfg_parse *p)
 	if (ini > 0 && p->n_errs == 0) /* inih refused a line we took for good */
 		report_malformed(p, (unsigned)ini);
 	cross_check(p);
+	rtp_pair_check(p);
 	if (p->n_errs > CFG_MAX_ERRS)
 		fprintf(p->errs, "%s: %u more errors not shown\n", p->path,
 			p->n_errs - CFG_MAX_ERRS);
@@ -909,6 +1076,11 @@ void cfg_keep_running(struct cfg *new_cfg, struct cfg *old)
 		case CFG_LISTEN:
 			memcpy(new_cfg->listen, old->listen, sizeof(new_cfg->listen));
 			new_cfg->n_listen = old->n_listen;
+			break;
+		case CFG_CODECS:
+			memcpy(new_cfg->codecs, old->codecs, sizeof(new_cfg->codecs));
+			new_cfg->n_codecs = old->n_codecs;
+			new_cfg->dtmf = old->dtmf;
 			break;
 		}
 	}

@@ -19,6 +19,13 @@
 #define CFG_MAX_LISTEN 16
 /* owner / group "none": not set. */
 #define CFG_ID_NONE ((unsigned)-1)
+/* [media] codecs: audio codecs listed at most (telephone-event is a flag, not one of them). */
+#define CFG_MAX_CODECS 4
+
+/* [call] answer. */
+#define CFG_ANSWER_AUTO 0   /* 200 after answer_delay_ms */
+#define CFG_ANSWER_MANUAL 1 /* ring until the control socket answers, rejects or hangs up */
+#define CFG_ANSWER_REJECT 2 /* reject_code at once */
 
 struct cfg_listen {
 	enum net_proto proto;
@@ -35,11 +42,23 @@ struct cfg {
 	unsigned t2_ms;
 	unsigned t4_ms;
 	unsigned max_transactions;
+	unsigned max_calls;
 	unsigned max_message_size;
 	unsigned max_tcp_connections;
 	unsigned tcp_idle_timeout_s;
 	unsigned retry_after_s;
 	unsigned shutdown_timeout_s;
+	/* [call] */
+	unsigned answer;	/* CFG_ANSWER_* */
+	unsigned answer_delay_ms;
+	unsigned reject_code;
+	unsigned ring_timeout_s;
+	/* [media] */
+	unsigned rtp_port_min;
+	unsigned rtp_port_max;
+	char codecs[CFG_MAX_CODECS][16]; /* audio, in order of preference: "PCMU", "PCMA" */
+	unsigned n_codecs;		 /* at least 1 */
+	bool dtmf;			 /* telephone-event listed */
 	/* [control] */
 	char *socket;		/* control socket path */
 	unsigned owner;		/* uid of the socket; CFG_ID_NONE: ours */
@@ -83,7 +102,7 @@ void cfg_keep_running(struct cfg *new_cfg, struct cfg *old);
 struct cfg_key_info {
 	const char *section;
 	const char *name;
-	const char *type;	/* "integer", "string", "enum", "listen list" */
+	const char *type;	/* "integer", "string", "enum", "listen list", "codec list" */
 	const char *def;	/* default, as text */
 	const char *range;	/* "50..10000", "error | warn | info | debug" */
 	bool reloadable;

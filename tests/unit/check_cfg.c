@@ -28,6 +28,8 @@
 #define PATH_SZ 512
 /* [control] socket in the source tree's conf/sipuad.conf. */
 #define CHECKOUT_SOCKET "run/sipuad.sock"
+/* What an unknown or missing section is told, in table order. */
+#define SECTIONS "[sip], [call], [media], [control], [log]"
 
 
 static char tmp_dir[64];
@@ -132,11 +134,22 @@ static void assert_defaults(const struct cfg *c)
 	ck_assert_uint_eq(c->t2_ms, 4000);
 	ck_assert_uint_eq(c->t4_ms, 5000);
 	ck_assert_uint_eq(c->max_transactions, 20000);
+	ck_assert_uint_eq(c->max_calls, 10000);
 	ck_assert_uint_eq(c->max_message_size, 65535);
 	ck_assert_uint_eq(c->max_tcp_connections, 1024);
 	ck_assert_uint_eq(c->tcp_idle_timeout_s, 300);
 	ck_assert_uint_eq(c->retry_after_s, 5);
 	ck_assert_uint_eq(c->shutdown_timeout_s, 10);
+	ck_assert_uint_eq(c->answer, CFG_ANSWER_AUTO);
+	ck_assert_uint_eq(c->answer_delay_ms, 0);
+	ck_assert_uint_eq(c->reject_code, 486);
+	ck_assert_uint_eq(c->ring_timeout_s, 120);
+	ck_assert_uint_eq(c->rtp_port_min, 20000);
+	ck_assert_uint_eq(c->rtp_port_max, 29999);
+	ck_assert_uint_eq(c->n_codecs, 2);
+	ck_assert_str_eq(c->codecs[0], "PCMU");
+	ck_assert_str_eq(c->codecs[1], "PCMA");
+	ck_assert(c->dtmf);
 	ck_assert_uint_eq(c->owner, CFG_ID_NONE);
 	ck_assert_uint_eq(c->group, CFG_ID_NONE);
 	ck_assert_uint_eq(c->max_clients, 64);
@@ -189,7 +202,17 @@ START_TEST(test_full_file)
 				"max_tcp_connections = 1\n"
 				"tcp_idle_timeout_s = 86400\n"
 				"retry_after_s = 0003600\n"
+				"max_calls = 1\n"
 				"\n"
+				"[call]\n"
+				"answer = Manual\n"
+				"answer_delay_ms = 600000\n"
+				"reject_code = 603\n"
+				"ring_timeout_s = 86400\n"
+				"[media]\n"
+				"rtp_port_min = 1024\n"
+				"rtp_port_max = 65535\n"
+				"codecs = pcma\n"
 				"[log]\n"
 				"level = DEBUG\n");
 
@@ -208,6 +231,16 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(c->max_tcp_connections, 1);
 	ck_assert_uint_eq(c->tcp_idle_timeout_s, 86400);
 	ck_assert_uint_eq(c->retry_after_s, 3600);
+	ck_assert_uint_eq(c->max_calls, 1);
+	ck_assert_uint_eq(c->answer, CFG_ANSWER_MANUAL);
+	ck_assert_uint_eq(c->answer_delay_ms, 600000);
+	ck_assert_uint_eq(c->reject_code, 603);
+	ck_assert_uint_eq(c->ring_timeout_s, 86400);
+	ck_assert_uint_eq(c->rtp_port_min, 1024);
+	ck_assert_uint_eq(c->rtp_port_max, 65535);
+	ck_assert_uint_eq(c->n_codecs, 1);
+	ck_assert_str_eq(c->codecs[0], "PCMA");
+	ck_assert(!c->dtmf);
 	ck_assert_int_eq(c->log_level, LOG_LVL_DEBUG);
 	cfg_free(c);
 }
@@ -216,29 +249,34 @@ END_TEST
 START_TEST(test_unknown_section)
 {
 	load_errs("[sip]\nt1_ms = 600\n[foo]\nx = 1\ny = 2\n[account alice]\n",
-		  "3: unknown section [foo]: expected one of [sip], [control], [log]\n"
-		  "6: unknown section [account alice]: expected one of [sip], [control], [log]\n");
+		  "3: unknown section [foo]: expected one of " SECTIONS "\n"
+		  "6: unknown section [account alice]: expected one of " SECTIONS "\n");
 	load_errs("[ sip ]\n[SIP]\n[]\n",
-		  "1: unknown section [ sip ]: expected one of [sip], [control], [log]\n"
-		  "2: unknown section [SIP]: expected one of [sip], [control], [log]\n"
-		  "3: unknown section []: expected one of [sip], [control], [log]\n");
+		  "1: unknown section [ sip ]: expected one of " SECTIONS "\n"
+		  "2: unknown section [SIP]: expected one of " SECTIONS "\n"
+		  "3: unknown section []: expected one of " SECTIONS "\n");
 }
 END_TEST
 
 START_TEST(test_unknown_key)
 {
-	load_errs("[sip]\nmax_calls = 10\n[log]\nlevl = info\n",
-		  "2: unknown key 'max_calls' in [sip]: expected one of listen, user_agent, "
-		  "t1_ms, t2_ms, t4_ms, max_transactions, max_message_size, "
+	load_errs("[sip]\nmax_dialogs = 10\n[log]\nlevl = info\n[call]\nauto_answer = 1\n"
+		  "[media]\nrtp_ports = 1-2\n",
+		  "2: unknown key 'max_dialogs' in [sip]: expected one of listen, user_agent, "
+		  "t1_ms, t2_ms, t4_ms, max_transactions, max_calls, max_message_size, "
 		  "max_tcp_connections, tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s\n"
-		  "4: unknown key 'levl' in [log]: expected one of level\n");
+		  "4: unknown key 'levl' in [log]: expected one of level\n"
+		  "6: unknown key 'auto_answer' in [call]: expected one of answer, "
+		  "answer_delay_ms, reject_code, ring_timeout_s\n"
+		  "8: unknown key 'rtp_ports' in [media]: expected one of rtp_port_min, "
+		  "rtp_port_max, codecs\n");
 }
 END_TEST
 
 START_TEST(test_key_before_section)
 {
 	load_errs("; top\nt1_ms = 500\n[sip]\nt1_ms = 600\n",
-		  "2: key 't1_ms' before any section: expected it under one of [sip], [control], [log]\n");
+		  "2: key 't1_ms' before any section: expected it under one of " SECTIONS "\n");
 }
 END_TEST
 
@@ -458,19 +496,19 @@ START_TEST(test_many_errors)
 		  "t1_ms = 700\n"
 		  "\n"
 		  "t4_ms = 1e3\n"
-		  "[media]\n"
-		  "rtp_port_min = 20000\n"
+		  "[rtp]\n"
+		  "port_min = 20000\n"
 		  "[log]\n"
 		  "level = loud\n"
 		  "junk\n"
 		  "[sip]\n"
 		  "listen = udp:127.0.0.1\n",
 		  "3: unknown key 'bogus' in [sip]: expected one of listen, user_agent, t1_ms, "
-		  "t2_ms, t4_ms, max_transactions, max_message_size, max_tcp_connections, "
-		  "tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s\n"
+		  "t2_ms, t4_ms, max_transactions, max_calls, max_message_size, "
+		  "max_tcp_connections, tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s\n"
 		  "4: repeated key 't1_ms' (first at line 2)\n"
 		  "6: t4_ms: '1e3' is not an integer (100..60000)\n"
-		  "7: unknown section [media]: expected one of [sip], [control], [log]\n"
+		  "7: unknown section [rtp]: expected one of " SECTIONS "\n"
 		  "10: level: 'loud' is not one of error | warn | info | debug\n"
 		  "11: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n"
 		  "13: listen: bad entry 'udp:127.0.0.1': expected PROTO:HOST:PORT, PROTO udp or "
@@ -521,6 +559,156 @@ START_TEST(test_t2_below_t1)
 	c = load_ok("[sip]\nt1_ms = 8000\nt2_ms = 9000\n");
 	ck_assert_uint_eq(c->t2_ms, 9000);
 	cfg_free(c);
+}
+END_TEST
+
+/* [sip] max_calls and the [call] keys: bounds and the answer enum. */
+START_TEST(test_call_keys)
+{
+	struct cfg *c = load_ok("[sip]\nmax_calls = 1000000\n[call]\nanswer = reject\n"
+				"answer_delay_ms = 0\nreject_code = 400\nring_timeout_s = 1\n");
+
+	ck_assert_uint_eq(c->max_calls, 1000000);
+	ck_assert_uint_eq(c->answer, CFG_ANSWER_REJECT);
+	ck_assert_uint_eq(c->answer_delay_ms, 0);
+	ck_assert_uint_eq(c->reject_code, 400);
+	ck_assert_uint_eq(c->ring_timeout_s, 1);
+	cfg_free(c);
+	c = load_ok("[call]\nanswer = AUTO\nreject_code = 699\nanswer_delay_ms = 1500\n");
+	ck_assert_uint_eq(c->answer, CFG_ANSWER_AUTO);
+	ck_assert_uint_eq(c->reject_code, 699);
+	ck_assert_uint_eq(c->answer_delay_ms, 1500);
+	cfg_free(c);
+	load_errs("[sip]\nmax_calls = 10k\n[call]\nanswer_delay_ms = -1\nreject_code = 486 Busy\n"
+		  "ring_timeout_s = 2m\n",
+		  "2: max_calls: '10k' is not an integer (1..1000000)\n"
+		  "4: answer_delay_ms: '-1' is not an integer (0..600000)\n"
+		  "5: reject_code: '486 Busy' is not an integer (400..699)\n"
+		  "6: ring_timeout_s: '2m' is not an integer (1..86400)\n");
+	load_errs("[sip]\nmax_calls = 0\n[call]\nanswer_delay_ms = 600001\nreject_code = 399\n"
+		  "ring_timeout_s = 0\n",
+		  "2: max_calls: 0 is out of range 1..1000000\n"
+		  "4: answer_delay_ms: 600001 is out of range 0..600000\n"
+		  "5: reject_code: 399 is out of range 400..699\n"
+		  "6: ring_timeout_s: 0 is out of range 1..86400\n");
+	load_errs("[sip]\nmax_calls = 1000001\n[call]\nreject_code = 700\nring_timeout_s = 86401\n",
+		  "2: max_calls: 1000001 is out of range 1..1000000\n"
+		  "4: reject_code: 700 is out of range 400..699\n"
+		  "5: ring_timeout_s: 86401 is out of range 1..86400\n");
+	load_errs("[call]\nanswer = yes\n",
+		  "2: answer: 'yes' is not one of auto | manual | reject\n");
+	load_errs("[call]\nanswer =\n",
+		  "2: answer: empty value: expected one of auto | manual | reject\n");
+}
+END_TEST
+
+START_TEST(test_rtp_ports)
+{
+	struct cfg *c = load_ok("[media]\nrtp_port_min = 30000\nrtp_port_max = 30001\n");
+
+	ck_assert_uint_eq(c->rtp_port_min, 30000);
+	ck_assert_uint_eq(c->rtp_port_max, 30001);
+	cfg_free(c);
+	/* The one pair of an odd start is the next even port and the one after. */
+	c = load_ok("[media]\nrtp_port_min = 65533\nrtp_port_max = 65535\n");
+	ck_assert_uint_eq(c->rtp_port_min, 65533);
+	cfg_free(c);
+	c = load_ok("[media]\nrtp_port_max = 20001\n");
+	ck_assert_uint_eq(c->rtp_port_max, 20001);
+	cfg_free(c);
+	load_errs("[media]\nrtp_port_min = 1023\nrtp_port_max = 65536\n",
+		  "2: rtp_port_min: 1023 is out of range 1024..65534\n"
+		  "3: rtp_port_max: 65536 is out of range 1025..65535\n");
+	load_errs("[media]\nrtp_port_min = 65535\nrtp_port_max = 1024\n",
+		  "2: rtp_port_min: 65535 is out of range 1024..65534\n"
+		  "3: rtp_port_max: 1024 is out of range 1025..65535\n");
+	load_errs("[media]\nrtp_port_min = 20k\nrtp_port_max = 0x7fff\n",
+		  "2: rtp_port_min: '20k' is not an integer (1024..65534)\n"
+		  "3: rtp_port_max: '0x7fff' is not an integer (1025..65535)\n");
+	load_errs("[media]\nrtp_port_min =\n",
+		  "2: rtp_port_min: empty value: expected an integer (1024..65534)\n");
+}
+END_TEST
+
+/* min <= max, and the range holds an even port P and P + 1: one error per mistake. */
+START_TEST(test_rtp_range)
+{
+	load_errs("[media]\nrtp_port_min = 30000\nrtp_port_max = 20000\n",
+		  "3: rtp_port_max: 20000 is less than rtp_port_min (30000): expected "
+		  "rtp_port_max >= rtp_port_min\n");
+	load_errs("[media]\nrtp_port_min = 30000\n",
+		  "2: rtp_port_min: 30000 is more than rtp_port_max (29999, the default): expected "
+		  "rtp_port_min <= rtp_port_max\n");
+	load_errs("[media]\n\nrtp_port_max = 19999\n",
+		  "3: rtp_port_max: 19999 is less than rtp_port_min (20000, the default): expected "
+		  "rtp_port_max >= rtp_port_min\n");
+	load_errs("[media]\nrtp_port_min = 20000\nrtp_port_max = 20000\n",
+		  "3: rtp_port_max: 20000..20000 holds no RTP/RTCP port pair: expected an even "
+		  "port P and P + 1 in rtp_port_min..rtp_port_max\n");
+	load_errs("[media]\nrtp_port_max = 20001\nrtp_port_min = 20001\n",
+		  "2: rtp_port_max: 20001..20001 holds no RTP/RTCP port pair: expected an even "
+		  "port P and P + 1 in rtp_port_min..rtp_port_max\n");
+	load_errs("[media]\nrtp_port_min = 20001\nrtp_port_max = 20002\n",
+		  "3: rtp_port_max: 20001..20002 holds no RTP/RTCP port pair: expected an even "
+		  "port P and P + 1 in rtp_port_min..rtp_port_max\n");
+	/* Only the minimum set: the error is on its line. */
+	load_errs("[media]\nrtp_port_min = 29999\n",
+		  "2: rtp_port_min: 29999..29999 holds no RTP/RTCP port pair: expected an even "
+		  "port P and P + 1 in rtp_port_min..rtp_port_max\n");
+	/* A refused value is not compared. */
+	load_errs("[media]\nrtp_port_min = 30000x\nrtp_port_max = 20000\n",
+		  "2: rtp_port_min: '30000x' is not an integer (1024..65534)\n");
+	load_errs("[media]\nrtp_port_min = 20000\nrtp_port_max = 70000\n",
+		  "3: rtp_port_max: 70000 is out of range 1025..65535\n");
+}
+END_TEST
+
+START_TEST(test_codecs)
+{
+	struct cfg *c = load_ok("[media]\ncodecs = pcma ,\tTelephone-Event,PCMU\n");
+
+	ck_assert_uint_eq(c->n_codecs, 2);
+	ck_assert_str_eq(c->codecs[0], "PCMA");
+	ck_assert_str_eq(c->codecs[1], "PCMU");
+	ck_assert(c->dtmf);
+	cfg_free(c);
+	c = load_ok("[media]\ncodecs = PCMU\n");
+	ck_assert_uint_eq(c->n_codecs, 1);
+	ck_assert_str_eq(c->codecs[0], "PCMU");
+	ck_assert(!c->dtmf);
+	cfg_free(c);
+	c = load_ok("[media]\ncodecs = telephone-event, pcmA\n");
+	ck_assert_uint_eq(c->n_codecs, 1);
+	ck_assert_str_eq(c->codecs[0], "PCMA");
+	ck_assert(c->dtmf);
+	cfg_free(c);
+	load_errs("[media]\ncodecs = PCMU, G729\n",
+		  "2: codecs: unknown codec 'G729': expected PCMU, PCMA or telephone-event\n");
+	load_errs("[media]\ncodecs = PCMU/8000\n",
+		  "2: codecs: unknown codec 'PCMU/8000': expected PCMU, PCMA or telephone-event\n");
+	load_errs("[media]\ncodecs = PCMU PCMA\n",
+		  "2: codecs: unknown codec 'PCMU PCMA': expected PCMU, PCMA or telephone-event\n");
+	load_errs("[media]\ncodecs = PCMU, PCMA, pcmu\n", "2: codecs: duplicate entry 'PCMU'\n");
+	load_errs("[media]\ncodecs = telephone-event, PCMA, TELEPHONE-EVENT\n",
+		  "2: codecs: duplicate entry 'telephone-event'\n");
+	load_errs("[media]\ncodecs = PCMU, , PCMA\n",
+		  "2: codecs: empty entry: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+	load_errs("[media]\ncodecs = PCMU,\n",
+		  "2: codecs: empty entry: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+	load_errs("[media]\ncodecs = ,PCMU\n",
+		  "2: codecs: empty entry: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+	load_errs("[media]\ncodecs =\n",
+		  "2: codecs: empty value: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+	load_errs("[media]\ncodecs = telephone-event\n",
+		  "2: codecs: no audio codec: expected at least one of PCMU, PCMA besides "
+		  "telephone-event\n");
+	/* A long bad entry is quoted cut, like any value. */
+	load_errs("[media]\ncodecs = PCMU, "
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+		  "2: codecs: unknown codec "
+		  "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...': expected "
+		  "PCMU, PCMA or telephone-event\n");
 }
 END_TEST
 
@@ -578,6 +766,49 @@ START_TEST(test_restart_needed)
 	ck_assert_uint_eq(cfg_restart_needed(a, e, buf, 5), 1);
 	ck_assert_str_eq(buf, "sip.");
 	ck_assert_uint_eq(cfg_restart_needed(a, e, NULL, 0), 1);
+	cfg_free(a);
+	cfg_free(b);
+	cfg_free(d);
+	cfg_free(e);
+}
+END_TEST
+
+/* The RTP port range needs a restart; the [call] keys and codecs do not, codec order counts. */
+START_TEST(test_restart_media)
+{
+	struct cfg *a = load_ok("[media]\nrtp_port_min = 30000\nrtp_port_max = 30099\n");
+	struct cfg *b = load_ok("[sip]\nmax_calls = 5\n[call]\nanswer = manual\n"
+				"answer_delay_ms = 10\nreject_code = 603\nring_timeout_s = 5\n"
+				"[media]\nrtp_port_min = 30000\nrtp_port_max = 30099\n"
+				"codecs = PCMA, PCMU\n");
+	struct cfg *d = load_ok("[media]\nrtp_port_min = 30002\nrtp_port_max = 30099\n");
+	struct cfg *e = load_ok("[media]\nrtp_port_max = 40000\ncodecs = PCMU\n");
+	char buf[128];
+
+	ck_assert_uint_eq(cfg_restart_needed(a, b, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	ck_assert_uint_eq(cfg_restart_needed(a, d, buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "media.rtp_port_min");
+	ck_assert_uint_eq(cfg_restart_needed(a, e, buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "media.rtp_port_min, media.rtp_port_max");
+	/* The ports stay as running; everything else is the new file's. */
+	cfg_keep_running(e, a);
+	ck_assert_uint_eq(e->rtp_port_min, 30000);
+	ck_assert_uint_eq(e->rtp_port_max, 30099);
+	ck_assert_uint_eq(e->n_codecs, 1);
+	ck_assert_str_eq(e->codecs[0], "PCMU");
+	ck_assert(!e->dtmf);
+	cfg_keep_running(b, d);
+	ck_assert_uint_eq(b->rtp_port_min, 30002);
+	ck_assert_uint_eq(b->max_calls, 5);
+	ck_assert_uint_eq(b->answer, CFG_ANSWER_MANUAL);
+	ck_assert_uint_eq(b->answer_delay_ms, 10);
+	ck_assert_uint_eq(b->reject_code, 603);
+	ck_assert_uint_eq(b->ring_timeout_s, 5);
+	ck_assert_str_eq(b->codecs[0], "PCMA");
+	ck_assert_str_eq(b->codecs[1], "PCMU");
+	ck_assert_uint_eq(b->n_codecs, 2);
+	ck_assert(!b->dtmf);
 	cfg_free(a);
 	cfg_free(b);
 	cfg_free(d);
@@ -659,6 +890,9 @@ static void check_key_range(const struct cfg_key_info *k)
 	} else if (strcmp(k->type, "string") == 0) {
 		ck_assert_str_eq(rest, " printable ASCII characters");
 		ck_assert(strlen(k->def) >= lo && strlen(k->def) <= hi);
+	} else if (strcmp(k->type, "codec list") == 0) {
+		ck_assert_str_eq(rest, " entries of PCMU, PCMA, telephone-event");
+		ck_assert_uint_eq(hi, 3);
 	} else {
 		ck_assert_str_eq(k->type, "listen list");
 		ck_assert_str_eq(rest, " entries of udp|tcp:HOST:PORT");
@@ -670,7 +904,7 @@ START_TEST(test_key_table)
 {
 	size_t n = cfg_key_count();
 
-	ck_assert_uint_eq(n, 18);
+	ck_assert_uint_eq(n, 26);
 	ck_assert_ptr_null(cfg_key_at(n));
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
@@ -786,6 +1020,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(load, test_unreadable);
 	tcase_add_test(load, test_restart_needed);
 	tcase_add_test(load, test_keep_running);
+	tcase_add_test(load, test_restart_media);
 	suite_add_tcase(s, load);
 
 	tcase_add_checked_fixture(errors, setup, teardown);
@@ -808,6 +1043,10 @@ static Suite *cfg_suite(void)
 	tcase_add_test(errors, test_many_errors);
 	tcase_add_test(errors, test_error_cap);
 	tcase_add_test(errors, test_t2_below_t1);
+	tcase_add_test(errors, test_call_keys);
+	tcase_add_test(errors, test_rtp_ports);
+	tcase_add_test(errors, test_rtp_range);
+	tcase_add_test(errors, test_codecs);
 	suite_add_tcase(s, errors);
 
 	tcase_add_checked_fixture(table, setup, teardown);
