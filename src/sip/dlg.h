@@ -78,6 +78,7 @@ struct dlg {
 	bool remote_cseq_set;
 	uint32_t invite_cseq; /* CSeq of our latest INVITE, for its ACK */
 	bool invite_cseq_set;
+	void *owner; /* the caller's (the call using it); dlg.c never touches it */
 
 	/* Table membership. */
 	struct dlg_table *tab;

@@ -648,15 +648,19 @@ out:
 
 #define ACK_MAX_FORWARDS "70" /* §8.1.1.6 */
 
-/* The fields of an ACK for a non-2xx (§17.1.1.3) into ack. 0 or -ENOMEM. */
+/*
+ * The fields of an ACK for a non-2xx (§17.1.1.3), or of a CANCEL (§9.1),
+ * into ack: both copy the INVITE's Request-URI, Call-ID, From, CSeq number,
+ * top Via and Route; method names the request.  0 or -ENOMEM.
+ */
 static int ack_fill(osip_message_t *ack, const osip_message_t *inv, const osip_via_t *via,
-    const osip_to_t *to)
+    const osip_to_t *to, const char *method)
 {
 	osip_via_t *vc;
 	osip_route_t *r, *rc;
 	osip_list_iterator_t it;
 
-	osip_message_set_method(ack, osip_strdup("ACK"));
+	osip_message_set_method(ack, osip_strdup(method));
 	osip_message_set_version(ack, osip_strdup("SIP/2.0"));
 	if (!ack->sip_method || !ack->sip_version ||
 	    osip_uri_clone(inv->req_uri, &ack->req_uri) != OSIP_SUCCESS ||
@@ -666,7 +670,7 @@ static int ack_fill(osip_message_t *ack, const osip_message_t *inv, const osip_v
 	    osip_cseq_init(&ack->cseq) != OSIP_SUCCESS)
 		return -ENOMEM;
 	ack->cseq->number = osip_strdup(inv->cseq->number);
-	ack->cseq->method = osip_strdup("ACK");
+	ack->cseq->method = osip_strdup(method);
 	if (!ack->cseq->number || !ack->cseq->method)
 		return -ENOMEM;
 	/* The top Via only: the branch is the INVITE's, so the ACK matches its transaction. */
@@ -702,11 +706,30 @@ int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const str
 		return -EINVAL;
 	if (osip_message_init(&ack) != OSIP_SUCCESS)
 		return -ENOMEM;
-	if ((err = ack_fill(ack, inv, via, resp->sip->to)) < 0) {
+	if ((err = ack_fill(ack, inv, via, resp->sip->to, "ACK")) < 0) {
 		osip_message_free(ack);
 		return err;
 	}
 	return msg_wrap(ackp, ack);
+}
+
+int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite)
+{
+	const osip_message_t *inv = invite->sip;
+	osip_message_t *c = NULL;
+	osip_via_t *via = NULL;
+	int err;
+
+	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->to || !inv->cseq ||
+	    osip_message_get_via(inv, 0, &via) < 0 || !via)
+		return -EINVAL;
+	if (osip_message_init(&c) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if ((err = ack_fill(c, inv, via, inv->to, "CANCEL")) < 0) {
+		osip_message_free(c);
+		return err;
+	}
+	return msg_wrap(cp, c);
 }
 
 /* ---- where a request goes, and the requests we start (§8.1) ---- */
@@ -1079,6 +1102,18 @@ size_t msg_body_len(const struct sip_msg *m)
 	if (osip_message_get_body(m->sip, 0, &b) < 0 || !b)
 		return 0;
 	return b->length;
+}
+
+const char *msg_body(const struct sip_msg *m, size_t *lenp)
+{
+	osip_body_t *b = NULL;
+
+	if (osip_message_get_body(m->sip, 0, &b) < 0 || !b || !b->body || !b->length) {
+		*lenp = 0;
+		return NULL;
+	}
+	*lenp = b->length;
+	return b->body;
 }
 
 const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size)

@@ -144,6 +144,14 @@ int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite,
     const struct sip_msg *resp);
 
 /*
+ * §9.1: the CANCEL for invite (a request we sent): its Request-URI,
+ * Call-ID, To, From, CSeq number, top Via (so its branch) and Route, CSeq
+ * method CANCEL, Max-Forwards 70, no body.  0 (*cp: msg_free), -EINVAL
+ * (invite lacks one of those), -ENOMEM.
+ */
+int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite);
+
+/*
  * Where a request for uri goes: RFC 3261 §8.1.2 and RFC 3263 §4, as far
  * as they go without DNS.  uri is a sip: URI whose host is an IPv4 or a
  * bracketed IPv6 literal ("sip:bob@[::1]:5070;transport=tcp"); the
@@ -219,6 +227,8 @@ unsigned msg_header_join(const struct sip_msg *m, const char *name, const char *
 int msg_ruri(const struct sip_msg *m, char **urip);
 /* Body length in bytes (0: no body). */
 size_t msg_body_len(const struct sip_msg *m);
+/* The first body's bytes (not NUL-terminated) and length; NULL and 0 if none. */
+const char *msg_body(const struct sip_msg *m, size_t *lenp);
 /* "type/subtype" of the body, lower case, into buf; NULL if none. */
 const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size);
 

@@ -603,6 +603,21 @@ void tsx_detach(struct tsx *t)
 	tsx_layer_leave(l);
 }
 
+void tsx_set_owner(struct tsx *t, void *owner)
+{
+	t->owner = owner;
+}
+
+void *tsx_owner(const struct tsx *t)
+{
+	return t->owner;
+}
+
+int tsx_send_raw(struct tsx_layer *l, struct sip_dest *d, const char *buf, size_t len)
+{
+	return l->send(l->send_arg, d, buf, len);
+}
+
 const struct sip_msg *tsx_req(const struct tsx *t)
 {
 	return t->req;

@@ -79,7 +79,9 @@ struct tsx_user {
  * (provisional, final, and in ICT Accepted every 2xx retransmission,
  * RFC 6026 §8.4); resp == NULL with err -ETIMEDOUT (timer B / F) or a
  * transport error.  After a final outcome the callback is not called again
- * except for those 2xx.
+ * except for those 2xx, and, for an ICT that passed up a 2xx, once more
+ * with resp == NULL and err 0 when it ends (Timer M, or its connection
+ * failing): the TU may hold the pointer until that callback returns.
  */
 typedef void (tsx_resp_fn)(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
 
@@ -135,6 +137,22 @@ int tsx_respond_code(struct tsx *st, int code, const char *reason, const struct 
 
 /* The TU no longer wants callbacks for t (its owner is going away). */
 void tsx_detach(struct tsx *t);
+
+/*
+ * The TU's object for t (a call for its INVITE server transaction), so
+ * that a CANCEL's target (tsx_cancel_target()) leads back to it.  NULL
+ * until set; the TU clears it before t may go away.
+ */
+void tsx_set_owner(struct tsx *t, void *owner);
+void *tsx_owner(const struct tsx *t);
+
+/*
+ * Send bytes outside any transaction, through the layer's send callback:
+ * the ACK for a 2xx (a transaction of its own, §17.1.1.3) and the UAS
+ * core's 2xx retransmissions (§13.3.1.4).  d is in/out as for tsx_send_fn.
+ * 0 or -errno.
+ */
+int tsx_send_raw(struct tsx_layer *l, struct sip_dest *d, const char *buf, size_t len);
 
 /* The request that created t (server) or that t sent (client). */
 const struct sip_msg *tsx_req(const struct tsx *t);

@@ -192,7 +192,9 @@ static void ict_on_timer(struct tsx *t, enum tsx_slot slot)
 		tsx_terminate(t, "guard");
 		break;
 	case TSX_ACCEPTED:
+		/* The TU still holds t for the 2xx retransmissions: tell it t ends. */
 		tsx_terminate(t, "Timer M");
+		ct_pass(t, NULL, 0);
 		break;
 	case TSX_COMPLETED:
 		tsx_terminate(t, "Timer D");
@@ -266,6 +268,11 @@ void tsx_ct_on_error(struct tsx *t, int err)
 		ct_fail(t, err, "transport error");
 		break;
 	case TSX_ACCEPTED:
+		/* The ACK is the TU's (RFC 6026); what failed was a resend.  t ends: say so. */
+		t->err = err;
+		tsx_terminate(t, "transport error");
+		ct_pass(t, NULL, 0);
+		break;
 	case TSX_COMPLETED:
 		log_warn("%s: cannot send the ACK: %s", t->handle, strerror(-err));
 		t->err = err;

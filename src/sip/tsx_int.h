@@ -94,6 +94,7 @@ struct tsx {
 	char *local_tag; /* server */
 	bool held;	 /* server: the TU may still use it */
 	bool merged;
+	void *owner; /* tsx_set_owner() */
 };
 
 static inline unsigned tsx_umin(unsigned a, unsigned b)

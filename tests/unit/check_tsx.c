@@ -459,7 +459,10 @@ START_TEST(test_ict_2xx_accepted)
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	advance_to(700 + 32000);
 	ck_assert_uint_eq(tsx_layer_count(layer), 0);
-	ck_assert_uint_eq(n_events, 2);
+	/* The TU holding ct for the 2xx retransmissions is told it ends. */
+	ck_assert_uint_eq(n_events, 3);
+	ck_assert_int_eq(events[2].status, 0);
+	ck_assert_int_eq(events[2].err, 0);
 	/* Afterwards a 2xx is a stray. */
 	feed_resp(NET_UDP, 200, "z9hG4bKc3", "INVITE", "r2");
 	ck_assert_uint_eq(n_strays, 1);
