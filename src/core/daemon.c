@@ -45,6 +45,7 @@
 #include "sip/msg.h"
 #include "sip/tp.h"
 #include "sip/tsx.h"
+#include "ua/call.h"
 #include "ua/options.h"
 #include "ua/ua.h"
 
@@ -87,6 +88,25 @@ static void ctl_cfg_from(const struct cfg *cfg, struct ctl_cfg *cc)
 	cc->max_clients = cfg->max_clients;
 	cc->max_line = cfg->max_line_bytes;
 	cc->event_queue = cfg->event_queue;
+}
+
+static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	cc->user_agent = cfg->user_agent;
+	cc->answer = cfg->answer == CFG_ANSWER_MANUAL	? CALL_ANSWER_MANUAL
+		     : cfg->answer == CFG_ANSWER_REJECT ? CALL_ANSWER_REJECT
+							: CALL_ANSWER_AUTO;
+	cc->answer_delay_ms = cfg->answer_delay_ms;
+	cc->reject_code = cfg->reject_code;
+	cc->ring_timeout_s = cfg->ring_timeout_s;
+	cc->max_calls = cfg->max_calls;
+	cc->retry_after_s = cfg->retry_after_s;
+	cc->t1_ms = cfg->t1_ms;
+	cc->t2_ms = cfg->t2_ms;
+	for (unsigned i = 0; i < cfg->n_codecs && i < CFG_MAX_CODECS; i++)
+		cc->codecs[cc->n_codecs++] = cfg->codecs[i];
+	cc->dtmf = cfg->dtmf;
 }
 
 static int send_bytes(void *arg, struct sip_dest *d, const char *buf, size_t len)
@@ -212,8 +232,12 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 	struct tp_opts o;
 	struct ctl_cfg cc;
 	struct ua_cfg uc = {.user_agent = n->user_agent};
+	struct call_cfg kc;
 
 	log_set_level(n->log_level);
+	call_cfg_from(n, &kc);
+	if (calls_set_cfg(dm->calls, &kc) < 0)
+		log_warn("reload: the [call] and [media] settings could not be applied");
 	tsx_cfg_from(n, &tc);
 	tsx_layer_set_cfg(dm->tsx, &tc);
 	tp_opts_from(n, &o);
@@ -274,7 +298,7 @@ out:
 	return ev;
 }
 
-/* Calls and registrations still to end before the daemon may exit. */
+/* Calls (and, to come, registrations) still to end before the daemon may exit. */
 static unsigned pending_work(const struct daemon *dm)
 {
 	return ua_active(dm->ua);
@@ -324,6 +348,8 @@ void daemon_shutdown(struct daemon *dm, const char *why)
 	    json_pack("{s:s, s:i}", "reason", why, "timeout_s", (int)dm->cfg->shutdown_timeout_s));
 	tmr_start(&dm->stop_tmr, (uint64_t)dm->cfg->shutdown_timeout_s * 1000);
 	tmr_start(&dm->drain_tmr, 0);
+	/* BYE, CANCEL or 480 for each call; new INVITEs get 503 from here on. */
+	calls_shutdown(dm->calls);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -355,9 +381,10 @@ static int hook_signals(struct daemon *dm)
 static void status_line(const struct daemon *dm, char *buf, size_t size)
 {
 	snprintf(buf, size,
-		 "STATUS=%s%u listener(s), %u transaction(s), %u TCP connection(s), "
+		 "STATUS=%s%u call(s), %u listener(s), %u transaction(s), %u TCP connection(s), "
 		 "%u control client(s)",
-		 dm->stopping ? "stopping: " : "", dm->n_listeners, tsx_layer_count(dm->tsx),
+		 dm->stopping ? "stopping: " : "", calls_count(dm->calls), dm->n_listeners,
+		 tsx_layer_count(dm->tsx),
 		 tp_conn_count(dm->tp), ctl_client_count(dm->ctl));
 }
 
@@ -404,6 +431,8 @@ static int build_layers(struct daemon *dm)
 	struct tp_opts o;
 	struct ua_cfg uc = {.user_agent = dm->cfg->user_agent};
 	struct options_env oe;
+	struct call_env ce;
+	struct call_cfg kc;
 	int err;
 
 	if ((err = tmr_clock_new(&dm->clk, dm->base)) < 0 ||
@@ -426,6 +455,18 @@ static int build_layers(struct daemon *dm)
 				  .user_agent = dm->cfg->user_agent};
 	if ((err = options_new(&dm->opts, &oe)) < 0)
 		return err;
+	ce = (struct call_env){.tsx = dm->tsx,
+			       .clk = dm->clk,
+			       .local = local_addr,
+			       .local_arg = dm,
+			       .event = daemon_call_event,
+			       .event_arg = dm,
+			       .rtp_port_min = (uint16_t)dm->cfg->rtp_port_min,
+			       .rtp_port_max = (uint16_t)dm->cfg->rtp_port_max};
+	call_cfg_from(dm->cfg, &kc);
+	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)
+		return err;
+	ua_set_calls(dm->ua, dm->calls);
 	tp_opts_from(dm->cfg, &o);
 	return tp_new(&dm->tp, dm->base, &o, on_packet, on_conn, dm, &dm->stats);
 }
@@ -502,6 +543,10 @@ void daemon_free(struct daemon *dm)
 	tmr_close(&dm->drain_tmr);
 	/* Pings in flight are answered (cancelled) while the control socket is still up. */
 	options_free(dm->opts);
+	/* Calls still up after a forced exit go without a word: their peers time out. */
+	if (dm->ua)
+		ua_set_calls(dm->ua, NULL);
+	calls_free(dm->calls);
 	ctl_free(dm->ctl);
 	tp_free(dm->tp);
 	tsx_layer_free(dm->tsx);

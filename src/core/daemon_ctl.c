@@ -21,6 +21,7 @@
 #include "ctl_proto.h"
 #include "sip/tp.h"
 #include "sip/tsx.h"
+#include "ua/call.h"
 #include "ua/options.h"
 
 typedef void(handler_fn)(struct daemon *dm, struct ctl_req *req);
@@ -43,14 +44,17 @@ static void h_status(struct daemon *dm, struct ctl_req *req)
 	uint64_t up = (tmr_now(dm->clk) - dm->started_ms) / 1000;
 
 	ctl_reply_ok(req,
-		     json_pack("{s:s, s:i, s:I, s:s, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:i, s:I}",
+		     json_pack("{s:s, s:i, s:I, s:s, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+			       "s:I}",
 			       "version", PACKAGE_VERSION, "protocol", CTL_PROTOCOL, "pid",
 			       (json_int_t)getpid(), "state", dm->stopping ? "stopping" : "running",
 			       "uptime_s", (json_int_t)up, "config", dm->cfg_path, "log_level",
 			       log_level_name(log_get_level()), "listeners", listeners_json(dm),
 			       "transactions", (int)tsx_layer_count(dm->tsx), "tcp_connections",
 			       (int)tp_conn_count(dm->tp), "control_clients",
-			       (int)ctl_client_count(dm->ctl), "options_pending",
+			       (int)ctl_client_count(dm->ctl), "calls", (int)calls_count(dm->calls),
+			       "dialogs", (int)calls_dialogs(dm->calls), "rtp_ports_in_use",
+			       (int)calls_rtp_in_use(dm->calls), "options_pending",
 			       (int)options_pending(dm->opts), "event_seq",
 			       (json_int_t)ctl_last_seq(dm->ctl)));
 }
@@ -188,12 +192,249 @@ static void h_options(struct daemon *dm, struct ctl_req *req)
 		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why[0] ? why : strerror(-err));
 }
 
+/* ---- calls ---- */
+
+/* Set key to s when s is not NULL. */
+static void set_str(json_t *o, const char *key, const char *s)
+{
+	if (s)
+		json_object_set_new(o, key, json_string(s));
+}
+
+void daemon_call_event(void *arg, const struct call *c, const struct call_event_info *e)
+{
+	struct daemon *dm = arg;
+	struct call_info ci;
+	json_t *f = json_object();
+
+	call_info(c, &ci);
+	json_object_set_new(f, "call", json_string(ci.handle));
+	switch (e->ev) {
+	case CALL_EV_INCOMING:
+		set_str(f, "from", ci.peer);
+		set_str(f, "to", ci.local_uri);
+		set_str(f, "call_id", ci.call_id);
+		set_str(f, "source", ci.source);
+		ctl_event(dm->ctl, "call.incoming", f);
+		return;
+	case CALL_EV_STATE:
+		set_str(f, "state", e->state);
+		json_object_set_new(f, "direction", json_string(ci.outgoing ? "out" : "in"));
+		set_str(f, "peer", ci.peer);
+		if (e->code)
+			json_object_set_new(f, "code", json_integer(e->code));
+		set_str(f, "reason", e->reason);
+		set_str(f, "by", e->by);
+		if (ci.codec)
+			set_str(f, "codec", ci.codec);
+		ctl_event(dm->ctl, "call.state", f);
+		return;
+	case CALL_EV_UPDATE:
+		json_object_set_new(f, "ok", json_false());
+		json_object_set_new(f, "code", json_integer(e->code));
+		set_str(f, "reason", e->reason);
+		set_str(f, "what", e->what);
+		ctl_event(dm->ctl, "call.update", f);
+		return;
+	}
+	json_decref(f);
+}
+
+/* The call named by the "call" argument, or an error reply and NULL. */
+static struct call *arg_call(struct daemon *dm, struct ctl_req *req)
+{
+	const char *h = json_string_value(json_object_get(req->args, "call"));
+	struct call *c = h ? call_find(dm->calls, h) : NULL;
+
+	if (!c)
+		ctl_reply_err(req, CTL_ERR_NOT_FOUND, "call", "no call %s", h ? h : "");
+	return c;
+}
+
+static void h_call(struct daemon *dm, struct ctl_req *req)
+{
+	const char *to = json_string_value(json_object_get(req->args, "to"));
+	const char *account = json_string_value(json_object_get(req->args, "account"));
+	json_t *hs = json_object_get(req->args, "header");
+	const char *headers[32];
+	size_t n = 0, i;
+	json_t *v;
+	struct call *c = NULL;
+	struct call_info ci;
+	char why[256] = "";
+	int err;
+
+	if (account) {
+		ctl_reply_err(req, CTL_ERR_NOT_FOUND, "account",
+			      "no account '%s': no [account] section is configured", account);
+		return;
+	}
+	json_array_foreach(hs, i, v)
+	{
+		if (n == sizeof(headers) / sizeof(headers[0])) {
+			ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "header",
+				      "at most %zu extra headers", n);
+			return;
+		}
+		headers[n++] = json_string_value(v);
+	}
+	err = call_place(dm->calls, to, headers, n, &c, why, sizeof(why));
+	if (err == -EAGAIN) {
+		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", why);
+		return;
+	}
+	if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EAFNOSUPPORT) {
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT,
+			      strncmp(why, "header", 6) == 0 ? "header" : "to", "%s", why);
+		return;
+	}
+	if (err < 0) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why[0] ? why : strerror(-err));
+		return;
+	}
+	call_info(c, &ci);
+	ctl_reply_ok(req, json_pack("{s:s, s:s, s:s}", "call", ci.handle, "call_id", ci.call_id,
+				    "to", ci.peer));
+}
+
+/* A command's outcome: {"call": handle}, or the error call_*() gave. */
+static void call_reply(struct ctl_req *req, const char *handle, int err, const char *why)
+{
+	if (err == 0)
+		ctl_reply_ok(req, json_pack("{s:s}", "call", handle));
+	else if (err == -EINVAL)
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "code", "%s", why);
+	else
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why[0] ? why : strerror(-err));
+}
+
+static void h_answer(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	char why[256] = "", h[16];
+
+	if (c) {
+		snprintf(h, sizeof(h), "%s", call_handle(c));
+		call_reply(req, h, call_answer(c, why, sizeof(why)), why);
+	}
+}
+
+static void h_reject(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	json_t *code = json_object_get(req->args, "code");
+	char why[256] = "", h[16];
+
+	if (c) {
+		snprintf(h, sizeof(h), "%s", call_handle(c));
+		call_reply(req, h,
+			   call_reject(c, code ? (int)json_integer_value(code) : 0, why,
+				       sizeof(why)),
+			   why);
+	}
+}
+
+static void h_hangup(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	char why[256] = "", h[16];
+
+	if (c) {
+		snprintf(h, sizeof(h), "%s", call_handle(c));
+		call_reply(req, h, call_hangup(c, why, sizeof(why)), why);
+	}
+}
+
+static void hold_or_resume(struct daemon *dm, struct ctl_req *req, bool hold)
+{
+	struct call *c = arg_call(dm, req);
+	char why[256] = "", h[16];
+
+	if (c) {
+		snprintf(h, sizeof(h), "%s", call_handle(c));
+		call_reply(req, h, call_hold(c, hold, why, sizeof(why)), why);
+	}
+}
+
+static void h_hold(struct daemon *dm, struct ctl_req *req)
+{
+	hold_or_resume(dm, req, true);
+}
+
+static void h_resume(struct daemon *dm, struct ctl_req *req)
+{
+	hold_or_resume(dm, req, false);
+}
+
+static void add_call_row(const struct call *c, void *arg)
+{
+	struct call_info ci;
+
+	call_info(c, &ci);
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:f, s:s?}", "call", ci.handle,
+					     "direction", ci.outgoing ? "out" : "in", "peer",
+					     ci.peer ? ci.peer : "", "state", ci.state,
+					     "duration_s", ci.duration_s, "codec", ci.codec));
+}
+
+static void h_calls(struct daemon *dm, struct ctl_req *req)
+{
+	json_t *a = json_array();
+
+	calls_foreach(dm->calls, add_call_row, a);
+	ctl_reply_ok(req, json_pack("{s:o}", "calls", a));
+}
+
+static const char *hold_name(const struct call_info *ci)
+{
+	if (ci->local_hold && ci->remote_hold)
+		return "both";
+	return ci->local_hold ? "local" : ci->remote_hold ? "remote" : "none";
+}
+
+static void h_call_info(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	struct call_info ci;
+	json_t *r, *route;
+
+	if (!c)
+		return;
+	call_info(c, &ci);
+	route = json_array();
+	for (size_t i = 0; i < ci.n_route; i++)
+		json_array_append_new(route, json_string(ci.route[i]));
+	r = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:f, s:I, s:I}", "call", ci.handle,
+		      "direction", ci.outgoing ? "out" : "in", "state", ci.state, "transport",
+		      ci.transport, "route_set", route, "source", ci.source, "hold",
+		      hold_name(&ci), "duration_s", ci.duration_s, "local_cseq",
+		      (json_int_t)ci.local_cseq, "remote_cseq", (json_int_t)ci.remote_cseq);
+	set_str(r, "peer", ci.peer);
+	set_str(r, "local_uri", ci.local_uri);
+	set_str(r, "remote_uri", ci.peer);
+	set_str(r, "call_id", ci.call_id);
+	set_str(r, "local_tag", ci.local_tag);
+	set_str(r, "remote_tag", ci.remote_tag);
+	set_str(r, "remote_target", ci.remote_target);
+	set_str(r, "local_sdp", ci.local_sdp);
+	set_str(r, "remote_sdp", ci.remote_sdp);
+	set_str(r, "codec", ci.codec);
+	if (ci.local_rtp[0])
+		set_str(r, "local_rtp", ci.local_rtp);
+	if (ci.remote_rtp[0])
+		set_str(r, "remote_rtp", ci.remote_rtp);
+	ctl_reply_ok(req, r);
+}
+
 static const struct {
 	const char *name;
 	handler_fn *fn;
 } handlers[] = {
-    {"status", h_status},	{"stats", h_stats},   {"options", h_options},
-    {"log-level", h_log_level}, {"reload", h_reload}, {"shutdown", h_shutdown},
+    {"status", h_status},     {"stats", h_stats},	  {"options", h_options},
+    {"log-level", h_log_level}, {"reload", h_reload},	  {"shutdown", h_shutdown},
+    {"call", h_call},	      {"answer", h_answer},	  {"reject", h_reject},
+    {"hangup", h_hangup},     {"hold", h_hold},		  {"resume", h_resume},
+    {"calls", h_calls},	      {"call-info", h_call_info},
 };
 
 static handler_fn *handler_find(const char *name)

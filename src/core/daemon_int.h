@@ -16,6 +16,9 @@
 #include "core/stats.h"
 #include "core/tmr.h"
 
+struct call;
+struct call_event_info;
+struct calls;
 struct event;
 struct event_base;
 struct ctl;
@@ -39,6 +42,7 @@ struct daemon {
 	struct tsx_layer *tsx;
 	struct ua *ua;
 	struct options *opts;
+	struct calls *calls;
 	struct ctl *ctl;
 	struct stats stats;
 	struct daemon_listener listeners[CFG_MAX_LISTEN];
@@ -68,6 +72,8 @@ void daemon_notify(const char *state);
 
 /* The control socket's dispatch callback (daemon_ctl.c): arg is the daemon. */
 void daemon_ctl_dispatch(void *arg, struct ctl_req *req);
+/* The call layer's news, as control events (daemon_ctl.c): arg is the daemon. */
+void daemon_call_event(void *arg, const struct call *c, const struct call_event_info *e);
 /* The commands daemon_ctl.c serves, for the table test: true if name is one. */
 bool daemon_ctl_serves(const char *name);
 

@@ -19,12 +19,14 @@
 
 #include "core/log.h"
 #include "core/stats.h"
+#include "ua/call.h"
 #include "ua/ua.h"
 
 struct ua {
 	char *user_agent;
 	struct tsx_layer *layer;
 	struct stats *st;
+	struct calls *calls; /* NULL: no calls (INVITE gets 501) */
 };
 
 typedef void(method_fn)(struct ua *ua, struct tsx *st, const struct sip_msg *req);
@@ -43,6 +45,7 @@ static const char *const supported_tags[] = { NULL };
 static void m_options(struct ua *ua, struct tsx *st, const struct sip_msg *req);
 static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req);
 static void m_bye(struct ua *ua, struct tsx *st, const struct sip_msg *req);
+static void m_invite(struct ua *ua, struct tsx *st, const struct sip_msg *req);
 static void m_not_implemented(struct ua *ua, struct tsx *st, const struct sip_msg *req);
 static void m_not_allowed(struct ua *ua, struct tsx *st, const struct sip_msg *req);
 
@@ -51,7 +54,7 @@ static const struct method methods[] = {
 	{ "ACK", NULL, true },	/* never a transaction of its own (§17.2.3) */
 	{ "CANCEL", m_cancel, true },
 	{ "BYE", m_bye, true },
-	{ "INVITE", m_not_implemented, false },	/* calls: not yet */
+	{ "INVITE", m_invite, true },
 	{ "REGISTER", m_not_allowed, false },	/* we are no registrar */
 };
 
@@ -122,9 +125,8 @@ static void m_options(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 }
 
 /*
- * §9.2: a CANCEL that matches an INVITE server transaction gets 200 (the
- * call layer, once it exists, answers the INVITE 487); one that matches
- * nothing gets 481.
+ * §9.2: a CANCEL that matches an INVITE server transaction gets 200 and
+ * the call layer answers the INVITE 487; one that matches nothing gets 481.
  */
 static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 {
@@ -138,12 +140,34 @@ static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 	/* §9.2: the 200 carries the To tag of the INVITE's responses. */
 	if (msg_build_response(&r, req, 200, NULL, tsx_local_tag(inv)) < 0 || tsx_respond(st, r) < 0)
 		log_warn("%s: cannot send 200 to CANCEL", tsx_handle(st));
+	if (ua->calls)
+		calls_cancel(ua->calls, inv);
 }
 
-/* §15.1.2: no dialog exists yet, so every BYE is for an unknown one. */
+/* §15.1.2: a BYE for a dialog of ours ends its call; any other gets 481. */
 static void m_bye(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 {
+	if (ua->calls && calls_in_dialog(ua->calls, st, req))
+		return;
 	refuse(st, 481, NULL, NULL, NULL);
+}
+
+/*
+ * INVITE: with a To tag, a re-INVITE of a dialog we hold (481 if none,
+ * §12.2.2); without, a new call.
+ */
+static void m_invite(struct ua *ua, struct tsx *st, const struct sip_msg *req)
+{
+	if (!ua->calls) {
+		m_not_implemented(ua, st, req);
+		return;
+	}
+	if (req->to_tag) {
+		if (!calls_in_dialog(ua->calls, st, req))
+			refuse(st, 481, NULL, NULL, NULL);
+		return;
+	}
+	calls_invite(ua->calls, st, req);
 }
 
 static bool tag_supported(const char *tag, size_t n)
@@ -229,13 +253,22 @@ static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
 
 static void on_ack(void *arg, const struct sip_msg *ack)
 {
-	log_debug("ACK for no transaction (Call-ID %s): no dialog to take it", ack->call_id);
+	struct ua *ua = arg;
+
+	if (ua->calls)
+		calls_ack(ua->calls, ack);
+	else
+		log_debug("ACK for no transaction (Call-ID %s): no dialog to take it", ack->call_id);
 }
 
 static void on_stray_response(void *arg, const struct sip_msg *resp)
 {
-	log_debug("stray %d response to %s (Call-ID %s) dropped", resp->status, resp->method,
+	struct ua *ua = arg;
+
+	log_debug("stray %d response to %s (Call-ID %s)", resp->status, resp->method,
 	    resp->call_id);
+	if (ua->calls)
+		calls_stray_response(ua->calls, resp);
 }
 
 int ua_new(struct ua **up, const struct ua_cfg *cfg, struct stats *st)
@@ -283,13 +316,16 @@ void ua_tsx_user(struct ua *ua, struct tsx_user *out)
 
 unsigned ua_active(const struct ua *ua)
 {
-	(void)ua;
-	/* Nothing the UA holds outlives its transactions yet: the call and
-	 * registration tables add their counts here when they come. */
-	return 0;
+	/* The registration table adds its count here when it comes. */
+	return ua->calls ? calls_count(ua->calls) : 0;
 }
 
 void ua_set_layer(struct ua *ua, struct tsx_layer *l)
 {
 	ua->layer = l;
+}
+
+void ua_set_calls(struct ua *ua, struct calls *cs)
+{
+	ua->calls = cs;
 }

@@ -12,6 +12,7 @@
 
 #include "sip/tsx.h"
 
+struct calls;
 struct ua;
 struct stats;
 
@@ -28,10 +29,12 @@ int ua_set_cfg(struct ua *ua, const struct ua_cfg *cfg);
 void ua_tsx_user(struct ua *ua, struct tsx_user *out);
 /* Give the UA the layer it answers through (after tsx_layer_new). */
 void ua_set_layer(struct ua *ua, struct tsx_layer *l);
+/* The call table INVITE, BYE, CANCEL and ACK go to (NULL: INVITE gets 501). */
+void ua_set_calls(struct ua *ua, struct calls *cs);
 
 /*
- * Calls and registrations still in progress; a stopping daemon exits when
- * it is 0.  (The calls and registration modules end theirs on SIGTERM.)
+ * Calls (and, to come, registrations) still in progress; a stopping daemon
+ * exits when it is 0.
  */
 unsigned ua_active(const struct ua *ua);
 

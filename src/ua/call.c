@@ -1,0 +1,1136 @@
+/*
+ * call: the call table, the life of one call, the UAS side of INVITE
+ * (RFC 3261 §13.3), in-dialog requests received (§12.2.2, §14.2, §15.1.2)
+ * and the commands.  Our own INVITEs (initial, redirected, CANCELled,
+ * re-INVITEs) are in call_uac.c.
+ *
+ * Why no call hangs, state by state:
+ *   calling, ringing, early (UAC)  Timer B in the ICT, or ring_timeout_s,
+ *                                  then CANCEL and §9.1's 64*T1 guard
+ *   ringing (UAS)                  ring_timeout_s (480), CANCEL (487)
+ *   connecting (UAS)               our 2xx is resent until the ACK, for
+ *                                  64*T1 at most, then BYE (§13.3.1.4)
+ *   established                    ends by BYE either way; a re-INVITE that
+ *                                  times out ends it too (§14.1)
+ *   ending                         our BYE's NICT ends by Timer F at most
+ *
+ * Lifetimes: a call owns its dialog (dlg->owner points back), its RTP pair,
+ * its oa session and its timers; call_free() releases all of them and
+ * detaches every transaction the call still points to, so none calls back
+ * into freed memory.  A transaction pointer is cleared in the callback that
+ * ends it.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/rnd.h"
+#include "ua/call_int.h"
+#include "ua/ua.h"
+
+#define CALL_ACCEPT "application/sdp"
+#define CALL_WARN_AGENT "sipuad" /* §20.43: a pseudonym for warn-agent */
+
+static const char *const state_names[] = {
+    [CALL_CALLING] = "calling",		[CALL_RINGING] = "ringing",
+    [CALL_EARLY] = "early",		[CALL_CONNECTING] = "connecting",
+    [CALL_ESTABLISHED] = "established", [CALL_ENDING] = "ending",
+};
+
+const char *call_state_name(enum call_state s)
+{
+	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+int call_set_str(char **dst, const char *src)
+{
+	char *s = NULL;
+
+	if (src && !(s = strdup(src)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+/* ---- the table ---- */
+
+static void cfg_release(struct call_cfg *c)
+{
+	free((char *)c->user_agent);
+	for (size_t i = 0; i < c->n_codecs; i++)
+		free((char *)c->codecs[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+static int cfg_copy(struct call_cfg *dst, const struct call_cfg *src)
+{
+	struct call_cfg c = *src;
+
+	if (src->n_codecs == 0 || src->n_codecs > 4 || src->reject_code < 400 ||
+	    src->reject_code > 699 || src->t1_ms == 0)
+		return -EINVAL;
+	c.user_agent = NULL;
+	c.n_codecs = 0;
+	if (src->user_agent && !(c.user_agent = strdup(src->user_agent)))
+		return -ENOMEM;
+	for (size_t i = 0; i < src->n_codecs; i++) {
+		if (!(c.codecs[i] = strdup(src->codecs[i]))) {
+			cfg_release(&c);
+			return -ENOMEM;
+		}
+		c.n_codecs++;
+	}
+	*dst = c;
+	return 0;
+}
+
+int calls_new(struct calls **csp, const struct call_env *env, const struct call_cfg *cfg)
+{
+	struct calls *cs;
+	int err;
+
+	if (!env || !env->tsx || !env->clk || !env->local || !env->event)
+		return -EINVAL;
+	if (!(cs = calloc(1, sizeof(*cs))))
+		return -ENOMEM;
+	cs->env = *env;
+	cs->next_id = 1;
+	if ((err = cfg_copy(&cs->cfg, cfg)) < 0 || (err = dlg_table_new(&cs->dlgs)) < 0 ||
+	    (err = htab_new(&cs->by_handle)) < 0 ||
+	    (err = rtpport_pool_new(&cs->rtp, env->rtp_port_min, env->rtp_port_max)) < 0) {
+		calls_free(cs);
+		return err;
+	}
+	*csp = cs;
+	return 0;
+}
+
+int calls_set_cfg(struct calls *cs, const struct call_cfg *cfg)
+{
+	struct call_cfg c;
+	int err;
+
+	if ((err = cfg_copy(&c, cfg)) < 0)
+		return err;
+	cfg_release(&cs->cfg);
+	cs->cfg = c;
+	return 0;
+}
+
+unsigned calls_count(const struct calls *cs)
+{
+	return cs->n;
+}
+
+unsigned calls_dialogs(const struct calls *cs)
+{
+	return (unsigned)dlg_table_count(cs->dlgs);
+}
+
+unsigned calls_rtp_in_use(const struct calls *cs)
+{
+	return rtpport_in_use(cs->rtp);
+}
+
+struct call *call_find(const struct calls *cs, const char *handle)
+{
+	struct htab_node *n = htab_find(cs->by_handle, handle, strlen(handle));
+
+	return n ? (struct call *)((char *)n - offsetof(struct call, node)) : NULL;
+}
+
+const char *call_handle(const struct call *c)
+{
+	return c->handle;
+}
+
+void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg), void *arg)
+{
+	for (struct call *c = cs->first; c; c = c->next)
+		fn(c, arg);
+}
+
+/* ---- one call: birth and death ---- */
+
+static void on_answer_tmr(void *arg);
+static void on_ring_tmr(void *arg);
+static void on_ok_tmr(void *arg);
+static void on_glare_tmr(void *arg);
+static void on_cancel_tmr(void *arg);
+
+int call_new(struct calls *cs, bool outgoing, struct call **cp)
+{
+	struct call *c = calloc(1, sizeof(*c));
+	int err;
+
+	if (!c)
+		return -ENOMEM;
+	c->cs = cs;
+	c->outgoing = outgoing;
+	c->rtp.rtp_fd = c->rtp.rtcp_fd = -1;
+	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
+	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
+		free(c);
+		return err;
+	}
+	tmr_init(&c->answer_tmr, cs->env.clk, on_answer_tmr, c);
+	tmr_init(&c->ring_tmr, cs->env.clk, on_ring_tmr, c);
+	tmr_init(&c->ok_tmr, cs->env.clk, on_ok_tmr, c);
+	tmr_init(&c->glare_tmr, cs->env.clk, on_glare_tmr, c);
+	tmr_init(&c->cancel_tmr, cs->env.clk, on_cancel_tmr, c);
+	c->prev = cs->last;
+	if (cs->last)
+		cs->last->next = c;
+	else
+		cs->first = c;
+	cs->last = c;
+	cs->n++;
+	*cp = c;
+	return 0;
+}
+
+/* The one destructor: every timer, transaction link, dialog, socket and string. */
+static void call_free(struct call *c)
+{
+	struct calls *cs = c->cs;
+
+	tmr_close(&c->answer_tmr);
+	tmr_close(&c->ring_tmr);
+	tmr_close(&c->ok_tmr);
+	tmr_close(&c->glare_tmr);
+	tmr_close(&c->cancel_tmr);
+	if (c->ist) {
+		tsx_set_owner(c->ist, NULL);
+		tsx_detach(c->ist);
+	}
+	tsx_detach(c->ict);
+	tsx_detach(c->reict);
+	tsx_detach(c->bye);
+	dlg_free(c->dlg);
+	/* A UAC's other forks may have left early dialogs (§12.3). */
+	if (c->outgoing && c->call_id && c->local_tag)
+		dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
+	rtpport_put(cs->rtp, &c->rtp);
+	oa_free(c->oa);
+	for (size_t i = 0; i < c->n_targets; i++)
+		free(c->targets[i]);
+	for (size_t i = 0; i < c->n_hdrs; i++)
+		free(c->hdrs[i]);
+	free(c->hdrs);
+	free(c->peer);
+	free(c->local_uri);
+	free(c->call_id);
+	free(c->local_tag);
+	free(c->contact);
+	free(c->ok_buf);
+	free(c->ack_buf);
+	free(c->local_sdp);
+	free(c->remote_sdp);
+	htab_remove(cs->by_handle, &c->node);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cs->first = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		cs->last = c->prev;
+	cs->n--;
+	free(c);
+}
+
+void call_emit(struct call *c, const char *state, int code, const char *reason, const char *by)
+{
+	struct call_event_info e = {
+	    .ev = CALL_EV_STATE, .state = state, .code = code, .reason = reason, .by = by};
+
+	c->cs->env.event(c->cs->env.event_arg, c, &e);
+}
+
+static void emit_ev(struct call *c, enum call_event ev, int code, const char *reason,
+		    const char *what)
+{
+	struct call_event_info e = {.ev = ev, .code = code, .reason = reason, .what = what};
+
+	c->cs->env.event(c->cs->env.event_arg, c, &e);
+}
+
+void call_emit_update(struct call *c, int code, const char *reason, const char *what)
+{
+	emit_ev(c, CALL_EV_UPDATE, code, reason, what);
+}
+
+void call_drop(struct call *c)
+{
+	call_free(c);
+}
+
+/* The end of every call: one log line, the ended event, and nothing left. */
+void call_end(struct call *c, int code, const char *reason, bool remote)
+{
+	log_info("%s: ended %d %s (by %s)", c->handle, code, reason, remote ? "remote" : "local");
+	call_emit(c, "ended", code, reason, remote ? "remote" : "local");
+	call_free(c);
+}
+
+static void set_end(struct call *c, int code, const char *reason, bool remote)
+{
+	c->end_code = code;
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	c->end_remote = remote;
+}
+
+static void stop_timers(struct call *c)
+{
+	tmr_stop(&c->answer_tmr);
+	tmr_stop(&c->ring_tmr);
+	tmr_stop(&c->ok_tmr);
+	tmr_stop(&c->glare_tmr);
+	free(c->ok_buf);
+	c->ok_buf = NULL;
+}
+
+/* Our BYE's outcome: any final response or none ends the call as decided. */
+static void on_bye(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+{
+	struct call *c = arg;
+
+	(void)ct;
+	(void)err;
+	if (resp && resp->status < 200)
+		return;
+	c->bye = NULL;
+	if (resp && resp->status >= 300)
+		log_info("%s: BYE answered %d", c->handle, resp->status);
+	call_end(c, c->end_code, c->end_reason, c->end_remote);
+}
+
+/*
+ * End an answered call with BYE (§15.1.1); the ended event waits for the
+ * BYE's outcome.  Without a confirmed dialog, or if the BYE cannot go,
+ * the call ends at once.
+ */
+void call_bye(struct call *c, int code, const char *reason, bool remote)
+{
+	int err;
+
+	set_end(c, code, reason, remote);
+	stop_timers(c);
+	if (c->bye)
+		return;
+	c->state = CALL_ENDING;
+	if (!c->dlg || c->dlg->state != DLG_CONFIRMED) {
+		call_end(c, code, reason, remote);
+		return;
+	}
+	if ((err = call_send_in_dialog(c, "BYE", NULL, on_bye, &c->bye)) < 0) {
+		log_warn("%s: cannot send BYE: %s", c->handle, strerror(-err));
+		call_end(c, code, reason, remote);
+	}
+}
+
+/* ---- addresses and requests ---- */
+
+void call_dlg_local(const struct call *c, struct dlg_local *loc)
+{
+	loc->via_proto = c->proto;
+	loc->via_addr = c->via;
+	loc->contact = c->contact;
+	loc->user_agent = c->cs->cfg.user_agent;
+}
+
+/* The URI inside a Route value "<sip:p1;lr>" (or the value itself) into buf. */
+static const char *route_uri(const char *route, char *buf, size_t size)
+{
+	const char *lt = strchr(route, '<'), *gt;
+
+	if (!lt || !(gt = strchr(lt, '>'))) {
+		snprintf(buf, size, "%s", route);
+		return buf;
+	}
+	snprintf(buf, size, "%.*s", (int)(gt - lt - 1), lt + 1);
+	return buf;
+}
+
+/*
+ * Where an in-dialog request goes (§12.2.1.1, §8.1.2): the first route
+ * (loose or strict), else the remote target.
+ */
+int call_dest(const struct call *c, struct sip_dest *d)
+{
+	const struct dlg *dl = c->dlg;
+	char buf[512], why[128];
+	const char *uri;
+	struct net_addr local;
+	int err;
+
+	if (!dl || !dl->remote_target)
+		return -EINVAL;
+	if (dl->strict_uri)
+		uri = dl->strict_uri;
+	else if (dl->n_route)
+		uri = route_uri(dl->route[0], buf, sizeof(buf));
+	else
+		uri = dl->remote_target;
+	if ((err = msg_uri_dest(uri, d, why, sizeof(why))) < 0) {
+		log_info("%s: cannot send to %s: %s", c->handle, uri, why);
+		return err;
+	}
+	err = c->cs->env.local(c->cs->env.local_arg, d->proto, net_addr_family(&d->addr), &local);
+	if (err < 0)
+		return err;
+	d->local = local;
+	return 0;
+}
+
+int call_send_in_dialog(struct call *c, const char *method, const char *sdp, tsx_resp_fn *cb,
+			struct tsx **ctp)
+{
+	struct dlg_local loc;
+	struct sip_msg *m = NULL;
+	struct sip_dest d;
+	int err;
+
+	call_dlg_local(c, &loc);
+	if ((err = call_dest(c, &d)) < 0 || (err = dlg_build_request(&m, c->dlg, method, &loc)) < 0)
+		return err;
+	if (sdp && (err = msg_set_body(m, CALL_ACCEPT, sdp, strlen(sdp))) < 0) {
+		msg_free(m);
+		return err;
+	}
+	return tsx_request(c->cs->env.tsx, m, &d, cb, c, ctp);
+}
+
+/*
+ * An offer/answer exchange completed with result r (remote_sdp: the
+ * peer's part of it).  A change of the peer's hold state on an answered
+ * call is told (RFC 3264 §8.4: sendonly or inactive, or c=0.0.0.0).
+ */
+void call_media_update(struct call *c, const struct oa_result *r, const char *remote_sdp,
+		       size_t len)
+{
+	bool held = !r->rejected && (r->remote_dir == OA_SENDONLY || r->remote_dir == OA_INACTIVE ||
+				     net_addr_is_any(&r->remote));
+	char *s = remote_sdp ? strndup(remote_sdp, len) : NULL;
+
+	if (s) {
+		free(c->remote_sdp);
+		c->remote_sdp = s;
+	}
+	c->media = *r;
+	c->have_media = !r->rejected;
+	if (held != c->remote_hold && c->answered_ms) {
+		c->remote_hold = held;
+		log_info("%s: %s by the peer", c->handle, held ? "held" : "resumed");
+		call_emit(c, held ? "held" : "resumed", 0, NULL, "remote");
+	}
+	c->remote_hold = held;
+}
+
+/* Our address toward peer for proto: the listener, or the route's source for a wildcard one. */
+static int local_toward(struct calls *cs, enum net_proto proto, const struct net_addr *listener,
+			const struct net_addr *peer, struct net_addr *out)
+{
+	struct net_addr a = *listener;
+	int err;
+
+	if (!a.len &&
+	    (err = cs->env.local(cs->env.local_arg, proto, net_addr_family(peer), &a)) < 0)
+		return err;
+	if (net_addr_is_any(&a)) {
+		struct net_addr src;
+
+		if ((err = net_addr_source_for(peer, &src)) < 0)
+			return err;
+		net_addr_set_port(&src, net_addr_port(&a));
+		a = src;
+	}
+	*out = a;
+	return 0;
+}
+
+/* "<sip:sipuad@192.0.2.1:5060;transport=tcp>" into c->contact. */
+static int make_contact(struct call *c)
+{
+	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 64];
+
+	net_addr_host(&c->via, host, sizeof(host));
+	snprintf(buf, sizeof(buf),
+		 net_addr_family(&c->via) == AF_INET6 ? "<sip:sipuad@[%s]:%u%s>"
+						      : "<sip:sipuad@%s:%u%s>",
+		 host, net_addr_port(&c->via), c->proto == NET_TCP ? ";transport=tcp" : "");
+	return call_set_str(&c->contact, buf);
+}
+
+/* The RTP pair and the oa session on our address toward the peer. */
+static int media_setup(struct call *c)
+{
+	struct calls *cs = c->cs;
+	struct oa_cfg oc;
+	int err;
+
+	memset(&oc, 0, sizeof(oc));
+	for (size_t i = 0; i < cs->cfg.n_codecs; i++)
+		oc.codecs[i] = cs->cfg.codecs[i];
+	oc.n_codecs = cs->cfg.n_codecs;
+	oc.dtmf = cs->cfg.dtmf;
+	oc.local = c->via;
+	if ((err = rtpport_get(cs->rtp, &c->via, &c->rtp)) < 0)
+		return err;
+	return oa_new(&c->oa, &oc);
+}
+
+int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr *listener,
+		     const struct net_addr *peer)
+{
+	char a[NET_ADDR_STRLEN];
+	int err;
+
+	c->proto = proto;
+	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(proto),
+		 net_addr_fmt(peer, a, sizeof(a)));
+	if ((err = local_toward(c->cs, proto, listener, peer, &c->via)) < 0 ||
+	    (err = make_contact(c)) < 0)
+		return err;
+	return media_setup(c);
+}
+
+/* ---- UAS: answering an INVITE (§13.3) ---- */
+
+/* A response to c->ist's request with our Contact (and the SDP for a 2xx). */
+static int uas_build(struct call *c, int code, const char *reason, struct sip_msg **rp)
+{
+	const struct sip_msg *req = tsx_req(c->ist);
+	struct sip_msg *r = NULL;
+	int err;
+
+	if ((err = msg_build_response(&r, req, code, reason, c->local_tag)) < 0)
+		return err;
+	if (code >= 200 && code < 300 &&
+	    ((err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
+	     (err = msg_add_header(r, "Supported", "")) < 0 ||
+	     (c->cs->cfg.user_agent &&
+	      (err = msg_add_header(r, "Server", c->cs->cfg.user_agent)) < 0) ||
+	     (c->local_sdp &&
+	      (err = msg_set_body(r, CALL_ACCEPT, c->local_sdp, strlen(c->local_sdp))) < 0)))
+		goto fail;
+	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->contact)) < 0)
+		goto fail;
+	*rp = r;
+	return 0;
+fail:
+	msg_free(r);
+	return err;
+}
+
+/* A provisional on c->ist. */
+static void uas_provisional(struct call *c, int code)
+{
+	struct sip_msg *r = NULL;
+	int err;
+
+	if ((err = uas_build(c, code, NULL, &r)) < 0 || (err = tsx_respond(c->ist, r)) < 0)
+		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
+}
+
+/*
+ * A final non-2xx on c->ist, with an optional extra header; the
+ * transaction is ours no longer afterwards.
+ */
+static void uas_final(struct call *c, int code, const char *reason, const char *hname,
+		      const char *hvalue)
+{
+	struct msg_err e;
+	struct tsx *st = c->ist;
+	int err;
+
+	if (!st)
+		return;
+	c->ist = NULL;
+	tsx_set_owner(st, NULL);
+	msg_err_set(&e, code, reason, hname, hvalue);
+	if ((err = tsx_respond_code(st, code, e.reason, &e)) < 0)
+		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
+}
+
+/* Refuse the initial INVITE and end the call. */
+static void uas_refuse(struct call *c, int code, const char *reason, const char *hname,
+		       const char *hvalue, const char *why)
+{
+	uas_final(c, code, reason, hname, hvalue);
+	call_end(c, code, why, false);
+}
+
+/* Refuse a re-INVITE; the call goes on with the session it had. */
+static void reinvite_refuse(struct call *c, int code, const char *reason, const char *hname,
+			    const char *hvalue)
+{
+	log_info("%s: re-INVITE refused: %d %s", c->handle, code, reason ? reason : msg_reason(code));
+	uas_final(c, code, reason, hname, hvalue);
+}
+
+/*
+ * Send the 2xx to c->ist and resend it from here on at T1, 2T1 ... T2
+ * until the ACK, for 64*T1 at most (§13.3.1.4).  The IST is left to
+ * itself: it absorbs INVITE retransmissions until Timer L.
+ */
+static int uas_send_ok(struct call *c)
+{
+	const struct sip_msg *req = tsx_req(c->ist);
+	struct sip_msg *r = NULL;
+	struct tsx *st = c->ist;
+	uint64_t t1 = c->cs->cfg.t1_ms;
+	int err;
+
+	if ((err = uas_build(c, 200, NULL, &r)) < 0)
+		return err;
+	free(c->ok_buf);
+	c->ok_buf = NULL;
+	if ((err = msg_to_str(r, &c->ok_buf, &c->ok_len)) < 0) {
+		msg_free(r);
+		return err;
+	}
+	msg_response_dest(req, &c->ok_dest);
+	c->ok_cseq = req->cseq;
+	c->ist = NULL;
+	tsx_set_owner(st, NULL);
+	if ((err = tsx_respond(st, r)) < 0)
+		log_warn("%s: cannot send 200: %s", c->handle, strerror(-err));
+	c->ok_interval = t1;
+	c->ok_deadline = tmr_now(c->cs->env.clk) + 64 * t1;
+	tmr_start(&c->ok_tmr, t1);
+	return 0;
+}
+
+static void on_ok_tmr(void *arg)
+{
+	struct call *c = arg;
+	uint64_t now = tmr_now(c->cs->env.clk);
+	int err;
+
+	if (now >= c->ok_deadline) {
+		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", c->handle, c->cs->cfg.t1_ms * 64);
+		call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
+		return;
+	}
+	if ((err = tsx_send_raw(c->cs->env.tsx, &c->ok_dest, c->ok_buf, c->ok_len)) < 0)
+		log_info("%s: cannot resend 200: %s", c->handle, strerror(-err));
+	c->ok_interval *= 2;
+	if (c->ok_interval > c->cs->cfg.t2_ms)
+		c->ok_interval = c->cs->cfg.t2_ms;
+	if (now + c->ok_interval > c->ok_deadline)
+		c->ok_interval = c->ok_deadline - now;
+	tmr_start(&c->ok_tmr, c->ok_interval);
+}
+
+/* Answer the ringing incoming call: 200 with our answer, or our offer (late offer). */
+static int uas_answer(struct call *c)
+{
+	int err;
+
+	if (c->offer_in_ok) {
+		free(c->local_sdp);
+		c->local_sdp = NULL;
+		if ((err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
+			return err;
+	}
+	tmr_stop(&c->answer_tmr);
+	tmr_stop(&c->ring_tmr);
+	if ((err = dlg_confirm(c->dlg, NULL)) < 0 || (err = uas_send_ok(c)) < 0)
+		return err;
+	c->state = CALL_CONNECTING;
+	log_info("%s: answered; waiting for the ACK", c->handle);
+	return 0;
+}
+
+static void on_answer_tmr(void *arg)
+{
+	struct call *c = arg;
+	int err;
+
+	if ((err = uas_answer(c)) < 0) {
+		log_warn("%s: cannot answer: %s", c->handle, strerror(-err));
+		uas_refuse(c, 500, NULL, NULL, NULL, "cannot answer");
+	}
+}
+
+static void on_ring_tmr(void *arg)
+{
+	struct call *c = arg;
+	char why[96];
+
+	snprintf(why, sizeof(why), "not answered within %u s ([call] ring_timeout_s)",
+		 c->cs->cfg.ring_timeout_s);
+	if (!c->outgoing) {
+		uas_refuse(c, 480, NULL, NULL, NULL, why);
+		return;
+	}
+	call_uac_hangup(c, 408, why);
+}
+
+static void on_cancel_tmr(void *arg)
+{
+	struct call *c = arg;
+
+	/* §9.1: no final response 64*T1 after our CANCEL: the INVITE is over. */
+	call_end(c, c->end_code, c->end_reason, c->end_remote);
+}
+
+static void on_glare_tmr(void *arg)
+{
+	struct call *c = arg;
+	enum call_update what = c->retry;
+	int err;
+
+	c->retry = CALL_UPD_NONE;
+	if (c->state != CALL_ESTABLISHED || c->update != CALL_UPD_NONE || c->ist || c->ok_buf)
+		return;
+	if ((err = call_uac_reinvite(c, what)) < 0)
+		log_warn("%s: cannot retry the re-INVITE: %s", c->handle, strerror(-err));
+}
+
+/* Take the INVITE's offer (if any) for st's call c. 0, or the call was refused and freed. */
+static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir want,
+			  bool reinvite)
+{
+	const char *sdp;
+	char *answer = NULL, why[160] = "", warn[128];
+	struct oa_result res;
+	size_t len;
+	int err;
+
+	if (!(sdp = msg_body(req, &len))) {
+		c->offer_in_ok = true;
+		return 0;
+	}
+	c->offer_in_ok = false;
+	err = oa_take_offer(c->oa, sdp, len, c->rtp.port, want, &answer, &res, why, sizeof(why));
+	if (err == 0) {
+		free(c->local_sdp);
+		c->local_sdp = answer;
+		call_media_update(c, &res, sdp, len);
+		return 0;
+	}
+	log_info("%s: SDP offer refused: %s", c->handle, why[0] ? why : strerror(-err));
+	snprintf(warn, sizeof(warn), "%d %s \"%s\"", OA_WARN_CODE, CALL_WARN_AGENT, OA_WARN_TEXT);
+	if (err == -EBADMSG) {
+		char reason[96];
+
+		snprintf(reason, sizeof(reason), "Bad SDP: %.80s", why);
+		if (reinvite)
+			reinvite_refuse(c, 400, reason, NULL, NULL);
+		else
+			uas_refuse(c, 400, reason, NULL, NULL, reason);
+	} else if (err == -ENOTSUP) {
+		if (reinvite)
+			reinvite_refuse(c, 488, NULL, "Warning", warn);
+		else
+			uas_refuse(c, 488, NULL, "Warning", warn, "no common codec");
+	} else if (err == -EBUSY) {
+		reinvite_refuse(c, 491, NULL, NULL, NULL);
+	} else if (reinvite) {
+		reinvite_refuse(c, 500, NULL, NULL, NULL);
+	} else {
+		uas_refuse(c, 500, NULL, NULL, NULL, strerror(-err));
+	}
+	return err;
+}
+
+static void busy_503(struct calls *cs, struct tsx *st, const char *why)
+{
+	struct msg_err e;
+	char ra[16];
+
+	snprintf(ra, sizeof(ra), "%u", cs->cfg.retry_after_s);
+	msg_err_set(&e, 503, NULL, "Retry-After", ra);
+	log_info("%s: INVITE refused: 503 (%s)", tsx_handle(st), why);
+	tsx_respond_code(st, 503, NULL, &e);
+}
+
+void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
+{
+	struct call *c = NULL;
+	int err;
+
+	if (cs->closing) {
+		busy_503(cs, st, "shutting down");
+		return;
+	}
+	if (cs->n >= cs->cfg.max_calls) {
+		busy_503(cs, st, "[sip] max_calls reached");
+		return;
+	}
+	if ((err = call_new(cs, false, &c)) < 0) {
+		busy_503(cs, st, "out of memory");
+		return;
+	}
+	c->ist = st;
+	tsx_set_owner(st, c);
+	if ((err = call_set_str(&c->local_tag, tsx_local_tag(st))) < 0) {
+		uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
+		return;
+	}
+	if ((err = dlg_uas_new(cs->dlgs, &c->dlg, req, c->local_tag)) < 0) {
+		uas_refuse(c, 400,
+			   err == -EINVAL ? "Missing or bad Contact or From tag" : "Bad Request",
+			   NULL, NULL, "no dialog could be made of the INVITE");
+		return;
+	}
+	c->dlg->owner = c;
+	if (call_set_str(&c->peer, c->dlg->remote_uri) < 0 ||
+	    call_set_str(&c->local_uri, c->dlg->local_uri) < 0 ||
+	    call_set_str(&c->call_id, c->dlg->call_id) < 0) {
+		uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
+		return;
+	}
+	if ((err = call_setup_local(c, req->src.proto, &req->src.local, &req->src.addr)) < 0) {
+		log_warn("%s: no media for the call: %s", c->handle, strerror(-err));
+		uas_refuse(c, 503, err == -ENOSPC || err == -EADDRINUSE ? "No RTP Port Free" : NULL,
+			   "Retry-After", "5", "no RTP port or address for the call");
+		return;
+	}
+	log_info("%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer, c->source, c->call_id);
+	emit_ev(c, CALL_EV_INCOMING, 0, NULL, NULL);
+	if (uas_take_offer(c, req, OA_SENDRECV, false) < 0)
+		return;
+	uas_provisional(c, 100);
+	if (cs->cfg.answer == CALL_ANSWER_REJECT) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "rejected ([call] answer = reject)");
+		uas_refuse(c, (int)cs->cfg.reject_code, NULL, NULL, NULL, why);
+		return;
+	}
+	uas_provisional(c, 180);
+	c->state = CALL_RINGING;
+	call_emit(c, "ringing", 180, NULL, NULL);
+	tmr_start(&c->ring_tmr, (uint64_t)cs->cfg.ring_timeout_s * 1000);
+	if (cs->cfg.answer == CALL_ANSWER_AUTO) {
+		if (cs->cfg.answer_delay_ms)
+			tmr_start(&c->answer_tmr, cs->cfg.answer_delay_ms);
+		else
+			on_answer_tmr(c);
+	}
+}
+
+/* ---- in-dialog requests received ---- */
+
+/* The Reason header of a BYE (RFC 3326) into the end text. */
+static void bye_reason(const struct sip_msg *req, char *buf, size_t size)
+{
+	const char *r = msg_header(req, "Reason", NULL);
+
+	if (r)
+		snprintf(buf, size, "BYE from the peer (Reason: %.80s)", r);
+	else
+		snprintf(buf, size, "BYE from the peer");
+}
+
+static void uas_bye(struct call *c, struct tsx *st, const struct sip_msg *req)
+{
+	char why[128];
+	int err;
+
+	if ((err = tsx_respond_code(st, 200, NULL, NULL)) < 0)
+		log_warn("%s: cannot send 200 to BYE: %s", c->handle, strerror(-err));
+	/* §15.1.2: a pending INVITE of the dialog gets 487. */
+	if (c->ist)
+		uas_final(c, 487, NULL, NULL, NULL);
+	bye_reason(req, why, sizeof(why));
+	call_end(c, 200, why, true);
+}
+
+/* §14.2: a re-INVITE. */
+static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *req)
+{
+	struct tsx *prev = c->ist;
+	enum oa_dir want = c->local_hold ? OA_SENDONLY : OA_SENDRECV;
+	char ra[16];
+	int err;
+
+	if (c->update != CALL_UPD_NONE || (c->ok_buf && c->offer_in_ok)) {
+		/* §14.2: ours is in progress (or our offer waits for its answer): glare. */
+		c->ist = st;
+		reinvite_refuse(c, 491, NULL, NULL, NULL);
+		c->ist = prev;
+		return;
+	}
+	if (c->ist || c->ok_buf || c->state != CALL_ESTABLISHED) {
+		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
+		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
+		c->ist = st;
+		reinvite_refuse(c, 500, NULL, "Retry-After", ra);
+		c->ist = prev;
+		return;
+	}
+	dlg_refresh_target(c->dlg, req);
+	c->ist = st;
+	c->ist_reinvite = true;
+	tsx_set_owner(st, c);
+	if (uas_take_offer(c, req, want, true) < 0)
+		return;
+	if (c->offer_in_ok) {
+		free(c->local_sdp);
+		c->local_sdp = NULL;
+		if ((err = oa_make_offer(c->oa, c->rtp.port, want, &c->local_sdp)) < 0) {
+			reinvite_refuse(c, 500, NULL, NULL, NULL);
+			return;
+		}
+	}
+	if ((err = uas_send_ok(c)) < 0) {
+		log_warn("%s: cannot answer the re-INVITE: %s", c->handle, strerror(-err));
+		reinvite_refuse(c, 500, NULL, NULL, NULL);
+	}
+}
+
+bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req)
+{
+	struct dlg *d = dlg_match(cs->dlgs, req);
+	struct call *c = d ? d->owner : NULL;
+	struct msg_err e;
+
+	if (!c)
+		return false;
+	if (dlg_check_remote_cseq(d, req) < 0) {
+		/* §12.2.2: lower than the last: 500. */
+		msg_err_set(&e, 500, "CSeq Out Of Order", NULL, NULL);
+		log_info("%s: %s with CSeq %u refused: 500, lower than the last", c->handle,
+			 req->method, req->cseq);
+		tsx_respond_code(st, 500, e.reason, &e);
+		return true;
+	}
+	if (strcmp(req->method, "BYE") == 0) {
+		uas_bye(c, st, req);
+		return true;
+	}
+	if (strcmp(req->method, "INVITE") == 0) {
+		uas_reinvite(c, st, req);
+		return true;
+	}
+	return false;
+}
+
+void calls_cancel(struct calls *cs, struct tsx *inv)
+{
+	struct call *c = tsx_owner(inv);
+
+	(void)cs;
+	if (!c || c->ist != inv)
+		return;
+	/* §9.2: the INVITE gets 487; an initial one ends the call. */
+	if (c->ist_reinvite) {
+		reinvite_refuse(c, 487, NULL, NULL, NULL);
+		return;
+	}
+	uas_final(c, 487, NULL, NULL, NULL);
+	call_end(c, 487, "cancelled by the caller (CANCEL)", true);
+}
+
+void calls_ack(struct calls *cs, const struct sip_msg *ack)
+{
+	struct dlg *d = dlg_match(cs->dlgs, ack);
+	struct call *c = d ? d->owner : NULL;
+	struct oa_result res;
+	const char *sdp;
+	char why[160] = "", text[200];
+	size_t len;
+	int err;
+
+	if (!c || !c->ok_buf || ack->cseq != c->ok_cseq) {
+		log_debug("ACK (Call-ID %s, CSeq %u) for nothing pending: absorbed", ack->call_id,
+			  ack->cseq);
+		return;
+	}
+	tmr_stop(&c->ok_tmr);
+	free(c->ok_buf);
+	c->ok_buf = NULL;
+	if (c->offer_in_ok) {
+		/* §13.3.1: our offer was in the 2xx; the ACK must answer it. */
+		c->offer_in_ok = false;
+		if (!(sdp = msg_body(ack, &len)))
+			err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
+		else
+			err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
+		if (err < 0) {
+			snprintf(text, sizeof(text), "the ACK carried no usable SDP answer: %s", why);
+			log_info("%s: %s", c->handle, text);
+			call_bye(c, 400, text, false);
+			return;
+		}
+		call_media_update(c, &res, sdp, len);
+	}
+	if (c->state == CALL_CONNECTING) {
+		c->state = CALL_ESTABLISHED;
+		c->answered_ms = tmr_now(cs->env.clk);
+		log_info("%s: established (%s)", c->handle,
+			 c->have_media ? c->media.codec : "no media");
+		call_emit(c, "answered", 200, NULL, NULL);
+	}
+}
+
+void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
+{
+	call_uac_stray(cs, resp);
+}
+
+/* ---- commands ---- */
+
+static int refuse_state(const struct call *c, char *why, size_t whylen, const char *what)
+{
+	return log_why(why, whylen, -EPERM, "%s is %s%s: %s", c->handle,
+		       c->outgoing ? "outgoing and " : "", call_state_name(c->state), what);
+}
+
+int call_answer(struct call *c, char *why, size_t whylen)
+{
+	int err;
+
+	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
+		return refuse_state(c, why, whylen, "only a ringing incoming call can be answered");
+	if ((err = uas_answer(c)) < 0)
+		return log_why(why, whylen, err, "cannot answer: %s", strerror(-err));
+	return 0;
+}
+
+int call_reject(struct call *c, int code, char *why, size_t whylen)
+{
+	char text[64];
+
+	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
+		return refuse_state(c, why, whylen, "only a ringing incoming call can be rejected");
+	if (code == 0)
+		code = (int)c->cs->cfg.reject_code;
+	if (code < 400 || code > 699)
+		return log_why(why, whylen, -EINVAL, "code %d: a rejection is 400..699", code);
+	snprintf(text, sizeof(text), "rejected by the reject command");
+	uas_refuse(c, code, NULL, NULL, NULL, text);
+	return 0;
+}
+
+int call_hangup(struct call *c, char *why, size_t whylen)
+{
+	switch (c->state) {
+	case CALL_CALLING:
+	case CALL_RINGING:
+	case CALL_EARLY:
+		if (c->outgoing) {
+			call_uac_hangup(c, 487, "cancelled by the hangup command");
+			return 0;
+		}
+		uas_refuse(c, 603, NULL, NULL, NULL, "declined by the hangup command");
+		return 0;
+	case CALL_CONNECTING:
+	case CALL_ESTABLISHED:
+		call_bye(c, 200, "hung up by the hangup command", false);
+		return 0;
+	case CALL_ENDING:
+		break;
+	}
+	return refuse_state(c, why, whylen, "it is already ending");
+}
+
+int call_hold(struct call *c, bool hold, char *why, size_t whylen)
+{
+	int err;
+
+	if (c->state != CALL_ESTABLISHED)
+		return refuse_state(c, why, whylen, "only an established call can be held or resumed");
+	if (c->update != CALL_UPD_NONE || c->ist || c->ok_buf || tmr_armed(&c->glare_tmr))
+		return log_why(why, whylen, -EBUSY, "%s: an INVITE is in progress; try again later",
+			       c->handle);
+	if (hold == c->local_hold)
+		return log_why(why, whylen, -EALREADY, "%s is %s", c->handle,
+			       hold ? "already on hold" : "not on hold");
+	if ((err = call_uac_reinvite(c, hold ? CALL_UPD_HOLD : CALL_UPD_RESUME)) < 0)
+		return log_why(why, whylen, err, "cannot send the re-INVITE: %s", strerror(-err));
+	return 0;
+}
+
+void calls_shutdown(struct calls *cs)
+{
+	struct call *c, *next;
+
+	cs->closing = true;
+	for (c = cs->first; c; c = next) {
+		next = c->next;
+		switch (c->state) {
+		case CALL_CALLING:
+		case CALL_RINGING:
+		case CALL_EARLY:
+			if (c->outgoing)
+				call_uac_hangup(c, 487, "sipuad is shutting down");
+			else
+				uas_refuse(c, 480, NULL, NULL, NULL, "sipuad is shutting down");
+			break;
+		case CALL_CONNECTING:
+		case CALL_ESTABLISHED:
+			call_bye(c, 200, "sipuad is shutting down", false);
+			break;
+		case CALL_ENDING:
+			break;
+		}
+	}
+}
+
+void calls_free(struct calls *cs)
+{
+	if (!cs)
+		return;
+	while (cs->first)
+		call_free(cs->first);
+	dlg_table_free(cs->dlgs);
+	htab_free(cs->by_handle);
+	rtpport_pool_free(cs->rtp);
+	cfg_release(&cs->cfg);
+	free(cs);
+}
+
+/* ---- what a call looks like ---- */
+
+void call_info(const struct call *c, struct call_info *out)
+{
+	char a[NET_ADDR_STRLEN];
+
+	memset(out, 0, sizeof(*out));
+	out->handle = c->handle;
+	out->outgoing = c->outgoing;
+	out->state = call_state_name(c->state);
+	out->peer = c->peer;
+	out->local_uri = c->local_uri;
+	out->call_id = c->call_id;
+	out->local_tag = c->local_tag;
+	out->source = c->source;
+	out->transport = net_proto_name(c->proto);
+	if (c->dlg) {
+		out->remote_tag = c->dlg->remote_tag;
+		out->remote_target = c->dlg->remote_target;
+		out->route = (const char *const *)c->dlg->route;
+		out->n_route = c->dlg->n_route;
+		out->local_cseq = c->dlg->local_cseq;
+		out->remote_cseq = c->dlg->remote_cseq;
+	}
+	out->local_sdp = c->local_sdp;
+	out->remote_sdp = c->remote_sdp;
+	out->codec = c->have_media ? c->media.codec : NULL;
+	if (c->rtp.port) {
+		struct net_addr l = c->via;
+
+		net_addr_set_port(&l, c->rtp.port);
+		net_addr_fmt(&l, out->local_rtp, sizeof(out->local_rtp));
+	}
+	if (c->have_media) {
+		struct net_addr r = c->media.remote;
+
+		net_addr_set_port(&r, c->media.remote_port);
+		net_addr_fmt(&r, a, sizeof(a));
+		snprintf(out->remote_rtp, sizeof(out->remote_rtp), "%s", a);
+	}
+	out->local_hold = c->local_hold;
+	out->remote_hold = c->remote_hold;
+	if (c->answered_ms)
+		out->duration_s = (double)(tmr_now(c->cs->env.clk) - c->answered_ms) / 1000.0;
+}

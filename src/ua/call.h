@@ -1,0 +1,191 @@
+/*
+ * call: calls, the INVITE usage of RFC 3261 (§13 to §15), as UAC and UAS,
+ * with SDP offer/answer (RFC 3264, through oa.h) and a pair of RTP/RTCP
+ * sockets per call (rtpport.h).
+ *
+ * Owns every call, its dialog (dlg.h: the call is the dialog's owner), its
+ * timers, its offer/answer session and its RTP port pair.  It hears from
+ * the UA core (ua.c: INVITE, in-dialog requests, CANCEL, ACK, stray 2xx)
+ * and from the control commands (place, answer, reject, hang up, hold,
+ * resume), and tells the daemon what happened through one event callback.
+ *
+ * A call, as UAS (answer = auto):
+ *
+ *   INVITE (SDP offer)            -->   c1 ringing (call.incoming)
+ *   <-- 100 Trying, 180 Ringing
+ *   <-- 200 OK (SDP answer)              T1, 2T1 .. T2 resends until the ACK
+ *   ACK                           -->   c1 answered
+ *   BYE                           -->   c1 ended 200 by remote
+ *   <-- 200 OK
+ *
+ * and as UAC (`call sip:bob@192.0.2.1`): INVITE -->, <-- 180 (ringing),
+ * <-- 200 (answered; ACK -->, and again for each 2xx resent), later
+ * `hangup c2`: BYE -->, <-- 200 (ended 200 by local).
+ *
+ * Every call ends in one place, which sends the one "ended" event and
+ * frees all of it; each state has a timer or a transaction that ends it
+ * (see call.c).
+ */
+#ifndef SIPUAD_CALL_H
+#define SIPUAD_CALL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/net.h"
+#include "sip/msg.h"
+
+struct call;
+struct calls;
+struct tmr_clock;
+struct tsx;
+struct tsx_layer;
+
+enum call_answer {
+	CALL_ANSWER_AUTO,
+	CALL_ANSWER_MANUAL,
+	CALL_ANSWER_REJECT,
+};
+
+/* Run-time settings; copied (strings too) by calls_new() / calls_set_cfg(). */
+struct call_cfg {
+	const char *user_agent;
+	enum call_answer answer;
+	unsigned answer_delay_ms;
+	unsigned reject_code;	 /* 400..699 */
+	unsigned ring_timeout_s; /* an unanswered call ends after it */
+	unsigned max_calls;
+	unsigned retry_after_s; /* in 503s and 500s */
+	unsigned t1_ms, t2_ms;
+	const char *codecs[4]; /* "PCMU", "PCMA" in order of preference */
+	size_t n_codecs;
+	bool dtmf; /* telephone-event */
+};
+
+/* What the daemon is told. */
+enum call_event {
+	CALL_EV_INCOMING, /* call.incoming */
+	CALL_EV_STATE,	  /* call.state */
+	CALL_EV_UPDATE,	  /* call.update: a re-INVITE we sent failed */
+};
+
+struct call_event_info {
+	enum call_event ev;
+	const char *state;  /* CALL_EV_STATE: calling, ringing, early, answered, held, resumed, ended */
+	int code;	    /* SIP status, 0: none */
+	const char *reason; /* NULL: none */
+	const char *by;	    /* "local" / "remote", NULL: none */
+	const char *what;   /* CALL_EV_UPDATE: "hold" / "resume" */
+};
+
+typedef void(call_event_fn)(void *arg, const struct call *c, const struct call_event_info *e);
+
+struct call_env {
+	struct tsx_layer *tsx;
+	struct tmr_clock *clk;
+	/* Our listener for proto and family (tp_local()). 0 or -errno. */
+	int (*local)(void *arg, enum net_proto proto, int family, struct net_addr *out);
+	void *local_arg;
+	call_event_fn *event;
+	void *event_arg;
+	uint16_t rtp_port_min, rtp_port_max; /* fixed for the pool's life */
+};
+
+/* 0, -EINVAL (env incomplete, a bad port range or codec), -ENOMEM. */
+int calls_new(struct calls **csp, const struct call_env *env, const struct call_cfg *cfg);
+/* Every call is dropped without a word on the wire (use calls_shutdown() first). NULL: no-op. */
+void calls_free(struct calls *cs);
+/* New settings for calls created afterwards. 0, -EINVAL, -ENOMEM (old kept). */
+int calls_set_cfg(struct calls *cs, const struct call_cfg *cfg);
+
+/* Calls in the table (any state). */
+unsigned calls_count(const struct calls *cs);
+/* Dialogs in the dialog table (early and confirmed). */
+unsigned calls_dialogs(const struct calls *cs);
+/* RTP port pairs held. */
+unsigned calls_rtp_in_use(const struct calls *cs);
+
+/*
+ * Stop taking calls (new INVITEs get 503) and end every call: BYE for an
+ * established one, CANCEL for an outgoing one not answered, 480 for an
+ * incoming one not answered.  calls_count() reaches 0 as they end.
+ */
+void calls_shutdown(struct calls *cs);
+
+/* ---- from the UA core ---- */
+
+/* An INVITE out of any dialog (no To tag); st is its IST. Always answered. */
+void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req);
+/*
+ * A request with a To tag (BYE, re-INVITE, ...).  true: it belonged to a
+ * call and was answered; false: no dialog matched (the caller answers 481
+ * or serves it as out of dialog).
+ */
+bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req);
+/* §9.2: CANCEL st matched INVITE server transaction inv (200 is the caller's). */
+void calls_cancel(struct calls *cs, struct tsx *inv);
+/* The ACK for a 2xx (no transaction matched it). */
+void calls_ack(struct calls *cs, const struct sip_msg *ack);
+/* A response no transaction matched: a 2xx resent after Timer M is ACKed again. */
+void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
+
+/* ---- from the control commands ---- */
+
+/*
+ * Place a call to uri (msg_uri_dest() rules), with extra headers ("Name:
+ * value" each).  0 with *cp (owned by cs) and the calling state sent;
+ * -EINVAL uri or a header unusable (why says which: its text starts with
+ * "header" for a header), -EAFNOSUPPORT no listener to send from, -EAGAIN
+ * max_calls reached or tables full, -ECANCELED shutting down, -ENOSPC no
+ * RTP port, -ENOMEM.
+ */
+int call_place(struct calls *cs, const char *uri, const char *const *headers, size_t n_headers,
+	       struct call **cp, char *why, size_t whylen);
+
+/* The call with handle ("c7"), or NULL. */
+struct call *call_find(const struct calls *cs, const char *handle);
+
+/*
+ * The commands.  0, or -EPERM when the call's state does not allow it
+ * (why says which state), -EINVAL a bad code, -EBUSY a re-INVITE is in
+ * progress, -ENOMEM.
+ */
+int call_answer(struct call *c, char *why, size_t whylen);
+int call_reject(struct call *c, int code, char *why, size_t whylen);
+int call_hangup(struct call *c, char *why, size_t whylen);
+int call_hold(struct call *c, bool hold, char *why, size_t whylen);
+
+/* Iterate: fn for each call in order of creation. */
+void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg), void *arg);
+
+/* ---- what a call looks like, for status and events ---- */
+
+struct call_info {
+	const char *handle;
+	bool outgoing;
+	const char *state; /* calling, ringing, early, connecting, established, ending */
+	const char *peer;  /* the other side's URI */
+	const char *local_uri;
+	const char *call_id;
+	const char *local_tag;	/* NULL until known */
+	const char *remote_tag; /* NULL until known */
+	const char *remote_target;
+	const char *const *route; /* route set, in the order Route headers go out */
+	size_t n_route;
+	const char *transport; /* "udp" / "tcp" */
+	const char *source;    /* "udp:127.0.0.1:5062": where the INVITE came from / went */
+	const char *local_sdp; /* last sent, NULL: none */
+	const char *remote_sdp;
+	const char *codec; /* "PCMU", NULL: not negotiated */
+	char local_rtp[NET_ADDR_STRLEN + 8];
+	char remote_rtp[NET_ADDR_STRLEN + 8];
+	bool local_hold, remote_hold;
+	double duration_s; /* since answered; 0 before */
+	uint32_t local_cseq, remote_cseq;
+};
+
+void call_info(const struct call *c, struct call_info *out);
+const char *call_handle(const struct call *c);
+
+#endif

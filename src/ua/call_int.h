@@ -1,0 +1,152 @@
+/*
+ * call_int: the call object, shared by call.c (life cycle, UAS side,
+ * in-dialog requests, commands) and call_uac.c (our INVITEs: the initial
+ * one, redirects, CANCEL, re-INVITEs).  Nothing else includes it.
+ */
+#ifndef SIPUAD_CALL_INT_H
+#define SIPUAD_CALL_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/htab.h"
+#include "core/tmr.h"
+#include "media/rtpport.h"
+#include "sip/dlg.h"
+#include "sip/msg.h"
+#include "sip/tsx.h"
+#include "ua/call.h"
+#include "ua/oa.h"
+
+#define CALL_MAX_REDIRECTS 5 /* 3xx followed per call */
+#define CALL_MAX_TARGETS 8   /* Contacts of one 3xx kept */
+
+enum call_state {
+	CALL_CALLING,	  /* UAC: INVITE sent, nothing back but 100 */
+	CALL_RINGING,	  /* UAC: 180; UAS: INVITE received, not answered */
+	CALL_EARLY,	  /* UAC: 183 or SDP in a 1xx */
+	CALL_CONNECTING,  /* UAS: 2xx sent, waiting for the ACK */
+	CALL_ESTABLISHED, /* both sides confirmed the dialog */
+	CALL_ENDING,	  /* our BYE or CANCEL is out */
+};
+
+/* What our pending re-INVITE is for. */
+enum call_update {
+	CALL_UPD_NONE,
+	CALL_UPD_HOLD,
+	CALL_UPD_RESUME,
+};
+
+struct calls {
+	struct call_env env;
+	struct call_cfg cfg; /* strings owned: user_agent, codecs */
+	struct dlg_table *dlgs;
+	struct rtpport_pool *rtp;
+	struct htab *by_handle;
+	struct call *first, *last; /* in order of creation */
+	unsigned n;
+	unsigned long next_id;
+	bool closing; /* calls_shutdown(): no new calls */
+};
+
+struct call {
+	struct calls *cs;
+	char handle[16];
+	struct htab_node node; /* cs->by_handle */
+	struct call *prev, *next;
+	bool outgoing;
+	enum call_state state;
+
+	/* Who and where. */
+	char *peer;	 /* their URI */
+	char *local_uri; /* ours */
+	char *call_id;
+	char *local_tag;
+	struct dlg *dlg;     /* the call's dialog: early or confirmed; NULL before */
+	enum net_proto proto;
+	struct net_addr via; /* our address toward the peer (Via, Contact, SDP) */
+	char *contact;	     /* our Contact, "<sip:sipuad@host:port;transport=tcp>" */
+	char source[64];     /* "udp:127.0.0.1:5062" */
+
+	/* UAS: the INVITE (initial or re-INVITE) we have not finally answered. */
+	struct tsx *ist;
+	bool ist_reinvite;
+	bool offer_in_ok; /* the INVITE had no SDP: our 2xx offers, the ACK answers */
+
+	/* UAS: our 2xx, resent until the ACK (§13.3.1.4). */
+	char *ok_buf;
+	size_t ok_len;
+	struct sip_dest ok_dest;
+	uint32_t ok_cseq;
+	uint64_t ok_interval, ok_deadline;
+	struct tmr ok_tmr;
+
+	/* UAC: our initial INVITE (valid until its last callback). */
+	struct tsx *ict;
+	struct sip_dest inv_dest; /* where it went (CANCEL goes there too) */
+	uint32_t inv_cseq;
+	char **hdrs; /* extra headers of the `call` command, for redirects */
+	size_t n_hdrs;
+	/* Our re-INVITE (valid until its last callback). */
+	struct tsx *reict;
+	enum call_update update;  /* what it is for; NONE: no final response pending */
+	enum call_update retry;	  /* a 491'd re-INVITE waiting for glare_tmr */
+	struct tmr cancel_tmr;	  /* §9.1: 64*T1 for the final response after our CANCEL */
+	uint32_t ack_cseq;	  /* CSeq of the INVITE ack_buf ACKs */
+	bool provisional;	 /* a 1xx came (CANCEL may go, §9.1) */
+	bool cancel_wanted;	 /* hangup before the answer */
+	bool cancel_sent;
+	bool early_sent;	 /* "early" event given */
+	char *ack_buf; /* the ACK for our 2xx, resent for every 2xx resent */
+	size_t ack_len;
+	struct sip_dest ack_dest;
+	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
+	unsigned n_targets, next_target, redirects;
+	struct tmr glare_tmr;
+
+	/* Our BYE. */
+	struct tsx *bye;
+
+	/* Media. */
+	struct oa *oa;
+	struct rtpport_pair rtp;
+	struct oa_result media;
+	bool have_media;
+	char *local_sdp, *remote_sdp;
+	bool local_hold, remote_hold;
+
+	struct tmr answer_tmr; /* UAS auto answer after answer_delay_ms */
+	struct tmr ring_tmr;   /* ring_timeout_s */
+	uint64_t answered_ms;  /* 0: not yet */
+
+	/* How it ends (kept while our BYE or CANCEL is out). */
+	int end_code;
+	char end_reason[128];
+	bool end_remote;
+};
+
+/* call.c */
+void call_emit(struct call *c, const char *state, int code, const char *reason, const char *by);
+void call_end(struct call *c, int code, const char *reason, bool remote);
+/* Free a call never announced (no event). */
+void call_drop(struct call *c);
+void call_emit_update(struct call *c, int code, const char *reason, const char *what);
+void call_bye(struct call *c, int code, const char *reason, bool remote);
+int call_new(struct calls *cs, bool outgoing, struct call **cp);
+int call_set_str(char **dst, const char *src);
+int call_dest(const struct call *c, struct sip_dest *d);
+void call_dlg_local(const struct call *c, struct dlg_local *loc);
+int call_send_in_dialog(struct call *c, const char *method, const char *sdp, tsx_resp_fn *cb,
+			struct tsx **ctp);
+void call_media_update(struct call *c, const struct oa_result *r, const char *remote_sdp,
+		       size_t len);
+const char *call_state_name(enum call_state s);
+int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr *listener,
+		     const struct net_addr *peer);
+
+/* call_uac.c */
+void call_uac_hangup(struct call *c, int code, const char *reason);
+int call_uac_reinvite(struct call *c, enum call_update what);
+void call_uac_stray(struct calls *cs, const struct sip_msg *resp);
+
+#endif

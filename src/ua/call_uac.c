@@ -1,0 +1,694 @@
+/*
+ * call_uac: our INVITEs (RFC 3261 §13.2): the initial one with its
+ * provisional responses, early dialogs and forks (§12.1.2, §13.2.2.4),
+ * redirects (§8.1.3.4), CANCEL (§9.1), the ACK for every 2xx, and
+ * re-INVITEs for hold and resume with glare handling (§14.1).
+ *
+ *   call sip:bob@192.0.2.1             c2 calling
+ *   INVITE (offer)            -->
+ *   <-- 180 Ringing (tag b1)           c2 ringing (early dialog b1)
+ *   <-- 200 OK (tag b1, answer)        ACK -->, c2 answered
+ *   <-- 200 OK (tag b1) again          ACK --> again (the ICT passes each
+ *                                      2xx up until Timer M, afterwards the
+ *                                      layer calls it stray: same answer)
+ *   <-- 200 OK (tag b2)                a second fork: ACK -->, BYE -->
+ *
+ * A hangup before the answer CANCELs, but only once a provisional response
+ * has come (§9.1); a 2xx that crosses the CANCEL is ACKed and the call is
+ * ended with BYE (§15).  After the CANCEL, a final response is awaited for
+ * 64*T1 at most.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/log.h"
+#include "core/rnd.h"
+#include "ua/call_int.h"
+#include "ua/ua.h"
+
+#define CALL_CTYPE "application/sdp"
+#define CALL_FIRST_CSEQ 1 /* §8.1.1.5: any value below 2^31 */
+
+/* Headers the `call` command may not set: sipuad writes them itself. */
+static const char *const own_headers[] = {
+    "Via",	    "v", "From", "f", "To",	      "t", "Call-ID", "i", "CSeq", "Contact", "m",
+    "Content-Length", "l", "Content-Type", "c", "Max-Forwards", "Route", NULL,
+};
+
+static bool token_char(int ch)
+{
+	return isalnum(ch) || strchr("-.!%*_+`'~", ch);
+}
+
+/* "Name: value" that we may add as it is. 0 or -EINVAL with why. */
+static int header_check(const char *h, char *why, size_t whylen)
+{
+	size_t n = 0;
+	const char *v;
+
+	while (h[n] && token_char((unsigned char)h[n]))
+		n++;
+	if (n == 0 || h[n] != ':')
+		return log_why(why, whylen, -EINVAL, "header '%.60s': expected 'Name: value'", h);
+	for (v = h + n + 1; *v; v++)
+		if ((unsigned char)*v < ' ' && *v != '\t')
+			return log_why(why, whylen, -EINVAL,
+				       "header '%.*s': control characters in the value", (int)n,
+				       h);
+	for (const char *const *o = own_headers; *o; o++)
+		if (strlen(*o) == n && strncasecmp(*o, h, n) == 0)
+			return log_why(why, whylen, -EINVAL,
+				       "header '%.*s': sipuad sets it itself", (int)n, h);
+	return 0;
+}
+
+static int add_header_line(struct sip_msg *m, const char *h)
+{
+	size_t n = strcspn(h, ":");
+	char name[128];
+	const char *v = h + n + 1;
+
+	if (n >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, h, n);
+	name[n] = '\0';
+	v += strspn(v, " \t");
+	return msg_add_header(m, name, v);
+}
+
+/* ---- the initial INVITE ---- */
+
+static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
+
+/* Build and send our INVITE to ruri (the first target or a redirect's). */
+static int send_invite(struct call *c, const char *ruri, char *why, size_t whylen)
+{
+	struct calls *cs = c->cs;
+	struct msg_req_spec spec;
+	struct sip_msg *m = NULL;
+	struct sip_dest d;
+	struct net_addr local;
+	int err;
+
+	if ((err = msg_uri_dest(ruri, &d, why, whylen)) < 0)
+		return err;
+	if (cs->env.local(cs->env.local_arg, d.proto, net_addr_family(&d.addr), &local) < 0)
+		return log_why(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
+			       net_proto_name(d.proto),
+			       net_addr_family(&d.addr) == AF_INET6 ? "IPv6" : "IPv4");
+	d.local = local;
+	memset(&spec, 0, sizeof(spec));
+	spec.method = "INVITE";
+	spec.ruri = ruri;
+	spec.to = c->peer;
+	spec.from = c->local_uri;
+	spec.from_tag = c->local_tag;
+	spec.call_id = c->call_id;
+	spec.cseq = c->inv_cseq;
+	spec.via_proto = d.proto;
+	spec.via_addr = c->via;
+	spec.contact = c->contact;
+	spec.user_agent = cs->cfg.user_agent;
+	if ((err = msg_build_request(&m, &spec)) < 0)
+		return log_why(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+	if ((err = msg_add_header(m, "Allow", ua_allow())) < 0 ||
+	    (err = msg_add_header(m, "Supported", "")) < 0)
+		goto fail;
+	for (size_t i = 0; i < c->n_hdrs; i++)
+		if ((err = add_header_line(m, c->hdrs[i])) < 0)
+			goto fail;
+	if ((err = msg_set_body(m, CALL_CTYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
+		goto fail;
+	c->inv_dest = d;
+	c->provisional = false;
+	err = tsx_request(cs->env.tsx, m, &d, on_invite, c, &c->ict);
+	if (err < 0) {
+		c->ict = NULL;
+		return log_why(why, whylen, err, "cannot send the INVITE: %s",
+			       err == -EAGAIN ? "transaction table full" : strerror(-err));
+	}
+	log_info("%s: INVITE %s sent to %s", c->handle, ruri, c->source);
+	return 0;
+fail:
+	msg_free(m);
+	return log_why(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+}
+
+int call_place(struct calls *cs, const char *uri, const char *const *headers, size_t n_headers,
+	       struct call **cp, char *why, size_t whylen)
+{
+	struct call *c = NULL;
+	struct sip_dest d;
+	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 32], token[RND_TAG_LEN];
+	int err;
+
+	if (cs->closing)
+		return log_why(why, whylen, -ECANCELED, "sipuad is shutting down");
+	if (cs->n >= cs->cfg.max_calls)
+		return log_why(why, whylen, -EAGAIN, "%u calls in progress ([sip] max_calls)",
+			       cs->n);
+	for (size_t i = 0; i < n_headers; i++)
+		if ((err = header_check(headers[i], why, whylen)) < 0)
+			return err;
+	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0)
+		return err;
+	if ((err = call_new(cs, true, &c)) < 0)
+		return log_why(why, whylen, err, "out of memory");
+	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < n_headers; i++) {
+		if (!(c->hdrs[i] = strdup(headers[i]))) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		c->n_hdrs++;
+	}
+	if ((err = call_setup_local(c, d.proto, &(struct net_addr){0}, &d.addr)) < 0) {
+		log_why(why, whylen, err, "%s",
+			err == -ENOSPC || err == -EADDRINUSE ? "no RTP port free in [media] range"
+			: err == -ENOENT			   ? "no listener to send from"
+								   : strerror(-err));
+		goto out;
+	}
+	net_addr_host(&c->via, host, sizeof(host));
+	snprintf(buf, sizeof(buf),
+		 net_addr_family(&c->via) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s", host);
+	rnd_token(token, sizeof(token));
+	if ((err = call_set_str(&c->peer, uri)) < 0 || (err = call_set_str(&c->local_uri, buf)) < 0 ||
+	    (err = call_set_str(&c->local_tag, token)) < 0)
+		goto fail;
+	rnd_token(token, sizeof(token));
+	snprintf(buf, sizeof(buf), net_addr_family(&c->via) == AF_INET6 ? "%s@[%s]" : "%s@%s", token,
+		 host);
+	if ((err = call_set_str(&c->call_id, buf)) < 0 ||
+	    (err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
+		goto fail;
+	c->inv_cseq = CALL_FIRST_CSEQ;
+	if ((err = send_invite(c, uri, why, whylen)) < 0)
+		goto out;
+	c->state = CALL_CALLING;
+	tmr_start(&c->ring_tmr, (uint64_t)cs->cfg.ring_timeout_s * 1000);
+	call_emit(c, "calling", 0, NULL, NULL);
+	*cp = c;
+	return 0;
+fail:
+	log_why(why, whylen, err, "%s", strerror(-err));
+out:
+	call_drop(c); /* never announced: no event */
+	return err;
+}
+
+/* The CANCEL for our INVITE (§9.1), on its own NICT whose outcome we do not need. */
+static void on_cancel_resp(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+{
+	(void)arg;
+	(void)ct;
+	(void)resp;
+	(void)err;
+}
+
+static void send_cancel(struct call *c)
+{
+	struct sip_msg *m = NULL;
+	struct sip_dest d = c->inv_dest;
+	int err;
+
+	c->cancel_sent = true;
+	if ((err = msg_build_cancel(&m, tsx_req(c->ict))) < 0 ||
+	    (err = tsx_request(c->cs->env.tsx, m, &d, on_cancel_resp, NULL, NULL)) < 0)
+		log_warn("%s: cannot send CANCEL: %s", c->handle, strerror(-err));
+	else
+		log_info("%s: CANCEL sent", c->handle);
+	tmr_start(&c->cancel_tmr, (uint64_t)c->cs->cfg.t1_ms * 64);
+}
+
+void call_uac_hangup(struct call *c, int code, const char *reason)
+{
+	c->end_code = code;
+	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	c->end_remote = false;
+	tmr_stop(&c->ring_tmr);
+	c->state = CALL_ENDING;
+	c->cancel_wanted = true;
+	if (!c->ict) {
+		call_end(c, code, reason, false);
+		return;
+	}
+	/* §9.1: not before a provisional response; the first one sends it. */
+	if (c->provisional && !c->cancel_sent)
+		send_cancel(c);
+}
+
+/* Resend (or first send) the ACK in c->ack_buf. */
+static void ack_send(struct call *c)
+{
+	struct sip_dest d = c->ack_dest;
+	int err;
+
+	if (c->ack_buf && (err = tsx_send_raw(c->cs->env.tsx, &d, c->ack_buf, c->ack_len)) < 0)
+		log_info("%s: cannot send ACK: %s", c->handle, strerror(-err));
+}
+
+/* §13.2.2.4: the ACK for a 2xx, built by dialog d, kept for the 2xx's resends. */
+static int ack_build(struct call *c, struct dlg *d, const char *sdp)
+{
+	struct dlg_local loc;
+	struct sip_msg *m = NULL;
+	struct dlg *keep = c->dlg;
+	int err;
+
+	call_dlg_local(c, &loc);
+	c->dlg = d;
+	err = call_dest(c, &c->ack_dest);
+	c->dlg = keep;
+	if (err < 0 || (err = dlg_build_request(&m, d, "ACK", &loc)) < 0)
+		return err;
+	if (sdp && (err = msg_set_body(m, CALL_CTYPE, sdp, strlen(sdp))) < 0)
+		goto out;
+	free(c->ack_buf);
+	c->ack_buf = NULL;
+	if ((err = msg_to_str(m, &c->ack_buf, &c->ack_len)) < 0)
+		goto out;
+	c->ack_cseq = d->invite_cseq;
+	ack_send(c);
+out:
+	msg_free(m);
+	return err;
+}
+
+static void on_fork_bye(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+{
+	(void)arg;
+	(void)ct;
+	(void)resp;
+	(void)err;
+}
+
+/*
+ * §13.2.2.4: a 2xx from a second fork: its dialog is confirmed (ACK) and
+ * ended at once (BYE); the dialog is not kept, so a resent 2xx repeats both.
+ */
+static void fork_kill(struct call *c, const struct sip_msg *invite, const struct sip_msg *resp)
+{
+	struct dlg *d = NULL, *keep = c->dlg;
+	struct dlg_local loc;
+	struct sip_msg *ack = NULL, *bye = NULL;
+	struct sip_dest dst;
+	char *buf = NULL;
+	size_t len;
+	int err;
+
+	if ((err = dlg_uac_new(c->cs->dlgs, &d, invite, resp)) < 0) {
+		log_info("%s: 2xx from another fork (tag %s) unusable: %s", c->handle,
+			 resp->to_tag ? resp->to_tag : "-", strerror(-err));
+		return;
+	}
+	call_dlg_local(c, &loc);
+	c->dlg = d;
+	err = call_dest(c, &dst);
+	c->dlg = keep;
+	if (err == 0 && (err = dlg_build_request(&ack, d, "ACK", &loc)) == 0 &&
+	    (err = msg_to_str(ack, &buf, &len)) == 0) {
+		struct sip_dest ad = dst;
+
+		tsx_send_raw(c->cs->env.tsx, &ad, buf, len);
+		if ((err = dlg_build_request(&bye, d, "BYE", &loc)) == 0)
+			err = tsx_request(c->cs->env.tsx, bye, &dst, on_fork_bye, NULL, NULL);
+	}
+	log_info("%s: 2xx from a second fork (tag %s): %s", c->handle, d->remote_tag,
+		 err ? strerror(-err) : "ACKed and ended with BYE");
+	free(buf);
+	msg_free(ack);
+	dlg_free(d);
+}
+
+/* The first 2xx: confirm its dialog, ACK, take the answer. */
+static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp)
+{
+	struct calls *cs = c->cs;
+	struct dlg *d = dlg_match(cs->dlgs, resp);
+	struct oa_result res;
+	const char *sdp;
+	char why[160] = "", text[200];
+	size_t len;
+	int err;
+
+	if (d && d->state == DLG_EARLY)
+		err = dlg_confirm(d, resp);
+	else if (!d)
+		err = dlg_uac_new(cs->dlgs, &d, tsx_req(ct), resp);
+	else
+		err = 0;
+	if (err < 0) {
+		log_info("%s: 2xx without a usable dialog (%s)", c->handle, strerror(-err));
+		call_end(c, 502, "the 2xx made no usable dialog (no Contact?)", true);
+		return;
+	}
+	d->owner = c;
+	c->dlg = d;
+	/* §12.3: the other forks' early dialogs end. */
+	dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
+	tmr_stop(&c->ring_tmr);
+	tmr_stop(&c->cancel_tmr);
+	if ((err = ack_build(c, d, NULL)) < 0)
+		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
+	if (c->cancel_wanted) {
+		/* The 2xx crossed our CANCEL: the call exists; end it (§9.1, §15). */
+		log_info("%s: 200 crossed our CANCEL: ACK, then BYE", c->handle);
+		call_bye(c, c->end_code, c->end_reason, false);
+		return;
+	}
+	if (oa_offer_pending(c->oa)) {
+		if (!(sdp = msg_body(resp, &len)))
+			err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
+		else
+			err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
+		if (err < 0) {
+			snprintf(text, sizeof(text), "the 2xx carried no usable SDP answer: %s", why);
+			log_info("%s: %s", c->handle, text);
+			call_bye(c, 488, text, false);
+			return;
+		}
+		call_media_update(c, &res, sdp, len);
+	}
+	c->state = CALL_ESTABLISHED;
+	c->answered_ms = tmr_now(cs->env.clk);
+	log_info("%s: answered (%s)", c->handle, c->have_media ? c->media.codec : "no media");
+	call_emit(c, "answered", resp->status, resp->sip->reason_phrase, NULL);
+}
+
+static void on_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp)
+{
+	if (c->dlg && c->dlg->state == DLG_CONFIRMED) {
+		if (resp->to_tag && c->dlg->remote_tag && !strcmp(resp->to_tag, c->dlg->remote_tag))
+			ack_send(c); /* the 2xx again: the same ACK again */
+		else
+			fork_kill(c, tsx_req(ct), resp);
+		return;
+	}
+	first_2xx(c, ct, resp);
+}
+
+/* A 1xx: §9.1's CANCEL may go now; ringing / early; an early dialog per To tag. */
+static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg *resp)
+{
+	struct calls *cs = c->cs;
+	struct dlg *d = NULL;
+	struct oa_result res;
+	const char *sdp;
+	size_t len;
+	char why[160] = "";
+
+	c->provisional = true;
+	if (c->cancel_wanted) {
+		if (!c->cancel_sent)
+			send_cancel(c);
+		return;
+	}
+	if (resp->status == 100)
+		return;
+	if (resp->to_tag && !(d = dlg_match(cs->dlgs, resp)) &&
+	    dlg_uac_new(cs->dlgs, &d, tsx_req(ct), resp) == 0)
+		d->owner = c;
+	if (d && !c->dlg)
+		c->dlg = d;
+	if ((sdp = msg_body(resp, &len)) && oa_offer_pending(c->oa)) {
+		/* An answer in an unreliable 1xx (early media); the 2xx repeats it. */
+		if (oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why)) == 0)
+			call_media_update(c, &res, sdp, len);
+		else
+			log_info("%s: SDP in %d ignored: %s", c->handle, resp->status, why);
+	}
+	if (resp->status == 183 || sdp) {
+		if (!c->early_sent) {
+			c->early_sent = true;
+			c->state = CALL_EARLY;
+			call_emit(c, "early", resp->status, resp->sip->reason_phrase, NULL);
+		}
+	} else if (c->state == CALL_CALLING) {
+		c->state = CALL_RINGING;
+		call_emit(c, "ringing", resp->status, resp->sip->reason_phrase, NULL);
+	}
+}
+
+/* The Contacts of a 3xx into c->targets, highest q first (§8.1.3.4). */
+static void collect_targets(struct call *c, const struct sip_msg *resp)
+{
+	double q[CALL_MAX_TARGETS];
+	osip_contact_t *ct = NULL;
+
+	for (size_t i = 0; i < c->n_targets; i++)
+		free(c->targets[i]);
+	c->n_targets = c->next_target = 0;
+	for (int i = 0; osip_message_get_contact(resp->sip, i, &ct) >= 0 && ct; i++) {
+		osip_generic_param_t *p = NULL;
+		char *uri = NULL;
+		double v = 1.0;
+		size_t at;
+
+		if (c->n_targets == CALL_MAX_TARGETS || !ct->url ||
+		    osip_uri_to_str(ct->url, &uri) != OSIP_SUCCESS)
+			break;
+		if (osip_contact_param_get_byname(ct, "q", &p) == OSIP_SUCCESS && p && p->gvalue)
+			v = strtod(p->gvalue, NULL);
+		for (at = c->n_targets; at > 0 && q[at - 1] < v; at--) {
+			q[at] = q[at - 1];
+			c->targets[at] = c->targets[at - 1];
+		}
+		q[at] = v;
+		c->targets[at] = strdup(uri);
+		osip_free(uri);
+		if (!c->targets[at]) {
+			memmove(&c->targets[at], &c->targets[at + 1],
+				(c->n_targets - at) * sizeof(char *));
+			memmove(&q[at], &q[at + 1], (c->n_targets - at) * sizeof(double));
+			continue;
+		}
+		c->n_targets++;
+	}
+}
+
+/* Try the next redirect target. true: an INVITE went. */
+static bool next_target(struct call *c)
+{
+	char why[160];
+
+	while (c->next_target < c->n_targets) {
+		const char *t = c->targets[c->next_target++];
+
+		c->inv_cseq++;
+		oa_cancel_offer(c->oa);
+		free(c->local_sdp);
+		c->local_sdp = NULL;
+		if (oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp) < 0)
+			return false;
+		if (send_invite(c, t, why, sizeof(why)) == 0) {
+			log_info("%s: redirected to %s", c->handle, t);
+			return true;
+		}
+		log_info("%s: redirect target %s unusable: %s", c->handle, t, why);
+	}
+	return false;
+}
+
+/* A final non-2xx: §12.3 the early dialogs end; a redirect, or the end. */
+static void on_failure(struct call *c, const struct sip_msg *resp)
+{
+	const char *reason = resp->sip->reason_phrase;
+	char text[160];
+
+	c->ict = NULL;
+	if (c->dlg && c->dlg->state == DLG_EARLY)
+		c->dlg = NULL;
+	dlg_table_end_early(c->cs->dlgs, c->call_id, c->local_tag);
+	oa_cancel_offer(c->oa);
+	if (c->cancel_wanted) {
+		call_end(c, resp->status == 487 ? c->end_code : resp->status,
+			 resp->status == 487 ? c->end_reason : (reason ? reason : ""), false);
+		return;
+	}
+	if (resp->status < 400 && c->redirects < CALL_MAX_REDIRECTS) {
+		c->redirects++;
+		collect_targets(c, resp);
+	}
+	if (next_target(c))
+		return;
+	snprintf(text, sizeof(text), "%s", reason && reason[0] ? reason : msg_reason(resp->status));
+	call_end(c, resp->status, text, true);
+}
+
+static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+{
+	struct call *c = arg;
+
+	if (!resp) {
+		c->ict = NULL;
+		if (err == 0)
+			return; /* the Accepted ICT ended (Timer M) */
+		if (c->cancel_wanted)
+			call_end(c, c->end_code, c->end_reason, false);
+		else if (err == -ETIMEDOUT)
+			call_end(c, 408, "no answer to the INVITE (Timer B)", false);
+		else {
+			char text[96];
+
+			snprintf(text, sizeof(text), "cannot reach %s: %s", c->source, strerror(-err));
+			call_end(c, 503, text, false);
+		}
+		return;
+	}
+	if (resp->status < 200)
+		on_provisional(c, ct, resp);
+	else if (resp->status < 300)
+		on_2xx(c, ct, resp);
+	else
+		on_failure(c, resp);
+}
+
+/* ---- re-INVITE: hold and resume (§14.1) ---- */
+
+static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
+
+int call_uac_reinvite(struct call *c, enum call_update what)
+{
+	enum oa_dir dir = what == CALL_UPD_HOLD ? OA_SENDONLY : OA_SENDRECV;
+	char *sdp = NULL;
+	int e;
+
+	if ((e = oa_make_offer(c->oa, c->rtp.port, dir, &sdp)) < 0)
+		return e;
+	if ((e = call_send_in_dialog(c, "INVITE", sdp, on_reinvite, &c->reict)) < 0) {
+		oa_cancel_offer(c->oa);
+		free(sdp);
+		c->reict = NULL;
+		return e;
+	}
+	free(c->local_sdp);
+	c->local_sdp = sdp;
+	c->update = what;
+	log_info("%s: re-INVITE (%s) sent", c->handle, what == CALL_UPD_HOLD ? "hold" : "resume");
+	return 0;
+}
+
+static const char *update_name(enum call_update u)
+{
+	return u == CALL_UPD_HOLD ? "hold" : "resume";
+}
+
+static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
+{
+	enum call_update what = c->update;
+	struct oa_result res;
+	const char *sdp;
+	char why[160] = "", text[200];
+	size_t len;
+	int err;
+
+	if (what == CALL_UPD_NONE) {
+		if (resp->cseq == c->ack_cseq)
+			ack_send(c); /* the re-INVITE's 2xx again */
+		return;
+	}
+	c->update = CALL_UPD_NONE;
+	dlg_refresh_target(c->dlg, resp);
+	if ((err = ack_build(c, c->dlg, NULL)) < 0)
+		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
+	if (!(sdp = msg_body(resp, &len)))
+		err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
+	else
+		err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
+	if (err < 0) {
+		snprintf(text, sizeof(text), "the re-INVITE's 2xx carried no usable answer: %s", why);
+		call_bye(c, 488, text, false);
+		return;
+	}
+	call_media_update(c, &res, sdp, len);
+	c->local_hold = what == CALL_UPD_HOLD;
+	log_info("%s: %s", c->handle, c->local_hold ? "held" : "resumed");
+	call_emit(c, c->local_hold ? "held" : "resumed", resp->status, resp->sip->reason_phrase,
+		  "local");
+}
+
+/* §14.1: 491 is retried after 2.1-4 s if we own the Call-ID, else 0-2 s (10 ms units). */
+static void glare_retry(struct call *c, enum call_update what)
+{
+	uint64_t ms = c->outgoing ? 2100 + 10 * (uint64_t)rnd_uniform(191)
+				  : 10 * (uint64_t)rnd_uniform(201);
+
+	c->retry = what;
+	log_info("%s: re-INVITE glare (491): retry in %llu ms", c->handle, (unsigned long long)ms);
+	tmr_start(&c->glare_tmr, ms);
+}
+
+static void reinvite_failed(struct call *c, int code, const char *reason)
+{
+	enum call_update what = c->update;
+	char text[160];
+
+	c->update = CALL_UPD_NONE;
+	oa_cancel_offer(c->oa);
+	if (code == 491) {
+		glare_retry(c, what);
+		return;
+	}
+	if (code == 481) {
+		/* §14.1: the dialog is gone at the peer. */
+		call_end(c, 481, "re-INVITE answered 481: the peer no longer knows the call", true);
+		return;
+	}
+	if (code == 408) {
+		snprintf(text, sizeof(text), "re-INVITE (%s) %s", update_name(what),
+			 reason ? reason : "timed out");
+		call_bye(c, 408, text, false);
+		return;
+	}
+	log_info("%s: re-INVITE (%s) failed: %d %s; the session stays as it was", c->handle,
+		 update_name(what), code, reason ? reason : "");
+	call_emit_update(c, code, reason ? reason : msg_reason(code), update_name(what));
+}
+
+static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+{
+	struct call *c = arg;
+
+	(void)ct;
+	if (!resp) {
+		c->reict = NULL;
+		if (err == 0 || c->update == CALL_UPD_NONE)
+			return;
+		reinvite_failed(c, err == -ETIMEDOUT ? 408 : 503,
+				err == -ETIMEDOUT ? "timed out (Timer B)" : strerror(-err));
+		return;
+	}
+	if (resp->status < 200)
+		return;
+	if (resp->status < 300) {
+		reinvite_2xx(c, resp);
+		return;
+	}
+	c->reict = NULL;
+	reinvite_failed(c, resp->status,
+			resp->sip->reason_phrase && resp->sip->reason_phrase[0]
+			    ? resp->sip->reason_phrase
+			    : NULL);
+}
+
+/* A 2xx no transaction took (after Timer M): ACK it again if it is ours. */
+void call_uac_stray(struct calls *cs, const struct sip_msg *resp)
+{
+	struct dlg *d;
+	struct call *c;
+
+	if (resp->status < 200 || resp->status >= 300 || strcmp(resp->method, "INVITE") != 0)
+		return;
+	if (!(d = dlg_match(cs->dlgs, resp)) || !(c = d->owner) || d != c->dlg)
+		return;
+	if (c->ack_buf && resp->cseq == c->ack_cseq)
+		ack_send(c);
+}
