@@ -43,11 +43,14 @@
  * an object, a line over [control] max_line_bytes), unknown_command,
  * bad_argument (with "argument": unknown, missing, or of the wrong type),
  * not_allowed (peer uid; sent instead of hello), busy (a bound was reached,
- * e.g. [control] max_clients; sent instead of hello), failed (the
- * operation failed; message says why).  After not_allowed, busy instead
- * of hello, and an over-long line the daemon closes the connection (once
- * the error is sent); after any other error it stays usable.  A client that shuts down its sending side still gets
- * the replies to what it sent (no more events), then the daemon closes.
+ * e.g. [control] max_clients, sent instead of hello, or [sip] max_calls),
+ * not_found (with "argument": the object it names does not exist, e.g. an
+ * unknown call handle), failed (the operation failed, or the object is in
+ * the wrong state for it; message says why).  After not_allowed, busy
+ * instead of hello, and an over-long line the daemon closes the connection
+ * (once the error is sent); after any other error it stays usable.  A
+ * client that shuts down its sending side still gets the replies to what it
+ * sent (no more events), then the daemon closes.
  */
 #ifndef SIPUAD_CTL_PROTO_H
 #define SIPUAD_CTL_PROTO_H
@@ -62,6 +65,7 @@
 #define CTL_ERR_BAD_ARGUMENT	"bad_argument"
 #define CTL_ERR_NOT_ALLOWED	"not_allowed"
 #define CTL_ERR_BUSY		"busy"
+#define CTL_ERR_NOT_FOUND	"not_found"
 #define CTL_ERR_FAILED		"failed"
 
 /* An argument of a command: its JSON name and type. */

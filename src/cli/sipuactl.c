@@ -671,33 +671,44 @@ static void print_table(json_t *rows, int indent)
 	free(keys);
 }
 
+static void print_object(json_t *o, int indent);
+
+/* The width of o's longest key, to align the values after it. */
+static size_t key_width(json_t *o)
+{
+	size_t w = 0;
+
+	for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it))
+		w = strlen(json_object_iter_key(it)) > w ? strlen(json_object_iter_key(it)) : w;
+	return w;
+}
+
+/* One "key: value" line (w: the key column's width), or a nested block. */
+static void print_field(const char *k, json_t *v, int indent, size_t w)
+{
+	char *s;
+
+	if ((json_is_object(v) && json_object_size(v)) || is_table(v)) {
+		printf("%*s%s:\n", indent, "", k);
+		if (json_is_object(v))
+			print_object(v, indent + 2);
+		else
+			print_table(v, indent + 2);
+		return;
+	}
+	s = value_str(v, VIEW_LINE);
+	printf("%*s%s:%*s ", indent, "", k, (int)(w - strlen(k)), "");
+	put_text(s, indent + (int)w + 2);
+	free(s);
+}
+
 /* "key: value" lines in the object's order, keys aligned; nesting indents. */
 static void print_object(json_t *o, int indent)
 {
-	size_t w = 0;
-	const char *k;
-	json_t *v;
-	void *it;
+	size_t w = key_width(o);
 
-	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it))
-		w = strlen(json_object_iter_key(it)) > w ? strlen(json_object_iter_key(it)) : w;
-	for (it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
-		k = json_object_iter_key(it);
-		v = json_object_iter_value(it);
-		if ((json_is_object(v) && json_object_size(v)) || is_table(v)) {
-			printf("%*s%s:\n", indent, "", k);
-			if (json_is_object(v))
-				print_object(v, indent + 2);
-			else
-				print_table(v, indent + 2);
-		} else {
-			char *s = value_str(v, VIEW_LINE);
-
-			printf("%*s%s:%*s ", indent, "", k, (int)(w - strlen(k)), "");
-			put_text(s, indent + (int)w + 2);
-			free(s);
-		}
-	}
+	for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it))
+		print_field(json_object_iter_key(it), json_object_iter_value(it), indent, w);
 }
 
 static void print_result(json_t *r)
@@ -712,6 +723,77 @@ static void print_result(json_t *r)
 		s = value_str(r, VIEW_LINE);
 		put_text(s, 0);
 		free(s);
+	}
+}
+
+/* "calls": the table alone, its header naming the columns already. */
+static void print_calls(json_t *r)
+{
+	json_t *calls = json_object_get(r, "calls");
+
+	if (json_object_size(r) != 1 || !json_is_array(calls))
+		print_result(r); /* not the shape we know: show all of it */
+	else if (!json_array_size(calls))
+		puts("no calls");
+	else
+		print_table(calls, 0);
+}
+
+/* An array of strings only (one that print_field would join with commas). */
+static bool is_strings(json_t *v)
+{
+	for (size_t i = 0; i < json_array_size(v); i++)
+		if (!json_is_string(json_array_get(v, i)))
+			return false;
+	return json_array_size(v) > 0;
+}
+
+/*
+ * Lines of s, each after indent spaces, without the CR of a CR LF (SDP's
+ * line end, which a terminal would show as a stray return) and without an
+ * empty line for a final LF.
+ */
+static void put_block(const char *s, int indent)
+{
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		size_t shown = n && s[n - 1] == '\r' ? n - 1 : n;
+
+		printf("%*s%.*s\n", indent, "", (int)shown, s);
+		s += n;
+		s += *s == '\n';
+	}
+}
+
+/*
+ * "call-info": "key: value" lines, but a list of strings (the route set)
+ * one item a line, and a text of several lines (the SDP bodies) as a block
+ * indented under its key: both would be unreadable on one line.
+ */
+static void print_call_info(json_t *r)
+{
+	size_t w = key_width(r);
+	const char *k;
+	json_t *v;
+
+	if (!json_is_object(r)) {
+		print_result(r);
+		return;
+	}
+	for (void *it = json_object_iter(r); it; it = json_object_iter_next(r, it)) {
+		k = json_object_iter_key(it);
+		v = json_object_iter_value(it);
+		if (json_is_string(v) && strchr(json_string_value(v), '\n')) {
+			printf("%s:\n", k);
+			put_block(json_string_value(v), 4);
+		} else if (is_strings(v)) {
+			for (size_t i = 0; i < json_array_size(v); i++)
+				printf("%s%s%*s %s\n", i ? "" : k, i ? " " : ":",
+				       (int)(w - (i ? 0 : strlen(k))), "",
+				       json_string_value(json_array_get(v, i)));
+		} else {
+			print_field(k, v, 0, w);
+		}
 	}
 }
 
@@ -776,27 +858,125 @@ static void print_help(json_t *r)
 	put_entry(stdout, events_usage, help_col(longest), events_help);
 }
 
-/* "SEQ EVENT key=value ...": one line per event, whatever its fields. */
+static bool is_one_of(const char *k, const char *const *names)
+{
+	for (; *names; names++)
+		if (!strcmp(k, *names))
+			return true;
+	return false;
+}
+
+/* " key=value" for each field of ev but type, seq, event and those shown. */
+static void put_rest(json_t *ev, const char *const *shown)
+{
+	static const char *const header[] = {"type", "seq", "event", NULL};
+
+	for (void *it = json_object_iter(ev); it; it = json_object_iter_next(ev, it)) {
+		const char *k = json_object_iter_key(it);
+		char *s;
+
+		if (is_one_of(k, header) || (shown && is_one_of(k, shown)))
+			continue;
+		s = value_str(json_object_iter_value(it), VIEW_WORD);
+		printf(" %s=%s", k, s);
+		free(s);
+	}
+}
+
+/*
+ * before, then field k of ev as plain words ("-" if absent): unquoted, to
+ * read as a sentence, so control characters become '?' lest a peer's
+ * header field reach the terminal as escape sequences or line breaks.
+ */
+static void put_plain(const char *before, json_t *ev, const char *k)
+{
+	json_t *v = json_object_get(ev, k);
+	char *s = value_str(v ? v : json_null(), VIEW_CELL);
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = '?';
+	printf("%s%s", before, s);
+	free(s);
+}
+
+/* "c2 from FROM to TO call_id=... source=...": who calls whom first. */
+static void put_call_incoming(json_t *ev)
+{
+	static const char *const shown[] = {"call", "from", "to", NULL};
+
+	put_plain(" ", ev, "call");
+	put_plain(" from ", ev, "from");
+	put_plain(" to ", ev, "to");
+	put_rest(ev, shown);
+}
+
+/*
+ * "c1 ended: 486 Busy Here (by remote) to sip:bob@host": the state first,
+ * then why and by whom, then the peer, with "to" for an outgoing call and
+ * "from" for an incoming one (another direction: both as key=value).
+ */
+static void put_call_state(json_t *ev)
+{
+	const char *shown[] = {"call", "state", "code", "reason", "by", "peer", "direction", NULL};
+	const char *dir = json_string_value(json_object_get(ev, "direction"));
+	bool known_dir = dir && (!strcmp(dir, "out") || !strcmp(dir, "in"));
+
+	if (!known_dir)
+		shown[5] = NULL; /* no "to"/"from" for the peer: both left to put_rest */
+	put_plain(" ", ev, "call");
+	put_plain(" ", ev, "state");
+	if (json_object_get(ev, "code"))
+		put_plain(": ", ev, "code");
+	if (json_object_get(ev, "reason"))
+		put_plain(json_object_get(ev, "code") ? " " : ": ", ev, "reason");
+	if (json_object_get(ev, "by")) {
+		put_plain(" (by ", ev, "by");
+		putchar(')');
+	}
+	if (known_dir && json_object_get(ev, "peer"))
+		put_plain(strcmp(dir, "out") ? " from " : " to ", ev, "peer");
+	put_rest(ev, shown);
+}
+
+/* "c1 hold failed: 491 Request Pending": which re-INVITE, and how it ended. */
+static void put_call_update(json_t *ev)
+{
+	static const char *const shown[] = {"call", "what", "ok", "code", "reason", NULL};
+
+	put_plain(" ", ev, "call");
+	put_plain(" ", ev, "what");
+	printf(" %s", json_is_true(json_object_get(ev, "ok")) ? "done" : "failed");
+	if (json_object_get(ev, "code"))
+		put_plain(": ", ev, "code");
+	if (json_object_get(ev, "reason"))
+		put_plain(json_object_get(ev, "code") ? " " : ": ", ev, "reason");
+	put_rest(ev, shown);
+}
+
+/*
+ * "SEQ EVENT key=value ...": one line per event, whatever its fields; the
+ * call events as a short sentence instead, as they are the ones a person
+ * watches, and unknown fields after it as key=value.
+ */
 static void print_event(json_t *ev)
 {
 	json_t *seq = json_object_get(ev, "seq");
-	const char *name = json_string_value(json_object_get(ev, "event")), *k;
+	const char *name = json_string_value(json_object_get(ev, "event"));
 
 	if (json_is_integer(seq))
 		printf("%" JSON_INTEGER_FORMAT, json_integer_value(seq));
 	else
 		putchar('-');
 	printf(" %s", name ? name : "-");
-	for (void *it = json_object_iter(ev); it; it = json_object_iter_next(ev, it)) {
-		char *s;
-
-		k = json_object_iter_key(it);
-		if (!strcmp(k, "type") || !strcmp(k, "seq") || !strcmp(k, "event"))
-			continue;
-		s = value_str(json_object_iter_value(it), VIEW_WORD);
-		printf(" %s=%s", k, s);
-		free(s);
-	}
+	if (name && !strcmp(name, "call.incoming"))
+		put_call_incoming(ev);
+	else if (name && !strcmp(name, "call.state"))
+		put_call_state(ev);
+	else if (name && !strcmp(name, "call.update"))
+		put_call_update(ev);
+	else
+		put_rest(ev, NULL);
 	putchar('\n');
 }
 
@@ -864,6 +1044,10 @@ static int on_reply(json_t *msg, const char *line, const char *cmd, bool json_ou
 		puts(line);
 	else if (!strcmp(cmd, "help"))
 		print_help(result);
+	else if (!strcmp(cmd, "calls"))
+		print_calls(result);
+	else if (!strcmp(cmd, "call-info"))
+		print_call_info(result);
 	else
 		print_result(result);
 	return 0;
