@@ -8,9 +8,8 @@
  *   §8.2.2.2 merged request (no To tag)       482
  *   §8.2.2.3 Require: every tag supported     420 with Unsupported
  *   §8.2.3   body type we take                415 with Accept
- * and is then routed through the method table.  Methods that later parts
- * of sipuad serve (calls) answer 501 until they exist, so a peer is never
- * told something we cannot do.
+ * and is then routed through the method table: INVITE, BYE and CANCEL go
+ * on to the call layer (call.h), ACKs for 2xx and stray responses too.
  */
 #include <errno.h>
 #include <stdlib.h>
