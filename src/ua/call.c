@@ -280,8 +280,22 @@ void call_end(struct call *c, int code, const char *reason, bool remote)
 static void set_end(struct call *c, int code, const char *reason, bool remote)
 {
 	c->end_code = code;
-	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	if (reason != c->end_reason) /* the stored reason passed back in */
+		snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
 	c->end_remote = remote;
+}
+
+/*
+ * §15: the callee may not send BYE before the ACK for its 2xx arrives (or
+ * the 2xx's resends time out).  Until then the call is ending and the 200
+ * is still resent; calls_ack() or on_ok_tmr() sends the BYE.
+ */
+static void bye_after_ack(struct call *c, int code, const char *reason)
+{
+	set_end(c, code, reason, false);
+	c->bye_after_ack = true;
+	c->state = CALL_ENDING;
+	log_info("%s: ending once the ACK comes (RFC 3261 §15)", c->handle);
 }
 
 static void stop_timers(struct call *c)
@@ -614,7 +628,10 @@ static void on_ok_tmr(void *arg)
 
 	if (now >= c->ok_deadline) {
 		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", c->handle, c->cs->cfg.t1_ms * 64);
-		call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
+		if (c->bye_after_ack)
+			call_bye(c, c->end_code, c->end_reason, c->end_remote);
+		else
+			call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
 		return;
 	}
 	if ((err = tsx_send_raw(c->cs->env.tsx, &c->ok_dest, c->ok_buf, c->ok_len)) < 0)
@@ -948,6 +965,10 @@ void calls_ack(struct calls *cs, const struct sip_msg *ack)
 	tmr_stop(&c->ok_tmr);
 	free(c->ok_buf);
 	c->ok_buf = NULL;
+	if (c->bye_after_ack) {
+		call_bye(c, c->end_code, c->end_reason, c->end_remote);
+		return;
+	}
 	if (c->offer_in_ok) {
 		/* §13.3.1: our offer was in the 2xx; the ACK must answer it. */
 		c->offer_in_ok = false;
@@ -1024,6 +1045,8 @@ int call_hangup(struct call *c, char *why, size_t whylen)
 		uas_refuse(c, 603, NULL, NULL, NULL, "declined by the hangup command");
 		return 0;
 	case CALL_CONNECTING:
+		bye_after_ack(c, 200, "hung up by the hangup command");
+		return 0;
 	case CALL_ESTABLISHED:
 		call_bye(c, 200, "hung up by the hangup command", false);
 		return 0;
@@ -1067,6 +1090,8 @@ void calls_shutdown(struct calls *cs)
 				uas_refuse(c, 480, NULL, NULL, NULL, "sipuad is shutting down");
 			break;
 		case CALL_CONNECTING:
+			bye_after_ack(c, 200, "sipuad is shutting down");
+			break;
 		case CALL_ESTABLISHED:
 			call_bye(c, 200, "sipuad is shutting down", false);
 			break;

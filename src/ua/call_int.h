@@ -78,6 +78,7 @@ struct call {
 	size_t ok_len;
 	struct sip_dest ok_dest;
 	uint32_t ok_cseq;
+	bool bye_after_ack; /* hung up while connecting: BYE once the ACK comes (§15) */
 	uint64_t ok_interval, ok_deadline;
 	struct tmr ok_tmr;
 

@@ -92,10 +92,15 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	struct sip_msg *m = NULL;
 	struct sip_dest d;
 	struct net_addr local;
+	char a[NET_ADDR_STRLEN];
 	int err;
 
 	if ((err = msg_uri_dest(ruri, &d, why, whylen)) < 0)
 		return err;
+	if (c->via.len && net_addr_family(&c->via) != net_addr_family(&d.addr))
+		/* The SDP and Contact name our address of the first target's family. */
+		return log_why(why, whylen, -EAFNOSUPPORT,
+			       "a redirect may not change the address family");
 	if (cs->env.local(cs->env.local_arg, d.proto, net_addr_family(&d.addr), &local) < 0)
 		return log_why(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
 			       net_proto_name(d.proto),
@@ -125,6 +130,8 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 		goto fail;
 	c->inv_dest = d;
 	c->provisional = false;
+	net_addr_fmt(&d.addr, a, sizeof(a));
+	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(d.proto), a);
 	err = tsx_request(cs->env.tsx, m, &d, on_invite, c, &c->ict);
 	if (err < 0) {
 		c->ict = NULL;

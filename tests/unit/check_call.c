@@ -1,0 +1,1436 @@
+/*
+ * check_call: calls (src/ua/call.c, src/ua/call_uac.c) through the whole
+ * UA path, as in the daemon: wire text is parsed (msg_parse), checked and
+ * fed to a real transaction layer (tsx_layer_recv) whose user is the UA
+ * core (ua.c), which routes INVITE, BYE, CANCEL, ACK and stray responses to
+ * the call table.  Everything runs on the fake clock; the layer's send
+ * callback records every buffer with the fake time it left at, so the
+ * tests check what is sent and when, exactly.
+ *
+ * The peer is 127.0.0.1:5062 (alice calling us, or bob whom we call); our
+ * listener (the local() stub) is 127.0.0.1:5060.  RTP ports come from
+ * 41000..41999 (real sockets on 127.0.0.1).  Every test ends in drain():
+ * far in the future no call, dialog, transaction, timer or RTP port may be
+ * left, and ASan sees every allocation freed.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stats.h"
+#include "core/tmr.h"
+#include "sip/msg.h"
+#include "sip/tsx.h"
+#include "ua/call.h"
+#include "ua/ua.h"
+
+#include "check_run.h"
+
+#define T1 500
+#define T2 4000
+#define T4 5000
+#define MAX_SENT 256
+#define MAX_EV 32
+#define RTP_MIN 41000
+#define RTP_MAX 41999
+
+struct sent {
+	char *buf;
+	size_t len;
+	uint64_t at;
+	struct sip_dest d;
+};
+
+struct ev {
+	enum call_event ev;
+	char state[16];
+	int code;
+	char reason[200];
+	char by[8];
+	char what[8];
+	char handle[16];
+	uint64_t at;
+};
+
+static struct tmr_clock *clk;
+static struct tsx_layer *layer;
+static struct ua *ua;
+static struct calls *cs;
+static struct stats stats;
+static struct tsx_cfg tcfg;
+static struct call_cfg ccfg;
+static uint64_t t0;
+
+static struct sent sent[MAX_SENT];
+static unsigned n_sent;
+static struct ev evs[MAX_EV];
+static unsigned n_ev;
+static char why[256];
+static unsigned branch_no, callid_no;
+
+/* The peer's offers and answers. */
+#define SDP_V(ver, dir)                                                                            \
+	"v=0\r\no=alice 42 " ver " IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"    \
+	"m=audio 30000 RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"                                \
+	"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\na=" dir "\r\n"
+#define SDP_OFFER SDP_V("1", "sendrecv")
+#define SDP_G729                                                                                   \
+	"v=0\r\no=alice 42 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"          \
+	"m=audio 30000 RTP/AVP 18\r\na=rtpmap:18 G729/8000\r\na=sendrecv\r\n"
+
+static uint64_t now(void)
+{
+	return tmr_now(clk) - t0;
+}
+
+static void advance_to(uint64_t ms)
+{
+	ck_assert_uint_ge(ms, now());
+	tmr_fake_advance(clk, ms - now());
+}
+
+static int cap_send(void *arg, struct sip_dest *d, const char *buf, size_t len)
+{
+	struct sent *s;
+
+	(void)arg;
+	ck_assert_uint_lt(n_sent, MAX_SENT);
+	s = &sent[n_sent++];
+	s->buf = malloc(len + 1);
+	ck_assert_ptr_nonnull(s->buf);
+	memcpy(s->buf, buf, len);
+	s->buf[len] = '\0';
+	s->len = len;
+	s->at = now();
+	s->d = *d;
+	return 0;
+}
+
+static int local_stub(void *arg, enum net_proto proto, int family, struct net_addr *out)
+{
+	(void)arg;
+	(void)proto;
+	if (family == AF_INET)
+		return net_addr_from_host(out, "127.0.0.1", 5060);
+	return -ENOENT;
+}
+
+static void on_event(void *arg, const struct call *c, const struct call_event_info *e)
+{
+	struct ev *v;
+
+	(void)arg;
+	ck_assert_uint_lt(n_ev, MAX_EV);
+	v = &evs[n_ev++];
+	memset(v, 0, sizeof(*v));
+	v->ev = e->ev;
+	snprintf(v->state, sizeof(v->state), "%s", e->state ? e->state : "");
+	v->code = e->code;
+	snprintf(v->reason, sizeof(v->reason), "%s", e->reason ? e->reason : "");
+	snprintf(v->by, sizeof(v->by), "%s", e->by ? e->by : "");
+	snprintf(v->what, sizeof(v->what), "%s", e->what ? e->what : "");
+	snprintf(v->handle, sizeof(v->handle), "%s", call_handle(c));
+	v->at = now();
+}
+
+static void setup(void)
+{
+	struct ua_cfg uc = {.user_agent = "sipuad/test"};
+	struct tsx_user user;
+	struct call_env env;
+
+	memset(&stats, 0, sizeof(stats));
+	memset(&tcfg, 0, sizeof(tcfg));
+	tcfg.t1_ms = T1;
+	tcfg.t2_ms = T2;
+	tcfg.t4_ms = T4;
+	tcfg.max_tsx = 200;
+	tcfg.retry_after_s = 5;
+	memset(&ccfg, 0, sizeof(ccfg));
+	ccfg.user_agent = "sipuad/test";
+	ccfg.answer = CALL_ANSWER_AUTO;
+	ccfg.answer_delay_ms = 0;
+	ccfg.reject_code = 486;
+	ccfg.ring_timeout_s = 120;
+	ccfg.max_calls = 10;
+	ccfg.retry_after_s = 5;
+	ccfg.t1_ms = T1;
+	ccfg.t2_ms = T2;
+	ccfg.codecs[0] = "PCMU";
+	ccfg.codecs[1] = "PCMA";
+	ccfg.n_codecs = 2;
+	ccfg.dtmf = true;
+	n_sent = n_ev = 0;
+	why[0] = '\0';
+	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
+	t0 = tmr_now(clk);
+	ck_assert_int_eq(ua_new(&ua, &uc, &stats), 0);
+	ua_tsx_user(ua, &user);
+	ck_assert_int_eq(tsx_layer_new(&layer, clk, &tcfg, cap_send, NULL, &user, &stats), 0);
+	ua_set_layer(ua, layer);
+	env = (struct call_env){.tsx = layer,
+				.clk = clk,
+				.local = local_stub,
+				.event = on_event,
+				.rtp_port_min = RTP_MIN,
+				.rtp_port_max = RTP_MAX};
+	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	ua_set_calls(ua, cs);
+}
+
+static void teardown(void)
+{
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	tsx_layer_free(layer);
+	layer = NULL;
+	ua_free(ua);
+	ua = NULL;
+	tmr_clock_free(clk);
+	clk = NULL;
+	for (unsigned i = 0; i < n_sent; i++)
+		free(sent[i].buf);
+	n_sent = 0;
+}
+
+/* Far in the future nothing may be left. */
+static void drain(void)
+{
+	tmr_fake_advance(clk, 10 * 60 * 1000);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	ck_assert_uint_eq(calls_dialogs(cs), 0);
+	ck_assert_uint_eq(calls_rtp_in_use(cs), 0);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+}
+
+static void set_cfg(void)
+{
+	ck_assert_int_eq(calls_set_cfg(cs, &ccfg), 0);
+}
+
+static struct sip_msg *parse(const char *text, size_t len)
+{
+	struct sip_msg *m = NULL;
+
+	ck_assert_int_eq(msg_parse(&m, text, len, false), 0);
+	return m;
+}
+
+/* ---- looking at what was sent ---- */
+
+static bool starts(unsigned i, const char *prefix)
+{
+	ck_assert_uint_lt(i, n_sent);
+	return strncmp(sent[i].buf, prefix, strlen(prefix)) == 0;
+}
+
+static bool has(unsigned i, const char *text)
+{
+	ck_assert_uint_lt(i, n_sent);
+	return strstr(sent[i].buf, text) != NULL;
+}
+
+/* The first buffer from index `from` on starting with prefix and holding text (may be NULL). */
+static int find(unsigned from, const char *prefix, const char *text)
+{
+	for (unsigned i = from; i < n_sent; i++)
+		if (starts(i, prefix) && (!text || has(i, text)))
+			return (int)i;
+	return -1;
+}
+
+static unsigned count(unsigned from, const char *prefix, const char *text)
+{
+	unsigned n = 0;
+
+	for (unsigned i = from; i < n_sent; i++)
+		if (starts(i, prefix) && (!text || has(i, text)))
+			n++;
+	return n;
+}
+
+static int must_find(unsigned from, const char *prefix, const char *text)
+{
+	int i = find(from, prefix, text);
+
+	ck_assert_msg(i >= 0, "nothing sent from #%u starts with '%s'%s%s", from, prefix,
+		      text ? " holding " : "", text ? text : "");
+	return i;
+}
+
+/* The To tag of sent[i]. */
+static void to_tag_of(unsigned i, char *out, size_t size)
+{
+	struct sip_msg *m = parse(sent[i].buf, sent[i].len);
+
+	ck_assert_ptr_nonnull(m->to_tag);
+	snprintf(out, size, "%s", m->to_tag);
+	msg_free(m);
+}
+
+static void check_ev(unsigned i, enum call_event ev, const char *state, int code, const char *by)
+{
+	ck_assert_uint_lt(i, n_ev);
+	ck_assert_int_eq(evs[i].ev, ev);
+	if (state)
+		ck_assert_str_eq(evs[i].state, state);
+	ck_assert_int_eq(evs[i].code, code);
+	if (by)
+		ck_assert_str_eq(evs[i].by, by);
+}
+
+/* ---- feeding the wire ---- */
+
+static void feed(const char *text)
+{
+	struct sip_msg *m = parse(text, strlen(text));
+
+	m->src.proto = NET_UDP;
+	ck_assert_int_eq(net_addr_from_host(&m->src.addr, "127.0.0.1", 5062), 0);
+	ck_assert_int_eq(net_addr_from_host(&m->src.local, "127.0.0.1", 5060), 0);
+	if (m->is_request) {
+		struct msg_err e;
+
+		ck_assert_msg(msg_check_request(m, &e), "%d %s", e.code, e.reason);
+		ck_assert_int_eq(msg_stamp_via(m), 0);
+	} else {
+		const char *bad = NULL;
+
+		ck_assert_msg(msg_check_response(m, &bad), "%s", bad);
+	}
+	tsx_layer_recv(layer, m);
+}
+
+/* The peer (alice) of an incoming call. */
+struct pc {
+	char call_id[32];
+	char ftag[16];
+	char ttag[64]; /* ours, once learnt */
+	char inv_branch[40];
+	unsigned cseq;
+};
+
+static void new_branch(char *out, size_t size)
+{
+	snprintf(out, size, "z9hG4bKpeer%u", ++branch_no);
+}
+
+static void pc_init(struct pc *p)
+{
+	memset(p, 0, sizeof(*p));
+	snprintf(p->call_id, sizeof(p->call_id), "cid%u@127.0.0.1", ++callid_no);
+	snprintf(p->ftag, sizeof(p->ftag), "a%u", callid_no);
+	p->cseq = 1;
+}
+
+static void pc_send(struct pc *p, const char *method, const char *branch, unsigned cseq,
+		    const char *cseq_method, bool with_ttag, const char *body)
+{
+	char buf[4096];
+	size_t blen = body ? strlen(body) : 0;
+
+	snprintf(buf, sizeof(buf),
+		 "%s sip:sipuad@127.0.0.1:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=%s\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: <sip:alice@127.0.0.1:5062>;tag=%s\r\n"
+		 "To: <sip:sipuad@127.0.0.1:5060>%s%s\r\n"
+		 "Call-ID: %s\r\n"
+		 "CSeq: %u %s\r\n"
+		 "Contact: <sip:alice@127.0.0.1:5062>\r\n"
+		 "%s"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 method, branch, p->ftag, with_ttag ? ";tag=" : "", with_ttag ? p->ttag : "",
+		 p->call_id, cseq, cseq_method, blen ? "Content-Type: application/sdp\r\n" : "",
+		 blen, body ? body : "");
+	feed(buf);
+}
+
+/* The initial INVITE (CSeq p->cseq). */
+static void pc_invite(struct pc *p, const char *sdp)
+{
+	new_branch(p->inv_branch, sizeof(p->inv_branch));
+	pc_send(p, "INVITE", p->inv_branch, p->cseq, "INVITE", false, sdp);
+}
+
+/* Our To tag from the response sent[i]. */
+static void pc_learn(struct pc *p, unsigned i)
+{
+	to_tag_of(i, p->ttag, sizeof(p->ttag));
+}
+
+/* The ACK for a 2xx to the INVITE with CSeq cseq: a transaction of its own. */
+static void pc_ack(struct pc *p, unsigned cseq, const char *sdp)
+{
+	char br[40];
+
+	new_branch(br, sizeof(br));
+	pc_send(p, "ACK", br, cseq, "ACK", true, sdp);
+}
+
+/* The ACK for a non-2xx to the initial INVITE: its branch (§17.1.1.3). */
+static void pc_ack_failure(struct pc *p)
+{
+	pc_send(p, "ACK", p->inv_branch, p->cseq, "ACK", true, NULL);
+}
+
+static void pc_cancel(struct pc *p)
+{
+	pc_send(p, "CANCEL", p->inv_branch, p->cseq, "CANCEL", false, NULL);
+}
+
+/* An in-dialog request with the next CSeq (or cseq when non-zero). */
+static void pc_req(struct pc *p, const char *method, unsigned cseq, const char *sdp)
+{
+	char br[40];
+
+	if (!cseq)
+		cseq = ++p->cseq;
+	new_branch(br, sizeof(br));
+	pc_send(p, method, br, cseq, method, true, sdp);
+}
+
+/* An incoming call answered at once and ACKed: c1 established. */
+static void pc_established(struct pc *p)
+{
+	int ok;
+
+	pc_init(p);
+	pc_invite(p, SDP_OFFER);
+	ok = must_find(0, "SIP/2.0 200 ", "CSeq: 1 INVITE");
+	pc_learn(p, (unsigned)ok);
+	pc_ack(p, 1, NULL);
+	ck_assert_uint_gt(n_ev, 0);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+}
+
+/*
+ * The peer (bob) answers the request we sent in sent[i] with code.  tag:
+ * the To tag if the request has none; contact and sdp may be NULL;
+ * hdrs: extra "Name: value" lines, NULL-terminated (may be NULL).
+ */
+static void respond(unsigned i, int code, const char *tag, const char *contact, const char *sdp,
+		    const char *const *hdrs)
+{
+	struct sip_msg *req, *resp = NULL, *in;
+	char *text = NULL;
+	const char *bad = NULL;
+	size_t len;
+
+	ck_assert_uint_lt(i, n_sent);
+	req = parse(sent[i].buf, sent[i].len);
+	ck_assert(req->is_request);
+	ck_assert_int_eq(msg_build_response(&resp, req, code, NULL, code > 100 ? tag : NULL), 0);
+	if (contact)
+		ck_assert_int_eq(msg_add_header(resp, "Contact", contact), 0);
+	for (size_t k = 0; hdrs && hdrs[k]; k += 2)
+		ck_assert_int_eq(msg_add_header(resp, hdrs[k], hdrs[k + 1]), 0);
+	if (sdp)
+		ck_assert_int_eq(msg_set_body(resp, "application/sdp", sdp, strlen(sdp)), 0);
+	ck_assert_int_eq(msg_to_str(resp, &text, &len), 0);
+	in = parse(text, len);
+	ck_assert_msg(msg_check_response(in, &bad), "%s", bad);
+	in->src = sent[i].d;
+	tsx_layer_recv(layer, in);
+	free(text);
+	msg_free(resp);
+	msg_free(req);
+}
+
+#define BOB "sip:bob@127.0.0.1:5062"
+#define BOB_CT "<sip:bob@127.0.0.1:5062>"
+
+static struct call *place(const char *uri)
+{
+	struct call *c = NULL;
+
+	ck_assert_msg(call_place(cs, uri, NULL, 0, &c, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_ptr_nonnull(c);
+	return c;
+}
+
+/* An outgoing call c answered (180, then 200 from tag b1 with PCMU). */
+static struct call *placed_established(void)
+{
+	struct call *c = place(BOB);
+
+	respond(0, 180, "b1", BOB_CT, NULL, NULL);
+	respond(0, 200, "b1", BOB_CT, SDP_OFFER, NULL);
+	must_find(1, "ACK " BOB " ", "CSeq: 1 ACK");
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	return c;
+}
+
+/* ---------------- UAS ---------------- */
+
+/* answer = auto, delay 0: 100, 180, 200 (answer) at once; ACK -> answered; BYE -> ended. */
+START_TEST(test_uas_auto_answer)
+{
+	struct pc p;
+	char tag180[64], tag200[64], a[NET_ADDR_STRLEN];
+	int b;
+
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(starts(0, "SIP/2.0 100 Trying\r\n"));
+	ck_assert(starts(1, "SIP/2.0 180 Ringing\r\n"));
+	ck_assert(starts(2, "SIP/2.0 200 OK\r\n"));
+	for (unsigned i = 0; i < 3; i++) {
+		ck_assert_uint_eq(sent[i].at, 0);
+		ck_assert_str_eq(net_addr_fmt(&sent[i].d.addr, a, sizeof(a)), "127.0.0.1:5062");
+	}
+	ck_assert(!has(0, "Contact:"));
+	to_tag_of(1, tag180, sizeof(tag180));
+	to_tag_of(2, tag200, sizeof(tag200));
+	ck_assert_str_eq(tag180, tag200);
+	ck_assert(has(1, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	ck_assert(has(2, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	ck_assert(has(2, "\r\nContent-Type: application/sdp\r\n"));
+	ck_assert(has(2, "\r\nAllow: OPTIONS, ACK, CANCEL, BYE, INVITE\r\n"));
+	ck_assert(has(2, "\r\nServer: sipuad/test\r\n"));
+	ck_assert(has(2, "\r\nm=audio 41"));
+	ck_assert(has(2, "a=rtpmap:0 PCMU/8000"));
+	ck_assert(has(2, "c=IN IP4 127.0.0.1"));
+	ck_assert(!has(2, "PCMA"));
+	/* Events: incoming, ringing. */
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(0, CALL_EV_INCOMING, NULL, 0, NULL);
+	ck_assert_str_eq(evs[0].handle, "c1");
+	check_ev(1, CALL_EV_STATE, "ringing", 180, NULL);
+	ck_assert_uint_eq(calls_count(cs), 1);
+	ck_assert_uint_eq(calls_dialogs(cs), 1);
+	ck_assert_uint_eq(calls_rtp_in_use(cs), 1);
+
+	advance_to(100);
+	snprintf(p.ttag, sizeof(p.ttag), "%s", tag200);
+	pc_ack(&p, 1, NULL);
+	ck_assert_uint_eq(n_ev, 3);
+	check_ev(2, CALL_EV_STATE, "answered", 200, NULL);
+	ck_assert_uint_eq(evs[2].at, 100);
+	advance_to(40000);
+	ck_assert_uint_eq(n_sent, 3); /* the ACK stopped the 200's resends */
+
+	pc_req(&p, "BYE", 0, NULL);
+	b = must_find(3, "SIP/2.0 200 ", "CSeq: 2 BYE");
+	ck_assert_uint_eq(sent[b].at, 40000);
+	ck_assert_uint_eq(n_ev, 4);
+	check_ev(3, CALL_EV_STATE, "ended", 200, "remote");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+START_TEST(test_uas_answer_delay)
+{
+	struct pc p;
+	int ok;
+
+	ccfg.answer_delay_ms = 300;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	ck_assert_uint_eq(n_sent, 2);
+	advance_to(299);
+	ck_assert_uint_eq(n_sent, 2);
+	advance_to(300);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(starts(2, "SIP/2.0 200 OK\r\n"));
+	ck_assert_uint_eq(sent[2].at, 300);
+	ok = 2;
+	pc_learn(&p, (unsigned)ok);
+	pc_ack(&p, 1, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+/* §13.3.1.4: the 2xx again at T1, 2T1, 4T1 ... T2 until the ACK. */
+START_TEST(test_uas_200_resent_until_ack)
+{
+	static const uint64_t times[] = {0, 500, 1500, 3500, 7500, 11500};
+	struct pc p;
+
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	advance_to(11999);
+	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 6);
+	for (unsigned i = 0, k = 0; i < n_sent; i++) {
+		if (!starts(i, "SIP/2.0 200 "))
+			continue;
+		ck_assert_uint_eq(sent[i].at, times[k]);
+		ck_assert_uint_eq(sent[i].len, sent[2].len);
+		ck_assert(memcmp(sent[i].buf, sent[2].buf, sent[2].len) == 0);
+		k++;
+	}
+	pc_learn(&p, 2);
+	pc_ack(&p, 1, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	advance_to(60000);
+	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 6);
+	pc_req(&p, "BYE", 0, NULL);
+	drain();
+}
+END_TEST
+
+/* No ACK within 64*T1: BYE at 32 s; its 200 ends the call 408. */
+START_TEST(test_uas_no_ack_bye)
+{
+	static const uint64_t times[] = {0,	500,   1500,  3500,  7500, 11500,
+					 15500, 19500, 23500, 27500, 31500};
+	struct pc p;
+	int b;
+
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	advance_to(31999);
+	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 11);
+	for (unsigned i = 0, k = 0; i < n_sent; i++)
+		if (starts(i, "SIP/2.0 200 "))
+			ck_assert_uint_eq(sent[i].at, times[k++]);
+	ck_assert_int_eq(find(0, "BYE ", NULL), -1);
+	advance_to(32000);
+	b = must_find(0, "BYE sip:alice@127.0.0.1:5062 SIP/2.0\r\n", NULL);
+	ck_assert_uint_eq(sent[b].at, 32000);
+	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 11);
+	ck_assert(has((unsigned)b, " BYE\r\n")); /* CSeq: random start (§12.2.1.1) */
+	ck_assert(has((unsigned)b, p.call_id));
+	/* No ended yet: it waits for the BYE's outcome. */
+	check_ev(n_ev - 1, CALL_EV_STATE, "ringing", 180, NULL);
+	advance_to(32010);
+	respond((unsigned)b, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 408, "local");
+	ck_assert_uint_eq(evs[n_ev - 1].at, 32010);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/* §9.2: CANCEL -> 200 (with the INVITE's To tag) + 487; ended 487 by remote. */
+START_TEST(test_uas_cancel)
+{
+	struct pc p;
+	char t1[64], t2[64];
+	int ok, r487;
+
+	ccfg.answer = CALL_ANSWER_MANUAL;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	ck_assert_uint_eq(n_sent, 2);
+	advance_to(1000);
+	pc_cancel(&p);
+	ok = must_find(2, "SIP/2.0 200 ", "CSeq: 1 CANCEL");
+	r487 = must_find(2, "SIP/2.0 487 ", "CSeq: 1 INVITE");
+	ck_assert_int_lt(ok, r487);
+	ck_assert_uint_eq(sent[r487].at, 1000);
+	to_tag_of(1, t1, sizeof(t1));
+	to_tag_of((unsigned)ok, t2, sizeof(t2));
+	ck_assert_str_eq(t1, t2);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "remote");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	ck_assert_uint_eq(calls_dialogs(cs), 0);
+	pc_learn(&p, (unsigned)r487);
+	pc_ack_failure(&p);
+	drain();
+	ck_assert_uint_eq(count(0, "SIP/2.0 487 ", NULL), 1); /* the ACK stopped Timer G */
+}
+END_TEST
+
+START_TEST(test_uas_ring_timeout)
+{
+	struct pc p;
+	int r;
+
+	ccfg.answer = CALL_ANSWER_MANUAL;
+	ccfg.ring_timeout_s = 5;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	advance_to(4999);
+	ck_assert_uint_eq(n_sent, 2);
+	advance_to(5000);
+	r = must_find(2, "SIP/2.0 480 ", NULL);
+	ck_assert_uint_eq(sent[r].at, 5000);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 480, "local");
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	drain();
+}
+END_TEST
+
+START_TEST(test_uas_manual_answer)
+{
+	struct pc p;
+	struct call *c;
+	int ok;
+
+	ccfg.answer = CALL_ANSWER_MANUAL;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	advance_to(60000); /* rings on; nothing more is sent (below ring_timeout_s) */
+	ck_assert_uint_eq(n_sent, 2);
+	c = call_find(cs, "c1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_null(call_find(cs, "c2"));
+	ck_assert_int_eq(call_answer(c, why, sizeof(why)), 0);
+	ok = must_find(2, "SIP/2.0 200 ", "CSeq: 1 INVITE");
+	ck_assert_uint_eq(sent[ok].at, 60000);
+	ck_assert(has((unsigned)ok, "m=audio "));
+	ck_assert_int_eq(call_answer(c, why, sizeof(why)), -EPERM);
+	pc_learn(&p, (unsigned)ok);
+	pc_ack(&p, 1, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+START_TEST(test_uas_reject)
+{
+	struct pc p;
+	struct call *c;
+	int r;
+
+	ccfg.answer = CALL_ANSWER_MANUAL;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	c = call_find(cs, "c1");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(call_reject(c, 399, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(call_reject(c, 700, why, sizeof(why)), -EINVAL);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(calls_count(cs), 1);
+	advance_to(10);
+	ck_assert_int_eq(call_reject(c, 0, why, sizeof(why)), 0); /* reject_code 486 */
+	r = must_find(2, "SIP/2.0 486 ", NULL);
+	ck_assert_uint_eq(sent[r].at, 10);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "local");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	drain();
+}
+END_TEST
+
+/* An INVITE without SDP: our offer in the 200, the answer in the ACK. */
+START_TEST(test_uas_late_offer)
+{
+	struct pc p;
+	struct call_info ci;
+	int ok;
+
+	pc_init(&p);
+	pc_invite(&p, NULL);
+	ok = must_find(0, "SIP/2.0 200 ", NULL);
+	ck_assert(has((unsigned)ok, "RTP/AVP 0 8 101"));
+	ck_assert(has((unsigned)ok, "a=sendrecv"));
+	pc_learn(&p, (unsigned)ok);
+	pc_ack(&p, 1, SDP_OFFER);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	call_info(call_find(cs, "c1"), &ci);
+	ck_assert_str_eq(ci.codec, "PCMU");
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+START_TEST(test_uas_late_offer_no_answer)
+{
+	struct pc p;
+	int ok, b;
+
+	pc_init(&p);
+	pc_invite(&p, NULL);
+	ok = must_find(0, "SIP/2.0 200 ", NULL);
+	pc_learn(&p, (unsigned)ok);
+	advance_to(100);
+	pc_ack(&p, 1, NULL);
+	b = must_find(0, "BYE sip:alice@127.0.0.1:5062 ", NULL);
+	ck_assert_uint_eq(sent[b].at, 100);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ringing", 180, NULL); /* never answered */
+	respond((unsigned)b, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 400, "local");
+	drain();
+}
+END_TEST
+
+START_TEST(test_uas_488)
+{
+	struct pc p;
+	int r;
+
+	pc_init(&p);
+	pc_invite(&p, SDP_G729);
+	ck_assert_uint_eq(n_sent, 1);
+	r = must_find(0, "SIP/2.0 488 ", NULL);
+	ck_assert(has((unsigned)r, "\r\nWarning: 305 sipuad \"Incompatible media format\"\r\n"));
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(0, CALL_EV_INCOMING, NULL, 0, NULL);
+	check_ev(1, CALL_EV_STATE, "ended", 488, "local");
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	drain();
+}
+END_TEST
+
+START_TEST(test_uas_400_bad_sdp)
+{
+	struct pc p;
+	int r;
+
+	pc_init(&p);
+	pc_invite(&p, "this is not SDP at all\r\n");
+	ck_assert_uint_eq(n_sent, 1);
+	r = must_find(0, "SIP/2.0 400 ", NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 400, "local");
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	drain();
+}
+END_TEST
+
+/* BYE outside any dialog: 481. */
+START_TEST(test_uas_bye_481)
+{
+	struct pc p;
+
+	pc_init(&p);
+	snprintf(p.ttag, sizeof(p.ttag), "nosuch");
+	pc_req(&p, "BYE", 0, NULL);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(starts(0, "SIP/2.0 481 "));
+	ck_assert_uint_eq(n_ev, 0);
+	drain();
+}
+END_TEST
+
+/* re-INVITE sendonly -> 200 recvonly, held by remote; sendrecv -> resumed. */
+START_TEST(test_uas_reinvite_hold)
+{
+	struct pc p;
+	int ok;
+	unsigned before;
+
+	pc_established(&p);
+	before = n_sent;
+	advance_to(1000);
+	pc_req(&p, "INVITE", 0, SDP_V("2", "sendonly"));
+	ok = must_find(before, "SIP/2.0 200 ", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)ok, "a=recvonly"));
+	ck_assert(has((unsigned)ok, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	check_ev(n_ev - 1, CALL_EV_STATE, "held", 0, "remote");
+	pc_ack(&p, 2, NULL);
+	before = n_sent;
+	pc_req(&p, "INVITE", 0, SDP_V("3", "sendrecv"));
+	ok = must_find(before, "SIP/2.0 200 ", "CSeq: 3 INVITE");
+	ck_assert(has((unsigned)ok, "a=sendrecv"));
+	check_ev(n_ev - 1, CALL_EV_STATE, "resumed", 0, "remote");
+	pc_ack(&p, 3, NULL);
+	advance_to(40000);
+	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", "CSeq: 3 INVITE"), 1);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+/* §14.2 glare: their re-INVITE while ours is pending gets 491. */
+START_TEST(test_uas_reinvite_glare_491)
+{
+	struct pc p;
+	struct call *c;
+	int re, r491, ack, bye;
+	unsigned before;
+
+	pc_established(&p);
+	c = call_find(cs, "c1");
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	re = must_find(before, "INVITE sip:alice@127.0.0.1:5062 SIP/2.0\r\n", NULL);
+	ck_assert(has((unsigned)re, "a=sendonly"));
+	pc_req(&p, "INVITE", 0, SDP_V("2", "sendrecv"));
+	r491 = must_find(before, "SIP/2.0 491 ", "CSeq: 2 INVITE");
+	(void)r491;
+	respond((unsigned)re, 200, NULL, "<sip:alice@127.0.0.1:5062>", SDP_V("2", "recvonly"),
+		NULL);
+	ack = must_find(before, "ACK sip:alice@127.0.0.1:5062 ", NULL);
+	ck_assert_int_gt(ack, re);
+	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	bye = must_find(before, "BYE sip:alice@127.0.0.1:5062 ", NULL);
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+/* §12.2.2: a CSeq lower than the last: 500. */
+START_TEST(test_uas_reinvite_lower_cseq_500)
+{
+	struct pc p;
+	unsigned before, nev;
+	int r;
+
+	pc_init(&p);
+	p.cseq = 5;
+	pc_invite(&p, SDP_OFFER);
+	pc_learn(&p, 2);
+	pc_ack(&p, 5, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	before = n_sent;
+	nev = n_ev;
+	pc_req(&p, "INVITE", 4, SDP_V("2", "sendonly"));
+	r = must_find(before, "SIP/2.0 500 ", "CSeq: 4 INVITE");
+	(void)r;
+	ck_assert_uint_eq(n_ev, nev);
+	ck_assert_uint_eq(calls_count(cs), 1);
+	p.cseq = 5;
+	pc_req(&p, "BYE", 0, NULL);
+	must_find(before, "SIP/2.0 200 ", "CSeq: 6 BYE");
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+/* §14.2: an INVITE while our 2xx to the previous one waits for its ACK: 500 + Retry-After. */
+START_TEST(test_uas_reinvite_before_ack_500)
+{
+	struct pc p;
+	unsigned before, nev;
+	int r;
+
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	pc_learn(&p, 2);
+	advance_to(100);
+	before = n_sent;
+	nev = n_ev;
+	pc_req(&p, "INVITE", 0, SDP_V("2", "sendonly"));
+	r = must_find(before, "SIP/2.0 500 ", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)r, "\r\nRetry-After: "));
+	ck_assert_uint_eq(n_ev, nev);
+	pc_ack(&p, 1, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+START_TEST(test_uas_max_calls_503)
+{
+	struct pc p, q;
+	int r;
+	unsigned nev;
+
+	ccfg.max_calls = 1;
+	ccfg.answer = CALL_ANSWER_MANUAL;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	nev = n_ev;
+	pc_init(&q);
+	pc_invite(&q, SDP_OFFER);
+	r = must_find(2, "SIP/2.0 503 ", NULL);
+	ck_assert(has((unsigned)r, "\r\nRetry-After: 5\r\n"));
+	ck_assert(has((unsigned)r, q.call_id));
+	ck_assert_uint_eq(n_ev, nev);
+	ck_assert_uint_eq(calls_count(cs), 1);
+	pc_learn(&q, (unsigned)r);
+	pc_ack_failure(&q);
+	pc_cancel(&p);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "remote");
+	pc_learn(&p, 1);
+	pc_ack_failure(&p);
+	drain();
+}
+END_TEST
+
+/* calls_shutdown(): BYE for the established call, 480 for the ringing one; then 503. */
+START_TEST(test_uas_shutdown)
+{
+	struct pc p, q, r;
+	struct call *c1;
+	int ok, b, r480, r503;
+	unsigned before;
+
+	ccfg.answer = CALL_ANSWER_MANUAL;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	c1 = call_find(cs, "c1");
+	ck_assert_int_eq(call_answer(c1, why, sizeof(why)), 0);
+	ok = must_find(0, "SIP/2.0 200 ", NULL);
+	pc_learn(&p, (unsigned)ok);
+	pc_ack(&p, 1, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	pc_init(&q);
+	pc_invite(&q, SDP_OFFER);
+	ck_assert_uint_eq(calls_count(cs), 2);
+	before = n_sent;
+	advance_to(500);
+	calls_shutdown(cs);
+	b = must_find(before, "BYE sip:alice@127.0.0.1:5062 ", p.call_id);
+	r480 = must_find(before, "SIP/2.0 480 ", q.call_id);
+	ck_assert_uint_eq(sent[b].at, 500);
+	ck_assert_uint_eq(sent[r480].at, 500);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 480, "local");
+	ck_assert_str_eq(evs[n_ev - 1].handle, "c2");
+	ck_assert_uint_eq(calls_count(cs), 1);
+	/* New calls are refused now. */
+	pc_init(&r);
+	pc_invite(&r, SDP_OFFER);
+	r503 = must_find(before, "SIP/2.0 503 ", r.call_id);
+	ck_assert(has((unsigned)r503, "Retry-After:"));
+	ck_assert_int_eq(call_place(cs, BOB, NULL, 0, &c1, why, sizeof(why)), -ECANCELED);
+	respond((unsigned)b, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	ck_assert_str_eq(evs[n_ev - 1].handle, "c1");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	pc_learn(&q, (unsigned)r480);
+	pc_ack_failure(&q);
+	pc_learn(&r, (unsigned)r503);
+	pc_ack_failure(&r);
+	drain();
+}
+END_TEST
+
+/* ---------------- UAC ---------------- */
+
+START_TEST(test_uac_invite_sent)
+{
+	struct call *c = place(BOB);
+	struct sip_msg *m;
+	struct msg_err e;
+	char a[NET_ADDR_STRLEN], *uri = NULL;
+	const char *mline;
+	unsigned port;
+
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_str_eq(call_handle(c), "c1");
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n"));
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "127.0.0.1:5062");
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.local, a, sizeof(a)), "127.0.0.1:5060");
+	m = parse(sent[0].buf, sent[0].len);
+	m->src.proto = NET_UDP;
+	ck_assert_msg(msg_check_request(m, &e), "%d %s", e.code, e.reason);
+	ck_assert_str_eq(msg_header(m, "Max-Forwards", NULL), "70");
+	ck_assert_int_eq(msg_ruri(m, &uri), 0);
+	ck_assert_str_eq(uri, BOB);
+	free(uri);
+	ck_assert_uint_eq(m->cseq, 1);
+	ck_assert_ptr_null(m->to_tag);
+	ck_assert_ptr_nonnull(m->from_tag);
+	msg_free(m);
+	ck_assert(has(0, "\r\nMax-Forwards: 70\r\n"));
+	ck_assert(has(0, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	ck_assert(has(0, "\r\nUser-Agent: sipuad/test\r\n"));
+	ck_assert(has(0, "\r\nContent-Type: application/sdp\r\n"));
+	ck_assert(has(0, "\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK"));
+	ck_assert(has(0, "\r\nFrom: <sip:sipuad@127.0.0.1>;tag="));
+	ck_assert(has(0, "\r\nc=IN IP4 127.0.0.1\r\n"));
+	ck_assert(has(0, "a=rtpmap:0 PCMU/8000"));
+	ck_assert(has(0, "a=rtpmap:8 PCMA/8000"));
+	ck_assert(has(0, "a=rtpmap:101 telephone-event/8000"));
+	ck_assert(has(0, "a=sendrecv"));
+	mline = strstr(sent[0].buf, "\r\nm=audio ");
+	ck_assert_ptr_nonnull(mline);
+	ck_assert_int_eq(sscanf(mline, "\r\nm=audio %u RTP/AVP 0 8 101\r\n", &port), 1);
+	ck_assert_uint_ge(port, RTP_MIN);
+	ck_assert_uint_le(port, RTP_MAX);
+	ck_assert_uint_eq(port % 2, 0);
+	ck_assert_ptr_nonnull(strstr(mline, "RTP/AVP 0 8 101\r\n"));
+	ck_assert_uint_eq(n_ev, 1);
+	check_ev(0, CALL_EV_STATE, "calling", 0, NULL);
+	ck_assert_uint_eq(calls_rtp_in_use(cs), 1);
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	drain();
+}
+END_TEST
+
+/* 180 -> ringing; 200 -> ACK, answered; the 200 again -> the same ACK again. */
+START_TEST(test_uac_answered)
+{
+	struct call *c = place(BOB);
+	struct call_info ci;
+	int ack, ack2, ack3, bye;
+	unsigned before;
+
+	advance_to(50);
+	respond(0, 180, "b1", BOB_CT, NULL, NULL);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ringing", 180, NULL);
+	ck_assert_uint_eq(calls_dialogs(cs), 1); /* early */
+	advance_to(100);
+	respond(0, 200, "b1", BOB_CT, SDP_OFFER, NULL);
+	ack = must_find(1, "ACK " BOB " SIP/2.0\r\n", NULL);
+	ck_assert_uint_eq(sent[ack].at, 100);
+	ck_assert(has((unsigned)ack, "CSeq: 1 ACK"));
+	ck_assert(has((unsigned)ack, ";tag=b1"));
+	ck_assert(!has((unsigned)ack, "Content-Type"));
+	ck_assert_uint_eq(n_ev, 3);
+	check_ev(2, CALL_EV_STATE, "answered", 200, NULL);
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.state, "established");
+	ck_assert_str_eq(ci.codec, "PCMU");
+	ck_assert_str_eq(ci.remote_tag, "b1");
+	ck_assert_uint_eq(calls_dialogs(cs), 1);
+	/* The 2xx again (ICT Accepted): the same ACK. */
+	advance_to(600);
+	respond(0, 200, "b1", BOB_CT, SDP_OFFER, NULL);
+	ack2 = must_find((unsigned)ack + 1, "ACK ", NULL);
+	ck_assert_uint_eq(sent[ack2].at, 600);
+	ck_assert_uint_eq(sent[ack2].len, sent[ack].len);
+	ck_assert(memcmp(sent[ack2].buf, sent[ack].buf, sent[ack].len) == 0);
+	/* After Timer M the layer calls it stray: ACKed again all the same. */
+	advance_to(40000);
+	respond(0, 200, "b1", BOB_CT, SDP_OFFER, NULL);
+	ack3 = must_find((unsigned)ack2 + 1, "ACK ", NULL);
+	ck_assert(memcmp(sent[ack3].buf, sent[ack].buf, sent[ack].len) == 0);
+	ck_assert_uint_eq(n_ev, 3);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	bye = must_find(before, "BYE " BOB " SIP/2.0\r\n", "CSeq: 2 BYE");
+	ck_assert_uint_eq(n_ev, 3);
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(3, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+/* §13.2.2.4: a 2xx from another fork: ACK and BYE for it; the call keeps the first. */
+START_TEST(test_uac_second_fork)
+{
+	struct call *c = placed_established();
+	struct call_info ci;
+	int ack, bye;
+	unsigned before = n_sent, nev = n_ev;
+
+	respond(0, 200, "b2", "<sip:bob2@127.0.0.1:5062>", SDP_OFFER, NULL);
+	ack = must_find(before, "ACK sip:bob2@127.0.0.1:5062 ", ";tag=b2");
+	bye = must_find(before, "BYE sip:bob2@127.0.0.1:5062 ", ";tag=b2");
+	ck_assert_int_lt(ack, bye);
+	ck_assert_uint_eq(n_ev, nev);
+	ck_assert_uint_eq(calls_count(cs), 1);
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.state, "established");
+	ck_assert_str_eq(ci.remote_tag, "b1");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_ev, nev);
+	ck_assert_uint_eq(calls_dialogs(cs), 1);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	bye = must_find(before, "BYE " BOB " ", ";tag=b1");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+/* 486 -> ended 486 by remote; the ICT ACKs it on the INVITE's branch. */
+START_TEST(test_uac_486)
+{
+	struct sip_msg *inv, *ack;
+	int a;
+
+	place(BOB);
+	advance_to(20);
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	a = must_find(1, "ACK " BOB " SIP/2.0\r\n", NULL);
+	ck_assert_uint_eq(sent[a].at, 20);
+	inv = parse(sent[0].buf, sent[0].len);
+	ack = parse(sent[a].buf, sent[a].len);
+	ck_assert_str_eq(ack->branch, inv->branch);
+	ck_assert_str_eq(ack->to_tag, "b1");
+	ck_assert_uint_eq(ack->cseq, 1);
+	msg_free(inv);
+	msg_free(ack);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 486, "remote");
+	ck_assert_str_eq(evs[1].reason, "Busy Here");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/* Timer B: no response at all -> ended 408 at 64*T1. */
+START_TEST(test_uac_timer_b)
+{
+	static const uint64_t times[] = {0, 500, 1500, 3500, 7500, 15500, 31500};
+
+	place(BOB);
+	advance_to(31999);
+	ck_assert_uint_eq(n_sent, 7);
+	for (unsigned i = 0; i < 7; i++) {
+		ck_assert(starts(i, "INVITE "));
+		ck_assert_uint_eq(sent[i].at, times[i]);
+	}
+	ck_assert_uint_eq(n_ev, 1);
+	advance_to(32000);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 408, "local");
+	ck_assert_uint_eq(evs[1].at, 32000);
+	ck_assert_uint_eq(n_sent, 7);
+	drain();
+}
+END_TEST
+
+/* §9.1: no CANCEL before a provisional; the 180 brings it; 487 -> ended with the hangup's code. */
+START_TEST(test_uac_hangup_before_provisional)
+{
+	struct call *c = place(BOB);
+	int cancel, ack;
+
+	advance_to(100);
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_uint_eq(n_ev, 1);
+	advance_to(1000);
+	ck_assert_int_eq(find(0, "CANCEL ", NULL), -1);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 2); /* Timer A at 500 */
+	respond(0, 180, "b1", BOB_CT, NULL, NULL);
+	cancel = must_find(0, "CANCEL " BOB " SIP/2.0\r\n", "CSeq: 1 CANCEL");
+	ck_assert_uint_eq(sent[cancel].at, 1000);
+	ck_assert_uint_eq(n_ev, 1); /* no ringing for a call being cancelled */
+	advance_to(1010);
+	respond((unsigned)cancel, 200, NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_ev, 1);
+	respond(0, 487, "b1", NULL, NULL, NULL);
+	ack = must_find((unsigned)cancel, "ACK " BOB " ", NULL);
+	ck_assert_uint_eq(sent[ack].at, 1010);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 487, "local");
+	ck_assert_str_eq(evs[1].reason, "cancelled by the hangup command");
+	drain();
+}
+END_TEST
+
+/* The 200 crosses our CANCEL: ACK, then BYE. */
+START_TEST(test_uac_hangup_200_race)
+{
+	struct call *c = place(BOB);
+	int cancel, ack, bye;
+
+	respond(0, 180, "b1", BOB_CT, NULL, NULL);
+	advance_to(200);
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	cancel = must_find(0, "CANCEL ", NULL);
+	ck_assert_uint_eq(sent[cancel].at, 200);
+	advance_to(210);
+	respond(0, 200, "b1", BOB_CT, SDP_OFFER, NULL);
+	ack = must_find(0, "ACK " BOB " ", "CSeq: 1 ACK");
+	bye = must_find(0, "BYE " BOB " ", "CSeq: 2 BYE");
+	ck_assert_int_lt(ack, bye);
+	ck_assert_uint_eq(sent[bye].at, 210);
+	ck_assert(has((unsigned)bye, ";tag=b1"));
+	respond((unsigned)cancel, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ringing", 180, NULL);
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "local");
+	/* ended always has a reason: the hangup's. */
+	ck_assert_str_eq(evs[n_ev - 1].reason, "cancelled by the hangup command");
+	drain();
+}
+END_TEST
+
+/* CANCEL answered but the INVITE never is: ended 64*T1 after the CANCEL. */
+START_TEST(test_uac_cancel_no_final)
+{
+	struct call *c = place(BOB);
+	int cancel;
+
+	respond(0, 180, "b1", BOB_CT, NULL, NULL);
+	advance_to(1000);
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	cancel = must_find(0, "CANCEL ", NULL);
+	ck_assert_uint_eq(sent[cancel].at, 1000);
+	respond((unsigned)cancel, 200, NULL, NULL, NULL, NULL);
+	advance_to(1000 + 64 * T1 - 1);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ringing", 180, NULL);
+	ck_assert_uint_eq(calls_count(cs), 1);
+	advance_to(1000 + 64 * T1);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "local");
+	ck_assert_uint_eq(evs[n_ev - 1].at, 1000 + 64 * T1);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/* §8.1.3.4: 302 with two Contacts: the q=1.0 one first, CSeq + 1; then the other. */
+START_TEST(test_uac_redirect)
+{
+	static const char *const hdrs[] = {"Contact", "<sip:carol@127.0.0.1:5064>;q=0.5",
+					   "Contact", "<sip:dave@127.0.0.1:5066>;q=1.0", NULL};
+	struct sip_msg *a, *b;
+	char ad[NET_ADDR_STRLEN];
+	int ack, i2, i3;
+
+	place(BOB);
+	advance_to(10);
+	respond(0, 302, "r1", NULL, NULL, hdrs);
+	ack = must_find(1, "ACK " BOB " ", "CSeq: 1 ACK");
+	ck_assert_uint_eq(sent[ack].at, 10);
+	i2 = must_find(1, "INVITE ", NULL);
+	ck_assert_uint_eq(sent[i2].at, 10);
+	ck_assert(starts((unsigned)i2, "INVITE sip:dave@127.0.0.1:5066 SIP/2.0\r\n"));
+	ck_assert(has((unsigned)i2, "\r\nCSeq: 2 INVITE\r\n"));
+	ck_assert(has((unsigned)i2, "m=audio "));
+	ck_assert_str_eq(net_addr_fmt(&sent[i2].d.addr, ad, sizeof(ad)), "127.0.0.1:5066");
+	a = parse(sent[0].buf, sent[0].len);
+	b = parse(sent[i2].buf, sent[i2].len);
+	ck_assert_str_eq(a->call_id, b->call_id);
+	ck_assert_str_eq(a->from_tag, b->from_tag);
+	ck_assert_ptr_null(b->to_tag);
+	ck_assert_str_ne(a->branch, b->branch);
+	msg_free(a);
+	msg_free(b);
+	ck_assert_uint_eq(n_ev, 1); /* still calling */
+	respond((unsigned)i2, 486, "d1", NULL, NULL, NULL);
+	i3 = must_find((unsigned)i2 + 1, "INVITE ", NULL);
+	ck_assert(starts((unsigned)i3, "INVITE sip:carol@127.0.0.1:5064 SIP/2.0\r\n"));
+	ck_assert(has((unsigned)i3, "\r\nCSeq: 3 INVITE\r\n"));
+	ck_assert_uint_eq(n_ev, 1);
+	respond((unsigned)i3, 486, "c1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	drain();
+}
+END_TEST
+
+/* hold: re-INVITE sendonly; 491 -> retried after 2.1..4 s; 200 recvonly -> held by local. */
+START_TEST(test_uac_hold_491_retry)
+{
+	struct call *c = placed_established();
+	struct call_info ci;
+	int re, re2, ack, bye;
+	unsigned before;
+	uint64_t t491;
+
+	advance_to(1000);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)re, ";tag=b1"));
+	ck_assert(has((unsigned)re, "a=sendonly"));
+	ck_assert(has((unsigned)re, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EBUSY);
+	ck_assert_int_eq(call_hold(c, false, why, sizeof(why)), -EBUSY);
+	advance_to(1100);
+	respond((unsigned)re, 491, NULL, NULL, NULL, NULL);
+	t491 = now();
+	must_find((unsigned)re + 1, "ACK " BOB " ", "CSeq: 2 ACK");
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EBUSY); /* retry pending */
+	advance_to(t491 + 2099);
+	ck_assert_int_eq(find((unsigned)re + 1, "INVITE ", NULL), -1);
+	advance_to(t491 + 4000);
+	re2 = must_find((unsigned)re + 1, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
+	ck_assert_uint_ge(sent[re2].at, t491 + 2100);
+	ck_assert_uint_le(sent[re2].at, t491 + 4000);
+	ck_assert(has((unsigned)re2, "a=sendonly"));
+	/* Only the new CSeq 3 goes (Timer A may have resent it). */
+	ck_assert_uint_eq(count((unsigned)re + 1, "INVITE ", "CSeq: 2 INVITE"), 0);
+	ck_assert_uint_eq(count((unsigned)re + 1, "INVITE ", NULL),
+			  count((unsigned)re + 1, "INVITE ", "CSeq: 3 INVITE"));
+	advance_to(now() + 20);
+	respond((unsigned)re2, 200, NULL, BOB_CT, SDP_V("2", "recvonly"), NULL);
+	ack = must_find((unsigned)re2 + 1, "ACK " BOB " ", "CSeq: 3 ACK");
+	(void)ack;
+	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
+	call_info(c, &ci);
+	ck_assert(ci.local_hold);
+	ck_assert(!ci.remote_hold);
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EALREADY);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	bye = must_find(before, "BYE " BOB " ", "CSeq: 4 BYE");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+START_TEST(test_uac_headers)
+{
+	static const char *const ok[] = {"X-A: 1"};
+	static const char *const via[] = {"Via: x"};
+	static const char *const bad[] = {"bad"};
+	struct call *c = NULL;
+
+	ck_assert_int_eq(call_place(cs, BOB, ok, 1, &c, why, sizeof(why)), 0);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(has(0, "\r\nX-A: 1\r\n"));
+	c = NULL;
+	ck_assert_int_eq(call_place(cs, BOB, via, 1, &c, why, sizeof(why)), -EINVAL);
+	ck_assert_msg(strncmp(why, "header", 6) == 0, "why: %s", why);
+	ck_assert_int_eq(call_place(cs, BOB, bad, 1, &c, why, sizeof(why)), -EINVAL);
+	ck_assert_msg(strncmp(why, "header", 6) == 0, "why: %s", why);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(calls_count(cs), 1);
+	ck_assert_uint_eq(n_ev, 1);
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	drain();
+}
+END_TEST
+
+static Suite *call_suite(void)
+{
+	Suite *s = suite_create("call");
+	TCase *uas = tcase_create("uas");
+	TCase *uac = tcase_create("uac");
+
+	tcase_add_checked_fixture(uas, setup, teardown);
+	tcase_add_test(uas, test_uas_auto_answer);
+	tcase_add_test(uas, test_uas_answer_delay);
+	tcase_add_test(uas, test_uas_200_resent_until_ack);
+	tcase_add_test(uas, test_uas_no_ack_bye);
+	tcase_add_test(uas, test_uas_cancel);
+	tcase_add_test(uas, test_uas_ring_timeout);
+	tcase_add_test(uas, test_uas_manual_answer);
+	tcase_add_test(uas, test_uas_reject);
+	tcase_add_test(uas, test_uas_late_offer);
+	tcase_add_test(uas, test_uas_late_offer_no_answer);
+	tcase_add_test(uas, test_uas_488);
+	tcase_add_test(uas, test_uas_400_bad_sdp);
+	tcase_add_test(uas, test_uas_bye_481);
+	tcase_add_test(uas, test_uas_reinvite_hold);
+	tcase_add_test(uas, test_uas_reinvite_glare_491);
+	tcase_add_test(uas, test_uas_reinvite_lower_cseq_500);
+	tcase_add_test(uas, test_uas_reinvite_before_ack_500);
+	tcase_add_test(uas, test_uas_max_calls_503);
+	tcase_add_test(uas, test_uas_shutdown);
+	suite_add_tcase(s, uas);
+
+	tcase_add_checked_fixture(uac, setup, teardown);
+	tcase_add_test(uac, test_uac_invite_sent);
+	tcase_add_test(uac, test_uac_answered);
+	tcase_add_test(uac, test_uac_second_fork);
+	tcase_add_test(uac, test_uac_486);
+	tcase_add_test(uac, test_uac_timer_b);
+	tcase_add_test(uac, test_uac_hangup_before_provisional);
+	tcase_add_test(uac, test_uac_hangup_200_race);
+	tcase_add_test(uac, test_uac_cancel_no_final);
+	tcase_add_test(uac, test_uac_redirect);
+	tcase_add_test(uac, test_uac_hold_491_retry);
+	tcase_add_test(uac, test_uac_headers);
+	suite_add_tcase(s, uac);
+	return s;
+}
+
+int main(void)
+{
+	msg_lib_init();
+	return check_run(call_suite());
+}
