@@ -613,6 +613,37 @@ START_TEST(test_uas_no_ack_bye)
 }
 END_TEST
 
+/*
+ * §15: hung up after our 200 but before the ACK: no BYE yet, the 200 is
+ * still resent; the ACK brings the BYE, and its 200 the end.
+ */
+START_TEST(test_uas_hangup_before_ack)
+{
+	struct pc p;
+	int b;
+
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	advance_to(100);
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), -EPERM);
+	advance_to(1600);
+	ck_assert_int_eq(find(0, "BYE ", NULL), -1);
+	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 3); /* 0, 500, 1500 */
+	pc_learn(&p, 2);
+	pc_ack(&p, 1, NULL);
+	b = must_find(0, "BYE sip:alice@127.0.0.1:5062 SIP/2.0\r\n", NULL);
+	ck_assert_uint_eq(sent[b].at, 1600);
+	advance_to(1610);
+	respond((unsigned)b, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	ck_assert_str_eq(evs[n_ev - 1].reason, "hung up by the hangup command");
+	advance_to(40000);
+	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 3);
+	drain();
+}
+END_TEST
+
 /* §9.2: CANCEL -> 200 (with the INVITE's To tag) + 487; ended 487 by remote. */
 START_TEST(test_uas_cancel)
 {
@@ -1395,6 +1426,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uas, test_uas_auto_answer);
 	tcase_add_test(uas, test_uas_answer_delay);
 	tcase_add_test(uas, test_uas_200_resent_until_ack);
+	tcase_add_test(uas, test_uas_hangup_before_ack);
 	tcase_add_test(uas, test_uas_no_ack_bye);
 	tcase_add_test(uas, test_uas_cancel);
 	tcase_add_test(uas, test_uas_ring_timeout);
