@@ -304,6 +304,8 @@ static unsigned remote_ptime(const struct oa *oa, const sdp_message_t *sdp, cons
 	return v > 0 ? (unsigned)v : oa->ptime;
 }
 
+#define SDP_PAD 16
+
 /* Copy len bytes and parse them. 0 with *out (sdp_message_free), or -EBADMSG / -ENOMEM. */
 static int sdp_parse(const char *text, size_t len, sdp_message_t **out, char *why, size_t whylen)
 {
@@ -313,11 +315,15 @@ static int sdp_parse(const char *text, size_t len, sdp_message_t **out, char *wh
 
 	if (!text || memchr(text, '\0', len))
 		return log_why(why, whylen, -EBADMSG, "SDP: NUL byte in body");
-	buf = malloc(len + 1);
+	/*
+	 * libosip2's sdp_message_parse() can read a few bytes past the NUL
+	 * (after a lone CR at the end of a line, found by fuzz_sdp): the text
+	 * is followed by SDP_PAD NULs, so those reads stay inside the buffer.
+	 */
+	buf = calloc(1, len + SDP_PAD);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, text, len);
-	buf[len] = '\0';
 	if (sdp_message_init(&sdp) != OSIP_SUCCESS) {
 		err = -ENOMEM;
 		goto out;
