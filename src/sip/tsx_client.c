@@ -72,10 +72,13 @@ static void ict_completed(struct tsx *t, const struct sip_msg *resp)
 	if ((err = ict_build_ack(t, resp)) < 0)
 		log_err("%s: cannot build the ACK for %d: %s", t->handle, resp->status,
 			strerror(-err));
+	/*
+	 * The ACK leaves before the TU hears of the response, so that what
+	 * the TU sends next (a redirected INVITE, §8.1.3.4) follows it.
+	 */
+	err = t->out ? tsx_send(t, t->out, t->outlen) : 0;
 	ct_pass(t, resp, 0);
-	if (t->state != TSX_COMPLETED)
-		return;
-	if (t->out && tsx_send(t, t->out, t->outlen) < 0)
+	if (err < 0 || t->state != TSX_COMPLETED)
 		return;
 	/* Timer D = max(32 s, 64*T1) on UDP, 0 on TCP (§17.1.1.2). */
 	if (t->reliable)
