@@ -877,6 +877,48 @@ START_TEST(test_uas_reinvite_hold)
 }
 END_TEST
 
+/*
+ * A re-INVITE that changes the codec (PCMU -> PCMA, new port): answered
+ * with PCMA, the session follows; a later re-INVITE that repeats the
+ * offer leaves our o= version alone (RFC 3264 §8).
+ */
+START_TEST(test_uas_reinvite_codec_change)
+{
+	static const char pcma[] =
+	    "v=0\r\no=alice 42 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+	    "m=audio 30002 RTP/AVP 8\r\na=rtpmap:8 PCMA/8000\r\na=sendrecv\r\n";
+	struct pc p;
+	struct call_info ci;
+	int ok, ok2;
+	unsigned before;
+
+	pc_established(&p);
+	before = n_sent;
+	advance_to(1000);
+	pc_req(&p, "INVITE", 0, pcma);
+	ok = must_find(before, "SIP/2.0 200 ", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)ok, "RTP/AVP 8\r\n"));
+	ck_assert(has((unsigned)ok, "a=rtpmap:8 PCMA/8000"));
+	ck_assert(!has((unsigned)ok, "PCMU"));
+	ck_assert(has((unsigned)ok, "o=sipuad "));
+	pc_ack(&p, 2, NULL);
+	call_info(call_find(cs, "c1"), &ci);
+	ck_assert_str_eq(ci.codec, "PCMA");
+	ck_assert_str_eq(ci.remote_rtp, "127.0.0.1:30002");
+	/* The same offer again: the same answer, o= version unchanged. */
+	before = n_sent;
+	pc_req(&p, "INVITE", 0, pcma);
+	ok2 = must_find(before, "SIP/2.0 200 ", "CSeq: 3 INVITE");
+	ck_assert(strstr(sent[ok2].buf, "o=sipuad ") != NULL);
+	ck_assert(strncmp(strstr(sent[ok].buf, "o=sipuad "), strstr(sent[ok2].buf, "o=sipuad "),
+			  strcspn(strstr(sent[ok].buf, "o=sipuad "), "\r")) == 0);
+	pc_ack(&p, 3, NULL);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
 /* §14.2 glare: their re-INVITE while ours is pending gets 491. */
 START_TEST(test_uas_reinvite_glare_491)
 {
@@ -1426,6 +1468,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uas, test_uas_auto_answer);
 	tcase_add_test(uas, test_uas_answer_delay);
 	tcase_add_test(uas, test_uas_200_resent_until_ack);
+	tcase_add_test(uas, test_uas_reinvite_codec_change);
 	tcase_add_test(uas, test_uas_hangup_before_ack);
 	tcase_add_test(uas, test_uas_no_ack_bye);
 	tcase_add_test(uas, test_uas_cancel);
