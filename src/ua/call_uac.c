@@ -153,16 +153,17 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 32], token[RND_TAG_LEN];
 	int err;
 
-	if (cs->closing)
-		return log_why(why, whylen, -ECANCELED, "sipuad is shutting down");
-	if (cs->n >= cs->cfg.max_calls)
-		return log_why(why, whylen, -EAGAIN, "%u calls in progress ([sip] max_calls)",
-			       cs->n);
+	/* The request first: a bad one is refused as such whatever the load. */
 	for (size_t i = 0; i < n_headers; i++)
 		if ((err = header_check(headers[i], why, whylen)) < 0)
 			return err;
 	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0)
 		return err;
+	if (cs->closing)
+		return log_why(why, whylen, -ECANCELED, "sipuad is shutting down");
+	if (cs->n >= cs->cfg.max_calls)
+		return log_why(why, whylen, -EAGAIN, "%u call(s) in progress: [sip] max_calls is %u",
+			       cs->n, cs->cfg.max_calls);
 	if ((err = call_new(cs, true, &c)) < 0)
 		return log_why(why, whylen, err, "out of memory");
 	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
