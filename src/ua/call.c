@@ -737,7 +737,9 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 	if (err == -EBADMSG) {
 		char reason[96];
 
-		snprintf(reason, sizeof(reason), "Bad SDP: %.80s", why);
+		/* why reads "SDP: ...": the reason phrase becomes "Bad SDP: ...". */
+		snprintf(reason, sizeof(reason), "Bad SDP: %.80s",
+			 strncmp(why, "SDP: ", 5) == 0 ? why + 5 : why);
 		if (reinvite)
 			reinvite_refuse(c, 400, reason, NULL, NULL);
 		else
