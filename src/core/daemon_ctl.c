@@ -297,11 +297,47 @@ static void h_call(struct daemon *dm, struct ctl_req *req)
 				    "to", ci.peer));
 }
 
-/* A command's outcome: {"call": handle}, or the error call_*() gave. */
-static void call_reply(struct ctl_req *req, const char *handle, int err, const char *why)
+/* A command on one call: fn(c, arg, why) gives 0 or -errno with why. */
+typedef int(call_cmd_fn)(struct call *c, int arg, char *why, size_t whylen);
+
+static int do_answer(struct call *c, int arg, char *why, size_t whylen)
 {
-	if (err == 0)
-		ctl_reply_ok(req, json_pack("{s:s}", "call", handle));
+	(void)arg;
+	return call_answer(c, why, whylen);
+}
+
+static int do_reject(struct call *c, int code, char *why, size_t whylen)
+{
+	return call_reject(c, code, why, whylen);
+}
+
+static int do_hangup(struct call *c, int arg, char *why, size_t whylen)
+{
+	(void)arg;
+	return call_hangup(c, why, whylen);
+}
+
+static int do_hold(struct call *c, int hold, char *why, size_t whylen)
+{
+	return call_hold(c, hold != 0, why, whylen);
+}
+
+/*
+ * Run fn on the call named by "call" and reply {"call": handle}, or the
+ * error: -EINVAL is a bad "code", anything else failed (why says why).
+ * The handle is copied first: fn may end and free the call.
+ */
+static void call_cmd(struct daemon *dm, struct ctl_req *req, call_cmd_fn *fn, int arg)
+{
+	struct call *c = arg_call(dm, req);
+	char why[256] = "", h[16];
+	int err;
+
+	if (!c)
+		return;
+	snprintf(h, sizeof(h), "%s", call_handle(c));
+	if ((err = fn(c, arg, why, sizeof(why))) == 0)
+		ctl_reply_ok(req, json_pack("{s:s}", "call", h));
 	else if (err == -EINVAL)
 		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "code", "%s", why);
 	else
@@ -310,60 +346,36 @@ static void call_reply(struct ctl_req *req, const char *handle, int err, const c
 
 static void h_answer(struct daemon *dm, struct ctl_req *req)
 {
-	struct call *c = arg_call(dm, req);
-	char why[256] = "", h[16];
-
-	if (c) {
-		snprintf(h, sizeof(h), "%s", call_handle(c));
-		call_reply(req, h, call_answer(c, why, sizeof(why)), why);
-	}
+	call_cmd(dm, req, do_answer, 0);
 }
 
 static void h_reject(struct daemon *dm, struct ctl_req *req)
 {
-	struct call *c = arg_call(dm, req);
 	json_t *code = json_object_get(req->args, "code");
-	char why[256] = "", h[16];
+	json_int_t v = code ? json_integer_value(code) : 0;
 
-	if (c) {
-		snprintf(h, sizeof(h), "%s", call_handle(c));
-		call_reply(req, h,
-			   call_reject(c, code ? (int)json_integer_value(code) : 0, why,
-				       sizeof(why)),
-			   why);
+	if (code && (v < 400 || v > 699)) {
+		/* Checked here too, before an int could wrap it into range. */
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "code", "code %" JSON_INTEGER_FORMAT
+			      ": a rejection is 400..699", v);
+		return;
 	}
+	call_cmd(dm, req, do_reject, (int)v);
 }
 
 static void h_hangup(struct daemon *dm, struct ctl_req *req)
 {
-	struct call *c = arg_call(dm, req);
-	char why[256] = "", h[16];
-
-	if (c) {
-		snprintf(h, sizeof(h), "%s", call_handle(c));
-		call_reply(req, h, call_hangup(c, why, sizeof(why)), why);
-	}
-}
-
-static void hold_or_resume(struct daemon *dm, struct ctl_req *req, bool hold)
-{
-	struct call *c = arg_call(dm, req);
-	char why[256] = "", h[16];
-
-	if (c) {
-		snprintf(h, sizeof(h), "%s", call_handle(c));
-		call_reply(req, h, call_hold(c, hold, why, sizeof(why)), why);
-	}
+	call_cmd(dm, req, do_hangup, 0);
 }
 
 static void h_hold(struct daemon *dm, struct ctl_req *req)
 {
-	hold_or_resume(dm, req, true);
+	call_cmd(dm, req, do_hold, 1);
 }
 
 static void h_resume(struct daemon *dm, struct ctl_req *req)
 {
-	hold_or_resume(dm, req, false);
+	call_cmd(dm, req, do_hold, 0);
 }
 
 static void add_call_row(const struct call *c, void *arg)

@@ -445,6 +445,28 @@ void call_media_update(struct call *c, const struct oa_result *r, const char *re
 	c->remote_hold = held;
 }
 
+int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, int code)
+{
+	struct oa_result res;
+	const char *sdp;
+	char why[160] = "", text[200];
+	size_t len;
+	int err;
+
+	if (!(sdp = msg_body(m, &len)))
+		err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
+	else
+		err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
+	if (err == 0) {
+		call_media_update(c, &res, sdp, len);
+		return 0;
+	}
+	snprintf(text, sizeof(text), "%s carried no usable SDP answer: %s", what, why);
+	log_info("%s: %s", c->handle, text);
+	call_bye(c, code, text, false);
+	return err;
+}
+
 /* Our address toward peer for proto: the listener, or the route's source for a wildcard one. */
 static int local_toward(struct calls *cs, enum net_proto proto, const struct net_addr *listener,
 			const struct net_addr *peer, struct net_addr *out)
@@ -953,11 +975,6 @@ void calls_ack(struct calls *cs, const struct sip_msg *ack)
 {
 	struct dlg *d = dlg_match(cs->dlgs, ack);
 	struct call *c = d ? d->owner : NULL;
-	struct oa_result res;
-	const char *sdp;
-	char why[160] = "", text[200];
-	size_t len;
-	int err;
 
 	if (!c || !c->ok_buf || ack->cseq != c->ok_cseq) {
 		log_debug("ACK (Call-ID %s, CSeq %u) for nothing pending: absorbed", ack->call_id,
@@ -974,17 +991,8 @@ void calls_ack(struct calls *cs, const struct sip_msg *ack)
 	if (c->offer_in_ok) {
 		/* §13.3.1: our offer was in the 2xx; the ACK must answer it. */
 		c->offer_in_ok = false;
-		if (!(sdp = msg_body(ack, &len)))
-			err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
-		else
-			err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
-		if (err < 0) {
-			snprintf(text, sizeof(text), "the ACK carried no usable SDP answer: %s", why);
-			log_info("%s: %s", c->handle, text);
-			call_bye(c, 400, text, false);
+		if (call_take_answer(c, ack, "the ACK", 400) < 0)
 			return;
-		}
-		call_media_update(c, &res, sdp, len);
 	}
 	if (c->state == CALL_CONNECTING) {
 		c->state = CALL_ESTABLISHED;

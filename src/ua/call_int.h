@@ -142,6 +142,12 @@ int call_send_in_dialog(struct call *c, const char *method, const char *sdp, tsx
 void call_media_update(struct call *c, const struct oa_result *r, const char *remote_sdp,
 		       size_t len);
 const char *call_state_name(enum call_state s);
+/*
+ * Take the SDP answer in m (the ACK, a 2xx) for our pending offer.  0, or
+ * the call was ended with BYE (code, "WHAT carried no usable SDP answer:
+ * ...") and -errno returned: c may be gone.
+ */
+int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, int code);
 int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr *listener,
 		     const struct net_addr *peer);
 

@@ -341,10 +341,6 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 {
 	struct calls *cs = c->cs;
 	struct dlg *d = dlg_match(cs->dlgs, resp);
-	struct oa_result res;
-	const char *sdp;
-	char why[160] = "", text[200];
-	size_t len;
 	int err;
 
 	if (d && d->state == DLG_EARLY)
@@ -372,19 +368,8 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 		call_bye(c, c->end_code, c->end_reason, false);
 		return;
 	}
-	if (oa_offer_pending(c->oa)) {
-		if (!(sdp = msg_body(resp, &len)))
-			err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
-		else
-			err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
-		if (err < 0) {
-			snprintf(text, sizeof(text), "the 2xx carried no usable SDP answer: %s", why);
-			log_info("%s: %s", c->handle, text);
-			call_bye(c, 488, text, false);
-			return;
-		}
-		call_media_update(c, &res, sdp, len);
-	}
+	if (oa_offer_pending(c->oa) && call_take_answer(c, resp, "the 2xx", 488) < 0)
+		return;
 	c->state = CALL_ESTABLISHED;
 	c->answered_ms = tmr_now(cs->env.clk);
 	log_info("%s: answered (%s)", c->handle, c->have_media ? c->media.codec : "no media");
@@ -592,10 +577,6 @@ static const char *update_name(enum call_update u)
 static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
 {
 	enum call_update what = c->update;
-	struct oa_result res;
-	const char *sdp;
-	char why[160] = "", text[200];
-	size_t len;
 	int err;
 
 	if (what == CALL_UPD_NONE) {
@@ -607,16 +588,8 @@ static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
 	dlg_refresh_target(c->dlg, resp);
 	if ((err = ack_build(c, c->dlg, NULL)) < 0)
 		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
-	if (!(sdp = msg_body(resp, &len)))
-		err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
-	else
-		err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
-	if (err < 0) {
-		snprintf(text, sizeof(text), "the re-INVITE's 2xx carried no usable answer: %s", why);
-		call_bye(c, 488, text, false);
+	if (call_take_answer(c, resp, "the re-INVITE's 2xx", 488) < 0)
 		return;
-	}
-	call_media_update(c, &res, sdp, len);
 	c->local_hold = what == CALL_UPD_HOLD;
 	log_info("%s: %s", c->handle, c->local_hold ? "held" : "resumed");
 	call_emit(c, c->local_hold ? "held" : "resumed", resp->status, resp->sip->reason_phrase,
