@@ -1382,6 +1382,60 @@ START_TEST(test_uac_redirect)
 END_TEST
 
 /* hold: re-INVITE sendonly; 491 -> retried after 2.1..4 s; 200 recvonly -> held by local. */
+/*
+ * §14.1: a re-INVITE answered 481 ends the call (the peer lost the
+ * dialog: no BYE); answered 408 ends it with BYE; any other failure (488)
+ * keeps the session as it was, told by a call.update event.
+ */
+START_TEST(test_uac_reinvite_failures)
+{
+	struct call *c = placed_established();
+	struct call_info ci;
+	int re, bye;
+	unsigned before;
+
+	advance_to(1000);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
+	respond((unsigned)re, 488, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_UPDATE, NULL, 488, NULL);
+	ck_assert_str_eq(evs[n_ev - 1].what, "hold");
+	call_info(c, &ci);
+	ck_assert(!ci.local_hold);
+	ck_assert_str_eq(ci.state, "established");
+	/* 408: BYE, and the call ends 408 once the BYE is answered. */
+	advance_to(2000);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
+	respond((unsigned)re, 408, NULL, NULL, NULL, NULL);
+	bye = must_find((unsigned)re + 1, "BYE " BOB " ", "CSeq: 4 BYE");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 408, "local");
+	drain();
+}
+END_TEST
+
+START_TEST(test_uac_reinvite_481)
+{
+	struct call *c = placed_established();
+	int re;
+	unsigned before;
+
+	advance_to(1000);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
+	before = n_sent;
+	respond((unsigned)re, 481, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 481, "remote");
+	ck_assert_int_eq(find(before, "BYE ", NULL), -1);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
 START_TEST(test_uac_hold_491_retry)
 {
 	struct call *c = placed_established();
@@ -1499,6 +1553,8 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_cancel_no_final);
 	tcase_add_test(uac, test_uac_redirect);
 	tcase_add_test(uac, test_uac_hold_491_retry);
+	tcase_add_test(uac, test_uac_reinvite_failures);
+	tcase_add_test(uac, test_uac_reinvite_481);
 	tcase_add_test(uac, test_uac_headers);
 	suite_add_tcase(s, uac);
 	return s;
