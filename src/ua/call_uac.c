@@ -556,6 +556,13 @@ int call_uac_reinvite(struct call *c, enum call_update what)
 
 	if ((e = oa_make_offer(c->oa, c->rtp.port, dir, &sdp)) < 0)
 		return e;
+	/*
+	 * The previous re-INVITE may still sit in Accepted (Timer M): it is
+	 * let go, so that the one pointer we keep is the new one's.  Its 2xx
+	 * was ACKed already; a late copy of it is absorbed by it.
+	 */
+	tsx_detach(c->reict);
+	c->reict = NULL;
 	if ((e = call_send_in_dialog(c, "INVITE", sdp, on_reinvite, &c->reict)) < 0) {
 		oa_cancel_offer(c->oa);
 		free(sdp);

@@ -1417,6 +1417,39 @@ START_TEST(test_uac_reinvite_failures)
 }
 END_TEST
 
+/*
+ * Hold, then resume while the hold re-INVITE's transaction still waits out
+ * Timer M, then hang up: the older transaction must not call back into the
+ * freed call when its Timer M fires (found by ASan in calls_uac).
+ */
+START_TEST(test_uac_hold_resume_within_timer_m)
+{
+	struct call *c = placed_established();
+	int re, bye;
+	unsigned before;
+
+	advance_to(1000);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
+	respond((unsigned)re, 200, NULL, BOB_CT, SDP_V("2", "recvonly"), NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
+	advance_to(1100);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, false, why, sizeof(why)), 0);
+	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
+	respond((unsigned)re, 200, NULL, BOB_CT, SDP_V("3", "sendrecv"), NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "resumed", 200, "local");
+	advance_to(1200);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	bye = must_find(before, "BYE " BOB " ", "CSeq: 4 BYE");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain(); /* both re-INVITE transactions run out their Timer M */
+}
+END_TEST
+
 START_TEST(test_uac_reinvite_481)
 {
 	struct call *c = placed_established();
@@ -1555,6 +1588,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_hold_491_retry);
 	tcase_add_test(uac, test_uac_reinvite_failures);
 	tcase_add_test(uac, test_uac_reinvite_481);
+	tcase_add_test(uac, test_uac_hold_resume_within_timer_m);
 	tcase_add_test(uac, test_uac_headers);
 	suite_add_tcase(s, uac);
 	return s;
