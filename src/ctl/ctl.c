@@ -905,8 +905,19 @@ static void client_flush_free_node(struct htab_node *n, void *arg)
 
 		if (cl->state != CL_CLOSING)
 			client_refill(cl);
-		if (evbuffer_get_length(out))
-			(void)evbuffer_write(out, bufferevent_getfd(cl->bev));
+		/*
+		 * A socket bufferevent keeps the start of its output frozen
+		 * outside its own write callback, and evbuffer_write() on a
+		 * frozen buffer fails without writing: thaw it first.  Events
+		 * emitted in the loop's last round are still here (found when a
+		 * SIGTERM ended three calls within a millisecond).
+		 */
+		if (evbuffer_get_length(out)) {
+			evbuffer_unfreeze(out, 1);
+			if (evbuffer_write(out, bufferevent_getfd(cl->bev)) < 0)
+				log_debug("%s: %zu bytes could not be sent before exit: %s",
+					  cl->handle, evbuffer_get_length(out), strerror(errno));
+		}
 	}
 	client_free(cl);
 }

@@ -572,6 +572,40 @@ START_TEST(test_subscribe)
 }
 END_TEST
 
+/*
+ * Events emitted in the loop's last round, then ctl_free() (the daemon
+ * exiting): they still reach the client, then EOF.  A socket bufferevent
+ * keeps its output frozen outside its write callback, which once made
+ * this flush write nothing.
+ */
+START_TEST(test_flush_at_exit)
+{
+	struct t t;
+	struct cli c;
+	json_t *j;
+
+	t_init(&t);
+	cli_hello(&t, &c);
+	j = rpc(&c, "{\"cmd\":\"subscribe\"}");
+	ck_ok(j);
+	json_decref(j);
+	for (int i = 0; i < 3; i++)
+		ctl_event(t.ctl, "call.state", json_pack("{s:i}", "n", i));
+	ctl_free(t.ctl);
+	t.ctl = NULL;
+	for (int i = 0; i < 3; i++) {
+		j = cli_json(&c);
+		ck_assert_ptr_nonnull(j);
+		ck_assert_str_eq(str(j, "event"), "call.state");
+		ck_assert_int_eq(num(j, "n"), i);
+		json_decref(j);
+	}
+	cli_eof(&c);
+	cli_free(&c);
+	t_fini(&t);
+}
+END_TEST
+
 START_TEST(test_slow_subscriber)
 {
 	char pad[201];
@@ -937,6 +971,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(req, test_reply_after_gone);
 	tcase_add_test(ev, test_subscribe);
 	tcase_add_test(ev, test_slow_subscriber);
+	tcase_add_test(ev, test_flush_at_exit);
 	tcase_add_test(bnd, test_max_clients);
 	tcase_add_test(bnd, test_long_line);
 	tcase_add_test(bnd, test_backpressure);
