@@ -205,6 +205,7 @@ int tsx_alloc(struct tsx_layer *l, enum tsx_kind kind, struct sip_msg *req, stru
 	t->l = l;
 	t->kind = kind;
 	t->req = req;
+	snprintf(t->method, sizeof(t->method), "%s", req->method ? req->method : "?");
 	t->t1 = l->cfg.t1_ms;
 	t->t2 = l->cfg.t2_ms;
 	t->t4 = l->cfg.t4_ms;
@@ -246,11 +247,33 @@ void tsx_layer_enter(struct tsx_layer *l)
 	l->depth++;
 }
 
-/* Leaving the outermost entry point frees what terminated meanwhile. */
+void tsx_slim(struct tsx *t)
+{
+	if (t->slim_queued || !t->req)
+		return;
+	t->slim_queued = true;
+	t->slim_next = t->l->slim;
+	t->l->slim = t;
+}
+
+/*
+ * Leaving the outermost entry point lets go of the requests of finally
+ * answered server transactions (a transaction waits 64*T1 in Completed or
+ * Accepted; its parsed request is most of its memory), then frees what
+ * terminated meanwhile.
+ */
 void tsx_layer_leave(struct tsx_layer *l)
 {
 	if (--l->depth > 0)
 		return;
+	while (l->slim) {
+		struct tsx *t = l->slim;
+
+		l->slim = t->slim_next;
+		t->slim_queued = false;
+		msg_free(t->req);
+		t->req = NULL;
+	}
 	while (l->dead) {
 		struct tsx *t = l->dead;
 
@@ -428,6 +451,7 @@ void tsx_layer_free(struct tsx_layer *l)
 {
 	if (!l)
 		return;
+	l->slim = NULL; /* its entries are in all */
 	while (l->all)
 		tsx_free(l->all);
 	htab_free(l->match);

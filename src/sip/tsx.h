@@ -154,7 +154,12 @@ void *tsx_owner(const struct tsx *t);
  */
 int tsx_send_raw(struct tsx_layer *l, struct sip_dest *d, const char *buf, size_t len);
 
-/* The request that created t (server) or that t sent (client). */
+/*
+ * The request that created t (server) or that t sent (client).  A server
+ * transaction lets go of it once its final response is out and the layer
+ * call that sent it has returned (the request is most of what a
+ * transaction waiting out Timer H, J or L would hold): NULL from then on.
+ */
 const struct sip_msg *tsx_req(const struct tsx *t);
 enum tsx_kind tsx_kind(const struct tsx *t);
 enum tsx_state tsx_state(const struct tsx *t);

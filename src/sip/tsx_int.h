@@ -43,6 +43,7 @@ struct tsx_layer {
 	struct htab *merge; /* §8.2.2.2 keys -> tsx.mnode */
 	struct tsx *all;    /* every transaction not yet freed */
 	struct tsx *dead;   /* terminated, freed when depth drops to 0 */
+	struct tsx *slim;   /* finally answered: request freed when depth drops to 0 */
 	unsigned count;	    /* live: in the match table */
 	unsigned depth;	    /* layer entry points on the stack */
 	unsigned long next_id;
@@ -95,6 +96,9 @@ struct tsx {
 	bool held;	 /* server: the TU may still use it */
 	bool merged;
 	void *owner; /* tsx_set_owner() */
+	char method[16]; /* the request's, kept when req is let go (tsx_slim) */
+	bool slim_queued;
+	struct tsx *slim_next; /* layer->slim */
 };
 
 static inline unsigned tsx_umin(unsigned a, unsigned b)
@@ -127,6 +131,13 @@ int tsx_alloc(struct tsx_layer *l, enum tsx_kind kind, struct sip_msg *req, stru
 void tsx_free(struct tsx *t);
 /* Every entry point into the layer brackets its work with these. */
 void tsx_layer_enter(struct tsx_layer *l);
+/*
+ * A server transaction sent its final response: its parsed request is no
+ * longer needed (retransmissions are matched by key and answered from
+ * out).  It is freed when the layer's depth drops to 0, so the TU may use
+ * it until the callback that answered returns.
+ */
+void tsx_slim(struct tsx *t);
 void tsx_layer_leave(struct tsx_layer *l);
 /* Queue a terminated transaction nobody holds for freeing by tsx_layer_leave(). */
 void tsx_release(struct tsx *t);

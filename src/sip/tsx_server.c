@@ -86,6 +86,7 @@ static int nist_final(struct tsx *t)
 	tmr_stop(&t->end); /* the guard */
 	t->held = false;
 	tsx_goto(t, TSX_COMPLETED, t->out_status, NULL);
+	tsx_slim(t);
 	if ((err = tsx_send(t, t->out, t->outlen)) < 0)
 		return err;
 	/* Timer J = 64*T1 on UDP, 0 on TCP. */
@@ -117,6 +118,7 @@ static int ist_on_tu_response(struct tsx *t, struct sip_msg *resp)
 		if (code < 300) {
 			/* RFC 6026 §8.7: 2xx -> Accepted, Timer L = 64*T1. */
 			tsx_goto(t, TSX_ACCEPTED, code, NULL);
+			tsx_slim(t);
 			if ((err = tsx_send(t, t->out, t->outlen)) < 0)
 				return err;
 			tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
@@ -125,6 +127,7 @@ static int ist_on_tu_response(struct tsx *t, struct sip_msg *resp)
 		/* 300-699 -> Completed: Timer G = T1 (UDP only), Timer H = 64*T1. */
 		t->held = false;
 		tsx_goto(t, TSX_COMPLETED, code, NULL);
+		tsx_slim(t);
 		if ((err = tsx_send(t, t->out, t->outlen)) < 0)
 			return err;
 		if (!t->reliable) {
@@ -311,7 +314,7 @@ static void nist_on_timer(struct tsx *t, enum tsx_slot slot)
 	case TSX_TRYING:
 	case TSX_PROCEEDING:
 		log_warn("%s: no final response to %s from the TU in %u ms: answering 500",
-			 t->handle, t->req->method, t->t1 * 64);
+			 t->handle, t->method, t->t1 * 64);
 		st_answer_500(t);
 		break;
 	case TSX_COMPLETED:
@@ -333,7 +336,7 @@ static void nist_on_timer(struct tsx *t, enum tsx_slot slot)
 static void st_over(struct tsx *t, int err)
 {
 	if (t->state != TSX_TERMINATED) {
-		log_warn("%s: cannot answer %s: %s", t->handle, t->req->method, strerror(-err));
+		log_warn("%s: cannot answer %s: %s", t->handle, t->method, strerror(-err));
 		t->err = err;
 		tsx_terminate(t, "local error");
 	}
@@ -408,7 +411,7 @@ void tsx_st_on_error(struct tsx *t, int err)
 {
 	if (t->state == TSX_TERMINATED)
 		return;
-	log_warn("%s: cannot send %d to %s: %s", t->handle, t->out_status, t->req->method,
+	log_warn("%s: cannot send %d to %s: %s", t->handle, t->out_status, t->method,
 		 strerror(-err));
 	t->err = err;
 	tsx_terminate(t, "transport error");
@@ -419,7 +422,7 @@ void tsx_st_detach(struct tsx *t)
 {
 	if (t->state == TSX_TRYING || t->state == TSX_PROCEEDING) {
 		log_warn("%s: %s left unanswered by its TU: answering 500", t->handle,
-			 t->req->method);
+			 t->method);
 		st_answer_500(t);
 	}
 	t->held = false;
@@ -467,6 +470,21 @@ int tsx_respond_code(struct tsx *t, int code, const char *reason, const struct m
 
 	if (!t || (t->kind != TSX_IST && t->kind != TSX_NIST) || code < 100 || code > 699)
 		return -EINVAL;
+	if (!t->req) {
+		/*
+		 * The request was let go after the final response (tsx_slim):
+		 * in Accepted the TU's 2xx retransmission is the stored 2xx
+		 * again (RFC 6026 §8.7); anything else is too late.
+		 */
+		if (t->kind != TSX_IST || t->state != TSX_ACCEPTED || code < 200 || code >= 300 ||
+		    !t->out)
+			return -EINVAL;
+		tsx_layer_enter(t->l);
+		TSX_STAT_BUMP(t->l, tx_retransmissions);
+		err = tsx_send(t, t->out, t->outlen);
+		tsx_layer_leave(t->l);
+		return err;
+	}
 	if ((err = msg_build_response(&resp, t->req, code, reason, t->local_tag)) < 0 ||
 	    (extra && extra->hdr_name[0] &&
 	     (err = msg_add_header(resp, extra->hdr_name, extra->hdr_value)) < 0)) {
@@ -490,7 +508,7 @@ struct tsx *tsx_cancel_target(const struct tsx *st)
 	char *key;
 	size_t keylen;
 
-	if (st->kind != TSX_NIST || strcmp(st->req->method, "CANCEL") != 0 ||
+	if (st->kind != TSX_NIST || !st->req || strcmp(st->method, "CANCEL") != 0 ||
 	    tsx_key_server(st->req, "INVITE", &key, &keylen) < 0)
 		return NULL;
 	t = tsx_match_find(st->l, key, keylen);
