@@ -1,7 +1,8 @@
 /*
- * call: the call table, the life of one call, the UAS side of INVITE
- * (RFC 3261 §13.3), in-dialog requests received (§12.2.2, §14.2, §15.1.2)
- * and the commands.  Our own INVITEs (initial, redirected, CANCELled,
+ * call: the call table, the life of one call (birth, the one end, BYE),
+ * what its requests are built from (addresses, Contact, media), and the
+ * commands.  Answering and the requests a peer sends in a call are in
+ * call_uas.c; our own INVITEs (initial, redirected, CANCELled,
  * re-INVITEs) are in call_uac.c.
  *
  * Why no call hangs, state by state:
@@ -21,23 +22,18 @@
  * ends it.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
-#include "core/rnd.h"
 #include "ua/call_int.h"
-#include "ua/ua.h"
 
 #define CALL_ACCEPT "application/sdp"
-#define CALL_WARN_AGENT "sipuad" /* §20.43: a pseudonym for warn-agent */
 
 static const char *const state_names[] = {
-    [CALL_CALLING] = "calling",		[CALL_RINGING] = "ringing",
-    [CALL_EARLY] = "early",		[CALL_CONNECTING] = "connecting",
-    [CALL_ESTABLISHED] = "established", [CALL_ENDING] = "ending",
+    [CALL_CALLING] = "calling",	      [CALL_RINGING] = "ringing",	  [CALL_EARLY] = "early",
+    [CALL_CONNECTING] = "connecting", [CALL_ESTABLISHED] = "established", [CALL_ENDING] = "ending",
 };
 
 const char *call_state_name(enum call_state s)
@@ -156,9 +152,7 @@ void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg)
 
 /* ---- one call: birth and death ---- */
 
-static void on_answer_tmr(void *arg);
 static void on_ring_tmr(void *arg);
-static void on_ok_tmr(void *arg);
 static void on_glare_tmr(void *arg);
 static void on_cancel_tmr(void *arg);
 
@@ -177,9 +171,9 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 		free(c);
 		return err;
 	}
-	tmr_init(&c->answer_tmr, cs->env.clk, on_answer_tmr, c);
+	tmr_init(&c->answer_tmr, cs->env.clk, call_uas_answer_timer, c);
 	tmr_init(&c->ring_tmr, cs->env.clk, on_ring_tmr, c);
-	tmr_init(&c->ok_tmr, cs->env.clk, on_ok_tmr, c);
+	tmr_init(&c->ok_tmr, cs->env.clk, call_uas_ok_timer, c);
 	tmr_init(&c->glare_tmr, cs->env.clk, on_glare_tmr, c);
 	tmr_init(&c->cancel_tmr, cs->env.clk, on_cancel_tmr, c);
 	c->prev = cs->last;
@@ -251,8 +245,8 @@ void call_emit(struct call *c, const char *state, int code, const char *reason, 
 	c->cs->env.event(c->cs->env.event_arg, c, &e);
 }
 
-static void emit_ev(struct call *c, enum call_event ev, int code, const char *reason,
-		    const char *what)
+void call_emit_ev(struct call *c, enum call_event ev, int code, const char *reason,
+		  const char *what)
 {
 	struct call_event_info e = {.ev = ev, .code = code, .reason = reason, .what = what};
 
@@ -261,7 +255,7 @@ static void emit_ev(struct call *c, enum call_event ev, int code, const char *re
 
 void call_emit_update(struct call *c, int code, const char *reason, const char *what)
 {
-	emit_ev(c, CALL_EV_UPDATE, code, reason, what);
+	call_emit_ev(c, CALL_EV_UPDATE, code, reason, what);
 }
 
 void call_drop(struct call *c)
@@ -535,168 +529,6 @@ int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr
 	return media_setup(c);
 }
 
-/* ---- UAS: answering an INVITE (§13.3) ---- */
-
-/* A response to c->ist's request with our Contact (and the SDP for a 2xx). */
-static int uas_build(struct call *c, int code, const char *reason, struct sip_msg **rp)
-{
-	const struct sip_msg *req = tsx_req(c->ist);
-	struct sip_msg *r = NULL;
-	int err;
-
-	if ((err = msg_build_response(&r, req, code, reason, c->local_tag)) < 0)
-		return err;
-	if (code >= 200 && code < 300 &&
-	    ((err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
-	     (err = msg_add_header(r, "Supported", "")) < 0 ||
-	     (c->cs->cfg.user_agent &&
-	      (err = msg_add_header(r, "Server", c->cs->cfg.user_agent)) < 0) ||
-	     (c->local_sdp &&
-	      (err = msg_set_body(r, CALL_ACCEPT, c->local_sdp, strlen(c->local_sdp))) < 0)))
-		goto fail;
-	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->contact)) < 0)
-		goto fail;
-	*rp = r;
-	return 0;
-fail:
-	msg_free(r);
-	return err;
-}
-
-/* A provisional on c->ist. */
-static void uas_provisional(struct call *c, int code)
-{
-	struct sip_msg *r = NULL;
-	int err;
-
-	if ((err = uas_build(c, code, NULL, &r)) < 0 || (err = tsx_respond(c->ist, r)) < 0)
-		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
-}
-
-/*
- * A final non-2xx on c->ist, with an optional extra header; the
- * transaction is ours no longer afterwards.
- */
-static void uas_final(struct call *c, int code, const char *reason, const char *hname,
-		      const char *hvalue)
-{
-	struct msg_err e;
-	struct tsx *st = c->ist;
-	int err;
-
-	if (!st)
-		return;
-	c->ist = NULL;
-	tsx_set_owner(st, NULL);
-	msg_err_set(&e, code, reason, hname, hvalue);
-	if ((err = tsx_respond_code(st, code, e.reason, &e)) < 0)
-		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
-}
-
-/* Refuse the initial INVITE and end the call. */
-static void uas_refuse(struct call *c, int code, const char *reason, const char *hname,
-		       const char *hvalue, const char *why)
-{
-	uas_final(c, code, reason, hname, hvalue);
-	call_end(c, code, why, false);
-}
-
-/* Refuse a re-INVITE; the call goes on with the session it had. */
-static void reinvite_refuse(struct call *c, int code, const char *reason, const char *hname,
-			    const char *hvalue)
-{
-	log_info("%s: re-INVITE refused: %d %s", c->handle, code, reason ? reason : msg_reason(code));
-	uas_final(c, code, reason, hname, hvalue);
-}
-
-/*
- * Send the 2xx to c->ist and resend it from here on at T1, 2T1 ... T2
- * until the ACK, for 64*T1 at most (§13.3.1.4).  The IST is left to
- * itself: it absorbs INVITE retransmissions until Timer L.
- */
-static int uas_send_ok(struct call *c)
-{
-	const struct sip_msg *req = tsx_req(c->ist);
-	struct sip_msg *r = NULL;
-	struct tsx *st = c->ist;
-	uint64_t t1 = c->cs->cfg.t1_ms;
-	int err;
-
-	if ((err = uas_build(c, 200, NULL, &r)) < 0)
-		return err;
-	free(c->ok_buf);
-	c->ok_buf = NULL;
-	if ((err = msg_to_str(r, &c->ok_buf, &c->ok_len)) < 0) {
-		msg_free(r);
-		return err;
-	}
-	msg_response_dest(req, &c->ok_dest);
-	c->ok_cseq = req->cseq;
-	c->ist = NULL;
-	tsx_set_owner(st, NULL);
-	if ((err = tsx_respond(st, r)) < 0)
-		log_warn("%s: cannot send 200: %s", c->handle, strerror(-err));
-	c->ok_interval = t1;
-	c->ok_deadline = tmr_now(c->cs->env.clk) + 64 * t1;
-	tmr_start(&c->ok_tmr, t1);
-	return 0;
-}
-
-static void on_ok_tmr(void *arg)
-{
-	struct call *c = arg;
-	uint64_t now = tmr_now(c->cs->env.clk);
-	int err;
-
-	if (now >= c->ok_deadline) {
-		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", c->handle, c->cs->cfg.t1_ms * 64);
-		if (c->bye_after_ack)
-			call_bye(c, c->end_code, c->end_reason, c->end_remote);
-		else
-			call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
-		return;
-	}
-	if ((err = tsx_send_raw(c->cs->env.tsx, &c->ok_dest, c->ok_buf, c->ok_len)) < 0)
-		log_info("%s: cannot resend 200: %s", c->handle, strerror(-err));
-	c->ok_interval *= 2;
-	if (c->ok_interval > c->cs->cfg.t2_ms)
-		c->ok_interval = c->cs->cfg.t2_ms;
-	if (now + c->ok_interval > c->ok_deadline)
-		c->ok_interval = c->ok_deadline - now;
-	tmr_start(&c->ok_tmr, c->ok_interval);
-}
-
-/* Answer the ringing incoming call: 200 with our answer, or our offer (late offer). */
-static int uas_answer(struct call *c)
-{
-	int err;
-
-	if (c->offer_in_ok) {
-		free(c->local_sdp);
-		c->local_sdp = NULL;
-		if ((err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
-			return err;
-	}
-	tmr_stop(&c->answer_tmr);
-	tmr_stop(&c->ring_tmr);
-	if ((err = dlg_confirm(c->dlg, NULL)) < 0 || (err = uas_send_ok(c)) < 0)
-		return err;
-	c->state = CALL_CONNECTING;
-	log_info("%s: answered; waiting for the ACK", c->handle);
-	return 0;
-}
-
-static void on_answer_tmr(void *arg)
-{
-	struct call *c = arg;
-	int err;
-
-	if ((err = uas_answer(c)) < 0) {
-		log_warn("%s: cannot answer: %s", c->handle, strerror(-err));
-		uas_refuse(c, 500, NULL, NULL, NULL, "cannot answer");
-	}
-}
-
 static void on_ring_tmr(void *arg)
 {
 	struct call *c = arg;
@@ -705,7 +537,7 @@ static void on_ring_tmr(void *arg)
 	snprintf(why, sizeof(why), "not answered within %u s ([call] ring_timeout_s)",
 		 c->cs->cfg.ring_timeout_s);
 	if (!c->outgoing) {
-		uas_refuse(c, 480, NULL, NULL, NULL, why);
+		call_uas_refuse(c, 480, NULL, NULL, NULL, why);
 		return;
 	}
 	call_uac_hangup(c, 408, why);
@@ -732,277 +564,6 @@ static void on_glare_tmr(void *arg)
 		log_warn("%s: cannot retry the re-INVITE: %s", c->handle, strerror(-err));
 }
 
-/* Take the INVITE's offer (if any) for st's call c. 0, or the call was refused and freed. */
-static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir want,
-			  bool reinvite)
-{
-	const char *sdp;
-	char *answer = NULL, why[160] = "", warn[128];
-	struct oa_result res;
-	size_t len;
-	int err;
-
-	if (!(sdp = msg_body(req, &len))) {
-		c->offer_in_ok = true;
-		return 0;
-	}
-	c->offer_in_ok = false;
-	err = oa_take_offer(c->oa, sdp, len, c->rtp.port, want, &answer, &res, why, sizeof(why));
-	if (err == 0) {
-		free(c->local_sdp);
-		c->local_sdp = answer;
-		call_media_update(c, &res, sdp, len);
-		return 0;
-	}
-	log_info("%s: SDP offer refused: %s", c->handle, why[0] ? why : strerror(-err));
-	snprintf(warn, sizeof(warn), "%d %s \"%s\"", OA_WARN_CODE, CALL_WARN_AGENT, OA_WARN_TEXT);
-	if (err == -EBADMSG) {
-		char reason[96];
-
-		/* why reads "SDP: ...": the reason phrase becomes "Bad SDP: ...". */
-		snprintf(reason, sizeof(reason), "Bad SDP: %.80s",
-			 strncmp(why, "SDP: ", 5) == 0 ? why + 5 : why);
-		if (reinvite)
-			reinvite_refuse(c, 400, reason, NULL, NULL);
-		else
-			uas_refuse(c, 400, reason, NULL, NULL, reason);
-	} else if (err == -ENOTSUP) {
-		if (reinvite)
-			reinvite_refuse(c, 488, NULL, "Warning", warn);
-		else
-			uas_refuse(c, 488, NULL, "Warning", warn, "no common codec");
-	} else if (err == -EBUSY) {
-		reinvite_refuse(c, 491, NULL, NULL, NULL);
-	} else if (reinvite) {
-		reinvite_refuse(c, 500, NULL, NULL, NULL);
-	} else {
-		uas_refuse(c, 500, NULL, NULL, NULL, strerror(-err));
-	}
-	return err;
-}
-
-static void busy_503(struct calls *cs, struct tsx *st, const char *why)
-{
-	struct msg_err e;
-	char ra[16];
-
-	snprintf(ra, sizeof(ra), "%u", cs->cfg.retry_after_s);
-	msg_err_set(&e, 503, NULL, "Retry-After", ra);
-	log_info("%s: INVITE refused: 503 (%s)", tsx_handle(st), why);
-	tsx_respond_code(st, 503, NULL, &e);
-}
-
-void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
-{
-	struct call *c = NULL;
-	int err;
-
-	if (cs->closing) {
-		busy_503(cs, st, "shutting down");
-		return;
-	}
-	if (cs->n >= cs->cfg.max_calls) {
-		busy_503(cs, st, "[sip] max_calls reached");
-		return;
-	}
-	if ((err = call_new(cs, false, &c)) < 0) {
-		busy_503(cs, st, "out of memory");
-		return;
-	}
-	c->ist = st;
-	tsx_set_owner(st, c);
-	if ((err = call_set_str(&c->local_tag, tsx_local_tag(st))) < 0) {
-		uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
-		return;
-	}
-	if ((err = dlg_uas_new(cs->dlgs, &c->dlg, req, c->local_tag)) < 0) {
-		uas_refuse(c, 400,
-			   err == -EINVAL ? "Missing or bad Contact or From tag" : "Bad Request",
-			   NULL, NULL, "no dialog could be made of the INVITE");
-		return;
-	}
-	c->dlg->owner = c;
-	if (call_set_str(&c->peer, c->dlg->remote_uri) < 0 ||
-	    call_set_str(&c->local_uri, c->dlg->local_uri) < 0 ||
-	    call_set_str(&c->call_id, c->dlg->call_id) < 0) {
-		uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
-		return;
-	}
-	if ((err = call_setup_local(c, req->src.proto, &req->src.local, &req->src.addr)) < 0) {
-		log_warn("%s: no media for the call: %s", c->handle, strerror(-err));
-		uas_refuse(c, 503, err == -ENOSPC || err == -EADDRINUSE ? "No RTP Port Free" : NULL,
-			   "Retry-After", "5", "no RTP port or address for the call");
-		return;
-	}
-	log_info("%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer, c->source, c->call_id);
-	emit_ev(c, CALL_EV_INCOMING, 0, NULL, NULL);
-	if (uas_take_offer(c, req, OA_SENDRECV, false) < 0)
-		return;
-	uas_provisional(c, 100);
-	if (cs->cfg.answer == CALL_ANSWER_REJECT) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "rejected ([call] answer = reject)");
-		uas_refuse(c, (int)cs->cfg.reject_code, NULL, NULL, NULL, why);
-		return;
-	}
-	uas_provisional(c, 180);
-	c->state = CALL_RINGING;
-	call_emit(c, "ringing", 180, NULL, NULL);
-	tmr_start(&c->ring_tmr, (uint64_t)cs->cfg.ring_timeout_s * 1000);
-	if (cs->cfg.answer == CALL_ANSWER_AUTO) {
-		if (cs->cfg.answer_delay_ms)
-			tmr_start(&c->answer_tmr, cs->cfg.answer_delay_ms);
-		else
-			on_answer_tmr(c);
-	}
-}
-
-/* ---- in-dialog requests received ---- */
-
-/* The Reason header of a BYE (RFC 3326) into the end text. */
-static void bye_reason(const struct sip_msg *req, char *buf, size_t size)
-{
-	const char *r = msg_header(req, "Reason", NULL);
-
-	if (r)
-		snprintf(buf, size, "BYE from the peer (Reason: %.80s)", r);
-	else
-		snprintf(buf, size, "BYE from the peer");
-}
-
-static void uas_bye(struct call *c, struct tsx *st, const struct sip_msg *req)
-{
-	char why[128];
-	int err;
-
-	if ((err = tsx_respond_code(st, 200, NULL, NULL)) < 0)
-		log_warn("%s: cannot send 200 to BYE: %s", c->handle, strerror(-err));
-	/* §15.1.2: a pending INVITE of the dialog gets 487. */
-	if (c->ist)
-		uas_final(c, 487, NULL, NULL, NULL);
-	bye_reason(req, why, sizeof(why));
-	call_end(c, 200, why, true);
-}
-
-/* §14.2: a re-INVITE. */
-static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *req)
-{
-	struct tsx *prev = c->ist;
-	enum oa_dir want = c->local_hold ? OA_SENDONLY : OA_SENDRECV;
-	char ra[16];
-	int err;
-
-	if (c->update != CALL_UPD_NONE || (c->ok_buf && c->offer_in_ok)) {
-		/* §14.2: ours is in progress (or our offer waits for its answer): glare. */
-		c->ist = st;
-		reinvite_refuse(c, 491, NULL, NULL, NULL);
-		c->ist = prev;
-		return;
-	}
-	if (c->ist || c->ok_buf || c->state != CALL_ESTABLISHED) {
-		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
-		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
-		c->ist = st;
-		reinvite_refuse(c, 500, NULL, "Retry-After", ra);
-		c->ist = prev;
-		return;
-	}
-	dlg_refresh_target(c->dlg, req);
-	c->ist = st;
-	c->ist_reinvite = true;
-	tsx_set_owner(st, c);
-	if (uas_take_offer(c, req, want, true) < 0)
-		return;
-	if (c->offer_in_ok) {
-		free(c->local_sdp);
-		c->local_sdp = NULL;
-		if ((err = oa_make_offer(c->oa, c->rtp.port, want, &c->local_sdp)) < 0) {
-			reinvite_refuse(c, 500, NULL, NULL, NULL);
-			return;
-		}
-	}
-	if ((err = uas_send_ok(c)) < 0) {
-		log_warn("%s: cannot answer the re-INVITE: %s", c->handle, strerror(-err));
-		reinvite_refuse(c, 500, NULL, NULL, NULL);
-	}
-}
-
-bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req)
-{
-	struct dlg *d = dlg_match(cs->dlgs, req);
-	struct call *c = d ? d->owner : NULL;
-	struct msg_err e;
-
-	if (!c)
-		return false;
-	if (dlg_check_remote_cseq(d, req) < 0) {
-		/* §12.2.2: lower than the last: 500. */
-		msg_err_set(&e, 500, "CSeq Out Of Order", NULL, NULL);
-		log_info("%s: %s with CSeq %u refused: 500, lower than the last", c->handle,
-			 req->method, req->cseq);
-		tsx_respond_code(st, 500, e.reason, &e);
-		return true;
-	}
-	if (strcmp(req->method, "BYE") == 0) {
-		uas_bye(c, st, req);
-		return true;
-	}
-	if (strcmp(req->method, "INVITE") == 0) {
-		uas_reinvite(c, st, req);
-		return true;
-	}
-	return false;
-}
-
-void calls_cancel(struct calls *cs, struct tsx *inv)
-{
-	struct call *c = tsx_owner(inv);
-
-	(void)cs;
-	if (!c || c->ist != inv)
-		return;
-	/* §9.2: the INVITE gets 487; an initial one ends the call. */
-	if (c->ist_reinvite) {
-		reinvite_refuse(c, 487, NULL, NULL, NULL);
-		return;
-	}
-	uas_final(c, 487, NULL, NULL, NULL);
-	call_end(c, 487, "cancelled by the caller (CANCEL)", true);
-}
-
-void calls_ack(struct calls *cs, const struct sip_msg *ack)
-{
-	struct dlg *d = dlg_match(cs->dlgs, ack);
-	struct call *c = d ? d->owner : NULL;
-
-	if (!c || !c->ok_buf || ack->cseq != c->ok_cseq) {
-		log_debug("ACK (Call-ID %s, CSeq %u) for nothing pending: absorbed", ack->call_id,
-			  ack->cseq);
-		return;
-	}
-	tmr_stop(&c->ok_tmr);
-	free(c->ok_buf);
-	c->ok_buf = NULL;
-	if (c->bye_after_ack) {
-		call_bye(c, c->end_code, c->end_reason, c->end_remote);
-		return;
-	}
-	if (c->offer_in_ok) {
-		/* §13.3.1: our offer was in the 2xx; the ACK must answer it. */
-		c->offer_in_ok = false;
-		if (call_take_answer(c, ack, "the ACK", 400) < 0)
-			return;
-	}
-	if (c->state == CALL_CONNECTING) {
-		c->state = CALL_ESTABLISHED;
-		c->answered_ms = tmr_now(cs->env.clk);
-		log_info("%s: established (%s)", c->handle,
-			 c->have_media ? c->media.codec : "no media");
-		call_emit(c, "answered", 200, NULL, NULL);
-	}
-}
-
 void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 {
 	call_uac_stray(cs, resp);
@@ -1022,7 +583,7 @@ int call_answer(struct call *c, char *why, size_t whylen)
 
 	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
 		return refuse_state(c, why, whylen, "only a ringing incoming call can be answered");
-	if ((err = uas_answer(c)) < 0)
+	if ((err = call_uas_answer(c)) < 0)
 		return log_why(why, whylen, err, "cannot answer: %s", strerror(-err));
 	return 0;
 }
@@ -1038,7 +599,7 @@ int call_reject(struct call *c, int code, char *why, size_t whylen)
 	if (code < 400 || code > 699)
 		return log_why(why, whylen, -EINVAL, "code %d: a rejection is 400..699", code);
 	snprintf(text, sizeof(text), "rejected by the reject command");
-	uas_refuse(c, code, NULL, NULL, NULL, text);
+	call_uas_refuse(c, code, NULL, NULL, NULL, text);
 	return 0;
 }
 
@@ -1052,7 +613,7 @@ int call_hangup(struct call *c, char *why, size_t whylen)
 			call_uac_hangup(c, 487, "cancelled by the hangup command");
 			return 0;
 		}
-		uas_refuse(c, 603, NULL, NULL, NULL, "declined by the hangup command");
+		call_uas_refuse(c, 603, NULL, NULL, NULL, "declined by the hangup command");
 		return 0;
 	case CALL_CONNECTING:
 		bye_after_ack(c, 200, "hung up by the hangup command");
@@ -1071,7 +632,8 @@ int call_hold(struct call *c, bool hold, char *why, size_t whylen)
 	int err;
 
 	if (c->state != CALL_ESTABLISHED)
-		return refuse_state(c, why, whylen, "only an established call can be held or resumed");
+		return refuse_state(c, why, whylen,
+				    "only an established call can be held or resumed");
 	if (c->update != CALL_UPD_NONE || c->ist || c->ok_buf || tmr_armed(&c->glare_tmr))
 		return log_why(why, whylen, -EBUSY, "%s: an INVITE is in progress; try again later",
 			       c->handle);
@@ -1097,7 +659,8 @@ void calls_shutdown(struct calls *cs)
 			if (c->outgoing)
 				call_uac_hangup(c, 487, "sipuad is shutting down");
 			else
-				uas_refuse(c, 480, NULL, NULL, NULL, "sipuad is shutting down");
+				call_uas_refuse(c, 480, NULL, NULL, NULL,
+						"sipuad is shutting down");
 			break;
 		case CALL_CONNECTING:
 			bye_after_ack(c, 200, "sipuad is shutting down");

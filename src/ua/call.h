@@ -72,8 +72,9 @@ enum call_event {
 
 struct call_event_info {
 	enum call_event ev;
-	const char *state;  /* CALL_EV_STATE: calling, ringing, early, answered, held, resumed, ended */
-	int code;	    /* SIP status, 0: none */
+	const char
+	    *state; /* CALL_EV_STATE: calling, ringing, early, answered, held, resumed, ended */
+	int code;   /* SIP status, 0: none */
 	const char *reason; /* NULL: none */
 	const char *by;	    /* "local" / "remote", NULL: none */
 	const char *what;   /* CALL_EV_UPDATE: "hold" / "resume" */

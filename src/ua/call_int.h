@@ -62,7 +62,7 @@ struct call {
 	char *local_uri; /* ours */
 	char *call_id;
 	char *local_tag;
-	struct dlg *dlg;     /* the call's dialog: early or confirmed; NULL before */
+	struct dlg *dlg; /* the call's dialog: early or confirmed; NULL before */
 	enum net_proto proto;
 	struct net_addr via; /* our address toward the peer (Via, Contact, SDP) */
 	char *contact;	     /* our Contact, "<sip:sipuad@host:port;transport=tcp>" */
@@ -90,15 +90,15 @@ struct call {
 	size_t n_hdrs;
 	/* Our re-INVITE (valid until its last callback). */
 	struct tsx *reict;
-	enum call_update update;  /* what it is for; NONE: no final response pending */
-	enum call_update retry;	  /* a 491'd re-INVITE waiting for glare_tmr */
-	struct tmr cancel_tmr;	  /* §9.1: 64*T1 for the final response after our CANCEL */
-	uint32_t ack_cseq;	  /* CSeq of the INVITE ack_buf ACKs */
+	enum call_update update; /* what it is for; NONE: no final response pending */
+	enum call_update retry;	 /* a 491'd re-INVITE waiting for glare_tmr */
+	struct tmr cancel_tmr;	 /* §9.1: 64*T1 for the final response after our CANCEL */
+	uint32_t ack_cseq;	 /* CSeq of the INVITE ack_buf ACKs */
 	bool provisional;	 /* a 1xx came (CANCEL may go, §9.1) */
 	bool cancel_wanted;	 /* hangup before the answer */
 	bool cancel_sent;
-	bool early_sent;	 /* "early" event given */
-	char *ack_buf; /* the ACK for our 2xx, resent for every 2xx resent */
+	bool early_sent; /* "early" event given */
+	char *ack_buf;	 /* the ACK for our 2xx, resent for every 2xx resent */
 	size_t ack_len;
 	struct sip_dest ack_dest;
 	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
@@ -132,6 +132,8 @@ void call_end(struct call *c, int code, const char *reason, bool remote);
 /* Free a call never announced (no event). */
 void call_drop(struct call *c);
 void call_emit_update(struct call *c, int code, const char *reason, const char *what);
+void call_emit_ev(struct call *c, enum call_event ev, int code, const char *reason,
+		  const char *what);
 void call_bye(struct call *c, int code, const char *reason, bool remote);
 int call_new(struct calls *cs, bool outgoing, struct call **cp);
 int call_set_str(char **dst, const char *src);
@@ -150,6 +152,16 @@ const char *call_state_name(enum call_state s);
 int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, int code);
 int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr *listener,
 		     const struct net_addr *peer);
+
+/* call_uas.c */
+/* Answer the ringing incoming call: 200 with our answer (or offer). 0 or -errno. */
+int call_uas_answer(struct call *c);
+/* Refuse the initial INVITE with code (and an optional header) and end the call. */
+void call_uas_refuse(struct call *c, int code, const char *reason, const char *hname,
+		     const char *hvalue, const char *why);
+/* Timers: auto answer after answer_delay_ms; our 2xx resend (§13.3.1.4). */
+void call_uas_answer_timer(void *arg);
+void call_uas_ok_timer(void *arg);
 
 /* call_uac.c */
 void call_uac_hangup(struct call *c, int code, const char *reason);

@@ -35,8 +35,8 @@
 
 /* Headers the `call` command may not set: sipuad writes them itself. */
 static const char *const own_headers[] = {
-    "Via",	    "v", "From", "f", "To",	      "t", "Call-ID", "i", "CSeq", "Contact", "m",
-    "Content-Length", "l", "Content-Type", "c", "Max-Forwards", "Route", NULL,
+    "Via",     "v", "From",	      "f", "To",	   "t", "Call-ID",	"i",	 "CSeq",
+    "Contact", "m", "Content-Length", "l", "Content-Type", "c", "Max-Forwards", "Route", NULL,
 };
 
 static bool token_char(int ch)
@@ -57,12 +57,11 @@ static int header_check(const char *h, char *why, size_t whylen)
 	for (v = h + n + 1; *v; v++)
 		if ((unsigned char)*v < ' ' && *v != '\t')
 			return log_why(why, whylen, -EINVAL,
-				       "header '%.*s': control characters in the value", (int)n,
-				       h);
+				       "header '%.*s': control characters in the value", (int)n, h);
 	for (const char *const *o = own_headers; *o; o++)
 		if (strlen(*o) == n && strncasecmp(*o, h, n) == 0)
-			return log_why(why, whylen, -EINVAL,
-				       "header '%.*s': sipuad sets it itself", (int)n, h);
+			return log_why(why, whylen, -EINVAL, "header '%.*s': sipuad sets it itself",
+				       (int)n, h);
 	return 0;
 }
 
@@ -162,8 +161,9 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 	if (cs->closing)
 		return log_why(why, whylen, -ECANCELED, "sipuad is shutting down");
 	if (cs->n >= cs->cfg.max_calls)
-		return log_why(why, whylen, -EAGAIN, "%u call(s) in progress: [sip] max_calls is %u",
-			       cs->n, cs->cfg.max_calls);
+		return log_why(why, whylen, -EAGAIN,
+			       "%u call(s) in progress: [sip] max_calls is %u", cs->n,
+			       cs->cfg.max_calls);
 	if ((err = call_new(cs, true, &c)) < 0)
 		return log_why(why, whylen, err, "out of memory");
 	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
@@ -180,20 +180,21 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 	if ((err = call_setup_local(c, d.proto, &(struct net_addr){0}, &d.addr)) < 0) {
 		log_why(why, whylen, err, "%s",
 			err == -ENOSPC || err == -EADDRINUSE ? "no RTP port free in [media] range"
-			: err == -ENOENT			   ? "no listener to send from"
-								   : strerror(-err));
+			: err == -ENOENT		     ? "no listener to send from"
+							     : strerror(-err));
 		goto out;
 	}
 	net_addr_host(&c->via, host, sizeof(host));
 	snprintf(buf, sizeof(buf),
 		 net_addr_family(&c->via) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s", host);
 	rnd_token(token, sizeof(token));
-	if ((err = call_set_str(&c->peer, uri)) < 0 || (err = call_set_str(&c->local_uri, buf)) < 0 ||
+	if ((err = call_set_str(&c->peer, uri)) < 0 ||
+	    (err = call_set_str(&c->local_uri, buf)) < 0 ||
 	    (err = call_set_str(&c->local_tag, token)) < 0)
 		goto fail;
 	rnd_token(token, sizeof(token));
-	snprintf(buf, sizeof(buf), net_addr_family(&c->via) == AF_INET6 ? "%s@[%s]" : "%s@%s", token,
-		 host);
+	snprintf(buf, sizeof(buf), net_addr_family(&c->via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
+		 token, host);
 	if ((err = call_set_str(&c->call_id, buf)) < 0 ||
 	    (err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
 		goto fail;
@@ -531,7 +532,8 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 		else {
 			char text[96];
 
-			snprintf(text, sizeof(text), "cannot reach %s: %s", c->source, strerror(-err));
+			snprintf(text, sizeof(text), "cannot reach %s: %s", c->source,
+				 strerror(-err));
 			call_end(c, 503, text, false);
 		}
 		return;
@@ -606,8 +608,8 @@ static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
 /* §14.1: 491 is retried after 2.1-4 s if we own the Call-ID, else 0-2 s (10 ms units). */
 static void glare_retry(struct call *c, enum call_update what)
 {
-	uint64_t ms = c->outgoing ? 2100 + 10 * (uint64_t)rnd_uniform(191)
-				  : 10 * (uint64_t)rnd_uniform(201);
+	uint64_t ms =
+	    c->outgoing ? 2100 + 10 * (uint64_t)rnd_uniform(191) : 10 * (uint64_t)rnd_uniform(201);
 
 	c->retry = what;
 	log_info("%s: re-INVITE glare (491): retry in %llu ms", c->handle, (unsigned long long)ms);
