@@ -642,6 +642,12 @@ int tsx_send_raw(struct tsx_layer *l, struct sip_dest *d, const char *buf, size_
 	return l->send(l->send_arg, d, buf, len);
 }
 
+const char *tsx_last_response(const struct tsx *t, size_t *lenp)
+{
+	*lenp = t->out ? t->outlen : 0;
+	return t->out;
+}
+
 const struct sip_msg *tsx_req(const struct tsx *t)
 {
 	return t->req;

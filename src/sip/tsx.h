@@ -155,6 +155,13 @@ void *tsx_owner(const struct tsx *t);
 int tsx_send_raw(struct tsx_layer *l, struct sip_dest *d, const char *buf, size_t len);
 
 /*
+ * The bytes of the last response a server transaction sent (as stored for
+ * its retransmissions, Server header included), and their length; NULL
+ * and 0 if none.  Valid until t sends another or goes away.
+ */
+const char *tsx_last_response(const struct tsx *t, size_t *lenp);
+
+/*
  * The request that created t (server) or that t sent (client).  A server
  * transaction lets go of it once its final response is out and the layer
  * call that sent it has returned (the request is most of what a

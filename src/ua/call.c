@@ -583,7 +583,9 @@ int call_answer(struct call *c, char *why, size_t whylen)
 
 	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
 		return refuse_state(c, why, whylen, "only a ringing incoming call can be answered");
-	if ((err = call_uas_answer(c)) < 0)
+	if ((err = call_uas_answer(c)) == -ECANCELED)
+		return log_why(why, whylen, -EIO, "the 200 could not be sent; the call ended");
+	if (err < 0)
 		return log_why(why, whylen, err, "cannot answer: %s", strerror(-err));
 	return 0;
 }

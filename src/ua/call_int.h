@@ -154,7 +154,11 @@ int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr
 		     const struct net_addr *peer);
 
 /* call_uas.c */
-/* Answer the ringing incoming call: 200 with our answer (or offer). 0 or -errno. */
+/*
+ * Answer the ringing incoming call: 200 with our answer (or offer).  0,
+ * -ECANCELED when the 200 could not be sent and the call ended (c is gone
+ * or ending), or -errno before anything was sent (c->ist still waits).
+ */
 int call_uas_answer(struct call *c);
 /* Refuse the initial INVITE with code (and an optional header) and end the call. */
 void call_uas_refuse(struct call *c, int code, const char *reason, const char *hname,

@@ -39,8 +39,6 @@ static int uas_build(struct call *c, int code, const char *reason, struct sip_ms
 	if (code >= 200 && code < 300 &&
 	    ((err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
 	     (err = msg_add_header(r, "Supported", "")) < 0 ||
-	     (c->cs->cfg.user_agent &&
-	      (err = msg_add_header(r, "Server", c->cs->cfg.user_agent)) < 0) ||
 	     (c->local_sdp &&
 	      (err = msg_set_body(r, CALL_ACCEPT, c->local_sdp, strlen(c->local_sdp))) < 0)))
 		goto fail;
@@ -111,22 +109,33 @@ static int uas_send_ok(struct call *c)
 	struct sip_msg *r = NULL;
 	struct tsx *st = c->ist;
 	uint64_t t1 = c->cs->cfg.t1_ms;
+	const char *out;
+	char why[96];
 	int err;
 
 	if ((err = uas_build(c, 200, NULL, &r)) < 0)
 		return err;
-	free(c->ok_buf);
-	c->ok_buf = NULL;
-	if ((err = msg_to_str(r, &c->ok_buf, &c->ok_len)) < 0) {
-		msg_free(r);
-		return err;
-	}
 	msg_response_dest(req, &c->ok_dest);
 	c->ok_cseq = req->cseq;
 	c->ist = NULL;
 	tsx_set_owner(st, NULL);
-	if ((err = tsx_respond(st, r)) < 0)
-		log_warn("%s: cannot send 200: %s", c->handle, strerror(-err));
+	if ((err = tsx_respond(st, r)) < 0) {
+		/* The transaction is over (§17.2.4): no 200 went, none can be resent. */
+		snprintf(why, sizeof(why), "cannot send our 200: %s", strerror(-err));
+		log_warn("%s: %s", c->handle, why);
+		call_end(c, 503, why, false);
+		return -ECANCELED;
+	}
+	/* Our resends are the transaction's bytes: the 200 is serialised once. */
+	free(c->ok_buf);
+	c->ok_buf = NULL;
+	if ((out = tsx_last_response(st, &c->ok_len)) && !(c->ok_buf = malloc(c->ok_len)))
+		out = NULL;
+	if (!out) {
+		call_bye(c, 500, "out of memory keeping our 200 for its resends", false);
+		return -ECANCELED;
+	}
+	memcpy(c->ok_buf, out, c->ok_len);
 	c->ok_interval = t1;
 	c->ok_deadline = tmr_now(c->cs->env.clk) + 64 * t1;
 	tmr_start(&c->ok_tmr, t1);
@@ -183,7 +192,7 @@ void call_uas_answer_timer(void *arg)
 	struct call *c = arg;
 	int err;
 
-	if ((err = call_uas_answer(c)) < 0) {
+	if ((err = call_uas_answer(c)) < 0 && err != -ECANCELED) {
 		log_warn("%s: cannot answer: %s", c->handle, strerror(-err));
 		call_uas_refuse(c, 500, NULL, NULL, NULL, "cannot answer");
 	}
@@ -380,7 +389,7 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 			return;
 		}
 	}
-	if ((err = uas_send_ok(c)) < 0) {
+	if ((err = uas_send_ok(c)) < 0 && err != -ECANCELED) {
 		log_warn("%s: cannot answer the re-INVITE: %s", c->handle, strerror(-err));
 		reinvite_refuse(c, 500, NULL, NULL, NULL);
 	}

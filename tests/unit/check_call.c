@@ -92,11 +92,15 @@ static void advance_to(uint64_t ms)
 	tmr_fake_advance(clk, ms - now());
 }
 
+static int send_fail; /* nonzero: sends fail with it (nothing captured) */
+
 static int cap_send(void *arg, struct sip_dest *d, const char *buf, size_t len)
 {
 	struct sent *s;
 
 	(void)arg;
+	if (send_fail)
+		return send_fail;
 	ck_assert_uint_lt(n_sent, MAX_SENT);
 	s = &sent[n_sent++];
 	s->buf = malloc(len + 1);
@@ -142,6 +146,7 @@ static void setup(void)
 	struct tsx_user user;
 	struct call_env env;
 
+	send_fail = 0;
 	memset(&stats, 0, sizeof(stats));
 	memset(&tcfg, 0, sizeof(tcfg));
 	tcfg.t1_ms = T1;
@@ -149,6 +154,7 @@ static void setup(void)
 	tcfg.t4_ms = T4;
 	tcfg.max_tsx = 200;
 	tcfg.retry_after_s = 5;
+	tcfg.server = "sipuad/test"; /* as the daemon sets it: [sip] user_agent */
 	memset(&ccfg, 0, sizeof(ccfg));
 	ccfg.user_agent = "sipuad/test";
 	ccfg.answer = CALL_ANSWER_AUTO;
@@ -570,6 +576,7 @@ START_TEST(test_uas_200_resent_until_ack)
 		ck_assert(memcmp(sent[i].buf, sent[2].buf, sent[2].len) == 0);
 		k++;
 	}
+	ck_assert(has(2, "\r\nServer: "));
 	pc_learn(&p, 2);
 	pc_ack(&p, 1, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
@@ -693,6 +700,32 @@ START_TEST(test_uas_ring_timeout)
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 480, "local");
 	pc_learn(&p, (unsigned)r);
 	pc_ack_failure(&p);
+	drain();
+}
+END_TEST
+
+/*
+ * The 200 cannot be sent (the transport fails): the answer command says so
+ * and the call ends 503 at once, nothing left behind; and the 200 that does
+ * go is resent byte for byte from the transaction's copy, Server included.
+ */
+START_TEST(test_uas_answer_send_fails)
+{
+	struct pc p;
+	struct call *c;
+
+	ccfg.answer = CALL_ANSWER_MANUAL;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	c = call_find(cs, "c1");
+	ck_assert_ptr_nonnull(c);
+	send_fail = -ECONNRESET;
+	ck_assert_int_eq(call_answer(c, why, sizeof(why)), -EIO);
+	ck_assert(strstr(why, "could not be sent") != NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 503, "local");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	send_fail = 0;
 	drain();
 }
 END_TEST
@@ -920,6 +953,41 @@ START_TEST(test_uas_reinvite_codec_change)
 END_TEST
 
 /* §14.2 glare: their re-INVITE while ours is pending gets 491. */
+/*
+ * Bad offers in a re-INVITE refuse only the re-INVITE (400, 488 +
+ * Warning); the call and its session go on, and a good re-INVITE after
+ * them is answered.
+ */
+START_TEST(test_uas_reinvite_bad_offers)
+{
+	struct pc p;
+	struct call_info ci;
+	int r;
+	unsigned before;
+
+	pc_established(&p);
+	before = n_sent;
+	pc_req(&p, "INVITE", 0, "v=0\r\nnot sdp at all\r\n");
+	r = must_find(before, "SIP/2.0 400 Bad SDP: ", "CSeq: 2 INVITE");
+	(void)r;
+	before = n_sent;
+	pc_req(&p, "INVITE", 0, SDP_G729);
+	r = must_find(before, "SIP/2.0 488 ", "CSeq: 3 INVITE");
+	ck_assert(has((unsigned)r, "\r\nWarning: 305 sipuad \"Incompatible media format\"\r\n"));
+	call_info(call_find(cs, "c1"), &ci);
+	ck_assert_str_eq(ci.state, "established");
+	ck_assert_str_eq(ci.codec, "PCMU");
+	before = n_sent;
+	pc_req(&p, "INVITE", 0, SDP_V("2", "sendonly"));
+	r = must_find(before, "SIP/2.0 200 ", "CSeq: 4 INVITE");
+	ck_assert(has((unsigned)r, "a=recvonly"));
+	pc_ack(&p, 4, NULL);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
 START_TEST(test_uas_reinvite_glare_491)
 {
 	struct pc p;
@@ -1555,6 +1623,8 @@ static Suite *call_suite(void)
 	tcase_add_test(uas, test_uas_auto_answer);
 	tcase_add_test(uas, test_uas_answer_delay);
 	tcase_add_test(uas, test_uas_200_resent_until_ack);
+	tcase_add_test(uas, test_uas_answer_send_fails);
+	tcase_add_test(uas, test_uas_reinvite_bad_offers);
 	tcase_add_test(uas, test_uas_reinvite_codec_change);
 	tcase_add_test(uas, test_uas_hangup_before_ack);
 	tcase_add_test(uas, test_uas_no_ack_bye);
