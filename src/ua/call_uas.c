@@ -65,20 +65,29 @@ static void uas_provisional(struct call *c, int code)
  * A final non-2xx on c->ist, with an optional extra header; the
  * transaction is ours no longer afterwards.
  */
+/* A final non-2xx on st, with an optional extra header. */
+static void st_final(const struct call *c, struct tsx *st, int code, const char *reason,
+		     const char *hname, const char *hvalue)
+{
+	struct msg_err e;
+	int err;
+
+	msg_err_set(&e, code, reason, hname, hvalue);
+	if ((err = tsx_respond_code(st, code, e.reason, &e)) < 0)
+		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
+}
+
+/* The same on c->ist, which is ours no longer afterwards. */
 static void uas_final(struct call *c, int code, const char *reason, const char *hname,
 		      const char *hvalue)
 {
-	struct msg_err e;
 	struct tsx *st = c->ist;
-	int err;
 
 	if (!st)
 		return;
 	c->ist = NULL;
 	tsx_set_owner(st, NULL);
-	msg_err_set(&e, code, reason, hname, hvalue);
-	if ((err = tsx_respond_code(st, code, e.reason, &e)) < 0)
-		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
+	st_final(c, st, code, reason, hname, hvalue);
 }
 
 /* Refuse the initial INVITE and end the call. */
@@ -355,24 +364,21 @@ static void uas_bye(struct call *c, struct tsx *st, const struct sip_msg *req)
 /* §14.2: a re-INVITE. */
 static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *req)
 {
-	struct tsx *prev = c->ist;
 	enum oa_dir want = c->local_hold ? OA_SENDONLY : OA_SENDRECV;
 	char ra[16];
 	int err;
 
 	if (c->update != CALL_UPD_NONE || (c->ok_buf && c->offer_in_ok)) {
 		/* §14.2: ours is in progress (or our offer waits for its answer): glare. */
-		c->ist = st;
-		reinvite_refuse(c, 491, NULL, NULL, NULL);
-		c->ist = prev;
+		log_info("%s: re-INVITE refused: 491 (glare)", c->handle);
+		st_final(c, st, 491, NULL, NULL, NULL);
 		return;
 	}
 	if (c->ist || c->ok_buf || c->state != CALL_ESTABLISHED) {
 		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
 		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
-		c->ist = st;
-		reinvite_refuse(c, 500, NULL, "Retry-After", ra);
-		c->ist = prev;
+		log_info("%s: re-INVITE refused: 500 (an earlier INVITE is not done)", c->handle);
+		st_final(c, st, 500, NULL, "Retry-After", ra);
 		return;
 	}
 	dlg_refresh_target(c->dlg, req);
@@ -399,16 +405,14 @@ bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req
 {
 	struct dlg *d = dlg_match(cs->dlgs, req);
 	struct call *c = d ? d->owner : NULL;
-	struct msg_err e;
 
 	if (!c)
 		return false;
 	if (dlg_check_remote_cseq(d, req) < 0) {
 		/* §12.2.2: lower than the last: 500. */
-		msg_err_set(&e, 500, "CSeq Out Of Order", NULL, NULL);
 		log_info("%s: %s with CSeq %u refused: 500, lower than the last", c->handle,
 			 req->method, req->cseq);
-		tsx_respond_code(st, 500, e.reason, &e);
+		st_final(c, st, 500, "CSeq Out Of Order", NULL, NULL);
 		return true;
 	}
 	if (strcmp(req->method, "BYE") == 0) {

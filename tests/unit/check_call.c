@@ -1034,7 +1034,7 @@ START_TEST(test_uas_reinvite_lower_cseq_500)
 	before = n_sent;
 	nev = n_ev;
 	pc_req(&p, "INVITE", 4, SDP_V("2", "sendonly"));
-	r = must_find(before, "SIP/2.0 500 ", "CSeq: 4 INVITE");
+	r = must_find(before, "SIP/2.0 500 CSeq Out Of Order\r\n", "CSeq: 4 INVITE");
 	(void)r;
 	ck_assert_uint_eq(n_ev, nev);
 	ck_assert_uint_eq(calls_count(cs), 1);
