@@ -17,7 +17,7 @@
 
 #include "config.h"
 #include "core/cfg.h"
-#include "core/daemon.h"
+#include "app/daemon.h"
 #include "core/log.h"
 
 #ifndef SIPUAD_SYSCONFDIR
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_open(foreground, cfg->log_level);
-	log_hook_libs();
+	log_hook_libevent();
 	if (daemon_new(&dm, cfg, path) < 0) {
 		log_close();
 		return 1;

@@ -1,6 +1,7 @@
 /*
- * log: the daemon's one log sink, and the hooks that pull libosip2's and
- * libevent's diagnostics into it.
+ * log: the daemon's one log sink, and the hook that pulls libevent's
+ * diagnostics into it (libosip2's traces are pulled in by the message
+ * module, msg_lib_init(), which owns that library).
  *
  * Owns the process-wide level and sink (stderr in the foreground, syslog
  * otherwise), the only state outside the daemon context, because syslog(3)
@@ -11,8 +12,7 @@
  * written with one write so lines from one process never interleave.  A
  * message is always exactly one line: trailing newlines (libosip2 ends its
  * traces with one) are dropped and other control characters, which can come
- * from the wire, are shown as '?'.  Nothing is ever written to stdout:
- * without log_hook_libs(), libosip2 would print its traces there.
+ * from the wire, are shown as '?'.  Nothing is ever written to stdout.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -23,7 +23,6 @@
 #include <time.h>
 
 #include <event2/event.h>
-#include <osipparser2/osip_port.h>
 
 #include "core/log.h"
 
@@ -170,25 +169,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	errno = saved;
 }
 
-/*
- * libosip2 reports every parse failure at ERROR level, but the message
- * layer decides what a bad message means (400, drop) and logs that once, so
- * everything libosip2 says is debug detail.
- */
-__attribute__((format(printf, 4, 0))) static void
-log_osip(const char *fi, int li, osip_trace_level_t level, const char *chfr, va_list ap)
-{
-	char text[LOG_LINE_MAX];
-	const char *base;
-
-	if (!log_enabled(LOG_LVL_DEBUG) || !chfr)
-		return;
-	vsnprintf(text, sizeof(text), chfr, ap);
-	base = fi ? strrchr(fi, '/') : NULL;
-	base = base ? base + 1 : (fi ? fi : "?");
-	log_msg(LOG_LVL_DEBUG, "osip: %s:%d: %s", base, li, text);
-}
-
 static void log_event(int severity, const char *msg)
 {
 	enum log_level level;
@@ -210,13 +190,9 @@ static void log_event(int severity, const char *msg)
 	log_msg(level, "libevent: %s", msg ? msg : "");
 }
 
-/*
- * libosip2 traces FATAL..WARNING (its INFO levels are per-message chatter);
- * tracing_table is global in libosip2, so this is process-wide too.
- */
-void log_hook_libs(void)
+/* libevent's log callback is process-wide, like the sink. */
+void log_hook_libevent(void)
 {
-	osip_trace_initialize_func(TRACE_LEVEL4, log_osip);
 	event_set_log_callback(log_event);
 }
 

@@ -4,8 +4,8 @@
  * Every line about an object starts with its handle ("c7: ...",
  * "alice: ..."), and is logged once, by the layer that decides.  In the
  * foreground (-f) lines go to stderr with a level tag; otherwise to syslog
- * (the journal under systemd).  libosip2's and libevent's own diagnostics
- * are routed here by log_hook_libs(), never to stdout.
+ * (the journal under systemd).  libevent's own diagnostics are routed here
+ * by log_hook_libevent(), libosip2's by msg_lib_init(); never to stdout.
  *
  * The level and sink are process-wide, like syslog itself: this is the one
  * piece of state outside the daemon context.
@@ -50,7 +50,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 int log_why(char *why, size_t whylen, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Route libosip2's trace and libevent's log callbacks through log_msg. */
-void log_hook_libs(void);
+/* Route libevent's log callback through log_msg. */
+void log_hook_libevent(void);
 
 #endif

@@ -23,6 +23,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +53,34 @@ static const struct hdr_name counted[] = {
 	{ "Max-Forwards", 0, U_MAXFWD },
 };
 
+/*
+ * libosip2 reports every parse failure at ERROR level, but the message
+ * layer decides what a bad message means (400, drop) and logs that once, so
+ * everything libosip2 says is debug detail.
+ */
+__attribute__((format(printf, 4, 0))) static void
+msg_osip_trace(const char *fi, int li, osip_trace_level_t level, const char *chfr, va_list ap)
+{
+	char text[2048];
+	const char *base;
+
+	if (!log_enabled(LOG_LVL_DEBUG) || !chfr)
+		return;
+	vsnprintf(text, sizeof(text), chfr, ap);
+	base = fi ? strrchr(fi, '/') : NULL;
+	base = base ? base + 1 : (fi ? fi : "?");
+	log_msg(LOG_LVL_DEBUG, "osip: %s:%d: %s", base, li, text);
+}
+
+/*
+ * libosip2 traces FATAL..WARNING (its INFO levels are per-message chatter)
+ * to our log; without a trace function it would print to stdout.  Its
+ * tracing table is global, so this is process-wide.
+ */
 void msg_lib_init(void)
 {
 	parser_init();
+	osip_trace_initialize_func(TRACE_LEVEL4, msg_osip_trace);
 }
 
 static bool name_is(const struct frame_hdr *h, const char *full, char compact)

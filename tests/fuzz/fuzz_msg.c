@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!inited) {
 		msg_lib_init();
-		log_hook_libs();	/* libosip2's trace to our log, not stderr */
+		log_hook_libevent();	/* libosip2's trace to our log, not stderr */
 		inited = true;
 	}
 	if (size < 1)

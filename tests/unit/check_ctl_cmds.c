@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/daemon_int.h"
+#include "app/daemon_int.h"
 #include "ctl/ctl.h"
 #include "ctl_proto.h"
 

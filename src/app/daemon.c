@@ -36,8 +36,8 @@
 #endif
 
 #include "core/cfg.h"
-#include "core/daemon.h"
-#include "core/daemon_int.h"
+#include "app/daemon.h"
+#include "app/daemon_int.h"
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/tmr.h"
