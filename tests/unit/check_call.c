@@ -20,9 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "core/stats.h"
 #include "core/tmr.h"
 #include "sip/msg.h"
+#include "sip/sip.h"
 #include "sip/tsx.h"
 #include "ua/call.h"
 #include "ua/ua.h"
@@ -56,7 +59,9 @@ struct ev {
 };
 
 static struct tmr_clock *clk;
-static struct tsx_layer *layer;
+static struct event_base *base; /* the stack's transport wants one; never run */
+static struct sip *sip;
+static struct tsx_layer *layer; /* the stack's */
 static struct ua *ua;
 static struct calls *cs;
 static struct stats stats;
@@ -142,8 +147,7 @@ static void on_event(void *arg, const struct call *c, const struct call_event_in
 
 static void setup(void)
 {
-	struct ua_cfg uc = {.user_agent = "sipuad/test"};
-	struct tsx_user user;
+	struct sip_cfg scfg = {.tp = {.max_msg = 65535, .max_tcp_conns = 8, .tcp_idle_s = 60}};
 	struct call_env env;
 
 	send_fail = 0;
@@ -155,6 +159,7 @@ static void setup(void)
 	tcfg.max_tsx = 200;
 	tcfg.retry_after_s = 5;
 	tcfg.server = "sipuad/test"; /* as the daemon sets it: [sip] user_agent */
+	scfg.tsx = tcfg;
 	memset(&ccfg, 0, sizeof(ccfg));
 	ccfg.user_agent = "sipuad/test";
 	ccfg.answer = CALL_ANSWER_AUTO;
@@ -173,10 +178,11 @@ static void setup(void)
 	why[0] = '\0';
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
-	ck_assert_int_eq(ua_new(&ua, &uc, &stats), 0);
-	ua_tsx_user(ua, &user);
-	ck_assert_int_eq(tsx_layer_new(&layer, clk, &tcfg, cap_send, NULL, &user, &stats), 0);
-	ua_set_layer(ua, layer);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_int_eq(sip_new(&sip, base, clk, &scfg, &stats), 0);
+	sip_set_send(sip, cap_send, NULL);
+	layer = sip_tsx(sip);
+	ck_assert_int_eq(ua_new(&ua, sip), 0);
 	env = (struct call_env){.tsx = layer,
 				.clk = clk,
 				.local = local_stub,
@@ -192,10 +198,13 @@ static void teardown(void)
 	ua_set_calls(ua, NULL);
 	calls_free(cs);
 	cs = NULL;
-	tsx_layer_free(layer);
-	layer = NULL;
 	ua_free(ua);
 	ua = NULL;
+	sip_free(sip);
+	sip = NULL;
+	layer = NULL;
+	event_base_free(base);
+	base = NULL;
 	tmr_clock_free(clk);
 	clk = NULL;
 	for (unsigned i = 0; i < n_sent; i++)
