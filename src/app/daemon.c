@@ -229,6 +229,8 @@ static void on_stop_timeout(void *arg)
 	log_warn("shutdown: %u call(s) or registration(s) still ending after %u s "
 		 "([sip] shutdown_timeout_s); exiting anyway",
 		 pending_work(dm), dm->cfg->shutdown_timeout_s);
+	/* Their peers learn nothing more: a stop that did not finish its work fails. */
+	dm->exit_status = 1;
 	finish(dm);
 }
 
@@ -236,6 +238,8 @@ void daemon_shutdown(struct daemon *dm, const char *why)
 {
 	if (dm->stopping) {
 		log_warn("%s while stopping: exiting now", why);
+		if (pending_work(dm) > 0)
+			dm->exit_status = 1;
 		finish(dm);
 		return;
 	}
