@@ -23,6 +23,7 @@
 
 #include <event2/event.h>
 
+#include "core/acceptor.h"
 #include "core/log.h"
 #include "sip/tp_int.h"
 
@@ -36,8 +37,7 @@ static void lsn_free(struct tp_lsn *l)
 		return;
 	if (l->ev)
 		event_free(l->ev);
-	if (l->resume)
-		event_free(l->resume);
+	acceptor_free(l->acc);
 	if (l->fd >= 0)
 		close(l->fd);
 	free(l);

@@ -30,6 +30,7 @@
 #include "sip/frame.h"
 #include "sip/tp.h"
 
+struct acceptor;
 struct event;
 struct evbuffer;
 struct htab;
@@ -43,9 +44,8 @@ struct tp_lsn {
 	struct net_addr addr;	/* as bound (getsockname) */
 	char name[TP_NAME_MAX]; /* "tcp:127.0.0.1:5060", for logs */
 	int fd;
-	struct event *ev;     /* readable: datagrams or connections */
-	struct event *resume; /* TCP: ends an accept pause */
-	bool pause_logged;    /* until the next successful accept */
+	struct event *ev;      /* UDP: readable */
+	struct acceptor *acc;  /* TCP: accepts connections */
 };
 
 struct tp {

@@ -41,13 +41,14 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "core/acceptor.h"
 #include "core/htab.h"
 #include "core/log.h"
 #include "sip/tp_int.h"
 
 #define TP_ACCEPT_BURST 64     /* connections accepted per wake-up */
 #define TP_OUTQ_MAX (4u << 20) /* bytes queued on one connection */
-#define TP_PAUSE_S 1	       /* accept pause after EMFILE / ENFILE */
+#define TP_PAUSE_MS 1000       /* accept pause after EMFILE / ENFILE */
 #define TP_CRLF_PEEK 64	       /* CR/LF bytes looked at per step */
 #define TP_KEY_MAX 24	       /* proto, family, port, address, scope */
 
@@ -552,14 +553,14 @@ static void conn_free_node(struct htab_node *n, void *arg)
 
 /* ---- accepting ------------------------------------------------------ */
 
-/* Take an accepted socket, or refuse it at max_tcp_conns. */
-static void lsn_take(struct tp_lsn *l, int fd, const struct net_addr *peer)
+/* An accepted socket (acceptor.h): taken, or refused at max_tcp_conns. */
+static void lsn_take(void *arg, int fd, const struct net_addr *peer)
 {
+	struct tp_lsn *l = arg;
 	struct tp *tp = l->tp;
 	struct tp_conn *c;
 	char a[NET_ADDR_STRLEN];
 
-	l->pause_logged = false;
 	if (htab_count(tp->by_id) >= tp->o.max_tcp_conns) {
 		close(fd);
 		tp->st->tcp_refused++;
@@ -578,50 +579,6 @@ static void lsn_take(struct tp_lsn *l, int fd, const struct net_addr *peer)
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	tp->st->tcp_accepted++;
 	log_debug("%s: accepted from %s on %s", c->handle, tp_fmt(peer, a), l->name);
-}
-
-/* Out of descriptors: stop accepting for a while instead of spinning. */
-static void lsn_pause(struct tp_lsn *l, int e)
-{
-	struct timeval tv = {TP_PAUSE_S, 0};
-
-	event_del(l->ev);
-	evtimer_add(l->resume, &tv);
-	if (!l->pause_logged)
-		log_warn("%s: accept: %s; pausing accepts for %d s", l->name, strerror(e),
-			 TP_PAUSE_S);
-	l->pause_logged = true;
-}
-
-static void lsn_resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tp_lsn *l = arg;
-
-	event_add(l->ev, NULL);
-}
-
-static void tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tp_lsn *l = arg;
-
-	for (int i = 0; i < TP_ACCEPT_BURST; i++) {
-		struct net_addr peer = {.len = sizeof(peer.ss)};
-		int s = accept4(fd, (struct sockaddr *)&peer.ss, &peer.len,
-				SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (s >= 0) {
-			lsn_take(l, s, &peer);
-			continue;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			lsn_pause(l, errno);
-			return;
-		}
-		/* ECONNABORTED, EINTR, network errors of the new socket: next. */
-		log_debug("%s: accept: %s", l->name, strerror(errno));
-	}
 }
 
 /* ---- for tp.c (tp_int.h) -------------------------------------------- */
@@ -659,11 +616,10 @@ void tp_stream_set_opts(struct tp *tp)
 
 int tp_stream_start(struct tp_lsn *l)
 {
-	l->ev = event_new(l->tp->base, l->fd, EV_READ | EV_PERSIST, tcp_accept_cb, l);
-	if (!l->ev || event_add(l->ev, NULL) < 0)
-		return -ENOMEM;
-	l->resume = evtimer_new(l->tp->base, lsn_resume_cb, l);
-	return l->resume ? 0 : -ENOMEM;
+	struct acceptor_cfg ac = {
+	    .name = l->name, .burst = TP_ACCEPT_BURST, .pause_ms = TP_PAUSE_MS};
+
+	return acceptor_new(&l->acc, l->tp->base, l->fd, &ac, lsn_take, l);
 }
 
 int tp_stream_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t len)
