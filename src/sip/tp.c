@@ -27,7 +27,8 @@
 #include "core/log.h"
 #include "sip/tp_int.h"
 
-#define TP_BACKLOG 128
+/* Connections wait here while the loop is busy; the kernel caps it at net.core.somaxconn. */
+#define TP_BACKLOG SOMAXCONN
 
 /* ---- listeners ------------------------------------------------------ */
 
