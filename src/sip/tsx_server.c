@@ -6,9 +6,9 @@
  * Owns the receive entry point of the layer (tsx_layer_recv: a request
  * either matches a server transaction or makes a new one; a response goes
  * down to tsx.c's matching), the 503 past the bound, the creation of a
- * server transaction for a new request, the TU's
- * answers (tsx_respond(), tsx_respond_code()), the IST's own 100 Trying
- * after 200 ms of TU silence (§17.2.1), timers G, H, I (IST) and J (NIST),
+ * server transaction for a new request, the TU's answers (tsx_respond(),
+ * tsx_respond_code()), the IST's own 100 Trying after 200 ms of TU
+ * silence (§17.2.1), timers G, H, I (IST) and J (NIST),
  * Timer L of RFC 6026 §8.7, the NIST guard, the absorption of
  * retransmitted requests and of the ACK for a non-2xx, the 500 answered in
  * place of a TU that is gone, server transport errors (§17.2.4), and two
