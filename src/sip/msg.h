@@ -27,14 +27,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "core/net.h"
-
-/* Where a message came from, or where it goes. */
-struct sip_dest {
-	enum net_proto proto;
-	struct net_addr addr;	/* peer */
-	struct net_addr local;	/* our listener (len 0: any) */
-	uint64_t conn;		/* TCP connection id; 0: none/any */
-};
+#include "sip/dest.h"
 
 struct sip_msg {
 	osip_message_t *sip;	/* owned */
