@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "ua/call_int.h"
 
 #define CALL_ACCEPT "application/sdp"
@@ -573,7 +574,7 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 
 static int refuse_state(const struct call *c, char *why, size_t whylen, const char *what)
 {
-	return log_why(why, whylen, -EPERM, "%s is %s%s: %s", c->handle,
+	return why_fmt(why, whylen, -EPERM, "%s is %s%s: %s", c->handle,
 		       c->outgoing ? "outgoing and " : "", call_state_name(c->state), what);
 }
 
@@ -584,9 +585,9 @@ int call_answer(struct call *c, char *why, size_t whylen)
 	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
 		return refuse_state(c, why, whylen, "only a ringing incoming call can be answered");
 	if ((err = call_uas_answer(c)) == -ECANCELED)
-		return log_why(why, whylen, -EIO, "the 200 could not be sent; the call ended");
+		return why_fmt(why, whylen, -EIO, "the 200 could not be sent; the call ended");
 	if (err < 0)
-		return log_why(why, whylen, err, "cannot answer: %s", strerror(-err));
+		return why_fmt(why, whylen, err, "cannot answer: %s", strerror(-err));
 	return 0;
 }
 
@@ -599,7 +600,7 @@ int call_reject(struct call *c, int code, char *why, size_t whylen)
 	if (code == 0)
 		code = (int)c->cs->cfg.reject_code;
 	if (code < 400 || code > 699)
-		return log_why(why, whylen, -EINVAL, "code %d: a rejection is 400..699", code);
+		return why_fmt(why, whylen, -EINVAL, "code %d: a rejection is 400..699", code);
 	snprintf(text, sizeof(text), "rejected by the reject command");
 	call_uas_refuse(c, code, NULL, NULL, NULL, text);
 	return 0;
@@ -637,13 +638,13 @@ int call_hold(struct call *c, bool hold, char *why, size_t whylen)
 		return refuse_state(c, why, whylen,
 				    "only an established call can be held or resumed");
 	if (c->update != CALL_UPD_NONE || c->ist || c->ok_buf || tmr_armed(&c->glare_tmr))
-		return log_why(why, whylen, -EBUSY, "%s: an INVITE is in progress; try again later",
+		return why_fmt(why, whylen, -EBUSY, "%s: an INVITE is in progress; try again later",
 			       c->handle);
 	if (hold == c->local_hold)
-		return log_why(why, whylen, -EALREADY, "%s is %s", c->handle,
+		return why_fmt(why, whylen, -EALREADY, "%s is %s", c->handle,
 			       hold ? "already on hold" : "not on hold");
 	if ((err = call_uac_reinvite(c, hold ? CALL_UPD_HOLD : CALL_UPD_RESUME)) < 0)
-		return log_why(why, whylen, err, "cannot send the re-INVITE: %s", strerror(-err));
+		return why_fmt(why, whylen, err, "cannot send the re-INVITE: %s", strerror(-err));
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "core/rnd.h"
 #include "ua/call_int.h"
 #include "ua/ua.h"
@@ -53,14 +54,14 @@ static int header_check(const char *h, char *why, size_t whylen)
 	while (h[n] && token_char((unsigned char)h[n]))
 		n++;
 	if (n == 0 || h[n] != ':')
-		return log_why(why, whylen, -EINVAL, "header '%.60s': expected 'Name: value'", h);
+		return why_fmt(why, whylen, -EINVAL, "header '%.60s': expected 'Name: value'", h);
 	for (v = h + n + 1; *v; v++)
 		if ((unsigned char)*v < ' ' && *v != '\t')
-			return log_why(why, whylen, -EINVAL,
+			return why_fmt(why, whylen, -EINVAL,
 				       "header '%.*s': control characters in the value", (int)n, h);
 	for (const char *const *o = own_headers; *o; o++)
 		if (strlen(*o) == n && strncasecmp(*o, h, n) == 0)
-			return log_why(why, whylen, -EINVAL, "header '%.*s': sipuad sets it itself",
+			return why_fmt(why, whylen, -EINVAL, "header '%.*s': sipuad sets it itself",
 				       (int)n, h);
 	return 0;
 }
@@ -98,10 +99,10 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 		return err;
 	if (c->via.len && net_addr_family(&c->via) != net_addr_family(&d.addr))
 		/* The SDP and Contact name our address of the first target's family. */
-		return log_why(why, whylen, -EAFNOSUPPORT,
+		return why_fmt(why, whylen, -EAFNOSUPPORT,
 			       "a redirect may not change the address family");
 	if (cs->env.local(cs->env.local_arg, d.proto, net_addr_family(&d.addr), &local) < 0)
-		return log_why(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
+		return why_fmt(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
 			       net_proto_name(d.proto),
 			       net_addr_family(&d.addr) == AF_INET6 ? "IPv6" : "IPv4");
 	d.local = local;
@@ -118,7 +119,7 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	spec.contact = c->contact;
 	spec.user_agent = cs->cfg.user_agent;
 	if ((err = msg_build_request(&m, &spec)) < 0)
-		return log_why(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+		return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 	if ((err = msg_add_header(m, "Allow", ua_allow())) < 0 ||
 	    (err = msg_add_header(m, "Supported", "")) < 0)
 		goto fail;
@@ -134,14 +135,14 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	err = tsx_request(cs->env.tsx, m, &d, on_invite, c, &c->ict);
 	if (err < 0) {
 		c->ict = NULL;
-		return log_why(why, whylen, err, "cannot send the INVITE: %s",
+		return why_fmt(why, whylen, err, "cannot send the INVITE: %s",
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
 	}
 	log_info("%s: INVITE %s sent to %s", c->handle, ruri, c->source);
 	return 0;
 fail:
 	msg_free(m);
-	return log_why(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+	return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 }
 
 int call_place(struct calls *cs, const char *uri, const char *const *headers, size_t n_headers,
@@ -159,13 +160,13 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0)
 		return err;
 	if (cs->closing)
-		return log_why(why, whylen, -ECANCELED, "sipuad is shutting down");
+		return why_fmt(why, whylen, -ECANCELED, "sipuad is shutting down");
 	if (cs->n >= cs->cfg.max_calls)
-		return log_why(why, whylen, -EAGAIN,
+		return why_fmt(why, whylen, -EAGAIN,
 			       "%u call(s) in progress: [sip] max_calls is %u", cs->n,
 			       cs->cfg.max_calls);
 	if ((err = call_new(cs, true, &c)) < 0)
-		return log_why(why, whylen, err, "out of memory");
+		return why_fmt(why, whylen, err, "out of memory");
 	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
 		err = -ENOMEM;
 		goto fail;
@@ -178,7 +179,7 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 		c->n_hdrs++;
 	}
 	if ((err = call_setup_local(c, d.proto, &(struct net_addr){0}, &d.addr)) < 0) {
-		log_why(why, whylen, err, "%s",
+		why_fmt(why, whylen, err, "%s",
 			err == -ENOSPC || err == -EADDRINUSE ? "no RTP port free in [media] range"
 			: err == -ENOENT		     ? "no listener to send from"
 							     : strerror(-err));
@@ -207,7 +208,7 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 	*cp = c;
 	return 0;
 fail:
-	log_why(why, whylen, err, "%s", strerror(-err));
+	why_fmt(why, whylen, err, "%s", strerror(-err));
 out:
 	call_drop(c); /* never announced: no event */
 	return err;
