@@ -12,11 +12,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "app/daemon_int.h"
 #include "core/log.h"
+#include "core/why.h"
 #include "ctl/ctl.h"
 #include "ctl_proto.h"
 #include "sip/tp.h"
@@ -251,45 +253,49 @@ static struct call *arg_call(struct daemon *dm, struct ctl_req *req)
 	return c;
 }
 
+/* A refusal of the call layer, as the control error it stands for. */
+static void reply_why(struct ctl_req *req, int err, const struct why *w)
+{
+	const char *msg = w->msg[0] ? w->msg : strerror(-err);
+
+	switch (w->kind) {
+	case WHY_ARG:
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, w->arg, "%s", msg);
+		return;
+	case WHY_NOT_FOUND:
+		ctl_reply_err(req, CTL_ERR_NOT_FOUND, w->arg, "%s", msg);
+		return;
+	case WHY_BUSY:
+		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", msg);
+		return;
+	case WHY_FAILED:
+		break;
+	}
+	ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", msg);
+}
+
 static void h_call(struct daemon *dm, struct ctl_req *req)
 {
 	const char *to = json_string_value(json_object_get(req->args, "to"));
 	const char *account = json_string_value(json_object_get(req->args, "account"));
-	json_t *hs = json_object_get(req->args, "header");
-	const char *headers[32];
-	size_t n = 0, i;
-	json_t *v;
+	json_t *hs = json_object_get(req->args, "header"), *v;
+	size_t n = json_array_size(hs), i;
+	const char **headers = n ? calloc(n, sizeof(*headers)) : NULL;
 	struct call *c = NULL;
 	struct call_info ci;
-	char why[256] = "";
+	struct why why;
 	int err;
 
-	if (account) {
-		ctl_reply_err(req, CTL_ERR_NOT_FOUND, "account",
-			      "no account '%s': no [account] section is configured", account);
+	if (n && !headers) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "out of memory");
 		return;
 	}
 	json_array_foreach(hs, i, v)
-	{
-		if (n == sizeof(headers) / sizeof(headers[0])) {
-			ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "header",
-				      "at most %zu extra headers", n);
-			return;
-		}
-		headers[n++] = json_string_value(v);
-	}
-	err = call_place(dm->calls, to, headers, n, &c, why, sizeof(why));
-	if (err == -EAGAIN) {
-		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", why);
-		return;
-	}
-	if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EAFNOSUPPORT) {
-		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT,
-			      strncmp(why, "header", 6) == 0 ? "header" : "to", "%s", why);
-		return;
-	}
+		headers[i] = json_string_value(v); /* strings: the table says so */
+	err = call_place(dm->calls, to, account, headers, n, &c, &why);
+	free(headers);
 	if (err < 0) {
-		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why[0] ? why : strerror(-err));
+		reply_why(req, err, &why);
 		return;
 	}
 	call_info(c, &ci);

@@ -20,6 +20,15 @@ int why_set(struct why *w, int err, enum why_kind kind, const char *arg, const c
 	return err;
 }
 
+int why_tag(struct why *w, int err, enum why_kind kind, const char *arg)
+{
+	if (w) {
+		w->kind = kind;
+		w->arg = arg;
+	}
+	return err;
+}
+
 int why_fmt(char *buf, size_t len, int err, const char *fmt, ...)
 {
 	va_list ap;

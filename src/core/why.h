@@ -20,18 +20,18 @@
 
 /* What the one who asked can do about it. */
 enum why_kind {
-	WHY_FAILED,	/* the operation failed, or the object's state forbids it */
-	WHY_ARG,	/* an argument is unusable as given: arg names it */
-	WHY_NOT_FOUND,	/* an argument names something that does not exist: arg */
-	WHY_BUSY,	/* a bound is reached: the same request may work later */
+	WHY_FAILED,    /* the operation failed, or the object's state forbids it */
+	WHY_ARG,       /* an argument is unusable as given: arg names it */
+	WHY_NOT_FOUND, /* an argument names something that does not exist: arg */
+	WHY_BUSY,      /* a bound is reached: the same request may work later */
 };
 
 #define WHY_MSG_MAX 256
 
 struct why {
 	enum why_kind kind;
-	const char *arg;	/* the argument at fault, or NULL; static storage */
-	char msg[WHY_MSG_MAX];	/* one line for a human; cut to fit */
+	const char *arg;       /* the argument at fault, or NULL; static storage */
+	char msg[WHY_MSG_MAX]; /* one line for a human; cut to fit */
 };
 
 /*
@@ -39,13 +39,19 @@ struct why {
  * "return why_set(w, -EINVAL, WHY_ARG, "to", "...", ...)".
  */
 int why_set(struct why *w, int err, enum why_kind kind, const char *arg, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
+
+/*
+ * Type a reason a lower layer already wrote into w->msg (with why_fmt):
+ * set kind and arg, return err.
+ */
+int why_tag(struct why *w, int err, enum why_kind kind, const char *arg);
 
 /*
  * The reason as text only: fill buf (may be NULL) and return err, so that
  * a check can "return why_fmt(why, len, -EINVAL, ...)".
  */
 int why_fmt(char *buf, size_t len, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -34,6 +34,7 @@
 #include <stdint.h>
 
 #include "core/net.h"
+#include "core/why.h"
 #include "sip/msg.h"
 
 struct call;
@@ -133,16 +134,25 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
 
 /* ---- from the control commands ---- */
 
+/* Extra header fields one call_place() takes. */
+#define CALL_MAX_HEADERS 32
+
 /*
- * Place a call to uri (msg_uri_dest() rules), with extra headers ("Name:
- * value" each).  0 with *cp (owned by cs) and the calling state sent;
- * -EINVAL uri or a header unusable (why says which: its text starts with
- * "header" for a header), -EAFNOSUPPORT no listener to send from, -EAGAIN
- * max_calls reached or tables full, -ECANCELED shutting down, -ENOSPC no
- * RTP port, -ENOMEM.
+ * Place a call to uri (msg_uri_dest() rules) from account (NULL: the
+ * default identity), with extra headers ("Name: value" each, at most
+ * CALL_MAX_HEADERS).  0 with *cp (owned by cs) and the calling state sent.
+ * On failure why (not NULL) says which argument, if one, and why:
+ *   -ENOENT           no such account (WHY_NOT_FOUND, "account")
+ *   -EINVAL           a header unusable, or too many (WHY_ARG, "header");
+ *                     uri unusable (WHY_ARG, "to")
+ *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp (WHY_ARG, "to")
+ *   -EAFNOSUPPORT     no listener to send to uri from (WHY_ARG, "to")
+ *   -EAGAIN           max_calls reached or tables full (WHY_BUSY)
+ *   -ECANCELED        shutting down; -ENOSPC no RTP port; -ENOMEM (WHY_FAILED)
  */
-int call_place(struct calls *cs, const char *uri, const char *const *headers, size_t n_headers,
-	       struct call **cp, char *why, size_t whylen);
+int call_place(struct calls *cs, const char *uri, const char *account,
+	       const char *const *headers, size_t n_headers, struct call **cp,
+	       struct why *why);
 
 /* The call with handle ("c7"), or NULL. */
 struct call *call_find(const struct calls *cs, const char *handle);

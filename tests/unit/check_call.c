@@ -454,8 +454,9 @@ static void respond(unsigned i, int code, const char *tag, const char *contact, 
 static struct call *place(const char *uri)
 {
 	struct call *c = NULL;
+	struct why w;
 
-	ck_assert_msg(call_place(cs, uri, NULL, 0, &c, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(call_place(cs, uri, NULL, NULL, 0, &c, &w) == 0, "%s", w.msg);
 	ck_assert_ptr_nonnull(c);
 	return c;
 }
@@ -1105,6 +1106,7 @@ START_TEST(test_uas_shutdown)
 {
 	struct pc p, q, r;
 	struct call *c1;
+	struct why pw;
 	int ok, b, r480, r503;
 	unsigned before;
 
@@ -1136,7 +1138,9 @@ START_TEST(test_uas_shutdown)
 	pc_invite(&r, SDP_OFFER);
 	r503 = must_find(before, "SIP/2.0 503 ", r.call_id);
 	ck_assert(has((unsigned)r503, "Retry-After:"));
-	ck_assert_int_eq(call_place(cs, BOB, NULL, 0, &c1, why, sizeof(why)), -ECANCELED);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c1, &pw), -ECANCELED);
+	ck_assert_int_eq(pw.kind, WHY_FAILED);
+	ck_assert_ptr_null(pw.arg);
 	respond((unsigned)b, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
 	ck_assert_str_eq(evs[n_ev - 1].handle, "c1");
@@ -1594,19 +1598,74 @@ START_TEST(test_uac_headers)
 	static const char *const via[] = {"Via: x"};
 	static const char *const bad[] = {"bad"};
 	struct call *c = NULL;
+	struct why w;
 
-	ck_assert_int_eq(call_place(cs, BOB, ok, 1, &c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, ok, 1, &c, &w), 0);
 	ck_assert_uint_eq(n_sent, 1);
 	ck_assert(has(0, "\r\nX-A: 1\r\n"));
 	c = NULL;
-	ck_assert_int_eq(call_place(cs, BOB, via, 1, &c, why, sizeof(why)), -EINVAL);
-	ck_assert_msg(strncmp(why, "header", 6) == 0, "why: %s", why);
-	ck_assert_int_eq(call_place(cs, BOB, bad, 1, &c, why, sizeof(why)), -EINVAL);
-	ck_assert_msg(strncmp(why, "header", 6) == 0, "why: %s", why);
+	/* The argument at fault is said as such, not left to be read from the text. */
+	ck_assert_int_eq(call_place(cs, BOB, NULL, via, 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "header");
+	ck_assert_str_eq(w.msg, "header 'Via': sipuad sets it itself");
+	ck_assert_int_eq(call_place(cs, BOB, NULL, bad, 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "header");
+	ck_assert_str_eq(w.msg, "header 'bad': expected 'Name: value'");
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(n_sent, 1);
 	ck_assert_uint_eq(calls_count(cs), 1);
 	ck_assert_uint_eq(n_ev, 1);
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	drain();
+}
+END_TEST
+
+/* call_place() says which argument it refuses, and what kind of refusal it is. */
+START_TEST(test_uac_place_refused)
+{
+	static const char *const ok[] = {"X-A: 1"};
+	const char *many[CALL_MAX_HEADERS + 1];
+	struct call *c = NULL, *c1 = NULL;
+	struct why w;
+
+	for (size_t i = 0; i < CALL_MAX_HEADERS + 1; i++)
+		many[i] = "X-A: 1";
+	/* The account first: the URI is bad too, but not the fault named. */
+	ck_assert_int_eq(call_place(cs, "http://x", "alice", ok, 1, &c, &w), -ENOENT);
+	ck_assert_int_eq(w.kind, WHY_NOT_FOUND);
+	ck_assert_str_eq(w.arg, "account");
+	ck_assert_str_eq(w.msg, "no account 'alice': no [account] section is configured");
+	ck_assert_int_eq(call_place(cs, BOB, NULL, many, CALL_MAX_HEADERS + 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "header");
+	ck_assert_str_eq(w.msg, "at most 32 extra headers");
+	ck_assert_int_eq(call_place(cs, "http://x", NULL, ok, 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "to");
+	ck_assert_int_eq(call_place(cs, "sips:bob@127.0.0.1", NULL, NULL, 0, &c, &w),
+			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "to");
+	/* No listener toward the URI's family (local_stub has IPv4 only): it failed. */
+	ck_assert_int_eq(call_place(cs, "sip:bob@[::1]:5062", NULL, NULL, 0, &c, &w), -ENOENT);
+	ck_assert_int_eq(w.kind, WHY_FAILED);
+	ck_assert_ptr_null(w.arg);
+	ck_assert_str_eq(w.msg, "no listener to send from");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	/* max_calls reached is no argument's fault: busy. */
+	ccfg.max_calls = 1;
+	set_cfg();
+	ck_assert_int_eq(call_place(cs, BOB, NULL, many, CALL_MAX_HEADERS, &c1, &w), 0);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c, &w), -EAGAIN);
+	ck_assert_int_eq(w.kind, WHY_BUSY);
+	ck_assert_ptr_null(w.arg);
+	ck_assert_str_eq(w.msg, "1 call(s) in progress: [sip] max_calls is 1");
+	ck_assert_ptr_null(c);
 	respond(0, 486, "b1", NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
 	drain();
@@ -1660,6 +1719,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_reinvite_481);
 	tcase_add_test(uac, test_uac_hold_resume_within_timer_m);
 	tcase_add_test(uac, test_uac_headers);
+	tcase_add_test(uac, test_uac_place_refused);
 	suite_add_tcase(s, uac);
 	return s;
 }
