@@ -128,50 +128,49 @@ void daemon_calls_call(struct daemon *dm, struct ctl_req *req)
 }
 
 /* A command on one call: fn(c, arg, why) gives 0 or -errno with why. */
-typedef int(call_cmd_fn)(struct call *c, int arg, char *why, size_t whylen);
+typedef int(call_cmd_fn)(struct call *c, int arg, struct why *why);
 
-static int do_answer(struct call *c, int arg, char *why, size_t whylen)
+static int do_answer(struct call *c, int arg, struct why *why)
 {
 	(void)arg;
-	return call_answer(c, why, whylen);
+	return call_answer(c, why);
 }
 
-static int do_reject(struct call *c, int code, char *why, size_t whylen)
+static int do_reject(struct call *c, int code, struct why *why)
 {
-	return call_reject(c, code, why, whylen);
+	return call_reject(c, code, why);
 }
 
-static int do_hangup(struct call *c, int arg, char *why, size_t whylen)
+static int do_hangup(struct call *c, int arg, struct why *why)
 {
 	(void)arg;
-	return call_hangup(c, why, whylen);
+	return call_hangup(c, why);
 }
 
-static int do_hold(struct call *c, int hold, char *why, size_t whylen)
+static int do_hold(struct call *c, int hold, struct why *why)
 {
-	return call_hold(c, hold != 0, why, whylen);
+	return call_hold(c, hold != 0, why);
 }
 
 /*
  * Run fn on the call named by "call" and reply {"call": handle}, or the
- * error: -EINVAL is a bad "code", anything else failed (why says why).
- * The handle is copied first: fn may end and free the call.
+ * refusal as the call layer types it.  The handle is copied first: fn may
+ * end and free the call.
  */
 static void call_cmd(struct daemon *dm, struct ctl_req *req, call_cmd_fn *fn, int arg)
 {
 	struct call *c = arg_call(dm, req);
-	char why[256] = "", h[16];
+	struct why why = {0};
+	char h[16];
 	int err;
 
 	if (!c)
 		return;
 	snprintf(h, sizeof(h), "%s", call_handle(c));
-	if ((err = fn(c, arg, why, sizeof(why))) == 0)
+	if ((err = fn(c, arg, &why)) == 0)
 		ctl_reply_ok(req, json_pack("{s:s}", "call", h));
-	else if (err == -EINVAL)
-		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "code", "%s", why);
 	else
-		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why[0] ? why : strerror(-err));
+		reply_why(req, err, &why);
 }
 
 void daemon_calls_answer(struct daemon *dm, struct ctl_req *req)

@@ -158,14 +158,16 @@ int call_place(struct calls *cs, const char *uri, const char *account,
 struct call *call_find(const struct calls *cs, const char *handle);
 
 /*
- * The commands.  0, or -EPERM when the call's state does not allow it
- * (why says which state), -EINVAL a bad code, -EBUSY a re-INVITE is in
- * progress, -ENOMEM.
+ * The commands.  0, or on failure why (not NULL) says why: -EINVAL a bad
+ * code (WHY_ARG, "code"); WHY_FAILED for the rest: -EPERM when the call's
+ * state does not allow it (why says which state), -EBUSY a re-INVITE is
+ * in progress, -EALREADY already (not) on hold, -EIO the 200 could not be
+ * sent, -ENOMEM.
  */
-int call_answer(struct call *c, char *why, size_t whylen);
-int call_reject(struct call *c, int code, char *why, size_t whylen);
-int call_hangup(struct call *c, char *why, size_t whylen);
-int call_hold(struct call *c, bool hold, char *why, size_t whylen);
+int call_answer(struct call *c, struct why *why);
+int call_reject(struct call *c, int code, struct why *why);
+int call_hangup(struct call *c, struct why *why);
+int call_hold(struct call *c, bool hold, struct why *why);
 
 /* Iterate: fn for each call in order of creation. */
 void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg), void *arg);

@@ -68,7 +68,7 @@ static struct sent sent[MAX_SENT];
 static unsigned n_sent;
 static struct ev evs[MAX_EV];
 static unsigned n_ev;
-static char why[256];
+static struct why why;
 static unsigned branch_no, callid_no;
 
 /* The peer's offers and answers. */
@@ -170,7 +170,7 @@ static void setup(void)
 	ccfg.n_codecs = 2;
 	ccfg.dtmf = true;
 	n_sent = n_ev = 0;
-	why[0] = '\0';
+	why = (struct why){0};
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
 	ck_assert_int_eq(ua_new(&ua, &uc, &stats), 0);
@@ -633,8 +633,10 @@ START_TEST(test_uas_hangup_before_ack)
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
 	advance_to(100);
-	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), 0);
-	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), -EPERM);
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), &why), 0);
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), &why), -EPERM);
+	ck_assert_int_eq(why.kind, WHY_FAILED); /* the state, no argument, is at fault */
+	ck_assert_ptr_null(why.arg);
 	advance_to(1600);
 	ck_assert_int_eq(find(0, "BYE ", NULL), -1);
 	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 3); /* 0, 500, 1500 */
@@ -722,8 +724,8 @@ START_TEST(test_uas_answer_send_fails)
 	c = call_find(cs, "c1");
 	ck_assert_ptr_nonnull(c);
 	send_fail = -ECONNRESET;
-	ck_assert_int_eq(call_answer(c, why, sizeof(why)), -EIO);
-	ck_assert(strstr(why, "could not be sent") != NULL);
+	ck_assert_int_eq(call_answer(c, &why), -EIO);
+	ck_assert(strstr(why.msg, "could not be sent") != NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 503, "local");
 	ck_assert_uint_eq(calls_count(cs), 0);
 	send_fail = 0;
@@ -746,11 +748,11 @@ START_TEST(test_uas_manual_answer)
 	c = call_find(cs, "c1");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_null(call_find(cs, "c2"));
-	ck_assert_int_eq(call_answer(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_answer(c, &why), 0);
 	ok = must_find(2, "SIP/2.0 200 ", "CSeq: 1 INVITE");
 	ck_assert_uint_eq(sent[ok].at, 60000);
 	ck_assert(has((unsigned)ok, "m=audio "));
-	ck_assert_int_eq(call_answer(c, why, sizeof(why)), -EPERM);
+	ck_assert_int_eq(call_answer(c, &why), -EPERM);
 	pc_learn(&p, (unsigned)ok);
 	pc_ack(&p, 1, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
@@ -772,12 +774,15 @@ START_TEST(test_uas_reject)
 	pc_invite(&p, SDP_OFFER);
 	c = call_find(cs, "c1");
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(call_reject(c, 399, why, sizeof(why)), -EINVAL);
-	ck_assert_int_eq(call_reject(c, 700, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(call_reject(c, 399, &why), -EINVAL);
+	ck_assert_int_eq(why.kind, WHY_ARG);
+	ck_assert_str_eq(why.arg, "code");
+	ck_assert_str_eq(why.msg, "code 399: a rejection is 400..699");
+	ck_assert_int_eq(call_reject(c, 700, &why), -EINVAL);
 	ck_assert_uint_eq(n_sent, 2);
 	ck_assert_uint_eq(calls_count(cs), 1);
 	advance_to(10);
-	ck_assert_int_eq(call_reject(c, 0, why, sizeof(why)), 0); /* reject_code 486 */
+	ck_assert_int_eq(call_reject(c, 0, &why), 0); /* reject_code 486 */
 	r = must_find(2, "SIP/2.0 486 ", NULL);
 	ck_assert_uint_eq(sent[r].at, 10);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "local");
@@ -999,7 +1004,7 @@ START_TEST(test_uas_reinvite_glare_491)
 	pc_established(&p);
 	c = call_find(cs, "c1");
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE sip:alice@127.0.0.1:5062 SIP/2.0\r\n", NULL);
 	ck_assert(has((unsigned)re, "a=sendonly"));
 	pc_req(&p, "INVITE", 0, SDP_V("2", "sendrecv"));
@@ -1011,7 +1016,7 @@ START_TEST(test_uas_reinvite_glare_491)
 	ck_assert_int_gt(ack, re);
 	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE sip:alice@127.0.0.1:5062 ", NULL);
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1115,7 +1120,7 @@ START_TEST(test_uas_shutdown)
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
 	c1 = call_find(cs, "c1");
-	ck_assert_int_eq(call_answer(c1, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_answer(c1, &why), 0);
 	ok = must_find(0, "SIP/2.0 200 ", NULL);
 	pc_learn(&p, (unsigned)ok);
 	pc_ack(&p, 1, NULL);
@@ -1247,7 +1252,7 @@ START_TEST(test_uac_answered)
 	ck_assert(memcmp(sent[ack3].buf, sent[ack].buf, sent[ack].len) == 0);
 	ck_assert_uint_eq(n_ev, 3);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " SIP/2.0\r\n", "CSeq: 2 BYE");
 	ck_assert_uint_eq(n_ev, 3);
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
@@ -1277,7 +1282,7 @@ START_TEST(test_uac_second_fork)
 	ck_assert_uint_eq(n_ev, nev);
 	ck_assert_uint_eq(calls_dialogs(cs), 1);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " ", ";tag=b1");
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1340,7 +1345,7 @@ START_TEST(test_uac_hangup_before_provisional)
 	int cancel, ack;
 
 	advance_to(100);
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	ck_assert_uint_eq(n_ev, 1);
 	advance_to(1000);
 	ck_assert_int_eq(find(0, "CANCEL ", NULL), -1);
@@ -1370,7 +1375,7 @@ START_TEST(test_uac_hangup_200_race)
 
 	respond(0, 180, "b1", BOB_CT, NULL, NULL);
 	advance_to(200);
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	cancel = must_find(0, "CANCEL ", NULL);
 	ck_assert_uint_eq(sent[cancel].at, 200);
 	advance_to(210);
@@ -1398,7 +1403,7 @@ START_TEST(test_uac_cancel_no_final)
 
 	respond(0, 180, "b1", BOB_CT, NULL, NULL);
 	advance_to(1000);
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	cancel = must_find(0, "CANCEL ", NULL);
 	ck_assert_uint_eq(sent[cancel].at, 1000);
 	respond((unsigned)cancel, 200, NULL, NULL, NULL, NULL);
@@ -1468,7 +1473,7 @@ START_TEST(test_uac_reinvite_failures)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	respond((unsigned)re, 488, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_UPDATE, NULL, 488, NULL);
@@ -1479,7 +1484,7 @@ START_TEST(test_uac_reinvite_failures)
 	/* 408: BYE, and the call ends 408 once the BYE is answered. */
 	advance_to(2000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
 	respond((unsigned)re, 408, NULL, NULL, NULL, NULL);
 	bye = must_find((unsigned)re + 1, "BYE " BOB " ", "CSeq: 4 BYE");
@@ -1502,19 +1507,19 @@ START_TEST(test_uac_hold_resume_within_timer_m)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	respond((unsigned)re, 200, NULL, BOB_CT, SDP_V("2", "recvonly"), NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
 	advance_to(1100);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, false, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, false, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
 	respond((unsigned)re, 200, NULL, BOB_CT, SDP_V("3", "sendrecv"), NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "resumed", 200, "local");
 	advance_to(1200);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " ", "CSeq: 4 BYE");
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1530,7 +1535,7 @@ START_TEST(test_uac_reinvite_481)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	before = n_sent;
 	respond((unsigned)re, 481, NULL, NULL, NULL, NULL);
@@ -1551,18 +1556,18 @@ START_TEST(test_uac_hold_491_retry)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	ck_assert(has((unsigned)re, ";tag=b1"));
 	ck_assert(has((unsigned)re, "a=sendonly"));
 	ck_assert(has((unsigned)re, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EBUSY);
-	ck_assert_int_eq(call_hold(c, false, why, sizeof(why)), -EBUSY);
+	ck_assert_int_eq(call_hold(c, true, &why), -EBUSY);
+	ck_assert_int_eq(call_hold(c, false, &why), -EBUSY);
 	advance_to(1100);
 	respond((unsigned)re, 491, NULL, NULL, NULL, NULL);
 	t491 = now();
 	must_find((unsigned)re + 1, "ACK " BOB " ", "CSeq: 2 ACK");
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EBUSY); /* retry pending */
+	ck_assert_int_eq(call_hold(c, true, &why), -EBUSY); /* retry pending */
 	advance_to(t491 + 2099);
 	ck_assert_int_eq(find((unsigned)re + 1, "INVITE ", NULL), -1);
 	advance_to(t491 + 4000);
@@ -1582,9 +1587,9 @@ START_TEST(test_uac_hold_491_retry)
 	call_info(c, &ci);
 	ck_assert(ci.local_hold);
 	ck_assert(!ci.remote_hold);
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EALREADY);
+	ck_assert_int_eq(call_hold(c, true, &why), -EALREADY);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " ", "CSeq: 4 BYE");
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
