@@ -617,28 +617,17 @@ static int cmd_unsubscribe(struct ctl_client *cl, json_t *args, json_t **res, st
 	return 0;
 }
 
-/* The commands about the connection or the table, answered here. */
-static const struct {
-	const char *name;
-	builtin_fn *fn;
-} builtins[] = {
-    {"hello", cmd_hello},
-    {"help", cmd_help},
-    {"subscribe", cmd_subscribe},
-    {"unsubscribe", cmd_unsubscribe},
-};
+/*
+ * The commands about the connection or the table, answered here: their
+ * rows (ctl_cmds_ctl.h) name the functions above.  Every other row is the
+ * dispatch callback's.
+ */
+#define CTL_BUILTIN_(id, name, usage, help, handler, ...) [CTL_CMD_##id] = handler,
+static builtin_fn *const builtins[CTL_NCMDS] = {CTL_CMDS_CTL(CTL_BUILTIN_)};
+#undef CTL_BUILTIN_
 
-static builtin_fn *builtin_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
-		if (strcmp(builtins[i].name, name) == 0)
-			return builtins[i].fn;
-	return NULL;
-}
-
-/* Hand the request to the daemon; args stay valid until dispatch returns. */
-static void req_dispatch(struct ctl_client *cl, json_t *id, const struct ctl_cmd_info *ci,
-			 json_t *args)
+/* Hand the request of row cmd to the daemon; args stay valid until dispatch returns. */
+static void req_dispatch(struct ctl_client *cl, json_t *id, enum ctl_cmd_id cmd, json_t *args)
 {
 	struct ctl *c = cl->ctl;
 	struct ctl_pending *p = c->dispatch ? calloc(1, sizeof(*p)) : NULL;
@@ -651,7 +640,8 @@ static void req_dispatch(struct ctl_client *cl, json_t *id, const struct ctl_cmd
 	p->req.ctl = c;
 	p->req.client = cl->id;
 	p->req.id = json_incref(id);
-	p->req.cmd = ci->name;
+	p->req.cmd_id = cmd;
+	p->req.cmd = ctl_cmds[cmd].name;
 	p->req.args = args;
 	p->next = c->pending;
 	if (p->next)
@@ -675,13 +665,13 @@ static void req_line(struct ctl_client *cl, const char *buf, size_t len)
 	if (ctl_check_request(root, &je, &ci, &args, &f) < 0) {
 		log_debug("%s: %s: %s", cl->handle, f.code, f.msg);
 		client_fail(cl, id, &f);
-	} else if ((fn = builtin_find(ci->name))) {
+	} else if ((fn = builtins[ci - ctl_cmds])) {
 		if (fn(cl, args, &res, &f) < 0)
 			client_fail(cl, id, &f);
 		else
 			client_reply(cl, id, res);
 	} else {
-		req_dispatch(cl, id, ci, args);
+		req_dispatch(cl, id, (enum ctl_cmd_id)(ci - ctl_cmds), args);
 	}
 	json_decref(root);
 }
@@ -1073,11 +1063,6 @@ uint64_t ctl_event(struct ctl *c, const char *name, json_t *fields)
 	line_unref(e.line);
 	json_decref(e.obj);
 	return e.seq;
-}
-
-bool ctl_serves(const char *name)
-{
-	return builtin_find(name) != NULL;
 }
 
 unsigned ctl_client_count(const struct ctl *c)

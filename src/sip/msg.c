@@ -30,6 +30,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "core/rnd.h"
 #include "sip/frame.h"
 #include "sip/msg.h"
@@ -786,9 +787,9 @@ static int uri_transport(osip_uri_t *u, enum net_proto *proto, char *why, size_t
 	if (osip_uri_uparam_get_byname(u, "transport", &p) != OSIP_SUCCESS || !p)
 		return 0;
 	if (!p->gvalue || !p->gvalue[0])
-		return log_why(why, whylen, -EINVAL, "transport parameter without a value");
+		return why_fmt(why, whylen, -EINVAL, "transport parameter without a value");
 	if (net_proto_parse(p->gvalue, proto) < 0)
-		return log_why(why, whylen, -EPROTONOSUPPORT,
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
 			       "transport '%.16s' is not supported (udp, tcp)", p->gvalue);
 	return 0;
 }
@@ -810,7 +811,7 @@ static int uri_port(const osip_uri_t *u, uint16_t *port, char *why, size_t whyle
 		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
 	if (v == 0 || v > 65535)
-		return log_why(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
+		return why_fmt(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
 			       s);
 	*port = (uint16_t)v;
 	return 0;
@@ -824,17 +825,17 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 	int err;
 
 	if (!u->scheme || (strcasecmp(u->scheme, "sip") != 0 && strcasecmp(u->scheme, "sips") != 0))
-		return log_why(why, whylen, -EINVAL,
+		return why_fmt(why, whylen, -EINVAL,
 			       "'%.16s:' URIs are not supported: a sip: URI is needed",
 			       u->scheme ? u->scheme : "?");
 	/* sips: means TLS on every hop (§19.1); we have none: refuse rather than downgrade. */
 	if (strcasecmp(u->scheme, "sips") == 0)
-		return log_why(why, whylen, -EPROTONOSUPPORT,
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
 			       "sips: needs TLS, which is not supported (udp, tcp)");
 	if ((err = uri_transport(u, &proto, why, whylen)) < 0)
 		return err;
 	if (!u->host || !u->host[0])
-		return log_why(why, whylen, -EINVAL, "'%.64s' has no host", uri);
+		return why_fmt(why, whylen, -EINVAL, "'%.64s' has no host", uri);
 	if ((err = uri_port(u, &port, why, whylen)) < 0)
 		return err;
 	/*
@@ -844,7 +845,7 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 	 */
 	memset(d, 0, sizeof(*d));
 	if (net_addr_from_host(&d->addr, u->host, port) < 0)
-		return log_why(
+		return why_fmt(
 		    why, whylen, -EINVAL,
 		    "host '%.64s' is not an IP address (DNS names are not supported yet)", u->host);
 	d->proto = proto;
@@ -858,14 +859,14 @@ int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
 	int err;
 
 	if (!uri || !uri[0])
-		return log_why(why, whylen, -EINVAL, "no URI");
+		return why_fmt(why, whylen, -EINVAL, "no URI");
 	if (has_ctl(uri, true))
-		return log_why(why, whylen, -EINVAL,
+		return why_fmt(why, whylen, -EINVAL,
 			       "the URI contains a blank or a control character");
 	if (osip_uri_init(&u) != OSIP_SUCCESS)
-		return log_why(why, whylen, -ENOMEM, "out of memory");
+		return why_fmt(why, whylen, -ENOMEM, "out of memory");
 	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
-		err = log_why(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
+		err = why_fmt(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
 			      uri);
 	else
 		err = uri_to_dest(u, uri, &out, why, whylen);

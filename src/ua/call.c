@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "ua/call_int.h"
 
 #define CALL_ACCEPT "application/sdp"
@@ -571,41 +572,43 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 
 /* ---- commands ---- */
 
-static int refuse_state(const struct call *c, char *why, size_t whylen, const char *what)
+static int refuse_state(const struct call *c, struct why *why, const char *what)
 {
-	return log_why(why, whylen, -EPERM, "%s is %s%s: %s", c->handle,
+	return why_set(why, -EPERM, WHY_FAILED, NULL, "%s is %s%s: %s", c->handle,
 		       c->outgoing ? "outgoing and " : "", call_state_name(c->state), what);
 }
 
-int call_answer(struct call *c, char *why, size_t whylen)
+int call_answer(struct call *c, struct why *why)
 {
 	int err;
 
 	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
-		return refuse_state(c, why, whylen, "only a ringing incoming call can be answered");
+		return refuse_state(c, why, "only a ringing incoming call can be answered");
 	if ((err = call_uas_answer(c)) == -ECANCELED)
-		return log_why(why, whylen, -EIO, "the 200 could not be sent; the call ended");
+		return why_set(why, -EIO, WHY_FAILED, NULL,
+			       "the 200 could not be sent; the call ended");
 	if (err < 0)
-		return log_why(why, whylen, err, "cannot answer: %s", strerror(-err));
+		return why_set(why, err, WHY_FAILED, NULL, "cannot answer: %s", strerror(-err));
 	return 0;
 }
 
-int call_reject(struct call *c, int code, char *why, size_t whylen)
+int call_reject(struct call *c, int code, struct why *why)
 {
 	char text[64];
 
 	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
-		return refuse_state(c, why, whylen, "only a ringing incoming call can be rejected");
+		return refuse_state(c, why, "only a ringing incoming call can be rejected");
 	if (code == 0)
 		code = (int)c->cs->cfg.reject_code;
 	if (code < 400 || code > 699)
-		return log_why(why, whylen, -EINVAL, "code %d: a rejection is 400..699", code);
+		return why_set(why, -EINVAL, WHY_ARG, "code", "code %d: a rejection is 400..699",
+			       code);
 	snprintf(text, sizeof(text), "rejected by the reject command");
 	call_uas_refuse(c, code, NULL, NULL, NULL, text);
 	return 0;
 }
 
-int call_hangup(struct call *c, char *why, size_t whylen)
+int call_hangup(struct call *c, struct why *why)
 {
 	switch (c->state) {
 	case CALL_CALLING:
@@ -626,24 +629,24 @@ int call_hangup(struct call *c, char *why, size_t whylen)
 	case CALL_ENDING:
 		break;
 	}
-	return refuse_state(c, why, whylen, "it is already ending");
+	return refuse_state(c, why, "it is already ending");
 }
 
-int call_hold(struct call *c, bool hold, char *why, size_t whylen)
+int call_hold(struct call *c, bool hold, struct why *why)
 {
 	int err;
 
 	if (c->state != CALL_ESTABLISHED)
-		return refuse_state(c, why, whylen,
-				    "only an established call can be held or resumed");
+		return refuse_state(c, why, "only an established call can be held or resumed");
 	if (c->update != CALL_UPD_NONE || c->ist || c->ok_buf || tmr_armed(&c->glare_tmr))
-		return log_why(why, whylen, -EBUSY, "%s: an INVITE is in progress; try again later",
-			       c->handle);
+		return why_set(why, -EBUSY, WHY_FAILED, NULL,
+			       "%s: an INVITE is in progress; try again later", c->handle);
 	if (hold == c->local_hold)
-		return log_why(why, whylen, -EALREADY, "%s is %s", c->handle,
+		return why_set(why, -EALREADY, WHY_FAILED, NULL, "%s is %s", c->handle,
 			       hold ? "already on hold" : "not on hold");
 	if ((err = call_uac_reinvite(c, hold ? CALL_UPD_HOLD : CALL_UPD_RESUME)) < 0)
-		return log_why(why, whylen, err, "cannot send the re-INVITE: %s", strerror(-err));
+		return why_set(why, err, WHY_FAILED, NULL, "cannot send the re-INVITE: %s",
+			       strerror(-err));
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include <osipparser2/sdp_message.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "core/rnd.h"
 #include "ua/oa.h"
 
@@ -314,7 +315,7 @@ static int sdp_parse(const char *text, size_t len, sdp_message_t **out, char *wh
 	int err = 0;
 
 	if (!text || memchr(text, '\0', len))
-		return log_why(why, whylen, -EBADMSG, "SDP: NUL byte in body");
+		return why_fmt(why, whylen, -EBADMSG, "SDP: NUL byte in body");
 	/*
 	 * libosip2's sdp_message_parse() can read a few bytes past the NUL
 	 * (after a lone CR at the end of a line, found by fuzz_sdp): the text
@@ -330,7 +331,7 @@ static int sdp_parse(const char *text, size_t len, sdp_message_t **out, char *wh
 	}
 	if (sdp_message_parse(sdp, buf) != OSIP_SUCCESS || !sdp->v_version) {
 		sdp_message_free(sdp);
-		err = log_why(why, whylen, -EBADMSG, "SDP: does not parse");
+		err = why_fmt(why, whylen, -EBADMSG, "SDP: does not parse");
 		goto out;
 	}
 	*out = sdp;
@@ -511,14 +512,14 @@ static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result
 	long port;
 
 	if (osip_list_size(&sdp->m_medias) != 1)
-		return log_why(why, whylen, -EPROTO, "answer has %d m= lines, offer had 1",
+		return why_fmt(why, whylen, -EPROTO, "answer has %d m= lines, offer had 1",
 			       osip_list_size(&sdp->m_medias));
 	m = osip_list_get_first(&sdp->m_medias, &it);
 	if (!m->m_media || strcasecmp(m->m_media, "audio"))
-		return log_why(why, whylen, -EPROTO, "answer m= is %s, not audio", nz(m->m_media));
+		return why_fmt(why, whylen, -EPROTO, "answer m= is %s, not audio", nz(m->m_media));
 	port = parse_num(m->m_port, 65535);
 	if (port < 0)
-		return log_why(why, whylen, -EPROTO, "answer m= port '%s'", nz(m->m_port));
+		return why_fmt(why, whylen, -EPROTO, "answer m= port '%s'", nz(m->m_port));
 	r.local_dir = OA_INACTIVE;
 	r.remote_dir = OA_INACTIVE;
 	r.ptime = oa->ptime;
@@ -535,7 +536,7 @@ static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result
 		if (pt >= 0)
 			c = offered(oa, (int)pt, &te);
 		if (!c && !te)
-			return log_why(why, whylen, -EPROTO,
+			return why_fmt(why, whylen, -EPROTO,
 				       "answer has format %s we did not offer", p);
 		if (te && r.te_pt < 0)
 			r.te_pt = (int)pt;
@@ -546,9 +547,9 @@ static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result
 		}
 	}
 	if (r.pt < 0)
-		return log_why(why, whylen, -EPROTO, "answer has no audio format we offered");
+		return why_fmt(why, whylen, -EPROTO, "answer has no audio format we offered");
 	if (conn_addr(conn_of(sdp, m), (uint16_t)port, &r.remote, &hold) < 0)
-		return log_why(why, whylen, -EPROTO, "answer has no usable c= address");
+		return why_fmt(why, whylen, -EPROTO, "answer has no usable c= address");
 	r.remote_port = (uint16_t)port;
 	r.remote_dir = remote_dir(sdp, m, hold);
 	r.local_dir = dir_local(oa->pend_dir, r.remote_dir);
@@ -565,7 +566,7 @@ int oa_take_answer(struct oa *oa, const char *text, size_t len, struct oa_result
 	int err;
 
 	if (!oa->pending)
-		return log_why(why, whylen, -EPROTO, "answer without an offer");
+		return why_fmt(why, whylen, -EPROTO, "answer without an offer");
 	err = sdp_parse(text, len, &sdp, why, whylen);
 	if (err == 0) {
 		err = answer_read(oa, sdp, &r, why, whylen);
@@ -704,7 +705,7 @@ static int answer_build(const struct oa *oa, const sdp_message_t *sdp, uint16_t 
 	}
 	if (!served) {
 		free(b.s);
-		return log_why(why, whylen, -ENOTSUP, "no common audio codec (we have %s%s)",
+		return why_fmt(why, whylen, -ENOTSUP, "no common audio codec (we have %s%s)",
 			       oa->codecs[0]->name, oa->n_codecs > 1 ? ", ..." : "");
 	}
 	*desc_out = sb_take(&b);
@@ -721,7 +722,7 @@ int oa_take_offer(struct oa *oa, const char *text, size_t len, uint16_t port, en
 	int err;
 
 	if (oa->pending)
-		return log_why(why, whylen, -EBUSY, "offer while ours is pending");
+		return why_fmt(why, whylen, -EBUSY, "offer while ours is pending");
 	err = sdp_parse(text, len, &sdp, why, whylen);
 	if (err < 0)
 		return err;
