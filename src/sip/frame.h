@@ -1,7 +1,8 @@
 /*
  * frame: where a SIP message ends in a byte stream.
  *
- * libosip2 cannot say how many bytes it consumed (LIBRARIES.md pitfall 8),
+ * libosip2 cannot say how many bytes it consumed (osip_message_parse takes
+ * a length but reports nothing back),
  * so TCP framing and the raw header checks of the message layer use this
  * scanner: find the blank line that ends the headers, read Content-Length
  * (or its compact form "l"), and say how long the whole message is.
