@@ -26,28 +26,13 @@
 
 #include "core/log.h"
 #include "core/rnd.h"
+#include "media/codec.h"
 #include "ua/oa.h"
 
 #define OA_MAX_FMTS 16 /* formats we put on our answer's m= line, at most */
 
-/* The codecs we can run; static payload types of RFC 3551 §6. */
-struct codec_def {
-	const char *name;
-	uint8_t pt;
-	uint32_t rate;
-};
-
-static const struct codec_def codec_tab[] = {
-    {"PCMU", 0, 8000},
-    {"PCMA", 8, 8000},
-};
-
-#define TE_NAME "telephone-event"
-#define TE_RATE 8000
-#define TE_FMTP "0-16" /* DTMF events 0-9,*,#,A-D, flash (RFC 4733 §3.2) */
-
 struct oa {
-	const struct codec_def *codecs[OA_MAX_CODECS];
+	const struct codec *codecs[OA_MAX_CODECS]; /* rows of media/codec's table */
 	size_t n_codecs;
 	bool dtmf;
 	uint8_t te_pt;
@@ -69,12 +54,10 @@ struct oa {
 	enum oa_dir pend_dir;
 };
 
-/* One format on the m= line of our answer. */
+/* One format on the m= line we write: a codec row, on the peer's number when answering. */
 struct fmt {
 	int pt;
-	const char *name;
-	uint32_t rate;
-	bool te;
+	const struct codec *c;
 };
 
 /* --- a growing string ---------------------------------------------------- */
@@ -194,14 +177,6 @@ static long parse_num(const char *s, long max)
 	if (errno || *end || v > max)
 		return -1;
 	return v;
-}
-
-static const struct codec_def *codec_by_name(const char *name)
-{
-	for (size_t i = 0; i < sizeof(codec_tab) / sizeof(codec_tab[0]); i++)
-		if (strcasecmp(codec_tab[i].name, name) == 0)
-			return &codec_tab[i];
-	return NULL;
 }
 
 /* Attribute field's value in list (first one), or NULL. */
@@ -356,10 +331,10 @@ static void desc_audio(const struct oa *oa, struct sb *b, uint16_t port, const s
 		sb_add(b, " %d", f[i].pt);
 	sb_add(b, "\r\n");
 	for (size_t i = 0; i < n; i++)
-		sb_add(b, "a=rtpmap:%d %s/%u\r\n", f[i].pt, f[i].name, (unsigned)f[i].rate);
+		sb_add(b, "a=rtpmap:%d %s/%u\r\n", f[i].pt, f[i].c->name, (unsigned)f[i].c->rate);
 	for (size_t i = 0; i < n; i++)
-		if (f[i].te)
-			sb_add(b, "a=fmtp:%d " TE_FMTP "\r\n", f[i].pt);
+		if (f[i].c->fmtp)
+			sb_add(b, "a=fmtp:%d %s\r\n", f[i].pt, f[i].c->fmtp);
 	sb_add(b, "a=ptime:%u\r\na=%s\r\n", oa->ptime, oa_dir_name(dir));
 }
 
@@ -395,15 +370,15 @@ int oa_new(struct oa **op, const struct oa_cfg *cfg)
 	if (!oa)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_codecs; i++) {
-		oa->codecs[i] = cfg->codecs[i] ? codec_by_name(cfg->codecs[i]) : NULL;
-		if (!oa->codecs[i]) {
+		oa->codecs[i] = codec_find(cfg->codecs[i]);
+		if (!oa->codecs[i] || oa->codecs[i]->kind != CODEC_AUDIO) {
 			free(oa);
 			return -EINVAL;
 		}
 	}
 	oa->n_codecs = cfg->n_codecs;
 	oa->dtmf = cfg->dtmf;
-	oa->te_pt = cfg->te_pt ? cfg->te_pt : OA_TE_PT_DEFAULT;
+	oa->te_pt = cfg->te_pt ? cfg->te_pt : codec_event()->pt;
 	oa->ptime = cfg->ptime ? cfg->ptime : OA_PTIME_DEFAULT;
 	oa->ip6 = fam == AF_INET6;
 	net_addr_host(&cfg->local, oa->host, sizeof(oa->host));
@@ -458,10 +433,9 @@ int oa_make_offer(struct oa *oa, uint16_t port, enum oa_dir dir, char **sdp_out)
 	if (oa->pending)
 		return -EBUSY; /* one offer at a time (RFC 3264 §4) */
 	for (size_t i = 0; i < oa->n_codecs; i++)
-		f[n++] = (struct fmt){oa->codecs[i]->pt, oa->codecs[i]->name, oa->codecs[i]->rate,
-				      false};
+		f[n++] = (struct fmt){oa->codecs[i]->pt, oa->codecs[i]};
 	if (oa->dtmf)
-		f[n++] = (struct fmt){oa->te_pt, TE_NAME, TE_RATE, true};
+		f[n++] = (struct fmt){oa->te_pt, codec_event()};
 	desc_head(oa, &b);
 	desc_audio(oa, &b, port, f, n, dir);
 	desc = sb_take(&b);
@@ -490,7 +464,7 @@ void oa_cancel_offer(struct oa *oa)
 /* --- their answer ----------------------------------------------------------- */
 
 /* Is pt one we offered? The codec, or NULL; *te when it is telephone-event. */
-static const struct codec_def *offered(const struct oa *oa, int pt, bool *te)
+static const struct codec *offered(const struct oa *oa, int pt, bool *te)
 {
 	*te = oa->dtmf && pt == oa->te_pt;
 	for (size_t i = 0; i < oa->n_codecs; i++)
@@ -529,7 +503,7 @@ static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result
 	}
 	for (p = osip_list_get_first(&m->m_payloads, &it); p; p = osip_list_get_next(&it)) {
 		long pt = parse_num(p, 127);
-		const struct codec_def *c = NULL;
+		const struct codec *c = NULL;
 		bool te = false;
 
 		if (pt >= 0)
@@ -594,6 +568,7 @@ static size_t offer_match(const struct oa *oa, const sdp_media_t *m, struct fmt 
 {
 	osip_list_iterator_t it;
 	const char *p;
+	const struct codec *te = codec_event();
 	size_t audio = 0;
 	bool have_te = false;
 
@@ -608,21 +583,21 @@ static size_t offer_match(const struct oa *oa, const sdp_media_t *m, struct fmt 
 		if (pt < 0)
 			continue;
 		mapped = rtpmap_find(m, (int)pt, name, sizeof(name), &rate);
-		if (mapped && strcasecmp(name, TE_NAME) == 0) {
-			if (oa->dtmf && rate == TE_RATE && !have_te) {
-				f[(*n)++] = (struct fmt){(int)pt, TE_NAME, TE_RATE, true};
+		if (mapped && strcasecmp(name, te->name) == 0) {
+			if (oa->dtmf && rate == te->rate && !have_te) {
+				f[(*n)++] = (struct fmt){(int)pt, te};
 				have_te = true;
 			}
 			continue;
 		}
 		for (size_t i = 0; i < oa->n_codecs; i++) {
-			const struct codec_def *c = oa->codecs[i];
-			bool ok = pt < 96
+			const struct codec *c = oa->codecs[i];
+			bool ok = pt < CODEC_PT_DYNAMIC
 				      ? c->pt == pt
 				      : mapped && strcasecmp(name, c->name) == 0 && rate == c->rate;
 
 			if (ok) {
-				f[(*n)++] = (struct fmt){(int)pt, c->name, c->rate, false};
+				f[(*n)++] = (struct fmt){(int)pt, c};
 				audio++;
 				break;
 			}
@@ -664,12 +639,14 @@ static bool offer_serve(const struct oa *oa, const sdp_message_t *sdp, const sdp
 	r.remote_port = (uint16_t)port;
 	r.pt = -1;
 	for (size_t i = 0; i < *n; i++) {
-		if (f[i].te && r.te_pt < 0)
+		bool te = f[i].c->kind == CODEC_EVENT;
+
+		if (te && r.te_pt < 0)
 			r.te_pt = f[i].pt;
-		if (!f[i].te && r.pt < 0) {
+		if (!te && r.pt < 0) {
 			r.pt = f[i].pt;
-			snprintf(r.codec, sizeof(r.codec), "%s", f[i].name);
-			r.rate = f[i].rate;
+			snprintf(r.codec, sizeof(r.codec), "%s", f[i].c->name);
+			r.rate = f[i].c->rate;
 		}
 	}
 	r.remote_dir = remote_dir(sdp, m, hold);
