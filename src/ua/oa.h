@@ -1,6 +1,6 @@
 /*
  * oa: the SDP offer/answer model (RFC 3264) for one session, on SDP
- * (RFC 4566) parsed by libosip2's sdp_message_t.
+ * (RFC 4566) read by sip/msdp into a struct msdp.
  *
  * Owns, per session: the o= session id (random, once) and version, the
  * last description we sent (to tell a change from a repeat, RFC 3264 §8),
