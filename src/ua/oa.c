@@ -331,6 +331,29 @@ int oa_current(const struct oa *oa, struct oa_result *res)
 	return 0;
 }
 
+void oa_media_params(const struct oa_result *r, struct media_params *p)
+{
+	static const enum media_dir dirs[] = {
+	    [OA_SENDRECV] = MEDIA_SENDRECV,
+	    [OA_SENDONLY] = MEDIA_SENDONLY,
+	    [OA_RECVONLY] = MEDIA_RECVONLY,
+	    [OA_INACTIVE] = MEDIA_INACTIVE,
+	};
+
+	memset(p, 0, sizeof(*p));
+	p->te_pt = -1;
+	if (r->rejected)
+		return;
+	p->active = true;
+	p->remote = r->remote;
+	net_addr_set_port(&p->remote, r->remote_port);
+	p->pt = r->pt;
+	p->codec = codec_find(r->codec);
+	p->te_pt = r->te_pt;
+	p->dir = dirs[r->local_dir];
+	p->ptime = r->ptime;
+}
+
 /* The offered-or-answered description becomes the session's. */
 static void commit(struct oa *oa, char *desc, uint64_t version, const struct oa_result *res)
 {

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "core/net.h"
+#include "media/media.h"
 
 #define OA_MAX_CODECS 4
 #define OA_PTIME_DEFAULT 20  /* ms */
@@ -83,6 +84,9 @@ struct oa_result {
 	enum oa_dir remote_dir; /* what the peer said it does */
 	unsigned ptime;		/* ms: the peer's a=ptime, else ours */
 };
+
+/* r in the media layer's terms, for media_update(): inactive when rejected. */
+void oa_media_params(const struct oa_result *r, struct media_params *p);
 
 struct oa;
 
