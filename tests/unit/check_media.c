@@ -2,8 +2,6 @@
  * check_media: the media session of src/media/media.c, on real sockets over
  * loopback: it holds a port pair of the pool from media_new() to
  * media_free(), and keeps the parameters of the last exchange it is fed.
- * Also oa_media_params(), the UA's translation of an offer/answer result
- * into those parameters.
  *
  * Pools span 40000..59999; the pool skips pairs another process holds, so
  * other suites running at once do not make these flaky.
@@ -21,7 +19,6 @@
 #include "media/codec.h"
 #include "media/media.h"
 #include "media/rtpport.h"
-#include "ua/oa.h"
 
 #include "check_run.h"
 
@@ -210,53 +207,6 @@ START_TEST(test_update)
 }
 END_TEST
 
-/* oa's result in media terms: remote with its port, the codec row, our direction. */
-START_TEST(test_oa_params)
-{
-	struct oa_result r = {
-	    .remote_port = 4002,
-	    .pt = 0,
-	    .codec = "PCMU",
-	    .rate = 8000,
-	    .te_pt = -1,
-	    .local_dir = OA_RECVONLY,
-	    .remote_dir = OA_SENDONLY,
-	    .ptime = 20,
-	};
-	static const struct {
-		enum oa_dir oa;
-		enum media_dir media;
-	} dirs[] = {
-	    {OA_SENDRECV, MEDIA_SENDRECV},
-	    {OA_SENDONLY, MEDIA_SENDONLY},
-	    {OA_RECVONLY, MEDIA_RECVONLY},
-	    {OA_INACTIVE, MEDIA_INACTIVE},
-	};
-	struct media_params p;
-	char buf[NET_ADDR_STRLEN];
-
-	ck_assert_int_eq(net_addr_from_host(&r.remote, "0.0.0.0", 4002), 0);
-	oa_media_params(&r, &p);
-	ck_assert(p.active);
-	ck_assert_str_eq(net_addr_fmt(&p.remote, buf, sizeof(buf)), "0.0.0.0:4002");
-	ck_assert_int_eq(p.pt, 0);
-	ck_assert_ptr_eq(p.codec, codec_find("PCMU"));
-	ck_assert_int_eq(p.te_pt, -1);
-	ck_assert_int_eq(p.dir, MEDIA_RECVONLY);
-	ck_assert_uint_eq(p.ptime, 20);
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		r.local_dir = dirs[i].oa;
-		oa_media_params(&r, &p);
-		ck_assert_int_eq(p.dir, dirs[i].media);
-	}
-	r.rejected = true;
-	r.pt = -1;
-	oa_media_params(&r, &p);
-	ck_assert(!p.active);
-	ck_assert_ptr_null(p.codec);
-}
-END_TEST
-
 static Suite *media_suite(void)
 {
 	Suite *s = suite_create("media");
@@ -266,7 +216,6 @@ static Suite *media_suite(void)
 	tcase_add_test(tc, test_pair_v6);
 	tcase_add_test(tc, test_pool_full);
 	tcase_add_test(tc, test_update);
-	tcase_add_test(tc, test_oa_params);
 	suite_add_tcase(s, tc);
 	return s;
 }
