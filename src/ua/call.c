@@ -166,7 +166,6 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 		return -ENOMEM;
 	c->cs = cs;
 	c->outgoing = outgoing;
-	c->rtp.rtp_fd = c->rtp.rtcp_fd = -1;
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
 	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
 		free(c);
@@ -209,7 +208,7 @@ static void call_free(struct call *c)
 	/* A UAC's other forks may have left early dialogs (§12.3). */
 	if (c->outgoing && c->call_id && c->local_tag)
 		dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
-	rtpport_put(cs->rtp, &c->rtp);
+	media_free(c->media);
 	oa_free(c->oa);
 	for (size_t i = 0; i < c->n_targets; i++)
 		free(c->targets[i]);
@@ -425,13 +424,15 @@ void call_media_update(struct call *c, const struct oa_result *r, const char *re
 	bool held = !r->rejected && (r->remote_dir == OA_SENDONLY || r->remote_dir == OA_INACTIVE ||
 				     net_addr_is_any(&r->remote));
 	char *s = remote_sdp ? strndup(remote_sdp, len) : NULL;
+	struct media_params mp;
 
 	if (s) {
 		free(c->remote_sdp);
 		c->remote_sdp = s;
 	}
-	c->media = *r;
-	c->have_media = !r->rejected;
+	oa_media_params(r, &mp);
+	if (media_update(c->media, &mp) < 0)
+		log_warn("%s: the negotiated media (%s) cannot be used", c->handle, r->codec);
 	if (held != c->remote_hold && c->answered_ms) {
 		c->remote_hold = held;
 		log_info("%s: %s by the peer", c->handle, held ? "held" : "resumed");
@@ -510,7 +511,7 @@ static int media_setup(struct call *c)
 	oc.n_codecs = cs->cfg.n_codecs;
 	oc.dtmf = cs->cfg.dtmf;
 	oc.local = c->via;
-	if ((err = rtpport_get(cs->rtp, &c->via, &c->rtp)) < 0)
+	if ((err = media_new(&c->media, cs->rtp, &c->via)) < 0)
 		return err;
 	return oa_new(&c->oa, &oc);
 }
@@ -696,6 +697,7 @@ void calls_free(struct calls *cs)
 
 void call_info(const struct call *c, struct call_info *out)
 {
+	const struct media_params *mp;
 	char a[NET_ADDR_STRLEN];
 
 	memset(out, 0, sizeof(*out));
@@ -718,18 +720,15 @@ void call_info(const struct call *c, struct call_info *out)
 	}
 	out->local_sdp = c->local_sdp;
 	out->remote_sdp = c->remote_sdp;
-	out->codec = c->have_media ? c->media.codec : NULL;
-	if (c->rtp.port) {
-		struct net_addr l = c->via;
+	out->codec = media_codec(c->media);
+	if (c->media) {
+		struct net_addr l;
 
-		net_addr_set_port(&l, c->rtp.port);
+		media_local(c->media, &l);
 		net_addr_fmt(&l, out->local_rtp, sizeof(out->local_rtp));
 	}
-	if (c->have_media) {
-		struct net_addr r = c->media.remote;
-
-		net_addr_set_port(&r, c->media.remote_port);
-		net_addr_fmt(&r, a, sizeof(a));
+	if ((mp = media_current(c->media))) {
+		net_addr_fmt(&mp->remote, a, sizeof(a));
 		snprintf(out->remote_rtp, sizeof(out->remote_rtp), "%s", a);
 	}
 	out->local_hold = c->local_hold;

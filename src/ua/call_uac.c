@@ -206,7 +206,7 @@ int call_place(struct calls *cs, const char *uri, const char *account,
 	snprintf(buf, sizeof(buf), net_addr_family(&c->via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
 		 token, host);
 	if ((err = call_set_str(&c->call_id, buf)) < 0 ||
-	    (err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
+	    (err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0)
 		goto fail;
 	c->inv_cseq = CALL_FIRST_CSEQ;
 	if ((err = send_invite(c, uri, why->msg, sizeof(why->msg))) < 0) {
@@ -389,7 +389,8 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 		return;
 	c->state = CALL_ESTABLISHED;
 	c->answered_ms = tmr_now(cs->env.clk);
-	log_info("%s: answered (%s)", c->handle, c->have_media ? c->media.codec : "no media");
+	log_info("%s: answered (%s)", c->handle,
+		 media_codec(c->media) ? media_codec(c->media) : "no media");
 	call_emit(c, "answered", resp->status, resp->sip->reason_phrase, NULL);
 }
 
@@ -496,7 +497,7 @@ static bool next_target(struct call *c)
 		oa_cancel_offer(c->oa);
 		free(c->local_sdp);
 		c->local_sdp = NULL;
-		if (oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp) < 0)
+		if (oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp) < 0)
 			return false;
 		if (send_invite(c, t, why, sizeof(why)) == 0) {
 			log_info("%s: redirected to %s", c->handle, t);
@@ -572,7 +573,7 @@ int call_uac_reinvite(struct call *c, enum call_update what)
 	char *sdp = NULL;
 	int e;
 
-	if ((e = oa_make_offer(c->oa, c->rtp.port, dir, &sdp)) < 0)
+	if ((e = oa_make_offer(c->oa, media_port(c->media), dir, &sdp)) < 0)
 		return e;
 	/*
 	 * The previous re-INVITE may still sit in Accepted (Timer M): it is
