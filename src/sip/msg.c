@@ -1154,6 +1154,115 @@ const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size)
 	return buf;
 }
 
+/* ---- dialog fields (§12.1), as text ---- */
+
+/* s, allocated by libosip2 (rc is what made it), as a malloc'd copy. */
+static int osip_text(int rc, char *s, char **out)
+{
+	if (rc != OSIP_SUCCESS || !s) {
+		osip_free(s);
+		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	*out = strdup(s);
+	osip_free(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int uri_text(const osip_uri_t *u, char **out)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!u)
+		return -EINVAL;
+	rc = osip_uri_to_str(u, &s);
+	return osip_text(rc, s, out);
+}
+
+int msg_from_uri(const struct sip_msg *m, char **urip)
+{
+	return m->sip->from ? uri_text(m->sip->from->url, urip) : -EINVAL;
+}
+
+int msg_to_uri(const struct sip_msg *m, char **urip)
+{
+	return m->sip->to ? uri_text(m->sip->to->url, urip) : -EINVAL;
+}
+
+int msg_contact_uri(const struct sip_msg *m, unsigned index, char **urip)
+{
+	osip_contact_t *c = NULL;
+
+	/* libosip2 keeps "*" as a Contact without a URL. */
+	if (index > INT32_MAX || osip_message_get_contact(m->sip, (int)index, &c) < 0 || !c ||
+	    !c->url)
+		return -ENOENT;
+	return uri_text(c->url, urip);
+}
+
+int msg_record_routes(const struct sip_msg *m, char **out, size_t max)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr;
+	size_t n = 0;
+	int err;
+
+	for (rr = osip_list_get_first(&m->sip->record_routes, &it); rr;
+	     rr = osip_list_get_next(&it), n++) {
+		char *s = NULL;
+
+		if (n >= max)
+			continue;
+		err = osip_record_route_to_str(rr, &s);
+		if ((err = osip_text(err, s, &out[n])) < 0) {
+			while (n > 0)
+				free(out[--n]);
+			return err;
+		}
+	}
+	return n > INT32_MAX ? -EINVAL : (int)n;
+}
+
+int msg_route_uri(const char *route, char **urip, bool *lr)
+{
+	osip_record_route_t *rr = NULL;
+	osip_uri_param_t *p = NULL;
+	int err;
+
+	if (!route || has_ctl(route, false))
+		return -EINVAL;
+	if (osip_record_route_init(&rr) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if (osip_record_route_parse(rr, route) != OSIP_SUCCESS || !rr->url)
+		err = -EINVAL;
+	else if ((err = uri_text(rr->url, urip)) == 0)
+		*lr = osip_uri_uparam_get_byname(rr->url, "lr", &p) == OSIP_SUCCESS && p;
+	osip_record_route_free(rr);
+	return err;
+}
+
+int msg_add_route(struct sip_msg *m, const char *value)
+{
+	int rc;
+
+	if (!value || has_ctl(value, false))
+		return -EINVAL;
+	rc = osip_message_set_route(m->sip, value);
+	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size)
+{
+	const osip_uri_t *u = m->sip->req_uri;
+
+	if (!m->is_request || !u || !u->scheme || size == 0)
+		return NULL;
+	snprintf(buf, size, "%s", u->scheme);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return buf;
+}
+
 int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp)
 {
 	char *s = NULL;

@@ -233,6 +233,46 @@ const char *msg_body(const struct sip_msg *m, size_t *lenp);
 const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size);
 
 /*
+ * Dialog fields (RFC 3261 §12.1), for dlg.c, which never sees libosip2.
+ * Every URI is returned as addr-spec text ("sip:bob@192.0.2.1:5070"),
+ * display name and header parameters left out; results are malloc'd
+ * (free()) and written only on success.
+ *
+ * The From / To URI: 0, -EINVAL (no such header, or a URI that does not
+ * serialize), -ENOMEM.
+ */
+int msg_from_uri(const struct sip_msg *m, char **urip);
+int msg_to_uri(const struct sip_msg *m, char **urip);
+/*
+ * The URI of the index-th Contact value (0: the first).  0, -ENOENT (none
+ * there, or "*"), -EINVAL (does not serialize), -ENOMEM.
+ */
+int msg_contact_uri(const struct sip_msg *m, unsigned index, char **urip);
+/*
+ * The Record-Route values in the order they appear, one per entry (a
+ * header with two comma-separated values gives two), each as libosip2
+ * serializes it ("<sip:p1.example.com;lr>").  Fills out[0 .. min(n, max))
+ * with malloc'd strings; returns n, the number of entries (call with max 0
+ * to count), or -ENOMEM / -EINVAL (nothing left in out).
+ */
+int msg_record_routes(const struct sip_msg *m, char **out, size_t max);
+/*
+ * The URI of one Route or Record-Route value, as text, and whether it has
+ * the lr parameter (§19.1.1: a loose router; without it a strict one,
+ * §12.2.1.1).  0 (*urip malloc'd, *lr set), -EINVAL (does not parse),
+ * -ENOMEM.
+ */
+int msg_route_uri(const char *route, char **urip, bool *lr);
+/* Append one Route header with value (name-addr, parsed). 0, -EINVAL, -ENOMEM. */
+int msg_add_route(struct sip_msg *m, const char *value);
+/*
+ * §8.2.2.1: the Request-URI scheme of a request, lower case, into buf
+ * (truncated to size); NULL if none.  Read from the start line itself, so
+ * a URI that libosip2 could not parse still has its scheme.
+ */
+const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size);
+
+/*
  * Serialize.  *bufp is malloc'd (free()).  0 or -ENOMEM / -EINVAL.
  */
 int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp);

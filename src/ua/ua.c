@@ -203,10 +203,10 @@ static bool require_unsupported(const struct sip_msg *req, char *out, size_t siz
 
 static bool uri_scheme_ok(const struct sip_msg *req)
 {
-	const osip_uri_t *u = req->sip->req_uri;
-	const char *s = u ? u->scheme : NULL;
+	char buf[16];
+	const char *s = msg_ruri_scheme(req, buf, sizeof(buf));
 
-	return s && (!strcasecmp(s, "sip") || !strcasecmp(s, "sips") || !strcasecmp(s, "tel"));
+	return s && (!strcmp(s, "sip") || !strcmp(s, "sips") || !strcmp(s, "tel"));
 }
 
 /* The §8.2.2 / §8.2.3 checks; false if st was answered. */

@@ -385,6 +385,66 @@ START_TEST(header_helpers)
 }
 END_TEST
 
+/* The dialog fields dlg.c reads through msg.h (§12.1): URIs as addr-spec text. */
+START_TEST(dialog_fields)
+{
+	const char *s = "INVITE sip:bob@b SIP/2.0\r\n" H_VIA
+			"Record-Route: <sip:p2.example.com;lr>, <sip:p1.example.com;transport=tcp>\r\n"
+			"Record-Route: <sip:p0.example.com;lr;x=y>\r\n"
+			"From: \"Alice\" <sip:alice@a.example>;tag=f1\r\nTo: Bob <sip:bob@b.example>\r\n"
+			H_CID "CSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.1:5070;ob>;expires=60\r\n"
+			"Content-Length: 0\r\n\r\n";
+	struct sip_msg *m = parse(s, NET_UDP), *r = NULL;
+	char *rr[4] = { NULL }, *u = NULL, buf[16];
+	bool lr = false;
+
+	ck_assert_int_eq(msg_from_uri(m, &u), 0);
+	ck_assert_str_eq(u, "sip:alice@a.example");
+	free(u);
+	ck_assert_int_eq(msg_to_uri(m, &u), 0);
+	ck_assert_str_eq(u, "sip:bob@b.example");
+	free(u);
+	ck_assert_int_eq(msg_contact_uri(m, 0, &u), 0);
+	ck_assert_str_eq(u, "sip:alice@192.0.2.1:5070;ob");
+	free(u);
+	u = NULL;
+	ck_assert_int_eq(msg_contact_uri(m, 1, &u), -ENOENT);
+	ck_assert_ptr_null(u);
+	/* Three entries, in order; max 0 only counts, a short array is filled in part. */
+	ck_assert_int_eq(msg_record_routes(m, NULL, 0), 3);
+	ck_assert_int_eq(msg_record_routes(m, rr, 2), 3);
+	ck_assert_str_eq(rr[0], "<sip:p2.example.com;lr>");
+	ck_assert_str_eq(rr[1], "<sip:p1.example.com;transport=tcp>");
+	ck_assert_ptr_null(rr[2]);
+	ck_assert_int_eq(msg_route_uri(rr[0], &u, &lr), 0);
+	ck_assert_str_eq(u, "sip:p2.example.com;lr");
+	ck_assert(lr);
+	free(u);
+	ck_assert_int_eq(msg_route_uri(rr[1], &u, &lr), 0);
+	ck_assert_str_eq(u, "sip:p1.example.com;transport=tcp");
+	ck_assert(!lr);
+	free(u);
+	ck_assert_int_eq(msg_route_uri("<sip:a@b>\r\nX: y", &u, &lr), -EINVAL);
+	free(rr[0]);
+	free(rr[1]);
+	ck_assert_str_eq(msg_ruri_scheme(m, buf, sizeof(buf)), "sip");
+	/* A response: no Request-URI; no Record-Route, no Contact. */
+	ck_assert_int_eq(msg_build_response(&r, m, 200, NULL, "t1"), 0);
+	ck_assert_ptr_null(msg_ruri_scheme(r, buf, sizeof(buf)));
+	ck_assert_int_eq(msg_record_routes(r, rr, 4), 0);
+	ck_assert_int_eq(msg_contact_uri(r, 0, &u), -ENOENT);
+	ck_assert_int_eq(msg_add_route(r, "<sip:p9.example.com;lr>"), 0);
+	ck_assert_int_eq(msg_add_route(r, "<sip:p8\r\nX: y>"), -EINVAL);
+	msg_free(r);
+	msg_free(m);
+	/* Contact: * has no URI. */
+	m = parse("REGISTER sip:b SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID
+		  "CSeq: 2 REGISTER\r\nContact: *\r\nExpires: 0\r\n\r\n", NET_UDP);
+	ck_assert_int_eq(msg_contact_uri(m, 0, &u), -ENOENT);
+	msg_free(m);
+}
+END_TEST
+
 START_TEST(reasons)
 {
 	ck_assert_str_eq(msg_reason(481), "Call/Transaction Does Not Exist");
@@ -676,6 +736,7 @@ int main(void)
 	tcase_add_test(tc, request_uri);
 	tcase_add_test(tc, set_to_tag);
 	tcase_add_test(tc, header_helpers);
+	tcase_add_test(tc, dialog_fields);
 	tcase_add_test(tc, reasons);
 	tcase_add_loop_test(tc, uri_dest, 0, (int)(sizeof(uris) / sizeof(uris[0])));
 	tcase_add_test(tc, uri_dest_null);
