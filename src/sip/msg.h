@@ -62,8 +62,11 @@ struct sip_msg {
 		size_t body_len;	/* bytes after the blank line */
 		bool oversize;		/* exceeded max_message_size */
 		bool version_bad;
+		bool ruri_bad;		/* Request-URI not a URI: blanks, no scheme */
 		bool maxfwd_bad;
 		enum { MSG_CSEQ_OK, MSG_CSEQ_SYNTAX, MSG_CSEQ_RANGE } cseq_err;
+		char scheme[16];	/* Request-URI scheme as sent, lower case */
+		char bad_hdr[24];	/* name of a header libosip2 could not read */
 	} raw;
 
 	char *own_call_id;	/* "number@host" when libosip2 split it */
@@ -84,9 +87,10 @@ void msg_lib_init(void);
  * Parse one message of len bytes.  A message that repeats a header that
  * must be unique is parsed without the repeats, and the repeat is recorded
  * for msg_check_*().  oversize: the buffer holds only the header block of a
- * message larger than the limit.
+ * message larger than the limit (its empty line may be missing).
  *   0        *mp owns a new message (free with msg_free)
- *   -EBADMSG nothing usable: not a SIP message
+ *   -EBADMSG nothing usable: not a SIP message, or (not oversize) no empty
+ *            line after the headers (§7, §18.3)
  *   -ENOMEM
  */
 int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize);
@@ -104,7 +108,9 @@ int msg_refresh(struct sip_msg *m);
 
 /*
  * RFC 3261 §8.2 checks a UAS applies before any transaction sees the
- * request: version (505), size (513), one From/To/Call-ID/CSeq, a Via, a
+ * request: version (505), size (513), a Request-URI that is a URI, no
+ * header libosip2 could not read, one From/To/Call-ID/CSeq, a Via whose
+ * sent-by is host [":" port] (§20.42), a
  * numeric CSeq below 2^31 whose method matches, a sane Max-Forwards,
  * Content-Length present on TCP and not larger than the body, a body only
  * with a Content-Type, no empty tags.  Fills *err (code 0: fine).
@@ -271,6 +277,15 @@ int msg_add_route(struct sip_msg *m, const char *value);
  * a URI that libosip2 could not parse still has its scheme.
  */
 const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size);
+/*
+ * The value of parameter param (generic-param, §25.1, name compared
+ * without case) of the first name/compact header kept in libosip2's
+ * generic list (Content-Disposition, ...): "" for a parameter without a
+ * value, quotes taken off, truncated to size.  NULL if no such header or
+ * parameter.  ("render;handling=optional", "handling" -> "optional")
+ */
+const char *msg_header_param(const struct sip_msg *m, const char *name, const char *compact,
+    const char *param, char *buf, size_t size);
 
 /*
  * Serialize.  *bufp is malloc'd (free()).  0 or -ENOMEM / -EINVAL.

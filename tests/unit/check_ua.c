@@ -9,6 +9,9 @@
  *   §8.2.2.3 an unknown Require option tag     420 + Unsupported
  *   §8.2.3   a body type we do not take        415 + Accept, unless its
  *            Content-Disposition says handling=optional (§20.11)
+ *
+ * 416 holds also for URIs libosip2 cannot parse (msg.c keeps the scheme
+ * as sent).
  *   §9.2     CANCEL that matches no transaction  481
  *
  * Wire text is parsed and checked as the receive pipeline does
@@ -195,6 +198,9 @@ static const char *const bad_schemes[] = {
 	"http://example.com/",
 	"mailto:bob@example.com",
 	"im:bob@example.com",
+	/* RFC 4475 §3.4.2, §3.4.3: libosip2 cannot parse these two; 416 all the same. */
+	"soap.beep://192.0.2.103:3002",
+	"nobodyKnowsThisScheme:totally<opaque>content",
 };
 
 START_TEST(scheme_416)
@@ -277,6 +283,27 @@ START_TEST(body_sdp_any_case)
 }
 END_TEST
 
+/* §20.11: handling=optional: a body we do not take is ignored. */
+START_TEST(body_optional_ignored)
+{
+	feed_req("OPTIONS", "sip:bob@127.0.0.1", "z9hG4bKb3",
+		 "Content-Type: text/plain\r\nContent-Disposition: render;handling=optional\r\n",
+		 "hello\r\n");
+	expect_answer("SIP/2.0 200 OK", NULL, NULL);
+}
+END_TEST
+
+/* handling=required (also the default) keeps the 415. */
+START_TEST(body_required_415)
+{
+	feed_req("OPTIONS", "sip:bob@127.0.0.1", "z9hG4bKb4",
+		 "Content-Type: text/plain\r\nContent-Disposition: render; handling=required\r\n",
+		 "hello\r\n");
+	expect_answer("SIP/2.0 415 Unsupported Media Type", "\r\nAccept: application/sdp\r\n",
+		      NULL);
+}
+END_TEST
+
 START_TEST(cancel_481)
 {
 	feed_req("CANCEL", "sip:bob@127.0.0.1", "z9hG4bKc1", "", "");
@@ -311,6 +338,8 @@ int main(void)
 	tcase_add_test(tc, require_ignored_in_cancel);
 	tcase_add_test(tc, body_415);
 	tcase_add_test(tc, body_sdp_any_case);
+	tcase_add_test(tc, body_optional_ignored);
+	tcase_add_test(tc, body_required_415);
 	tcase_add_test(tc, cancel_481);
 	tcase_add_test(tc, bye_without_calls_481);
 	suite_add_tcase(s, tc);
