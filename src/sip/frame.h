@@ -1,8 +1,8 @@
 /*
  * frame: where a SIP message ends in a byte stream.
  *
- * libosip2 cannot say how many bytes it consumed, so TCP framing and the raw header checks of the message layer use this
- * scanner: find the blank line that ends the headers, read Content-Length
+ * libosip2 cannot say how many bytes it consumed, so TCP framing and the raw header checks of the
+ * message layer use this scanner: find the blank line that ends the headers, read Content-Length
  * (or its compact form "l"), and say how long the whole message is.
  */
 #ifndef SIPUAD_FRAME_H

@@ -46,11 +46,11 @@
 
 /* What the start line scan found (start_line_scan). */
 struct start_line {
-	size_t end;	   /* its length without CRLF and trailing SP */
-	size_t uri_off;	   /* the Request-URI, if hide_uri */
+	size_t end;	/* its length without CRLF and trailing SP */
+	size_t uri_off; /* the Request-URI, if hide_uri */
 	size_t uri_len;
-	bool hide_uri;	   /* libosip2 must not see the Request-URI */
-	bool trailing_sp;  /* SP before the CRLF (RFC 4475 §3.1.2.10) */
+	bool hide_uri;	  /* libosip2 must not see the Request-URI */
+	bool trailing_sp; /* SP before the CRLF (RFC 4475 §3.1.2.10) */
 };
 
 /* Headers that must appear exactly once in a request (§8.1.1). */
@@ -136,7 +136,8 @@ static bool is_token_char(char c)
 	return isalnum((unsigned char)c) || (c && strchr("-.!%*_+`'~", c));
 }
 
-/* RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':'. Its length, or 0. */
+/* RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':'. Its length, or 0.
+ */
 static size_t scheme_len(const char *u, size_t n)
 {
 	size_t i;
@@ -360,7 +361,8 @@ static bool hdr_readable(osip_message_t *scratch, const struct frame_hdr *h)
 		return true; /* no memory to tell: leave it to the parse */
 	memcpy(t, h->name, h->name_len);
 	t[h->name_len] = '\0';
-	t[h->name_len + 1 + frame_value_squeeze(h->value, h->value_len, t + h->name_len + 1)] = '\0';
+	t[h->name_len + 1 + frame_value_squeeze(h->value, h->value_len, t + h->name_len + 1)] =
+	    '\0';
 	ok = osip_message_set_multiple_header(scratch, t, t + h->name_len + 1) == OSIP_SUCCESS;
 	free(t);
 	return ok;
@@ -403,7 +405,7 @@ static size_t clean_cap(size_t hdr_len, size_t body_len)
  * length.
  */
 static size_t clean_copy(char *out, const char *buf, size_t hdr_len, const char *body,
-    size_t body_len, const struct clean_opts *o)
+			 size_t body_len, const struct clean_opts *o)
 {
 	const struct start_line *sl = o->sl;
 	uint8_t seen[U_NONE] = { 0 };
@@ -416,7 +418,7 @@ static size_t clean_copy(char *out, const char *buf, size_t hdr_len, const char 
 		memcpy(out + sl->uri_off, RURI_STANDIN, sizeof(RURI_STANDIN) - 1);
 		n = sl->uri_off + sizeof(RURI_STANDIN) - 1;
 		memcpy(out + n, buf + sl->uri_off + sl->uri_len,
-		    sl->end - sl->uri_off - sl->uri_len);
+		       sl->end - sl->uri_off - sl->uri_len);
 		n += sl->end - sl->uri_off - sl->uri_len;
 	} else {
 		memcpy(out, buf, sl->end);
@@ -441,7 +443,7 @@ static size_t clean_copy(char *out, const char *buf, size_t hdr_len, const char 
 		n += copy_hdr(out + n, buf, &h);
 	}
 	n += (size_t)snprintf(out + n, clean_cap(hdr_len, body_len) - n,
-	    "Content-Length: %zu\r\n\r\n", body_len);
+			      "Content-Length: %zu\r\n\r\n", body_len);
 	memcpy(out + n, body, body_len);
 	return n + body_len;
 }
@@ -461,7 +463,7 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 {
 	struct sip_msg *m = NULL;
 	struct frame_info fi;
-	struct start_line sl = { 0 };
+	struct start_line sl = {0};
 	size_t body_len, plen;
 	char *copy = NULL;
 	bool repeats, no_blank = false;
@@ -501,18 +503,19 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 	if (oversize || fi.clen == -2 || (fi.clen >= 0 && (size_t)fi.clen > m->raw.body_len))
 		body_len = 0;
 	plen = fi.hdr_len + body_len;
-	if (!repeats && !no_blank && !sl.hide_uri && !sl.trailing_sp && fi.clen >= -1 && m->raw.n_clen <= 1 &&
-	    body_len == m->raw.body_len)
+	if (!repeats && !no_blank && !sl.hide_uri && !sl.trailing_sp && fi.clen >= -1 &&
+	    m->raw.n_clen <= 1 && body_len == m->raw.body_len)
 		err = osip_parse(m, buf, plen);
 	else
 		err = -EBADMSG;
 	if (err == -EBADMSG) {
-		struct clean_opts o = { .drop_cseq = m->raw.cseq_err != MSG_CSEQ_OK, .sl = &sl };
+		struct clean_opts o = {.drop_cseq = m->raw.cseq_err != MSG_CSEQ_OK, .sl = &sl};
 
 		if (!(copy = malloc(clean_cap(fi.hdr_len, body_len))))
 			err = -ENOMEM;
 		else
-			err = osip_parse(m, copy,
+			err = osip_parse(
+			    m, copy,
 			    clean_copy(copy, buf, fi.hdr_len, buf + fi.hdr_len, body_len, &o));
 		/*
 		 * libosip2 refuses a whole message for one header it cannot
@@ -1547,7 +1550,7 @@ static const char *next_semi(const char *v)
 }
 
 const char *msg_header_param(const struct sip_msg *m, const char *name, const char *compact,
-    const char *param, char *buf, size_t size)
+			     const char *param, char *buf, size_t size)
 {
 	const char *v = msg_header(m, name, compact), *e;
 	size_t plen = strlen(param);

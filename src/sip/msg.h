@@ -62,11 +62,11 @@ struct sip_msg {
 		size_t body_len;	/* bytes after the blank line */
 		bool oversize;		/* exceeded max_message_size */
 		bool version_bad;
-		bool ruri_bad;		/* Request-URI not a URI: blanks, no scheme */
+		bool ruri_bad; /* Request-URI not a URI: blanks, no scheme */
 		bool maxfwd_bad;
 		enum { MSG_CSEQ_OK, MSG_CSEQ_SYNTAX, MSG_CSEQ_RANGE } cseq_err;
-		char scheme[16];	/* Request-URI scheme as sent, lower case */
-		char bad_hdr[24];	/* name of a header libosip2 could not read */
+		char scheme[16];  /* Request-URI scheme as sent, lower case */
+		char bad_hdr[24]; /* name of a header libosip2 could not read */
 	} raw;
 
 	char *own_call_id;	/* "number@host" when libosip2 split it */
@@ -285,7 +285,7 @@ const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size);
  * parameter.  ("render;handling=optional", "handling" -> "optional")
  */
 const char *msg_header_param(const struct sip_msg *m, const char *name, const char *compact,
-    const char *param, char *buf, size_t size);
+			     const char *param, char *buf, size_t size);
 
 /*
  * Serialize.  *bufp is malloc'd (free()).  0 or -ENOMEM / -EINVAL.

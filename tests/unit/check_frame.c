@@ -131,11 +131,11 @@ END_TEST
 START_TEST(value_squeeze)
 {
 	static const char *const in[][2] = {
-		{ "1\r\n\tINVITE", "1 INVITE" },
-		{ "  a \t\t b\r\n  c  ", "a b c" },
-		{ "\"A\tTab\"\t<sip:a@b>", "\"A Tab\" <sip:a@b>" },
-		{ "plain", "plain" },
-		{ " \t\r\n ", "" },
+	    {"1\r\n\tINVITE", "1 INVITE"},
+	    {"  a \t\t b\r\n  c  ", "a b c"},
+	    {"\"A\tTab\"\t<sip:a@b>", "\"A Tab\" <sip:a@b>"},
+	    {"plain", "plain"},
+	    {" \t\r\n ", ""},
 	};
 	char out[64];
 

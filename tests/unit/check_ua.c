@@ -115,8 +115,8 @@ static void feed(const char *text)
  * "").  From tag, Call-ID and CSeq stay the same unless the test bumps
  * cseq, so a second request with a new branch is a merged one.
  */
-static void feed_req(const char *method, const char *ruri, const char *branch,
-		     const char *extra, const char *body)
+static void feed_req(const char *method, const char *ruri, const char *branch, const char *extra,
+		     const char *body)
 {
 	char buf[2048];
 
@@ -195,12 +195,12 @@ START_TEST(invite_without_calls_501)
 END_TEST
 
 static const char *const bad_schemes[] = {
-	"http://example.com/",
-	"mailto:bob@example.com",
-	"im:bob@example.com",
-	/* RFC 4475 §3.4.2, §3.4.3: libosip2 cannot parse these two; 416 all the same. */
-	"soap.beep://192.0.2.103:3002",
-	"nobodyKnowsThisScheme:totally<opaque>content",
+    "http://example.com/",
+    "mailto:bob@example.com",
+    "im:bob@example.com",
+    /* RFC 4475 §3.4.2, §3.4.3: libosip2 cannot parse these two; 416 all the same. */
+    "soap.beep://192.0.2.103:3002",
+    "nobodyKnowsThisScheme:totally<opaque>content",
 };
 
 START_TEST(scheme_416)
@@ -251,8 +251,8 @@ END_TEST
 
 START_TEST(require_420)
 {
-	feed_req("OPTIONS", "sip:bob@127.0.0.1", "z9hG4bKq1", "Require: foo\r\nRequire: 100rel, bar\r\n",
-		 "");
+	feed_req("OPTIONS", "sip:bob@127.0.0.1", "z9hG4bKq1",
+		 "Require: foo\r\nRequire: 100rel, bar\r\n", "");
 	expect_answer("SIP/2.0 420 Bad Extension", "\r\nUnsupported: foo, 100rel, bar\r\n", NULL);
 }
 END_TEST
