@@ -3,10 +3,12 @@
  * looks at it.
  *
  * libosip2 parses and serializes; this module owns every call to it for
- * whole messages.  The parser validates almost nothing (LIBRARIES.md
- * pitfall 4), so msg_parse() also scans the raw header block: it counts the
- * headers that must appear once, reads Content-Length itself and records
- * the real body length.  msg_check_request() turns that into RFC 3261 §8.2
+ * whole messages.  The parser validates almost nothing, and refuses whole
+ * messages for one thing it cannot read, so msg_parse() also scans the raw
+ * text: it checks the start line, counts the headers that must appear
+ * once, reads Content-Length itself, records the real body length, and
+ * hands libosip2 a cleaned copy when needed (LWS normalised, §7.3.1).
+ * msg_check_request() turns that into RFC 3261 §8.2
  * answers (400 with a reason naming the fault, 505, 513, ...);
  * msg_check_response() decides whether a response is fit to be matched.
  *
