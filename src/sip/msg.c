@@ -1535,6 +1535,18 @@ const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size)
 	return buf;
 }
 
+const char *msg_body_of_type(const struct sip_msg *m, const char *ctype, size_t *lenp)
+{
+	char buf[128];
+	const char *t = msg_content_type(m, buf, sizeof(buf));
+
+	if (!t || strcasecmp(t, ctype) != 0) {
+		*lenp = 0;
+		return NULL;
+	}
+	return msg_body(m, lenp);
+}
+
 /* Where the next ';' outside a quoted string is in v, or v's end. */
 static const char *next_semi(const char *v)
 {

@@ -280,6 +280,13 @@ int msg_add_route(struct sip_msg *m, const char *value);
  */
 const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size);
 /*
+ * The body, as msg_body(), only if its Content-Type is ctype ("type/subtype",
+ * lower case; compared without case); else NULL and 0.  For a caller that
+ * must not read a body of another type as its own, e.g. one ignored for
+ * Content-Disposition handling=optional (§20.11).
+ */
+const char *msg_body_of_type(const struct sip_msg *m, const char *ctype, size_t *lenp);
+/*
  * The value of parameter param (generic-param, §25.1, name compared
  * without case) of the first name/compact header kept in libosip2's
  * generic list (Content-Disposition, ...): "" for a parameter without a

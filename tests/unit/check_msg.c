@@ -688,6 +688,25 @@ START_TEST(header_param)
 }
 END_TEST
 
+/* A body read only as the type asked for. */
+START_TEST(body_of_type)
+{
+	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ
+	    "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+	struct sip_msg *m = parse(s, NET_UDP);
+	size_t len = 9;
+
+	ck_assert_ptr_null(msg_body_of_type(m, "application/sdp", &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_ptr_nonnull(msg_body_of_type(m, "Text/Plain", &len));
+	ck_assert_uint_eq(len, 2);
+	msg_free(m);
+	m = parse(H_GOOD, NET_UDP);
+	ck_assert_ptr_null(msg_body_of_type(m, "application/sdp", &len));
+	msg_free(m);
+}
+END_TEST
+
 START_TEST(reasons)
 {
 	ck_assert_str_eq(msg_reason(481), "Call/Transaction Does Not Exist");
@@ -987,6 +1006,7 @@ int main(void)
 	tcase_add_test(tc, request_line_trailing_sp);
 	tcase_add_test(tc, via_sent_by);
 	tcase_add_test(tc, header_param);
+	tcase_add_test(tc, body_of_type);
 	tcase_add_test(tc, reasons);
 	tcase_add_loop_test(tc, uri_dest, 0, (int)(sizeof(uris) / sizeof(uris[0])));
 	tcase_add_test(tc, uri_dest_null);
