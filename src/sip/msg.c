@@ -6,20 +6,47 @@
  * silently drops a body whose Content-Length is garbage; yet it refuses a
  * whole message for one thing it does not read: a repeated From or
  * Call-ID, an HTAB or a folded line where it expects a token, SP after the
- * version, a Request-URI of a scheme it does not know the syntax of, one
- * malformed header.  That would leave us unable to answer 400, 416, or at
- * all.  So before libosip2 sees a message this module scans the raw text
- * once (start_line_scan, then frame_next_hdr for each header): it checks
- * the version and the Request-URI, counts the headers that must be unique,
- * reads CSeq, Max-Forwards and Content-Length itself, and, when needed,
- * hands libosip2 one cleaned copy (clean_copy): LWS normalised (§7.3.1,
- * §25.1: folds and HTABs become one SP), repeats left out, a Content-Length
- * it can trust, a stand-in for a Request-URI it must not see.  Should
- * libosip2 still refuse a request, the copy is rebuilt in place without the
- * headers it cannot read, and the first is named in the 400.
- * msg_check_request() then turns the findings into RFC 3261 §8.2 answers.
+ * version, a Request-URI of a scheme it does not know the syntax of or
+ * that it cannot read ("sip:", "sip:a@b:99999999999"), a version with a
+ * letter in it, one malformed header.  That would leave us unable to
+ * answer 400, 416, or at all.  So before libosip2 sees a message this
+ * module scans the raw text once (start_line_scan, then frame_next_hdr for
+ * each header): it checks the method, the version and the Request-URI,
+ * counts the headers that must be unique, reads CSeq, Max-Forwards and
+ * Content-Length itself, and, when needed, hands libosip2 one cleaned copy
+ * (clean_copy): LWS normalised (§7.3.1, §25.1: folds and HTABs become one
+ * SP), repeats left out, a Content-Length it can trust, stand-ins for the
+ * request-line fields it must not see.  Should libosip2 still refuse a
+ * request, the copy is rebuilt in place without the headers it cannot
+ * read, and the first is named in the 400.  msg_check_request() then turns
+ * the findings into RFC 3261 §8.2 answers.
  *
- *   INVITE sip:bob@example.com SIP/2.0          version; URI: scheme, no LWS
+ * The start line decides whether there is anything to answer.  A request
+ * is answered, however malformed, as soon as it can be told for one (§8.2:
+ * a UAS answers what it cannot take; a 400 needs only a Via to go back
+ * along, and goes to the source when the Via names no usable place,
+ * §18.2.2); anything else is no SIP message: msg_parse() refuses it, and
+ * the receive pipeline drops and counts it.
+ *   - "SIP/" first: a status line (a response; never answered).
+ *   - "Method SP Request-URI SP SIP-Version" by its shape: text before the
+ *     first SP, a last SP-separated element starting "SIP/" (any case),
+ *     something between.  That is a request, whatever is in the fields;
+ *     they are judged in this order, and the first fault is the answer:
+ *       version  not "SIP/" 1*DIGIT "." 1*DIGIT     400 Malformed SIP-Version
+ *                well-formed, not 2.0                505 (§21.5.6; a request
+ *                                                    of another version may
+ *                                                    have another syntax)
+ *       method   not a token (§25.1)                 400 Malformed Method
+ *       URI      blanks, control characters, no      400 Malformed Request-URI
+ *                scheme; or sip:, sips:, tel: that
+ *                libosip2 cannot read; or sip:, sips:
+ *                without a host [":" port] (§25.1)
+ *                another scheme                      416, from the UA (§8.2.2.1)
+ *   - Anything else is not SIP: dropped.  "OPTIONS sip:a HTTP/1.1",
+ *     "OPTIONS sip:a SIPS/2.0", " OPTIONS sip:a SIP/2.0" (SP first), a
+ *     line with one SP ("OPTIONS<HTAB>sip:a SIP/2.0").
+ *
+ *   INVITE sip:bob@example.com SIP/2.0          version; method; URI
  *   Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK7   at least one; host [":" port]
  *   From: <sip:alice@a>;tag=1928               exactly one, tag not empty
  *   To: <sip:bob@b>                             exactly one
@@ -31,6 +58,7 @@
  * A datagram whose header block has no empty line is not a message (§7,
  * §18.3): msg_parse() refuses it.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -45,13 +73,22 @@
 #include "sip/frame.h"
 #include "sip/msg.h"
 
-/* What the start line scan found (start_line_scan). */
+/*
+ * What the start line scan found (start_line_scan).  A request line is
+ * "Method SP Request-URI SP SIP-Version": the method runs to the first SP,
+ * the version from the last, the Request-URI is what lies between.
+ */
 struct start_line {
-	size_t end;	/* its length without CRLF and trailing SP */
-	size_t uri_off; /* the Request-URI, if hide_uri */
+	size_t end;	   /* its length without CRLF and trailing SP */
+	bool request;	   /* a request line (else a status line) */
+	size_t method_len; /* request: the method is [0, method_len) */
+	size_t uri_off;	   /* request: the Request-URI */
 	size_t uri_len;
-	bool hide_uri;	  /* libosip2 must not see the Request-URI */
-	bool trailing_sp; /* SP before the CRLF (RFC 4475 §3.1.2.10) */
+	size_t ver_off;	   /* request: the version is [ver_off, end) */
+	bool hide_method;  /* libosip2 must not see the method: not a token */
+	bool hide_uri;	   /* ... the Request-URI: malformed, or not a scheme we read */
+	bool hide_version; /* ... the version: not "SIP/" 1*DIGIT "." 1*DIGIT */
+	bool trailing_sp;  /* SP before the CRLF (RFC 4475 §3.1.2.10) */
 };
 
 /* Headers that must appear exactly once in a request (§8.1.1). */
@@ -131,6 +168,22 @@ static bool version_ok(const char *v, size_t n)
 	return n == 7 && strncasecmp(v, "SIP/2.0", 7) == 0;
 }
 
+/* §25.1: SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, "SIP" in any case (§7.1). */
+static bool version_wellformed(const char *v, size_t n)
+{
+	size_t i = 4;
+
+	if (n < 7 || strncasecmp(v, "SIP/", 4) != 0)
+		return false;
+	while (i < n && isdigit((unsigned char)v[i]))
+		i++;
+	if (i == 4 || i == n || v[i] != '.' || ++i == n)
+		return false;
+	while (i < n && isdigit((unsigned char)v[i]))
+		i++;
+	return i == n;
+}
+
 /* RFC 3261 §25.1 token characters (a method). */
 static bool is_token_char(char c)
 {
@@ -145,7 +198,7 @@ static size_t scheme_len(const char *u, size_t n)
 
 	if (n == 0 || !isalpha((unsigned char)u[0]))
 		return 0;
-	for (i = 1; i < n && (isalnum((unsigned char)u[i]) || strchr("+-.", u[i])); i++)
+	for (i = 1; i < n && (isalnum((unsigned char)u[i]) || (u[i] && strchr("+-.", u[i]))); i++)
 		;
 	return i < n && u[i] == ':' ? i : 0;
 }
@@ -157,20 +210,28 @@ static bool scheme_is_ours(const char *s)
 }
 
 /*
- * The start line (§7.1): whether its version is SIP/2.0 and, for a request
- * line "Method SP Request-URI SP SIP-Version", where its Request-URI is
- * and what scheme it has (m->raw.scheme).  A Request-URI holding a blank
- * or a control character, or with no scheme, is malformed
- * (m->raw.ruri_bad; RFC 4475 §3.1.2.7-9: <> around it, LWS in it, several
- * SP between the elements).  sl->hide_uri: libosip2 must not see the URI:
- * malformed, or of a scheme we do not read (libosip2 refuses some of
- * those, e.g. "soap.beep://host", and the whole message with them, yet
- * §8.2.2.1 wants a 416).  A line that is not a request line at all (no
- * token method, no "SIP/" version) is left to libosip2, which refuses it.
- * SP at the end of the line is taken (RFC 4475 §3.1.2.10 allows it; libosip2
- * does not), so the copy libosip2 parses leaves it out.
+ * The start line (§7.1).  A status line starts with "SIP/"; all this
+ * module needs of it is whether its version is SIP/2.0.  Anything else is
+ * a request line if it has the shape of one: text, SP, anything, SP, and
+ * a last element that names SIP ("SIP/" in any case).  Its three fields
+ * are then judged one by one (the rule in this file's header comment):
+ *   method    not a token (§25.1)                 m->raw.method_bad
+ *   URI       a blank or a control character, or  m->raw.ruri_bad
+ *             no scheme (RFC 4475 §3.1.2.7-9: <>
+ *             around it, LWS in it, several SP
+ *             between the elements)
+ *   version   not "SIP/" 1*DIGIT "." 1*DIGIT      m->raw.version_malformed
+ *             well-formed but not 2.0             m->raw.version_bad
+ * and the URI's scheme is kept (m->raw.scheme).  What libosip2 must not
+ * see is replaced by a stand-in in the copy it parses (sl->hide_*): a
+ * malformed field (it would refuse the whole message, or take garbage as a
+ * method), and a URI of a scheme we do not read (it refuses some of those,
+ * e.g. "soap.beep://host", yet §8.2.2.1 wants a 416).  Returns false for a
+ * line of neither shape: not a SIP message.  SP at the end of the line is
+ * taken (RFC 4475 §3.1.2.10 allows it; libosip2 does not), so the copy
+ * libosip2 parses leaves it out.
  */
-static void start_line_scan(struct sip_msg *m, const char *buf, size_t len, struct start_line *sl)
+static bool start_line_scan(struct sip_msg *m, const char *buf, size_t len, struct start_line *sl)
 {
 	const char *nl = memchr(buf, '\n', len), *sp;
 	size_t n = nl ? (size_t)(nl - buf) : len, a, b, i, k;
@@ -185,29 +246,39 @@ static void start_line_scan(struct sip_msg *m, const char *buf, size_t len, stru
 	if (n >= 4 && strncasecmp(buf, "SIP/", 4) == 0) {
 		sp = memchr(buf, ' ', n);
 		m->raw.version_bad = !version_ok(buf, sp ? (size_t)(sp - buf) : n);
-		return;
+		return true;
 	}
-	for (b = n; b > 0 && buf[b - 1] != ' '; b--)
+	if (!(sp = memchr(buf, ' ', n)) || sp == buf)
+		return false;
+	a = (size_t)(sp - buf);
+	for (b = n; buf[b - 1] != ' '; b--)
 		;
+	if (b - 1 == a || n - b < 4 || strncasecmp(buf + b, "SIP/", 4) != 0)
+		return false;
+	sl->request = true;
+	sl->method_len = a;
+	sl->uri_off = a + 1;
+	sl->uri_len = b - 1 - sl->uri_off;
+	sl->ver_off = b;
 	m->raw.version_bad = !version_ok(buf + b, n - b);
-	for (a = 0; a < n && is_token_char(buf[a]); a++)
-		;
-	if (a == 0 || a >= n || buf[a] != ' ' || b <= a + 1 || n - b < 4 ||
-	    strncasecmp(buf + b, "SIP/", 4) != 0)
-		return;
-	sl->uri_off = ++a;
-	sl->uri_len = --b - a;
-	for (i = a; i < b; i++)
+	m->raw.version_malformed = !version_wellformed(buf + b, n - b);
+	sl->hide_version = m->raw.version_malformed;
+	for (i = 0; i < a; i++)
+		if (!is_token_char(buf[i]))
+			m->raw.method_bad = true;
+	sl->hide_method = m->raw.method_bad;
+	for (i = sl->uri_off; i < b - 1; i++)
 		if ((unsigned char)buf[i] <= ' ' || buf[i] == 0x7f)
 			m->raw.ruri_bad = true;
-	if (!(k = scheme_len(buf + a, b - a)))
+	if (!(k = scheme_len(buf + sl->uri_off, sl->uri_len)))
 		m->raw.ruri_bad = true;
 	if (!m->raw.ruri_bad) {
-		snprintf(m->raw.scheme, sizeof(m->raw.scheme), "%.*s", (int)k, buf + a);
+		snprintf(m->raw.scheme, sizeof(m->raw.scheme), "%.*s", (int)k, buf + sl->uri_off);
 		for (char *p = m->raw.scheme; *p; p++)
 			*p = (char)tolower((unsigned char)*p);
 	}
 	sl->hide_uri = m->raw.ruri_bad || !scheme_is_ours(m->raw.scheme);
+	return true;
 }
 
 /* CSeq: 1*DIGIT LWS Method, the number below 2^31 (§8.1.1.5). */
@@ -316,7 +387,44 @@ static bool raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 	return repeats;
 }
 
+/*
+ * Stand-ins for the fields of a request line libosip2 must not see
+ * (start_line_scan): they make it parse the rest, so that the request can
+ * be answered.  None of them reaches the user: msg_check_request() refuses
+ * a request whose method, URI or version was stood in for, and a URI of a
+ * scheme we do not read keeps that scheme in m->raw.scheme (416).
+ */
+#define METHOD_STANDIN "UNPARSED"
 #define RURI_STANDIN "sip:unparsed.invalid" /* RFC 2606 §2: a name that never resolves */
+#define VERSION_STANDIN "SIP/2.0"
+
+static size_t put(char *out, size_t n, const char *s, size_t len)
+{
+	memcpy(out + n, s, len);
+	return n + len;
+}
+
+/* The start line as libosip2 should parse it, with its stand-ins and CRLF. */
+static size_t copy_start_line(char *out, const char *buf, const struct start_line *sl)
+{
+	size_t n;
+
+	if (!sl->hide_method && !sl->hide_uri && !sl->hide_version) {
+		n = put(out, 0, buf, sl->end);
+	} else {
+		n = sl->hide_method ? put(out, 0, METHOD_STANDIN, strlen(METHOD_STANDIN))
+				    : put(out, 0, buf, sl->method_len);
+		out[n++] = ' ';
+		n = sl->hide_uri ? put(out, n, RURI_STANDIN, strlen(RURI_STANDIN))
+				 : put(out, n, buf + sl->uri_off, sl->uri_len);
+		out[n++] = ' ';
+		n = sl->hide_version ? put(out, n, VERSION_STANDIN, strlen(VERSION_STANDIN))
+				     : put(out, n, buf + sl->ver_off, sl->end - sl->ver_off);
+	}
+	out[n++] = '\r';
+	out[n++] = '\n';
+	return n;
+}
 
 /*
  * One header line as libosip2 should see it: as it is if clean; else
@@ -392,13 +500,14 @@ struct clean_opts {
 /* Bytes clean_copy() may write for a header block of hdr_len and a body of body_len. */
 static size_t clean_cap(size_t hdr_len, size_t body_len)
 {
-	return 2 * hdr_len + sizeof(RURI_STANDIN) + body_len + 48;
+	return 2 * hdr_len + sizeof(METHOD_STANDIN) + sizeof(RURI_STANDIN) + sizeof(VERSION_STANDIN) +
+	       body_len + 48;
 }
 
 /*
  * Build what libosip2 should parse into out (clean_cap() bytes), in one
- * copy: the start line without trailing SP (RURI_STANDIN for a
- * Request-URI libosip2 must not see), the header block with LWS normalised,
+ * copy: the start line without trailing SP (stand-ins for the fields
+ * libosip2 must not see), the header block with LWS normalised,
  * without repeated unique headers and without Content-Length, a
  * Content-Length of body_len, the empty line and body_len bytes of body.
  * o->drop_cseq leaves CSeq out too: libosip2 refuses a whole message for a
@@ -408,25 +517,12 @@ static size_t clean_cap(size_t hdr_len, size_t body_len)
 static size_t clean_copy(char *out, const char *buf, size_t hdr_len, const char *body,
 			 size_t body_len, const struct clean_opts *o)
 {
-	const struct start_line *sl = o->sl;
 	uint8_t seen[U_NONE] = { 0 };
 	struct frame_hdr h;
 	size_t n, pos;
 
 	pos = (size_t)((const char *)memchr(buf, '\n', hdr_len) - buf) + 1;
-	if (sl->hide_uri) {
-		memcpy(out, buf, sl->uri_off);
-		memcpy(out + sl->uri_off, RURI_STANDIN, sizeof(RURI_STANDIN) - 1);
-		n = sl->uri_off + sizeof(RURI_STANDIN) - 1;
-		memcpy(out + n, buf + sl->uri_off + sl->uri_len,
-		       sl->end - sl->uri_off - sl->uri_len);
-		n += sl->end - sl->uri_off - sl->uri_len;
-	} else {
-		memcpy(out, buf, sl->end);
-		n = sl->end;
-	}
-	out[n++] = '\r';
-	out[n++] = '\n';
+	n = copy_start_line(out, buf, o->sl);
 	while (frame_next_hdr(buf, hdr_len, &pos, &h)) {
 		enum uniq_hdr id = is_via(&h) ? U_NONE : classify(&h);
 
@@ -447,6 +543,71 @@ static size_t clean_copy(char *out, const char *buf, size_t hdr_len, const char 
 			      "Content-Length: %zu\r\n\r\n", body_len);
 	memcpy(out + n, body, body_len);
 	return n + body_len;
+}
+
+/*
+ * §25.1: hostport = host [":" port], as in a Via's sent-by (§20.42) and a
+ * SIP URI.  host is a hostname (letters, digits, "-", "."), an IPv4
+ * address, or an IPv6 reference (libosip2 has taken its brackets off: an
+ * IPv6 address); port is 1..65535.
+ */
+static bool hostport_ok(const char *host, const char *port)
+{
+	struct in6_addr a6;
+	unsigned long p = 0;
+
+	if (!host || !host[0])
+		return false;
+	if (strchr(host, ':')) {
+		if (inet_pton(AF_INET6, host, &a6) != 1)
+			return false;
+	} else {
+		for (const char *c = host; *c; c++)
+			if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.')
+				return false;
+	}
+	if (!port)
+		return true;
+	for (size_t i = 0; port[i]; i++) {
+		if (!isdigit((unsigned char)port[i]) || i >= 5)
+			return false;
+		p = p * 10 + (unsigned long)(port[i] - '0');
+	}
+	return p >= 1 && p <= 65535;
+}
+
+/*
+ * Whether libosip2 reads the Request-URI buf[0..len) (of a scheme we
+ * read).  Only after it refused a whole request: see msg_parse().
+ */
+static bool uri_readable(const char *buf, size_t len)
+{
+	osip_uri_t *u = NULL;
+	char *t = malloc(len + 1);
+	bool ok = true; /* no memory to tell: leave it to the parse */
+
+	if (t && osip_uri_init(&u) == OSIP_SUCCESS) {
+		memcpy(t, buf, len);
+		t[len] = '\0';
+		ok = osip_uri_parse(u, t) == OSIP_SUCCESS;
+	}
+	osip_uri_free(u);
+	free(t);
+	return ok;
+}
+
+/*
+ * libosip2 takes some SIP URIs that are not: "sip:a@[::1" becomes host
+ * "[:" and port "1", "sip:a@b:x" port "x".  A sip: or sips: Request-URI
+ * it parsed must have a hostport (§19.1.1, §25.1).
+ */
+static bool ruri_hostport_ok(const struct sip_msg *m)
+{
+	const osip_uri_t *u = m->sip->req_uri;
+
+	if (strcmp(m->raw.scheme, "sip") != 0 && strcmp(m->raw.scheme, "sips") != 0)
+		return true;
+	return u && hostport_ok(u->host, u->port);
 }
 
 /* Parse buf with libosip2 into m->sip. 0 or -EBADMSG / -ENOMEM. */
@@ -494,7 +655,10 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 	m->raw.oversize = oversize;
 	m->raw.clen = fi.clen;
 	m->raw.body_len = len - fi.hdr_len;
-	start_line_scan(m, buf, len, &sl);
+	if (!start_line_scan(m, buf, len, &sl)) {
+		msg_free(m);
+		return -EBADMSG;
+	}
 	repeats = raw_scan(m, buf, fi.hdr_len);
 
 	/* §18.3: on UDP, bytes past Content-Length are discarded. */
@@ -504,11 +668,22 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 	if (oversize || fi.clen == -2 || (fi.clen >= 0 && (size_t)fi.clen > m->raw.body_len))
 		body_len = 0;
 	plen = fi.hdr_len + body_len;
-	if (!repeats && !no_blank && !sl.hide_uri && !sl.trailing_sp && fi.clen >= -1 &&
-	    m->raw.n_clen <= 1 && body_len == m->raw.body_len)
+	if (!repeats && !no_blank && !sl.hide_method && !sl.hide_uri && !sl.hide_version &&
+	    !sl.trailing_sp && fi.clen >= -1 && m->raw.n_clen <= 1 && body_len == m->raw.body_len)
 		err = osip_parse(m, buf, plen);
 	else
 		err = -EBADMSG;
+	/*
+	 * libosip2 refuses a whole request whose Request-URI it cannot read
+	 * ("sip:", "sip:a@b:99999999999", "tel:").  The request is still one,
+	 * to be answered "400 Malformed Request-URI" (§8.2, §16.3): the copy
+	 * gets the stand-in, as for a URI that is not one at all.
+	 */
+	if (err == -EBADMSG && sl.request && !sl.hide_uri &&
+	    !uri_readable(buf + sl.uri_off, sl.uri_len)) {
+		m->raw.ruri_bad = true;
+		sl.hide_uri = true;
+	}
 	if (err == -EBADMSG) {
 		struct clean_opts o = {.drop_cseq = m->raw.cseq_err != MSG_CSEQ_OK, .sl = &sl};
 
@@ -525,7 +700,7 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 		 * buffer without such headers, so that it can be answered
 		 * "400 Malformed <name> header" (RFC 4475 §3.1.2.1, §3.1.2.6).
 		 */
-		if (err == -EBADMSG && sl.uri_len && osip_message_init(&o.vet) == OSIP_SUCCESS) {
+		if (err == -EBADMSG && sl.request && osip_message_init(&o.vet) == OSIP_SUCCESS) {
 			o.bad = m->raw.bad_hdr;
 			o.bad_size = sizeof(m->raw.bad_hdr);
 			plen = clean_copy(copy, buf, fi.hdr_len, buf + fi.hdr_len, body_len, &o);
@@ -535,6 +710,8 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 	}
 	if (!err && msg_refresh(m) < 0 && !m->is_request && !m->method)
 		err = -EBADMSG;	/* a response without CSeq cannot be matched */
+	if (!err && sl.request && !sl.hide_uri && !ruri_hostport_ok(m))
+		m->raw.ruri_bad = true;
 	if (!err) {
 		*mp = m;
 		m = NULL;
@@ -619,32 +796,6 @@ static int refresh_call_id(struct sip_msg *m)
 }
 
 /*
- * §20.42: sent-by = host [":" port].  host (§25.1) is a hostname (letters,
- * digits, "-", "."), an IPv4 address, or an IPv6 reference (libosip2 has
- * taken its brackets off: hex digits, ":", "."); port is 1..65535.
- */
-static bool sent_by_ok(const char *host, const char *port)
-{
-	bool v6 = host && strchr(host, ':');
-	unsigned long p = 0;
-
-	if (!host || !host[0])
-		return false;
-	for (const char *c = host; *c; c++)
-		if (!(v6 ? isxdigit((unsigned char)*c) || *c == ':' || *c == '.'
-			 : isalnum((unsigned char)*c) || *c == '-' || *c == '.'))
-			return false;
-	if (!port)
-		return true;
-	for (size_t i = 0; port[i]; i++) {
-		if (!isdigit((unsigned char)port[i]) || i >= 5)
-			return false;
-		p = p * 10 + (unsigned long)(port[i] - '0');
-	}
-	return p >= 1 && p <= 65535;
-}
-
-/*
  * The top Via's sent-by and branch.  A sent-by that is not host [":"
  * port] leaves via_host NULL, like a Via libosip2 could not read: a
  * request gets "400 Malformed Via header", sent back to its source since
@@ -658,7 +809,7 @@ static void refresh_via(struct sip_msg *m)
 	m->branch = NULL;
 	m->via_host = NULL;
 	m->via_port = 0;
-	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via || !sent_by_ok(via->host, via->port))
+	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via || !hostport_ok(via->host, via->port))
 		return;
 	m->via_host = via->host;
 	if (via->port)
@@ -787,8 +938,16 @@ bool msg_check_request(const struct sip_msg *m, struct msg_err *err)
 		msg_err_set(err, 513, "Message Too Large", NULL, NULL);
 		return false;
 	}
+	if (m->raw.version_malformed) {
+		msg_err_set(err, 400, "Malformed SIP-Version", NULL, NULL);
+		return false;
+	}
 	if (m->raw.version_bad) {
 		msg_err_set(err, 505, "Version Not Supported", NULL, NULL);
+		return false;
+	}
+	if (m->raw.method_bad) {
+		msg_err_set(err, 400, "Malformed Method", NULL, NULL);
 		return false;
 	}
 	if (m->raw.ruri_bad) {

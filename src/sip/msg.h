@@ -56,8 +56,10 @@ struct sip_msg {
 		long clen;		/* -1 absent, -2 malformed */
 		size_t body_len;	/* bytes after the blank line */
 		bool oversize;		/* exceeded max_message_size */
-		bool version_bad;
-		bool ruri_bad; /* Request-URI not a URI: blanks, no scheme */
+		bool version_bad;	/* not SIP/2.0 */
+		bool version_malformed; /* request: not "SIP/" 1*DIGIT "." 1*DIGIT */
+		bool method_bad;	/* request: the method is not a token */
+		bool ruri_bad; /* Request-URI not a URI: blanks, no scheme, or unreadable */
 		bool maxfwd_bad;
 		enum { MSG_CSEQ_OK, MSG_CSEQ_SYNTAX, MSG_CSEQ_RANGE } cseq_err;
 		char scheme[16];  /* Request-URI scheme as sent, lower case */
@@ -84,8 +86,9 @@ void msg_lib_init(void);
  * for msg_check_*().  oversize: the buffer holds only the header block of a
  * message larger than the limit (its empty line may be missing).
  *   0        *mp owns a new message (free with msg_free)
- *   -EBADMSG nothing usable: not a SIP message, or (not oversize) no empty
- *            line after the headers (§7, §18.3)
+ *   -EBADMSG nothing usable: not a SIP message (its first line is neither
+ *            a status line nor shaped like a request line: see msg.c), or
+ *            (not oversize) no empty line after the headers (§7, §18.3)
  *   -ENOMEM
  */
 int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize);
@@ -103,7 +106,9 @@ int msg_refresh(struct sip_msg *m);
 
 /*
  * RFC 3261 §8.2 checks a UAS applies before any transaction sees the
- * request: version (505), size (513), a Request-URI that is a URI, no
+ * request: size (513), a well-formed version (400) that is 2.0 (505), a
+ * token method, a Request-URI that is a URI (of sip:, sips: or tel:, one
+ * libosip2 reads, with a host [":" port] for sip: and sips:), no
  * header libosip2 could not read, one From/To/Call-ID/CSeq, a Via whose
  * sent-by is host [":" port] (§20.42), a
  * numeric CSeq below 2^31 whose method matches, a sane Max-Forwards,

@@ -66,6 +66,13 @@ START_TEST(compact_forms)
 }
 END_TEST
 
+#define RURI_BAD(uri)                                                                              \
+	{ "ruri " uri, "OPTIONS " uri " SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n", NET_UDP,  \
+	    400, "Malformed Request-URI" }
+#define VERSION_BAD(v)                                                                             \
+	{ "version " v, "OPTIONS sip:bob@b " v "\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n", NET_UDP, \
+	    400, "Malformed SIP-Version" }
+
 /* The malformed requests of issue #2 item 7 with their exact answers. */
 static const struct bad_case {
 	const char *name;
@@ -148,6 +155,52 @@ static const struct bad_case {
 	    NET_UDP, 400, "Malformed Request-URI" },
 	{ "ruri bad version first", "OPTIONS <sip:bob@b> SIP/7.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ
 	    "\r\n", NET_UDP, 505, "Version Not Supported" },
+	/* §8.2, §16.3: URIs of our schemes that libosip2 refuses, and the whole request with them. */
+	RURI_BAD("sip:"),
+	RURI_BAD("sips:"),
+	RURI_BAD("tel:"),
+	RURI_BAD("Sip:"),
+	RURI_BAD("sip:bob@b:99999999999"),
+	RURI_BAD("sip:bob@"),
+	RURI_BAD("sip:bob@b:"),
+	RURI_BAD("sip:bob:pw@"),
+	RURI_BAD("sip:]"),
+	/* ... and ones it takes, wrongly: host "[:" port "1"; port "x"; host "b@c". */
+	RURI_BAD("sip:bob@[::1"),
+	RURI_BAD("sips:bob@[::1"),
+	RURI_BAD("sip:bob@b:x"),
+	RURI_BAD("sip:bob@b:65536"),
+	RURI_BAD("sip:bob@b@c"),
+	RURI_BAD("sip:::1"),
+	RURI_BAD("sip:bob@[2001:db8::g]"),
+	/* §25.1: Method is a token; SIP-Version is "SIP/" 1*DIGIT "." 1*DIGIT. */
+	{ "method @", "OPT@IONS sip:bob@b SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID "CSeq: 7 OPT@IONS\r\n\r\n",
+	    NET_UDP, 400, "Malformed Method" },
+	{ "method quote", "OPT\"IONS sip:bob@b SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Method" },
+	{ "method htab", "\tOPTIONS sip:bob@b SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Method" },
+	{ "method utf-8", "OPT\xc3\xa9IONS sip:bob@b SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Method" },
+	VERSION_BAD("SIP/2.0x"),
+	VERSION_BAD("SIP/2"),
+	VERSION_BAD("SIP/"),
+	VERSION_BAD("SIP/2."),
+	VERSION_BAD("SIP/.0"),
+	VERSION_BAD("SIP/2.0.1"),
+	VERSION_BAD("SIP/a.b"),
+	{ "version leading zero", "OPTIONS sip:bob@b SIP/02.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 505, "Version Not Supported" },
+	{ "version first", "OPT@IONS sip: SIP/2.0x\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed SIP-Version" },
+	{ "method before uri", "OPT@IONS sip: SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Method" },
+	{ "505 before method", "OPT@IONS sip: SIP/3.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 505, "Version Not Supported" },
+	{ "ruri before headers", "OPTIONS sip: SIP/2.0\r\n" H_VIA "From: \"x <sip:a@a>;tag=1\r\n" H_TO
+	    H_CID H_CSEQ "\r\n", NET_UDP, 400, "Malformed Request-URI" },
+	{ "ruri folded headers", "OPTIONS sip:bob@ SIP/2.0\r\n" H_VIA H_FROM "To:\r\n <sip:bob@b>\r\n"
+	    H_CID H_CSEQ "\r\n", NET_UDP, 400, "Malformed Request-URI" },
 };
 
 START_TEST(malformed_request)
@@ -669,6 +722,126 @@ START_TEST(via_sent_by)
 }
 END_TEST
 
+/*
+ * A request whose Request-URI libosip2 cannot read is still a request:
+ * its 400 carries its Via, From, To, Call-ID and CSeq, and goes to its
+ * source address at the sent-by port (§18.2.2), like any other.
+ */
+START_TEST(ruri_unreadable_answered)
+{
+	struct sip_msg *m = parse("OPTIONS sip:bob@b:99999999999 SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID
+				  H_CSEQ "\r\n", NET_UDP), *r = NULL;
+	char a[NET_ADDR_STRLEN], buf[16], *text;
+	struct sip_dest d;
+	struct msg_err e;
+	size_t len;
+
+	ck_assert_str_eq(m->method, "OPTIONS");
+	ck_assert_str_eq(msg_ruri_scheme(m, buf, sizeof(buf)), "sip");
+	ck_assert(!msg_check_request(m, &e));
+	ck_assert_int_eq(e.code, 400);
+	ck_assert_str_eq(e.reason, "Malformed Request-URI");
+	ck_assert_int_eq(msg_stamp_via(m), 0);
+	msg_response_dest(m, &d);
+	ck_assert_str_eq(net_addr_fmt(&d.addr, a, sizeof(a)), "192.0.2.9:5070");
+	ck_assert_int_eq(msg_build_response(&r, m, e.code, e.reason, "t9"), 0);
+	ck_assert_int_eq(msg_to_str(r, &text, &len), 0);
+	ck_assert_int_eq(strncmp(text, "SIP/2.0 400 Malformed Request-URI\r\n", 35), 0);
+	ck_assert_ptr_nonnull(strstr(text, "branch=z9hG4bKabc"));
+	ck_assert_ptr_nonnull(strstr(text, "received=192.0.2.9"));
+	ck_assert_ptr_nonnull(strstr(text, "Call-ID: c1@host\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "CSeq: 7 OPTIONS\r\n"));
+	ck_assert_ptr_nonnull(strstr(text, "tag=f1"));
+	free(text);
+	msg_free(r);
+	msg_free(m);
+}
+END_TEST
+
+/* Request-URIs of our schemes that are fine, however they are written. */
+START_TEST(ruri_good_forms)
+{
+	static const char *const uris[] = {
+		"sip:[::1]:5060", "sip:bob@[2001:db8::1]", "sip:bob@192.0.2.1:5",
+		"sip:bob@b.example.", "sips:bob@b;transport=tcp", "SIP:bob@b", "sip:bob@b:65535",
+		"sip:bob@b?subject=x", "tel:+1-555-0100", "tel:7042;phone-context=example.com",
+	};
+	char text[512];
+	struct msg_err e;
+
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		struct sip_msg *m;
+
+		snprintf(text, sizeof(text), "OPTIONS %s SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+			 uris[i]);
+		m = parse(text, NET_UDP);
+		ck_assert_msg(msg_check_request(m, &e), "%s: %d %s", uris[i], e.code, e.reason);
+		msg_free(m);
+	}
+}
+END_TEST
+
+/*
+ * A start line of neither shape ("Method SP Request-URI SP SIP/..." or
+ * "SIP/... SP ...") is not a SIP message, whatever headers follow: dropped.
+ */
+START_TEST(not_a_request_line)
+{
+	static const char *const lines[] = {
+		"OPTIONS sip:bob@b", "OPTIONS", "OPTIONS sip:bob@b SIPX", "OPTIONS sip:bob@b HTTP/1.1",
+		"GET / HTTP/1.1", " OPTIONS sip:bob@b SIP/2.0", "OPTIONS\tsip:bob@b SIP/2.0",
+		"OPTIONS sip:bob@b\tSIP/2.0", "OPTIONS sip:bob@b SIPS/2.0", "OPTIONS SIP/2.0",
+		"OPTIONS sip:bob@b SIP/2.0 x",
+		/* §7.5: the transports skip CRLFs before the start line; here it is empty. */
+		"\r\nOPTIONS sip:bob@b SIP/2.0",
+	};
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		struct sip_msg *m = NULL;
+
+		snprintf(text, sizeof(text), "%s\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n", lines[i]);
+		ck_assert_msg(msg_parse(&m, text, strlen(text), false) == -EBADMSG, "'%s' parsed",
+			      lines[i]);
+		ck_assert_ptr_null(m);
+	}
+}
+END_TEST
+
+/* A NUL or a control character in a request-line field: the field is malformed, not the message. */
+START_TEST(request_line_nul)
+{
+	static const struct {
+		const char *line;
+		size_t len;
+		const char *reason;
+	} c[] = {
+#define LINE(s) s, sizeof(s) - 1
+		{ LINE("OPT\0IONS sip:bob@b SIP/2.0\r\n"), "Malformed Method" },
+		{ LINE("OPTIONS sip:b\0b@b SIP/2.0\r\n"), "Malformed Request-URI" },
+		{ LINE("OPTIONS sip:bob@b SIP/2.\0\r\n"), "Malformed SIP-Version" },
+		{ LINE("OPT\x01IONS sip:bob@b SIP/2.0\r\n"), "Malformed Method" },
+#undef LINE
+	};
+	const char rest[] = H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n";
+	char text[512];
+	struct msg_err e;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct sip_msg *m = NULL;
+
+		memcpy(text, c[i].line, c[i].len);
+		memcpy(text + c[i].len, rest, sizeof(rest));
+		ck_assert_msg(msg_parse(&m, text, c[i].len + sizeof(rest) - 1, false) == 0, "%zu: no parse",
+			      i);
+		ck_assert(!msg_check_request(m, &e));
+		ck_assert_int_eq(e.code, 400);
+		ck_assert_str_eq(e.reason, c[i].reason);
+		msg_free(m);
+	}
+}
+END_TEST
+
 /* Header parameters, as Content-Disposition's handling (§20.11). */
 START_TEST(header_param)
 {
@@ -1005,6 +1178,10 @@ int main(void)
 	tcase_add_test(tc, foreign_scheme);
 	tcase_add_test(tc, request_line_trailing_sp);
 	tcase_add_test(tc, via_sent_by);
+	tcase_add_test(tc, ruri_unreadable_answered);
+	tcase_add_test(tc, ruri_good_forms);
+	tcase_add_test(tc, not_a_request_line);
+	tcase_add_test(tc, request_line_nul);
 	tcase_add_test(tc, header_param);
 	tcase_add_test(tc, body_of_type);
 	tcase_add_test(tc, reasons);
