@@ -51,17 +51,36 @@ static bool is_blank(const char *buf, size_t len)
 	return true;
 }
 
+/*
+ * A request that failed the §8.2 checks: answered statelessly with the
+ * code the checks chose, and logged once with what became of it.  An ACK
+ * is never answered (it has no response, §17.1.1.3), so a bad one is
+ * dropped, and counted with the malformed messages.
+ */
 static void on_bad_request(struct sip *s, struct sip_msg *m, const struct msg_err *e)
 {
 	char a[NET_ADDR_STRLEN];
+	const char *what = m->method ? m->method : "request";
+	int err;
 
-	s->st->rx_bad_requests++;
 	if (e->code == 513)
 		s->st->rx_oversize++;
-	log_info("%s from %s:%s answered %d %s", m->method ? m->method : "request",
-	    net_proto_name(m->src.proto), net_addr_fmt(&m->src.addr, a, sizeof(a)), e->code,
-	    e->reason);
-	tsx_reply_stateless(s->tsx, m, e);
+	net_addr_fmt(&m->src.addr, a, sizeof(a));
+	if (m->method && strcmp(m->method, "ACK") == 0) {
+		/* Nothing answers it: counted with what is dropped, not answered. */
+		s->st->rx_malformed++;
+		log_info("ACK from %s:%s dropped: %d %s", net_proto_name(m->src.proto), a, e->code,
+		    e->reason);
+		msg_free(m);
+		return;
+	}
+	s->st->rx_bad_requests++;
+	if ((err = tsx_reply_stateless(s->tsx, m, e)) < 0)
+		log_info("%s from %s:%s failed the checks (%d %s); the answer could not be sent: %s",
+		    what, net_proto_name(m->src.proto), a, e->code, e->reason, strerror(-err));
+	else
+		log_info("%s from %s:%s answered %d %s", what, net_proto_name(m->src.proto), a,
+		    e->code, e->reason);
 	msg_free(m);
 }
 
