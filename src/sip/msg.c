@@ -1199,3 +1199,23 @@ const char *msg_reason(int code)
 			return reasons[i].reason;
 	return "Unknown";
 }
+
+/* ---- accessors for the UA core ---- */
+
+int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr, *copy;
+
+	for (rr = osip_list_get_first(&req->sip->record_routes, &it); rr;
+	     rr = osip_list_get_next(&it)) {
+		if (osip_record_route_clone(rr, &copy) != OSIP_SUCCESS)
+			return -ENOMEM;
+		if (osip_list_add(&resp->sip->record_routes, copy, -1) < 0) {
+			osip_record_route_free(copy);
+			return -ENOMEM;
+		}
+	}
+	osip_message_force_update(resp->sip);
+	return 0;
+}

@@ -247,4 +247,15 @@ void msg_response_dest(const struct sip_msg *req, struct sip_dest *d);
 /* Standard reason phrase for a status code; "Unknown" if none. */
 const char *msg_reason(int code);
 
+/* ---- accessors for the UA core (call, options): no libosip2 type above sip/ ---- */
+
+/*
+ * RFC 3261 §12.1.1: copy every Record-Route value of req into resp, in
+ * order, after any resp has (a dialog-establishing response: the 2xx and
+ * each 101-199 with a To tag).  A header that carries several
+ * comma-separated values is copied as one value per header line, which
+ * §7.3.1 makes equivalent.  0 or -ENOMEM (resp keeps what was copied).
+ */
+int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req);
+
 #endif

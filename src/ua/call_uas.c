@@ -44,6 +44,14 @@ static int uas_build(struct call *c, int code, const char *reason, struct sip_ms
 		goto fail;
 	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->contact)) < 0)
 		goto fail;
+	/*
+	 * §12.1.1: a response that establishes the dialog (the 2xx, and a
+	 * 101-199, which carries our To tag) copies the INVITE's
+	 * Record-Route, or the caller's ACK and BYE would skip the proxies.
+	 */
+	if (code > 100 && code < 300 && !c->ist_reinvite &&
+	    (err = msg_copy_record_routes(r, req)) < 0)
+		goto fail;
 	*rp = r;
 	return 0;
 fail:

@@ -532,6 +532,66 @@ START_TEST(test_uas_auto_answer)
 }
 END_TEST
 
+/*
+ * RFC 3261 §12.1.1: the 180 (it has our To tag) and the 200 copy every
+ * Record-Route value of the INVITE, in order, a header holding several
+ * comma-separated values included; the route set the dialog learnt sends
+ * our BYE to the first proxy.
+ */
+START_TEST(test_uas_record_route_copied)
+{
+	static const char *const rr[] = {
+	    "Record-Route: <sip:127.0.0.1:5070;lr>\r\n",
+	    "Record-Route: <sip:p2.example.net;lr;ftag=a1>\r\n",
+	    "Record-Route: <sip:p3.example.net;lr>\r\n",
+	};
+	char buf[2048], a[NET_ADDR_STRLEN];
+	struct pc p;
+	int b;
+
+	pc_init(&p);
+	new_branch(p.inv_branch, sizeof(p.inv_branch));
+	snprintf(buf, sizeof(buf),
+		 "INVITE sip:sipuad@127.0.0.1:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=%s\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Record-Route: <sip:127.0.0.1:5070;lr>\r\n"
+		 "From: <sip:alice@127.0.0.1:5062>;tag=%s\r\n"
+		 "To: <sip:sipuad@127.0.0.1:5060>\r\n"
+		 "Record-Route: <sip:p2.example.net;lr;ftag=a1>, <sip:p3.example.net;lr>\r\n"
+		 "Call-ID: %s\r\n"
+		 "CSeq: 1 INVITE\r\n"
+		 "Contact: <sip:alice@127.0.0.1:5062>\r\n"
+		 "Content-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 p.inv_branch, p.ftag, p.call_id, strlen(SDP_OFFER), SDP_OFFER);
+	feed(buf);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(starts(1, "SIP/2.0 180 Ringing\r\n"));
+	ck_assert(starts(2, "SIP/2.0 200 OK\r\n"));
+	for (unsigned i = 1; i <= 2; i++) {
+		const char *at = sent[i].buf;
+
+		for (size_t k = 0; k < sizeof(rr) / sizeof(rr[0]); k++) {
+			const char *f = strstr(at, rr[k]);
+
+			ck_assert_msg(f, "#%u lacks (in order) %s", i, rr[k]);
+			at = f + strlen(rr[k]);
+		}
+	}
+	pc_learn(&p, 2);
+	pc_ack(&p, 1, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	/* Our BYE follows the route set (§12.1.1: in order): to the first, nearest proxy. */
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), 0);
+	b = must_find(3, "BYE sip:alice@127.0.0.1:5062 ", NULL);
+	ck_assert_str_eq(net_addr_fmt(&sent[b].d.addr, a, sizeof(a)), "127.0.0.1:5070");
+	ck_assert(has((unsigned)b, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\nRoute: "
+				   "<sip:p2.example.net;lr;ftag=a1>\r\nRoute: <sip:p3.example.net;lr>\r\n"));
+	drain();
+}
+END_TEST
+
 START_TEST(test_uas_answer_delay)
 {
 	struct pc p;
@@ -1622,6 +1682,7 @@ static Suite *call_suite(void)
 	tcase_add_checked_fixture(uas, setup, teardown);
 	tcase_add_test(uas, test_uas_auto_answer);
 	tcase_add_test(uas, test_uas_answer_delay);
+	tcase_add_test(uas, test_uas_record_route_copied);
 	tcase_add_test(uas, test_uas_200_resent_until_ack);
 	tcase_add_test(uas, test_uas_answer_send_fails);
 	tcase_add_test(uas, test_uas_reinvite_bad_offers);
