@@ -302,16 +302,18 @@ static void on_fork_bye(void *arg, struct tsx *ct, const struct sip_msg *resp, i
 /*
  * §13.2.2.4: a 2xx from a second fork: its dialog is confirmed (ACK) and
  * ended at once (BYE); the dialog is not kept, so a resent 2xx repeats both.
+ * The BYE goes even if the ACK could not: the fork's callee holds a call
+ * that only our BYE (or its own missing-ACK timeout, §13.3.1.4) ends.
  */
 static void fork_kill(struct call *c, const struct sip_msg *invite, const struct sip_msg *resp)
 {
 	struct dlg *d = NULL, *keep = c->dlg;
 	struct dlg_local loc;
 	struct sip_msg *ack = NULL, *bye = NULL;
-	struct sip_dest dst;
+	struct sip_dest dst, ad;
 	char *buf = NULL;
 	size_t len;
-	int err;
+	int err, ack_err;
 
 	if ((err = dlg_uac_new(c->cs->dlgs, &d, invite, resp)) < 0) {
 		log_info("%s: 2xx from another fork (tag %s) unusable: %s", c->handle,
@@ -322,16 +324,21 @@ static void fork_kill(struct call *c, const struct sip_msg *invite, const struct
 	c->dlg = d;
 	err = call_dest(c, &dst);
 	c->dlg = keep;
-	if (err == 0 && (err = dlg_build_request(&ack, d, "ACK", &loc)) == 0 &&
-	    (err = msg_to_str(ack, &buf, &len)) == 0) {
-		struct sip_dest ad = dst;
-
-		tsx_send_raw(c->cs->env.tsx, &ad, buf, len);
-		if ((err = dlg_build_request(&bye, d, "BYE", &loc)) == 0)
-			err = tsx_request(c->cs->env.tsx, bye, &dst, on_fork_bye, NULL, NULL);
+	if (err == 0 && (err = dlg_build_request(&ack, d, "ACK", &loc)) == 0)
+		err = msg_to_str(ack, &buf, &len);
+	if (err < 0) {
+		log_info("%s: 2xx from a second fork (tag %s): no ACK or BYE: %s", c->handle,
+			 d->remote_tag, strerror(-err));
+		goto out;
 	}
-	log_info("%s: 2xx from a second fork (tag %s): %s", c->handle, d->remote_tag,
-		 err ? strerror(-err) : "ACKed and ended with BYE");
+	ad = dst;
+	ack_err = tsx_send_raw(c->cs->env.tsx, &ad, buf, len);
+	if ((err = dlg_build_request(&bye, d, "BYE", &loc)) == 0)
+		err = tsx_request(c->cs->env.tsx, bye, &dst, on_fork_bye, NULL, NULL);
+	log_info("%s: 2xx from a second fork (tag %s): ACK %s%s, BYE %s%s", c->handle,
+		 d->remote_tag, ack_err ? "not sent: " : "sent", ack_err ? strerror(-ack_err) : "",
+		 err ? "not sent: " : "sent", err ? strerror(-err) : "");
+out:
 	free(buf);
 	msg_free(ack);
 	dlg_free(d);
@@ -374,7 +381,7 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 	c->state = CALL_ESTABLISHED;
 	c->answered_ms = tmr_now(cs->env.clk);
 	log_info("%s: answered (%s)", c->handle, c->have_media ? c->media.codec : "no media");
-	call_emit(c, "answered", resp->status, resp->sip->reason_phrase, NULL);
+	call_emit(c, "answered", resp->status, msg_reason_phrase(resp), NULL);
 }
 
 static void on_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp)
@@ -423,49 +430,49 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 		if (!c->early_sent) {
 			c->early_sent = true;
 			c->state = CALL_EARLY;
-			call_emit(c, "early", resp->status, resp->sip->reason_phrase, NULL);
+			call_emit(c, "early", resp->status, msg_reason_phrase(resp), NULL);
 		}
 	} else if (c->state == CALL_CALLING) {
 		c->state = CALL_RINGING;
-		call_emit(c, "ringing", resp->status, resp->sip->reason_phrase, NULL);
+		call_emit(c, "ringing", resp->status, msg_reason_phrase(resp), NULL);
 	}
 }
 
-/* The Contacts of a 3xx into c->targets, highest q first (§8.1.3.4). */
+/* The Contacts of a 3xx being sorted into c->targets, highest q first (§8.1.3.4). */
+struct targets {
+	struct call *c;
+	double q[CALL_MAX_TARGETS];
+};
+
+static int add_target(void *arg, const char *uri, double v)
+{
+	struct targets *t = arg;
+	struct call *c = t->c;
+	char *copy;
+	size_t at;
+
+	if (c->n_targets == CALL_MAX_TARGETS)
+		return 1;
+	if (!(copy = strdup(uri)))
+		return 0; /* this one is lost; the others may fit */
+	for (at = c->n_targets; at > 0 && t->q[at - 1] < v; at--) {
+		t->q[at] = t->q[at - 1];
+		c->targets[at] = c->targets[at - 1];
+	}
+	t->q[at] = v;
+	c->targets[at] = copy;
+	c->n_targets++;
+	return 0;
+}
+
 static void collect_targets(struct call *c, const struct sip_msg *resp)
 {
-	double q[CALL_MAX_TARGETS];
-	osip_contact_t *ct = NULL;
+	struct targets t = {.c = c};
 
 	for (size_t i = 0; i < c->n_targets; i++)
 		free(c->targets[i]);
 	c->n_targets = c->next_target = 0;
-	for (int i = 0; osip_message_get_contact(resp->sip, i, &ct) >= 0 && ct; i++) {
-		osip_generic_param_t *p = NULL;
-		char *uri = NULL;
-		double v = 1.0;
-		size_t at;
-
-		if (c->n_targets == CALL_MAX_TARGETS || !ct->url ||
-		    osip_uri_to_str(ct->url, &uri) != OSIP_SUCCESS)
-			break;
-		if (osip_contact_param_get_byname(ct, "q", &p) == OSIP_SUCCESS && p && p->gvalue)
-			v = strtod(p->gvalue, NULL);
-		for (at = c->n_targets; at > 0 && q[at - 1] < v; at--) {
-			q[at] = q[at - 1];
-			c->targets[at] = c->targets[at - 1];
-		}
-		q[at] = v;
-		c->targets[at] = strdup(uri);
-		osip_free(uri);
-		if (!c->targets[at]) {
-			memmove(&c->targets[at], &c->targets[at + 1],
-				(c->n_targets - at) * sizeof(char *));
-			memmove(&q[at], &q[at + 1], (c->n_targets - at) * sizeof(double));
-			continue;
-		}
-		c->n_targets++;
-	}
+	msg_contacts(resp, add_target, &t);
 }
 
 /* Try the next redirect target. true: an INVITE went. */
@@ -494,7 +501,7 @@ static bool next_target(struct call *c)
 /* A final non-2xx: §12.3 the early dialogs end; a redirect, or the end. */
 static void on_failure(struct call *c, const struct sip_msg *resp)
 {
-	const char *reason = resp->sip->reason_phrase;
+	const char *reason = msg_reason_phrase(resp);
 	char text[160];
 
 	c->ict = NULL;
@@ -601,7 +608,7 @@ static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
 		return;
 	c->local_hold = what == CALL_UPD_HOLD;
 	log_info("%s: %s", c->handle, c->local_hold ? "held" : "resumed");
-	call_emit(c, c->local_hold ? "held" : "resumed", resp->status, resp->sip->reason_phrase,
+	call_emit(c, c->local_hold ? "held" : "resumed", resp->status, msg_reason_phrase(resp),
 		  "local");
 }
 
@@ -646,6 +653,7 @@ static void reinvite_failed(struct call *c, int code, const char *reason)
 static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
 {
 	struct call *c = arg;
+	const char *reason;
 
 	(void)ct;
 	if (!resp) {
@@ -663,10 +671,8 @@ static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, i
 		return;
 	}
 	c->reict = NULL;
-	reinvite_failed(c, resp->status,
-			resp->sip->reason_phrase && resp->sip->reason_phrase[0]
-			    ? resp->sip->reason_phrase
-			    : NULL);
+	reason = msg_reason_phrase(resp);
+	reinvite_failed(c, resp->status, reason && reason[0] ? reason : NULL);
 }
 
 /* A 2xx no transaction took (after Timer M): ACK it again if it is ours. */

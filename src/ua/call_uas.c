@@ -219,11 +219,11 @@ void call_uas_answer_timer(void *arg)
 static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir want,
 			  bool reinvite)
 {
-	const char *sdp;
-	char *answer = NULL, why[160] = "", warn[128];
+	const char *sdp, *text, *hname = NULL, *hvalue = NULL;
+	char *answer = NULL, why[160] = "", warn[128], reason[96];
 	struct oa_result res;
+	int err, code = 500;
 	size_t len;
-	int err;
 
 	if (!(sdp = msg_body(req, &len))) {
 		c->offer_in_ok = true;
@@ -239,28 +239,28 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 	}
 	log_info("%s: SDP offer refused: %s", c->handle, why[0] ? why : strerror(-err));
 	snprintf(warn, sizeof(warn), "%d %s \"%s\"", OA_WARN_CODE, CALL_WARN_AGENT, OA_WARN_TEXT);
+	text = strerror(-err);
 	if (err == -EBADMSG) {
-		char reason[96];
-
 		/* why reads "SDP: ...": the reason phrase becomes "Bad SDP: ...". */
 		snprintf(reason, sizeof(reason), "Bad SDP: %.80s",
 			 strncmp(why, "SDP: ", 5) == 0 ? why + 5 : why);
-		if (reinvite)
-			reinvite_refuse(c, 400, reason, NULL, NULL);
-		else
-			call_uas_refuse(c, 400, reason, NULL, NULL, reason);
+		code = 400, text = reason;
 	} else if (err == -ENOTSUP) {
-		if (reinvite)
-			reinvite_refuse(c, 488, NULL, "Warning", warn);
-		else
-			call_uas_refuse(c, 488, NULL, "Warning", warn, "no common codec");
-	} else if (err == -EBUSY) {
-		reinvite_refuse(c, 491, NULL, NULL, NULL);
-	} else if (reinvite) {
-		reinvite_refuse(c, 500, NULL, NULL, NULL);
-	} else {
-		call_uas_refuse(c, 500, NULL, NULL, NULL, strerror(-err));
+		/* RFC 3261 §21.4.26: 488, with a Warning naming the fault. */
+		code = 488, hname = "Warning", hvalue = warn, text = "no common codec";
+	} else if (err == -EBUSY && reinvite) {
+		/* §14.2: an offer crossing ours is glare. */
+		code = 491;
 	}
+	/*
+	 * A re-INVITE is refused and the call goes on; the initial INVITE is
+	 * refused and ends the call, whatever the error (an initial INVITE
+	 * cannot be in glare: it gets 500 like any other failure).
+	 */
+	if (reinvite)
+		reinvite_refuse(c, code, code == 400 ? reason : NULL, hname, hvalue);
+	else
+		call_uas_refuse(c, code, code == 400 ? reason : NULL, hname, hvalue, text);
 	return err;
 }
 
@@ -312,10 +312,14 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		return;
 	}
 	if ((err = call_setup_local(c, req->src.proto, &req->src.local, &req->src.addr)) < 0) {
+		char ra[16];
+
+		/* Bounded like every table: 503 with [sip] retry_after_s (§21.5.4). */
+		snprintf(ra, sizeof(ra), "%u", cs->cfg.retry_after_s);
 		log_warn("%s: no media for the call: %s", c->handle, strerror(-err));
 		call_uas_refuse(c, 503,
 				err == -ENOSPC || err == -EADDRINUSE ? "No RTP Port Free" : NULL,
-				"Retry-After", "5", "no RTP port or address for the call");
+				"Retry-After", ra, "no RTP port or address for the call");
 		return;
 	}
 	log_info("%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer, c->source, c->call_id);

@@ -187,7 +187,7 @@ static void ping_fail(struct ping *p, int err)
 static void ping_answered(struct ping *p, const struct sip_msg *resp)
 {
 	struct options_result r;
-	const char *reason = resp->sip->reason_phrase;
+	const char *reason = msg_reason_phrase(resp);
 	const char *server = msg_header(resp, "Server", NULL);
 
 	memset(&r, 0, sizeof(r));
@@ -210,7 +210,7 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 	if (resp && resp->status < 200) {
 		/* §17.1.2.2: a provisional changes nothing for a ping; Timer F still bounds it. */
 		log_debug("%s: %d %s ignored", p->handle, resp->status,
-			  resp->sip->reason_phrase ? resp->sip->reason_phrase : "");
+			  msg_reason_phrase(resp) ? msg_reason_phrase(resp) : "");
 		return;
 	}
 	/*

@@ -19,12 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "core/log.h"
 #include "core/stats.h"
 #include "core/tmr.h"
 #include "sip/msg.h"
 #include "sip/tsx.h"
 #include "ua/call.h"
+#include "ua/oa.h"
 #include "ua/ua.h"
 
 #include "check_run.h"
@@ -93,13 +97,14 @@ static void advance_to(uint64_t ms)
 }
 
 static int send_fail; /* nonzero: sends fail with it (nothing captured) */
+static const char *fail_prefix; /* non-NULL: only sends starting with it fail */
 
 static int cap_send(void *arg, struct sip_dest *d, const char *buf, size_t len)
 {
 	struct sent *s;
 
 	(void)arg;
-	if (send_fail)
+	if (send_fail && (!fail_prefix || strncmp(buf, fail_prefix, strlen(fail_prefix)) == 0))
 		return send_fail;
 	ck_assert_uint_lt(n_sent, MAX_SENT);
 	s = &sent[n_sent++];
@@ -140,13 +145,86 @@ static void on_event(void *arg, const struct call *c, const struct call_event_in
 	v->at = now();
 }
 
+/*
+ * Fault injection: the test binary is linked with -Wl,--wrap=oa_take_offer,
+ * so call_uas.c's calls land here; offer_fail != 0 makes the next one fail
+ * with it (an error the real oa cannot produce for that request).
+ */
+static int offer_fail;
+int __real_oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port,
+			 enum oa_dir want, char **answer_out, struct oa_result *res, char *wbuf,
+			 size_t wlen);
+int __wrap_oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port,
+			 enum oa_dir want, char **answer_out, struct oa_result *res, char *wbuf,
+			 size_t wlen);
+
+int __wrap_oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port,
+			 enum oa_dir want, char **answer_out, struct oa_result *res, char *wbuf,
+			 size_t wlen)
+{
+	int err = offer_fail;
+
+	if (err) {
+		offer_fail = 0;
+		snprintf(wbuf, wlen, "injected by the test");
+		return err;
+	}
+	return __real_oa_take_offer(oa, sdp, len, port, want, answer_out, res, wbuf, wlen);
+}
+
+/* What the code logs (to stderr, log.c's default sink) between start and stop. */
+static int log_saved_fd = -1;
+static FILE *log_file;
+
+static void log_capture_start(void)
+{
+	fflush(stderr);
+	log_file = tmpfile();
+	ck_assert_ptr_nonnull(log_file);
+	log_saved_fd = dup(2);
+	ck_assert_int_ge(log_saved_fd, 0);
+	ck_assert_int_ge(dup2(fileno(log_file), 2), 0);
+}
+
+static void log_capture_stop(char *out, size_t size)
+{
+	size_t n;
+
+	fflush(stderr);
+	ck_assert_int_ge(dup2(log_saved_fd, 2), 0);
+	close(log_saved_fd);
+	rewind(log_file);
+	n = fread(out, 1, size - 1, log_file);
+	out[n] = '\0';
+	fclose(log_file);
+	log_file = NULL;
+}
+
+/* A call table with RTP ports rtp_min..rtp_max (replacing the one there is) and ccfg. */
+static void calls_make(uint16_t rtp_min, uint16_t rtp_max)
+{
+	struct call_env env = {.tsx = layer,
+			       .clk = clk,
+			       .local = local_stub,
+			       .event = on_event,
+			       .rtp_port_min = rtp_min,
+			       .rtp_port_max = rtp_max};
+
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	ua_set_calls(ua, cs);
+}
+
 static void setup(void)
 {
 	struct ua_cfg uc = {.user_agent = "sipuad/test"};
 	struct tsx_user user;
-	struct call_env env;
 
 	send_fail = 0;
+	fail_prefix = NULL;
+	offer_fail = 0;
 	memset(&stats, 0, sizeof(stats));
 	memset(&tcfg, 0, sizeof(tcfg));
 	tcfg.t1_ms = T1;
@@ -177,14 +255,7 @@ static void setup(void)
 	ua_tsx_user(ua, &user);
 	ck_assert_int_eq(tsx_layer_new(&layer, clk, &tcfg, cap_send, NULL, &user, &stats), 0);
 	ua_set_layer(ua, layer);
-	env = (struct call_env){.tsx = layer,
-				.clk = clk,
-				.local = local_stub,
-				.event = on_event,
-				.rtp_port_min = RTP_MIN,
-				.rtp_port_max = RTP_MAX};
-	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
-	ua_set_calls(ua, cs);
+	calls_make(RTP_MIN, RTP_MAX);
 }
 
 static void teardown(void)
@@ -588,6 +659,103 @@ START_TEST(test_uas_record_route_copied)
 	ck_assert_str_eq(net_addr_fmt(&sent[b].d.addr, a, sizeof(a)), "127.0.0.1:5070");
 	ck_assert(has((unsigned)b, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\nRoute: "
 				   "<sip:p2.example.net;lr;ftag=a1>\r\nRoute: <sip:p3.example.net;lr>\r\n"));
+	drain();
+}
+END_TEST
+
+/*
+ * An initial INVITE whose offer cannot be taken for a reason that only a
+ * re-INVITE can have (an offer of ours pending: -EBUSY, glare) is refused
+ * like any other failure: 500 and the call ends.  It used to get the
+ * re-INVITE's 491 and leave the call behind with no transaction and no
+ * timer.
+ */
+START_TEST(test_uas_initial_offer_busy)
+{
+	struct pc p;
+	int r;
+
+	offer_fail = -EBUSY;
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	r = must_find(0, "SIP/2.0 500 ", "CSeq: 1 INVITE");
+	ck_assert_int_eq(find(0, "SIP/2.0 491 ", NULL), -1);
+	ck_assert_int_eq(find(0, "SIP/2.0 180 ", NULL), -1);
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(0, CALL_EV_INCOMING, NULL, 0, NULL);
+	check_ev(1, CALL_EV_STATE, "ended", 500, "local");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/* The same error on a re-INVITE is glare (§14.2): 491, and the call goes on. */
+START_TEST(test_uas_reinvite_offer_busy)
+{
+	struct pc p;
+	unsigned before;
+
+	pc_established(&p);
+	before = n_sent;
+	offer_fail = -EBUSY;
+	pc_req(&p, "INVITE", 0, SDP_V("2", "sendonly"));
+	must_find(before, "SIP/2.0 491 ", "CSeq: 2 INVITE");
+	ck_assert_uint_eq(calls_count(cs), 1);
+	pc_ack_failure(&p);
+	pc_req(&p, "BYE", 0, NULL);
+	must_find(before, "SIP/2.0 200 ", "CSeq: 3 BYE");
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+/* An even port P with P and P + 1 free on 127.0.0.1 now. */
+static uint16_t free_pair(void)
+{
+	for (uint16_t port = 42000; port < 43000; port += 2) {
+		struct net_addr a, b;
+		int fa = socket(AF_INET, SOCK_DGRAM, 0), fb = socket(AF_INET, SOCK_DGRAM, 0);
+		bool ok;
+
+		ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.1", port), 0);
+		ck_assert_int_eq(net_addr_from_host(&b, "127.0.0.1", (uint16_t)(port + 1)), 0);
+		ok = bind(fa, (struct sockaddr *)&a.ss, a.len) == 0 &&
+		     bind(fb, (struct sockaddr *)&b.ss, b.len) == 0;
+		close(fa);
+		close(fb);
+		if (ok)
+			return port;
+	}
+	ck_abort_msg("no free UDP port pair in 42000..42999");
+	return 0;
+}
+
+/*
+ * No RTP port free: 503 "No RTP Port Free" with Retry-After from [sip]
+ * retry_after_s (it was always 5).  The only pair of the range is held by
+ * another socket (another process, as far as the pool knows).
+ */
+START_TEST(test_uas_rtp_exhausted_retry_after)
+{
+	struct net_addr a;
+	struct pc p;
+	uint16_t port = free_pair();
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), r;
+
+	ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.1", port), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a.ss, a.len), 0);
+	ccfg.retry_after_s = 17;
+	calls_make(port, (uint16_t)(port + 1));
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	r = must_find(0, "SIP/2.0 503 No RTP Port Free\r\n", "CSeq: 1 INVITE");
+	ck_assert(has((unsigned)r, "\r\nRetry-After: 17\r\n"));
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 503, "local");
+	close(fd);
 	drain();
 }
 END_TEST
@@ -1342,6 +1510,39 @@ START_TEST(test_uac_second_fork)
 END_TEST
 
 /* 486 -> ended 486 by remote; the ICT ACKs it on the INVITE's branch. */
+/*
+ * A second fork's 2xx whose ACK cannot be sent: its BYE still goes (the
+ * fork's callee holds a call only the BYE ends), and the one log line says
+ * the ACK did not go instead of "ACKed".
+ */
+START_TEST(test_uac_second_fork_ack_fails)
+{
+	struct call *c = placed_established();
+	char log[4096];
+	unsigned before = n_sent;
+	int bye;
+
+	send_fail = -ENETUNREACH;
+	fail_prefix = "ACK ";
+	log_capture_start();
+	respond(0, 200, "b2", "<sip:bob2@127.0.0.1:5062>", SDP_OFFER, NULL);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_int_eq(find(before, "ACK ", NULL), -1);
+	bye = must_find(before, "BYE sip:bob2@127.0.0.1:5062 ", ";tag=b2");
+	ck_assert_msg(strstr(log, "c1: 2xx from a second fork (tag b2): ACK not sent: ") != NULL,
+		      "log: %s", log);
+	ck_assert_msg(strstr(log, "ACKed") == NULL, "log: %s", log);
+	send_fail = 0;
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	bye = must_find(before, "BYE " BOB " ", ";tag=b1");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
 START_TEST(test_uac_486)
 {
 	struct sip_msg *inv, *ack;
@@ -1683,6 +1884,9 @@ static Suite *call_suite(void)
 	tcase_add_test(uas, test_uas_auto_answer);
 	tcase_add_test(uas, test_uas_answer_delay);
 	tcase_add_test(uas, test_uas_record_route_copied);
+	tcase_add_test(uas, test_uas_initial_offer_busy);
+	tcase_add_test(uas, test_uas_reinvite_offer_busy);
+	tcase_add_test(uas, test_uas_rtp_exhausted_retry_after);
 	tcase_add_test(uas, test_uas_200_resent_until_ack);
 	tcase_add_test(uas, test_uas_answer_send_fails);
 	tcase_add_test(uas, test_uas_reinvite_bad_offers);
@@ -1710,6 +1914,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_invite_sent);
 	tcase_add_test(uac, test_uac_answered);
 	tcase_add_test(uac, test_uac_second_fork);
+	tcase_add_test(uac, test_uac_second_fork_ack_fails);
 	tcase_add_test(uac, test_uac_486);
 	tcase_add_test(uac, test_uac_timer_b);
 	tcase_add_test(uac, test_uac_hangup_before_provisional);
