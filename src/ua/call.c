@@ -27,9 +27,8 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "ua/account.h"
 #include "ua/call_int.h"
-
-#define CALL_ACCEPT "application/sdp"
 
 static const char *const state_names[] = {
     [CALL_CALLING] = "calling",	      [CALL_RINGING] = "ringing",	  [CALL_EARLY] = "early",
@@ -95,6 +94,12 @@ int calls_new(struct calls **csp, const struct call_env *env, const struct call_
 		return -ENOMEM;
 	cs->env = *env;
 	cs->next_id = 1;
+	if (!env->account && (err = account_new_default(&cs->own_account)) < 0) {
+		free(cs);
+		return err;
+	}
+	if (!env->account)
+		cs->env.account = cs->own_account;
 	if ((err = cfg_copy(&cs->cfg, cfg)) < 0 || (err = dlg_table_new(&cs->dlgs)) < 0 ||
 	    (err = htab_new(&cs->by_handle)) < 0 ||
 	    (err = rtpport_pool_new(&cs->rtp, env->rtp_port_min, env->rtp_port_max)) < 0) {
@@ -164,6 +169,7 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	if (!c)
 		return -ENOMEM;
 	c->cs = cs;
+	c->acc = cs->env.account;
 	c->outgoing = outgoing;
 	c->rtp.rtp_fd = c->rtp.rtcp_fd = -1;
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
@@ -406,7 +412,7 @@ int call_send_in_dialog(struct call *c, const char *method, const char *sdp, tsx
 	call_dlg_local(c, &loc);
 	if ((err = call_dest(c, &d)) < 0 || (err = dlg_build_request(&m, c->dlg, method, &loc)) < 0)
 		return err;
-	if (sdp && (err = msg_set_body(m, CALL_ACCEPT, sdp, strlen(sdp))) < 0) {
+	if (sdp && (err = msg_set_body(m, OA_CONTENT_TYPE, sdp, strlen(sdp))) < 0) {
 		msg_free(m);
 		return err;
 	}
@@ -461,7 +467,7 @@ int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, 
 	return err;
 }
 
-/* Our address toward peer for proto: the listener, or the route's source for a wildcard one. */
+/* Our address toward peer for proto: the listener (ours for proto if unknown), see account.h. */
 static int local_toward(struct calls *cs, enum net_proto proto, const struct net_addr *listener,
 			const struct net_addr *peer, struct net_addr *out)
 {
@@ -471,28 +477,17 @@ static int local_toward(struct calls *cs, enum net_proto proto, const struct net
 	if (!a.len &&
 	    (err = cs->env.local(cs->env.local_arg, proto, net_addr_family(peer), &a)) < 0)
 		return err;
-	if (net_addr_is_any(&a)) {
-		struct net_addr src;
-
-		if ((err = net_addr_source_for(peer, &src)) < 0)
-			return err;
-		net_addr_set_port(&src, net_addr_port(&a));
-		a = src;
-	}
-	*out = a;
-	return 0;
+	return account_addr_toward(&a, peer, out);
 }
 
-/* "<sip:sipuad@192.0.2.1:5060;transport=tcp>" into c->contact. */
+/* Our Contact on c->via, as the call's account makes it. */
 static int make_contact(struct call *c)
 {
-	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 64];
+	char buf[NET_ADDR_STRLEN + 128];
+	int err;
 
-	net_addr_host(&c->via, host, sizeof(host));
-	snprintf(buf, sizeof(buf),
-		 net_addr_family(&c->via) == AF_INET6 ? "<sip:sipuad@[%s]:%u%s>"
-						      : "<sip:sipuad@%s:%u%s>",
-		 host, net_addr_port(&c->via), c->proto == NET_TCP ? ";transport=tcp" : "");
+	if ((err = account_contact(c->acc, c->proto, &c->via, buf, sizeof(buf))) < 0)
+		return err;
 	return call_set_str(&c->contact, buf);
 }
 
@@ -686,6 +681,7 @@ void calls_free(struct calls *cs)
 	htab_free(cs->by_handle);
 	rtpport_pool_free(cs->rtp);
 	cfg_release(&cs->cfg);
+	account_free(cs->own_account);
 	free(cs);
 }
 

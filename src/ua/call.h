@@ -36,6 +36,7 @@
 #include "core/net.h"
 #include "sip/msg.h"
 
+struct account;
 struct call;
 struct calls;
 struct tmr_clock;
@@ -91,6 +92,11 @@ struct call_env {
 	call_event_fn *event;
 	void *event_arg;
 	uint16_t rtp_port_min, rtp_port_max; /* fixed for the pool's life */
+	/*
+	 * Who we are in every call (account.h): borrowed, it must outlive the
+	 * table.  NULL: the default account, made and owned by the table.
+	 */
+	const struct account *account;
 };
 
 /* 0, -EINVAL (env incomplete, a bad port range or codec), -ENOMEM. */

@@ -38,7 +38,8 @@ enum call_update {
 };
 
 struct calls {
-	struct call_env env;
+	struct call_env env; /* env.account: never NULL once made */
+	struct account *own_account; /* the default, when env had none */
 	struct call_cfg cfg; /* strings owned: user_agent, codecs */
 	struct dlg_table *dlgs;
 	struct rtpport_pool *rtp;
@@ -58,6 +59,7 @@ struct call {
 	enum call_state state;
 
 	/* Who and where. */
+	const struct account *acc; /* who we are in this call */
 	char *peer;	 /* their URI */
 	char *local_uri; /* ours */
 	char *call_id;
@@ -65,7 +67,7 @@ struct call {
 	struct dlg *dlg; /* the call's dialog: early or confirmed; NULL before */
 	enum net_proto proto;
 	struct net_addr via; /* our address toward the peer (Via, Contact, SDP) */
-	char *contact;	     /* our Contact, "<sip:sipuad@host:port;transport=tcp>" */
+	char *contact;	     /* our Contact, account_contact() on via */
 	char source[64];     /* "udp:127.0.0.1:5062" */
 
 	/* UAS: the INVITE (initial or re-INVITE) we have not finally answered. */

@@ -27,10 +27,10 @@
 
 #include "core/log.h"
 #include "core/rnd.h"
+#include "ua/account.h"
 #include "ua/call_int.h"
 #include "ua/ua.h"
 
-#define CALL_CTYPE "application/sdp"
 #define CALL_FIRST_CSEQ 1 /* §8.1.1.5: any value below 2^31 */
 
 /* Headers the `call` command may not set: sipuad writes them itself. */
@@ -125,7 +125,7 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	for (size_t i = 0; i < c->n_hdrs; i++)
 		if ((err = add_header_line(m, c->hdrs[i])) < 0)
 			goto fail;
-	if ((err = msg_set_body(m, CALL_CTYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
+	if ((err = msg_set_body(m, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
 		goto fail;
 	c->inv_dest = d;
 	c->provisional = false;
@@ -149,7 +149,7 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 {
 	struct call *c = NULL;
 	struct sip_dest d;
-	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 32], token[RND_TAG_LEN];
+	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 128], token[RND_TAG_LEN];
 	int err;
 
 	/* The request first: a bad one is refused as such whatever the load. */
@@ -185,10 +185,9 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 		goto out;
 	}
 	net_addr_host(&c->via, host, sizeof(host));
-	snprintf(buf, sizeof(buf),
-		 net_addr_family(&c->via) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s", host);
 	rnd_token(token, sizeof(token));
-	if ((err = call_set_str(&c->peer, uri)) < 0 ||
+	if ((err = account_from(c->acc, &c->via, buf, sizeof(buf))) < 0 ||
+	    (err = call_set_str(&c->peer, uri)) < 0 ||
 	    (err = call_set_str(&c->local_uri, buf)) < 0 ||
 	    (err = call_set_str(&c->local_tag, token)) < 0)
 		goto fail;
@@ -278,7 +277,7 @@ static int ack_build(struct call *c, struct dlg *d, const char *sdp)
 	c->dlg = keep;
 	if (err < 0 || (err = dlg_build_request(&m, d, "ACK", &loc)) < 0)
 		return err;
-	if (sdp && (err = msg_set_body(m, CALL_CTYPE, sdp, strlen(sdp))) < 0)
+	if (sdp && (err = msg_set_body(m, OA_CONTENT_TYPE, sdp, strlen(sdp))) < 0)
 		goto out;
 	free(c->ack_buf);
 	c->ack_buf = NULL;

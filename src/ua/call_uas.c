@@ -22,7 +22,6 @@
 #include "ua/call_int.h"
 #include "ua/ua.h"
 
-#define CALL_ACCEPT "application/sdp"
 #define CALL_WARN_AGENT "sipuad" /* §20.43: a pseudonym for warn-agent */
 
 /* ---- UAS: answering an INVITE (§13.3) ---- */
@@ -40,7 +39,7 @@ static int uas_build(struct call *c, int code, const char *reason, struct sip_ms
 	    ((err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
 	     (err = msg_add_header(r, "Supported", "")) < 0 ||
 	     (c->local_sdp &&
-	      (err = msg_set_body(r, CALL_ACCEPT, c->local_sdp, strlen(c->local_sdp))) < 0)))
+	      (err = msg_set_body(r, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)))
 		goto fail;
 	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->contact)) < 0)
 		goto fail;
