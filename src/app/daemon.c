@@ -1,13 +1,11 @@
 /*
  * daemon: the one context, and the glue between the layers.
  *
- * Owns the event loop and everything on it.  Data flows up: the transport
- * hands a message's bytes to on_packet(), which parses them, applies the
- * §8.2 checks (answering a bad request statelessly, dropping a bad
- * response), notes the source in the Via (§18.2.1) and gives the message to
- * the transaction layer, which hands new requests to the UA core.  Bytes
- * flow down through send_bytes() into the transport.  Both directions are
- * counted per method and status code as they cross the wire.
+ * Owns the event loop and everything on it: the SIP stack (sip.h: the
+ * transports, the transaction layer and the receive pipeline), the UA core
+ * registered on it as the transaction user, the call table, the OPTIONS
+ * pinger and the control socket.  It builds each layer's view of the
+ * config, here and nowhere else, and applies a reloaded one.
  *
  * The life cycle, as systemd sees it (Type=notify):
  *   start    the control socket, then every listener; READY=1 only when all
@@ -35,16 +33,15 @@
 #include <systemd/sd-daemon.h>
 #endif
 
-#include "core/cfg.h"
 #include "app/daemon.h"
 #include "app/daemon_int.h"
+#include "core/cfg.h"
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/tmr.h"
 #include "ctl/ctl.h"
 #include "sip/msg.h"
-#include "sip/tp.h"
-#include "sip/tsx.h"
+#include "sip/sip.h"
 #include "ua/call.h"
 #include "ua/options.h"
 #include "ua/ua.h"
@@ -63,21 +60,19 @@ void daemon_notify(const char *state)
 #endif
 }
 
-static void tsx_cfg_from(const struct cfg *cfg, struct tsx_cfg *tc)
+static void sip_cfg_from(const struct cfg *cfg, struct sip_cfg *sc)
 {
-	tc->t1_ms = cfg->t1_ms;
-	tc->t2_ms = cfg->t2_ms;
-	tc->t4_ms = cfg->t4_ms;
-	tc->max_tsx = cfg->max_transactions;
-	tc->retry_after_s = cfg->retry_after_s;
-	tc->server = cfg->user_agent;
-}
-
-static void tp_opts_from(const struct cfg *cfg, struct tp_opts *o)
-{
-	o->max_msg = cfg->max_message_size;
-	o->max_tcp_conns = cfg->max_tcp_connections;
-	o->tcp_idle_s = cfg->tcp_idle_timeout_s;
+	*sc = (struct sip_cfg){
+	    .tsx = {.t1_ms = cfg->t1_ms,
+		.t2_ms = cfg->t2_ms,
+		.t4_ms = cfg->t4_ms,
+		.max_tsx = cfg->max_transactions,
+		.retry_after_s = cfg->retry_after_s,
+		.server = cfg->user_agent},
+	    .tp = {.max_msg = cfg->max_message_size,
+		.max_tcp_conns = cfg->max_tcp_connections,
+		.tcp_idle_s = cfg->tcp_idle_timeout_s},
+	};
 }
 
 static void ctl_cfg_from(const struct cfg *cfg, struct ctl_cfg *cc)
@@ -109,97 +104,6 @@ static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
 	cc->dtmf = cfg->dtmf;
 }
 
-static int send_bytes(void *arg, struct sip_dest *d, const char *buf, size_t len)
-{
-	struct daemon *dm = arg;
-	int err = tp_send(dm->tp, d, buf, len);
-
-	if (err < 0)
-		dm->stats.tx_errors++;
-	else
-		stats_count_wire(&dm->stats.tx, buf, len);
-	return err;
-}
-
-/* Our address for Via and Contact: the first listener of proto and family. */
-static int local_addr(void *arg, enum net_proto proto, int family, struct net_addr *out)
-{
-	struct daemon *dm = arg;
-
-	return tp_local(dm->tp, proto, family, out);
-}
-
-/* Only CR, LF and blanks: a keepalive, not a message. */
-static bool is_blank(const char *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != '\r' && buf[i] != '\n' && buf[i] != ' ' && buf[i] != '\t')
-			return false;
-	return true;
-}
-
-static void on_bad_request(struct daemon *dm, struct sip_msg *m, const struct msg_err *e)
-{
-	char a[NET_ADDR_STRLEN];
-
-	dm->stats.rx_bad_requests++;
-	if (e->code == 513)
-		dm->stats.rx_oversize++;
-	log_info("%s from %s:%s answered %d %s", m->method ? m->method : "request",
-		 net_proto_name(m->src.proto), net_addr_fmt(&m->src.addr, a, sizeof(a)), e->code,
-		 e->reason);
-	tsx_reply_stateless(dm->tsx, m, e);
-	msg_free(m);
-}
-
-static void on_packet(void *arg, const struct tp_pkt *pkt)
-{
-	struct daemon *dm = arg;
-	struct sip_msg *m = NULL;
-	struct msg_err e;
-	const char *why;
-	char a[NET_ADDR_STRLEN];
-
-	if (is_blank(pkt->buf, pkt->len))
-		return;
-	if (msg_parse(&m, pkt->buf, pkt->len, pkt->oversize) < 0) {
-		dm->stats.rx_malformed++;
-		log_debug("%s: unparseable %zu bytes from %s dropped",
-			  net_proto_name(pkt->src.proto), pkt->len,
-			  net_addr_fmt(&pkt->src.addr, a, sizeof(a)));
-		return;
-	}
-	stats_count(&dm->stats.rx, m->is_request ? m->method : NULL, m->status);
-	m->src = pkt->src;
-	if (!m->is_request) {
-		dm->stats.rx_responses++;
-		if (!msg_check_response(m, &why)) {
-			dm->stats.rx_bad_responses++;
-			log_info("response from %s dropped: %s",
-				 net_addr_fmt(&m->src.addr, a, sizeof(a)), why);
-			msg_free(m);
-			return;
-		}
-		tsx_layer_recv(dm->tsx, m);
-		return;
-	}
-	dm->stats.rx_requests++;
-	if (m->via_host)
-		msg_stamp_via(m);
-	if (!msg_check_request(m, &e)) {
-		on_bad_request(dm, m, &e);
-		return;
-	}
-	tsx_layer_recv(dm->tsx, m);
-}
-
-static void on_conn(void *arg, uint64_t conn, int err)
-{
-	struct daemon *dm = arg;
-
-	tsx_layer_conn_closed(dm->tsx, conn, err);
-}
-
 static int listen_all(struct daemon *dm)
 {
 	char a[NET_ADDR_STRLEN];
@@ -209,7 +113,7 @@ static int listen_all(struct daemon *dm)
 	for (unsigned i = 0; i < dm->cfg->n_listen; i++) {
 		const struct cfg_listen *l = &dm->cfg->listen[i];
 
-		if ((err = tp_listen(dm->tp, l->proto, &l->addr, &bound)) < 0) {
+		if ((err = sip_listen(dm->sip, l->proto, &l->addr, &bound)) < 0) {
 			log_err(
 			    "cannot listen on %s: %s%s", l->text, strerror(-err),
 			    err == -EACCES && net_addr_port(&l->addr) < 1024
@@ -228,21 +132,16 @@ static int listen_all(struct daemon *dm)
 /* Give every layer the values of a new config that apply at run time. */
 static void apply_cfg(struct daemon *dm, const struct cfg *n)
 {
-	struct tsx_cfg tc;
-	struct tp_opts o;
+	struct sip_cfg sc;
 	struct ctl_cfg cc;
-	struct ua_cfg uc = {.user_agent = n->user_agent};
 	struct call_cfg kc;
 
 	log_set_level(n->log_level);
 	call_cfg_from(n, &kc);
 	if (calls_set_cfg(dm->calls, &kc) < 0)
 		log_warn("reload: the [call] and [media] settings could not be applied");
-	tsx_cfg_from(n, &tc);
-	tsx_layer_set_cfg(dm->tsx, &tc);
-	tp_opts_from(n, &o);
-	tp_set_opts(dm->tp, &o);
-	ua_set_cfg(dm->ua, &uc);
+	sip_cfg_from(n, &sc);
+	sip_set_cfg(dm->sip, &sc);
 	options_set_user_agent(dm->opts, n->user_agent);
 	ctl_cfg_from(n, &cc);
 	ctl_set_cfg(dm->ctl, &cc);
@@ -330,6 +229,8 @@ static void on_stop_timeout(void *arg)
 	log_warn("shutdown: %u call(s) or registration(s) still ending after %u s "
 		 "([sip] shutdown_timeout_s); exiting anyway",
 		 pending_work(dm), dm->cfg->shutdown_timeout_s);
+	/* Their peers learn nothing more: a stop that did not finish its work fails. */
+	dm->exit_status = 1;
 	finish(dm);
 }
 
@@ -337,6 +238,8 @@ void daemon_shutdown(struct daemon *dm, const char *why)
 {
 	if (dm->stopping) {
 		log_warn("%s while stopping: exiting now", why);
+		if (pending_work(dm) > 0)
+			dm->exit_status = 1;
 		finish(dm);
 		return;
 	}
@@ -384,8 +287,7 @@ static void status_line(const struct daemon *dm, char *buf, size_t size)
 		 "STATUS=%s%u call(s), %u listener(s), %u transaction(s), %u TCP connection(s), "
 		 "%u control client(s)",
 		 dm->stopping ? "stopping: " : "", calls_count(dm->calls), dm->n_listeners,
-		 tsx_layer_count(dm->tsx),
-		 tp_conn_count(dm->tp), ctl_client_count(dm->ctl));
+		 sip_tsx_count(dm->sip), sip_conn_count(dm->sip), ctl_client_count(dm->ctl));
 }
 
 static void on_status(void *arg)
@@ -426,39 +328,34 @@ static void hook_systemd(struct daemon *dm)
 
 static int build_layers(struct daemon *dm)
 {
-	struct tsx_cfg tc;
-	struct tsx_user user;
-	struct tp_opts o;
-	struct ua_cfg uc = {.user_agent = dm->cfg->user_agent};
+	struct sip_cfg sc;
 	struct options_env oe;
 	struct call_env ce;
 	struct call_cfg kc;
 	int err;
 
-	if ((err = tmr_clock_new(&dm->clk, dm->base)) < 0 ||
-	    (err = ua_new(&dm->ua, &uc, &dm->stats)) < 0)
+	if ((err = tmr_clock_new(&dm->clk, dm->base)) < 0)
 		return err;
 	dm->started_ms = tmr_now(dm->clk);
 	tmr_init(&dm->watchdog, dm->clk, on_watchdog, dm);
 	tmr_init(&dm->status_tmr, dm->clk, on_status, dm);
 	tmr_init(&dm->stop_tmr, dm->clk, on_stop_timeout, dm);
 	tmr_init(&dm->drain_tmr, dm->clk, on_drain, dm);
-	ua_tsx_user(dm->ua, &user);
-	tsx_cfg_from(dm->cfg, &tc);
-	if ((err = tsx_layer_new(&dm->tsx, dm->clk, &tc, send_bytes, dm, &user, &dm->stats)) < 0)
+	sip_cfg_from(dm->cfg, &sc);
+	if ((err = sip_new(&dm->sip, dm->base, dm->clk, &sc, &dm->stats)) < 0 ||
+	    (err = ua_new(&dm->ua, dm->sip)) < 0)
 		return err;
-	ua_set_layer(dm->ua, dm->tsx);
-	oe = (struct options_env){.tsx = dm->tsx,
+	oe = (struct options_env){.tsx = sip_tsx(dm->sip),
 				  .clk = dm->clk,
-				  .local = local_addr,
-				  .local_arg = dm,
+				  .local = sip_local_cb,
+				  .local_arg = dm->sip,
 				  .user_agent = dm->cfg->user_agent};
 	if ((err = options_new(&dm->opts, &oe)) < 0)
 		return err;
-	ce = (struct call_env){.tsx = dm->tsx,
+	ce = (struct call_env){.tsx = sip_tsx(dm->sip),
 			       .clk = dm->clk,
-			       .local = local_addr,
-			       .local_arg = dm,
+			       .local = sip_local_cb,
+			       .local_arg = dm->sip,
 			       .event = daemon_call_event,
 			       .event_arg = dm,
 			       .rtp_port_min = (uint16_t)dm->cfg->rtp_port_min,
@@ -467,8 +364,7 @@ static int build_layers(struct daemon *dm)
 	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)
 		return err;
 	ua_set_calls(dm->ua, dm->calls);
-	tp_opts_from(dm->cfg, &o);
-	return tp_new(&dm->tp, dm->base, &o, on_packet, on_conn, dm, &dm->stats);
+	return 0;
 }
 
 /*
@@ -548,9 +444,8 @@ void daemon_free(struct daemon *dm)
 		ua_set_calls(dm->ua, NULL);
 	calls_free(dm->calls);
 	ctl_free(dm->ctl);
-	tp_free(dm->tp);
-	tsx_layer_free(dm->tsx);
 	ua_free(dm->ua);
+	sip_free(dm->sip);
 	tmr_clock_free(dm->clk);
 	if (dm->base)
 		event_base_free(dm->base);

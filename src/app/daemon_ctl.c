@@ -19,8 +19,7 @@
 #include "core/log.h"
 #include "ctl/ctl.h"
 #include "ctl_proto.h"
-#include "sip/tp.h"
-#include "sip/tsx.h"
+#include "sip/sip.h"
 #include "ua/call.h"
 #include "ua/options.h"
 
@@ -50,8 +49,8 @@ static void h_status(struct daemon *dm, struct ctl_req *req)
 			       (json_int_t)getpid(), "state", dm->stopping ? "stopping" : "running",
 			       "uptime_s", (json_int_t)up, "config", dm->cfg_path, "log_level",
 			       log_level_name(log_get_level()), "listeners", listeners_json(dm),
-			       "transactions", (int)tsx_layer_count(dm->tsx), "tcp_connections",
-			       (int)tp_conn_count(dm->tp), "control_clients",
+			       "transactions", (int)sip_tsx_count(dm->sip), "tcp_connections",
+			       (int)sip_conn_count(dm->sip), "control_clients",
 			       (int)ctl_client_count(dm->ctl), "calls", (int)calls_count(dm->calls),
 			       "dialogs", (int)calls_dialogs(dm->calls), "rtp_ports_in_use",
 			       (int)calls_rtp_in_use(dm->calls), "options_pending",

@@ -24,8 +24,7 @@ struct event_base;
 struct ctl;
 struct ctl_req;
 struct options;
-struct tp;
-struct tsx_layer;
+struct sip;
 struct ua;
 
 struct daemon_listener {
@@ -38,8 +37,7 @@ struct daemon {
 	struct cfg *cfg;
 	char *cfg_path;
 	struct tmr_clock *clk;
-	struct tp *tp;
-	struct tsx_layer *tsx;
+	struct sip *sip;
 	struct ua *ua;
 	struct options *opts;
 	struct calls *calls;

@@ -17,15 +17,14 @@
 #include <strings.h>
 
 #include "core/log.h"
-#include "core/stats.h"
+#include "sip/sip.h"
+#include "sip/tsx.h"
 #include "ua/call.h"
 #include "ua/oa.h"
 #include "ua/ua.h"
 
 struct ua {
-	char *user_agent;
-	struct tsx_layer *layer;
-	struct stats *st;
+	struct sip *sip;
 	struct calls *calls; /* NULL: no calls (INVITE gets 501) */
 };
 
@@ -271,18 +270,16 @@ static void on_stray_response(void *arg, const struct sip_msg *resp)
 		calls_stray_response(ua->calls, resp);
 }
 
-int ua_new(struct ua **up, const struct ua_cfg *cfg, struct stats *st)
+int ua_new(struct ua **up, struct sip *sip)
 {
 	struct ua *ua = calloc(1, sizeof(*ua));
-	int err;
+	struct tsx_user user = {on_request, on_ack, on_stray_response, NULL};
 
 	if (!ua)
 		return -ENOMEM;
-	ua->st = st;
-	if ((err = ua_set_cfg(ua, cfg)) < 0) {
-		free(ua);
-		return err;
-	}
+	ua->sip = sip;
+	user.arg = ua;
+	sip_set_user(sip, &user);
 	*up = ua;
 	return 0;
 }
@@ -291,38 +288,14 @@ void ua_free(struct ua *ua)
 {
 	if (!ua)
 		return;
-	free(ua->user_agent);
+	sip_set_user(ua->sip, &(struct tsx_user){0});
 	free(ua);
-}
-
-int ua_set_cfg(struct ua *ua, const struct ua_cfg *cfg)
-{
-	char *s = strdup(cfg->user_agent ? cfg->user_agent : "sipuad");
-
-	if (!s)
-		return -ENOMEM;
-	free(ua->user_agent);
-	ua->user_agent = s;
-	return 0;
-}
-
-void ua_tsx_user(struct ua *ua, struct tsx_user *out)
-{
-	out->request = on_request;
-	out->ack = on_ack;
-	out->stray_response = on_stray_response;
-	out->arg = ua;
 }
 
 unsigned ua_active(const struct ua *ua)
 {
 	/* The registration table adds its count here when it comes. */
 	return ua->calls ? calls_count(ua->calls) : 0;
-}
-
-void ua_set_layer(struct ua *ua, struct tsx_layer *l)
-{
-	ua->layer = l;
 }
 
 void ua_set_calls(struct ua *ua, struct calls *cs)

@@ -10,25 +10,17 @@
 #ifndef SIPUAD_UA_H
 #define SIPUAD_UA_H
 
-#include "sip/tsx.h"
-
 struct calls;
+struct sip;
 struct ua;
-struct stats;
 
-struct ua_cfg {
-	const char *user_agent;	/* Server / User-Agent value; copied */
-};
-
-/* 0 or -ENOMEM. */
-int ua_new(struct ua **up, const struct ua_cfg *cfg, struct stats *st);
+/*
+ * A UA core on the SIP stack sip: it registers itself as the stack's
+ * transaction user, and unregisters in ua_free().  0 or -ENOMEM.
+ */
+int ua_new(struct ua **up, struct sip *sip);
+/* NULL is a no-op. */
 void ua_free(struct ua *ua);
-/* Apply a reloaded config. 0 or -ENOMEM. */
-int ua_set_cfg(struct ua *ua, const struct ua_cfg *cfg);
-/* The callbacks the transaction layer calls. */
-void ua_tsx_user(struct ua *ua, struct tsx_user *out);
-/* Give the UA the layer it answers through (after tsx_layer_new). */
-void ua_set_layer(struct ua *ua, struct tsx_layer *l);
 /* The call table INVITE, BYE, CANCEL and ACK go to (NULL: INVITE gets 501). */
 void ua_set_calls(struct ua *ua, struct calls *cs);
 

@@ -22,10 +22,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/tmr.h"
 #include "sip/msg.h"
+#include "sip/sip.h"
 #include "sip/tsx.h"
 #include "ua/call.h"
 #include "ua/oa.h"
@@ -60,7 +63,9 @@ struct ev {
 };
 
 static struct tmr_clock *clk;
-static struct tsx_layer *layer;
+static struct event_base *base; /* the stack's transport wants one; never run */
+static struct sip *sip;
+static struct tsx_layer *layer; /* the stack's */
 static struct ua *ua;
 static struct calls *cs;
 static struct stats stats;
@@ -219,8 +224,7 @@ static void calls_make(uint16_t rtp_min, uint16_t rtp_max)
 
 static void setup(void)
 {
-	struct ua_cfg uc = {.user_agent = "sipuad/test"};
-	struct tsx_user user;
+	struct sip_cfg scfg = {.tp = {.max_msg = 65535, .max_tcp_conns = 8, .tcp_idle_s = 60}};
 
 	send_fail = 0;
 	fail_prefix = NULL;
@@ -233,6 +237,7 @@ static void setup(void)
 	tcfg.max_tsx = 200;
 	tcfg.retry_after_s = 5;
 	tcfg.server = "sipuad/test"; /* as the daemon sets it: [sip] user_agent */
+	scfg.tsx = tcfg;
 	memset(&ccfg, 0, sizeof(ccfg));
 	ccfg.user_agent = "sipuad/test";
 	ccfg.answer = CALL_ANSWER_AUTO;
@@ -251,10 +256,11 @@ static void setup(void)
 	why[0] = '\0';
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
-	ck_assert_int_eq(ua_new(&ua, &uc, &stats), 0);
-	ua_tsx_user(ua, &user);
-	ck_assert_int_eq(tsx_layer_new(&layer, clk, &tcfg, cap_send, NULL, &user, &stats), 0);
-	ua_set_layer(ua, layer);
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_int_eq(sip_new(&sip, base, clk, &scfg, &stats), 0);
+	sip_set_send(sip, cap_send, NULL);
+	layer = sip_tsx(sip);
+	ck_assert_int_eq(ua_new(&ua, sip), 0);
 	calls_make(RTP_MIN, RTP_MAX);
 }
 
@@ -263,10 +269,13 @@ static void teardown(void)
 	ua_set_calls(ua, NULL);
 	calls_free(cs);
 	cs = NULL;
-	tsx_layer_free(layer);
-	layer = NULL;
 	ua_free(ua);
 	ua = NULL;
+	sip_free(sip);
+	sip = NULL;
+	layer = NULL;
+	event_base_free(base);
+	base = NULL;
 	tmr_clock_free(clk);
 	clk = NULL;
 	for (unsigned i = 0; i < n_sent; i++)

@@ -1,0 +1,247 @@
+/*
+ * sip: the SIP stack object: transports, transactions, and the receive
+ * pipeline that joins them (see sip.h for the picture).
+ *
+ * The pipeline decides the fate of every message that arrives, and logs
+ * that decision once: an unparseable datagram or frame is dropped and
+ * counted (debug), a response failing its checks is dropped (info), a
+ * request failing the §8.2 checks is answered statelessly with the code
+ * msg_check_request() chose (info).  Everything else belongs to the
+ * transaction layer from here on.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/stats.h"
+#include "sip/msg.h"
+#include "sip/sip.h"
+
+struct sip {
+	struct tp *tp;
+	struct tsx_layer *tsx;
+	struct stats *st;
+	struct tsx_user user; /* arg NULL: no user yet */
+	char *user_agent;
+	tsx_send_fn *send; /* NULL: the transport */
+	void *send_arg;
+};
+
+/* The transaction layer's way down: into the transport, counted. */
+static int send_bytes(void *arg, struct sip_dest *d, const char *buf, size_t len)
+{
+	struct sip *s = arg;
+	int err = s->send ? s->send(s->send_arg, d, buf, len) : tp_send(s->tp, d, buf, len);
+
+	if (err < 0)
+		s->st->tx_errors++;
+	else
+		stats_count_wire(&s->st->tx, buf, len);
+	return err;
+}
+
+/* Only CR, LF and blanks: a keepalive, not a message. */
+static bool is_blank(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != '\r' && buf[i] != '\n' && buf[i] != ' ' && buf[i] != '\t')
+			return false;
+	return true;
+}
+
+static void on_bad_request(struct sip *s, struct sip_msg *m, const struct msg_err *e)
+{
+	char a[NET_ADDR_STRLEN];
+
+	s->st->rx_bad_requests++;
+	if (e->code == 513)
+		s->st->rx_oversize++;
+	log_info("%s from %s:%s answered %d %s", m->method ? m->method : "request",
+	    net_proto_name(m->src.proto), net_addr_fmt(&m->src.addr, a, sizeof(a)), e->code,
+	    e->reason);
+	tsx_reply_stateless(s->tsx, m, e);
+	msg_free(m);
+}
+
+void sip_recv(struct sip *s, const struct tp_pkt *pkt)
+{
+	struct sip_msg *m = NULL;
+	struct msg_err e;
+	const char *why;
+	char a[NET_ADDR_STRLEN];
+
+	if (is_blank(pkt->buf, pkt->len))
+		return;
+	if (msg_parse(&m, pkt->buf, pkt->len, pkt->oversize) < 0) {
+		s->st->rx_malformed++;
+		log_debug("%s: unparseable %zu bytes from %s dropped", net_proto_name(pkt->src.proto),
+		    pkt->len, net_addr_fmt(&pkt->src.addr, a, sizeof(a)));
+		return;
+	}
+	stats_count(&s->st->rx, m->is_request ? m->method : NULL, m->status);
+	m->src = pkt->src;
+	if (!m->is_request) {
+		s->st->rx_responses++;
+		if (!msg_check_response(m, &why)) {
+			s->st->rx_bad_responses++;
+			log_info("response from %s dropped: %s", net_addr_fmt(&m->src.addr, a, sizeof(a)),
+			    why);
+			msg_free(m);
+			return;
+		}
+		tsx_layer_recv(s->tsx, m);
+		return;
+	}
+	s->st->rx_requests++;
+	if (m->via_host)
+		msg_stamp_via(m);
+	if (!msg_check_request(m, &e)) {
+		on_bad_request(s, m, &e);
+		return;
+	}
+	tsx_layer_recv(s->tsx, m);
+}
+
+static void on_packet(void *arg, const struct tp_pkt *pkt)
+{
+	sip_recv(arg, pkt);
+}
+
+static void on_conn(void *arg, uint64_t conn, int err)
+{
+	struct sip *s = arg;
+
+	tsx_layer_conn_closed(s->tsx, conn, err);
+}
+
+/*
+ * The transaction user's callbacks, through the stack so that the user can
+ * register after the layers exist.  Until it does, a request is refused as
+ * a method we do not implement (§8.2.1), and the rest is dropped: nothing
+ * of ours is waiting for it.
+ */
+static void user_request(void *arg, struct tsx *st, const struct sip_msg *req)
+{
+	struct sip *s = arg;
+
+	if (s->user.request)
+		s->user.request(s->user.arg, st, req);
+	else
+		tsx_respond_code(st, 501, NULL, NULL);
+}
+
+static void user_ack(void *arg, const struct sip_msg *ack)
+{
+	struct sip *s = arg;
+
+	if (s->user.ack)
+		s->user.ack(s->user.arg, ack);
+}
+
+static void user_stray(void *arg, const struct sip_msg *resp)
+{
+	struct sip *s = arg;
+
+	if (s->user.stray_response)
+		s->user.stray_response(s->user.arg, resp);
+}
+
+static int set_user_agent(struct sip *s, const char *ua)
+{
+	char *dup = strdup(ua ? ua : "");
+
+	if (!dup)
+		return -ENOMEM;
+	free(s->user_agent);
+	s->user_agent = dup;
+	return 0;
+}
+
+int sip_new(struct sip **sp, struct event_base *base, struct tmr_clock *clk,
+    const struct sip_cfg *cfg, struct stats *st)
+{
+	struct sip *s = calloc(1, sizeof(*s));
+	struct tsx_user up = {user_request, user_ack, user_stray, NULL};
+	int err = -ENOMEM;
+
+	if (!s)
+		return -ENOMEM;
+	s->st = st;
+	up.arg = s;
+	if ((err = set_user_agent(s, cfg->tsx.server)) < 0 ||
+	    (err = tsx_layer_new(&s->tsx, clk, &cfg->tsx, send_bytes, s, &up, st)) < 0 ||
+	    (err = tp_new(&s->tp, base, &cfg->tp, on_packet, on_conn, s, st)) < 0) {
+		sip_free(s);
+		return err;
+	}
+	*sp = s;
+	return 0;
+}
+
+void sip_free(struct sip *s)
+{
+	if (!s)
+		return;
+	/* Sockets first: nothing arrives for a transaction layer being torn down. */
+	tp_free(s->tp);
+	tsx_layer_free(s->tsx);
+	free(s->user_agent);
+	free(s);
+}
+
+void sip_set_cfg(struct sip *s, const struct sip_cfg *cfg)
+{
+	if (set_user_agent(s, cfg->tsx.server) < 0)
+		log_warn("reload: out of memory for [sip] user_agent; the old value is kept");
+	tsx_layer_set_cfg(s->tsx, &cfg->tsx);
+	tp_set_opts(s->tp, &cfg->tp);
+}
+
+void sip_set_user(struct sip *s, const struct tsx_user *user)
+{
+	s->user = *user;
+}
+
+void sip_set_send(struct sip *s, tsx_send_fn *send, void *arg)
+{
+	s->send = send;
+	s->send_arg = arg;
+}
+
+int sip_listen(struct sip *s, enum net_proto proto, const struct net_addr *a,
+    struct net_addr *bound)
+{
+	return tp_listen(s->tp, proto, a, bound);
+}
+
+struct tsx_layer *sip_tsx(const struct sip *s)
+{
+	return s->tsx;
+}
+
+int sip_local(const struct sip *s, enum net_proto proto, int family, struct net_addr *out)
+{
+	return tp_local(s->tp, proto, family, out);
+}
+
+int sip_local_cb(void *s, enum net_proto proto, int family, struct net_addr *out)
+{
+	return sip_local(s, proto, family, out);
+}
+
+const char *sip_user_agent(const struct sip *s)
+{
+	return s->user_agent;
+}
+
+unsigned sip_tsx_count(const struct sip *s)
+{
+	return tsx_layer_count(s->tsx);
+}
+
+unsigned sip_conn_count(const struct sip *s)
+{
+	return tp_conn_count(s->tp);
+}

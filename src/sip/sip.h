@@ -1,0 +1,86 @@
+/*
+ * sip: the SIP stack object.  Owns the transports (tp) and the transaction
+ * layer (tsx), and the receive pipeline between them:
+ *
+ *   bytes from tp --> parse --> response: checks, then to its client
+ *                          |               transaction (or dropped, counted)
+ *                          `-> request:  Via stamp (§18.2.1), §8.2 checks
+ *                                        (a bad one answered statelessly),
+ *                                        then the transaction layer, which
+ *                                        hands new requests to the user
+ *
+ * and the way down: everything the transaction layer sends goes through
+ * one send function into tp, counted per method and status code as it
+ * crosses the wire.  The UA core registers itself as the transaction user
+ * (sip_set_user): that is how it hears of requests.  Above this object
+ * nobody needs tp or the parser; below it nothing knows of calls.
+ */
+#ifndef SIPUAD_SIP_H
+#define SIPUAD_SIP_H
+
+#include <stdint.h>
+
+#include "core/net.h"
+#include "sip/tp.h"
+#include "sip/tsx.h"
+
+struct event_base;
+struct stats;
+struct tmr_clock;
+struct sip;
+
+/* The stack's view of the config: one struct, filled in one place (app/). */
+struct sip_cfg {
+	struct tsx_cfg tsx; /* tsx.server is the Server / User-Agent value */
+	struct tp_opts tp;
+};
+
+/*
+ * A stack on base and clk, counting into st (kept, not owned).  No
+ * listener yet (sip_listen) and no user: requests are answered 501 until
+ * sip_set_user().  0 or -ENOMEM.
+ */
+int sip_new(struct sip **sp, struct event_base *base, struct tmr_clock *clk,
+    const struct sip_cfg *cfg, struct stats *st);
+/* Closes every socket and ends every transaction without callbacks. NULL: no-op. */
+void sip_free(struct sip *s);
+/* Apply a reloaded config: new timers and bounds apply to what starts afterwards. */
+void sip_set_cfg(struct sip *s, const struct sip_cfg *cfg);
+/* The transaction user (the UA core): new requests, 2xx ACKs, stray responses. */
+void sip_set_user(struct sip *s, const struct tsx_user *user);
+
+/*
+ * Send through send (arg its first argument) instead of the transport,
+ * still counted: the unit tests' capture.  NULL restores the transport.
+ */
+void sip_set_send(struct sip *s, tsx_send_fn *send, void *arg);
+
+/*
+ * Bind and listen on proto:a (port 0: a free port; *bound, may be NULL,
+ * gets the real address).  0 or -errno.
+ */
+int sip_listen(struct sip *s, enum net_proto proto, const struct net_addr *a,
+    struct net_addr *bound);
+
+/*
+ * The receive pipeline, as the transport runs it for every datagram or
+ * framed TCP message (public so that the fuzzer runs the real thing).
+ */
+void sip_recv(struct sip *s, const struct tp_pkt *pkt);
+
+/* The transaction layer requests and responses go through. */
+struct tsx_layer *sip_tsx(const struct sip *s);
+/*
+ * Our address for Via and Contact toward proto/family: the first listener
+ * of that kind (a wildcard listener's address as bound).  0 or -EAFNOSUPPORT.
+ */
+int sip_local(const struct sip *s, enum net_proto proto, int family, struct net_addr *out);
+/* The same, with a void * first argument for the layers' local-address callbacks. */
+int sip_local_cb(void *s, enum net_proto proto, int family, struct net_addr *out);
+/* The Server / User-Agent value of the current config. */
+const char *sip_user_agent(const struct sip *s);
+
+unsigned sip_tsx_count(const struct sip *s);
+unsigned sip_conn_count(const struct sip *s);
+
+#endif
