@@ -63,7 +63,8 @@ int account_new(struct account **ap, const struct account_cfg *cfg)
 		return -ENOMEM;
 	if (dup_opt(&a->name, cfg->name) < 0 || dup_opt(&a->aor, cfg->aor) < 0 ||
 	    dup_opt(&a->display, cfg->display) < 0 || dup_opt(&a->user, cfg->user) < 0 ||
-	    dup_opt(&a->auth_user, cfg->auth_user) < 0 || dup_opt(&a->password, cfg->password) < 0) {
+	    dup_opt(&a->auth_user, cfg->auth_user) < 0 ||
+	    dup_opt(&a->password, cfg->password) < 0) {
 		account_free(a);
 		return -ENOMEM;
 	}
@@ -138,12 +139,11 @@ int account_contact(const struct account *a, enum net_proto proto, const struct 
 	char host[NET_ADDR_STRLEN];
 
 	net_addr_host(local, host, sizeof(host));
-	return fits(snprintf(buf, size,
-			     net_addr_family(local) == AF_INET6 ? "<sip:%s@[%s]:%u%s>"
-								: "<sip:%s@%s:%u%s>",
-			     a->user, host, net_addr_port(local),
-			     proto == NET_TCP ? ";transport=tcp" : ""),
-		    size);
+	return fits(
+	    snprintf(buf, size,
+		     net_addr_family(local) == AF_INET6 ? "<sip:%s@[%s]:%u%s>" : "<sip:%s@%s:%u%s>",
+		     a->user, host, net_addr_port(local), proto == NET_TCP ? ";transport=tcp" : ""),
+	    size);
 }
 
 int account_addr_toward(const struct net_addr *listener, const struct net_addr *peer,

@@ -96,7 +96,7 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 
 	if ((err = msg_uri_dest(ruri, &d, why, whylen)) < 0)
 		return err;
-	if (c->via.len && net_addr_family(&c->via) != net_addr_family(&d.addr))
+	if (c->s.via.len && net_addr_family(&c->s.via) != net_addr_family(&d.addr))
 		/* The SDP and Contact name our address of the first target's family. */
 		return log_why(why, whylen, -EAFNOSUPPORT,
 			       "a redirect may not change the address family");
@@ -114,8 +114,8 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	spec.call_id = c->call_id;
 	spec.cseq = c->inv_cseq;
 	spec.via_proto = d.proto;
-	spec.via_addr = c->via;
-	spec.contact = c->contact;
+	spec.via_addr = c->s.via;
+	spec.contact = c->s.contact;
 	spec.user_agent = cs->cfg.user_agent;
 	if ((err = msg_build_request(&m, &spec)) < 0)
 		return log_why(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
@@ -184,15 +184,15 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 							     : strerror(-err));
 		goto out;
 	}
-	net_addr_host(&c->via, host, sizeof(host));
+	net_addr_host(&c->s.via, host, sizeof(host));
 	rnd_token(token, sizeof(token));
-	if ((err = account_from(c->acc, &c->via, buf, sizeof(buf))) < 0 ||
+	if ((err = account_from(c->acc, &c->s.via, buf, sizeof(buf))) < 0 ||
 	    (err = call_set_str(&c->peer, uri)) < 0 ||
 	    (err = call_set_str(&c->local_uri, buf)) < 0 ||
 	    (err = call_set_str(&c->local_tag, token)) < 0)
 		goto fail;
 	rnd_token(token, sizeof(token));
-	snprintf(buf, sizeof(buf), net_addr_family(&c->via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
+	snprintf(buf, sizeof(buf), net_addr_family(&c->s.via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
 		 token, host);
 	if ((err = call_set_str(&c->call_id, buf)) < 0 ||
 	    (err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
@@ -253,94 +253,22 @@ void call_uac_hangup(struct call *c, int code, const char *reason)
 		send_cancel(c);
 }
 
-/* Resend (or first send) the ACK in c->ack_buf. */
-static void ack_send(struct call *c)
-{
-	struct sip_dest d = c->ack_dest;
-	int err;
-
-	if (c->ack_buf && (err = tsx_send_raw(c->cs->env.tsx, &d, c->ack_buf, c->ack_len)) < 0)
-		log_info("%s: cannot send ACK: %s", c->handle, strerror(-err));
-}
-
-/* §13.2.2.4: the ACK for a 2xx, built by dialog d, kept for the 2xx's resends. */
-static int ack_build(struct call *c, struct dlg *d, const char *sdp)
-{
-	struct dlg_local loc;
-	struct sip_msg *m = NULL;
-	struct dlg *keep = c->dlg;
-	int err;
-
-	call_dlg_local(c, &loc);
-	c->dlg = d;
-	err = call_dest(c, &c->ack_dest);
-	c->dlg = keep;
-	if (err < 0 || (err = dlg_build_request(&m, d, "ACK", &loc)) < 0)
-		return err;
-	if (sdp && (err = msg_set_body(m, OA_CONTENT_TYPE, sdp, strlen(sdp))) < 0)
-		goto out;
-	free(c->ack_buf);
-	c->ack_buf = NULL;
-	if ((err = msg_to_str(m, &c->ack_buf, &c->ack_len)) < 0)
-		goto out;
-	c->ack_cseq = d->invite_cseq;
-	ack_send(c);
-out:
-	msg_free(m);
-	return err;
-}
-
-static void on_fork_bye(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
-{
-	(void)arg;
-	(void)ct;
-	(void)resp;
-	(void)err;
-}
-
 /*
  * §13.2.2.4: a 2xx from a second fork: its dialog is confirmed (ACK) and
- * ended at once (BYE); the dialog is not kept, so a resent 2xx repeats both.
- * The BYE goes even if the ACK could not: the fork's callee holds a call
- * that only our BYE (or its own missing-ACK timeout, §13.3.1.4) ends.
+ * ended at once (BYE) by the session; the dialog is not kept, so a resent
+ * 2xx repeats both.
  */
 static void fork_kill(struct call *c, const struct sip_msg *invite, const struct sip_msg *resp)
 {
-	struct dlg *d = NULL, *keep = c->dlg;
-	struct dlg_local loc;
-	struct sip_msg *ack = NULL, *bye = NULL;
-	struct sip_dest dst, ad;
-	char *buf = NULL;
-	size_t len;
-	int err, ack_err;
+	struct dlg *d = NULL;
+	int err;
 
 	if ((err = dlg_uac_new(c->cs->dlgs, &d, invite, resp)) < 0) {
 		log_info("%s: 2xx from another fork (tag %s) unusable: %s", c->handle,
 			 resp->to_tag ? resp->to_tag : "-", strerror(-err));
 		return;
 	}
-	call_dlg_local(c, &loc);
-	c->dlg = d;
-	err = call_dest(c, &dst);
-	c->dlg = keep;
-	if (err == 0 && (err = dlg_build_request(&ack, d, "ACK", &loc)) == 0)
-		err = msg_to_str(ack, &buf, &len);
-	if (err < 0) {
-		log_info("%s: 2xx from a second fork (tag %s): no ACK or BYE: %s", c->handle,
-			 d->remote_tag, strerror(-err));
-		goto out;
-	}
-	ad = dst;
-	ack_err = tsx_send_raw(c->cs->env.tsx, &ad, buf, len);
-	if ((err = dlg_build_request(&bye, d, "BYE", &loc)) == 0)
-		err = tsx_request(c->cs->env.tsx, bye, &dst, on_fork_bye, NULL, NULL);
-	log_info("%s: 2xx from a second fork (tag %s): ACK %s%s, BYE %s%s", c->handle,
-		 d->remote_tag, ack_err ? "not sent: " : "sent", ack_err ? strerror(-ack_err) : "",
-		 err ? "not sent: " : "sent", err ? strerror(-err) : "");
-out:
-	free(buf);
-	msg_free(ack);
-	dlg_free(d);
+	sess_fork_end(&c->s, d);
 }
 
 /* The first 2xx: confirm its dialog, ACK, take the answer. */
@@ -361,13 +289,12 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 		call_end(c, 502, "the 2xx made no usable dialog (no Contact?)", true);
 		return;
 	}
-	d->owner = c;
-	c->dlg = d;
+	sess_set_dlg(&c->s, d);
 	/* §12.3: the other forks' early dialogs end. */
 	dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
 	tmr_stop(&c->ring_tmr);
 	tmr_stop(&c->cancel_tmr);
-	if ((err = ack_build(c, d, NULL)) < 0)
+	if ((err = sess_ack(&c->s, NULL)) < 0)
 		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
 	if (c->cancel_wanted) {
 		/* The 2xx crossed our CANCEL: the call exists; end it (§9.1, §15). */
@@ -385,9 +312,10 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 
 static void on_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp)
 {
-	if (c->dlg && c->dlg->state == DLG_CONFIRMED) {
-		if (resp->to_tag && c->dlg->remote_tag && !strcmp(resp->to_tag, c->dlg->remote_tag))
-			ack_send(c); /* the 2xx again: the same ACK again */
+	if (c->s.dlg && c->s.dlg->state == DLG_CONFIRMED) {
+		if (resp->to_tag && c->s.dlg->remote_tag &&
+		    !strcmp(resp->to_tag, c->s.dlg->remote_tag))
+			sess_ack_again(&c->s, resp->cseq); /* the 2xx again: the same ACK again */
 		else
 			fork_kill(c, tsx_req(ct), resp);
 		return;
@@ -415,9 +343,9 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 		return;
 	if (resp->to_tag && !(d = dlg_match(cs->dlgs, resp)) &&
 	    dlg_uac_new(cs->dlgs, &d, tsx_req(ct), resp) == 0)
-		d->owner = c;
-	if (d && !c->dlg)
-		c->dlg = d;
+		d->owner = &c->s; /* an early dialog of this call's (one per fork, §12.3) */
+	if (d && !c->s.dlg)
+		sess_set_dlg(&c->s, d);
 	if ((sdp = msg_body(resp, &len)) && oa_offer_pending(c->oa)) {
 		/* An answer in an unreliable 1xx (early media); the 2xx repeats it. */
 		if (oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why)) == 0)
@@ -504,8 +432,8 @@ static void on_failure(struct call *c, const struct sip_msg *resp)
 	char text[160];
 
 	c->ict = NULL;
-	if (c->dlg && c->dlg->state == DLG_EARLY)
-		c->dlg = NULL;
+	if (c->s.dlg && c->s.dlg->state == DLG_EARLY)
+		c->s.dlg = NULL;
 	dlg_table_end_early(c->cs->dlgs, c->call_id, c->local_tag);
 	oa_cancel_offer(c->oa);
 	if (c->cancel_wanted) {
@@ -564,17 +492,9 @@ int call_uac_reinvite(struct call *c, enum call_update what)
 
 	if ((e = oa_make_offer(c->oa, c->rtp.port, dir, &sdp)) < 0)
 		return e;
-	/*
-	 * The previous re-INVITE may still sit in Accepted (Timer M): it is
-	 * let go, so that the one pointer we keep is the new one's.  Its 2xx
-	 * was ACKed already; a late copy of it is absorbed by it.
-	 */
-	tsx_detach(c->reict);
-	c->reict = NULL;
-	if ((e = call_send_in_dialog(c, "INVITE", sdp, on_reinvite, &c->reict)) < 0) {
+	if ((e = sess_reinvite(&c->s, sdp, on_reinvite, c)) < 0) {
 		oa_cancel_offer(c->oa);
 		free(sdp);
-		c->reict = NULL;
 		return e;
 	}
 	free(c->local_sdp);
@@ -595,13 +515,12 @@ static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
 	int err;
 
 	if (what == CALL_UPD_NONE) {
-		if (resp->cseq == c->ack_cseq)
-			ack_send(c); /* the re-INVITE's 2xx again */
+		sess_ack_again(&c->s, resp->cseq); /* the re-INVITE's 2xx again */
 		return;
 	}
 	c->update = CALL_UPD_NONE;
-	dlg_refresh_target(c->dlg, resp);
-	if ((err = ack_build(c, c->dlg, NULL)) < 0)
+	dlg_refresh_target(c->s.dlg, resp);
+	if ((err = sess_ack(&c->s, NULL)) < 0)
 		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
 	if (call_take_answer(c, resp, "the re-INVITE's 2xx", 488) < 0)
 		return;
@@ -611,15 +530,11 @@ static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
 		  "local");
 }
 
-/* §14.1: 491 is retried after 2.1-4 s if we own the Call-ID, else 0-2 s (10 ms units). */
+/* §14.1: a 491'd re-INVITE is retried after the session's back-off (we own the Call-ID as UAC). */
 static void glare_retry(struct call *c, enum call_update what)
 {
-	uint64_t ms =
-	    c->outgoing ? 2100 + 10 * (uint64_t)rnd_uniform(191) : 10 * (uint64_t)rnd_uniform(201);
-
 	c->retry = what;
-	log_info("%s: re-INVITE glare (491): retry in %llu ms", c->handle, (unsigned long long)ms);
-	tmr_start(&c->glare_tmr, ms);
+	sess_glare_wait(&c->s, c->outgoing);
 }
 
 static void reinvite_failed(struct call *c, int code, const char *reason)
@@ -656,7 +571,7 @@ static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, i
 
 	(void)ct;
 	if (!resp) {
-		c->reict = NULL;
+		c->s.reict = NULL;
 		if (err == 0 || c->update == CALL_UPD_NONE)
 			return;
 		reinvite_failed(c, err == -ETIMEDOUT ? 408 : 503,
@@ -669,7 +584,7 @@ static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, i
 		reinvite_2xx(c, resp);
 		return;
 	}
-	c->reict = NULL;
+	c->s.reict = NULL;
 	reason = msg_reason_phrase(resp);
 	reinvite_failed(c, resp->status, reason && reason[0] ? reason : NULL);
 }
@@ -682,8 +597,7 @@ void call_uac_stray(struct calls *cs, const struct sip_msg *resp)
 
 	if (resp->status < 200 || resp->status >= 300 || strcmp(resp->method, "INVITE") != 0)
 		return;
-	if (!(d = dlg_match(cs->dlgs, resp)) || !(c = d->owner) || d != c->dlg)
+	if (!(d = dlg_match(cs->dlgs, resp)) || !(c = call_of_dlg(d)) || d != c->s.dlg)
 		return;
-	if (c->ack_buf && resp->cseq == c->ack_cseq)
-		ack_send(c);
+	sess_ack_again(&c->s, resp->cseq);
 }

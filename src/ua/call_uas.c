@@ -41,7 +41,7 @@ static int uas_build(struct call *c, int code, const char *reason, struct sip_ms
 	     (c->local_sdp &&
 	      (err = msg_set_body(r, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)))
 		goto fail;
-	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->contact)) < 0)
+	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->s.contact)) < 0)
 		goto fail;
 	/*
 	 * §12.1.1: a response that establishes the dialog (the 2xx, and a
@@ -115,72 +115,45 @@ static void reinvite_refuse(struct call *c, int code, const char *reason, const 
 }
 
 /*
- * Send the 2xx to c->ist and resend it from here on at T1, 2T1 ... T2
- * until the ACK, for 64*T1 at most (§13.3.1.4).  The IST is left to
- * itself: it absorbs INVITE retransmissions until Timer L.
+ * Send the 2xx to c->ist; the session resends it until the ACK
+ * (§13.3.1.4).  The IST is ours no longer: it absorbs INVITE
+ * retransmissions until Timer L.
  */
 static int uas_send_ok(struct call *c)
 {
-	const struct sip_msg *req = tsx_req(c->ist);
 	struct sip_msg *r = NULL;
 	struct tsx *st = c->ist;
-	uint64_t t1 = c->cs->cfg.t1_ms;
-	const char *out;
 	char why[96];
+	bool sent;
 	int err;
 
 	if ((err = uas_build(c, 200, NULL, &r)) < 0)
 		return err;
-	msg_response_dest(req, &c->ok_dest);
-	c->ok_cseq = req->cseq;
 	c->ist = NULL;
 	tsx_set_owner(st, NULL);
-	if ((err = tsx_respond(st, r)) < 0) {
+	if ((err = sess_ok_send(&c->s, st, r, &sent)) < 0 && !sent) {
 		/* The transaction is over (§17.2.4): no 200 went, none can be resent. */
 		snprintf(why, sizeof(why), "cannot send our 200: %s", strerror(-err));
 		log_warn("%s: %s", c->handle, why);
 		call_end(c, 503, why, false);
 		return -ECANCELED;
 	}
-	/* Our resends are the transaction's bytes: the 200 is serialised once. */
-	free(c->ok_buf);
-	c->ok_buf = NULL;
-	if ((out = tsx_last_response(st, &c->ok_len)) && !(c->ok_buf = malloc(c->ok_len)))
-		out = NULL;
-	if (!out) {
+	if (err < 0) {
 		call_bye(c, 500, "out of memory keeping our 200 for its resends", false);
 		return -ECANCELED;
 	}
-	memcpy(c->ok_buf, out, c->ok_len);
-	c->ok_interval = t1;
-	c->ok_deadline = tmr_now(c->cs->env.clk) + 64 * t1;
-	tmr_start(&c->ok_tmr, t1);
 	return 0;
 }
 
-void call_uas_ok_timer(void *arg)
+/* The session's news: our 2xx had no ACK within 64*T1; §13.3.1.4 ends the call with BYE. */
+void call_uas_ok_timeout(void *arg)
 {
 	struct call *c = arg;
-	uint64_t now = tmr_now(c->cs->env.clk);
-	int err;
 
-	if (now >= c->ok_deadline) {
-		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", c->handle,
-			 c->cs->cfg.t1_ms * 64);
-		if (c->bye_after_ack)
-			call_bye(c, c->end_code, c->end_reason, c->end_remote);
-		else
-			call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
-		return;
-	}
-	if ((err = tsx_send_raw(c->cs->env.tsx, &c->ok_dest, c->ok_buf, c->ok_len)) < 0)
-		log_info("%s: cannot resend 200: %s", c->handle, strerror(-err));
-	c->ok_interval *= 2;
-	if (c->ok_interval > c->cs->cfg.t2_ms)
-		c->ok_interval = c->cs->cfg.t2_ms;
-	if (now + c->ok_interval > c->ok_deadline)
-		c->ok_interval = c->ok_deadline - now;
-	tmr_start(&c->ok_tmr, c->ok_interval);
+	if (c->bye_after_ack)
+		call_bye(c, c->end_code, c->end_reason, c->end_remote);
+	else
+		call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
 }
 
 /* Answer the ringing incoming call: 200 with our answer, or our offer (late offer). */
@@ -196,7 +169,7 @@ int call_uas_answer(struct call *c)
 	}
 	tmr_stop(&c->answer_tmr);
 	tmr_stop(&c->ring_tmr);
-	if ((err = dlg_confirm(c->dlg, NULL)) < 0 || (err = uas_send_ok(c)) < 0)
+	if ((err = dlg_confirm(c->s.dlg, NULL)) < 0 || (err = uas_send_ok(c)) < 0)
 		return err;
 	c->state = CALL_CONNECTING;
 	log_info("%s: answered; waiting for the ACK", c->handle);
@@ -277,6 +250,7 @@ static void busy_503(struct calls *cs, struct tsx *st, const char *why)
 void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 {
 	struct call *c = NULL;
+	struct dlg *d = NULL;
 	int err;
 
 	if (cs->closing) {
@@ -297,16 +271,16 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		call_uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
 		return;
 	}
-	if ((err = dlg_uas_new(cs->dlgs, &c->dlg, req, c->local_tag)) < 0) {
+	if ((err = dlg_uas_new(cs->dlgs, &d, req, c->local_tag)) < 0) {
 		call_uas_refuse(
 		    c, 400, err == -EINVAL ? "Missing or bad Contact or From tag" : "Bad Request",
 		    NULL, NULL, "no dialog could be made of the INVITE");
 		return;
 	}
-	c->dlg->owner = c;
-	if (call_set_str(&c->peer, c->dlg->remote_uri) < 0 ||
-	    call_set_str(&c->local_uri, c->dlg->local_uri) < 0 ||
-	    call_set_str(&c->call_id, c->dlg->call_id) < 0) {
+	sess_set_dlg(&c->s, d);
+	if (call_set_str(&c->peer, c->s.dlg->remote_uri) < 0 ||
+	    call_set_str(&c->local_uri, c->s.dlg->local_uri) < 0 ||
+	    call_set_str(&c->call_id, c->s.dlg->call_id) < 0) {
 		call_uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
 		return;
 	}
@@ -379,20 +353,20 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 	char ra[16];
 	int err;
 
-	if (c->update != CALL_UPD_NONE || (c->ok_buf && c->offer_in_ok)) {
+	if (c->update != CALL_UPD_NONE || (sess_ok_pending(&c->s) && c->offer_in_ok)) {
 		/* §14.2: ours is in progress (or our offer waits for its answer): glare. */
 		log_info("%s: re-INVITE refused: 491 (glare)", c->handle);
 		st_final(c, st, 491, NULL, NULL, NULL);
 		return;
 	}
-	if (c->ist || c->ok_buf || c->state != CALL_ESTABLISHED) {
+	if (c->ist || sess_ok_pending(&c->s) || c->state != CALL_ESTABLISHED) {
 		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
 		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
 		log_info("%s: re-INVITE refused: 500 (an earlier INVITE is not done)", c->handle);
 		st_final(c, st, 500, NULL, "Retry-After", ra);
 		return;
 	}
-	dlg_refresh_target(c->dlg, req);
+	dlg_refresh_target(c->s.dlg, req);
 	c->ist = st;
 	c->ist_reinvite = true;
 	tsx_set_owner(st, c);
@@ -415,7 +389,7 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 {
 	struct dlg *d = dlg_match(cs->dlgs, req);
-	struct call *c = d ? d->owner : NULL;
+	struct call *c = call_of_dlg(d);
 
 	if (!c)
 		return false;
@@ -456,16 +430,13 @@ void calls_cancel(struct calls *cs, struct tsx *inv)
 void calls_ack(struct calls *cs, const struct sip_msg *ack)
 {
 	struct dlg *d = dlg_match(cs->dlgs, ack);
-	struct call *c = d ? d->owner : NULL;
+	struct call *c = call_of_dlg(d);
 
-	if (!c || !c->ok_buf || ack->cseq != c->ok_cseq) {
+	if (!c || !sess_ok_acked(&c->s, ack)) {
 		log_debug("ACK (Call-ID %s, CSeq %u) for nothing pending: absorbed", ack->call_id,
 			  ack->cseq);
 		return;
 	}
-	tmr_stop(&c->ok_tmr);
-	free(c->ok_buf);
-	c->ok_buf = NULL;
 	if (c->bye_after_ack) {
 		call_bye(c, c->end_code, c->end_reason, c->end_remote);
 		return;

@@ -46,15 +46,14 @@ struct ping {
 };
 
 struct options {
-	struct options_env env; /* env.user_agent unused: see user_agent */
-	char *user_agent;	/* NULL: none */
+	struct options_env env;	     /* env.user_agent unused: see user_agent */
+	char *user_agent;	     /* NULL: none */
 	struct account *own_account; /* the default, when env had none */
 	struct ping *pings;
 	unsigned n;
 	unsigned long next_id;
 	bool closing; /* options_free() is cancelling */
 };
-
 
 int options_new(struct options **op, const struct options_env *env)
 {
