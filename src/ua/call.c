@@ -223,10 +223,6 @@ static void call_free(struct call *c)
 	tmr_close(&c->answer_tmr);
 	tmr_close(&c->ring_tmr);
 	tmr_close(&c->cancel_tmr);
-	if (c->ist) {
-		tsx_set_owner(c->ist, NULL);
-		tsx_detach(c->ist);
-	}
 	tsx_detach(c->ict);
 	sess_close(&c->s);
 	/* A UAC's other forks may have left early dialogs (§12.3). */
@@ -477,7 +473,7 @@ static void on_glare_done(void *arg)
 	int err;
 
 	c->retry = CALL_UPD_NONE;
-	if (c->state != CALL_ESTABLISHED || c->update != CALL_UPD_NONE || c->ist ||
+	if (c->state != CALL_ESTABLISHED || c->update != CALL_UPD_NONE || c->s.ist ||
 	    sess_ok_pending(&c->s))
 		return;
 	if ((err = call_uac_reinvite(c, what)) < 0)
@@ -501,7 +497,7 @@ int call_answer(struct call *c, char *why, size_t whylen)
 {
 	int err;
 
-	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
+	if (c->outgoing || c->state != CALL_RINGING || !c->s.ist)
 		return refuse_state(c, why, whylen, "only a ringing incoming call can be answered");
 	if ((err = call_uas_answer(c)) == -ECANCELED)
 		return log_why(why, whylen, -EIO, "the 200 could not be sent; the call ended");
@@ -514,7 +510,7 @@ int call_reject(struct call *c, int code, char *why, size_t whylen)
 {
 	char text[64];
 
-	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
+	if (c->outgoing || c->state != CALL_RINGING || !c->s.ist)
 		return refuse_state(c, why, whylen, "only a ringing incoming call can be rejected");
 	if (code == 0)
 		code = (int)c->cs->cfg.reject_code;
@@ -573,7 +569,7 @@ int call_hold(struct call *c, bool hold, char *why, size_t whylen)
 	if (c->state != CALL_ESTABLISHED)
 		return refuse_state(c, why, whylen,
 				    "only an established call can be held or resumed");
-	if (c->update != CALL_UPD_NONE || c->ist || sess_ok_pending(&c->s) ||
+	if (c->update != CALL_UPD_NONE || c->s.ist || sess_ok_pending(&c->s) ||
 	    sess_glare_waiting(&c->s))
 		return log_why(why, whylen, -EBUSY, "%s: an INVITE is in progress; try again later",
 			       c->handle);

@@ -71,12 +71,10 @@ struct call {
 	char *local_tag;
 	char source[64]; /* "udp:127.0.0.1:5062" */
 
-	/* The dialog usage: s.dlg, our address s.via, s.contact, 2xx, ACK, BYE. */
+	/* The dialog usage: s.dlg, our address s.via, s.contact, s.ist, 2xx, ACK, BYE. */
 	struct sess s;
 
-	/* UAS: the INVITE (initial or re-INVITE) we have not finally answered. */
-	struct tsx *ist;
-	bool ist_reinvite;
+	/* UAS (the INVITE we have not finally answered is s.ist). */
 	bool offer_in_ok; /* the INVITE had no SDP: our 2xx offers, the ACK answers */
 
 	bool bye_after_ack; /* hung up while connecting: BYE once the ACK comes (§15) */

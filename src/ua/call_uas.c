@@ -26,53 +26,7 @@
 
 /* ---- UAS: answering an INVITE (§13.3) ---- */
 
-/* A response to c->ist's request with our Contact (and the SDP for a 2xx). */
-static int uas_build(struct call *c, int code, const char *reason, struct sip_msg **rp)
-{
-	const struct sip_msg *req = tsx_req(c->ist);
-	struct sip_msg *r = NULL;
-	int err;
-
-	if ((err = msg_build_response(&r, req, code, reason, c->local_tag)) < 0)
-		return err;
-	if (code >= 200 && code < 300 &&
-	    ((err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
-	     (err = msg_add_header(r, "Supported", "")) < 0 ||
-	     (c->local_sdp &&
-	      (err = msg_set_body(r, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)))
-		goto fail;
-	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->s.contact)) < 0)
-		goto fail;
-	/*
-	 * §12.1.1: a response that establishes the dialog (the 2xx, and a
-	 * 101-199, which carries our To tag) copies the INVITE's
-	 * Record-Route, or the caller's ACK and BYE would skip the proxies.
-	 */
-	if (code > 100 && code < 300 && !c->ist_reinvite &&
-	    (err = msg_copy_record_routes(r, req)) < 0)
-		goto fail;
-	*rp = r;
-	return 0;
-fail:
-	msg_free(r);
-	return err;
-}
-
-/* A provisional on c->ist. */
-static void uas_provisional(struct call *c, int code)
-{
-	struct sip_msg *r = NULL;
-	int err;
-
-	if ((err = uas_build(c, code, NULL, &r)) < 0 || (err = tsx_respond(c->ist, r)) < 0)
-		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
-}
-
-/*
- * A final non-2xx on c->ist, with an optional extra header; the
- * transaction is ours no longer afterwards.
- */
-/* A final non-2xx on st, with an optional extra header. */
+/* A final non-2xx on st, a transaction no session holds, with an optional extra header. */
 static void st_final(const struct call *c, struct tsx *st, int code, const char *reason,
 		     const char *hname, const char *hvalue)
 {
@@ -84,24 +38,11 @@ static void st_final(const struct call *c, struct tsx *st, int code, const char 
 		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
 }
 
-/* The same on c->ist, which is ours no longer afterwards. */
-static void uas_final(struct call *c, int code, const char *reason, const char *hname,
-		      const char *hvalue)
-{
-	struct tsx *st = c->ist;
-
-	if (!st)
-		return;
-	c->ist = NULL;
-	tsx_set_owner(st, NULL);
-	st_final(c, st, code, reason, hname, hvalue);
-}
-
 /* Refuse the initial INVITE and end the call. */
 void call_uas_refuse(struct call *c, int code, const char *reason, const char *hname,
 		     const char *hvalue, const char *why)
 {
-	uas_final(c, code, reason, hname, hvalue);
+	sess_uas_final(&c->s, code, reason, hname, hvalue);
 	call_end(c, code, why, false);
 }
 
@@ -111,27 +52,23 @@ static void reinvite_refuse(struct call *c, int code, const char *reason, const 
 {
 	log_info("%s: re-INVITE refused: %d %s", c->handle, code,
 		 reason ? reason : msg_reason(code));
-	uas_final(c, code, reason, hname, hvalue);
+	sess_uas_final(&c->s, code, reason, hname, hvalue);
 }
 
 /*
- * Send the 2xx to c->ist; the session resends it until the ACK
+ * Send the 2xx to the INVITE the session holds; it resends it until the ACK
  * (§13.3.1.4).  The IST is ours no longer: it absorbs INVITE
  * retransmissions until Timer L.
  */
 static int uas_send_ok(struct call *c)
 {
-	struct sip_msg *r = NULL;
-	struct tsx *st = c->ist;
 	char why[96];
 	bool sent;
 	int err;
 
-	if ((err = uas_build(c, 200, NULL, &r)) < 0)
-		return err;
-	c->ist = NULL;
-	tsx_set_owner(st, NULL);
-	if ((err = sess_ok_send(&c->s, st, r, &sent)) < 0 && !sent) {
+	if ((err = sess_uas_ok(&c->s, c->local_sdp, &sent)) < 0 && !sent) {
+		if (c->s.ist)
+			return err; /* not built: nothing sent, the INVITE still waits */
 		/* The transaction is over (§17.2.4): no 200 went, none can be resent. */
 		snprintf(why, sizeof(why), "cannot send our 200: %s", strerror(-err));
 		log_warn("%s: %s", c->handle, why);
@@ -265,8 +202,7 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		busy_503(cs, st, "out of memory");
 		return;
 	}
-	c->ist = st;
-	tsx_set_owner(st, c);
+	sess_uas_hold(&c->s, st, false);
 	if ((err = call_set_str(&c->local_tag, tsx_local_tag(st))) < 0) {
 		call_uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
 		return;
@@ -299,7 +235,7 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 	call_emit_ev(c, CALL_EV_INCOMING, 0, NULL, NULL);
 	if (uas_take_offer(c, req, OA_SENDRECV, false) < 0)
 		return;
-	uas_provisional(c, 100);
+	sess_uas_provisional(&c->s, 100);
 	if (cs->cfg.answer == CALL_ANSWER_REJECT) {
 		char why[64];
 
@@ -307,7 +243,7 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		call_uas_refuse(c, (int)cs->cfg.reject_code, NULL, NULL, NULL, why);
 		return;
 	}
-	uas_provisional(c, 180);
+	sess_uas_provisional(&c->s, 180);
 	c->state = CALL_RINGING;
 	call_emit(c, "ringing", 180, NULL, NULL);
 	tmr_start(&c->ring_tmr, (uint64_t)cs->cfg.ring_timeout_s * 1000);
@@ -340,8 +276,7 @@ static void uas_bye(struct call *c, struct tsx *st, const struct sip_msg *req)
 	if ((err = tsx_respond_code(st, 200, NULL, NULL)) < 0)
 		log_warn("%s: cannot send 200 to BYE: %s", c->handle, strerror(-err));
 	/* §15.1.2: a pending INVITE of the dialog gets 487. */
-	if (c->ist)
-		uas_final(c, 487, NULL, NULL, NULL);
+	sess_uas_final(&c->s, 487, NULL, NULL, NULL);
 	bye_reason(req, why, sizeof(why));
 	call_end(c, 200, why, true);
 }
@@ -359,7 +294,7 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 		st_final(c, st, 491, NULL, NULL, NULL);
 		return;
 	}
-	if (c->ist || sess_ok_pending(&c->s) || c->state != CALL_ESTABLISHED) {
+	if (c->s.ist || sess_ok_pending(&c->s) || c->state != CALL_ESTABLISHED) {
 		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
 		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
 		log_info("%s: re-INVITE refused: 500 (an earlier INVITE is not done)", c->handle);
@@ -367,9 +302,7 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 		return;
 	}
 	dlg_refresh_target(c->s.dlg, req);
-	c->ist = st;
-	c->ist_reinvite = true;
-	tsx_set_owner(st, c);
+	sess_uas_hold(&c->s, st, true);
 	if (uas_take_offer(c, req, want, true) < 0)
 		return;
 	if (c->offer_in_ok) {
@@ -413,17 +346,18 @@ bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req
 
 void calls_cancel(struct calls *cs, struct tsx *inv)
 {
-	struct call *c = tsx_owner(inv);
+	struct sess *s = sess_of_tsx(inv);
+	struct call *c = s ? s->arg : NULL;
 
 	(void)cs;
-	if (!c || c->ist != inv)
+	if (!c)
 		return;
 	/* §9.2: the INVITE gets 487; an initial one ends the call. */
-	if (c->ist_reinvite) {
+	if (c->s.ist_reinvite) {
 		reinvite_refuse(c, 487, NULL, NULL, NULL);
 		return;
 	}
-	uas_final(c, 487, NULL, NULL, NULL);
+	sess_uas_final(&c->s, 487, NULL, NULL, NULL);
 	call_end(c, 487, "cancelled by the caller (CANCEL)", true);
 }
 

@@ -23,6 +23,7 @@
 #include "core/rnd.h"
 #include "ua/oa.h"
 #include "ua/sess.h"
+#include "ua/ua.h"
 
 static void on_ok_tmr(void *arg);
 static void on_glare_tmr(void *arg);
@@ -41,6 +42,11 @@ void sess_init(struct sess *s, const struct sess_ctx *ctx, const char *handle,
 
 void sess_close(struct sess *s)
 {
+	if (s->ist) {
+		tsx_set_owner(s->ist, NULL);
+		tsx_detach(s->ist);
+		s->ist = NULL;
+	}
 	tmr_close(&s->ok_tmr);
 	tmr_close(&s->glare_tmr);
 	tsx_detach(s->reict);
@@ -161,6 +167,98 @@ int sess_request(struct sess *s, const char *method, const char *sdp, tsx_resp_f
 	    (err = build_in(s, s->dlg, method, sdp, &m)) < 0)
 		return err;
 	return tsx_request(s->ctx->tsx, m, &d, cb, arg, ctp);
+}
+
+/* ---- UAS: the INVITE we answer (§13.3.1) ---- */
+
+void sess_uas_hold(struct sess *s, struct tsx *st, bool reinvite)
+{
+	s->ist = st;
+	s->ist_reinvite = reinvite;
+	tsx_set_owner(st, s);
+}
+
+struct sess *sess_of_tsx(const struct tsx *st)
+{
+	struct sess *s = tsx_owner(st);
+
+	return s && s->ist == st ? s : NULL;
+}
+
+/* The held INVITE, let go: ours no longer. */
+static struct tsx *uas_release(struct sess *s)
+{
+	struct tsx *st = s->ist;
+
+	s->ist = NULL;
+	tsx_set_owner(st, NULL);
+	return st;
+}
+
+/* A response to the held INVITE with our Contact (and sdp in a 2xx). */
+static int uas_build(struct sess *s, int code, const char *sdp, struct sip_msg **rp)
+{
+	const struct sip_msg *req = tsx_req(s->ist);
+	struct sip_msg *r = NULL;
+	int err;
+
+	if ((err = msg_build_response(&r, req, code, NULL, s->dlg->local_tag)) < 0)
+		return err;
+	if (code >= 200 && code < 300 &&
+	    ((err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
+	     (err = msg_add_header(r, "Supported", "")) < 0 ||
+	     (sdp && (err = msg_set_body(r, OA_CONTENT_TYPE, sdp, strlen(sdp))) < 0)))
+		goto fail;
+	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", s->contact)) < 0)
+		goto fail;
+	/*
+	 * §12.1.1: a response that establishes the dialog (the 2xx, and a
+	 * 101-199, which carries our To tag) copies the INVITE's
+	 * Record-Route, or the caller's ACK and BYE would skip the proxies.
+	 */
+	if (code > 100 && code < 300 && !s->ist_reinvite &&
+	    (err = msg_copy_record_routes(r, req)) < 0)
+		goto fail;
+	*rp = r;
+	return 0;
+fail:
+	msg_free(r);
+	return err;
+}
+
+void sess_uas_provisional(struct sess *s, int code)
+{
+	struct sip_msg *r = NULL;
+	int err;
+
+	if ((err = uas_build(s, code, NULL, &r)) < 0 || (err = tsx_respond(s->ist, r)) < 0)
+		log_warn("%s: cannot send %d: %s", s->handle, code, strerror(-err));
+}
+
+void sess_uas_final(struct sess *s, int code, const char *reason, const char *hname,
+		    const char *hvalue)
+{
+	struct msg_err e;
+	struct tsx *st;
+	int err;
+
+	if (!s->ist)
+		return;
+	st = uas_release(s);
+	msg_err_set(&e, code, reason, hname, hvalue);
+	if ((err = tsx_respond_code(st, code, e.reason, &e)) < 0)
+		log_warn("%s: cannot send %d: %s", s->handle, code, strerror(-err));
+}
+
+int sess_uas_ok(struct sess *s, const char *sdp, bool *sent)
+{
+	struct sip_msg *r = NULL;
+	int err;
+
+	*sent = false;
+	if ((err = uas_build(s, 200, sdp, &r)) < 0)
+		return err;
+	return sess_ok_send(s, uas_release(s), r, sent);
 }
 
 /* ---- UAS: our 2xx until the ACK (§13.3.1.4) ---- */

@@ -4,6 +4,10 @@
  * of its owner once the dialog exists, whichever side created it:
  *
  *   - who we are in it (transport, our Via address, our Contact);
+ *   - UAS: the INVITE (initial or re-INVITE) not finally answered yet,
+ *     and the responses to it: provisionals and the 2xx carry our Contact
+ *     and, when they establish the dialog, the request's Record-Route
+ *     (§12.1.1); a final non-2xx lets the transaction go;
  *   - UAS: our 2xx, resent at T1, 2T1 .. T2 until the ACK, for 64*T1 at
  *     most (§13.3.1.4); the owner hears of the timeout;
  *   - UAC: the ACK of a 2xx, kept and sent again for each 2xx resent
@@ -67,6 +71,10 @@ struct sess {
 	struct net_addr via; /* our address toward the peer (Via, Contact, SDP) */
 	char *contact;	     /* our Contact, "<sip:user@host:port>" */
 
+	/* UAS: the INVITE not finally answered (its owner pointer is the session). */
+	struct tsx *ist;
+	bool ist_reinvite;
+
 	/* UAS: our 2xx, resent until the ACK (§13.3.1.4). */
 	char *ok_buf; /* NULL: none pending */
 	size_t ok_len;
@@ -113,6 +121,30 @@ int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handl
 /* Send method in the session's dialog (sdp: a body, or NULL) on a new client transaction. */
 int sess_request(struct sess *s, const char *method, const char *sdp, tsx_resp_fn *cb, void *arg,
 		 struct tsx **ctp);
+
+/*
+ * UAS: st is the INVITE (initial, or a re-INVITE when reinvite) we answer
+ * from now on; its owner pointer becomes the session (sess_of_tsx()).
+ */
+void sess_uas_hold(struct sess *s, struct tsx *st, bool reinvite);
+/* The session whose held INVITE st is, or NULL. */
+struct sess *sess_of_tsx(const struct tsx *st);
+/* A provisional (100..199) on the held INVITE; a failure is logged. */
+void sess_uas_provisional(struct sess *s, int code);
+/*
+ * A final non-2xx on the held INVITE (code, reason or NULL for the
+ * standard phrase, an optional extra header); the transaction is let go.
+ * No-op when none is held.  A failure is logged.
+ */
+void sess_uas_final(struct sess *s, int code, const char *reason, const char *hname,
+		    const char *hvalue);
+/*
+ * The 2xx to the held INVITE, with sdp as its body (or none), sent and
+ * then resent until the ACK (sess_ok_send()); the transaction is let go.
+ * 0, or -errno and *sent as sess_ok_send() (-errno with *sent false also
+ * when it could not be built).
+ */
+int sess_uas_ok(struct sess *s, const char *sdp, bool *sent);
 
 /*
  * UAS: send resp, the 2xx to st's INVITE, and resend it from here on
