@@ -173,15 +173,16 @@ void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg)
 /* ---- one call: birth and death ---- */
 
 static void on_ring_tmr(void *arg);
-static void on_cancel_tmr(void *arg);
 static int call_stop(struct call *c, int uac_code, int uas_code, const char *reason);
 static void on_bye_done(void *arg, const struct sip_msg *resp, int err);
 static void on_glare_done(void *arg);
+static void on_cancel_timeout(void *arg);
 
 static const struct sess_handlers sess_h = {
     .ok_timeout = call_uas_ok_timeout,
     .bye_done = on_bye_done,
     .glare_done = on_glare_done,
+    .cancel_timeout = on_cancel_timeout,
 };
 
 int call_new(struct calls *cs, bool outgoing, struct call **cp)
@@ -203,7 +204,6 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	tmr_init(&c->answer_tmr, cs->env.clk, call_uas_answer_timer, c);
 	tmr_init(&c->ring_tmr, cs->env.clk, on_ring_tmr, c);
 	sess_init(&c->s, &cs->sx, c->handle, &sess_h, c);
-	tmr_init(&c->cancel_tmr, cs->env.clk, on_cancel_tmr, c);
 	c->prev = cs->last;
 	if (cs->last)
 		cs->last->next = c;
@@ -222,8 +222,6 @@ static void call_free(struct call *c)
 
 	tmr_close(&c->answer_tmr);
 	tmr_close(&c->ring_tmr);
-	tmr_close(&c->cancel_tmr);
-	tsx_detach(c->ict);
 	sess_close(&c->s);
 	/* A UAC's other forks may have left early dialogs (§12.3). */
 	if (c->outgoing && c->call_id && c->local_tag)
@@ -457,7 +455,7 @@ static void on_ring_tmr(void *arg)
 	call_stop(c, 408, 480, why);
 }
 
-static void on_cancel_tmr(void *arg)
+static void on_cancel_timeout(void *arg)
 {
 	struct call *c = arg;
 

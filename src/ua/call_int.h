@@ -79,16 +79,10 @@ struct call {
 
 	bool bye_after_ack; /* hung up while connecting: BYE once the ACK comes (§15) */
 
-	/* UAC: our initial INVITE (valid until its last callback). */
-	struct tsx *ict;
-	struct sip_dest inv_dest; /* where it went (CANCEL goes there too) */
+	/* UAC (our INVITE's transaction and its CANCEL are s.ict and sess_cancel()). */
 	uint32_t inv_cseq;
 	char **hdrs; /* extra headers of the `call` command, for redirects */
 	size_t n_hdrs;
-	struct tmr cancel_tmr; /* §9.1: 64*T1 for the final response after our CANCEL */
-	bool provisional;      /* a 1xx came (CANCEL may go, §9.1) */
-	bool cancel_wanted;    /* hangup before the answer */
-	bool cancel_sent;
 	bool early_sent;		 /* "early" event given */
 	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
 	unsigned n_targets, next_target, redirects;

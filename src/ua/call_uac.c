@@ -127,13 +127,9 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 			goto fail;
 	if ((err = msg_set_body(m, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
 		goto fail;
-	c->inv_dest = d;
-	c->provisional = false;
 	net_addr_fmt(&d.addr, a, sizeof(a));
 	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(d.proto), a);
-	err = tsx_request(cs->env.tsx, m, &d, on_invite, c, &c->ict);
-	if (err < 0) {
-		c->ict = NULL;
+	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0) {
 		return log_why(why, whylen, err, "cannot send the INVITE: %s",
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
 	}
@@ -212,30 +208,6 @@ out:
 	return err;
 }
 
-/* The CANCEL for our INVITE (§9.1), on its own NICT whose outcome we do not need. */
-static void on_cancel_resp(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
-{
-	(void)arg;
-	(void)ct;
-	(void)resp;
-	(void)err;
-}
-
-static void send_cancel(struct call *c)
-{
-	struct sip_msg *m = NULL;
-	struct sip_dest d = c->inv_dest;
-	int err;
-
-	c->cancel_sent = true;
-	if ((err = msg_build_cancel(&m, tsx_req(c->ict))) < 0 ||
-	    (err = tsx_request(c->cs->env.tsx, m, &d, on_cancel_resp, NULL, NULL)) < 0)
-		log_warn("%s: cannot send CANCEL: %s", c->handle, strerror(-err));
-	else
-		log_info("%s: CANCEL sent", c->handle);
-	tmr_start(&c->cancel_tmr, (uint64_t)c->cs->cfg.t1_ms * 64);
-}
-
 void call_uac_hangup(struct call *c, int code, const char *reason)
 {
 	c->end_code = code;
@@ -243,14 +215,8 @@ void call_uac_hangup(struct call *c, int code, const char *reason)
 	c->end_remote = false;
 	tmr_stop(&c->ring_tmr);
 	c->state = CALL_ENDING;
-	c->cancel_wanted = true;
-	if (!c->ict) {
+	if (sess_cancel(&c->s) < 0)
 		call_end(c, code, reason, false);
-		return;
-	}
-	/* §9.1: not before a provisional response; the first one sends it. */
-	if (c->provisional && !c->cancel_sent)
-		send_cancel(c);
 }
 
 /*
@@ -293,10 +259,10 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 	/* §12.3: the other forks' early dialogs end. */
 	dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
 	tmr_stop(&c->ring_tmr);
-	tmr_stop(&c->cancel_tmr);
+	sess_cancel_stop(&c->s);
 	if ((err = sess_ack(&c->s, NULL)) < 0)
 		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
-	if (c->cancel_wanted) {
+	if (sess_cancelling(&c->s)) {
 		/* The 2xx crossed our CANCEL: the call exists; end it (§9.1, §15). */
 		log_info("%s: 200 crossed our CANCEL: ACK, then BYE", c->handle);
 		call_bye(c, c->end_code, c->end_reason, false);
@@ -333,12 +299,8 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 	size_t len;
 	char why[160] = "";
 
-	c->provisional = true;
-	if (c->cancel_wanted) {
-		if (!c->cancel_sent)
-			send_cancel(c);
-		return;
-	}
+	if (sess_invite_1xx(&c->s))
+		return; /* the CANCEL is out: the call is ending */
 	if (resp->status == 100)
 		return;
 	if (resp->to_tag && !(d = dlg_match(cs->dlgs, resp)) &&
@@ -431,12 +393,12 @@ static void on_failure(struct call *c, const struct sip_msg *resp)
 	const char *reason = msg_reason_phrase(resp);
 	char text[160];
 
-	c->ict = NULL;
+	sess_invite_over(&c->s);
 	if (c->s.dlg && c->s.dlg->state == DLG_EARLY)
 		c->s.dlg = NULL;
 	dlg_table_end_early(c->cs->dlgs, c->call_id, c->local_tag);
 	oa_cancel_offer(c->oa);
-	if (c->cancel_wanted) {
+	if (sess_cancelling(&c->s)) {
 		call_end(c, resp->status == 487 ? c->end_code : resp->status,
 			 resp->status == 487 ? c->end_reason : (reason ? reason : ""), false);
 		return;
@@ -456,10 +418,10 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 	struct call *c = arg;
 
 	if (!resp) {
-		c->ict = NULL;
+		sess_invite_over(&c->s);
 		if (err == 0)
 			return; /* the Accepted ICT ended (Timer M) */
-		if (c->cancel_wanted)
+		if (sess_cancelling(&c->s))
 			call_end(c, c->end_code, c->end_reason, false);
 		else if (err == -ETIMEDOUT)
 			call_end(c, 408, "no answer to the INVITE (Timer B)", false);

@@ -1,18 +1,22 @@
 /*
  * sess: the INVITE dialog usage under a call (see sess.h): where in-dialog
- * requests go, our 2xx resent until the ACK, the ACK of a 2xx kept for its
- * resends, a second fork's dialog ended, our re-INVITE and its §14.1
+ * requests go, the INVITE we answer and its responses, our initial INVITE
+ * and its CANCEL, our 2xx resent until the ACK, the ACK of a 2xx kept for
+ * its resends, a second fork's dialog ended, our re-INVITE and its §14.1
  * back-off, our BYE.
  *
  *   UAS                                      UAC
- *   <-- 200 (sess_ok_send)  T1, 2T1 .. T2    200 -->  ACK (sess_ack), kept
+ *   INVITE --> (sess_uas_hold)               INVITE (sess_invite) -->
+ *   <-- 180 (sess_uas_provisional)           180 --> CANCEL may go (§9.1)
+ *   <-- 200 (sess_uas_ok)  T1, 2T1 .. T2     200 -->  ACK (sess_ack), kept
  *   ACK --> (sess_ok_acked) resends stop     200 again --> the same ACK
  *   no ACK by 64*T1         ok_timeout       200 of another fork --> ACK, BYE
  *
  * Why nothing hangs here: the 2xx resend timer stops at 64*T1 and tells
- * the owner; the glare timer fires once; our BYE's and re-INVITE's client
- * transactions end by Timer F / Timer B at most and call back (or are let
- * go by sess_close()).
+ * the owner; the glare timer fires once; the wait after our CANCEL ends
+ * at 64*T1 and tells the owner; our INVITE's, BYE's and re-INVITE's client
+ * transactions end by Timer B / F at most and call back (or are let go by
+ * sess_close()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +31,7 @@
 
 static void on_ok_tmr(void *arg);
 static void on_glare_tmr(void *arg);
+static void on_cancel_tmr(void *arg);
 
 void sess_init(struct sess *s, const struct sess_ctx *ctx, const char *handle,
 	       const struct sess_handlers *h, void *arg)
@@ -38,6 +43,7 @@ void sess_init(struct sess *s, const struct sess_ctx *ctx, const char *handle,
 	s->arg = arg;
 	tmr_init(&s->ok_tmr, ctx->clk, on_ok_tmr, s);
 	tmr_init(&s->glare_tmr, ctx->clk, on_glare_tmr, s);
+	tmr_init(&s->cancel_tmr, ctx->clk, on_cancel_tmr, s);
 }
 
 void sess_close(struct sess *s)
@@ -49,9 +55,11 @@ void sess_close(struct sess *s)
 	}
 	tmr_close(&s->ok_tmr);
 	tmr_close(&s->glare_tmr);
+	tmr_close(&s->cancel_tmr);
+	tsx_detach(s->ict);
 	tsx_detach(s->reict);
 	tsx_detach(s->bye);
-	s->reict = s->bye = NULL;
+	s->ict = s->reict = s->bye = NULL;
 	dlg_free(s->dlg);
 	s->dlg = NULL;
 	free(s->contact);
@@ -167,6 +175,87 @@ int sess_request(struct sess *s, const char *method, const char *sdp, tsx_resp_f
 	    (err = build_in(s, s->dlg, method, sdp, &m)) < 0)
 		return err;
 	return tsx_request(s->ctx->tsx, m, &d, cb, arg, ctp);
+}
+
+/* ---- UAC: our initial INVITE and its CANCEL (§13.2.1, §9.1) ---- */
+
+int sess_invite(struct sess *s, struct sip_msg *m, const struct sip_dest *d, tsx_resp_fn *cb,
+		void *arg)
+{
+	int err;
+
+	s->inv_dest = *d;
+	s->provisional = false;
+	if ((err = tsx_request(s->ctx->tsx, m, d, cb, arg, &s->ict)) < 0)
+		s->ict = NULL;
+	return err;
+}
+
+void sess_invite_over(struct sess *s)
+{
+	s->ict = NULL;
+}
+
+/* The CANCEL on its own NICT, whose outcome we do not need. */
+static void on_cancel_resp(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+{
+	(void)arg;
+	(void)ct;
+	(void)resp;
+	(void)err;
+}
+
+static void send_cancel(struct sess *s)
+{
+	struct sip_msg *m = NULL;
+	struct sip_dest d = s->inv_dest;
+	int err;
+
+	s->cancel_sent = true;
+	if ((err = msg_build_cancel(&m, tsx_req(s->ict))) < 0 ||
+	    (err = tsx_request(s->ctx->tsx, m, &d, on_cancel_resp, NULL, NULL)) < 0)
+		log_warn("%s: cannot send CANCEL: %s", s->handle, strerror(-err));
+	else
+		log_info("%s: CANCEL sent", s->handle);
+	tmr_start(&s->cancel_tmr, (uint64_t)s->ctx->t1_ms * 64);
+}
+
+bool sess_invite_1xx(struct sess *s)
+{
+	s->provisional = true;
+	if (!s->cancel_wanted)
+		return false;
+	if (!s->cancel_sent)
+		send_cancel(s);
+	return true;
+}
+
+int sess_cancel(struct sess *s)
+{
+	s->cancel_wanted = true;
+	if (!s->ict)
+		return -ENOTCONN;
+	/* §9.1: not before a provisional response; the first one sends it. */
+	if (s->provisional && !s->cancel_sent)
+		send_cancel(s);
+	return 0;
+}
+
+bool sess_cancelling(const struct sess *s)
+{
+	return s->cancel_wanted;
+}
+
+void sess_cancel_stop(struct sess *s)
+{
+	tmr_stop(&s->cancel_tmr);
+}
+
+static void on_cancel_tmr(void *arg)
+{
+	struct sess *s = arg;
+
+	s->h->cancel_timeout(s->arg);
 }
 
 /* ---- UAS: the INVITE we answer (§13.3.1) ---- */

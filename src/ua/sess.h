@@ -8,6 +8,9 @@
  *     and the responses to it: provisionals and the 2xx carry our Contact
  *     and, when they establish the dialog, the request's Record-Route
  *     (§12.1.1); a final non-2xx lets the transaction go;
+ *   - UAC: our initial INVITE's client transaction and its CANCEL, sent
+ *     only once a provisional response has come (§9.1), with the 64*T1
+ *     wait for the INVITE's final response after it;
  *   - UAS: our 2xx, resent at T1, 2T1 .. T2 until the ACK, for 64*T1 at
  *     most (§13.3.1.4); the owner hears of the timeout;
  *   - UAC: the ACK of a 2xx, kept and sent again for each 2xx resent
@@ -57,6 +60,8 @@ struct sess_handlers {
 	void (*bye_done)(void *arg, const struct sip_msg *resp, int err);
 	/* The §14.1 back-off after a 491 ran out. */
 	void (*glare_done)(void *arg);
+	/* §9.1: no final response to our INVITE 64*T1 after our CANCEL. */
+	void (*cancel_timeout)(void *arg);
 };
 
 struct sess {
@@ -70,6 +75,14 @@ struct sess {
 	enum net_proto proto;
 	struct net_addr via; /* our address toward the peer (Via, Contact, SDP) */
 	char *contact;	     /* our Contact, "<sip:user@host:port>" */
+
+	/* UAC: our initial INVITE (valid until its last callback) and its CANCEL. */
+	struct tsx *ict;
+	struct sip_dest inv_dest; /* where it went: the CANCEL goes there too */
+	bool provisional;	  /* a 1xx came: the CANCEL may go (§9.1) */
+	bool cancel_wanted;	  /* the owner ends the call before the answer */
+	bool cancel_sent;
+	struct tmr cancel_tmr; /* §9.1: 64*T1 for the final response after our CANCEL */
 
 	/* UAS: the INVITE not finally answered (its owner pointer is the session). */
 	struct tsx *ist;
@@ -121,6 +134,32 @@ int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handl
 /* Send method in the session's dialog (sdp: a body, or NULL) on a new client transaction. */
 int sess_request(struct sess *s, const char *method, const char *sdp, tsx_resp_fn *cb, void *arg,
 		 struct tsx **ctp);
+
+/*
+ * UAC: send our initial INVITE m (taken) to d on a new client transaction
+ * whose responses go to cb; a redirect's INVITE replaces the previous one
+ * (whose transaction has ended).  0 or -errno from tsx_request().
+ */
+int sess_invite(struct sess *s, struct sip_msg *m, const struct sip_dest *d, tsx_resp_fn *cb,
+		void *arg);
+/* Our INVITE's transaction gave its last callback (a final non-2xx, Timer B or M). */
+void sess_invite_over(struct sess *s);
+/*
+ * A 1xx to our INVITE came: the CANCEL may go now (§9.1), and goes if the
+ * owner wanted it.  true: a CANCEL is wanted, the owner ignores the 1xx.
+ */
+bool sess_invite_1xx(struct sess *s);
+/*
+ * §9.1: end our INVITE before its final response: CANCEL, at once if a
+ * provisional response came, else with the first one; then wait 64*T1 at
+ * most for the final response (cancel_timeout).  0, or -ENOTCONN when no
+ * INVITE is in progress (the owner ends the call itself).
+ */
+int sess_cancel(struct sess *s);
+/* The owner asked for a CANCEL (sess_cancel()). */
+bool sess_cancelling(const struct sess *s);
+/* A 2xx came: the §9.1 wait after a CANCEL is over. */
+void sess_cancel_stop(struct sess *s);
 
 /*
  * UAS: st is the INVITE (initial, or a re-INVITE when reinvite) we answer

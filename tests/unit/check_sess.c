@@ -145,6 +145,9 @@ START_TEST(test_bye_needs_confirmed)
 
 	sess_init(&s, &ctx, "c1", &handlers, NULL);
 	ck_assert_int_eq(sess_bye(&s), -ENOTCONN);
+	/* No INVITE of ours in progress: nothing to CANCEL, the owner ends the call itself. */
+	ck_assert_int_eq(sess_cancel(&s), -ENOTCONN);
+	ck_assert(sess_cancelling(&s));
 	sess_set_dlg(&s, uas_dialog(""));
 	ck_assert_ptr_eq(sess_of(s.dlg), &s);
 	ck_assert_int_eq(sess_bye(&s), -ENOTCONN); /* early */
