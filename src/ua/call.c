@@ -520,9 +520,10 @@ int call_reject(struct call *c, int code, char *why, size_t whylen)
 }
 
 /*
- * End a call that is not ending yet, the way its state asks: CANCEL an
- * outgoing one not answered (§9.1, code uac_code), refuse an incoming one
- * not answered (uas_code), BYE an established one (§15.1.1), and BYE a
+ * End a call that is not ending yet, the way its state asks, through its
+ * session: CANCEL an outgoing one not answered (§9.1; it ends with
+ * uac_code once the INVITE's final response comes), refuse an incoming
+ * one not answered (uas_code), BYE an established one (§15.1.1), and BYE a
  * connecting one once the ACK comes (§15).  -EALREADY: it is ending.
  */
 static int call_stop(struct call *c, int uac_code, int uas_code, const char *reason)
@@ -531,10 +532,16 @@ static int call_stop(struct call *c, int uac_code, int uas_code, const char *rea
 	case CALL_CALLING:
 	case CALL_RINGING:
 	case CALL_EARLY:
-		if (c->outgoing)
-			call_uac_hangup(c, uac_code, reason);
-		else
-			call_uas_refuse(c, uas_code, NULL, NULL, NULL, reason);
+		if (!c->outgoing) {
+			sess_uas_final(&c->s, uas_code, NULL, NULL, NULL);
+			call_end(c, uas_code, reason, false);
+			return 0;
+		}
+		set_end(c, uac_code, reason, false);
+		tmr_stop(&c->ring_tmr);
+		c->state = CALL_ENDING;
+		if (sess_cancel(&c->s) < 0)
+			call_end(c, uac_code, reason, false);
 		return 0;
 	case CALL_CONNECTING:
 		bye_after_ack(c, 200, reason);

@@ -3,7 +3,8 @@
  * with SDP offer/answer (RFC 3264, through oa.h) and a pair of RTP/RTCP
  * sockets per call (rtpport.h).
  *
- * Owns every call, its dialog (dlg.h: the call is the dialog's owner), its
+ * Owns every call, its INVITE session (sess.h: the dialog usage, which
+ * owns the dialog), its account reference (account.h: who we are), its
  * timers, its offer/answer session and its RTP port pair.  It hears from
  * the UA core (ua.c: INVITE, in-dialog requests, CANCEL, ACK, stray 2xx)
  * and from the control commands (place, answer, reject, hang up, hold,

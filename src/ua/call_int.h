@@ -156,7 +156,6 @@ void call_uas_answer_timer(void *arg);
 void call_uas_ok_timeout(void *arg);
 
 /* call_uac.c */
-void call_uac_hangup(struct call *c, int code, const char *reason);
 int call_uac_reinvite(struct call *c, enum call_update what);
 void call_uac_stray(struct calls *cs, const struct sip_msg *resp);
 

@@ -1,8 +1,9 @@
 /*
- * call_uac: our INVITEs (RFC 3261 §13.2): the initial one with its
- * provisional responses, early dialogs and forks (§12.1.2, §13.2.2.4),
- * redirects (§8.1.3.4), CANCEL (§9.1), the ACK for every 2xx, and
- * re-INVITEs for hold and resume with glare handling (§14.1).
+ * call_uac: what a call does with our INVITEs (RFC 3261 §13.2): the
+ * initial one with its provisional responses, early dialogs and forks
+ * (§12.1.2, §13.2.2.4), redirects (§8.1.3.4), and re-INVITEs for hold and
+ * resume with glare handling (§14.1).  The session (sess.c) sends them and
+ * their CANCEL (§9.1), ACKs every 2xx and ends a second fork.
  *
  *   call sip:bob@192.0.2.1             c2 calling
  *   INVITE (offer)            -->
@@ -206,17 +207,6 @@ fail:
 out:
 	call_drop(c); /* never announced: no event */
 	return err;
-}
-
-void call_uac_hangup(struct call *c, int code, const char *reason)
-{
-	c->end_code = code;
-	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
-	c->end_remote = false;
-	tmr_stop(&c->ring_tmr);
-	c->state = CALL_ENDING;
-	if (sess_cancel(&c->s) < 0)
-		call_end(c, code, reason, false);
 }
 
 /*
