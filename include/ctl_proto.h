@@ -85,9 +85,11 @@ struct ctl_arg_info {
 #define CTL_MAX_ARGS 4
 
 /*
- * One command: the one table that the daemon dispatches from and sipuactl
- * takes its names, usage and help from (src/ctl/ctl_cmds.c).
- * Positional arguments on sipuactl's command line fill args in order.
+ * One command, as the one table describes it: the daemon checks requests
+ * against it and dispatches by it, sipuactl takes its names, usage and
+ * help from it.  The rows are written once, by domain, in
+ * src/ctl/ctl_cmds_*.h (see src/ctl/ctl_cmds.h).  Positional arguments on
+ * sipuactl's command line fill args in order.
  */
 struct ctl_cmd_info {
 	const char *name;

@@ -19,6 +19,7 @@
 #include "core/cfg.h"
 #include "app/daemon.h"
 #include "core/log.h"
+#include "media/codec.h"
 
 #ifndef SIPUAD_SYSCONFDIR
 #define SIPUAD_SYSCONFDIR "/etc"
@@ -60,7 +61,7 @@ static void usage(FILE *f)
 static int load(const char *path, struct cfg **cfgp)
 {
 	char *errs = NULL;
-	int err = cfg_load(path, cfgp, &errs);
+	int err = cfg_load(path, codec_cfg_name, cfgp, &errs);
 
 	if (err < 0) {
 		fputs(errs ? errs : "", stderr);

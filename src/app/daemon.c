@@ -39,6 +39,7 @@
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/tmr.h"
+#include "media/codec.h"
 #include "ctl/ctl.h"
 #include "sip/msg.h"
 #include "sip/sip.h"
@@ -171,7 +172,7 @@ json_t *daemon_reload(struct daemon *dm)
 	int err;
 
 	daemon_notify("RELOADING=1");
-	if ((err = cfg_load(dm->cfg_path, &n, &errs)) < 0) {
+	if ((err = cfg_load(dm->cfg_path, codec_cfg_name, &n, &errs)) < 0) {
 		log_err("reload of %s failed; the running config is kept:\n%s", dm->cfg_path,
 			errs ? errs : strerror(-err));
 		ev = json_pack("{s:b, s:s, s:s, s:[]}", "ok", 0, "config", dm->cfg_path, "errors",

@@ -1,7 +1,7 @@
 /*
  * daemon_int: the daemon context, shared by daemon.c (life cycle, signals,
- * the SIP layers' glue) and daemon_ctl.c (the control commands).  Nothing
- * else includes it.
+ * the SIP layers' glue) and the control commands' handlers (daemon_ctl.c,
+ * daemon_calls.c).  Nothing else includes it.
  */
 #ifndef SIPUAD_DAEMON_INT_H
 #define SIPUAD_DAEMON_INT_H
@@ -70,9 +70,7 @@ void daemon_notify(const char *state);
 
 /* The control socket's dispatch callback (daemon_ctl.c): arg is the daemon. */
 void daemon_ctl_dispatch(void *arg, struct ctl_req *req);
-/* The call layer's news, as control events (daemon_ctl.c): arg is the daemon. */
+/* The call layer's news, as control events (daemon_calls.c): arg is the daemon. */
 void daemon_call_event(void *arg, const struct call *c, const struct call_event_info *e);
-/* The commands daemon_ctl.c serves, for the table test: true if name is one. */
-bool daemon_ctl_serves(const char *name);
 
 #endif

@@ -9,7 +9,8 @@
  * line as received with --json, else a readable view of the result.  The
  * protocol is include/ctl_proto.h.  Command names, usage, help and the
  * order of positional arguments come from the table the daemon dispatches
- * by (src/ctl/ctl_cmds.c), so a command added there needs no change here
+ * by (its rows: src/ctl/ctl_cmds_*.h; linked here as src/ctl/ctl_cmds.c,
+ * without the handlers), so a command added there needs no change here
  * and the output is generic over any result.  "events [PATTERN...]" is
  * sipuactl's own: it subscribes and prints each event until SIGINT or
  * SIGTERM.

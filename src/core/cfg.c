@@ -138,25 +138,14 @@ static int answer_parse(const char *s, unsigned *v)
 }
 
 /*
- * The names [media] codecs takes, as written back into struct cfg.  The
- * audio ones are what the offer/answer module knows; telephone-event
- * (RFC 4733 DTMF) is not a codec of its own and only sets cfg->dtmf.
+ * [media] codecs names rows of the codec table, which is the media layer's
+ * (media/codec.c): core/ sits below media/ and cannot include it, so the
+ * table comes in through cfg_codec_fn from whoever loads the config, and
+ * every message naming the codecs is written from it.  telephone-event
+ * (RFC 4733 DTMF) is not a codec of its own and only sets cfg->dtmf.  The
+ * key's range text below is documentation (man page, shipped config);
+ * check_cfg holds it to the table.
  */
-static const struct cfg_codec {
-	const char *name;
-	bool audio;
-} codec_names[] = {
-    {"PCMU", true},
-    {"PCMA", true},
-    {"telephone-event", false},
-};
-#define CFG_NCODEC_NAMES (sizeof(codec_names) / sizeof(codec_names[0]))
-
-/* Each name can be listed once, so cfg.codecs holds every audio one there is. */
-_Static_assert(CFG_NCODEC_NAMES <= CFG_MAX_CODECS, "cfg.codecs cannot hold every codec");
-/* CODECS_KEY's range and parse_codecs' messages name the codecs in words. */
-_Static_assert(CFG_NCODEC_NAMES == 3, "update the codecs key's texts");
-
 #define CFG_STRINGIFY(x) #x
 #define CFG_XSTRINGIFY(x) CFG_STRINGIFY(x)
 
@@ -179,7 +168,7 @@ _Static_assert(CFG_NCODEC_NAMES == 3, "update the codecs key's texts");
 	    "1.." CFG_XSTRINGIFY(max) " entries of udp|tcp:HOST:PORT", 1, max, NULL, reload, help)
 #define CODECS_KEY(sec, field, def, reload, help)                                                 \
 	KEY(sec, #field, "codec list", CFG_CODECS, field, def,                                    \
-	    "1..3 entries of PCMU, PCMA, telephone-event", 1, CFG_NCODEC_NAMES, NULL, reload, help)
+	    "1..3 entries of PCMU, PCMA, telephone-event", 1, CFG_MAX_CODECS, NULL, reload, help)
 /* clang-format on */
 
 /*
@@ -273,6 +262,7 @@ static const struct cfg_order {
 /* One parse of one file: the reader's and the handler's shared state. */
 struct cfg_parse {
 	const char *path;
+	cfg_codec_fn *codecs;
 	FILE *in;
 	int read_err;	   /* errno of a failed read, 0 if none */
 	unsigned lineno;   /* the line inih is working on */
@@ -317,8 +307,43 @@ static const char *quote(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * The codec table's names into buf: "PCMU, PCMA, telephone-event", or with
+ * last as the final separator (" or "), or only the audio ones.  The count.
+ */
+static size_t codec_names(cfg_codec_fn *codecs, bool audio_only, const char *last, char *buf,
+			  size_t size)
+{
+	const char *name, *names[CFG_MAX_CODECS * 2];
+	size_t n = 0, len = 0;
+	bool audio;
+
+	for (size_t i = 0; n < sizeof(names) / sizeof(names[0]) && (name = codecs(i, &audio)); i++)
+		if (audio || !audio_only)
+			names[n++] = name;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i == 0	     ? ""
+					: i + 1 == n ? last
+						     : ", ",
+					names[i]);
+	return n;
+}
+
+/* What a codec list takes: "1..3 entries of PCMU, PCMA, telephone-event". */
+static const char *codec_range(cfg_codec_fn *codecs, char *buf, size_t size)
+{
+	char names[128];
+	size_t n = codec_names(codecs, false, ", ", names, sizeof(names));
+
+	if (snprintf(buf, size, "1..%zu entries of %s", n, names) < 0)
+		buf[0] = '\0';
+	return buf;
+}
+
 /* What the key takes, for messages: "an integer (50..10000)". */
-static const char *expect(const struct cfg_key *k, char *buf, size_t size)
+static const char *expect(const struct cfg_key *k, cfg_codec_fn *codecs, char *buf, size_t size)
 {
 	switch (k->kind) {
 	case CFG_UINT:
@@ -329,8 +354,10 @@ static const char *expect(const struct cfg_key *k, char *buf, size_t size)
 		break;
 	case CFG_STR:
 	case CFG_LISTEN:
-	case CFG_CODECS:
 		snprintf(buf, size, "%s", k->info.range);
+		break;
+	case CFG_CODECS:
+		codec_range(codecs, buf, size);
 		break;
 	}
 	return buf;
@@ -494,18 +521,18 @@ static int parse_listen(const struct cfg_key *k, const char *val, struct cfg *c,
 }
 
 /*
- * A codec list: the names of codec_names[], any case, in order of preference.
+ * A codec list: names of the codec table, any case, in order of preference.
  * Written back canonical, so that the rest of the daemon compares with strcmp.
  */
-static int parse_codecs(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
-			size_t size)
+static int parse_codecs(const struct cfg_key *k, const char *val, cfg_codec_fn *codecs,
+			struct cfg *c, char *msg, size_t size)
 {
-	char codecs[CFG_MAX_CODECS][sizeof(c->codecs[0])];
-	char entry[CFG_QUOTE_MAX + 8], q[CFG_QUOTE_MAX * 4 + 8];
-	bool seen[CFG_NCODEC_NAMES] = {false};
-	const char *s = val;
-	unsigned n = 0;
-	bool more, dtmf = false;
+	char out[CFG_MAX_CODECS][sizeof(c->codecs[0])];
+	char entry[CFG_QUOTE_MAX + 8], q[CFG_QUOTE_MAX * 4 + 8], names[128];
+	const char *seen[CFG_MAX_CODECS * 2];
+	const char *s = val, *name = NULL;
+	unsigned n = 0, n_seen = 0;
+	bool more, dtmf = false, audio = false;
 
 	do {
 		size_t j = 0;
@@ -513,36 +540,43 @@ static int parse_codecs(const struct cfg_key *k, const char *val, struct cfg *c,
 		more = next_entry(&s, entry, sizeof(entry));
 		if (!entry[0]) {
 			snprintf(msg, size, "%s: empty entry: expected %s", k->info.name,
-				 k->info.range);
+				 codec_range(codecs, names, sizeof(names)));
 			return -EINVAL;
 		}
-		while (j < CFG_NCODEC_NAMES && strcasecmp(entry, codec_names[j].name) != 0)
+		while ((name = codecs(j, &audio)) && strcasecmp(entry, name) != 0)
 			j++;
-		if (j == CFG_NCODEC_NAMES) {
-			snprintf(msg, size,
-				 "%s: unknown codec '%s': expected PCMU, PCMA or telephone-event",
-				 k->info.name, quote(entry, q, sizeof(q)));
+		if (!name) {
+			codec_names(codecs, false, " or ", names, sizeof(names));
+			snprintf(msg, size, "%s: unknown codec '%s': expected %s", k->info.name,
+				 quote(entry, q, sizeof(q)), names);
 			return -EINVAL;
 		}
-		if (seen[j]) {
-			snprintf(msg, size, "%s: duplicate entry '%s'", k->info.name,
-				 codec_names[j].name);
-			return -EINVAL;
+		for (unsigned i = 0; i < n_seen; i++) {
+			if (seen[i] == name) {
+				snprintf(msg, size, "%s: duplicate entry '%s'", k->info.name, name);
+				return -EINVAL;
+			}
 		}
-		seen[j] = true;
-		if (codec_names[j].audio)
-			snprintf(codecs[n++], sizeof(codecs[0]), "%s", codec_names[j].name);
+		/* Every name once: only a table larger than cfg.codecs gets here. */
+		if (n_seen == sizeof(seen) / sizeof(seen[0]) || (audio && n == k->hi)) {
+			snprintf(msg, size, "%s: more than %u entries", k->info.name, k->hi);
+			return -E2BIG;
+		}
+		seen[n_seen++] = name;
+		if (audio)
+			snprintf(out[n++], sizeof(out[0]), "%s", name);
 		else
 			dtmf = true;
 	} while (more);
 	if (n == 0) {
+		codec_names(codecs, true, ", ", names, sizeof(names));
 		snprintf(msg, size,
-			 "%s: no audio codec: expected at least one of PCMU, PCMA besides "
+			 "%s: no audio codec: expected at least one of %s besides "
 			 "telephone-event",
-			 k->info.name);
+			 k->info.name, names);
 		return -EINVAL;
 	}
-	memcpy(c->codecs, codecs, n * sizeof(codecs[0]));
+	memcpy(c->codecs, out, n * sizeof(out[0]));
 	c->n_codecs = n;
 	c->dtmf = dtmf;
 	return 0;
@@ -560,14 +594,14 @@ static bool codecs_same(const struct cfg *a, const struct cfg *b)
 }
 
 /* Parse val into the key's field of c; on error msg says why and the field is untouched. */
-static int parse_value(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
-		       size_t size)
+static int parse_value(const struct cfg_key *k, const char *val, cfg_codec_fn *codecs,
+		       struct cfg *c, char *msg, size_t size)
 {
 	char exp[128];
 
 	if (!val[0]) {
 		snprintf(msg, size, "%s: empty value: expected %s", k->info.name,
-			 expect(k, exp, sizeof(exp)));
+			 expect(k, codecs, exp, sizeof(exp)));
 		return -EINVAL;
 	}
 	switch (k->kind) {
@@ -580,7 +614,7 @@ static int parse_value(const struct cfg_key *k, const char *val, struct cfg *c, 
 	case CFG_LISTEN:
 		return parse_listen(k, val, c, msg, size);
 	case CFG_CODECS:
-		return parse_codecs(k, val, c, msg, size);
+		return parse_codecs(k, val, codecs, c, msg, size);
 	}
 	return -EINVAL;
 }
@@ -870,7 +904,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	p->set_line[i] = p->lineno;
-	err = parse_value(k, value, p->cfg, msg, sizeof(msg));
+	err = parse_value(k, value, p->codecs, p->cfg, msg, sizeof(msg));
 	if (err == -ENOMEM)
 		p->oom = true;
 	else if (err < 0)
@@ -962,7 +996,7 @@ static int parse_file(struct cfg_parse *p)
 	return err;
 }
 
-int cfg_defaults(struct cfg **cfgp)
+int cfg_defaults(cfg_codec_fn *codecs, struct cfg **cfgp)
 {
 	struct cfg *c = calloc(1, sizeof(*c));
 	char msg[256];
@@ -971,7 +1005,7 @@ int cfg_defaults(struct cfg **cfgp)
 	if (!c)
 		goto out;
 	for (size_t i = 0; i < CFG_NKEYS; i++) {
-		err = parse_value(&keys[i], keys[i].info.def, c, msg, sizeof(msg));
+		err = parse_value(&keys[i], keys[i].info.def, codecs, c, msg, sizeof(msg));
 		if (err < 0)
 			goto out; /* a default that does not parse: check_cfg catches it */
 	}
@@ -982,9 +1016,9 @@ out:
 	return err;
 }
 
-int cfg_load(const char *path, struct cfg **cfgp, char **errs)
+int cfg_load(const char *path, cfg_codec_fn *codecs, struct cfg **cfgp, char **errs)
 {
-	struct cfg_parse p = {.path = path};
+	struct cfg_parse p = {.path = path, .codecs = codecs};
 	char *text = NULL, *out_errs = NULL;
 	size_t text_len = 0;
 	int err;
@@ -994,7 +1028,7 @@ int cfg_load(const char *path, struct cfg **cfgp, char **errs)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = cfg_defaults(&p.cfg);
+	err = cfg_defaults(codecs, &p.cfg);
 	if (err == 0)
 		err = parse_file(&p);
 	fclose(p.errs);

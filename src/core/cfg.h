@@ -70,8 +70,17 @@ struct cfg {
 	enum log_level log_level;
 };
 
+/*
+ * The names [media] codecs takes: row i of the codec table, with *audio
+ * false for an event format (telephone-event, which only sets dtmf), NULL
+ * past the end.  The table is the media layer's (media/codec.h,
+ * codec_cfg_name); core/ sits below media/ and cannot include it, so
+ * whoever loads a config hands it in.
+ */
+typedef const char *cfg_codec_fn(size_t i, bool *audio);
+
 /* A config with every default. 0 or -ENOMEM. */
-int cfg_defaults(struct cfg **cfgp);
+int cfg_defaults(cfg_codec_fn *codecs, struct cfg **cfgp);
 
 /*
  * Load path over the defaults.
@@ -80,7 +89,7 @@ int cfg_defaults(struct cfg **cfgp);
  *            "PATH:LINE: message" line per error
  *   -errno   the file could not be read: *errs says so
  */
-int cfg_load(const char *path, struct cfg **cfgp, char **errs);
+int cfg_load(const char *path, cfg_codec_fn *codecs, struct cfg **cfgp, char **errs);
 /* NULL is a no-op. */
 void cfg_free(struct cfg *cfg);
 

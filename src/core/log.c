@@ -195,15 +195,3 @@ void log_hook_libevent(void)
 {
 	event_set_log_callback(log_event);
 }
-
-int log_why(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why && whylen) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return err;
-}

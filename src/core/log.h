@@ -42,14 +42,6 @@ void log_msg(enum log_level level, const char *fmt, ...)
 #define log_debug(...)	do { if (log_enabled(LOG_LVL_DEBUG)) \
 	log_msg(LOG_LVL_DEBUG, __VA_ARGS__); } while (0)
 
-/*
- * An error handed back to the caller as text (the caller decides whether
- * and where to log it): fill why (may be NULL) with the message and
- * return err, so that a check can "return log_why(why, len, -EINVAL, ...)".
- */
-int log_why(char *why, size_t whylen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 /* Route libevent's log callback through log_msg. */
 void log_hook_libevent(void);
 

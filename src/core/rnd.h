@@ -1,6 +1,7 @@
 /*
  * rnd: randomness for tags, branches, Call-IDs and keys, from getrandom(2).
- * Never lrand48 (LIBRARIES.md).
+ * Never lrand48 (libosip2's osip_build_random_number uses it): tags,
+ * branches and keys must not be predictable.
  */
 #ifndef SIPUAD_RND_H
 #define SIPUAD_RND_H

@@ -43,6 +43,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "core/acceptor.h"
 #include "core/htab.h"
 #include "core/log.h"
 #include "ctl/ctl.h"
@@ -51,7 +52,7 @@
 #include "ctl_proto.h"
 
 #define CTL_ACCEPT_BURST 16	/* connections accepted per wake-up */
-#define CTL_PAUSE_S 1		/* accept pause after EMFILE / ENFILE */
+#define CTL_PAUSE_MS 1000	/* accept pause after EMFILE / ENFILE */
 #define CTL_LINGER_S 5		/* a closing client's time to read its error */
 #define CTL_OUT_LOW (64u << 10) /* events are moved to the socket below this */
 #define CTL_OUT_HIGH (1u << 20) /* reading stops above this */
@@ -108,7 +109,7 @@ struct ctl {
 	void *arg;
 	int fd;
 	struct ctl_sock_file file;
-	struct event *lsn, *resume;
+	struct acceptor *acc;
 	struct htab *clients;
 	uint64_t next_id, seq;
 	unsigned nclients;
@@ -616,28 +617,17 @@ static int cmd_unsubscribe(struct ctl_client *cl, json_t *args, json_t **res, st
 	return 0;
 }
 
-/* The commands about the connection or the table, answered here. */
-static const struct {
-	const char *name;
-	builtin_fn *fn;
-} builtins[] = {
-    {"hello", cmd_hello},
-    {"help", cmd_help},
-    {"subscribe", cmd_subscribe},
-    {"unsubscribe", cmd_unsubscribe},
-};
+/*
+ * The commands about the connection or the table, answered here: their
+ * rows (ctl_cmds_ctl.h) name the functions above.  Every other row is the
+ * dispatch callback's.
+ */
+#define CTL_BUILTIN_(id, name, usage, help, handler, ...) [CTL_CMD_##id] = handler,
+static builtin_fn *const builtins[CTL_NCMDS] = {CTL_CMDS_CTL(CTL_BUILTIN_)};
+#undef CTL_BUILTIN_
 
-static builtin_fn *builtin_find(const char *name)
-{
-	for (size_t i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
-		if (strcmp(builtins[i].name, name) == 0)
-			return builtins[i].fn;
-	return NULL;
-}
-
-/* Hand the request to the daemon; args stay valid until dispatch returns. */
-static void req_dispatch(struct ctl_client *cl, json_t *id, const struct ctl_cmd_info *ci,
-			 json_t *args)
+/* Hand the request of row cmd to the daemon; args stay valid until dispatch returns. */
+static void req_dispatch(struct ctl_client *cl, json_t *id, enum ctl_cmd_id cmd, json_t *args)
 {
 	struct ctl *c = cl->ctl;
 	struct ctl_pending *p = c->dispatch ? calloc(1, sizeof(*p)) : NULL;
@@ -650,7 +640,8 @@ static void req_dispatch(struct ctl_client *cl, json_t *id, const struct ctl_cmd
 	p->req.ctl = c;
 	p->req.client = cl->id;
 	p->req.id = json_incref(id);
-	p->req.cmd = ci->name;
+	p->req.cmd_id = cmd;
+	p->req.cmd = ctl_cmds[cmd].name;
 	p->req.args = args;
 	p->next = c->pending;
 	if (p->next)
@@ -674,13 +665,13 @@ static void req_line(struct ctl_client *cl, const char *buf, size_t len)
 	if (ctl_check_request(root, &je, &ci, &args, &f) < 0) {
 		log_debug("%s: %s: %s", cl->handle, f.code, f.msg);
 		client_fail(cl, id, &f);
-	} else if ((fn = builtin_find(ci->name))) {
+	} else if ((fn = builtins[ci - ctl_cmds])) {
 		if (fn(cl, args, &res, &f) < 0)
 			client_fail(cl, id, &f);
 		else
 			client_reply(cl, id, res);
 	} else {
-		req_dispatch(cl, id, ci, args);
+		req_dispatch(cl, id, (enum ctl_cmd_id)(ci - ctl_cmds), args);
 	}
 	json_decref(root);
 }
@@ -808,43 +799,10 @@ static void client_admit(struct ctl *c, int fd)
 
 /* ---- listener -------------------------------------------------------- */
 
-/* Out of descriptors: stop accepting for a while instead of spinning. */
-static void lsn_pause(struct ctl *c, int e)
+/* A new connection (acceptor.h). */
+static void lsn_accept_cb(void *arg, int fd, const struct net_addr *peer)
 {
-	struct timeval tv = {CTL_PAUSE_S, 0};
-
-	event_del(c->lsn);
-	evtimer_add(c->resume, &tv);
-	log_warn("control socket %s: accept: %s; pausing accepts for %d s", c->path, strerror(e),
-		 CTL_PAUSE_S);
-}
-
-static void lsn_resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ctl *c = arg;
-
-	event_add(c->lsn, NULL);
-}
-
-static void lsn_accept_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct ctl *c = arg;
-
-	for (int i = 0; i < CTL_ACCEPT_BURST; i++) {
-		int s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (s >= 0) {
-			client_admit(c, s);
-			continue;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			lsn_pause(c, errno);
-			return;
-		}
-		log_debug("control socket %s: accept: %s", c->path, strerror(errno));
-	}
+	client_admit(arg, fd);
 }
 
 /* ---- interface ------------------------------------------------------- */
@@ -853,6 +811,9 @@ int ctl_new(struct ctl **cp, struct event_base *base, const struct ctl_cfg *cfg,
 	    const char *version, ctl_dispatch_fn *dispatch, void *arg)
 {
 	struct ctl *c = calloc(1, sizeof(*c));
+	char name[160]; /* "control socket " and a sun_path */
+	struct acceptor_cfg ac = {
+	    .name = name, .burst = CTL_ACCEPT_BURST, .pause_ms = CTL_PAUSE_MS};
 	int err = -ENOMEM;
 
 	if (!c)
@@ -876,10 +837,9 @@ int ctl_new(struct ctl **cp, struct event_base *base, const struct ctl_cfg *cfg,
 	err = ctl_sock_listen(c->path, cfg->owner, cfg->group, &c->fd, &c->file);
 	if (err)
 		goto out;
-	err = -ENOMEM;
-	c->lsn = event_new(base, c->fd, EV_READ | EV_PERSIST, lsn_accept_cb, c);
-	c->resume = evtimer_new(base, lsn_resume_cb, c);
-	if (!c->lsn || !c->resume || event_add(c->lsn, NULL) < 0)
+	snprintf(name, sizeof(name), "control socket %s", c->path);
+	err = acceptor_new(&c->acc, base, c->fd, &ac, lsn_accept_cb, c);
+	if (err)
 		goto out;
 	log_debug("control socket %s: listening", c->path);
 	*cp = c;
@@ -936,10 +896,7 @@ void ctl_free(struct ctl *c)
 		p->prev = p->next = NULL;
 		p->req.ctl = NULL;
 	}
-	if (c->lsn)
-		event_free(c->lsn);
-	if (c->resume)
-		event_free(c->resume);
+	acceptor_free(c->acc);
 	if (c->fd >= 0)
 		close(c->fd);
 	ctl_sock_unlink(c->path, &c->file);
@@ -1106,11 +1063,6 @@ uint64_t ctl_event(struct ctl *c, const char *name, json_t *fields)
 	line_unref(e.line);
 	json_decref(e.obj);
 	return e.seq;
-}
-
-bool ctl_serves(const char *name)
-{
-	return builtin_find(name) != NULL;
 }
 
 unsigned ctl_client_count(const struct ctl *c)

@@ -5,10 +5,11 @@
  * socket file (stale one replaced, a live daemon behind it refused), its
  * mode 0660 and group, the SO_PEERCRED check, line framing, JSON parsing,
  * the hello, per-client bounds, subscriptions and their event queues.  It
- * knows commands only as the table (ctl_cmds.c) describes them, and answers
- * the four about the connection or the table itself (ctl_serves); every
+ * knows commands only as the table (ctl_cmds.h) describes them, and answers
+ * the four about the connection or the table itself (CTL_CMDS_CTL); every
  * other well-formed request goes to the dispatch callback the daemon gives
- * it, which answers with ctl_reply_*, at once or later.
+ * it, with its row (cmd_id), which answers with ctl_reply_*, at once or
+ * later.
  * Protocol: include/ctl_proto.h.  Helpers: ctl_sock.c (the socket file,
  * peer credentials), ctl_check.c (a request against the table, help).
  */
@@ -20,6 +21,8 @@
 #include <sys/types.h>
 
 #include <jansson.h>
+
+#include "ctl/ctl_cmds.h"
 
 struct event_base;
 struct ctl;
@@ -43,18 +46,19 @@ struct ctl_req {
 	struct ctl *ctl;	/* NULL once ctl_free ran */
 	uint64_t client;	/* client id, never reused */
 	json_t *id;		/* the request's "id" (owned; json null if absent) */
-	const char *cmd;	/* the command's name (valid during dispatch) */
+	enum ctl_cmd_id cmd_id;	/* the command's row: ctl_cmds[cmd_id] */
+	const char *cmd;	/* its name (static) */
 	json_t *args;		/* the "args" object ({} if absent): borrowed, valid
 				 * during dispatch only; a handler that needs an
 				 * argument later copies it (json_deep_copy, strdup) */
 };
 
 /*
- * A well-formed request arrived: a known command other than hello, help,
- * subscribe and unsubscribe (ctl answers those), its arguments checked
- * against the command table (names, types, required ones).  Answer with
- * ctl_reply_ok/err now, or keep req and answer later.  Any ctl_* call but
- * ctl_free is allowed inside.
+ * A well-formed request arrived: a command of CTL_CMDS_APP (ctl answers
+ * those of CTL_CMDS_CTL itself), its arguments checked against the command
+ * table (names, types, required ones).  req->cmd_id says which; the
+ * callback dispatches on it.  Answer with ctl_reply_ok/err now, or keep
+ * req and answer later.  Any ctl_* call but ctl_free is allowed inside.
  */
 typedef void (ctl_dispatch_fn)(void *arg, struct ctl_req *req);
 
@@ -108,13 +112,6 @@ unsigned ctl_unsubscribe(struct ctl_req *req, const char *pattern);
  * counter grows even with no subscriber).  c NULL: fields freed, 0.
  */
 uint64_t ctl_event(struct ctl *c, const char *name, json_t *fields);
-
-/*
- * Whether ctl answers the command itself (hello, help, subscribe,
- * unsubscribe: about the connection or the table); every other command
- * of the table goes to the dispatch callback.
- */
-bool ctl_serves(const char *name);
 
 /* Clients connected and admitted (not those being refused). */
 unsigned ctl_client_count(const struct ctl *c);

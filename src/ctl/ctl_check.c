@@ -1,7 +1,7 @@
 /*
  * ctl_check: a request line against the protocol and the command table.
  *
- * Pure functions of JSON and the table (ctl_cmds.c): whether a parsed line
+ * Pure functions of JSON and the table (ctl_cmds.h): whether a parsed line
  * is a request ctl can act on, and what "help" says.  What fails is
  * described as the error reply to send ({code, argument, message}); the
  * caller sends it.

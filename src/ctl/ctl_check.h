@@ -1,6 +1,6 @@
 /*
  * ctl_check: a request line against the protocol and the command table
- * (include/ctl_proto.h, src/ctl/ctl_cmds.c).
+ * (include/ctl_proto.h, src/ctl/ctl_cmds.h).
  */
 #ifndef SIPUAD_CTL_CHECK_H
 #define SIPUAD_CTL_CHECK_H

@@ -25,7 +25,13 @@
 #include "core/log.h"
 #include "ctl/ctl_sock.h"
 
-#define CTL_SOCK_BACKLOG 16
+/*
+ * A burst of clients (a monitoring round, clients retrying after their
+ * connect timeout) waits here while the loop is busy: a UNIX socket with
+ * a full backlog refuses a non-blocking connect with EAGAIN at once.
+ * The kernel caps it at net.core.somaxconn.
+ */
+#define CTL_SOCK_BACKLOG SOMAXCONN
 
 /*
  * Make way for our socket: nothing at path, or a stale socket, which is

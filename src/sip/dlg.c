@@ -3,19 +3,16 @@
  * choices it makes.
  *
  * The table is an htab keyed by "Call-ID NUL local-tag NUL remote-tag";
- * the key lives in the dialog.  Contact and Record-Route are read from the
- * libosip2 structures msg_parse() filled; requests are built with
+ * the key lives in the dialog.  URIs, Contact and Record-Route are read
+ * through the message layer's accessors, as text; requests are built with
  * msg_build_request() and completed here with the To tag and the Route
- * headers (osip_message_set_route parses each value, so Route is
- * serialized in its place among the headers).
+ * headers (msg_add_route() parses each value, so Route is serialized in
+ * its place among the headers).  libosip2 stays behind msg.h.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <osipparser2/osip_parser.h>
-#include <osipparser2/osip_port.h>
 
 #include "core/log.h"
 #include "core/rnd.h"
@@ -80,53 +77,11 @@ static int make_key(char *buf, size_t size, const char *call_id, const char *lta
 	return 0;
 }
 
-/* A URI as malloc'd text. 0, -EINVAL, -ENOMEM. */
-static int uri_text(const osip_uri_t *u, char **out)
-{
-	char *s = NULL;
-	int rc;
-
-	if (!u)
-		return -EINVAL;
-	if ((rc = osip_uri_to_str(u, &s)) != OSIP_SUCCESS || !s) {
-		osip_free(s);
-		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
-	}
-	*out = strdup(s);
-	osip_free(s);
-	return *out ? 0 : -ENOMEM;
-}
-
-/* The URI of m's first Contact. 0, -ENOENT (none, or "*"), -EINVAL, -ENOMEM. */
-static int contact_uri(const struct sip_msg *m, char **out)
-{
-	osip_contact_t *c = NULL;
-
-	if (osip_message_get_contact(m->sip, 0, &c) < 0 || !c || !c->url)
-		return -ENOENT;
-	return uri_text(c->url, out);
-}
-
 static void routes_free(char **r, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(r[i]);
 	free(r);
-}
-
-/* A Record-Route value as malloc'd text. */
-static int rr_text(const osip_record_route_t *rr, char **out)
-{
-	char *s = NULL;
-	int rc;
-
-	if ((rc = osip_record_route_to_str(rr, &s)) != OSIP_SUCCESS || !s) {
-		osip_free(s);
-		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
-	}
-	*out = strdup(s);
-	osip_free(s);
-	return *out ? 0 : -ENOMEM;
 }
 
 struct route_set {
@@ -141,33 +96,36 @@ struct route_set {
  */
 static int route_set_read(const struct sip_msg *m, bool reverse, struct route_set *rs)
 {
-	osip_list_iterator_t it;
-	osip_record_route_t *rr, *first = NULL;
-	osip_uri_param_t *lr = NULL;
-	size_t n = (size_t)osip_list_size(&m->sip->record_routes), i = 0;
-	int err = 0;
+	char *uri = NULL;
+	bool lr = true;
+	int n, got, err = 0;
 
 	memset(rs, 0, sizeof(*rs));
-	if (n == 0 || (int)n < 0)
-		return 0;
-	if (!(rs->r = calloc(n, sizeof(*rs->r))))
+	if ((n = msg_record_routes(m, NULL, 0)) <= 0)
+		return n;
+	if (!(rs->r = calloc((size_t)n, sizeof(*rs->r))))
 		return -ENOMEM;
-	for (rr = osip_list_get_first(&m->sip->record_routes, &it); rr && i < n;
-	     rr = osip_list_get_next(&it), i++) {
-		size_t at = reverse ? n - 1 - i : i;
-
-		if ((err = rr_text(rr, &rs->r[at])) < 0)
-			goto out;
-		if (at == 0)
-			first = rr;
+	if ((got = msg_record_routes(m, rs->r, (size_t)n)) < 0) {
+		free(rs->r);
+		rs->r = NULL;
+		return got;
 	}
-	rs->n = n;
-	if (first && first->url &&
-	    osip_uri_uparam_get_byname(first->url, "lr", &lr) != OSIP_SUCCESS)
-		err = uri_text(first->url, &rs->strict);
-out:
+	rs->n = (size_t)n;
+	for (size_t i = 0; reverse && i < rs->n / 2; i++) {
+		char *t = rs->r[i];
+
+		rs->r[i] = rs->r[rs->n - 1 - i];
+		rs->r[rs->n - 1 - i] = t;
+	}
+	/* An entry whose URI does not parse back is taken as a loose router. */
+	if ((err = msg_route_uri(rs->r[0], &uri, &lr)) == 0 && !lr)
+		rs->strict = uri;
+	else
+		free(uri);
+	if (err == -EINVAL)
+		err = 0;
 	if (err < 0) {
-		routes_free(rs->r, n);
+		routes_free(rs->r, rs->n);
 		memset(rs, 0, sizeof(*rs));
 	}
 	return err;
@@ -245,17 +203,17 @@ int dlg_uas_new(struct dlg_table *t, struct dlg **dp, const struct sip_msg *req,
 	struct dlg *d = NULL;
 	int err;
 
-	if (!req->is_request || !req->sip->from || !req->sip->to)
+	if (!req->is_request)
 		return -EINVAL;
 	if ((err = dlg_alloc(t, &d, req->call_id, local_tag, req->from_tag)) < 0)
 		return err;
 	d->state = DLG_EARLY;
 	d->remote_cseq = req->cseq;
 	d->remote_cseq_set = true;
-	if ((err = uri_text(req->sip->to->url, &d->local_uri)) < 0 ||
-	    (err = uri_text(req->sip->from->url, &d->remote_uri)) < 0)
+	if ((err = msg_to_uri(req, &d->local_uri)) < 0 ||
+	    (err = msg_from_uri(req, &d->remote_uri)) < 0)
 		goto out;
-	if ((err = contact_uri(req, &d->remote_target)) < 0) {
+	if ((err = msg_contact_uri(req, 0, &d->remote_target)) < 0) {
 		err = err == -ENOENT ? -EINVAL : err;
 		goto out;
 	}
@@ -277,8 +235,7 @@ int dlg_uac_new(struct dlg_table *t, struct dlg **dp, const struct sip_msg *invi
 	struct dlg *d = NULL;
 	int err;
 
-	if (resp->is_request || resp->status <= 100 || resp->status >= 300 || !invite->is_request ||
-	    !invite->sip->from || !invite->sip->to)
+	if (resp->is_request || resp->status <= 100 || resp->status >= 300 || !invite->is_request)
 		return -EINVAL;
 	if ((err = dlg_alloc(t, &d, invite->call_id, invite->from_tag, resp->to_tag)) < 0)
 		return err;
@@ -286,11 +243,11 @@ int dlg_uac_new(struct dlg_table *t, struct dlg **dp, const struct sip_msg *invi
 	d->state = resp->status < 200 ? DLG_EARLY : DLG_CONFIRMED;
 	d->local_cseq = d->invite_cseq = invite->cseq;
 	d->local_cseq_set = d->invite_cseq_set = true;
-	if ((err = uri_text(invite->sip->from->url, &d->local_uri)) < 0 ||
-	    (err = uri_text(invite->sip->to->url, &d->remote_uri)) < 0)
+	if ((err = msg_from_uri(invite, &d->local_uri)) < 0 ||
+	    (err = msg_to_uri(invite, &d->remote_uri)) < 0)
 		goto out;
 	/* §12.1.2: a 1xx may come without Contact; a 2xx must carry one (§13.3.1.4). */
-	if ((err = contact_uri(resp, &d->remote_target)) < 0) {
+	if ((err = msg_contact_uri(resp, 0, &d->remote_target)) < 0) {
 		if (err != -ENOENT || d->state == DLG_CONFIRMED) {
 			err = err == -ENOENT ? -EINVAL : err;
 			goto out;
@@ -318,7 +275,7 @@ int dlg_confirm(struct dlg *d, const struct sip_msg *resp)
 		/* §13.2.2.4: the route set is recomputed from the 2xx. */
 		if (!resp)
 			return -EINVAL;
-		if ((err = contact_uri(resp, &target)) < 0)
+		if ((err = msg_contact_uri(resp, 0, &target)) < 0)
 			return err == -ENOENT ? -EINVAL : err;
 		if ((err = route_set_read(resp, true, &rs)) < 0) {
 			free(target);
@@ -396,7 +353,7 @@ int dlg_refresh_target(struct dlg *d, const struct sip_msg *m)
 	char *target = NULL;
 	int err;
 
-	if ((err = contact_uri(m, &target)) < 0)
+	if ((err = msg_contact_uri(m, 0, &target)) < 0)
 		return err == -EINVAL ? -ENOENT : err;
 	free(d->remote_target);
 	d->remote_target = target;
@@ -424,20 +381,20 @@ static int add_routes(struct sip_msg *m, const struct dlg *d)
 {
 	size_t i = d->strict_uri ? 1 : 0;
 	char *last = NULL;
-	int rc;
+	int err;
 
 	for (; i < d->n_route; i++) {
-		if ((rc = osip_message_set_route(m->sip, d->route[i])) != OSIP_SUCCESS)
-			return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+		if ((err = msg_add_route(m, d->route[i])) < 0)
+			return err;
 	}
 	if (!d->strict_uri)
 		return 0;
 	/* Strict router: the remote target goes last. */
 	if (asprintf(&last, "<%s>", d->remote_target) < 0)
 		return -ENOMEM;
-	rc = osip_message_set_route(m->sip, last);
+	err = msg_add_route(m, last);
 	free(last);
-	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	return err;
 }
 
 int dlg_build_request(struct sip_msg **mp, struct dlg *d, const char *method,

@@ -8,6 +8,7 @@
  * stays cheap enough to run on every segment.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
@@ -48,6 +49,11 @@ static size_t line_end(const char *buf, size_t end, size_t pos)
 	return nl ? (size_t)(nl - buf) + 1 : end;
 }
 
+static bool is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 int frame_next_hdr(const char *buf, size_t hdr_len, size_t *pos, struct frame_hdr *h)
 {
 	size_t p = *pos, e, colon;
@@ -55,9 +61,12 @@ int frame_next_hdr(const char *buf, size_t hdr_len, size_t *pos, struct frame_hd
 	if (p >= hdr_len || buf[p] == '\r' || buf[p] == '\n')
 		return 0;
 	e = line_end(buf, hdr_len, p);
+	h->unclean = false;
 	/* Folded continuation lines belong to this header (§7.3.1). */
-	while (e < hdr_len && (buf[e] == ' ' || buf[e] == '\t'))
+	while (e < hdr_len && (buf[e] == ' ' || buf[e] == '\t')) {
 		e = line_end(buf, hdr_len, e);
+		h->unclean = true;
+	}
 	h->line_off = p;
 	h->line_len = e - p;
 	for (colon = p; colon < e && buf[colon] != ':'; colon++)
@@ -66,16 +75,37 @@ int frame_next_hdr(const char *buf, size_t hdr_len, size_t *pos, struct frame_hd
 	h->name_len = colon - p;
 	while (h->name_len > 0 && (h->name[h->name_len - 1] == ' ' || h->name[h->name_len - 1] == '\t'))
 		h->name_len--;
+	/* "Name :" is valid (HCOLON, §25.1) but not to every parser. */
+	h->unclean |= h->name_len != colon - p;
 	if (colon < e)
 		colon++;
-	while (colon < e && (buf[colon] == ' ' || buf[colon] == '\t'))
+	/* Inside the header's lines every CR and LF is part of a fold: LWS. */
+	while (colon < e && is_lws(buf[colon]))
 		colon++;
 	h->value = buf + colon;
 	h->value_len = e - colon;
-	while (h->value_len > 0 && isspace((unsigned char)h->value[h->value_len - 1]))
+	while (h->value_len > 0 && is_lws(h->value[h->value_len - 1]))
 		h->value_len--;
+	h->unclean |= memchr(buf + p, '\t', e - p) != NULL;
 	*pos = e;
 	return 1;
+}
+
+size_t frame_value_squeeze(const char *v, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!is_lws(v[i])) {
+			out[o++] = v[i];
+			continue;
+		}
+		if (o > 0 && out[o - 1] != ' ')
+			out[o++] = ' ';
+	}
+	while (o > 0 && out[o - 1] == ' ')
+		o--;
+	return o;
 }
 
 /* Decimal digits only, surrounding white space allowed; -2 if not. */

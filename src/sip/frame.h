@@ -1,14 +1,16 @@
 /*
  * frame: where a SIP message ends in a byte stream.
  *
- * libosip2 cannot say how many bytes it consumed (LIBRARIES.md pitfall 8),
- * so TCP framing and the raw header checks of the message layer use this
- * scanner: find the blank line that ends the headers, read Content-Length
+ * libosip2 cannot say how many bytes it consumed (osip_message_parse takes
+ * a length but reports nothing back), so TCP framing and the raw header
+ * checks of the message layer use this scanner: find the blank line that
+ * ends the headers, read Content-Length
  * (or its compact form "l"), and say how long the whole message is.
  */
 #ifndef SIPUAD_FRAME_H
 #define SIPUAD_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct frame_info {
@@ -33,17 +35,26 @@ size_t frame_skip_crlf(const char *buf, size_t len);
 /*
  * Iterate over header lines of a header block (the part after the start
  * line).  Folded continuation lines (starting with SP/HT) belong to the
- * header before them.  Returns 1 with name/value spans set, 0 at the end.
- * *pos starts at the offset of the first header line.
+ * header before them (§7.3.1).  Returns 1 with name/value spans set, 0 at
+ * the end.  *pos starts at the offset of the first header line.
  */
 struct frame_hdr {
 	const char *name;
-	size_t name_len;
-	const char *value;	/* leading white space skipped */
-	size_t value_len;	/* trailing white space and CRLF excluded */
+	size_t name_len;	/* blanks before the colon excluded */
+	const char *value;	/* leading LWS (folds included) skipped */
+	size_t value_len;	/* trailing LWS and CRLF excluded; may hold folds */
 	size_t line_off;	/* offset of the line in buf */
 	size_t line_len;	/* whole line(s), CRLF included */
+	bool unclean;		/* folded, holds an HTAB, or blanks before the colon */
 };
 int frame_next_hdr(const char *buf, size_t hdr_len, size_t *pos, struct frame_hdr *h);
+
+/*
+ * §7.3.1, §25.1: a value's linear white space (SP, HTAB, line folds) is
+ * equivalent to one SP.  Writes v[0..n) to out with each LWS run as one SP
+ * and none at either end; out needs n bytes (the result is never longer).
+ * Returns its length.  out == v is allowed.
+ */
+size_t frame_value_squeeze(const char *v, size_t n, char *out);
 
 #endif

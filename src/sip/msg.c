@@ -1,25 +1,35 @@
 /*
  * msg: a parsed SIP message and the checks before anything else sees it.
  *
- * libosip2 parses and serializes, and validates almost nothing
- * (LIBRARIES.md pitfall 4): it takes messages with no Call-ID or CSeq,
- * SIP/3.0, a non-numeric CSeq, and silently drops a body whose
- * Content-Length is garbage; yet it refuses a message that repeats From or
- * Call-ID outright, which would leave us unable to answer 400.  So before
- * libosip2 sees a message this module scans the raw header block once
- * (frame_next_hdr): it counts the headers that must be unique, reads CSeq,
- * Max-Forwards and Content-Length itself, and, when a unique header repeats
- * or the framing is off, hands libosip2 a copy without the repeats and with
- * a Content-Length it can trust.  msg_check_request() then turns the
- * findings into RFC 3261 §8.2 answers.
+ * libosip2 parses and serializes, and validates almost nothing: it takes
+ * messages with no Call-ID or CSeq, SIP/3.0, a non-numeric CSeq, and
+ * silently drops a body whose Content-Length is garbage; yet it refuses a
+ * whole message for one thing it does not read: a repeated From or
+ * Call-ID, an HTAB or a folded line where it expects a token, SP after the
+ * version, a Request-URI of a scheme it does not know the syntax of, one
+ * malformed header.  That would leave us unable to answer 400, 416, or at
+ * all.  So before libosip2 sees a message this module scans the raw text
+ * once (start_line_scan, then frame_next_hdr for each header): it checks
+ * the version and the Request-URI, counts the headers that must be unique,
+ * reads CSeq, Max-Forwards and Content-Length itself, and, when needed,
+ * hands libosip2 one cleaned copy (clean_copy): LWS normalised (§7.3.1,
+ * §25.1: folds and HTABs become one SP), repeats left out, a Content-Length
+ * it can trust, a stand-in for a Request-URI it must not see.  Should
+ * libosip2 still refuse a request, the copy is rebuilt in place without the
+ * headers it cannot read, and the first is named in the 400.
+ * msg_check_request() then turns the findings into RFC 3261 §8.2 answers.
  *
- *   INVITE sip:bob@example.com SIP/2.0          start line: version checked
- *   Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK7   at least one
+ *   INVITE sip:bob@example.com SIP/2.0          version; URI: scheme, no LWS
+ *   Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK7   at least one; host [":" port]
  *   From: <sip:alice@a>;tag=1928               exactly one, tag not empty
  *   To: <sip:bob@b>                             exactly one
  *   Call-ID: a84b4c76e66710                     exactly one
  *   CSeq: 314159 INVITE                         one, < 2^31, method = request's
+ *   Max-Forwards: 70                            0..255
  *   Content-Length: 142                         <= body; required on TCP
+ *
+ * A datagram whose header block has no empty line is not a message (§7,
+ * §18.3): msg_parse() refuses it.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -30,9 +40,19 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "core/rnd.h"
 #include "sip/frame.h"
 #include "sip/msg.h"
+
+/* What the start line scan found (start_line_scan). */
+struct start_line {
+	size_t end;	/* its length without CRLF and trailing SP */
+	size_t uri_off; /* the Request-URI, if hide_uri */
+	size_t uri_len;
+	bool hide_uri;	  /* libosip2 must not see the Request-URI */
+	bool trailing_sp; /* SP before the CRLF (RFC 4475 §3.1.2.10) */
+};
 
 /* Headers that must appear exactly once in a request (§8.1.1). */
 enum uniq_hdr { U_FROM, U_TO, U_CALLID, U_CSEQ, U_CLEN, U_CTYPE, U_MAXFWD, U_NONE };
@@ -111,22 +131,83 @@ static bool version_ok(const char *v, size_t n)
 	return n == 7 && strncasecmp(v, "SIP/2.0", 7) == 0;
 }
 
-/* Find the version in the start line: first token of a response, last of a request. */
-static bool start_line_version_bad(const char *buf, size_t len)
+/* RFC 3261 §25.1 token characters (a method). */
+static bool is_token_char(char c)
 {
-	const char *nl = memchr(buf, '\n', len);
-	size_t n = nl ? (size_t)(nl - buf) : len;
-	const char *sp;
+	return isalnum((unsigned char)c) || (c && strchr("-.!%*_+`'~", c));
+}
 
-	while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == ' '))
+/* RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':'. Its length, or 0.
+ */
+static size_t scheme_len(const char *u, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || !isalpha((unsigned char)u[0]))
+		return 0;
+	for (i = 1; i < n && (isalnum((unsigned char)u[i]) || strchr("+-.", u[i])); i++)
+		;
+	return i < n && u[i] == ':' ? i : 0;
+}
+
+/* The schemes whose URIs we read (§8.2.2.1, RFC 3966); libosip2 parses all three. */
+static bool scheme_is_ours(const char *s)
+{
+	return !strcmp(s, "sip") || !strcmp(s, "sips") || !strcmp(s, "tel");
+}
+
+/*
+ * The start line (§7.1): whether its version is SIP/2.0 and, for a request
+ * line "Method SP Request-URI SP SIP-Version", where its Request-URI is
+ * and what scheme it has (m->raw.scheme).  A Request-URI holding a blank
+ * or a control character, or with no scheme, is malformed
+ * (m->raw.ruri_bad; RFC 4475 §3.1.2.7-9: <> around it, LWS in it, several
+ * SP between the elements).  sl->hide_uri: libosip2 must not see the URI:
+ * malformed, or of a scheme we do not read (libosip2 refuses some of
+ * those, e.g. "soap.beep://host", and the whole message with them, yet
+ * §8.2.2.1 wants a 416).  A line that is not a request line at all (no
+ * token method, no "SIP/" version) is left to libosip2, which refuses it.
+ * SP at the end of the line is taken (RFC 4475 §3.1.2.10 allows it; libosip2
+ * does not), so the copy libosip2 parses leaves it out.
+ */
+static void start_line_scan(struct sip_msg *m, const char *buf, size_t len, struct start_line *sl)
+{
+	const char *nl = memchr(buf, '\n', len), *sp;
+	size_t n = nl ? (size_t)(nl - buf) : len, a, b, i, k;
+
+	if (n > 0 && buf[n - 1] == '\r')
 		n--;
+	while (n > 0 && buf[n - 1] == ' ') {
+		n--;
+		sl->trailing_sp = true;
+	}
+	sl->end = n;
 	if (n >= 4 && strncasecmp(buf, "SIP/", 4) == 0) {
 		sp = memchr(buf, ' ', n);
-		return !version_ok(buf, sp ? (size_t)(sp - buf) : n);
+		m->raw.version_bad = !version_ok(buf, sp ? (size_t)(sp - buf) : n);
+		return;
 	}
-	for (sp = buf + n; sp > buf && sp[-1] != ' '; sp--)
+	for (b = n; b > 0 && buf[b - 1] != ' '; b--)
 		;
-	return !version_ok(sp, (size_t)(buf + n - sp));
+	m->raw.version_bad = !version_ok(buf + b, n - b);
+	for (a = 0; a < n && is_token_char(buf[a]); a++)
+		;
+	if (a == 0 || a >= n || buf[a] != ' ' || b <= a + 1 || n - b < 4 ||
+	    strncasecmp(buf + b, "SIP/", 4) != 0)
+		return;
+	sl->uri_off = ++a;
+	sl->uri_len = --b - a;
+	for (i = a; i < b; i++)
+		if ((unsigned char)buf[i] <= ' ' || buf[i] == 0x7f)
+			m->raw.ruri_bad = true;
+	if (!(k = scheme_len(buf + a, b - a)))
+		m->raw.ruri_bad = true;
+	if (!m->raw.ruri_bad) {
+		snprintf(m->raw.scheme, sizeof(m->raw.scheme), "%.*s", (int)k, buf + a);
+		for (char *p = m->raw.scheme; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	sl->hide_uri = m->raw.ruri_bad || !scheme_is_ours(m->raw.scheme);
 }
 
 /* CSeq: 1*DIGIT LWS Method, the number below 2^31 (§8.1.1.5). */
@@ -151,10 +232,15 @@ static int cseq_raw_check(const char *v, size_t n)
 	return num >= 0x80000000ULL ? MSG_CSEQ_RANGE : MSG_CSEQ_OK;
 }
 
+/* Max-Forwards: 1*DIGIT, 0..255 (§20.22); leading zeros are digits too (RFC 4475 wsinv). */
 static bool maxfwd_ok(const char *v, size_t n)
 {
 	unsigned val = 0;
 
+	while (n > 1 && v[0] == '0') {
+		v++;
+		n--;
+	}
 	if (n == 0 || n > 3)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -172,17 +258,33 @@ static void bump(uint8_t *c)
 }
 
 /*
+ * The value of h with its LWS squeezed (§7.3.1) into tmp when it has any
+ * to squeeze and fits, so that the checks below read "1 INVITE" from
+ * "1\r\n\tINVITE".
+ */
+static void hdr_value_clean(struct frame_hdr *h, char *tmp, size_t size)
+{
+	if (!h->unclean || h->value_len > size)
+		return;
+	h->value_len = frame_value_squeeze(h->value, h->value_len, tmp);
+	h->value = tmp;
+}
+
+/*
  * Scan the header block: count, check CSeq / Max-Forwards, and say whether
- * libosip2 needs a cleaned copy (a unique header repeated).
+ * libosip2 needs a cleaned copy (a unique header repeated, or a header
+ * that is folded, holds an HTAB or has blanks before its colon).
  */
 static bool raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 {
 	size_t pos;
 	struct frame_hdr h;
 	bool repeats = false;
+	char tmp[128];
 
 	pos = (size_t)((const char *)memchr(buf, '\n', hdr_len) - buf) + 1;
 	while (frame_next_hdr(buf, hdr_len, &pos, &h)) {
+		repeats |= h.unclean;
 		if (is_via(&h)) {
 			bump(&m->raw.n_via);
 			continue;
@@ -194,14 +296,17 @@ static bool raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 		case U_CSEQ:
 			bump(&m->raw.n_cseq);
 			repeats |= m->raw.n_cseq > 1;
-			if (m->raw.n_cseq == 1)
+			if (m->raw.n_cseq == 1) {
+				hdr_value_clean(&h, tmp, sizeof(tmp));
 				m->raw.cseq_err = cseq_raw_check(h.value, h.value_len);
+			}
 			break;
 		case U_CLEN: bump(&m->raw.n_clen); break;
 		case U_CTYPE: bump(&m->raw.n_ctype); repeats |= m->raw.n_ctype > 1; break;
 		case U_MAXFWD:
 			bump(&m->raw.n_maxfwd);
 			repeats |= m->raw.n_maxfwd > 1;
+			hdr_value_clean(&h, tmp, sizeof(tmp));
 			if (!maxfwd_ok(h.value, h.value_len))
 				m->raw.maxfwd_bad = true;
 			break;
@@ -211,40 +316,137 @@ static bool raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 	return repeats;
 }
 
+#define RURI_STANDIN "sip:unparsed.invalid" /* RFC 2606 §2: a name that never resolves */
+
 /*
- * Build what libosip2 should parse: the header block without repeated
- * unique headers and without Content-Length, a Content-Length of body_len,
- * the empty line and body_len bytes of body.  drop_cseq leaves CSeq out
- * too: libosip2 refuses a whole message for a CSeq without a method, and
- * we still want to answer it 400.
+ * One header line as libosip2 should see it: as it is if clean; else
+ * "Name: value" with the value's LWS squeezed to single SPs (§7.3.1,
+ * §25.1), which libosip2 then reads in every header alike.  A line
+ * without a colon stays as it is (it is not a header).  Returns the bytes
+ * written (at most line_len + 3).
  */
-static char *clean_copy(const char *buf, size_t hdr_len, const char *body, size_t body_len,
-    bool drop_cseq, size_t *outlen)
+static size_t copy_hdr(char *out, const char *buf, const struct frame_hdr *h)
 {
-	size_t cap = hdr_len + body_len + 48, n, pos;
+	size_t n;
+
+	if (!h->unclean || !memchr(buf + h->line_off, ':', h->line_len)) {
+		memcpy(out, buf + h->line_off, h->line_len);
+		n = h->line_len;
+		if (out[n - 1] != '\n')
+			out[n++] = '\n';
+		return n;
+	}
+	memcpy(out, h->name, h->name_len);
+	n = h->name_len;
+	out[n++] = ':';
+	if (h->value_len) {
+		out[n++] = ' ';
+		n += frame_value_squeeze(h->value, h->value_len, out + n);
+	}
+	out[n++] = '\r';
+	out[n++] = '\n';
+	return n;
+}
+
+/*
+ * Whether libosip2 reads header h alone, tried on the scratch message as
+ * its parser would (after our LWS squeeze).  Only after libosip2 refused a
+ * whole request: see msg_parse().
+ */
+static bool hdr_readable(osip_message_t *scratch, const struct frame_hdr *h)
+{
+	char *t = malloc(h->name_len + h->value_len + 2);
+	bool ok;
+
+	if (!t)
+		return true; /* no memory to tell: leave it to the parse */
+	memcpy(t, h->name, h->name_len);
+	t[h->name_len] = '\0';
+	t[h->name_len + 1 + frame_value_squeeze(h->value, h->value_len, t + h->name_len + 1)] =
+	    '\0';
+	ok = osip_message_set_multiple_header(scratch, t, t + h->name_len + 1) == OSIP_SUCCESS;
+	free(t);
+	return ok;
+}
+
+/* h's name for a reason phrase: as sent if a token, else "a"; truncated. */
+static void hdr_name_for_reason(const struct frame_hdr *h, char *out, size_t size)
+{
+	for (size_t i = 0; i < h->name_len; i++)
+		if (!is_token_char(h->name[i])) {
+			snprintf(out, size, "a");
+			return;
+		}
+	snprintf(out, size, "%.*s", (int)h->name_len, h->name);
+}
+
+/* What clean_copy() does besides copying. */
+struct clean_opts {
+	bool drop_cseq;		     /* leave CSeq out */
+	const struct start_line *sl; /* start line, Request-URI to hide */
+	osip_message_t *vet;	     /* non-NULL: leave out what libosip2 cannot read */
+	char *bad;		     /* with vet: the first header left out, by name */
+	size_t bad_size;
+};
+
+/* Bytes clean_copy() may write for a header block of hdr_len and a body of body_len. */
+static size_t clean_cap(size_t hdr_len, size_t body_len)
+{
+	return 2 * hdr_len + sizeof(RURI_STANDIN) + body_len + 48;
+}
+
+/*
+ * Build what libosip2 should parse into out (clean_cap() bytes), in one
+ * copy: the start line without trailing SP (RURI_STANDIN for a
+ * Request-URI libosip2 must not see), the header block with LWS normalised,
+ * without repeated unique headers and without Content-Length, a
+ * Content-Length of body_len, the empty line and body_len bytes of body.
+ * o->drop_cseq leaves CSeq out too: libosip2 refuses a whole message for a
+ * CSeq without a method, and we still want to answer it 400.  Returns the
+ * length.
+ */
+static size_t clean_copy(char *out, const char *buf, size_t hdr_len, const char *body,
+			 size_t body_len, const struct clean_opts *o)
+{
+	const struct start_line *sl = o->sl;
 	uint8_t seen[U_NONE] = { 0 };
 	struct frame_hdr h;
-	char *out = malloc(cap);
+	size_t n, pos;
 
-	if (!out)
-		return NULL;
 	pos = (size_t)((const char *)memchr(buf, '\n', hdr_len) - buf) + 1;
-	memcpy(out, buf, pos);
-	n = pos;
+	if (sl->hide_uri) {
+		memcpy(out, buf, sl->uri_off);
+		memcpy(out + sl->uri_off, RURI_STANDIN, sizeof(RURI_STANDIN) - 1);
+		n = sl->uri_off + sizeof(RURI_STANDIN) - 1;
+		memcpy(out + n, buf + sl->uri_off + sl->uri_len,
+		       sl->end - sl->uri_off - sl->uri_len);
+		n += sl->end - sl->uri_off - sl->uri_len;
+	} else {
+		memcpy(out, buf, sl->end);
+		n = sl->end;
+	}
+	out[n++] = '\r';
+	out[n++] = '\n';
 	while (frame_next_hdr(buf, hdr_len, &pos, &h)) {
 		enum uniq_hdr id = is_via(&h) ? U_NONE : classify(&h);
 
-		if (id == U_CLEN || (id == U_CSEQ && drop_cseq) || (id != U_NONE && seen[id]++))
+		if (id == U_CLEN || (id == U_CSEQ && o->drop_cseq) || (id != U_NONE && seen[id]++))
 			continue;
-		memcpy(out + n, buf + h.line_off, h.line_len);
-		n += h.line_len;
-		if (out[n - 1] != '\n')
-			out[n++] = '\n';
+		if (o->vet && !hdr_readable(o->vet, &h)) {
+			if (!o->bad[0] && is_via(&h))
+				snprintf(o->bad, o->bad_size, "Via");
+			else if (!o->bad[0] && id != U_NONE)
+				snprintf(o->bad, o->bad_size, "%s", counted[id].full);
+			else if (!o->bad[0])
+				hdr_name_for_reason(&h, o->bad, o->bad_size);
+			continue;
+		}
+		n += copy_hdr(out + n, buf, &h);
 	}
-	n += (size_t)snprintf(out + n, cap - n, "Content-Length: %zu\r\n\r\n", body_len);
+	n += (size_t)snprintf(out + n, clean_cap(hdr_len, body_len) - n,
+			      "Content-Length: %zu\r\n\r\n", body_len);
 	memcpy(out + n, body, body_len);
-	*outlen = n + body_len;
-	return out;
+	return n + body_len;
 }
 
 /* Parse buf with libosip2 into m->sip. 0 or -EBADMSG / -ENOMEM. */
@@ -262,6 +464,7 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 {
 	struct sip_msg *m = NULL;
 	struct frame_info fi;
+	struct start_line sl = {0};
 	size_t body_len, plen;
 	char *copy = NULL;
 	bool repeats, no_blank = false;
@@ -269,8 +472,18 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 
 	if (len < 8 || !memchr(buf, '\n', len))
 		return -EBADMSG;
-	/* A datagram may end without the empty line: all of it is headers. */
+	/*
+	 * §7: a message's header block ends with an empty line.  A datagram
+	 * without one is not a message (§18.3: a datagram carries whole
+	 * messages), whatever it looks like: it is dropped, never taken as
+	 * complete.  (TCP framing waits for the empty line before it calls
+	 * us.)  The one exception is what the transport hands over as
+	 * oversize: the lines of a header block that outgrew the limit, to be
+	 * answered 513.
+	 */
 	if (frame_scan(buf, len, len, &fi) < 0) {
+		if (!oversize)
+			return -EBADMSG;
 		fi.hdr_len = len;
 		fi.clen = -1;
 		no_blank = true;
@@ -281,7 +494,7 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 	m->raw.oversize = oversize;
 	m->raw.clen = fi.clen;
 	m->raw.body_len = len - fi.hdr_len;
-	m->raw.version_bad = start_line_version_bad(buf, len);
+	start_line_scan(m, buf, len, &sl);
 	repeats = raw_scan(m, buf, fi.hdr_len);
 
 	/* §18.3: on UDP, bytes past Content-Length are discarded. */
@@ -291,18 +504,34 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 	if (oversize || fi.clen == -2 || (fi.clen >= 0 && (size_t)fi.clen > m->raw.body_len))
 		body_len = 0;
 	plen = fi.hdr_len + body_len;
-	if (!repeats && !no_blank && fi.clen >= -1 && m->raw.n_clen <= 1 &&
-	    body_len == m->raw.body_len)
+	if (!repeats && !no_blank && !sl.hide_uri && !sl.trailing_sp && fi.clen >= -1 &&
+	    m->raw.n_clen <= 1 && body_len == m->raw.body_len)
 		err = osip_parse(m, buf, plen);
 	else
 		err = -EBADMSG;
 	if (err == -EBADMSG) {
-		bool drop = m->raw.cseq_err != MSG_CSEQ_OK;
+		struct clean_opts o = {.drop_cseq = m->raw.cseq_err != MSG_CSEQ_OK, .sl = &sl};
 
-		if (!(copy = clean_copy(buf, fi.hdr_len, buf + fi.hdr_len, body_len, drop, &plen)))
+		if (!(copy = malloc(clean_cap(fi.hdr_len, body_len))))
 			err = -ENOMEM;
 		else
-			err = osip_parse(m, copy, plen);
+			err = osip_parse(
+			    m, copy,
+			    clean_copy(copy, buf, fi.hdr_len, buf + fi.hdr_len, body_len, &o));
+		/*
+		 * libosip2 refuses a whole message for one header it cannot
+		 * read (a From with an unterminated quote, a Via with empty
+		 * parameters, ...).  A request gets a second try in the same
+		 * buffer without such headers, so that it can be answered
+		 * "400 Malformed <name> header" (RFC 4475 §3.1.2.1, §3.1.2.6).
+		 */
+		if (err == -EBADMSG && sl.uri_len && osip_message_init(&o.vet) == OSIP_SUCCESS) {
+			o.bad = m->raw.bad_hdr;
+			o.bad_size = sizeof(m->raw.bad_hdr);
+			plen = clean_copy(copy, buf, fi.hdr_len, buf + fi.hdr_len, body_len, &o);
+			osip_message_free(o.vet);
+			err = m->raw.bad_hdr[0] ? osip_parse(m, copy, plen) : -EBADMSG;
+		}
 	}
 	if (!err && msg_refresh(m) < 0 && !m->is_request && !m->method)
 		err = -EBADMSG;	/* a response without CSeq cannot be matched */
@@ -389,6 +618,38 @@ static int refresh_call_id(struct sip_msg *m)
 	return 0;
 }
 
+/*
+ * §20.42: sent-by = host [":" port].  host (§25.1) is a hostname (letters,
+ * digits, "-", "."), an IPv4 address, or an IPv6 reference (libosip2 has
+ * taken its brackets off: hex digits, ":", "."); port is 1..65535.
+ */
+static bool sent_by_ok(const char *host, const char *port)
+{
+	bool v6 = host && strchr(host, ':');
+	unsigned long p = 0;
+
+	if (!host || !host[0])
+		return false;
+	for (const char *c = host; *c; c++)
+		if (!(v6 ? isxdigit((unsigned char)*c) || *c == ':' || *c == '.'
+			 : isalnum((unsigned char)*c) || *c == '-' || *c == '.'))
+			return false;
+	if (!port)
+		return true;
+	for (size_t i = 0; port[i]; i++) {
+		if (!isdigit((unsigned char)port[i]) || i >= 5)
+			return false;
+		p = p * 10 + (unsigned long)(port[i] - '0');
+	}
+	return p >= 1 && p <= 65535;
+}
+
+/*
+ * The top Via's sent-by and branch.  A sent-by that is not host [":"
+ * port] leaves via_host NULL, like a Via libosip2 could not read: a
+ * request gets "400 Malformed Via header", sent back to its source since
+ * the Via names no place to send it (§18.2.2); a response is dropped.
+ */
 static void refresh_via(struct sip_msg *m)
 {
 	osip_via_t *via = NULL;
@@ -397,7 +658,7 @@ static void refresh_via(struct sip_msg *m)
 	m->branch = NULL;
 	m->via_host = NULL;
 	m->via_port = 0;
-	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via)
+	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via || !sent_by_ok(via->host, via->port))
 		return;
 	m->via_host = via->host;
 	if (via->port)
@@ -528,6 +789,17 @@ bool msg_check_request(const struct sip_msg *m, struct msg_err *err)
 	}
 	if (m->raw.version_bad) {
 		msg_err_set(err, 505, "Version Not Supported", NULL, NULL);
+		return false;
+	}
+	if (m->raw.ruri_bad) {
+		msg_err_set(err, 400, "Malformed Request-URI", NULL, NULL);
+		return false;
+	}
+	if (m->raw.bad_hdr[0]) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "Malformed %s header", m->raw.bad_hdr);
+		msg_err_set(err, 400, why, NULL, NULL);
 		return false;
 	}
 	if (m->raw.n_via == 0 || !m->via_host) {
@@ -786,9 +1058,9 @@ static int uri_transport(osip_uri_t *u, enum net_proto *proto, char *why, size_t
 	if (osip_uri_uparam_get_byname(u, "transport", &p) != OSIP_SUCCESS || !p)
 		return 0;
 	if (!p->gvalue || !p->gvalue[0])
-		return log_why(why, whylen, -EINVAL, "transport parameter without a value");
+		return why_fmt(why, whylen, -EINVAL, "transport parameter without a value");
 	if (net_proto_parse(p->gvalue, proto) < 0)
-		return log_why(why, whylen, -EPROTONOSUPPORT,
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
 			       "transport '%.16s' is not supported (udp, tcp)", p->gvalue);
 	return 0;
 }
@@ -810,7 +1082,7 @@ static int uri_port(const osip_uri_t *u, uint16_t *port, char *why, size_t whyle
 		v = v * 10 + (unsigned long)(s[i] - '0');
 	}
 	if (v == 0 || v > 65535)
-		return log_why(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
+		return why_fmt(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
 			       s);
 	*port = (uint16_t)v;
 	return 0;
@@ -824,17 +1096,17 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 	int err;
 
 	if (!u->scheme || (strcasecmp(u->scheme, "sip") != 0 && strcasecmp(u->scheme, "sips") != 0))
-		return log_why(why, whylen, -EINVAL,
+		return why_fmt(why, whylen, -EINVAL,
 			       "'%.16s:' URIs are not supported: a sip: URI is needed",
 			       u->scheme ? u->scheme : "?");
 	/* sips: means TLS on every hop (§19.1); we have none: refuse rather than downgrade. */
 	if (strcasecmp(u->scheme, "sips") == 0)
-		return log_why(why, whylen, -EPROTONOSUPPORT,
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
 			       "sips: needs TLS, which is not supported (udp, tcp)");
 	if ((err = uri_transport(u, &proto, why, whylen)) < 0)
 		return err;
 	if (!u->host || !u->host[0])
-		return log_why(why, whylen, -EINVAL, "'%.64s' has no host", uri);
+		return why_fmt(why, whylen, -EINVAL, "'%.64s' has no host", uri);
 	if ((err = uri_port(u, &port, why, whylen)) < 0)
 		return err;
 	/*
@@ -844,7 +1116,7 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 	 */
 	memset(d, 0, sizeof(*d));
 	if (net_addr_from_host(&d->addr, u->host, port) < 0)
-		return log_why(
+		return why_fmt(
 		    why, whylen, -EINVAL,
 		    "host '%.64s' is not an IP address (DNS names are not supported yet)", u->host);
 	d->proto = proto;
@@ -858,14 +1130,14 @@ int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
 	int err;
 
 	if (!uri || !uri[0])
-		return log_why(why, whylen, -EINVAL, "no URI");
+		return why_fmt(why, whylen, -EINVAL, "no URI");
 	if (has_ctl(uri, true))
-		return log_why(why, whylen, -EINVAL,
+		return why_fmt(why, whylen, -EINVAL,
 			       "the URI contains a blank or a control character");
 	if (osip_uri_init(&u) != OSIP_SUCCESS)
-		return log_why(why, whylen, -ENOMEM, "out of memory");
+		return why_fmt(why, whylen, -ENOMEM, "out of memory");
 	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
-		err = log_why(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
+		err = why_fmt(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
 			      uri);
 	else
 		err = uri_to_dest(u, uri, &out, why, whylen);
@@ -1152,6 +1424,179 @@ const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size)
 	for (char *p = buf; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return buf;
+}
+
+/* ---- dialog fields (§12.1), as text ---- */
+
+/* s, allocated by libosip2 (rc is what made it), as a malloc'd copy. */
+static int osip_text(int rc, char *s, char **out)
+{
+	if (rc != OSIP_SUCCESS || !s) {
+		osip_free(s);
+		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	*out = strdup(s);
+	osip_free(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int uri_text(const osip_uri_t *u, char **out)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!u)
+		return -EINVAL;
+	rc = osip_uri_to_str(u, &s);
+	return osip_text(rc, s, out);
+}
+
+int msg_from_uri(const struct sip_msg *m, char **urip)
+{
+	return m->sip->from ? uri_text(m->sip->from->url, urip) : -EINVAL;
+}
+
+int msg_to_uri(const struct sip_msg *m, char **urip)
+{
+	return m->sip->to ? uri_text(m->sip->to->url, urip) : -EINVAL;
+}
+
+int msg_contact_uri(const struct sip_msg *m, unsigned index, char **urip)
+{
+	osip_contact_t *c = NULL;
+
+	/* libosip2 keeps "*" as a Contact without a URL. */
+	if (index > INT32_MAX || osip_message_get_contact(m->sip, (int)index, &c) < 0 || !c ||
+	    !c->url)
+		return -ENOENT;
+	return uri_text(c->url, urip);
+}
+
+int msg_record_routes(const struct sip_msg *m, char **out, size_t max)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr;
+	size_t n = 0;
+	int err;
+
+	for (rr = osip_list_get_first(&m->sip->record_routes, &it); rr;
+	     rr = osip_list_get_next(&it), n++) {
+		char *s = NULL;
+
+		if (n >= max)
+			continue;
+		err = osip_record_route_to_str(rr, &s);
+		if ((err = osip_text(err, s, &out[n])) < 0) {
+			while (n > 0)
+				free(out[--n]);
+			return err;
+		}
+	}
+	return n > INT32_MAX ? -EINVAL : (int)n;
+}
+
+int msg_route_uri(const char *route, char **urip, bool *lr)
+{
+	osip_record_route_t *rr = NULL;
+	osip_uri_param_t *p = NULL;
+	int err;
+
+	if (!route || has_ctl(route, false))
+		return -EINVAL;
+	if (osip_record_route_init(&rr) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if (osip_record_route_parse(rr, route) != OSIP_SUCCESS || !rr->url)
+		err = -EINVAL;
+	else if ((err = uri_text(rr->url, urip)) == 0)
+		*lr = osip_uri_uparam_get_byname(rr->url, "lr", &p) == OSIP_SUCCESS && p;
+	osip_record_route_free(rr);
+	return err;
+}
+
+int msg_add_route(struct sip_msg *m, const char *value)
+{
+	int rc;
+
+	if (!value || has_ctl(value, false))
+		return -EINVAL;
+	rc = osip_message_set_route(m->sip, value);
+	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size)
+{
+	const osip_uri_t *u = m->sip->req_uri;
+	const char *s = m->raw.scheme[0] ? m->raw.scheme : u ? u->scheme : NULL;
+
+	if (!m->is_request || !s || size == 0)
+		return NULL;
+	snprintf(buf, size, "%s", s);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return buf;
+}
+
+const char *msg_body_of_type(const struct sip_msg *m, const char *ctype, size_t *lenp)
+{
+	char buf[128];
+	const char *t = msg_content_type(m, buf, sizeof(buf));
+
+	if (!t || strcasecmp(t, ctype) != 0) {
+		*lenp = 0;
+		return NULL;
+	}
+	return msg_body(m, lenp);
+}
+
+/* Where the next ';' outside a quoted string is in v, or v's end. */
+static const char *next_semi(const char *v)
+{
+	bool q = false;
+
+	for (; *v && (q || *v != ';'); v++) {
+		if (*v == '"')
+			q = !q;
+		else if (q && *v == '\\' && v[1])
+			v++;
+	}
+	return v;
+}
+
+const char *msg_header_param(const struct sip_msg *m, const char *name, const char *compact,
+			     const char *param, char *buf, size_t size)
+{
+	const char *v = msg_header(m, name, compact), *e;
+	size_t plen = strlen(param);
+
+	if (!v || size == 0)
+		return NULL;
+	for (v = next_semi(v); *v; v = e) {
+		const char *eq;
+		size_t n;
+
+		v += 1 + strspn(v + 1, " \t");
+		e = next_semi(v);
+		for (n = 0; v + n < e && v[n] != '=' && v[n] != ' ' && v[n] != '\t'; n++)
+			;
+		if (n != plen || strncasecmp(v, param, plen) != 0)
+			continue;
+		eq = v + n + strspn(v + n, " \t");
+		if (eq >= e || *eq != '=') {
+			buf[0] = '\0';
+			return buf;
+		}
+		eq += 1 + strspn(eq + 1, " \t");
+		n = (size_t)(e - eq);
+		while (n > 0 && (eq[n - 1] == ' ' || eq[n - 1] == '\t'))
+			n--;
+		if (n >= 2 && eq[0] == '"' && eq[n - 1] == '"') {
+			eq++;
+			n -= 2;
+		}
+		snprintf(buf, size, "%.*s", (int)n, eq);
+		return buf;
+	}
+	return NULL;
 }
 
 int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp)

@@ -3,10 +3,12 @@
  * looks at it.
  *
  * libosip2 parses and serializes; this module owns every call to it for
- * whole messages.  The parser validates almost nothing (LIBRARIES.md
- * pitfall 4), so msg_parse() also scans the raw header block: it counts the
- * headers that must appear once, reads Content-Length itself and records
- * the real body length.  msg_check_request() turns that into RFC 3261 §8.2
+ * whole messages.  The parser validates almost nothing, and refuses whole
+ * messages for one thing it cannot read, so msg_parse() also scans the raw
+ * text: it checks the start line, counts the headers that must appear
+ * once, reads Content-Length itself, records the real body length, and
+ * hands libosip2 a cleaned copy when needed (LWS normalised, §7.3.1).
+ * msg_check_request() turns that into RFC 3261 §8.2
  * answers (400 with a reason naming the fault, 505, 513, ...);
  * msg_check_response() decides whether a response is fit to be matched.
  *
@@ -27,14 +29,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "core/net.h"
-
-/* Where a message came from, or where it goes. */
-struct sip_dest {
-	enum net_proto proto;
-	struct net_addr addr;	/* peer */
-	struct net_addr local;	/* our listener (len 0: any) */
-	uint64_t conn;		/* TCP connection id; 0: none/any */
-};
+#include "sip/dest.h"
 
 struct sip_msg {
 	osip_message_t *sip;	/* owned */
@@ -62,8 +57,11 @@ struct sip_msg {
 		size_t body_len;	/* bytes after the blank line */
 		bool oversize;		/* exceeded max_message_size */
 		bool version_bad;
+		bool ruri_bad; /* Request-URI not a URI: blanks, no scheme */
 		bool maxfwd_bad;
 		enum { MSG_CSEQ_OK, MSG_CSEQ_SYNTAX, MSG_CSEQ_RANGE } cseq_err;
+		char scheme[16];  /* Request-URI scheme as sent, lower case */
+		char bad_hdr[24]; /* name of a header libosip2 could not read */
 	} raw;
 
 	char *own_call_id;	/* "number@host" when libosip2 split it */
@@ -84,9 +82,10 @@ void msg_lib_init(void);
  * Parse one message of len bytes.  A message that repeats a header that
  * must be unique is parsed without the repeats, and the repeat is recorded
  * for msg_check_*().  oversize: the buffer holds only the header block of a
- * message larger than the limit.
+ * message larger than the limit (its empty line may be missing).
  *   0        *mp owns a new message (free with msg_free)
- *   -EBADMSG nothing usable: not a SIP message
+ *   -EBADMSG nothing usable: not a SIP message, or (not oversize) no empty
+ *            line after the headers (§7, §18.3)
  *   -ENOMEM
  */
 int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize);
@@ -104,7 +103,9 @@ int msg_refresh(struct sip_msg *m);
 
 /*
  * RFC 3261 §8.2 checks a UAS applies before any transaction sees the
- * request: version (505), size (513), one From/To/Call-ID/CSeq, a Via, a
+ * request: version (505), size (513), a Request-URI that is a URI, no
+ * header libosip2 could not read, one From/To/Call-ID/CSeq, a Via whose
+ * sent-by is host [":" port] (§20.42), a
  * numeric CSeq below 2^31 whose method matches, a sane Max-Forwards,
  * Content-Length present on TCP and not larger than the body, a body only
  * with a Content-Type, no empty tags.  Fills *err (code 0: fine).
@@ -231,6 +232,62 @@ size_t msg_body_len(const struct sip_msg *m);
 const char *msg_body(const struct sip_msg *m, size_t *lenp);
 /* "type/subtype" of the body, lower case, into buf; NULL if none. */
 const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size);
+
+/*
+ * Dialog fields (RFC 3261 §12.1), for dlg.c, which never sees libosip2.
+ * Every URI is returned as addr-spec text ("sip:bob@192.0.2.1:5070"),
+ * display name and header parameters left out; results are malloc'd
+ * (free()) and written only on success.
+ *
+ * The From / To URI: 0, -EINVAL (no such header, or a URI that does not
+ * serialize), -ENOMEM.
+ */
+int msg_from_uri(const struct sip_msg *m, char **urip);
+int msg_to_uri(const struct sip_msg *m, char **urip);
+/*
+ * The URI of the index-th Contact value (0: the first).  0, -ENOENT (none
+ * there, or "*"), -EINVAL (does not serialize), -ENOMEM.
+ */
+int msg_contact_uri(const struct sip_msg *m, unsigned index, char **urip);
+/*
+ * The Record-Route values in the order they appear, one per entry (a
+ * header with two comma-separated values gives two), each as libosip2
+ * serializes it ("<sip:p1.example.com;lr>").  Fills out[0 .. min(n, max))
+ * with malloc'd strings; returns n, the number of entries (call with max 0
+ * to count), or -ENOMEM / -EINVAL (nothing left in out).
+ */
+int msg_record_routes(const struct sip_msg *m, char **out, size_t max);
+/*
+ * The URI of one Route or Record-Route value, as text, and whether it has
+ * the lr parameter (§19.1.1: a loose router; without it a strict one,
+ * §12.2.1.1).  0 (*urip malloc'd, *lr set), -EINVAL (does not parse),
+ * -ENOMEM.
+ */
+int msg_route_uri(const char *route, char **urip, bool *lr);
+/* Append one Route header with value (name-addr, parsed). 0, -EINVAL, -ENOMEM. */
+int msg_add_route(struct sip_msg *m, const char *value);
+/*
+ * §8.2.2.1: the Request-URI scheme of a request, lower case, into buf
+ * (truncated to size); NULL if none.  Read from the start line itself, so
+ * a URI that libosip2 could not parse still has its scheme.
+ */
+const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size);
+/*
+ * The body, as msg_body(), only if its Content-Type is ctype ("type/subtype",
+ * lower case; compared without case); else NULL and 0.  For a caller that
+ * must not read a body of another type as its own, e.g. one ignored for
+ * Content-Disposition handling=optional (§20.11).
+ */
+const char *msg_body_of_type(const struct sip_msg *m, const char *ctype, size_t *lenp);
+/*
+ * The value of parameter param (generic-param, §25.1, name compared
+ * without case) of the first name/compact header kept in libosip2's
+ * generic list (Content-Disposition, ...): "" for a parameter without a
+ * value, quotes taken off, truncated to size.  NULL if no such header or
+ * parameter.  ("render;handling=optional", "handling" -> "optional")
+ */
+const char *msg_header_param(const struct sip_msg *m, const char *name, const char *compact,
+			     const char *param, char *buf, size_t size);
 
 /*
  * Serialize.  *bufp is malloc'd (free()).  0 or -ENOMEM / -EINVAL.

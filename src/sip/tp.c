@@ -1,31 +1,12 @@
 /*
  * tp: SIP transports, UDP and TCP over IPv4 and IPv6 (RFC 3261 §18).
  *
- * Owns every SIP socket: the listeners (struct tp_lsn, a list in the order
- * they were made, so "the first listener" means the first configured), the
- * TCP connections (struct tp_conn, accepted or outgoing, found by id and
- * by peer address in two hashes), their bufferevents, idle timers, read
- * buffers and send queues.  Nothing outside holds a connection pointer:
- * callers name a connection by its id, which is never reused.
- *
- * UDP: one datagram is one message.  A datagram of CR/LF bytes only is a
- * keepalive and is ignored.  A datagram over max_msg goes up as its header
- * block alone with oversize set (the message layer answers 513); without a
- * header block it is counted (rx_oversize) and dropped.
- *
- * TCP stream framing (RFC 3261 §18.3), for example
- *
- *   "\r\n\r\n"                                 ping: answered "\r\n" (RFC 5626 §4.4.1)
- *   "OPTIONS sip:a@h SIP/2.0\r\n...Content-Length: 5\r\n\r\nhello"   one message
- *
- * CR/LF bytes before a message are skipped; a run holding CRLFCRLF is a
- * ping and gets one CRLF pong.  Then the header block is found (frame.h)
- * and the message is Content-Length more bytes long.  No Content-Length:
- * the header block alone is the message (the message layer answers 400).
- * A malformed Content-Length, or a message over max_msg, goes up as its
- * header block, then the connection closes once what is queued for it has
- * been sent (the framing is lost).  A header block over max_msg closes the
- * connection at once.
+ * This file owns the transport object: its options, counters and
+ * callbacks, the listeners (struct tp_lsn, a list in the order they were
+ * made, so "the first listener" means the first configured) and their
+ * sockets, and tp_send(), which routes by protocol.  The datagram side is
+ * tp_udp.c, the stream side (TCP connections, their framing, keepalives,
+ * idle timeouts and bound) tp_stream.c; tp_int.h is what the three share.
  *
  * Callbacks (recv, conn_cb) run only from the event loop, never from
  * inside a tp_*() call.  Inside them every tp_*() call is allowed except
@@ -33,541 +14,21 @@
  * Only tp_free() closes without a conn_cb call.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "core/htab.h"
+#include "core/acceptor.h"
 #include "core/log.h"
-#include "core/stats.h"
-#include "sip/frame.h"
-#include "sip/tp.h"
+#include "sip/tp_int.h"
 
-#define TP_RXBUF 65536	   /* any UDP datagram fits */
-#define TP_UDP_BURST 64	   /* datagrams read per wake-up */
-#define TP_ACCEPT_BURST 64 /* connections accepted per wake-up */
-#define TP_BACKLOG 128
-#define TP_OUTQ_MAX (4u << 20) /* bytes queued on one connection */
-#define TP_PAUSE_S 1	       /* accept pause after EMFILE / ENFILE */
-#define TP_CRLF_PEEK 64	       /* CR/LF bytes looked at per step */
-#define TP_KEY_MAX 24	       /* proto, family, port, address, scope */
-#define TP_NAME_MAX (8 + NET_ADDR_STRLEN)
-
-enum conn_state {
-	CONN_CONNECTING, /* outgoing, connect(2) in progress */
-	CONN_OPEN,
-	CONN_CLOSING, /* framing lost: flush the queue, then close */
-};
-
-struct tp_lsn {
-	struct tp *tp;
-	struct tp_lsn *next;
-	enum net_proto proto;
-	struct net_addr addr;	/* as bound (getsockname) */
-	char name[TP_NAME_MAX]; /* "tcp:127.0.0.1:5060", for logs */
-	int fd;
-	struct event *ev;     /* readable: datagrams or connections */
-	struct event *resume; /* TCP: ends an accept pause */
-	bool pause_logged;    /* until the next successful accept */
-};
-
-struct tp_conn {
-	struct tp *tp;
-	uint64_t id;	 /* also the by_id key */
-	char handle[24]; /* "tcp7" */
-	enum conn_state state;
-	int close_err; /* CONN_CLOSING: for conn_cb */
-	struct net_addr peer, local;
-	struct bufferevent *bev; /* owns the socket */
-	struct event *idle;	 /* idle, connect and linger bound */
-	struct htab_node by_id, by_peer;
-	bool in_id, in_peer;
-	char key[TP_KEY_MAX];
-	size_t keylen;
-	/* Framing progress of the message at the head of the input. */
-	size_t scanned; /* bytes known to hold no blank line */
-	bool have_hdr;	/* fi describes it */
-	struct frame_info fi;
-};
-
-struct tp {
-	struct event_base *base;
-	struct tp_opts o;
-	tp_recv_fn *recv;
-	tp_conn_fn *conn_cb;
-	void *arg;
-	struct stats *st; /* the caller's, or st_none */
-	struct stats st_none;
-	struct tp_lsn *lsn;
-	unsigned n_lsn;
-	struct htab *by_id, *by_peer;
-	uint64_t next_id;
-	struct timeval idle_plain;
-	const struct timeval *idle_tv; /* a common timeout when libevent has one */
-	bool refusing;		       /* at max_tcp_conns; logged once */
-	char *rxbuf;		       /* TP_RXBUF bytes, for every UDP listener */
-};
-
-/* ---- addresses ------------------------------------------------------ */
-
-/* Hash key for a TCP peer: proto, family, port, address, scope. 0: no key. */
-static size_t addr_key(const struct net_addr *a, char key[TP_KEY_MAX])
-{
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
-	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
-
-	key[0] = (char)NET_TCP;
-	key[1] = (char)net_addr_family(a);
-	if (a->len >= sizeof(*s4) && s4->sin_family == AF_INET) {
-		memcpy(key + 2, &s4->sin_port, 2);
-		memcpy(key + 4, &s4->sin_addr, 4);
-		return 8;
-	}
-	if (a->len >= sizeof(*s6) && s6->sin6_family == AF_INET6) {
-		memcpy(key + 2, &s6->sin6_port, 2);
-		memcpy(key + 4, &s6->sin6_addr, 16);
-		memcpy(key + 20, &s6->sin6_scope_id, 4);
-		return 24;
-	}
-	return 0;
-}
-
-static const char *fmt(const struct net_addr *a, char buf[NET_ADDR_STRLEN])
-{
-	return net_addr_fmt(a, buf, NET_ADDR_STRLEN);
-}
-
-static void tcp_nodelay(int fd)
-{
-	int on = 1;
-
-	/* Best effort: a message is written whole, Nagle only delays it. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-}
-
-/* ---- connections ---------------------------------------------------- */
-
-static struct tp_conn *conn_by_id(const struct tp *tp, uint64_t id)
-{
-	struct htab_node *n;
-
-	if (id == 0)
-		return NULL;
-	n = htab_find(tp->by_id, (const char *)&id, sizeof(id));
-	return n ? container_of(n, struct tp_conn, by_id) : NULL;
-}
-
-/* An open or opening connection to a (whichever side opened it). */
-static struct tp_conn *conn_by_peer(const struct tp *tp, const struct net_addr *a)
-{
-	char key[TP_KEY_MAX];
-	size_t n = addr_key(a, key);
-	struct htab_node *h = n ? htab_find(tp->by_peer, key, n) : NULL;
-
-	for (; h; h = htab_find_next(tp->by_peer, h)) {
-		struct tp_conn *c = container_of(h, struct tp_conn, by_peer);
-
-		if (c->state != CONN_CLOSING)
-			return c;
-	}
-	return NULL;
-}
-
-/* Restart the idle bound: any byte in or out counts as activity. */
-static void conn_touch(struct tp_conn *c)
-{
-	if (c->tp->o.tcp_idle_s > 0)
-		evtimer_add(c->idle, c->tp->idle_tv);
-	else
-		evtimer_del(c->idle);
-}
-
-/* Releases everything; no callback.  NULL is a no-op. */
-static void conn_free(struct tp_conn *c)
-{
-	if (!c)
-		return;
-	if (c->in_id)
-		htab_remove(c->tp->by_id, &c->by_id);
-	if (c->in_peer)
-		htab_remove(c->tp->by_peer, &c->by_peer);
-	if (c->idle)
-		event_free(c->idle);
-	if (c->bev)
-		bufferevent_free(c->bev);
-	free(c);
-}
-
-/* Free c, then tell the owner of the id (RFC 3261 §17.1.4). */
-static void conn_close(struct tp_conn *c, int err)
-{
-	struct tp *tp = c->tp;
-	uint64_t id = c->id;
-
-	conn_free(c);
-	if (tp->conn_cb)
-		tp->conn_cb(tp->arg, id, err);
-}
-
-static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tp_conn *c = arg;
-	char a[NET_ADDR_STRLEN];
-
-	switch (c->state) {
-	case CONN_CONNECTING:
-		log_info("%s: connect to %s timed out", c->handle, fmt(&c->peer, a));
-		conn_close(c, -ETIMEDOUT);
-		break;
-	case CONN_CLOSING:
-		log_info("%s: %s does not read, closing", c->handle, fmt(&c->peer, a));
-		conn_close(c, c->close_err);
-		break;
-	case CONN_OPEN:
-		log_debug("%s: idle for %u s, closing", c->handle, c->tp->o.tcp_idle_s);
-		c->tp->st->tcp_idle_closed++;
-		conn_close(c, 0);
-		break;
-	}
-}
-
-/* Queue bytes, within the send queue bound.  0, -ENOBUFS or -ENOMEM. */
-static int conn_write(struct tp_conn *c, const char *buf, size_t len)
-{
-	size_t queued = evbuffer_get_length(bufferevent_get_output(c->bev));
-
-	if (len > TP_OUTQ_MAX || queued > TP_OUTQ_MAX - len)
-		return -ENOBUFS;
-	if (bufferevent_write(c->bev, buf, len) < 0)
-		return -ENOMEM;
-	conn_touch(c);
-	return 0;
-}
-
-/*
- * Deliver the first n bytes of the input as one message, then drop them.
- * The recv callback may send on this connection; it may not free tp.
- */
-static int conn_up(struct tp_conn *c, struct evbuffer *in, size_t n, bool oversize)
-{
-	struct tp *tp = c->tp;
-	struct tp_pkt pkt = {.len = n, .oversize = oversize};
-
-	pkt.buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-	if (!pkt.buf)
-		return -ENOMEM;
-	pkt.src.proto = NET_TCP;
-	pkt.src.addr = c->peer;
-	pkt.src.local = c->local;
-	pkt.src.conn = c->id;
-	c->have_hdr = false;
-	c->scanned = 0;
-	tp->recv(tp->arg, &pkt);
-	evbuffer_drain(in, n);
-	return 1;
-}
-
-/*
- * Leading CR/LF bytes (RFC 5626 §4.4.1): a run holding CRLFCRLF is a
- * keepalive ping and gets one CRLF pong; a shorter run is skipped.  A
- * short run at the end of the data may be half a ping: wait for more.
- * 1: skipped some; 0: none; -EAGAIN: wait; -ENOMEM.
- */
-static int conn_crlf(struct tp_conn *c, struct evbuffer *in, size_t len)
-{
-	size_t avail = len < TP_CRLF_PEEK ? len : TP_CRLF_PEEK;
-	const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)avail);
-	size_t n;
-	bool ping;
-
-	if (!p)
-		return -ENOMEM;
-	n = frame_skip_crlf(p, avail);
-	if (n == 0)
-		return 0;
-	if (n == len && n < 4)
-		return -EAGAIN;
-	ping = memmem(p, n, "\r\n\r\n", 4) != NULL;
-	evbuffer_drain(in, n);
-	if (ping && conn_write(c, "\r\n", 2) == 0)
-		log_debug("%s: keepalive ping answered", c->handle);
-	return 1;
-}
-
-/*
- * Find the header block of the message at the head of the input.  Once
- * some bytes are known to hold no blank line, only the new ones (and the
- * two before them) are searched, so a header trickling in byte by byte
- * costs O(n), not O(n²); the whole block is scanned once it is complete.
- * 1: c->fi filled; 0: wait; 2: no blank line within max_msg, c->fi holds
- * the complete lines that fit (the message layer answers 513 from them);
- * -EMSGSIZE: not even one line fits.
- */
-static int conn_scan(struct tp_conn *c, struct evbuffer *in, size_t len)
-{
-	size_t max = c->tp->o.max_msg;
-	size_t n = len < max ? len : max;
-	size_t from = c->scanned > 2 ? c->scanned - 2 : 0;
-	struct frame_info fi;
-	const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-	int r;
-
-	if (!p)
-		return -ENOMEM;
-	if (from > 0 && from < n && n < max &&
-	    frame_scan(p + from, n - from, SIZE_MAX, &fi) == -EAGAIN) {
-		c->scanned = n;
-		return 0;
-	}
-	r = frame_scan(p, n, max, &fi);
-	if (r == -EAGAIN) {
-		c->scanned = n;
-		return 0;
-	}
-	if (r < 0) {
-		const char *lf = memrchr(p, '\n', n);
-
-		log_info("%s: no end of headers within %zu bytes, closing", c->handle, max);
-		if (!lf) {
-			c->tp->st->rx_oversize++;
-			return r;
-		}
-		c->fi.hdr_len = c->fi.msg_len = (size_t)(lf - p) + 1;
-		c->fi.clen = -1;
-		return 2;
-	}
-	c->fi = fi;
-	c->have_hdr = true;
-	return 1;
-}
-
-/* Deliver the header block alone, then close once the answer is sent. */
-static int conn_up_hdr(struct tp_conn *c, struct evbuffer *in, bool oversize, int err)
-{
-	int r = conn_up(c, in, c->fi.hdr_len, oversize);
-
-	if (r < 0)
-		return r;
-	c->state = CONN_CLOSING;
-	c->close_err = err;
-	return 0;
-}
-
-/*
- * The header block is known: deliver the message when all of it is here
- * (exactly msg_len bytes; no Content-Length: the header block).
- * 1: delivered; 0: wait for the body, or closing.
- */
-static int conn_body(struct tp_conn *c, struct evbuffer *in, size_t len)
-{
-	const struct frame_info *fi = &c->fi;
-
-	if (fi->clen == -2) {
-		log_info("%s: malformed Content-Length, closing", c->handle);
-		c->tp->st->rx_malformed++;
-		return conn_up_hdr(c, in, false, -EPROTO);
-	}
-	if (fi->msg_len > c->tp->o.max_msg) {
-		log_info("%s: %zu-byte message over the %zu-byte limit, closing", c->handle,
-			 fi->msg_len, c->tp->o.max_msg);
-		return conn_up_hdr(c, in, true, -EMSGSIZE);
-	}
-	if (len < fi->msg_len)
-		return 0;
-	return conn_up(c, in, fi->msg_len, false);
-}
-
-/* One framing step. 1: go on; 0: wait (or closing); <0: close with it. */
-static int conn_step(struct tp_conn *c)
-{
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-	size_t len = evbuffer_get_length(in);
-	int r;
-
-	if (len == 0 || c->state != CONN_OPEN)
-		return 0;
-	if (!c->have_hdr) {
-		r = conn_crlf(c, in, len);
-		if (r != 0)
-			return r == -EAGAIN ? 0 : r;
-		r = conn_scan(c, in, len);
-		if (r == 2)
-			return conn_up_hdr(c, in, true, -EMSGSIZE);
-		if (r <= 0)
-			return r;
-	}
-	return conn_body(c, in, len);
-}
-
-/* Framing lost: read no more, close when the queue is empty. */
-static void conn_linger(struct tp_conn *c)
-{
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-
-	bufferevent_disable(c->bev, EV_READ);
-	evbuffer_drain(in, evbuffer_get_length(in));
-	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		conn_close(c, c->close_err);
-}
-
-static void conn_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct tp_conn *c = arg;
-	int r;
-
-	conn_touch(c);
-	do
-		r = conn_step(c);
-	while (r > 0);
-	if (r < 0)
-		conn_close(c, r);
-	else if (c->state == CONN_CLOSING)
-		conn_linger(c);
-}
-
-/* Called when the send queue has drained. */
-static void conn_write_cb(struct bufferevent *bev, void *arg)
-{
-	struct tp_conn *c = arg;
-
-	if (c->state == CONN_CLOSING)
-		conn_close(c, c->close_err);
-}
-
-static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct tp_conn *c = arg;
-	int e = EVUTIL_SOCKET_ERROR(); /* before anything can change it */
-	char a[NET_ADDR_STRLEN];
-	int err;
-
-	if (what & BEV_EVENT_CONNECTED) {
-		c->state = CONN_OPEN;
-		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-		conn_touch(c);
-		log_debug("%s: connected to %s", c->handle, fmt(&c->peer, a));
-		return;
-	}
-	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
-		log_debug("%s: closed by %s", c->handle, fmt(&c->peer, a));
-		conn_close(c, 0);
-		return;
-	}
-	err = e > 0 ? -e : -ECONNRESET;
-	log_info("%s: %s %s: %s", c->handle,
-		 c->state == CONN_CONNECTING ? "connect to" : "connection with", fmt(&c->peer, a),
-		 strerror(-err));
-	conn_close(c, err);
-}
-
-/*
- * A connection around fd (always taken over: closed on failure), in both
- * hashes, with its idle timer running.  The caller then enables reading
- * (accepted) or starts the connect (outgoing).  0 or -ENOMEM.
- */
-static int conn_new(struct tp *tp, int fd, const struct net_addr *peer, enum conn_state state,
-		    struct tp_conn **cp)
-{
-	struct tp_conn *c = calloc(1, sizeof(*c));
-	int err = -ENOMEM;
-
-	if (!c)
-		goto out;
-	c->tp = tp;
-	c->id = tp->next_id++;
-	snprintf(c->handle, sizeof(c->handle), "tcp%" PRIu64, c->id);
-	c->state = state;
-	c->peer = *peer;
-	c->local.len = sizeof(c->local.ss);
-	if (getsockname(fd, (struct sockaddr *)&c->local.ss, &c->local.len) < 0)
-		c->local.len = 0;
-	c->bev = bufferevent_socket_new(tp->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev)
-		goto out;
-	fd = -1;
-	c->idle = evtimer_new(tp->base, conn_idle_cb, c);
-	if (!c->idle)
-		goto out;
-	c->keylen = addr_key(peer, c->key);
-	err = htab_insert(tp->by_id, &c->by_id, (const char *)&c->id, sizeof(c->id));
-	if (err)
-		goto out;
-	c->in_id = true;
-	err = htab_insert(tp->by_peer, &c->by_peer, c->key, c->keylen);
-	if (err)
-		goto out;
-	c->in_peer = true;
-	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, tp->o.max_msg);
-	conn_touch(c);
-	*cp = c;
-	c = NULL;
-out:
-	if (fd >= 0)
-		close(fd);
-	conn_free(c);
-	return err;
-}
-
-/*
- * Open a non-blocking connection to `to`; data can be queued at once.
- * 0, -EMFILE (max_tcp_conns), -EAFNOSUPPORT, or connect(2)'s -errno.
- */
-static int conn_connect(struct tp *tp, const struct net_addr *to, struct tp_conn **cp)
-{
-	int fam = net_addr_family(to);
-	struct tp_conn *c = NULL;
-	int fd, err;
-
-	if (htab_count(tp->by_id) >= tp->o.max_tcp_conns)
-		return -EMFILE;
-	if (fam != AF_INET && fam != AF_INET6)
-		return -EAFNOSUPPORT;
-	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	tcp_nodelay(fd);
-	if (connect(fd, (const struct sockaddr *)&to->ss, to->len) < 0 && errno != EINPROGRESS) {
-		err = -errno;
-		close(fd);
-		goto out;
-	}
-	err = conn_new(tp, fd, to, CONN_CONNECTING, &c);
-	if (err)
-		goto out;
-	/* No address: libevent takes the socket as already connecting. */
-	if (bufferevent_socket_connect(c->bev, NULL, 0) < 0) {
-		conn_free(c);
-		err = -ENOMEM;
-		goto out;
-	}
-	*cp = c;
-out:
-	return err;
-}
-
-/* Each option takes effect now, also on the open connections. */
-static void conn_apply_opts(struct htab_node *n, void *arg)
-{
-	struct tp_conn *c = container_of(n, struct tp_conn, by_id);
-
-	bufferevent_setwatermark(c->bev, EV_READ, 0, c->tp->o.max_msg);
-}
-
-static void conn_free_node(struct htab_node *n, void *arg)
-{
-	conn_free(container_of(n, struct tp_conn, by_id));
-}
+/* Connections wait here while the loop is busy; the kernel caps it at net.core.somaxconn. */
+#define TP_BACKLOG SOMAXCONN
 
 /* ---- listeners ------------------------------------------------------ */
 
@@ -577,132 +38,10 @@ static void lsn_free(struct tp_lsn *l)
 		return;
 	if (l->ev)
 		event_free(l->ev);
-	if (l->resume)
-		event_free(l->resume);
+	acceptor_free(l->acc);
 	if (l->fd >= 0)
 		close(l->fd);
 	free(l);
-}
-
-/* A datagram of n bytes is in tp->rxbuf. */
-static void udp_deliver(struct tp_lsn *l, size_t n, const struct net_addr *peer)
-{
-	struct tp *tp = l->tp;
-	size_t skip = frame_skip_crlf(tp->rxbuf, n);
-	struct tp_pkt pkt = {.buf = tp->rxbuf + skip, .len = n - skip};
-	struct frame_info fi;
-	char a[NET_ADDR_STRLEN];
-
-	if (pkt.len == 0)
-		return; /* empty, or a CRLF keepalive */
-	if (pkt.len > tp->o.max_msg) {
-		if (frame_scan(pkt.buf, pkt.len, pkt.len, &fi) != 0) {
-			log_debug("%s: %zu-byte datagram from %s without headers, dropped", l->name,
-				  n, fmt(peer, a));
-			tp->st->rx_oversize++;
-			return;
-		}
-		pkt.len = fi.hdr_len;
-		pkt.oversize = true;
-	}
-	pkt.src.proto = NET_UDP;
-	pkt.src.addr = *peer;
-	pkt.src.local = l->addr;
-	pkt.src.conn = 0;
-	tp->recv(tp->arg, &pkt);
-}
-
-/* Read until EAGAIN, at most TP_UDP_BURST datagrams so others get a turn. */
-static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tp_lsn *l = arg;
-
-	for (int i = 0; i < TP_UDP_BURST; i++) {
-		struct net_addr peer = {.len = sizeof(peer.ss)};
-		ssize_t n =
-		    recvfrom(fd, l->tp->rxbuf, TP_RXBUF, 0, (struct sockaddr *)&peer.ss, &peer.len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
-				log_debug("%s: recvfrom: %s", l->name, strerror(errno));
-			return;
-		}
-		udp_deliver(l, (size_t)n, &peer);
-	}
-}
-
-/* Take an accepted socket, or refuse it at max_tcp_conns. */
-static void lsn_take(struct tp_lsn *l, int fd, const struct net_addr *peer)
-{
-	struct tp *tp = l->tp;
-	struct tp_conn *c;
-	char a[NET_ADDR_STRLEN];
-
-	l->pause_logged = false;
-	if (htab_count(tp->by_id) >= tp->o.max_tcp_conns) {
-		close(fd);
-		tp->st->tcp_refused++;
-		if (!tp->refusing)
-			log_warn("%s: connection limit (%u) reached, refusing new connections",
-				 l->name, tp->o.max_tcp_conns);
-		tp->refusing = true;
-		return;
-	}
-	tp->refusing = false;
-	tcp_nodelay(fd);
-	if (conn_new(tp, fd, peer, CONN_OPEN, &c) < 0) {
-		log_warn("%s: out of memory, connection from %s dropped", l->name, fmt(peer, a));
-		return;
-	}
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	tp->st->tcp_accepted++;
-	log_debug("%s: accepted from %s on %s", c->handle, fmt(peer, a), l->name);
-}
-
-/* Out of descriptors: stop accepting for a while instead of spinning. */
-static void lsn_pause(struct tp_lsn *l, int e)
-{
-	struct timeval tv = {TP_PAUSE_S, 0};
-
-	event_del(l->ev);
-	evtimer_add(l->resume, &tv);
-	if (!l->pause_logged)
-		log_warn("%s: accept: %s; pausing accepts for %d s", l->name, strerror(e),
-			 TP_PAUSE_S);
-	l->pause_logged = true;
-}
-
-static void lsn_resume_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tp_lsn *l = arg;
-
-	event_add(l->ev, NULL);
-}
-
-static void tcp_accept_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tp_lsn *l = arg;
-
-	for (int i = 0; i < TP_ACCEPT_BURST; i++) {
-		struct net_addr peer = {.len = sizeof(peer.ss)};
-		int s = accept4(fd, (struct sockaddr *)&peer.ss, &peer.len,
-				SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-		if (s >= 0) {
-			lsn_take(l, s, &peer);
-			continue;
-		}
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			lsn_pause(l, errno);
-			return;
-		}
-		/* ECONNABORTED, EINTR, network errors of the new socket: next. */
-		log_debug("%s: accept: %s", l->name, strerror(errno));
-	}
 }
 
 /* A bound, non-blocking socket (listening for TCP).  0 or -errno. */
@@ -731,23 +70,6 @@ out:
 	return err;
 }
 
-/* The UDP listener to send from: bound to d->local, else the first of the family. */
-static const struct tp_lsn *lsn_for(const struct tp *tp, const struct sip_dest *d)
-{
-	const struct tp_lsn *l, *first = NULL;
-	int fam = net_addr_family(&d->addr);
-
-	for (l = tp->lsn; l; l = l->next) {
-		if (l->proto != NET_UDP || net_addr_family(&l->addr) != fam)
-			continue;
-		if (d->local.len > 0 && net_addr_eq(&l->addr, &d->local))
-			return l;
-		if (!first)
-			first = l;
-	}
-	return first;
-}
-
 /* ---- interface ------------------------------------------------------ */
 
 int tp_new(struct tp **tpp, struct event_base *base, const struct tp_opts *o, tp_recv_fn *recv,
@@ -763,14 +85,10 @@ int tp_new(struct tp **tpp, struct event_base *base, const struct tp_opts *o, tp
 	tp->conn_cb = conn_cb;
 	tp->arg = arg;
 	tp->st = st ? st : &tp->st_none;
-	tp->next_id = 1;
-	tp->rxbuf = malloc(TP_RXBUF);
+	tp->rxbuf = malloc(TP_UDP_RXBUF);
 	if (!tp->rxbuf)
 		goto out;
-	err = htab_new(&tp->by_id);
-	if (err)
-		goto out;
-	err = htab_new(&tp->by_peer);
+	err = tp_stream_init(tp);
 	if (err)
 		goto out;
 	tp_set_opts(tp, o);
@@ -787,14 +105,11 @@ void tp_free(struct tp *tp)
 
 	if (!tp)
 		return;
-	if (tp->by_id)
-		htab_foreach(tp->by_id, conn_free_node, NULL);
+	tp_stream_fini(tp);
 	while ((l = tp->lsn)) {
 		tp->lsn = l->next;
 		lsn_free(l);
 	}
-	htab_free(tp->by_id);
-	htab_free(tp->by_peer);
 	free(tp->rxbuf);
 	free(tp);
 }
@@ -802,14 +117,7 @@ void tp_free(struct tp *tp)
 void tp_set_opts(struct tp *tp, const struct tp_opts *o)
 {
 	tp->o = *o;
-	tp->idle_plain.tv_sec = o->tcp_idle_s;
-	tp->idle_plain.tv_usec = 0;
-	/* Every connection's idle timer has this one duration: O(1) re-arm. */
-	tp->idle_tv =
-	    o->tcp_idle_s > 0 ? event_base_init_common_timeout(tp->base, &tp->idle_plain) : NULL;
-	if (!tp->idle_tv)
-		tp->idle_tv = &tp->idle_plain;
-	htab_foreach(tp->by_id, conn_apply_opts, NULL);
+	tp_stream_set_opts(tp);
 }
 
 int tp_listen(struct tp *tp, enum net_proto proto, const struct net_addr *a, struct net_addr *bound)
@@ -832,13 +140,8 @@ int tp_listen(struct tp *tp, enum net_proto proto, const struct net_addr *a, str
 	}
 	k = snprintf(l->name, sizeof(l->name), "%s:", net_proto_name(proto));
 	net_addr_fmt(&l->addr, l->name + k, sizeof(l->name) - (size_t)k);
-	err = -ENOMEM;
-	l->ev = event_new(tp->base, l->fd, EV_READ | EV_PERSIST,
-			  proto == NET_UDP ? udp_read_cb : tcp_accept_cb, l);
-	if (!l->ev || event_add(l->ev, NULL) < 0)
-		goto out;
-	l->resume = proto == NET_TCP ? evtimer_new(tp->base, lsn_resume_cb, l) : NULL;
-	if (proto == NET_TCP && !l->resume)
+	err = proto == NET_UDP ? tp_udp_start(l) : tp_stream_start(l);
+	if (err)
 		goto out;
 	for (pp = &tp->lsn; *pp; pp = &(*pp)->next)
 		;
@@ -854,41 +157,9 @@ out:
 	return err;
 }
 
-static int udp_send(struct tp *tp, const struct sip_dest *d, const char *buf, size_t len)
-{
-	const struct tp_lsn *l = lsn_for(tp, d);
-
-	if (!l)
-		return -EAFNOSUPPORT;
-	if (sendto(l->fd, buf, len, 0, (const struct sockaddr *)&d->addr.ss, d->addr.len) >= 0)
-		return 0;
-	/* A full socket buffer drops the datagram, as the network would. */
-	return errno == EAGAIN || errno == EWOULDBLOCK ? -ENOBUFS : -errno;
-}
-
-static int tcp_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t len)
-{
-	struct tp_conn *c = conn_by_id(tp, d->conn);
-	int err;
-
-	if (len > TP_OUTQ_MAX)
-		return -ENOBUFS;
-	if (!c)
-		c = conn_by_peer(tp, &d->addr);
-	if (!c) {
-		err = conn_connect(tp, &d->addr, &c);
-		if (err)
-			return err;
-	}
-	err = conn_write(c, buf, len);
-	if (err == 0)
-		d->conn = c->id;
-	return err;
-}
-
 int tp_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t len)
 {
-	return d->proto == NET_UDP ? udp_send(tp, d, buf, len) : tcp_send(tp, d, buf, len);
+	return d->proto == NET_UDP ? tp_udp_send(tp, d, buf, len) : tp_stream_send(tp, d, buf, len);
 }
 
 int tp_local(const struct tp *tp, enum net_proto proto, int family, struct net_addr *out)
@@ -906,12 +177,12 @@ int tp_local(const struct tp *tp, enum net_proto proto, int family, struct net_a
 
 bool tp_conn_alive(const struct tp *tp, uint64_t conn)
 {
-	return conn_by_id(tp, conn) != NULL;
+	return tp_stream_alive(tp, conn);
 }
 
 unsigned tp_conn_count(const struct tp *tp)
 {
-	return (unsigned)htab_count(tp->by_id);
+	return tp_stream_count(tp);
 }
 
 unsigned tp_listener_count(const struct tp *tp)

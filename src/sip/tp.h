@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "core/net.h"
-#include "sip/msg.h"
+#include "sip/dest.h"
 
 struct event_base;
 struct stats;

@@ -2,11 +2,13 @@
  * tsx: the SIP transaction layer, RFC 3261 §17 as updated by RFC 6026.
  *
  * This file owns the layer: its configuration, the two hash tables and the
- * keys in them, the life and death of every transaction, the dispatch of
- * received messages, timers and transport errors to the four machines, the
- * stateless replies, and the accessors of tsx.h.  The machines themselves
- * live in tsx_client.c (ICT, NICT: §17.1) and tsx_server.c (IST, NIST:
- * §17.2); tsx_int.h is what the three share.  The TU (the UA core) creates
+ * keys in them, the life and death of every transaction, the matching of
+ * responses, the one dispatch of every event (message, timer, transport
+ * error, TU leaving) through the transaction's ops table, the stateless
+ * replies, and the accessors of tsx.h.  The machines themselves live in
+ * tsx_client.c (ICT, NICT: §17.1) and tsx_server.c (IST, NIST: §17.2),
+ * each with its ops tables and its constructor; they call down into this
+ * file, never the other way.  tsx_int.h is what the three share.  The TU (the UA core) creates
  * client transactions, answers server transactions and hears back through
  * the callbacks of tsx.h; it never frees a transaction.  Bytes leave
  * through the owner's send callback.
@@ -196,14 +198,15 @@ static void tsx_unlink(struct tsx *t)
 static void on_retx(void *arg);
 static void on_end(void *arg);
 
-int tsx_alloc(struct tsx_layer *l, enum tsx_kind kind, struct sip_msg *req, struct tsx **tp)
+int tsx_alloc(struct tsx_layer *l, const struct tsx_ops *ops, struct sip_msg *req, struct tsx **tp)
 {
 	struct tsx *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
 	t->l = l;
-	t->kind = kind;
+	t->ops = ops;
+	t->kind = ops->kind;
 	t->req = req;
 	snprintf(t->method, sizeof(t->method), "%s", req->method ? req->method : "?");
 	t->t1 = l->cfg.t1_ms;
@@ -357,20 +360,11 @@ int tsx_resend(struct tsx *t, const char *buf, size_t len)
 	return tsx_send(t, buf, len);
 }
 
-/* ---- events, dispatched by kind ---- */
+/* ---- events, dispatched once through the machine's ops ---- */
 
 void tsx_on_error(struct tsx *t, int err)
 {
-	switch (t->kind) {
-	case TSX_ICT:
-	case TSX_NICT:
-		tsx_ct_on_error(t, err);
-		break;
-	case TSX_IST:
-	case TSX_NIST:
-		tsx_st_on_error(t, err);
-		break;
-	}
+	t->ops->on_error(t, err);
 }
 
 static void tsx_on_timer(struct tsx *t, enum tsx_slot slot)
@@ -378,16 +372,7 @@ static void tsx_on_timer(struct tsx *t, enum tsx_slot slot)
 	struct tsx_layer *l = t->l;
 
 	tsx_layer_enter(l);
-	switch (t->kind) {
-	case TSX_ICT:
-	case TSX_NICT:
-		tsx_ct_on_timer(t, slot);
-		break;
-	case TSX_IST:
-	case TSX_NIST:
-		tsx_st_on_timer(t, slot);
-		break;
-	}
+	t->ops->on_timer(t, slot);
 	tsx_layer_leave(l);
 }
 
@@ -473,67 +458,7 @@ unsigned tsx_layer_count(const struct tsx_layer *l)
 
 /* ---- receiving ---- */
 
-/* Past max_tsx: a stateless 503 with Retry-After (DESIGN: refusing is part of the protocol). */
-static void layer_refuse(struct tsx_layer *l, const struct sip_msg *req)
-{
-	struct msg_err e;
-	char ra[16];
-	int err;
-
-	if (!l->full) {
-		log_warn("tsx: %u transactions, the limit: new requests get 503", l->count);
-		l->full = true;
-	}
-	snprintf(ra, sizeof(ra), "%u", l->cfg.retry_after_s);
-	msg_err_set(&e, 503, NULL, "Retry-After", ra);
-	TSX_STAT_BUMP(l, tx_503);
-	if ((err = tsx_reply_stateless(l, req, &e)) < 0)
-		log_debug("tsx: cannot send 503 to %s: %s", req->method, strerror(-err));
-}
-
-static void layer_on_request(struct tsx_layer *l, struct sip_msg *m)
-{
-	bool ack = strcmp(m->method, "ACK") == 0;
-	struct tsx *t;
-	char *key = NULL;
-	size_t keylen;
-	int err;
-
-	if ((err = tsx_key_server(m, ack ? "INVITE" : m->method, &key, &keylen)) < 0) {
-		log_warn("tsx: %s dropped: no key: %s", m->method, strerror(-err));
-		goto out;
-	}
-	if ((t = tsx_match_find(l, key, keylen))) {
-		tsx_st_on_request(t, m);
-		goto out;
-	}
-	if (ack) { /* the ACK for a 2xx: a transaction of its own (§17.1.1.3) */
-		if (l->user.ack)
-			l->user.ack(l->user.arg, m);
-		goto out;
-	}
-	if (l->count >= l->cfg.max_tsx) {
-		layer_refuse(l, m);
-		goto out;
-	}
-	err = tsx_st_new(l, m, key, keylen, &t);
-	m = NULL;
-	key = NULL;
-	if (err < 0) {
-		log_err("tsx: request dropped: %s", strerror(-err));
-		goto out;
-	}
-	log_debug("%s: %s %s for %s (Call-ID %s)%s", t->handle, kind_names[t->kind],
-		  state_names[t->state], t->req->method, t->req->call_id,
-		  t->merged ? ", merged" : "");
-	if (l->user.request)
-		l->user.request(l->user.arg, t, t->req);
-out:
-	free(key);
-	msg_free(m);
-}
-
-static void layer_on_response(struct tsx_layer *l, struct sip_msg *m)
+void tsx_recv_response(struct tsx_layer *l, struct sip_msg *m)
 {
 	struct tsx *t = NULL;
 	char *key = NULL;
@@ -554,24 +479,11 @@ static void layer_on_response(struct tsx_layer *l, struct sip_msg *m)
 			l->user.stray_response(l->user.arg, m);
 		goto out;
 	}
-	tsx_ct_on_response(t, m);
+	if (t->ops->on_response)
+		t->ops->on_response(t, m);
 out:
 	free(key);
 	msg_free(m);
-}
-
-void tsx_layer_recv(struct tsx_layer *l, struct sip_msg *m)
-{
-	if (!m)
-		return;
-	tsx_layer_enter(l);
-	if (!m->method)
-		msg_free(m);
-	else if (m->is_request)
-		layer_on_request(l, m);
-	else
-		layer_on_response(l, m);
-	tsx_layer_leave(l);
 }
 
 int tsx_reply_stateless(struct tsx_layer *l, const struct sip_msg *req, const struct msg_err *err)
@@ -614,16 +526,7 @@ void tsx_detach(struct tsx *t)
 		return;
 	l = t->l;
 	tsx_layer_enter(l);
-	switch (t->kind) {
-	case TSX_ICT:
-	case TSX_NICT:
-		tsx_ct_detach(t);
-		break;
-	case TSX_IST:
-	case TSX_NIST:
-		tsx_st_detach(t);
-		break;
-	}
+	t->ops->detach(t);
 	tsx_layer_leave(l);
 }
 

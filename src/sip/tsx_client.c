@@ -7,8 +7,10 @@
  * RFC 6026 §8.4, the handling of every response that matched a client
  * transaction, the ACK the ICT sends for a 300-699 itself (§17.1.1.3; the
  * message is built by msg_build_ack()), and client transport errors,
- * including a lost TCP connection (§17.1.4).  The layer (tsx.c) matches
- * responses by branch + CSeq method (§17.1.3) and dispatches here.
+ * including a lost TCP connection (§17.1.4).  Each machine is an ops table
+ * (ict_ops, nict_ops) that tsx_request() gives its transaction; the layer
+ * (tsx.c) matches responses by branch + CSeq method (§17.1.3) and
+ * dispatches every event through that table.
  *
  *   UAC                                   ICT, UDP, T1 = 500 ms
  *   INVITE -->                            Calling (Timer A = T1, B = 64*T1)
@@ -110,7 +112,7 @@ static void ict_on_response(struct tsx *t, const struct sip_msg *resp)
 				tmr_stop(&t->retx);
 				tmr_stop(&t->end);
 				tsx_goto(t, TSX_PROCEEDING, code, NULL);
-				if (!t->cb) /* detached: see tsx_ct_detach() */
+				if (!t->cb) /* detached: see ict_detach() */
 					tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
 			}
 			ct_pass(t, resp, 0);
@@ -185,7 +187,7 @@ static void ict_on_timer(struct tsx *t, enum tsx_slot slot)
 		}
 		/* Timer B = 64*T1.  The TU decides what it means and logs it. */
 		log_debug("%s: INVITE timed out: no response in %u ms (Timer B)", t->handle,
-			 t->t1 * 64);
+			  t->t1 * 64);
 		ct_fail(t, -ETIMEDOUT, "Timer B");
 		break;
 	case TSX_PROCEEDING:
@@ -228,7 +230,7 @@ static void nict_on_timer(struct tsx *t, enum tsx_slot slot)
 		}
 		/* Timer F = 64*T1.  The TU decides what it means and logs it. */
 		log_debug("%s: %s timed out: no final response in %u ms (Timer F)", t->handle,
-			 t->req->method, t->t1 * 64);
+			  t->req->method, t->t1 * 64);
 		ct_fail(t, -ETIMEDOUT, "Timer F");
 		break;
 	case TSX_COMPLETED:
@@ -242,26 +244,8 @@ static void nict_on_timer(struct tsx *t, enum tsx_slot slot)
 	}
 }
 
-/* ---- entry points for the layer (tsx_int.h) ---- */
-
-void tsx_ct_on_response(struct tsx *t, const struct sip_msg *resp)
-{
-	if (t->kind == TSX_ICT)
-		ict_on_response(t, resp);
-	else
-		nict_on_response(t, resp);
-}
-
-void tsx_ct_on_timer(struct tsx *t, enum tsx_slot slot)
-{
-	if (t->kind == TSX_ICT)
-		ict_on_timer(t, slot);
-	else
-		nict_on_timer(t, slot);
-}
-
-/* Transport error, client (§17.1.4): a waiting TU learns it as the outcome. */
-void tsx_ct_on_error(struct tsx *t, int err)
+/* Transport error, ICT and NICT (§17.1.4): a waiting TU learns it as the outcome. */
+static void ct_on_error(struct tsx *t, int err)
 {
 	switch (t->state) {
 	case TSX_CALLING:
@@ -287,17 +271,41 @@ void tsx_ct_on_error(struct tsx *t, int err)
 	}
 }
 
-/* The TU went away: no more callbacks. */
-void tsx_ct_detach(struct tsx *t)
+/* The TU went away, NICT: no more callbacks; Timer F or K still ends it. */
+static void nict_detach(struct tsx *t)
+{
+	t->cb = NULL;
+}
+
+/* The TU went away, ICT: no more callbacks. */
+static void ict_detach(struct tsx *t)
 {
 	t->cb = NULL;
 	/*
 	 * An ICT in Proceeding has no timer: its TU would CANCEL it.
 	 * Without a TU, give the final response 64*T1 (as §9.1 does).
 	 */
-	if (t->kind == TSX_ICT && t->state == TSX_PROCEEDING)
+	if (t->state == TSX_PROCEEDING)
 		tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
 }
+
+/* ---- the machines, as the layer sees them (tsx_int.h) ---- */
+
+static const struct tsx_ops ict_ops = {
+    .kind = TSX_ICT,
+    .on_response = ict_on_response,
+    .on_timer = ict_on_timer,
+    .on_error = ct_on_error,
+    .detach = ict_detach,
+};
+
+static const struct tsx_ops nict_ops = {
+    .kind = TSX_NICT,
+    .on_response = nict_on_response,
+    .on_timer = nict_on_timer,
+    .on_error = ct_on_error,
+    .detach = nict_detach,
+};
 
 /* ---- the TU's entry points (tsx.h) ---- */
 
@@ -323,7 +331,7 @@ int tsx_request(struct tsx_layer *l, struct sip_msg *req, const struct sip_dest 
 	if (tsx_match_find(l, key, keylen))
 		goto out;
 	invite = strcmp(req->method, "INVITE") == 0;
-	if ((err = tsx_alloc(l, invite ? TSX_ICT : TSX_NICT, req, &t)) < 0)
+	if ((err = tsx_alloc(l, invite ? &ict_ops : &nict_ops, req, &t)) < 0)
 		goto out;
 	req = NULL;
 	t->state = invite ? TSX_CALLING : TSX_TRYING;
@@ -367,10 +375,10 @@ void tsx_layer_conn_closed(struct tsx_layer *l, uint64_t conn, int err)
 	tsx_layer_enter(l);
 	/* Nothing is freed before tsx_layer_leave(), so t->next stays valid. */
 	for (t = l->all; t; t = t->next) {
-		if ((t->kind != TSX_ICT && t->kind != TSX_NICT) || t->dest.conn != conn)
+		if ((t->ops != &ict_ops && t->ops != &nict_ops) || t->dest.conn != conn)
 			continue;
 		if (t->state == TSX_CALLING || t->state == TSX_TRYING || t->state == TSX_PROCEEDING)
-			tsx_ct_on_error(t, err < 0 ? err : -ECONNRESET);
+			ct_on_error(t, err < 0 ? err : -ECONNRESET);
 	}
 	tsx_layer_leave(l);
 }

@@ -3,15 +3,19 @@
  * tsx_server.c include this header; everyone else uses tsx.h.
  *
  * The layer is split by concern, as Kamailio's tm module and libre's
- * ctrans.c / strans.c are:
- *   tsx.c         the layer: tables and keys (§17.1.3, §17.2.3, §8.2.2.2),
- *                 lifetimes, receive dispatch, stateless replies, accessors
- *   tsx_client.c  ICT and NICT (§17.1): timers A, B, D, E, F, K, M
- *   tsx_server.c  IST and NIST (§17.2): timers G, H, I, J, L, the 100 Trying
- *                 timer and the NIST guard
- * What they share is declared here: the two structs, the timer slots, and
- * the layer's internal functions (tsx.c) the two machines call, plus the
- * entry points of each machine tsx.c dispatches to.
+ * ctrans.c / strans.c are, and the files form a stack, never a cycle:
+ *   tsx.c         the bottom: tables and keys (§17.1.3, §17.2.3, §8.2.2.2),
+ *                 lifetimes, sending, response matching, stateless
+ *                 replies, accessors, and the one dispatch of every event
+ *                 through the transaction's ops table (struct tsx_ops)
+ *   tsx_client.c  ICT and NICT (§17.1): their ops tables and constructor
+ *                 (tsx_request), timers A, B, D, E, F, K, M
+ *   tsx_server.c  IST and NIST (§17.2): their ops tables and constructor,
+ *                 the receive entry point (a new request makes a server
+ *                 transaction), timers G, H, I, J, L, the 100 Trying timer
+ *                 and the NIST guard
+ * The two machine files call down into tsx.c; tsx.c reaches them only
+ * through t->ops, which their constructors set.
  */
 #ifndef SIPUAD_TSX_INT_H
 #define SIPUAD_TSX_INT_H
@@ -55,9 +59,32 @@ enum tsx_slot {
 	TSX_SLOT_END,  /* Timer B, D, F, H, I, J, K, L, M, or a guard */
 };
 
+/*
+ * The events of one kind of transaction: each machine fills one table
+ * (tsx_client.c: ICT, NICT; tsx_server.c: IST, NIST) and tsx.c dispatches
+ * every event through it, once.  A machine leaves NULL what cannot happen
+ * to its kind (a client transaction never matches a request).
+ */
+struct tsx_ops {
+	enum tsx_kind kind;
+	/* A request matched t: a retransmission, or the ACK of an IST. */
+	void (*on_request)(struct tsx *t, const struct sip_msg *req);
+	/* A response matched t (§17.1.3). */
+	void (*on_response)(struct tsx *t, const struct sip_msg *resp);
+	/* The TU sends resp on t, which keeps resp's bytes, not resp. 0 or -errno. */
+	int (*on_tu_response)(struct tsx *t, struct sip_msg *resp);
+	/* Timer slot of t fired. */
+	void (*on_timer)(struct tsx *t, enum tsx_slot slot);
+	/* A send or a timer start failed, or t's connection was lost (§17.1.4, §17.2.4). */
+	void (*on_error)(struct tsx *t, int err);
+	/* The TU went away: no more callbacks. */
+	void (*detach)(struct tsx *t);
+};
+
 struct tsx {
 	struct tsx_layer *l;
-	enum tsx_kind kind;
+	const struct tsx_ops *ops; /* the machine of its kind */
+	enum tsx_kind kind;	   /* ops->kind */
 	enum tsx_state state;
 	char handle[24];
 	unsigned t1, t2, t4; /* copied at creation */
@@ -95,7 +122,7 @@ struct tsx {
 	char *local_tag; /* server */
 	bool held;	 /* server: the TU may still use it */
 	bool merged;
-	void *owner; /* tsx_set_owner() */
+	void *owner;	 /* tsx_set_owner() */
 	char method[16]; /* the request's, kept when req is let go (tsx_slim) */
 	bool slim_queued;
 	struct tsx *slim_next; /* layer->slim */
@@ -125,8 +152,11 @@ int tsx_merge_link(struct tsx *t);
 
 /* ---- tsx.c: lifetime ---- */
 
-/* A new transaction of kind for req (t owns req only on success). 0 or -ENOMEM. */
-int tsx_alloc(struct tsx_layer *l, enum tsx_kind kind, struct sip_msg *req, struct tsx **tp);
+/*
+ * A new transaction driven by ops (its machine's constructor passes its
+ * own table) for req; t owns req only on success.  0 or -ENOMEM.
+ */
+int tsx_alloc(struct tsx_layer *l, const struct tsx_ops *ops, struct sip_msg *req, struct tsx **tp);
 /* The one destructor: timers, table links, list link, memory. */
 void tsx_free(struct tsx *t);
 /* Every entry point into the layer brackets its work with these. */
@@ -156,27 +186,16 @@ int tsx_xmit(struct tsx *t, const char *buf, size_t len);
 int tsx_send(struct tsx *t, const char *buf, size_t len);
 /* tsx_send() counted as a retransmission. */
 int tsx_resend(struct tsx *t, const char *buf, size_t len);
-/* The transport-error event, dispatched to the machine of t's kind. */
+/* The transport-error event: t->ops->on_error. */
 void tsx_on_error(struct tsx *t, int err);
 
-/* ---- tsx_client.c: ICT and NICT events ---- */
-
-void tsx_ct_on_response(struct tsx *t, const struct sip_msg *resp);
-void tsx_ct_on_timer(struct tsx *t, enum tsx_slot slot);
-void tsx_ct_on_error(struct tsx *t, int err);
-void tsx_ct_detach(struct tsx *t);
-
-/* ---- tsx_server.c: IST and NIST events ---- */
+/* ---- tsx.c: receiving ---- */
 
 /*
- * A server transaction for req under key (both taken, also on failure),
- * with its 100 Trying timer (IST) or guard (NIST) running.  0 or -errno.
+ * A response: to the client transaction it matches (t->ops->on_response),
+ * else to user.stray_response.  Takes m.  The caller is inside the layer
+ * (tsx_layer_enter).
  */
-int tsx_st_new(struct tsx_layer *l, struct sip_msg *req, char *key, size_t keylen, struct tsx **tp);
-/* A request matched st: a retransmission, or the ACK of an IST. */
-void tsx_st_on_request(struct tsx *t, const struct sip_msg *req);
-void tsx_st_on_timer(struct tsx *t, enum tsx_slot slot);
-void tsx_st_on_error(struct tsx *t, int err);
-void tsx_st_detach(struct tsx *t);
+void tsx_recv_response(struct tsx_layer *l, struct sip_msg *m);
 
 #endif

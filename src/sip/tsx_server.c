@@ -3,15 +3,20 @@
  * RFC 6026: the INVITE server transaction (IST, §17.2.1) and the
  * non-INVITE server transaction (NIST, §17.2.2).
  *
- * Owns the creation of a server transaction for a new request, the TU's
- * answers (tsx_respond(), tsx_respond_code()), the IST's own 100 Trying
- * after 200 ms of TU silence (§17.2.1), timers G, H, I (IST) and J (NIST),
+ * Owns the receive entry point of the layer (tsx_layer_recv: a request
+ * either matches a server transaction or makes a new one; a response goes
+ * down to tsx.c's matching), the 503 past the bound, the creation of a
+ * server transaction for a new request, the TU's answers (tsx_respond(),
+ * tsx_respond_code()), the IST's own 100 Trying after 200 ms of TU
+ * silence (§17.2.1), timers G, H, I (IST) and J (NIST),
  * Timer L of RFC 6026 §8.7, the NIST guard, the absorption of
  * retransmitted requests and of the ACK for a non-2xx, the 500 answered in
  * place of a TU that is gone, server transport errors (§17.2.4), and two
  * questions the UAS core asks: the IST a CANCEL refers to (§9.2) and
- * whether a request was merged (§8.2.2.2).  The layer (tsx.c) matches
- * requests per §17.2.3 and dispatches here.
+ * whether a request was merged (§8.2.2.2).  Each machine is an ops table
+ * (ist_ops, nist_ops) that st_new() gives its transaction; requests are
+ * matched per §17.2.3 (keys from tsx.c) and every event reaches the
+ * machine through that table.
  *
  *   UAS                                   IST, UDP, T1 = 500 ms
  *   --> INVITE                            Proceeding (user.request)
@@ -28,6 +33,7 @@
  *   NIST  Trying, Proceeding: a 64*T1 guard answers 500.  Completed: Timer J.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,8 +304,7 @@ static void st_answer_500(struct tsx *t)
 
 	t->held = false;
 	if ((err = msg_build_response(&resp, t->req, 500, NULL, t->local_tag)) == 0)
-		err =
-		    t->kind == TSX_IST ? ist_on_tu_response(t, resp) : nist_on_tu_response(t, resp);
+		err = t->ops->on_tu_response(t, resp);
 	msg_free(resp);
 	if (err < 0 && t->state != TSX_TERMINATED) {
 		log_err("%s: cannot answer 500: %s", t->handle, strerror(-err));
@@ -344,15 +349,60 @@ static void st_over(struct tsx *t, int err)
 	tsx_release(t);
 }
 
-/* ---- entry points for the layer (tsx_int.h) ---- */
+/* Transport error, IST and NIST (§17.2.4): terminate and log; the TU learns it when it answers. */
+static void st_on_error(struct tsx *t, int err)
+{
+	if (t->state == TSX_TERMINATED)
+		return;
+	log_warn("%s: cannot send %d to %s: %s", t->handle, t->out_status, t->method,
+		 strerror(-err));
+	t->err = err;
+	tsx_terminate(t, "transport error");
+}
 
-int tsx_st_new(struct tsx_layer *l, struct sip_msg *req, char *key, size_t keylen, struct tsx **tp)
+/* The TU went away: gone without a final response, nobody else would send one. */
+static void st_detach(struct tsx *t)
+{
+	if (t->state == TSX_TRYING || t->state == TSX_PROCEEDING) {
+		log_warn("%s: %s left unanswered by its TU: answering 500", t->handle, t->method);
+		st_answer_500(t);
+	}
+	t->held = false;
+	tsx_release(t);
+}
+
+/* ---- the machines, as the layer sees them (tsx_int.h) ---- */
+
+static const struct tsx_ops ist_ops = {
+    .kind = TSX_IST,
+    .on_request = ist_on_request,
+    .on_tu_response = ist_on_tu_response,
+    .on_timer = ist_on_timer,
+    .on_error = st_on_error,
+    .detach = st_detach,
+};
+
+static const struct tsx_ops nist_ops = {
+    .kind = TSX_NIST,
+    .on_request = nist_on_request,
+    .on_tu_response = nist_on_tu_response,
+    .on_timer = nist_on_timer,
+    .on_error = st_on_error,
+    .detach = st_detach,
+};
+
+/*
+ * A server transaction for req under key (both taken, also on failure),
+ * with its 100 Trying timer (IST) or guard (NIST) running.  0 or -errno.
+ */
+static int st_new(struct tsx_layer *l, struct sip_msg *req, char *key, size_t keylen,
+		  struct tsx **tp)
 {
 	bool invite = strcmp(req->method, "INVITE") == 0;
 	struct tsx *t = NULL;
 	int err;
 
-	if ((err = tsx_alloc(l, invite ? TSX_IST : TSX_NIST, req, &t)) < 0) {
+	if ((err = tsx_alloc(l, invite ? &ist_ops : &nist_ops, req, &t)) < 0) {
 		msg_free(req);
 		free(key);
 		return err;
@@ -390,43 +440,86 @@ out:
 	return err;
 }
 
-void tsx_st_on_request(struct tsx *t, const struct sip_msg *req)
-{
-	if (t->kind == TSX_IST)
-		ist_on_request(t, req);
-	else
-		nist_on_request(t, req);
-}
+/* ---- receiving ---- */
 
-void tsx_st_on_timer(struct tsx *t, enum tsx_slot slot)
+/* Past max_tsx: a stateless 503 with Retry-After (DESIGN: refusing is part of the protocol). */
+static void st_refuse(struct tsx_layer *l, const struct sip_msg *req)
 {
-	if (t->kind == TSX_IST)
-		ist_on_timer(t, slot);
-	else
-		nist_on_timer(t, slot);
-}
+	struct msg_err e;
+	char ra[16];
+	int err;
 
-/* Transport error, server (§17.2.4): terminate and log; the TU learns it when it answers. */
-void tsx_st_on_error(struct tsx *t, int err)
-{
-	if (t->state == TSX_TERMINATED)
-		return;
-	log_warn("%s: cannot send %d to %s: %s", t->handle, t->out_status, t->method,
-		 strerror(-err));
-	t->err = err;
-	tsx_terminate(t, "transport error");
-}
-
-/* The TU went away: gone without a final response, nobody else would send one. */
-void tsx_st_detach(struct tsx *t)
-{
-	if (t->state == TSX_TRYING || t->state == TSX_PROCEEDING) {
-		log_warn("%s: %s left unanswered by its TU: answering 500", t->handle,
-			 t->method);
-		st_answer_500(t);
+	if (!l->full) {
+		log_warn("tsx: %u transactions, the limit: new requests get 503", l->count);
+		l->full = true;
 	}
-	t->held = false;
-	tsx_release(t);
+	snprintf(ra, sizeof(ra), "%u", l->cfg.retry_after_s);
+	msg_err_set(&e, 503, NULL, "Retry-After", ra);
+	TSX_STAT_BUMP(l, tx_503);
+	if ((err = tsx_reply_stateless(l, req, &e)) < 0)
+		log_debug("tsx: cannot send 503 to %s: %s", req->method, strerror(-err));
+}
+
+/*
+ * A request: to the server transaction it matches (§17.2.3, an ACK as its
+ * INVITE), else, an ACK, to the TU as the ACK for a 2xx, else a new server
+ * transaction and user.request.  Takes m.
+ */
+static void st_recv_request(struct tsx_layer *l, struct sip_msg *m)
+{
+	bool ack = strcmp(m->method, "ACK") == 0;
+	struct tsx *t;
+	char *key = NULL;
+	size_t keylen;
+	int err;
+
+	if ((err = tsx_key_server(m, ack ? "INVITE" : m->method, &key, &keylen)) < 0) {
+		log_warn("tsx: %s dropped: no key: %s", m->method, strerror(-err));
+		goto out;
+	}
+	if ((t = tsx_match_find(l, key, keylen))) {
+		if (t->ops->on_request)
+			t->ops->on_request(t, m);
+		goto out;
+	}
+	if (ack) { /* the ACK for a 2xx: a transaction of its own (§17.1.1.3) */
+		if (l->user.ack)
+			l->user.ack(l->user.arg, m);
+		goto out;
+	}
+	if (l->count >= l->cfg.max_tsx) {
+		st_refuse(l, m);
+		goto out;
+	}
+	err = st_new(l, m, key, keylen, &t);
+	m = NULL;
+	key = NULL;
+	if (err < 0) {
+		log_err("tsx: request dropped: %s", strerror(-err));
+		goto out;
+	}
+	log_debug("%s: %s %s for %s (Call-ID %s)%s", t->handle, tsx_kind_name(t->kind),
+		  tsx_state_name(t->state), t->req->method, t->req->call_id,
+		  t->merged ? ", merged" : "");
+	if (l->user.request)
+		l->user.request(l->user.arg, t, t->req);
+out:
+	free(key);
+	msg_free(m);
+}
+
+void tsx_layer_recv(struct tsx_layer *l, struct sip_msg *m)
+{
+	if (!m)
+		return;
+	tsx_layer_enter(l);
+	if (!m->method)
+		msg_free(m);
+	else if (m->is_request)
+		st_recv_request(l, m);
+	else
+		tsx_recv_response(l, m);
+	tsx_layer_leave(l);
 }
 
 /* ---- the TU's entry points (tsx.h) ---- */
@@ -444,17 +537,9 @@ int tsx_respond(struct tsx *t, struct sip_msg *resp)
 	tsx_layer_enter(l);
 	if (!resp || resp->is_request || resp->status < 100 || resp->status > 699)
 		goto out;
-	switch (t->kind) {
-	case TSX_IST:
-		err = ist_on_tu_response(t, resp);
-		break;
-	case TSX_NIST:
-		err = nist_on_tu_response(t, resp);
-		break;
-	case TSX_ICT:
-	case TSX_NICT:
-		break;
-	}
+	if (!t->ops->on_tu_response) /* a client transaction */
+		goto out;
+	err = t->ops->on_tu_response(t, resp);
 	if (err < 0 && err != -EINVAL)
 		st_over(t, err);
 out:

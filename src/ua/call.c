@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "ua/account.h"
 #include "ua/call_int.h"
 
@@ -195,7 +196,6 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	c->cs = cs;
 	c->acc = cs->env.account;
 	c->outgoing = outgoing;
-	c->rtp.rtp_fd = c->rtp.rtcp_fd = -1;
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
 	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
 		free(c);
@@ -226,7 +226,7 @@ static void call_free(struct call *c)
 	/* A UAC's other forks may have left early dialogs (§12.3). */
 	if (c->outgoing && c->call_id && c->local_tag)
 		dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
-	rtpport_put(cs->rtp, &c->rtp);
+	media_free(c->media);
 	oa_free(c->oa);
 	for (size_t i = 0; i < c->n_targets; i++)
 		free(c->targets[i]);
@@ -360,13 +360,15 @@ void call_media_update(struct call *c, const struct oa_result *r, const char *re
 	bool held = !r->rejected && (r->remote_dir == OA_SENDONLY || r->remote_dir == OA_INACTIVE ||
 				     net_addr_is_any(&r->remote));
 	char *s = remote_sdp ? strndup(remote_sdp, len) : NULL;
+	struct media_params mp;
 
 	if (s) {
 		free(c->remote_sdp);
 		c->remote_sdp = s;
 	}
-	c->media = *r;
-	c->have_media = !r->rejected;
+	oa_media_params(r, &mp);
+	if (media_update(c->media, &mp) < 0)
+		log_warn("%s: the negotiated media (%s) cannot be used", c->handle, r->codec);
 	if (held != c->remote_hold && c->answered_ms) {
 		c->remote_hold = held;
 		log_info("%s: %s by the peer", c->handle, held ? "held" : "resumed");
@@ -423,7 +425,7 @@ static int media_setup(struct call *c)
 	oc.n_codecs = cs->cfg.n_codecs;
 	oc.dtmf = cs->cfg.dtmf;
 	oc.local = c->s.via;
-	if ((err = rtpport_get(cs->rtp, &c->s.via, &c->rtp)) < 0)
+	if ((err = media_new(&c->media, cs->rtp, &c->s.via)) < 0)
 		return err;
 	return oa_new(&c->oa, &oc);
 }
@@ -485,35 +487,37 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp)
 
 /* ---- commands ---- */
 
-static int refuse_state(const struct call *c, char *why, size_t whylen, const char *what)
+static int refuse_state(const struct call *c, struct why *why, const char *what)
 {
-	return log_why(why, whylen, -EPERM, "%s is %s%s: %s", c->handle,
+	return why_set(why, -EPERM, WHY_FAILED, NULL, "%s is %s%s: %s", c->handle,
 		       c->outgoing ? "outgoing and " : "", call_state_name(c->state), what);
 }
 
-int call_answer(struct call *c, char *why, size_t whylen)
+int call_answer(struct call *c, struct why *why)
 {
 	int err;
 
 	if (c->outgoing || c->state != CALL_RINGING || !c->s.ist)
-		return refuse_state(c, why, whylen, "only a ringing incoming call can be answered");
+		return refuse_state(c, why, "only a ringing incoming call can be answered");
 	if ((err = call_uas_answer(c)) == -ECANCELED)
-		return log_why(why, whylen, -EIO, "the 200 could not be sent; the call ended");
+		return why_set(why, -EIO, WHY_FAILED, NULL,
+			       "the 200 could not be sent; the call ended");
 	if (err < 0)
-		return log_why(why, whylen, err, "cannot answer: %s", strerror(-err));
+		return why_set(why, err, WHY_FAILED, NULL, "cannot answer: %s", strerror(-err));
 	return 0;
 }
 
-int call_reject(struct call *c, int code, char *why, size_t whylen)
+int call_reject(struct call *c, int code, struct why *why)
 {
 	char text[64];
 
 	if (c->outgoing || c->state != CALL_RINGING || !c->s.ist)
-		return refuse_state(c, why, whylen, "only a ringing incoming call can be rejected");
+		return refuse_state(c, why, "only a ringing incoming call can be rejected");
 	if (code == 0)
 		code = (int)c->cs->cfg.reject_code;
 	if (code < 400 || code > 699)
-		return log_why(why, whylen, -EINVAL, "code %d: a rejection is 400..699", code);
+		return why_set(why, -EINVAL, WHY_ARG, "code", "code %d: a rejection is 400..699",
+			       code);
 	snprintf(text, sizeof(text), "rejected by the reject command");
 	call_uas_refuse(c, code, NULL, NULL, NULL, text);
 	return 0;
@@ -555,34 +559,34 @@ static int call_stop(struct call *c, int uac_code, int uas_code, const char *rea
 	return -EALREADY;
 }
 
-int call_hangup(struct call *c, char *why, size_t whylen)
+int call_hangup(struct call *c, struct why *why)
 {
 	bool answered = c->state == CALL_CONNECTING || c->state == CALL_ESTABLISHED;
 
 	if (c->state == CALL_ENDING)
-		return refuse_state(c, why, whylen, "it is already ending");
+		return refuse_state(c, why, "it is already ending");
 	return call_stop(c, 487, 603,
 			 answered      ? "hung up by the hangup command"
 			 : c->outgoing ? "cancelled by the hangup command"
 				       : "declined by the hangup command");
 }
 
-int call_hold(struct call *c, bool hold, char *why, size_t whylen)
+int call_hold(struct call *c, bool hold, struct why *why)
 {
 	int err;
 
 	if (c->state != CALL_ESTABLISHED)
-		return refuse_state(c, why, whylen,
-				    "only an established call can be held or resumed");
+		return refuse_state(c, why, "only an established call can be held or resumed");
 	if (c->update != CALL_UPD_NONE || c->s.ist || sess_ok_pending(&c->s) ||
 	    sess_glare_waiting(&c->s))
-		return log_why(why, whylen, -EBUSY, "%s: an INVITE is in progress; try again later",
-			       c->handle);
+		return why_set(why, -EBUSY, WHY_FAILED, NULL,
+			       "%s: an INVITE is in progress; try again later", c->handle);
 	if (hold == c->local_hold)
-		return log_why(why, whylen, -EALREADY, "%s is %s", c->handle,
+		return why_set(why, -EALREADY, WHY_FAILED, NULL, "%s is %s", c->handle,
 			       hold ? "already on hold" : "not on hold");
 	if ((err = call_uac_reinvite(c, hold ? CALL_UPD_HOLD : CALL_UPD_RESUME)) < 0)
-		return log_why(why, whylen, err, "cannot send the re-INVITE: %s", strerror(-err));
+		return why_set(why, err, WHY_FAILED, NULL, "cannot send the re-INVITE: %s",
+			       strerror(-err));
 	return 0;
 }
 
@@ -615,6 +619,7 @@ void calls_free(struct calls *cs)
 
 void call_info(const struct call *c, struct call_info *out)
 {
+	const struct media_params *mp;
 	char a[NET_ADDR_STRLEN];
 
 	memset(out, 0, sizeof(*out));
@@ -637,18 +642,15 @@ void call_info(const struct call *c, struct call_info *out)
 	}
 	out->local_sdp = c->local_sdp;
 	out->remote_sdp = c->remote_sdp;
-	out->codec = c->have_media ? c->media.codec : NULL;
-	if (c->rtp.port) {
-		struct net_addr l = c->s.via;
+	out->codec = media_codec(c->media);
+	if (c->media) {
+		struct net_addr l;
 
-		net_addr_set_port(&l, c->rtp.port);
+		media_local(c->media, &l);
 		net_addr_fmt(&l, out->local_rtp, sizeof(out->local_rtp));
 	}
-	if (c->have_media) {
-		struct net_addr r = c->media.remote;
-
-		net_addr_set_port(&r, c->media.remote_port);
-		net_addr_fmt(&r, a, sizeof(a));
+	if ((mp = media_current(c->media))) {
+		net_addr_fmt(&mp->remote, a, sizeof(a));
 		snprintf(out->remote_rtp, sizeof(out->remote_rtp), "%s", a);
 	}
 	out->local_hold = c->local_hold;

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/net.h"
+#include "core/why.h"
 #include "sip/msg.h"
 
 struct account;
@@ -140,29 +141,40 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
 
 /* ---- from the control commands ---- */
 
+/* Extra header fields one call_place() takes. */
+#define CALL_MAX_HEADERS 32
+
 /*
- * Place a call to uri (msg_uri_dest() rules), with extra headers ("Name:
- * value" each).  0 with *cp (owned by cs) and the calling state sent;
- * -EINVAL uri or a header unusable (why says which: its text starts with
- * "header" for a header), -EAFNOSUPPORT no listener to send from, -EAGAIN
- * max_calls reached or tables full, -ECANCELED shutting down, -ENOSPC no
- * RTP port, -ENOMEM.
+ * Place a call to uri (msg_uri_dest() rules) from account (NULL: the
+ * default identity), with extra headers ("Name: value" each, at most
+ * CALL_MAX_HEADERS).  0 with *cp (owned by cs) and the calling state sent.
+ * On failure why (not NULL) says which argument, if one, and why:
+ *   -ENOENT           no such account (WHY_NOT_FOUND, "account")
+ *   -EINVAL           a header unusable, or too many (WHY_ARG, "header");
+ *                     uri unusable (WHY_ARG, "to")
+ *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp (WHY_ARG, "to")
+ *   -EAFNOSUPPORT     no listener to send to uri from (WHY_ARG, "to")
+ *   -EAGAIN           max_calls reached or tables full (WHY_BUSY)
+ *   -ECANCELED        shutting down; -ENOSPC no RTP port; -ENOMEM (WHY_FAILED)
  */
-int call_place(struct calls *cs, const char *uri, const char *const *headers, size_t n_headers,
-	       struct call **cp, char *why, size_t whylen);
+int call_place(struct calls *cs, const char *uri, const char *account,
+	       const char *const *headers, size_t n_headers, struct call **cp,
+	       struct why *why);
 
 /* The call with handle ("c7"), or NULL. */
 struct call *call_find(const struct calls *cs, const char *handle);
 
 /*
- * The commands.  0, or -EPERM when the call's state does not allow it
- * (why says which state), -EINVAL a bad code, -EBUSY a re-INVITE is in
- * progress, -ENOMEM.
+ * The commands.  0, or on failure why (not NULL) says why: -EINVAL a bad
+ * code (WHY_ARG, "code"); WHY_FAILED for the rest: -EPERM when the call's
+ * state does not allow it (why says which state), -EBUSY a re-INVITE is
+ * in progress, -EALREADY already (not) on hold, -EIO the 200 could not be
+ * sent, -ENOMEM.
  */
-int call_answer(struct call *c, char *why, size_t whylen);
-int call_reject(struct call *c, int code, char *why, size_t whylen);
-int call_hangup(struct call *c, char *why, size_t whylen);
-int call_hold(struct call *c, bool hold, char *why, size_t whylen);
+int call_answer(struct call *c, struct why *why);
+int call_reject(struct call *c, int code, struct why *why);
+int call_hangup(struct call *c, struct why *why);
+int call_hold(struct call *c, bool hold, struct why *why);
 
 /* Iterate: fn for each call in order of creation. */
 void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg), void *arg);

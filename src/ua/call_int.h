@@ -14,6 +14,7 @@
 
 #include "core/htab.h"
 #include "core/tmr.h"
+#include "media/media.h"
 #include "media/rtpport.h"
 #include "sip/dlg.h"
 #include "sip/msg.h"
@@ -93,9 +94,7 @@ struct call {
 
 	/* Media. */
 	struct oa *oa;
-	struct rtpport_pair rtp;
-	struct oa_result media;
-	bool have_media;
+	struct media *media; /* our RTP port pair, fed each exchange's result */
 	char *local_sdp, *remote_sdp;
 	bool local_hold, remote_hold;
 

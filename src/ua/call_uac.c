@@ -27,6 +27,7 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "core/rnd.h"
 #include "ua/account.h"
 #include "ua/call_int.h"
@@ -46,7 +47,7 @@ static bool token_char(int ch)
 }
 
 /* "Name: value" that we may add as it is. 0 or -EINVAL with why. */
-static int header_check(const char *h, char *why, size_t whylen)
+static int header_check(const char *h, struct why *why)
 {
 	size_t n = 0;
 	const char *v;
@@ -54,15 +55,16 @@ static int header_check(const char *h, char *why, size_t whylen)
 	while (h[n] && token_char((unsigned char)h[n]))
 		n++;
 	if (n == 0 || h[n] != ':')
-		return log_why(why, whylen, -EINVAL, "header '%.60s': expected 'Name: value'", h);
+		return why_set(why, -EINVAL, WHY_ARG, "header",
+			       "header '%.60s': expected 'Name: value'", h);
 	for (v = h + n + 1; *v; v++)
 		if ((unsigned char)*v < ' ' && *v != '\t')
-			return log_why(why, whylen, -EINVAL,
+			return why_set(why, -EINVAL, WHY_ARG, "header",
 				       "header '%.*s': control characters in the value", (int)n, h);
 	for (const char *const *o = own_headers; *o; o++)
 		if (strlen(*o) == n && strncasecmp(*o, h, n) == 0)
-			return log_why(why, whylen, -EINVAL, "header '%.*s': sipuad sets it itself",
-				       (int)n, h);
+			return why_set(why, -EINVAL, WHY_ARG, "header",
+				       "header '%.*s': sipuad sets it itself", (int)n, h);
 	return 0;
 }
 
@@ -99,10 +101,10 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 		return err;
 	if (c->s.via.len && net_addr_family(&c->s.via) != net_addr_family(&d.addr))
 		/* The SDP and Contact name our address of the first target's family. */
-		return log_why(why, whylen, -EAFNOSUPPORT,
+		return why_fmt(why, whylen, -EAFNOSUPPORT,
 			       "a redirect may not change the address family");
 	if (cs->env.local(cs->env.local_arg, d.proto, net_addr_family(&d.addr), &local) < 0)
-		return log_why(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
+		return why_fmt(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
 			       net_proto_name(d.proto),
 			       net_addr_family(&d.addr) == AF_INET6 ? "IPv6" : "IPv4");
 	d.local = local;
@@ -119,7 +121,7 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	spec.contact = c->s.contact;
 	spec.user_agent = cs->cfg.user_agent;
 	if ((err = msg_build_request(&m, &spec)) < 0)
-		return log_why(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+		return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 	if ((err = msg_add_header(m, "Allow", ua_allow())) < 0 ||
 	    (err = msg_add_header(m, "Supported", "")) < 0)
 		goto fail;
@@ -131,38 +133,49 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	net_addr_fmt(&d.addr, a, sizeof(a));
 	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(d.proto), a);
 	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0) {
-		return log_why(why, whylen, err, "cannot send the INVITE: %s",
+		return why_fmt(why, whylen, err, "cannot send the INVITE: %s",
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
 	}
 	log_info("%s: INVITE %s sent to %s", c->handle, ruri, c->source);
 	return 0;
 fail:
 	msg_free(m);
-	return log_why(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+	return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 }
 
-int call_place(struct calls *cs, const char *uri, const char *const *headers, size_t n_headers,
-	       struct call **cp, char *why, size_t whylen)
+int call_place(struct calls *cs, const char *uri, const char *account, const char *const *headers,
+	       size_t n_headers, struct call **cp, struct why *why)
 {
 	struct call *c = NULL;
 	struct sip_dest d;
 	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 128], token[RND_TAG_LEN];
 	int err;
 
-	/* The request first: a bad one is refused as such whatever the load. */
+	*why = (struct why){.kind = WHY_FAILED};
+	/*
+	 * The request first: a bad one is refused as such whatever the load.
+	 * The only account is the table's (the default one, until [account]
+	 * sections come), and it may be named.
+	 */
+	if (account && strcmp(account, account_name(cs->env.account)) != 0)
+		return why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
+			       "no account '%s': no [account] section is configured", account);
+	if (n_headers > CALL_MAX_HEADERS)
+		return why_set(why, -EINVAL, WHY_ARG, "header", "at most %d extra headers",
+			       CALL_MAX_HEADERS);
 	for (size_t i = 0; i < n_headers; i++)
-		if ((err = header_check(headers[i], why, whylen)) < 0)
+		if ((err = header_check(headers[i], why)) < 0)
 			return err;
-	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0)
-		return err;
+	if ((err = msg_uri_dest(uri, &d, why->msg, sizeof(why->msg))) < 0)
+		return why_tag(why, err, WHY_ARG, "to");
 	if (cs->closing)
-		return log_why(why, whylen, -ECANCELED, "sipuad is shutting down");
+		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "sipuad is shutting down");
 	if (cs->n >= cs->cfg.max_calls)
-		return log_why(why, whylen, -EAGAIN,
+		return why_set(why, -EAGAIN, WHY_BUSY, NULL,
 			       "%u call(s) in progress: [sip] max_calls is %u", cs->n,
 			       cs->cfg.max_calls);
 	if ((err = call_new(cs, true, &c)) < 0)
-		return log_why(why, whylen, err, "out of memory");
+		return why_set(why, err, WHY_FAILED, NULL, "out of memory");
 	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
 		err = -ENOMEM;
 		goto fail;
@@ -175,7 +188,7 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 		c->n_hdrs++;
 	}
 	if ((err = call_setup_local(c, d.proto, &(struct net_addr){0}, &d.addr)) < 0) {
-		log_why(why, whylen, err, "%s",
+		why_fmt(why->msg, sizeof(why->msg), err, "%s",
 			err == -ENOSPC || err == -EADDRINUSE ? "no RTP port free in [media] range"
 			: err == -ENOENT		     ? "no listener to send from"
 							     : strerror(-err));
@@ -192,18 +205,24 @@ int call_place(struct calls *cs, const char *uri, const char *const *headers, si
 	snprintf(buf, sizeof(buf), net_addr_family(&c->s.via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
 		 token, host);
 	if ((err = call_set_str(&c->call_id, buf)) < 0 ||
-	    (err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
+	    (err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0)
 		goto fail;
 	c->inv_cseq = CALL_FIRST_CSEQ;
-	if ((err = send_invite(c, uri, why, whylen)) < 0)
+	if ((err = send_invite(c, uri, why->msg, sizeof(why->msg))) < 0) {
+		/* uri parsed above: only a listener missing for it makes it the fault. */
+		if (err == -EAFNOSUPPORT)
+			why_tag(why, err, WHY_ARG, "to");
+		else
+			why_tag(why, err, err == -EAGAIN ? WHY_BUSY : WHY_FAILED, NULL);
 		goto out;
+	}
 	c->state = CALL_CALLING;
 	tmr_start(&c->ring_tmr, (uint64_t)cs->cfg.ring_timeout_s * 1000);
 	call_emit(c, "calling", 0, NULL, NULL);
 	*cp = c;
 	return 0;
 fail:
-	log_why(why, whylen, err, "%s", strerror(-err));
+	why_fmt(why->msg, sizeof(why->msg), err, "%s", strerror(-err));
 out:
 	call_drop(c); /* never announced: no event */
 	return err;
@@ -262,7 +281,8 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 		return;
 	c->state = CALL_ESTABLISHED;
 	c->answered_ms = tmr_now(cs->env.clk);
-	log_info("%s: answered (%s)", c->handle, c->have_media ? c->media.codec : "no media");
+	log_info("%s: answered (%s)", c->handle,
+		 media_codec(c->media) ? media_codec(c->media) : "no media");
 	call_emit(c, "answered", resp->status, msg_reason_phrase(resp), NULL);
 }
 
@@ -366,7 +386,7 @@ static bool next_target(struct call *c)
 		oa_cancel_offer(c->oa);
 		free(c->local_sdp);
 		c->local_sdp = NULL;
-		if (oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp) < 0)
+		if (oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp) < 0)
 			return false;
 		if (send_invite(c, t, why, sizeof(why)) == 0) {
 			log_info("%s: redirected to %s", c->handle, t);
@@ -442,7 +462,7 @@ int call_uac_reinvite(struct call *c, enum call_update what)
 	char *sdp = NULL;
 	int e;
 
-	if ((e = oa_make_offer(c->oa, c->rtp.port, dir, &sdp)) < 0)
+	if ((e = oa_make_offer(c->oa, media_port(c->media), dir, &sdp)) < 0)
 		return e;
 	if ((e = sess_reinvite(&c->s, sdp, on_reinvite, c)) < 0) {
 		oa_cancel_offer(c->oa);

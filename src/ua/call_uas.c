@@ -101,7 +101,8 @@ int call_uas_answer(struct call *c)
 	if (c->offer_in_ok) {
 		free(c->local_sdp);
 		c->local_sdp = NULL;
-		if ((err = oa_make_offer(c->oa, c->rtp.port, OA_SENDRECV, &c->local_sdp)) < 0)
+		if ((err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV,
+					 &c->local_sdp)) < 0)
 			return err;
 	}
 	tmr_stop(&c->answer_tmr);
@@ -139,7 +140,8 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 		return 0;
 	}
 	c->offer_in_ok = false;
-	err = oa_take_offer(c->oa, sdp, len, c->rtp.port, want, &answer, &res, why, sizeof(why));
+	err = oa_take_offer(c->oa, sdp, len, media_port(c->media), want, &answer, &res, why,
+			    sizeof(why));
 	if (err == 0) {
 		free(c->local_sdp);
 		c->local_sdp = answer;
@@ -308,7 +310,7 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 	if (c->offer_in_ok) {
 		free(c->local_sdp);
 		c->local_sdp = NULL;
-		if ((err = oa_make_offer(c->oa, c->rtp.port, want, &c->local_sdp)) < 0) {
+		if ((err = oa_make_offer(c->oa, media_port(c->media), want, &c->local_sdp)) < 0) {
 			reinvite_refuse(c, 500, NULL, NULL, NULL);
 			return;
 		}
@@ -385,7 +387,7 @@ void calls_ack(struct calls *cs, const struct sip_msg *ack)
 		c->state = CALL_ESTABLISHED;
 		c->answered_ms = tmr_now(cs->env.clk);
 		log_info("%s: established (%s)", c->handle,
-			 c->have_media ? c->media.codec : "no media");
+			 media_codec(c->media) ? media_codec(c->media) : "no media");
 		call_emit(c, "answered", 200, NULL, NULL);
 	}
 }

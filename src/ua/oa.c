@@ -2,7 +2,7 @@
  * oa: SDP offer/answer (RFC 3264) for one session; see oa.h for the
  * protocol we speak and the codes we return.
  *
- * libosip2 parses what the peer sends (sdp_message_parse); what we send is
+ * sip/msdp parses what the peer sends into a struct msdp; what we send is
  * written here as text, line by line, so that its order and its bytes are
  * ours (RFC 4566 §5 fixes the line order) and so that comparing two
  * descriptions is a strcmp.  A description ("desc") is everything after
@@ -21,33 +21,17 @@
 #include <string.h>
 #include <strings.h>
 
-#include <osipparser2/osip_port.h>
-#include <osipparser2/sdp_message.h>
-
 #include "core/log.h"
 #include "core/rnd.h"
+#include "core/why.h"
+#include "media/codec.h"
+#include "sip/msdp.h"
 #include "ua/oa.h"
 
 #define OA_MAX_FMTS 16 /* formats we put on our answer's m= line, at most */
 
-/* The codecs we can run; static payload types of RFC 3551 §6. */
-struct codec_def {
-	const char *name;
-	uint8_t pt;
-	uint32_t rate;
-};
-
-static const struct codec_def codec_tab[] = {
-    {"PCMU", 0, 8000},
-    {"PCMA", 8, 8000},
-};
-
-#define TE_NAME "telephone-event"
-#define TE_RATE 8000
-#define TE_FMTP "0-16" /* DTMF events 0-9,*,#,A-D, flash (RFC 4733 §3.2) */
-
 struct oa {
-	const struct codec_def *codecs[OA_MAX_CODECS];
+	const struct codec *codecs[OA_MAX_CODECS]; /* rows of media/codec's table */
 	size_t n_codecs;
 	bool dtmf;
 	uint8_t te_pt;
@@ -69,12 +53,10 @@ struct oa {
 	enum oa_dir pend_dir;
 };
 
-/* One format on the m= line of our answer. */
+/* One format on the m= line we write: a codec row, on the peer's number when answering. */
 struct fmt {
 	int pt;
-	const char *name;
-	uint32_t rate;
-	bool te;
+	const struct codec *c;
 };
 
 /* --- a growing string ---------------------------------------------------- */
@@ -176,11 +158,6 @@ static enum oa_dir dir_local(enum oa_dir want, enum oa_dir remote)
 	return dir_make(dir_sends(want) && dir_recvs(remote), dir_recvs(want) && dir_sends(remote));
 }
 
-static const char *nz(const char *s)
-{
-	return s ? s : "";
-}
-
 /* A decimal number in [0, max]; -1 otherwise. */
 static long parse_num(const char *s, long max)
 {
@@ -196,83 +173,37 @@ static long parse_num(const char *s, long max)
 	return v;
 }
 
-static const struct codec_def *codec_by_name(const char *name)
+/* The direction on the wire as ours; -1 when the SDP has none there. */
+static int dir_from(enum msdp_dir d)
 {
-	for (size_t i = 0; i < sizeof(codec_tab) / sizeof(codec_tab[0]); i++)
-		if (strcasecmp(codec_tab[i].name, name) == 0)
-			return &codec_tab[i];
-	return NULL;
-}
-
-/* Attribute field's value in list (first one), or NULL. */
-static sdp_attribute_t *attr_find(const osip_list_t *l, const char *field)
-{
-	osip_list_iterator_t it;
-	sdp_attribute_t *a;
-
-	for (a = osip_list_get_first(l, &it); a; a = osip_list_get_next(&it))
-		if (a->a_att_field && strcasecmp(a->a_att_field, field) == 0)
-			return a;
-	return NULL;
-}
-
-/* The direction attribute in l; -1 when none. */
-static int attr_dir(const osip_list_t *l)
-{
-	static const enum oa_dir dirs[] = {OA_SENDRECV, OA_SENDONLY, OA_RECVONLY, OA_INACTIVE};
-
-	for (size_t i = 0; i < 4; i++)
-		if (attr_find(l, oa_dir_name(dirs[i])))
-			return (int)dirs[i];
-	return -1;
-}
-
-/*
- * The rtpmap of payload type pt on m: "PT NAME/RATE[/CHANNELS]"
- * (RFC 4566 §6).  true with name (size namelen) and *rate filled.
- */
-static bool rtpmap_find(const sdp_media_t *m, int pt, char *name, size_t namelen, uint32_t *rate)
-{
-	osip_list_iterator_t it;
-	sdp_attribute_t *a;
-
-	for (a = osip_list_get_first(&m->a_attributes, &it); a; a = osip_list_get_next(&it)) {
-		char nm[32];
-		unsigned p, r;
-
-		if (!a->a_att_field || strcasecmp(a->a_att_field, "rtpmap") || !a->a_att_value)
-			continue;
-		if (sscanf(a->a_att_value, "%u %31[^/]/%u", &p, nm, &r) != 3 || (int)p != pt)
-			continue;
-		snprintf(name, namelen, "%s", nm);
-		*rate = r;
-		return true;
+	switch (d) {
+	case MSDP_SENDRECV:
+		return OA_SENDRECV;
+	case MSDP_SENDONLY:
+		return OA_SENDONLY;
+	case MSDP_RECVONLY:
+		return OA_RECVONLY;
+	case MSDP_INACTIVE:
+		return OA_INACTIVE;
+	case MSDP_DIR_NONE:
+		break;
 	}
-	return false;
-}
-
-/* The c= that applies to m: its own, else the session's (RFC 4566 §5.7). */
-static const sdp_connection_t *conn_of(const sdp_message_t *sdp, const sdp_media_t *m)
-{
-	osip_list_iterator_t it;
-	sdp_connection_t *c = osip_list_get_first(&m->c_connections, &it);
-
-	return c ? c : sdp->c_connection;
+	return -1;
 }
 
 /*
  * The peer's RTP address from c= and port.  0, or -EINVAL for what we
  * cannot use: no c=, not IN IP4/IP6, a name instead of an address.
  */
-static int conn_addr(const sdp_connection_t *c, uint16_t port, struct net_addr *out, bool *hold)
+static int conn_addr(const struct msdp_conn *c, uint16_t port, struct net_addr *out, bool *hold)
 {
-	if (!c || !c->c_nettype || strcasecmp(c->c_nettype, "IN") || !c->c_addrtype || !c->c_addr)
+	if (!c->present || strcasecmp(c->nettype, "IN"))
 		return -EINVAL;
-	if (strcasecmp(c->c_addrtype, "IP4") && strcasecmp(c->c_addrtype, "IP6"))
+	if (strcasecmp(c->addrtype, "IP4") && strcasecmp(c->addrtype, "IP6"))
 		return -EINVAL;
-	if (net_addr_from_host(out, c->c_addr, port) < 0)
+	if (net_addr_from_host(out, c->addr, port) < 0)
 		return -EINVAL;
-	*hold = strcmp(c->c_addr, "0.0.0.0") == 0;
+	*hold = strcmp(c->addr, "0.0.0.0") == 0;
 	return 0;
 }
 
@@ -281,62 +212,28 @@ static int conn_addr(const sdp_connection_t *c, uint16_t port, struct net_addr *
  * else sendrecv (RFC 3264 §5.1).  c=0.0.0.0 is RFC 2543 hold: the peer
  * receives nothing, whatever the attribute says (RFC 3264 §8.4).
  */
-static enum oa_dir remote_dir(const sdp_message_t *sdp, const sdp_media_t *m, bool hold)
+static enum oa_dir remote_dir(const struct msdp *sdp, const struct msdp_media *m, bool hold)
 {
-	int d = attr_dir(&m->a_attributes);
+	int d = dir_from(m->dir);
 
 	if (d < 0)
-		d = attr_dir(&sdp->a_attributes);
+		d = dir_from(sdp->dir);
 	if (d < 0)
 		d = OA_SENDRECV;
 	return hold ? dir_make(dir_sends((enum oa_dir)d), false) : (enum oa_dir)d;
 }
 
 /* a=ptime on m, else on the session, else ours. */
-static unsigned remote_ptime(const struct oa *oa, const sdp_message_t *sdp, const sdp_media_t *m)
+static unsigned remote_ptime(const struct oa *oa, const struct msdp *sdp,
+			     const struct msdp_media *m)
 {
-	sdp_attribute_t *a = attr_find(&m->a_attributes, "ptime");
+	const struct msdp_attr *a = msdp_attr_find(m->attrs, m->n_attrs, "ptime");
 	long v;
 
 	if (!a)
-		a = attr_find(&sdp->a_attributes, "ptime");
-	v = a ? parse_num(a->a_att_value, 1000) : -1;
+		a = msdp_attr_find(sdp->attrs, sdp->n_attrs, "ptime");
+	v = a ? parse_num(a->value, 1000) : -1;
 	return v > 0 ? (unsigned)v : oa->ptime;
-}
-
-#define SDP_PAD 16
-
-/* Copy len bytes and parse them. 0 with *out (sdp_message_free), or -EBADMSG / -ENOMEM. */
-static int sdp_parse(const char *text, size_t len, sdp_message_t **out, char *why, size_t whylen)
-{
-	sdp_message_t *sdp = NULL;
-	char *buf;
-	int err = 0;
-
-	if (!text || memchr(text, '\0', len))
-		return log_why(why, whylen, -EBADMSG, "SDP: NUL byte in body");
-	/*
-	 * libosip2's sdp_message_parse() can read a few bytes past the NUL
-	 * (after a lone CR at the end of a line, found by fuzz_sdp): the text
-	 * is followed by SDP_PAD NULs, so those reads stay inside the buffer.
-	 */
-	buf = calloc(1, len + SDP_PAD);
-	if (!buf)
-		return -ENOMEM;
-	memcpy(buf, text, len);
-	if (sdp_message_init(&sdp) != OSIP_SUCCESS) {
-		err = -ENOMEM;
-		goto out;
-	}
-	if (sdp_message_parse(sdp, buf) != OSIP_SUCCESS || !sdp->v_version) {
-		sdp_message_free(sdp);
-		err = log_why(why, whylen, -EBADMSG, "SDP: does not parse");
-		goto out;
-	}
-	*out = sdp;
-out:
-	free(buf);
-	return err;
 }
 
 /* --- what we write ---------------------------------------------------- */
@@ -356,10 +253,10 @@ static void desc_audio(const struct oa *oa, struct sb *b, uint16_t port, const s
 		sb_add(b, " %d", f[i].pt);
 	sb_add(b, "\r\n");
 	for (size_t i = 0; i < n; i++)
-		sb_add(b, "a=rtpmap:%d %s/%u\r\n", f[i].pt, f[i].name, (unsigned)f[i].rate);
+		sb_add(b, "a=rtpmap:%d %s/%u\r\n", f[i].pt, f[i].c->name, (unsigned)f[i].c->rate);
 	for (size_t i = 0; i < n; i++)
-		if (f[i].te)
-			sb_add(b, "a=fmtp:%d " TE_FMTP "\r\n", f[i].pt);
+		if (f[i].c->fmtp)
+			sb_add(b, "a=fmtp:%d %s\r\n", f[i].pt, f[i].c->fmtp);
 	sb_add(b, "a=ptime:%u\r\na=%s\r\n", oa->ptime, oa_dir_name(dir));
 }
 
@@ -395,15 +292,15 @@ int oa_new(struct oa **op, const struct oa_cfg *cfg)
 	if (!oa)
 		return -ENOMEM;
 	for (size_t i = 0; i < cfg->n_codecs; i++) {
-		oa->codecs[i] = cfg->codecs[i] ? codec_by_name(cfg->codecs[i]) : NULL;
-		if (!oa->codecs[i]) {
+		oa->codecs[i] = codec_find(cfg->codecs[i]);
+		if (!oa->codecs[i] || oa->codecs[i]->kind != CODEC_AUDIO) {
 			free(oa);
 			return -EINVAL;
 		}
 	}
 	oa->n_codecs = cfg->n_codecs;
 	oa->dtmf = cfg->dtmf;
-	oa->te_pt = cfg->te_pt ? cfg->te_pt : OA_TE_PT_DEFAULT;
+	oa->te_pt = cfg->te_pt ? cfg->te_pt : codec_event()->pt;
 	oa->ptime = cfg->ptime ? cfg->ptime : OA_PTIME_DEFAULT;
 	oa->ip6 = fam == AF_INET6;
 	net_addr_host(&cfg->local, oa->host, sizeof(oa->host));
@@ -435,6 +332,29 @@ int oa_current(const struct oa *oa, struct oa_result *res)
 	return 0;
 }
 
+void oa_media_params(const struct oa_result *r, struct media_params *p)
+{
+	static const enum media_dir dirs[] = {
+	    [OA_SENDRECV] = MEDIA_SENDRECV,
+	    [OA_SENDONLY] = MEDIA_SENDONLY,
+	    [OA_RECVONLY] = MEDIA_RECVONLY,
+	    [OA_INACTIVE] = MEDIA_INACTIVE,
+	};
+
+	memset(p, 0, sizeof(*p));
+	p->te_pt = -1;
+	if (r->rejected)
+		return;
+	p->active = true;
+	p->remote = r->remote;
+	net_addr_set_port(&p->remote, r->remote_port);
+	p->pt = r->pt;
+	p->codec = codec_find(r->codec);
+	p->te_pt = r->te_pt;
+	p->dir = dirs[r->local_dir];
+	p->ptime = r->ptime;
+}
+
 /* The offered-or-answered description becomes the session's. */
 static void commit(struct oa *oa, char *desc, uint64_t version, const struct oa_result *res)
 {
@@ -458,10 +378,9 @@ int oa_make_offer(struct oa *oa, uint16_t port, enum oa_dir dir, char **sdp_out)
 	if (oa->pending)
 		return -EBUSY; /* one offer at a time (RFC 3264 §4) */
 	for (size_t i = 0; i < oa->n_codecs; i++)
-		f[n++] = (struct fmt){oa->codecs[i]->pt, oa->codecs[i]->name, oa->codecs[i]->rate,
-				      false};
+		f[n++] = (struct fmt){oa->codecs[i]->pt, oa->codecs[i]};
 	if (oa->dtmf)
-		f[n++] = (struct fmt){oa->te_pt, TE_NAME, TE_RATE, true};
+		f[n++] = (struct fmt){oa->te_pt, codec_event()};
 	desc_head(oa, &b);
 	desc_audio(oa, &b, port, f, n, dir);
 	desc = sb_take(&b);
@@ -490,7 +409,7 @@ void oa_cancel_offer(struct oa *oa)
 /* --- their answer ----------------------------------------------------------- */
 
 /* Is pt one we offered? The codec, or NULL; *te when it is telephone-event. */
-static const struct codec_def *offered(const struct oa *oa, int pt, bool *te)
+static const struct codec *offered(const struct oa *oa, int pt, bool *te)
 {
 	*te = oa->dtmf && pt == oa->te_pt;
 	for (size_t i = 0; i < oa->n_codecs; i++)
@@ -500,25 +419,23 @@ static const struct codec_def *offered(const struct oa *oa, int pt, bool *te)
 }
 
 /* Check the answer against our offer (RFC 3264 §6) and read it into *res. */
-static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result *res, char *why,
+static int answer_read(struct oa *oa, const struct msdp *sdp, struct oa_result *res, char *why,
 		       size_t whylen)
 {
-	osip_list_iterator_t it;
-	const sdp_media_t *m;
-	const char *p;
+	const struct msdp_media *m;
 	struct oa_result r = {.pt = -1, .te_pt = -1};
 	bool hold = false;
 	long port;
 
-	if (osip_list_size(&sdp->m_medias) != 1)
-		return log_why(why, whylen, -EPROTO, "answer has %d m= lines, offer had 1",
-			       osip_list_size(&sdp->m_medias));
-	m = osip_list_get_first(&sdp->m_medias, &it);
-	if (!m->m_media || strcasecmp(m->m_media, "audio"))
-		return log_why(why, whylen, -EPROTO, "answer m= is %s, not audio", nz(m->m_media));
-	port = parse_num(m->m_port, 65535);
+	if (sdp->n_media != 1)
+		return why_fmt(why, whylen, -EPROTO, "answer has %zu m= lines, offer had 1",
+			       sdp->n_media);
+	m = &sdp->media[0];
+	if (strcasecmp(m->type, "audio"))
+		return why_fmt(why, whylen, -EPROTO, "answer m= is %s, not audio", m->type);
+	port = m->port;
 	if (port < 0)
-		return log_why(why, whylen, -EPROTO, "answer m= port '%s'", nz(m->m_port));
+		return why_fmt(why, whylen, -EPROTO, "answer m= port '%s'", m->port_text);
 	r.local_dir = OA_INACTIVE;
 	r.remote_dir = OA_INACTIVE;
 	r.ptime = oa->ptime;
@@ -527,16 +444,16 @@ static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result
 		*res = r;
 		return 0;
 	}
-	for (p = osip_list_get_first(&m->m_payloads, &it); p; p = osip_list_get_next(&it)) {
-		long pt = parse_num(p, 127);
-		const struct codec_def *c = NULL;
+	for (size_t i = 0; i < m->n_fmts; i++) {
+		int pt = m->fmts[i].pt;
+		const struct codec *c = NULL;
 		bool te = false;
 
 		if (pt >= 0)
-			c = offered(oa, (int)pt, &te);
+			c = offered(oa, pt, &te);
 		if (!c && !te)
-			return log_why(why, whylen, -EPROTO,
-				       "answer has format %s we did not offer", p);
+			return why_fmt(why, whylen, -EPROTO,
+				       "answer has format %s we did not offer", m->fmts[i].text);
 		if (te && r.te_pt < 0)
 			r.te_pt = (int)pt;
 		if (c && r.pt < 0) {
@@ -546,9 +463,9 @@ static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result
 		}
 	}
 	if (r.pt < 0)
-		return log_why(why, whylen, -EPROTO, "answer has no audio format we offered");
-	if (conn_addr(conn_of(sdp, m), (uint16_t)port, &r.remote, &hold) < 0)
-		return log_why(why, whylen, -EPROTO, "answer has no usable c= address");
+		return why_fmt(why, whylen, -EPROTO, "answer has no audio format we offered");
+	if (conn_addr(msdp_conn_of(sdp, m), (uint16_t)port, &r.remote, &hold) < 0)
+		return why_fmt(why, whylen, -EPROTO, "answer has no usable c= address");
 	r.remote_port = (uint16_t)port;
 	r.remote_dir = remote_dir(sdp, m, hold);
 	r.local_dir = dir_local(oa->pend_dir, r.remote_dir);
@@ -560,16 +477,16 @@ static int answer_read(struct oa *oa, const sdp_message_t *sdp, struct oa_result
 int oa_take_answer(struct oa *oa, const char *text, size_t len, struct oa_result *res, char *why,
 		   size_t whylen)
 {
-	sdp_message_t *sdp = NULL;
+	struct msdp *sdp = NULL;
 	struct oa_result r;
 	int err;
 
 	if (!oa->pending)
-		return log_why(why, whylen, -EPROTO, "answer without an offer");
-	err = sdp_parse(text, len, &sdp, why, whylen);
+		return why_fmt(why, whylen, -EPROTO, "answer without an offer");
+	err = msdp_parse(text, len, &sdp, why, whylen);
 	if (err == 0) {
 		err = answer_read(oa, sdp, &r, why, whylen);
-		sdp_message_free(sdp);
+		msdp_free(sdp);
 	}
 	if (err < 0) {
 		oa_cancel_offer(oa);
@@ -590,39 +507,37 @@ int oa_take_answer(struct oa *oa, const char *text, size_t len, struct oa_result
  * encoding name and clock rate; telephone-event at 8000 Hz only.  Returns
  * how many audio codecs (not counting telephone-event) were found.
  */
-static size_t offer_match(const struct oa *oa, const sdp_media_t *m, struct fmt *f, size_t *n)
+static size_t offer_match(const struct oa *oa, const struct msdp_media *m, struct fmt *f,
+			  size_t *n)
 {
-	osip_list_iterator_t it;
-	const char *p;
+	const struct codec *te = codec_event();
 	size_t audio = 0;
 	bool have_te = false;
 
 	*n = 0;
-	for (p = osip_list_get_first(&m->m_payloads, &it); p && *n < OA_MAX_FMTS;
-	     p = osip_list_get_next(&it)) {
-		long pt = parse_num(p, 127);
-		char name[32];
-		uint32_t rate = 0;
-		bool mapped;
+	for (size_t k = 0; k < m->n_fmts && *n < OA_MAX_FMTS; k++) {
+		const struct msdp_fmt *mf = &m->fmts[k];
+		int pt = mf->pt;
+		bool mapped = mf->mapped;
 
 		if (pt < 0)
 			continue;
-		mapped = rtpmap_find(m, (int)pt, name, sizeof(name), &rate);
-		if (mapped && strcasecmp(name, TE_NAME) == 0) {
-			if (oa->dtmf && rate == TE_RATE && !have_te) {
-				f[(*n)++] = (struct fmt){(int)pt, TE_NAME, TE_RATE, true};
+		if (mapped && strcasecmp(mf->encoding, te->name) == 0) {
+			if (oa->dtmf && mf->rate == te->rate && !have_te) {
+				f[(*n)++] = (struct fmt){pt, te};
 				have_te = true;
 			}
 			continue;
 		}
 		for (size_t i = 0; i < oa->n_codecs; i++) {
-			const struct codec_def *c = oa->codecs[i];
-			bool ok = pt < 96
+			const struct codec *c = oa->codecs[i];
+			bool ok = pt < CODEC_PT_DYNAMIC
 				      ? c->pt == pt
-				      : mapped && strcasecmp(name, c->name) == 0 && rate == c->rate;
+				      : mapped && strcasecmp(mf->encoding, c->name) == 0 &&
+					    mf->rate == c->rate;
 
 			if (ok) {
-				f[(*n)++] = (struct fmt){(int)pt, c->name, c->rate, false};
+				f[(*n)++] = (struct fmt){pt, c};
 				audio++;
 				break;
 			}
@@ -632,14 +547,11 @@ static size_t offer_match(const struct oa *oa, const sdp_media_t *m, struct fmt 
 }
 
 /* A line we decline: port 0, the offered formats kept (RFC 3264 §6). */
-static void desc_reject(struct sb *b, const sdp_media_t *m)
+static void desc_reject(struct sb *b, const struct msdp_media *m)
 {
-	osip_list_iterator_t it;
-	const char *p;
-
-	sb_add(b, "m=%s 0 %s", nz(m->m_media), nz(m->m_proto));
-	for (p = osip_list_get_first(&m->m_payloads, &it); p; p = osip_list_get_next(&it))
-		sb_add(b, " %s", p);
+	sb_add(b, "m=%s 0 %s", m->type, m->proto);
+	for (size_t i = 0; i < m->n_fmts; i++)
+		sb_add(b, " %s", m->fmts[i].text);
 	sb_add(b, "\r\n");
 }
 
@@ -647,29 +559,30 @@ static void desc_reject(struct sb *b, const sdp_media_t *m)
  * Try m as the audio stream we serve: audio, RTP/AVP, a port, a usable
  * c= and a codec in common.  true with f/n and *res filled.
  */
-static bool offer_serve(const struct oa *oa, const sdp_message_t *sdp, const sdp_media_t *m,
+static bool offer_serve(const struct oa *oa, const struct msdp *sdp, const struct msdp_media *m,
 			enum oa_dir want, struct fmt *f, size_t *n, struct oa_result *res)
 {
 	struct oa_result r = {.te_pt = -1};
-	long port = parse_num(m->m_port, 65535);
+	long port = m->port;
 	bool hold = false;
 
-	if (!m->m_media || strcasecmp(m->m_media, "audio") || !m->m_proto ||
-	    strcmp(m->m_proto, "RTP/AVP") || port <= 0)
+	if (strcasecmp(m->type, "audio") || strcmp(m->proto, "RTP/AVP") || port <= 0)
 		return false;
-	if (conn_addr(conn_of(sdp, m), (uint16_t)port, &r.remote, &hold) < 0)
+	if (conn_addr(msdp_conn_of(sdp, m), (uint16_t)port, &r.remote, &hold) < 0)
 		return false;
 	if (offer_match(oa, m, f, n) == 0)
 		return false;
 	r.remote_port = (uint16_t)port;
 	r.pt = -1;
 	for (size_t i = 0; i < *n; i++) {
-		if (f[i].te && r.te_pt < 0)
+		bool te = f[i].c->kind == CODEC_EVENT;
+
+		if (te && r.te_pt < 0)
 			r.te_pt = f[i].pt;
-		if (!f[i].te && r.pt < 0) {
+		if (!te && r.pt < 0) {
 			r.pt = f[i].pt;
-			snprintf(r.codec, sizeof(r.codec), "%s", f[i].name);
-			r.rate = f[i].rate;
+			snprintf(r.codec, sizeof(r.codec), "%s", f[i].c->name);
+			r.rate = f[i].c->rate;
 		}
 	}
 	r.remote_dir = remote_dir(sdp, m, hold);
@@ -680,17 +593,16 @@ static bool offer_serve(const struct oa *oa, const sdp_message_t *sdp, const sdp
 }
 
 /* Our answer's description to the parsed offer; -ENOTSUP when nothing to serve. */
-static int answer_build(const struct oa *oa, const sdp_message_t *sdp, uint16_t port,
+static int answer_build(const struct oa *oa, const struct msdp *sdp, uint16_t port,
 			enum oa_dir want, char **desc_out, struct oa_result *res, char *why,
 			size_t whylen)
 {
-	osip_list_iterator_t it;
-	const sdp_media_t *m;
 	struct sb b = {0};
 	bool served = false;
 
 	desc_head(oa, &b);
-	for (m = osip_list_get_first(&sdp->m_medias, &it); m; m = osip_list_get_next(&it)) {
+	for (size_t i = 0; i < sdp->n_media; i++) {
+		const struct msdp_media *m = &sdp->media[i];
 		struct fmt f[OA_MAX_FMTS];
 		size_t n;
 
@@ -704,7 +616,7 @@ static int answer_build(const struct oa *oa, const sdp_message_t *sdp, uint16_t 
 	}
 	if (!served) {
 		free(b.s);
-		return log_why(why, whylen, -ENOTSUP, "no common audio codec (we have %s%s)",
+		return why_fmt(why, whylen, -ENOTSUP, "no common audio codec (we have %s%s)",
 			       oa->codecs[0]->name, oa->n_codecs > 1 ? ", ..." : "");
 	}
 	*desc_out = sb_take(&b);
@@ -714,19 +626,19 @@ static int answer_build(const struct oa *oa, const sdp_message_t *sdp, uint16_t 
 int oa_take_offer(struct oa *oa, const char *text, size_t len, uint16_t port, enum oa_dir want,
 		  char **answer_out, struct oa_result *res, char *why, size_t whylen)
 {
-	sdp_message_t *sdp = NULL;
+	struct msdp *sdp = NULL;
 	struct oa_result r;
 	char *desc = NULL, *body;
 	uint64_t version;
 	int err;
 
 	if (oa->pending)
-		return log_why(why, whylen, -EBUSY, "offer while ours is pending");
-	err = sdp_parse(text, len, &sdp, why, whylen);
+		return why_fmt(why, whylen, -EBUSY, "offer while ours is pending");
+	err = msdp_parse(text, len, &sdp, why, whylen);
 	if (err < 0)
 		return err;
 	err = answer_build(oa, sdp, port, want, &desc, &r, why, whylen);
-	sdp_message_free(sdp);
+	msdp_free(sdp);
 	if (err < 0)
 		return err;
 	body = body_make(oa, desc, &version);

@@ -1,6 +1,6 @@
 /*
  * oa: the SDP offer/answer model (RFC 3264) for one session, on SDP
- * (RFC 4566) parsed by libosip2's sdp_message_t.
+ * (RFC 4566) read by sip/msdp into a struct msdp.
  *
  * Owns, per session: the o= session id (random, once) and version, the
  * last description we sent (to tell a change from a repeat, RFC 3264 §8),
@@ -8,8 +8,9 @@
  * exchange.  It does no I/O and no SIP: the call layer carries the bodies
  * and maps our codes to SIP answers.
  *
- * What we speak: one audio stream, RTP/AVP, the codecs of oa_cfg (PCMU 0,
- * PCMA 8) and telephone-event/8000 (RFC 4733) on a dynamic type:
+ * What we speak: one audio stream, RTP/AVP, the codecs of oa_cfg and
+ * telephone-event/8000 (RFC 4733) on a dynamic type, all rows of the one
+ * codec table (media/codec.h: PCMU 0, PCMA 8, telephone-event 101):
  *
  *   v=0
  *   o=sipuad 2890844526 1 IN IP4 192.0.2.10
@@ -40,9 +41,9 @@
 #include <stdint.h>
 
 #include "core/net.h"
+#include "media/media.h"
 
 #define OA_MAX_CODECS 4
-#define OA_TE_PT_DEFAULT 101 /* telephone-event payload type we offer */
 #define OA_PTIME_DEFAULT 20  /* ms */
 /* RFC 3261 §20.43 warn-code for -ENOTSUP. */
 #define OA_WARN_CODE 305
@@ -63,11 +64,11 @@ const char *oa_dir_name(enum oa_dir d);
 
 /* Session configuration; copied by oa_new(). */
 struct oa_cfg {
-	/* Codec names in our order of preference: "PCMU", "PCMA". */
+	/* Audio codec names of media/codec's table, in our order of preference. */
 	const char *codecs[OA_MAX_CODECS];
 	size_t n_codecs;
 	bool dtmf;	       /* offer/accept telephone-event/8000 */
-	uint8_t te_pt;	       /* 96..127; 0: OA_TE_PT_DEFAULT */
+	uint8_t te_pt;	       /* 96..127; 0: the codec table's (101) */
 	unsigned ptime;	       /* ms; 0: OA_PTIME_DEFAULT */
 	struct net_addr local; /* our media address (c=, o=); port ignored */
 };
@@ -85,6 +86,9 @@ struct oa_result {
 	enum oa_dir remote_dir; /* what the peer said it does */
 	unsigned ptime;		/* ms: the peer's a=ptime, else ours */
 };
+
+/* r in the media layer's terms, for media_update(): inactive when rejected. */
+void oa_media_params(const struct oa_result *r, struct media_params *p);
 
 struct oa;
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/why.h"
 #include "core/tmr.h"
 #include "sip/msg.h"
 #include "sip/tsx.h"
@@ -246,7 +247,7 @@ static int find_local(struct options *o, struct sip_dest *d, char *why, size_t w
 	struct net_addr local;
 
 	if (o->env.local(o->env.local_arg, d->proto, family, &local) < 0 || local.len == 0)
-		return log_why(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
+		return why_fmt(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
 			       net_proto_name(d->proto), family == AF_INET6 ? "IPv6" : "IPv4");
 	d->local = local;
 	return 0;
@@ -306,15 +307,15 @@ static int ping_start(struct ping *p, struct sip_msg *req, const struct sip_dest
 		return 0;
 	}
 	if (err == -EAGAIN)
-		return log_why(why, whylen, err, "transaction table full");
+		return why_fmt(why, whylen, err, "transaction table full");
 	if (tsx_refusal(err))
-		return log_why(why, whylen, err, "cannot start the transaction: %s",
+		return why_fmt(why, whylen, err, "cannot start the transaction: %s",
 			       strerror(-err));
 	/* Reported from the event loop, so done() never runs inside options_send(). */
 	p->ct = NULL;
 	p->defer_err = err;
 	if ((err = tmr_start(&p->defer, 0)) < 0)
-		return log_why(why, whylen, err, "out of memory");
+		return why_fmt(why, whylen, err, "out of memory");
 	return 0;
 }
 
@@ -329,18 +330,18 @@ int options_send(struct options *o, const char *uri, options_done_fn *done, void
 	if (why && whylen)
 		why[0] = '\0';
 	if (!done)
-		return log_why(why, whylen, -EINVAL, "no callback");
+		return why_fmt(why, whylen, -EINVAL, "no callback");
 	if (o->closing)
-		return log_why(why, whylen, -ECANCELED, "shutting down");
+		return why_fmt(why, whylen, -ECANCELED, "shutting down");
 	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0 ||
 	    (err = find_local(o, &d, why, whylen)) < 0)
 		return err;
 	if ((err = build(o, uri, &d, &req)) < 0)
-		return log_why(why, whylen, err, "cannot build the OPTIONS request: %s",
+		return why_fmt(why, whylen, err, "cannot build the OPTIONS request: %s",
 			       strerror(-err));
 	if ((err = ping_new(o, uri, &d, done, arg, &p)) < 0) {
 		msg_free(req);
-		return log_why(why, whylen, err, "out of memory");
+		return why_fmt(why, whylen, err, "out of memory");
 	}
 	if ((err = ping_start(p, req, &d, why, whylen)) < 0)
 		ping_free(p);

@@ -7,7 +7,8 @@
  *   §8.2.2.1 Request-URI scheme sip/sips/tel  416
  *   §8.2.2.2 merged request (no To tag)       482
  *   §8.2.2.3 Require: every tag supported     420 with Unsupported
- *   §8.2.3   body type we take                415 with Accept
+ *   §8.2.3   body type we take                415 with Accept, unless
+ *            Content-Disposition says handling=optional (§20.11)
  * and is then routed through the method table: INVITE, BYE and CANCEL go
  * on to the call layer (call.h), ACKs for 2xx and stray responses too.
  */
@@ -203,10 +204,25 @@ static bool require_unsupported(const struct sip_msg *req, char *out, size_t siz
 
 static bool uri_scheme_ok(const struct sip_msg *req)
 {
-	const osip_uri_t *u = req->sip->req_uri;
-	const char *s = u ? u->scheme : NULL;
+	char buf[16];
+	const char *s = msg_ruri_scheme(req, buf, sizeof(buf));
 
-	return s && (!strcasecmp(s, "sip") || !strcasecmp(s, "sips") || !strcasecmp(s, "tel"));
+	return s && (!strcmp(s, "sip") || !strcmp(s, "sips") || !strcmp(s, "tel"));
+}
+
+/*
+ * §8.2.3, §20.11: a body of a type we do not take gets 415, unless its
+ * Content-Disposition says handling=optional: then it is ignored.
+ */
+static bool body_refused(const struct sip_msg *req)
+{
+	char buf[160];
+
+	if (msg_body_len(req) == 0 || !msg_content_type(req, buf, sizeof(buf)) ||
+	    strcmp(buf, UA_ACCEPT) == 0)
+		return false;
+	return !msg_header_param(req, "Content-Disposition", NULL, "handling", buf, sizeof(buf)) ||
+	       strcasecmp(buf, "optional") != 0;
 }
 
 /* The §8.2.2 / §8.2.3 checks; false if st was answered. */
@@ -227,8 +243,7 @@ static bool header_checks(struct tsx *st, const struct sip_msg *req)
 		refuse(st, 420, NULL, "Unsupported", buf);
 		return false;
 	}
-	if (msg_body_len(req) > 0 && msg_content_type(req, buf, sizeof(buf)) &&
-	    strcmp(buf, UA_ACCEPT) != 0) {
+	if (body_refused(req)) {
 		refuse(st, 415, NULL, "Accept", UA_ACCEPT);
 		return false;
 	}

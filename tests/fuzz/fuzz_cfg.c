@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/cfg.h"
+#include "media/codec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write_all(fd, data, size) < 0)
 		goto out;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	err = cfg_load(path, &cfg, &errs);
+	err = cfg_load(path, codec_cfg_name, &cfg, &errs);
 	/* The contract: a config and no text, or text and no config. */
 	if ((err == 0) != (cfg != NULL) || (err == 0) == (errs != NULL))
 		abort();

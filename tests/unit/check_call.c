@@ -77,7 +77,7 @@ static struct sent sent[MAX_SENT];
 static unsigned n_sent;
 static struct ev evs[MAX_EV];
 static unsigned n_ev;
-static char why[256];
+static struct why why;
 static unsigned branch_no, callid_no;
 
 /* The peer's offers and answers. */
@@ -156,12 +156,8 @@ static void on_event(void *arg, const struct call *c, const struct call_event_in
  * with it (an error the real oa cannot produce for that request).
  */
 static int offer_fail;
-int __real_oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port,
-			 enum oa_dir want, char **answer_out, struct oa_result *res, char *wbuf,
-			 size_t wlen);
-int __wrap_oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port,
-			 enum oa_dir want, char **answer_out, struct oa_result *res, char *wbuf,
-			 size_t wlen);
+/* Declared from oa_take_offer() itself, so that a change of its signature breaks the build here. */
+__typeof__(oa_take_offer) __real_oa_take_offer, __wrap_oa_take_offer;
 
 int __wrap_oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port,
 			 enum oa_dir want, char **answer_out, struct oa_result *res, char *wbuf,
@@ -253,7 +249,7 @@ static void setup(void)
 	ccfg.n_codecs = 2;
 	ccfg.dtmf = true;
 	n_sent = n_ev = 0;
-	why[0] = '\0';
+	why = (struct why){0};
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
 	ck_assert_ptr_nonnull(base = event_base_new());
@@ -534,8 +530,9 @@ static void respond(unsigned i, int code, const char *tag, const char *contact, 
 static struct call *place(const char *uri)
 {
 	struct call *c = NULL;
+	struct why w;
 
-	ck_assert_msg(call_place(cs, uri, NULL, 0, &c, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(call_place(cs, uri, NULL, NULL, 0, &c, &w) == 0, "%s", w.msg);
 	ck_assert_ptr_nonnull(c);
 	return c;
 }
@@ -663,7 +660,7 @@ START_TEST(test_uas_record_route_copied)
 	pc_ack(&p, 1, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
 	/* Our BYE follows the route set (§12.1.1: in order): to the first, nearest proxy. */
-	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), &why), 0);
 	b = must_find(3, "BYE sip:alice@127.0.0.1:5062 ", NULL);
 	ck_assert_str_eq(net_addr_fmt(&sent[b].d.addr, a, sizeof(a)), "127.0.0.1:5070");
 	ck_assert(has((unsigned)b, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\nRoute: "
@@ -869,8 +866,10 @@ START_TEST(test_uas_hangup_before_ack)
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
 	advance_to(100);
-	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), 0);
-	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), why, sizeof(why)), -EPERM);
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), &why), 0);
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), &why), -EPERM);
+	ck_assert_int_eq(why.kind, WHY_FAILED); /* the state, no argument, is at fault */
+	ck_assert_ptr_null(why.arg);
 	advance_to(1600);
 	ck_assert_int_eq(find(0, "BYE ", NULL), -1);
 	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 3); /* 0, 500, 1500 */
@@ -958,8 +957,8 @@ START_TEST(test_uas_answer_send_fails)
 	c = call_find(cs, "c1");
 	ck_assert_ptr_nonnull(c);
 	send_fail = -ECONNRESET;
-	ck_assert_int_eq(call_answer(c, why, sizeof(why)), -EIO);
-	ck_assert(strstr(why, "could not be sent") != NULL);
+	ck_assert_int_eq(call_answer(c, &why), -EIO);
+	ck_assert(strstr(why.msg, "could not be sent") != NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 503, "local");
 	ck_assert_uint_eq(calls_count(cs), 0);
 	send_fail = 0;
@@ -982,11 +981,11 @@ START_TEST(test_uas_manual_answer)
 	c = call_find(cs, "c1");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_null(call_find(cs, "c2"));
-	ck_assert_int_eq(call_answer(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_answer(c, &why), 0);
 	ok = must_find(2, "SIP/2.0 200 ", "CSeq: 1 INVITE");
 	ck_assert_uint_eq(sent[ok].at, 60000);
 	ck_assert(has((unsigned)ok, "m=audio "));
-	ck_assert_int_eq(call_answer(c, why, sizeof(why)), -EPERM);
+	ck_assert_int_eq(call_answer(c, &why), -EPERM);
 	pc_learn(&p, (unsigned)ok);
 	pc_ack(&p, 1, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
@@ -1008,12 +1007,15 @@ START_TEST(test_uas_reject)
 	pc_invite(&p, SDP_OFFER);
 	c = call_find(cs, "c1");
 	ck_assert_ptr_nonnull(c);
-	ck_assert_int_eq(call_reject(c, 399, why, sizeof(why)), -EINVAL);
-	ck_assert_int_eq(call_reject(c, 700, why, sizeof(why)), -EINVAL);
+	ck_assert_int_eq(call_reject(c, 399, &why), -EINVAL);
+	ck_assert_int_eq(why.kind, WHY_ARG);
+	ck_assert_str_eq(why.arg, "code");
+	ck_assert_str_eq(why.msg, "code 399: a rejection is 400..699");
+	ck_assert_int_eq(call_reject(c, 700, &why), -EINVAL);
 	ck_assert_uint_eq(n_sent, 2);
 	ck_assert_uint_eq(calls_count(cs), 1);
 	advance_to(10);
-	ck_assert_int_eq(call_reject(c, 0, why, sizeof(why)), 0); /* reject_code 486 */
+	ck_assert_int_eq(call_reject(c, 0, &why), 0); /* reject_code 486 */
 	r = must_find(2, "SIP/2.0 486 ", NULL);
 	ck_assert_uint_eq(sent[r].at, 10);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "local");
@@ -1235,7 +1237,7 @@ START_TEST(test_uas_reinvite_glare_491)
 	pc_established(&p);
 	c = call_find(cs, "c1");
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE sip:alice@127.0.0.1:5062 SIP/2.0\r\n", NULL);
 	ck_assert(has((unsigned)re, "a=sendonly"));
 	pc_req(&p, "INVITE", 0, SDP_V("2", "sendrecv"));
@@ -1247,7 +1249,7 @@ START_TEST(test_uas_reinvite_glare_491)
 	ck_assert_int_gt(ack, re);
 	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE sip:alice@127.0.0.1:5062 ", NULL);
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1342,6 +1344,7 @@ START_TEST(test_uas_shutdown)
 {
 	struct pc p, q, r;
 	struct call *c1;
+	struct why pw;
 	int ok, b, r480, r503;
 	unsigned before;
 
@@ -1350,7 +1353,7 @@ START_TEST(test_uas_shutdown)
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
 	c1 = call_find(cs, "c1");
-	ck_assert_int_eq(call_answer(c1, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_answer(c1, &why), 0);
 	ok = must_find(0, "SIP/2.0 200 ", NULL);
 	pc_learn(&p, (unsigned)ok);
 	pc_ack(&p, 1, NULL);
@@ -1373,7 +1376,9 @@ START_TEST(test_uas_shutdown)
 	pc_invite(&r, SDP_OFFER);
 	r503 = must_find(before, "SIP/2.0 503 ", r.call_id);
 	ck_assert(has((unsigned)r503, "Retry-After:"));
-	ck_assert_int_eq(call_place(cs, BOB, NULL, 0, &c1, why, sizeof(why)), -ECANCELED);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c1, &pw), -ECANCELED);
+	ck_assert_int_eq(pw.kind, WHY_FAILED);
+	ck_assert_ptr_null(pw.arg);
 	respond((unsigned)b, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
 	ck_assert_str_eq(evs[n_ev - 1].handle, "c1");
@@ -1480,7 +1485,7 @@ START_TEST(test_uac_answered)
 	ck_assert(memcmp(sent[ack3].buf, sent[ack].buf, sent[ack].len) == 0);
 	ck_assert_uint_eq(n_ev, 3);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " SIP/2.0\r\n", "CSeq: 2 BYE");
 	ck_assert_uint_eq(n_ev, 3);
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
@@ -1510,7 +1515,7 @@ START_TEST(test_uac_second_fork)
 	ck_assert_uint_eq(n_ev, nev);
 	ck_assert_uint_eq(calls_dialogs(cs), 1);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " ", ";tag=b1");
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1544,7 +1549,7 @@ START_TEST(test_uac_second_fork_ack_fails)
 	send_fail = 0;
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " ", ";tag=b1");
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1606,7 +1611,7 @@ START_TEST(test_uac_hangup_before_provisional)
 	int cancel, ack;
 
 	advance_to(100);
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	ck_assert_uint_eq(n_ev, 1);
 	advance_to(1000);
 	ck_assert_int_eq(find(0, "CANCEL ", NULL), -1);
@@ -1636,7 +1641,7 @@ START_TEST(test_uac_hangup_200_race)
 
 	respond(0, 180, "b1", BOB_CT, NULL, NULL);
 	advance_to(200);
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	cancel = must_find(0, "CANCEL ", NULL);
 	ck_assert_uint_eq(sent[cancel].at, 200);
 	advance_to(210);
@@ -1664,7 +1669,7 @@ START_TEST(test_uac_cancel_no_final)
 
 	respond(0, 180, "b1", BOB_CT, NULL, NULL);
 	advance_to(1000);
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	cancel = must_find(0, "CANCEL ", NULL);
 	ck_assert_uint_eq(sent[cancel].at, 1000);
 	respond((unsigned)cancel, 200, NULL, NULL, NULL, NULL);
@@ -1734,7 +1739,7 @@ START_TEST(test_uac_reinvite_failures)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	respond((unsigned)re, 488, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_UPDATE, NULL, 488, NULL);
@@ -1745,7 +1750,7 @@ START_TEST(test_uac_reinvite_failures)
 	/* 408: BYE, and the call ends 408 once the BYE is answered. */
 	advance_to(2000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
 	respond((unsigned)re, 408, NULL, NULL, NULL, NULL);
 	bye = must_find((unsigned)re + 1, "BYE " BOB " ", "CSeq: 4 BYE");
@@ -1768,19 +1773,19 @@ START_TEST(test_uac_hold_resume_within_timer_m)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	respond((unsigned)re, 200, NULL, BOB_CT, SDP_V("2", "recvonly"), NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
 	advance_to(1100);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, false, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, false, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
 	respond((unsigned)re, 200, NULL, BOB_CT, SDP_V("3", "sendrecv"), NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "resumed", 200, "local");
 	advance_to(1200);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " ", "CSeq: 4 BYE");
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1796,7 +1801,7 @@ START_TEST(test_uac_reinvite_481)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	before = n_sent;
 	respond((unsigned)re, 481, NULL, NULL, NULL, NULL);
@@ -1817,18 +1822,18 @@ START_TEST(test_uac_hold_491_retry)
 
 	advance_to(1000);
 	before = n_sent;
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
 	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
 	ck_assert(has((unsigned)re, ";tag=b1"));
 	ck_assert(has((unsigned)re, "a=sendonly"));
 	ck_assert(has((unsigned)re, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EBUSY);
-	ck_assert_int_eq(call_hold(c, false, why, sizeof(why)), -EBUSY);
+	ck_assert_int_eq(call_hold(c, true, &why), -EBUSY);
+	ck_assert_int_eq(call_hold(c, false, &why), -EBUSY);
 	advance_to(1100);
 	respond((unsigned)re, 491, NULL, NULL, NULL, NULL);
 	t491 = now();
 	must_find((unsigned)re + 1, "ACK " BOB " ", "CSeq: 2 ACK");
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EBUSY); /* retry pending */
+	ck_assert_int_eq(call_hold(c, true, &why), -EBUSY); /* retry pending */
 	advance_to(t491 + 2099);
 	ck_assert_int_eq(find((unsigned)re + 1, "INVITE ", NULL), -1);
 	advance_to(t491 + 4000);
@@ -1848,9 +1853,9 @@ START_TEST(test_uac_hold_491_retry)
 	call_info(c, &ci);
 	ck_assert(ci.local_hold);
 	ck_assert(!ci.remote_hold);
-	ck_assert_int_eq(call_hold(c, true, why, sizeof(why)), -EALREADY);
+	ck_assert_int_eq(call_hold(c, true, &why), -EALREADY);
 	before = n_sent;
-	ck_assert_int_eq(call_hangup(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
 	bye = must_find(before, "BYE " BOB " ", "CSeq: 4 BYE");
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
@@ -1864,19 +1869,74 @@ START_TEST(test_uac_headers)
 	static const char *const via[] = {"Via: x"};
 	static const char *const bad[] = {"bad"};
 	struct call *c = NULL;
+	struct why w;
 
-	ck_assert_int_eq(call_place(cs, BOB, ok, 1, &c, why, sizeof(why)), 0);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, ok, 1, &c, &w), 0);
 	ck_assert_uint_eq(n_sent, 1);
 	ck_assert(has(0, "\r\nX-A: 1\r\n"));
 	c = NULL;
-	ck_assert_int_eq(call_place(cs, BOB, via, 1, &c, why, sizeof(why)), -EINVAL);
-	ck_assert_msg(strncmp(why, "header", 6) == 0, "why: %s", why);
-	ck_assert_int_eq(call_place(cs, BOB, bad, 1, &c, why, sizeof(why)), -EINVAL);
-	ck_assert_msg(strncmp(why, "header", 6) == 0, "why: %s", why);
+	/* The argument at fault is said as such, not left to be read from the text. */
+	ck_assert_int_eq(call_place(cs, BOB, NULL, via, 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "header");
+	ck_assert_str_eq(w.msg, "header 'Via': sipuad sets it itself");
+	ck_assert_int_eq(call_place(cs, BOB, NULL, bad, 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "header");
+	ck_assert_str_eq(w.msg, "header 'bad': expected 'Name: value'");
 	ck_assert_ptr_null(c);
 	ck_assert_uint_eq(n_sent, 1);
 	ck_assert_uint_eq(calls_count(cs), 1);
 	ck_assert_uint_eq(n_ev, 1);
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	drain();
+}
+END_TEST
+
+/* call_place() says which argument it refuses, and what kind of refusal it is. */
+START_TEST(test_uac_place_refused)
+{
+	static const char *const ok[] = {"X-A: 1"};
+	const char *many[CALL_MAX_HEADERS + 1];
+	struct call *c = NULL, *c1 = NULL;
+	struct why w;
+
+	for (size_t i = 0; i < CALL_MAX_HEADERS + 1; i++)
+		many[i] = "X-A: 1";
+	/* The account first: the URI is bad too, but not the fault named. */
+	ck_assert_int_eq(call_place(cs, "http://x", "alice", ok, 1, &c, &w), -ENOENT);
+	ck_assert_int_eq(w.kind, WHY_NOT_FOUND);
+	ck_assert_str_eq(w.arg, "account");
+	ck_assert_str_eq(w.msg, "no account 'alice': no [account] section is configured");
+	ck_assert_int_eq(call_place(cs, BOB, NULL, many, CALL_MAX_HEADERS + 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "header");
+	ck_assert_str_eq(w.msg, "at most 32 extra headers");
+	ck_assert_int_eq(call_place(cs, "http://x", NULL, ok, 1, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "to");
+	ck_assert_int_eq(call_place(cs, "sips:bob@127.0.0.1", NULL, NULL, 0, &c, &w),
+			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "to");
+	/* No listener toward the URI's family (local_stub has IPv4 only): it failed. */
+	ck_assert_int_eq(call_place(cs, "sip:bob@[::1]:5062", NULL, NULL, 0, &c, &w), -ENOENT);
+	ck_assert_int_eq(w.kind, WHY_FAILED);
+	ck_assert_ptr_null(w.arg);
+	ck_assert_str_eq(w.msg, "no listener to send from");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	/* max_calls reached is no argument's fault: busy. */
+	ccfg.max_calls = 1;
+	set_cfg();
+	ck_assert_int_eq(call_place(cs, BOB, NULL, many, CALL_MAX_HEADERS, &c1, &w), 0);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c, &w), -EAGAIN);
+	ck_assert_int_eq(w.kind, WHY_BUSY);
+	ck_assert_ptr_null(w.arg);
+	ck_assert_str_eq(w.msg, "1 call(s) in progress: [sip] max_calls is 1");
+	ck_assert_ptr_null(c);
 	respond(0, 486, "b1", NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
 	drain();
@@ -1935,6 +1995,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_reinvite_481);
 	tcase_add_test(uac, test_uac_hold_resume_within_timer_m);
 	tcase_add_test(uac, test_uac_headers);
+	tcase_add_test(uac, test_uac_place_refused);
 	suite_add_tcase(s, uac);
 	return s;
 }

@@ -57,6 +57,7 @@ struct t {
 	struct ctl *ctl;
 	struct ctl_req *req[MAXREQ]; /* dispatched, not answered */
 	int nreq;
+	unsigned ndispatched; /* requests that reached on_dispatch */
 	bool answer; /* dispatch answers at once */
 	char uri[64];
 };
@@ -75,8 +76,9 @@ static void on_dispatch(void *arg, struct ctl_req *req)
 
 	if (uri)
 		snprintf(t->uri, sizeof(t->uri), "%s", uri);
+	t->ndispatched++;
 	if (t->answer) {
-		ctl_reply_ok(req, json_pack("{s:s}", "cmd", req->cmd));
+		ctl_reply_ok(req, json_pack("{s:s, s:i}", "cmd", req->cmd, "cmd_id", (int)req->cmd_id));
 		return;
 	}
 	ck_assert_int_lt(t->nreq, MAXREQ);
@@ -440,6 +442,77 @@ START_TEST(test_help)
 	json_decref(j);
 	ck_err(rpc(&c, "{\"cmd\":\"help\",\"args\":{\"command\":\"nope\"}}"), CTL_ERR_BAD_ARGUMENT,
 	       "command", "nope");
+	cli_free(&c);
+	t_fini(&t);
+}
+END_TEST
+
+/*
+ * Every command `help` lists is served: the four ctl_proto.h says ctl
+ * answers itself (hello, help, subscribe, unsubscribe) by ctl, never
+ * dispatched; every other one dispatched with its own row, by name and by
+ * cmd_id.  Required arguments are sent with a value of their type.
+ */
+START_TEST(test_every_command_served)
+{
+	static const char *const own[] = {"hello", "help", "subscribe", "unsubscribe"};
+	struct t t;
+	struct cli c;
+	json_t *j, *cmds, *row;
+	size_t i;
+	unsigned nown = 0;
+
+	t_init(&t);
+	cli_hello(&t, &c);
+	j = rpc(&c, "{\"cmd\":\"help\"}");
+	cmds = json_object_get(ck_ok(j), "commands");
+	ck_assert_uint_eq(json_array_size(cmds), CTL_NCMDS);
+	json_array_foreach(cmds, i, row)
+	{
+		const char *name = str(row, "name");
+		const struct ctl_cmd_info *ci = ctl_cmd_find(name);
+		json_t *req = json_pack("{s:I, s:s, s:{}}", "id", (json_int_t)i, "cmd", name, "args");
+		json_t *args = json_object_get(req, "args"), *r, *res;
+		bool by_ctl = false;
+		unsigned before = t.ndispatched;
+		char *line;
+
+		ck_assert_ptr_eq(ci, &ctl_cmds[i]);
+		for (const struct ctl_arg_info *a = ci->args; a < ci->args + CTL_MAX_ARGS && a->name;
+		     a++) {
+			if (!a->required)
+				continue;
+			json_object_set_new(args, a->name,
+					    a->type == CTL_ARG_INT	   ? json_integer(400)
+					    : a->type == CTL_ARG_STRINGS ? json_pack("[s]", "x")
+									 : json_string("x"));
+		}
+		for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+			by_ctl = by_ctl || strcmp(name, own[k]) == 0;
+		nown += by_ctl;
+		line = json_dumps(req, JSON_COMPACT);
+		r = rpc(&c, line);
+		res = ck_ok(r);
+		ck_assert_int_eq(num(r, "id"), (json_int_t)i);
+		if (by_ctl) {
+			ck_assert_msg(t.ndispatched == before, "%s was dispatched", name);
+			ck_assert_ptr_null(json_object_get(res, "cmd"));
+		} else {
+			ck_assert_msg(t.ndispatched == before + 1, "%s was not dispatched", name);
+			ck_assert_str_eq(str(res, "cmd"), name);
+			ck_assert_int_eq(num(res, "cmd_id"), (json_int_t)i);
+		}
+		free(line);
+		json_decref(r);
+		json_decref(req);
+	}
+	ck_assert_uint_eq(nown, sizeof(own) / sizeof(own[0]));
+	json_decref(j);
+	/* A name the table lacks: the documented error, and nothing dispatched. */
+	ck_err(rpc(&c, "{\"cmd\":\"no-such-command\"}"), CTL_ERR_UNKNOWN, NULL,
+	       "unknown command 'no-such-command'; 'help' lists them");
+	ck_err(rpc(&c, "{\"cmd\":\"\"}"), CTL_ERR_UNKNOWN, NULL, "unknown command ''");
+	ck_assert_uint_eq(t.ndispatched, CTL_NCMDS - nown);
 	cli_free(&c);
 	t_fini(&t);
 }
@@ -967,6 +1040,7 @@ static Suite *ctl_suite(void)
 	tcase_add_test(req, test_id_echo);
 	tcase_add_test(req, test_bad_requests);
 	tcase_add_test(req, test_help);
+	tcase_add_test(req, test_every_command_served);
 	tcase_add_test(req, test_dispatch_async);
 	tcase_add_test(req, test_reply_after_gone);
 	tcase_add_test(ev, test_subscribe);

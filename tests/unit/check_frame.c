@@ -100,6 +100,58 @@ START_TEST(headers_and_folding)
 }
 END_TEST
 
+/* §7.3.1, §25.1: folds and HTAB; what a header's unclean flag says. */
+START_TEST(lws_and_unclean)
+{
+	const char *m = HDRS "Content-Length:\r\n\t 3\r\nTo :<sip:b@b>\r\nX:\ta\r\nY: b\r\n\r\nabc";
+	struct frame_info fi;
+	struct frame_hdr h;
+	size_t pos;
+
+	/* A Content-Length folded onto the next line is read. */
+	ck_assert_int_eq(frame_scan(m, strlen(m), 65535, &fi), 0);
+	ck_assert_int_eq(fi.clen, 3);
+	pos = (size_t)(strchr(m, '\n') - m) + 1;
+	ck_assert_int_eq(frame_next_hdr(m, fi.hdr_len, &pos, &h), 1);
+	ck_assert(!h.unclean); /* Via */
+	ck_assert_int_eq(frame_next_hdr(m, fi.hdr_len, &pos, &h), 1);
+	ck_assert(h.unclean);
+	ck_assert_uint_eq(h.value_len, 1);
+	ck_assert_int_eq(h.value[0], '3');
+	ck_assert_int_eq(frame_next_hdr(m, fi.hdr_len, &pos, &h), 1);
+	ck_assert(h.unclean); /* blank before the colon */
+	ck_assert_uint_eq(h.name_len, 2);
+	ck_assert_int_eq(frame_next_hdr(m, fi.hdr_len, &pos, &h), 1);
+	ck_assert(h.unclean); /* HTAB */
+	ck_assert_int_eq(frame_next_hdr(m, fi.hdr_len, &pos, &h), 1);
+	ck_assert(!h.unclean);
+}
+END_TEST
+
+START_TEST(value_squeeze)
+{
+	static const char *const in[][2] = {
+	    {"1\r\n\tINVITE", "1 INVITE"},
+	    {"  a \t\t b\r\n  c  ", "a b c"},
+	    {"\"A\tTab\"\t<sip:a@b>", "\"A Tab\" <sip:a@b>"},
+	    {"plain", "plain"},
+	    {" \t\r\n ", ""},
+	};
+	char out[64];
+
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++) {
+		size_t n = frame_value_squeeze(in[i][0], strlen(in[i][0]), out);
+
+		ck_assert_uint_eq(n, strlen(in[i][1]));
+		ck_assert_int_eq(memcmp(out, in[i][1], n), 0);
+	}
+	/* In place. */
+	strcpy(out, "a\r\n b");
+	ck_assert_uint_eq(frame_value_squeeze(out, strlen(out), out), 3);
+	ck_assert_int_eq(memcmp(out, "a b", 3), 0);
+}
+END_TEST
+
 START_TEST(crlf_skip)
 {
 	ck_assert_uint_eq(frame_skip_crlf("\r\n\r\nINVITE", 10), 4);
@@ -119,6 +171,8 @@ int main(void)
 	tcase_add_test(tc, incomplete_and_too_big);
 	tcase_add_test(tc, bare_lf);
 	tcase_add_test(tc, headers_and_folding);
+	tcase_add_test(tc, lws_and_unclean);
+	tcase_add_test(tc, value_squeeze);
 	tcase_add_test(tc, crlf_skip);
 	suite_add_tcase(s, tc);
 	return check_run(s);

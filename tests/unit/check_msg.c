@@ -116,6 +116,38 @@ static const struct bad_case {
 	    "Empty tag in To" },
 	{ "max-forwards", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Max-Forwards: 300\r\n\r\n", NET_UDP, 400,
 	    "Malformed Max-Forwards" },
+	{ "max-forwards folded 300", H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Max-Forwards:\r\n 0300\r\n\r\n",
+	    NET_UDP, 400, "Malformed Max-Forwards" },
+	/* §20.42: sent-by = host [":" port]. */
+	{ "via port text", H_OPT "Via: SIP/2.0/UDP 192.0.2.1:notaport;branch=z9hG4bK1\r\n" H_FROM H_TO
+	    H_CID H_CSEQ "\r\n", NET_UDP, 400, "Malformed Via header" },
+	{ "via port 70000", H_OPT "Via: SIP/2.0/UDP 192.0.2.1:70000;branch=z9hG4bK1\r\n" H_FROM H_TO
+	    H_CID H_CSEQ "\r\n", NET_UDP, 400, "Malformed Via header" },
+	{ "via port 0", H_OPT "Via: SIP/2.0/UDP 192.0.2.1:0;branch=z9hG4bK1\r\n" H_FROM H_TO H_CID
+	    H_CSEQ "\r\n", NET_UDP, 400, "Malformed Via header" },
+	{ "via host chars", H_OPT "Via: SIP/2.0/UDP exa$mple!com:5060;branch=z9hG4bK1\r\n" H_FROM
+	    H_TO H_CID H_CSEQ "\r\n", NET_UDP, 400, "Malformed Via header" },
+	{ "via v6 chars", H_OPT "Via: SIP/2.0/UDP [2001:db8::g]:5060;branch=z9hG4bK1\r\n" H_FROM
+	    H_TO H_CID H_CSEQ "\r\n", NET_UDP, 400, "Malformed Via header" },
+	/* RFC 4475 §3.1.2.1: libosip2 refuses the whole message for this Via. */
+	{ "via empty params", H_OPT "Via: SIP/2.0/UDP 192.0.2.1;;,;,,\r\n" H_FROM H_TO H_CID
+	    H_CSEQ "\r\n", NET_UDP, 400, "Malformed Via header" },
+	/* RFC 4475 §3.1.2.6, §3.1.2.15: ... and for these From headers. */
+	{ "from open quote", H_OPT H_VIA "From: \"Bell, Alexander <sip:a@a>;tag=1\r\n" H_TO H_CID
+	    H_CSEQ "\r\n", NET_UDP, 400, "Malformed From header" },
+	{ "from compact comma", H_OPT H_VIA "f: Bell, Alexander <sip:a@a>;tag=1\r\n" H_TO H_CID
+	    H_CSEQ "\r\n", NET_UDP, 400, "Malformed From header" },
+	/* RFC 4475 §3.1.2.7-9: not a URI, LWS in it, several SP around it. */
+	{ "ruri in <>", "OPTIONS <sip:bob@b> SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Request-URI" },
+	{ "ruri lws", "OPTIONS sip:bob@b; lr SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Request-URI" },
+	{ "ruri two sp", "OPTIONS  sip:bob@b  SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Request-URI" },
+	{ "ruri no scheme", "OPTIONS bob@b SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+	    NET_UDP, 400, "Malformed Request-URI" },
+	{ "ruri bad version first", "OPTIONS <sip:bob@b> SIP/7.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ
+	    "\r\n", NET_UDP, 505, "Version Not Supported" },
 };
 
 START_TEST(malformed_request)
@@ -381,6 +413,296 @@ START_TEST(header_helpers)
 	ck_assert_str_eq(msg_content_type(m, buf, sizeof(buf)), "application/sdp");
 	ck_assert_uint_eq(msg_body_len(m), 2);
 	ck_assert_ptr_null(msg_header(m, "Supported", "k"));
+	msg_free(m);
+}
+END_TEST
+
+/* The dialog fields dlg.c reads through msg.h (§12.1): URIs as addr-spec text. */
+START_TEST(dialog_fields)
+{
+	const char *s = "INVITE sip:bob@b SIP/2.0\r\n" H_VIA
+			"Record-Route: <sip:p2.example.com;lr>, <sip:p1.example.com;transport=tcp>\r\n"
+			"Record-Route: <sip:p0.example.com;lr;x=y>\r\n"
+			"From: \"Alice\" <sip:alice@a.example>;tag=f1\r\nTo: Bob <sip:bob@b.example>\r\n"
+			H_CID "CSeq: 1 INVITE\r\nContact: <sip:alice@192.0.2.1:5070;ob>;expires=60\r\n"
+			"Content-Length: 0\r\n\r\n";
+	struct sip_msg *m = parse(s, NET_UDP), *r = NULL;
+	char *rr[4] = { NULL }, *u = NULL, buf[16];
+	bool lr = false;
+
+	ck_assert_int_eq(msg_from_uri(m, &u), 0);
+	ck_assert_str_eq(u, "sip:alice@a.example");
+	free(u);
+	ck_assert_int_eq(msg_to_uri(m, &u), 0);
+	ck_assert_str_eq(u, "sip:bob@b.example");
+	free(u);
+	ck_assert_int_eq(msg_contact_uri(m, 0, &u), 0);
+	ck_assert_str_eq(u, "sip:alice@192.0.2.1:5070;ob");
+	free(u);
+	u = NULL;
+	ck_assert_int_eq(msg_contact_uri(m, 1, &u), -ENOENT);
+	ck_assert_ptr_null(u);
+	/* Three entries, in order; max 0 only counts, a short array is filled in part. */
+	ck_assert_int_eq(msg_record_routes(m, NULL, 0), 3);
+	ck_assert_int_eq(msg_record_routes(m, rr, 2), 3);
+	ck_assert_str_eq(rr[0], "<sip:p2.example.com;lr>");
+	ck_assert_str_eq(rr[1], "<sip:p1.example.com;transport=tcp>");
+	ck_assert_ptr_null(rr[2]);
+	ck_assert_int_eq(msg_route_uri(rr[0], &u, &lr), 0);
+	ck_assert_str_eq(u, "sip:p2.example.com;lr");
+	ck_assert(lr);
+	free(u);
+	ck_assert_int_eq(msg_route_uri(rr[1], &u, &lr), 0);
+	ck_assert_str_eq(u, "sip:p1.example.com;transport=tcp");
+	ck_assert(!lr);
+	free(u);
+	ck_assert_int_eq(msg_route_uri("<sip:a@b>\r\nX: y", &u, &lr), -EINVAL);
+	free(rr[0]);
+	free(rr[1]);
+	ck_assert_str_eq(msg_ruri_scheme(m, buf, sizeof(buf)), "sip");
+	/* A response: no Request-URI; no Record-Route, no Contact. */
+	ck_assert_int_eq(msg_build_response(&r, m, 200, NULL, "t1"), 0);
+	ck_assert_ptr_null(msg_ruri_scheme(r, buf, sizeof(buf)));
+	ck_assert_int_eq(msg_record_routes(r, rr, 4), 0);
+	ck_assert_int_eq(msg_contact_uri(r, 0, &u), -ENOENT);
+	ck_assert_int_eq(msg_add_route(r, "<sip:p9.example.com;lr>"), 0);
+	ck_assert_int_eq(msg_add_route(r, "<sip:p8\r\nX: y>"), -EINVAL);
+	msg_free(r);
+	msg_free(m);
+	/* Contact: * has no URI. */
+	m = parse("REGISTER sip:b SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID
+		  "CSeq: 2 REGISTER\r\nContact: *\r\nExpires: 0\r\n\r\n", NET_UDP);
+	ck_assert_int_eq(msg_contact_uri(m, 0, &u), -ENOENT);
+	msg_free(m);
+}
+END_TEST
+
+/* §7.3.1, §25.1: the RFC 4475 §3.1.1.1 "wsinv" message, with our own values. */
+#define WSINV                                                                                      \
+	"INVITE sip:vivekg@chair-dnrc.example.com;unknownparam SIP/2.0\r\n"                        \
+	"TO :\r\n"                                                                                 \
+	" sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n\r\n"                           \
+	"from   : \"J Rosenberg \\\\\\\"\"       <sip:jdrosen@example.com>\r\n"                    \
+	"  ;\r\n"                                                                                  \
+	"  tag = 98asjd8\r\n"                                                                      \
+	"MaX-fOrWaRdS: 0068\r\n"                                                                   \
+	"Call-ID: wsinv.ndaksdj@192.0.2.1\r\n"                                                     \
+	"Content-Length   : 5\r\n"                                                                 \
+	"cseq: 0009\r\n"                                                                           \
+	"  INVITE\r\n"                                                                             \
+	"Via  : SIP  /   2.0\r\n"                                                                  \
+	" /UDP\r\n"                                                                                \
+	"    192.0.2.2;branch=390skdjuw\r\n"                                                       \
+	"s :\r\n"                                                                                  \
+	"NewFangledHeader:   newfangled value\r\n"                                                 \
+	" continued newfangled value\r\n"                                                          \
+	"UnknownHeaderWithUnusualValue: ;;,,;;,;\r\n"                                              \
+	"Content-Type: application/sdp\r\n"                                                       \
+	"Route:\r\n"                                                                               \
+	" <sip:services.example.com;lr;unknownwith=value;unknown-no-value>\r\n"                    \
+	"v:  SIP  / 2.0  / TCP     spindle.example.com   ;\r\n"                                    \
+	"  branch  =   z9hG4bK9ikj8  ,\r\n"                                                        \
+	" SIP  /    2.0   / UDP  192.168.255.111   ; branch=\r\n"                                  \
+	" z9hG4bK30239\r\n"                                                                        \
+	"m:\"Quoted string \\\"\\\"\" <sip:jdrosen@example.com> ; newparam =\r\n"                  \
+	"      newvalue ;\r\n"                                                                     \
+	"  secondparam ; q = 0.33\r\n"                                                             \
+	"\r\n"                                                                                     \
+	"v=0\r\n"
+
+START_TEST(folded_and_tabs_wsinv)
+{
+	struct sip_msg *m = parse(WSINV, NET_UDP);
+	struct msg_err e;
+	char *u = NULL;
+
+	ck_assert_msg(msg_check_request(m, &e), "%d %s", e.code, e.reason);
+	ck_assert_str_eq(m->method, "INVITE");
+	ck_assert_uint_eq(m->cseq, 9);
+	ck_assert_str_eq(m->call_id, "wsinv.ndaksdj@192.0.2.1");
+	ck_assert_str_eq(m->from_tag, "98asjd8");
+	ck_assert_str_eq(m->to_tag, "1918181833n");
+	ck_assert_str_eq(m->via_host, "192.0.2.2");
+	ck_assert_str_eq(m->branch, "390skdjuw");
+	ck_assert_str_eq(msg_header(m, "Max-Forwards", NULL), "0068");
+	/* A folded value reads as one line, its fold one SP. */
+	ck_assert_str_eq(msg_header(m, "NewFangledHeader", NULL),
+			 "newfangled value continued newfangled value");
+	ck_assert_uint_eq(msg_body_len(m), 5);
+	ck_assert_int_eq(msg_contact_uri(m, 0, &u), 0);
+	ck_assert_str_eq(u, "sip:jdrosen@example.com");
+	free(u);
+	ck_assert_int_eq(msg_record_routes(m, NULL, 0), 0);
+	msg_free(m);
+}
+END_TEST
+
+/* HTAB is LWS (§25.1) and a fold may start with one (§7.3.1), in every header. */
+START_TEST(folded_and_tabs_every_header)
+{
+	static const char *const msgs[] = {
+		"OPTIONS sip:bob@b SIP/2.0\r\n"
+		"Via:\tSIP/2.0/UDP\t192.0.2.1:5070;branch=z9hG4bKt\r\n"
+		"Max-Forwards:\t70\r\n"
+		"From:\t\"A\tTab\"\t<sip:alice@a>\t;\ttag=f1\r\n"
+		"To:\t<sip:bob@b>\r\n"
+		"Call-ID:\tc1@host\r\n"
+		"CSeq:\t7\tOPTIONS\r\n"
+		"Content-Length:\t0\t\r\n\r\n",
+		"OPTIONS sip:bob@b SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP\r\n 192.0.2.1:5070\r\n ;branch=z9hG4bKt\r\n"
+		"Max-Forwards:\r\n 70\r\n"
+		"From:\r\n\t<sip:alice@a>\r\n ;tag=f1\r\n"
+		"To:\r\n <sip:bob@b>\r\n"
+		"Call-ID:\r\n  c1@host\r\n"
+		"CSeq: 7\r\n\tOPTIONS\r\n"
+		"Content-Length:\r\n 0\r\n\r\n",
+	};
+	struct msg_err e;
+
+	for (size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+		struct sip_msg *m = parse(msgs[i], NET_TCP);
+
+		ck_assert_msg(msg_check_request(m, &e), "#%zu: %d %s", i, e.code, e.reason);
+		ck_assert_uint_eq(m->cseq, 7);
+		ck_assert_str_eq(m->method, "OPTIONS");
+		ck_assert_str_eq(m->call_id, "c1@host");
+		ck_assert_str_eq(m->from_tag, "f1");
+		ck_assert_str_eq(m->via_host, "192.0.2.1");
+		ck_assert_uint_eq(m->via_port, 5070);
+		ck_assert_str_eq(m->branch, "z9hG4bKt");
+		ck_assert_str_eq(msg_header(m, "Max-Forwards", NULL), "70");
+		msg_free(m);
+	}
+}
+END_TEST
+
+/* §7, §18.3: a datagram without the empty line is not a message. */
+START_TEST(no_empty_line)
+{
+	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ "Content-Length: 0\r\n";
+	struct sip_msg *m = NULL;
+	struct msg_err e;
+
+	ck_assert_int_eq(msg_parse(&m, s, strlen(s), false), -EBADMSG);
+	ck_assert_ptr_null(m);
+	/* The lines of a header block that outgrew the limit (TCP) are still answered 513. */
+	ck_assert_int_eq(msg_parse(&m, s, strlen(s), true), 0);
+	ck_assert(!msg_check_request(m, &e));
+	ck_assert_int_eq(e.code, 513);
+	msg_free(m);
+}
+END_TEST
+
+/* §8.2.2.1: URIs of other schemes, some libosip2 cannot parse, keep their scheme. */
+START_TEST(foreign_scheme)
+{
+	static const char *const uris[][2] = {
+		{ "soap.beep://192.0.2.103:3002", "soap.beep" },
+		{ "unknownscheme:unknowncontent", "unknownscheme" },
+		{ "HTTP://example.com/x", "http" },
+		{ "x-very-long-scheme-name+1:abc", "x-very-long-sch" },
+	};
+	char text[512], buf[16];
+	struct msg_err e;
+
+	for (size_t i = 0; i < sizeof(uris) / sizeof(uris[0]); i++) {
+		struct sip_msg *m;
+
+		snprintf(text, sizeof(text), "OPTIONS %s SIP/2.0\r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+			 uris[i][0]);
+		m = parse(text, NET_UDP);
+		ck_assert_msg(msg_check_request(m, &e), "%s: %d %s", uris[i][0], e.code, e.reason);
+		ck_assert_str_eq(msg_ruri_scheme(m, buf, sizeof(buf)), uris[i][1]);
+		msg_free(m);
+	}
+}
+END_TEST
+
+/* RFC 4475 §3.1.2.10: SP after the version is taken. */
+START_TEST(request_line_trailing_sp)
+{
+	struct sip_msg *m = parse("OPTIONS sip:bob@b SIP/2.0   \r\n" H_VIA H_FROM H_TO H_CID H_CSEQ "\r\n",
+				  NET_UDP);
+	struct msg_err e;
+	char *u = NULL;
+
+	ck_assert_msg(msg_check_request(m, &e), "%d %s", e.code, e.reason);
+	ck_assert_int_eq(msg_ruri(m, &u), 0);
+	ck_assert_str_eq(u, "sip:bob@b");
+	free(u);
+	msg_free(m);
+}
+END_TEST
+
+/* §20.42: the sent-by forms that are fine; a bad one goes back to the source. */
+START_TEST(via_sent_by)
+{
+	static const char *const ok[] = {
+		"Via: SIP/2.0/UDP host-1.example.com:5070;branch=z9hG4bK1\r\n",
+		"Via: SIP/2.0/UDP [2001:db8::1]:5070;branch=z9hG4bK1\r\n",
+		"Via: SIP/2.0/UDP 192.0.2.1:65535;branch=z9hG4bK1\r\n",
+		"Via: SIP/2.0/TCP example.com.;branch=z9hG4bK1\r\n",
+	};
+	char text[512], a[NET_ADDR_STRLEN];
+	struct sip_dest d;
+	struct msg_err e;
+	struct sip_msg *m;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), H_OPT "%s" H_FROM H_TO H_CID H_CSEQ "\r\n", ok[i]);
+		m = parse(text, NET_UDP);
+		ck_assert_msg(msg_check_request(m, &e), "%s: %d %s", ok[i], e.code, e.reason);
+		msg_free(m);
+	}
+	m = parse(H_OPT "Via: SIP/2.0/UDP 192.0.2.1:notaport;branch=z9hG4bK1\r\n" H_FROM H_TO H_CID
+		  H_CSEQ "\r\n", NET_UDP);
+	ck_assert_ptr_null(m->via_host);
+	msg_response_dest(m, &d);
+	ck_assert_str_eq(net_addr_fmt(&d.addr, a, sizeof(a)), "192.0.2.9:40000");
+	msg_free(m);
+	/* A response with such a Via cannot be matched: dropped. */
+	m = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:99999;branch=z9hG4bK1\r\n" H_FROM H_TO
+		  H_CID H_CSEQ "\r\n", NET_UDP);
+	ck_assert(!msg_check_response(m, NULL));
+	msg_free(m);
+}
+END_TEST
+
+/* Header parameters, as Content-Disposition's handling (§20.11). */
+START_TEST(header_param)
+{
+	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ
+	    "Content-Disposition: render ; x=\"a;b\" ;HANDLING = \"optional\" ; flag\r\n\r\n";
+	struct sip_msg *m = parse(s, NET_UDP);
+	char buf[32];
+
+	ck_assert_str_eq(msg_header_param(m, "Content-Disposition", NULL, "handling", buf, sizeof(buf)),
+			 "optional");
+	ck_assert_str_eq(msg_header_param(m, "Content-Disposition", NULL, "x", buf, sizeof(buf)), "a;b");
+	ck_assert_str_eq(msg_header_param(m, "Content-Disposition", NULL, "flag", buf, sizeof(buf)), "");
+	ck_assert_ptr_null(msg_header_param(m, "Content-Disposition", NULL, "render", buf, sizeof(buf)));
+	ck_assert_ptr_null(msg_header_param(m, "Content-Disposition", NULL, "hand", buf, sizeof(buf)));
+	ck_assert_ptr_null(msg_header_param(m, "Subject", "s", "handling", buf, sizeof(buf)));
+	msg_free(m);
+}
+END_TEST
+
+/* A body read only as the type asked for. */
+START_TEST(body_of_type)
+{
+	const char *s = H_OPT H_VIA H_FROM H_TO H_CID H_CSEQ
+	    "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+	struct sip_msg *m = parse(s, NET_UDP);
+	size_t len = 9;
+
+	ck_assert_ptr_null(msg_body_of_type(m, "application/sdp", &len));
+	ck_assert_uint_eq(len, 0);
+	ck_assert_ptr_nonnull(msg_body_of_type(m, "Text/Plain", &len));
+	ck_assert_uint_eq(len, 2);
+	msg_free(m);
+	m = parse(H_GOOD, NET_UDP);
+	ck_assert_ptr_null(msg_body_of_type(m, "application/sdp", &len));
 	msg_free(m);
 }
 END_TEST
@@ -676,6 +998,15 @@ int main(void)
 	tcase_add_test(tc, request_uri);
 	tcase_add_test(tc, set_to_tag);
 	tcase_add_test(tc, header_helpers);
+	tcase_add_test(tc, dialog_fields);
+	tcase_add_test(tc, folded_and_tabs_wsinv);
+	tcase_add_test(tc, folded_and_tabs_every_header);
+	tcase_add_test(tc, no_empty_line);
+	tcase_add_test(tc, foreign_scheme);
+	tcase_add_test(tc, request_line_trailing_sp);
+	tcase_add_test(tc, via_sent_by);
+	tcase_add_test(tc, header_param);
+	tcase_add_test(tc, body_of_type);
 	tcase_add_test(tc, reasons);
 	tcase_add_loop_test(tc, uri_dest, 0, (int)(sizeof(uris) / sizeof(uris[0])));
 	tcase_add_test(tc, uri_dest_null);

@@ -1,17 +1,18 @@
 /*
- * Unit tests for oa: our offer's text (parsed back with libosip2), the o=
+ * Unit tests for oa: our offer's text (parsed back with sip/msdp), the o=
  * version rule of RFC 3264 §8, answers to remote offers (order and
  * numbers kept, telephone-event, declined lines, §6.1 directions, 488 and
  * 400 paths, IPv6), taking answers to our offer, glare and rollback.
  */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <osipparser2/osip_port.h>
-#include <osipparser2/sdp_message.h>
-
+#include "media/codec.h"
+#include "media/media.h"
+#include "sip/msdp.h"
 #include "ua/oa.h"
 
 #include "check_run.h"
@@ -39,22 +40,22 @@ static void teardown(void)
 	oa = NULL;
 }
 
-static sdp_message_t *parse_back(const char *s)
+static struct msdp *parse_back(const char *s)
 {
-	sdp_message_t *sdp = NULL;
+	struct msdp *sdp = NULL;
+	char why[128] = "";
 
-	ck_assert_int_eq(sdp_message_init(&sdp), 0);
-	ck_assert_int_eq(sdp_message_parse(sdp, s), 0);
+	ck_assert_msg(msdp_parse(s, strlen(s), &sdp, why, sizeof(why)) == 0, "%s", why);
 	return sdp;
 }
 
 /* The o= version of body s. */
 static unsigned long version_of(const char *s)
 {
-	sdp_message_t *sdp = parse_back(s);
-	unsigned long v = strtoul(sdp_message_o_sess_version_get(sdp), NULL, 10);
+	struct msdp *sdp = parse_back(s);
+	unsigned long v = strtoul(sdp->origin.sess_version, NULL, 10);
 
-	sdp_message_free(sdp);
+	msdp_free(sdp);
 	return v;
 }
 
@@ -75,22 +76,22 @@ static char *answer(const char *o, enum oa_dir want, struct oa_result *r)
 START_TEST(test_offer_text)
 {
 	char *s = NULL;
-	sdp_message_t *sdp;
+	struct msdp *sdp;
 
 	ck_assert_int_eq(oa_make_offer(oa, 40000, OA_SENDRECV, &s), 0);
 	sdp = parse_back(s);
-	ck_assert_str_eq(sdp_message_o_username_get(sdp), "sipuad");
-	ck_assert_str_eq(sdp_message_o_addrtype_get(sdp), "IP4");
-	ck_assert_str_eq(sdp_message_c_addr_get(sdp, -1, 0), "192.0.2.10");
-	ck_assert_str_eq(sdp_message_m_media_get(sdp, 0), "audio");
-	ck_assert_str_eq(sdp_message_m_port_get(sdp, 0), "40000");
-	ck_assert_str_eq(sdp_message_m_proto_get(sdp, 0), "RTP/AVP");
-	ck_assert_str_eq(sdp_message_m_payload_get(sdp, 0, 0), "0");
-	ck_assert_str_eq(sdp_message_m_payload_get(sdp, 0, 1), "8");
-	ck_assert_str_eq(sdp_message_m_payload_get(sdp, 0, 2), "101");
-	ck_assert_ptr_null(sdp_message_m_payload_get(sdp, 0, 3));
-	ck_assert_ptr_null(sdp_message_m_media_get(sdp, 1));
-	sdp_message_free(sdp);
+	ck_assert_str_eq(sdp->origin.username, "sipuad");
+	ck_assert_str_eq(sdp->origin.addrtype, "IP4");
+	ck_assert_str_eq(sdp->conn.addr, "192.0.2.10");
+	ck_assert_uint_eq(sdp->n_media, 1);
+	ck_assert_str_eq(sdp->media[0].type, "audio");
+	ck_assert_str_eq(sdp->media[0].port_text, "40000");
+	ck_assert_str_eq(sdp->media[0].proto, "RTP/AVP");
+	ck_assert_uint_eq(sdp->media[0].n_fmts, 3);
+	ck_assert_str_eq(sdp->media[0].fmts[0].text, "0");
+	ck_assert_str_eq(sdp->media[0].fmts[1].text, "8");
+	ck_assert_str_eq(sdp->media[0].fmts[2].text, "101");
+	msdp_free(sdp);
 	ck_assert_ptr_nonnull(strstr(s, "\r\na=rtpmap:0 PCMU/8000\r\n"));
 	ck_assert_ptr_nonnull(strstr(s, "\r\na=rtpmap:8 PCMA/8000\r\n"));
 	ck_assert_ptr_nonnull(strstr(s, "\r\na=rtpmap:101 telephone-event/8000\r\n"));
@@ -263,22 +264,22 @@ START_TEST(test_declined_lines)
 		 "m=application 5010 UDP/BFCP *\r\n";
 	struct oa_result r;
 	char *a = answer(o, OA_SENDRECV, &r);
-	sdp_message_t *sdp = parse_back(a);
+	struct msdp *sdp = parse_back(a);
 
-	ck_assert_str_eq(sdp_message_m_media_get(sdp, 0), "video");
-	ck_assert_str_eq(sdp_message_m_port_get(sdp, 0), "0");
-	ck_assert_str_eq(sdp_message_m_payload_get(sdp, 0, 0), "96");
-	ck_assert_str_eq(sdp_message_m_payload_get(sdp, 0, 1), "97");
-	ck_assert_str_eq(sdp_message_m_port_get(sdp, 1), "30000");
-	ck_assert_str_eq(sdp_message_m_media_get(sdp, 2), "audio");
-	ck_assert_str_eq(sdp_message_m_port_get(sdp, 2), "0");
-	ck_assert_str_eq(sdp_message_m_payload_get(sdp, 2, 0), "8");
-	ck_assert_str_eq(sdp_message_m_media_get(sdp, 3), "application");
-	ck_assert_str_eq(sdp_message_m_port_get(sdp, 3), "0");
-	ck_assert_str_eq(sdp_message_m_proto_get(sdp, 3), "UDP/BFCP");
-	ck_assert_ptr_null(sdp_message_m_media_get(sdp, 4));
+	ck_assert_uint_eq(sdp->n_media, 4);
+	ck_assert_str_eq(sdp->media[0].type, "video");
+	ck_assert_str_eq(sdp->media[0].port_text, "0");
+	ck_assert_str_eq(sdp->media[0].fmts[0].text, "96");
+	ck_assert_str_eq(sdp->media[0].fmts[1].text, "97");
+	ck_assert_str_eq(sdp->media[1].port_text, "30000");
+	ck_assert_str_eq(sdp->media[2].type, "audio");
+	ck_assert_str_eq(sdp->media[2].port_text, "0");
+	ck_assert_str_eq(sdp->media[2].fmts[0].text, "8");
+	ck_assert_str_eq(sdp->media[3].type, "application");
+	ck_assert_str_eq(sdp->media[3].port_text, "0");
+	ck_assert_str_eq(sdp->media[3].proto, "UDP/BFCP");
 	ck_assert_uint_eq(r.remote_port, 5004);
-	sdp_message_free(sdp);
+	msdp_free(sdp);
 	free(a);
 }
 END_TEST
@@ -521,6 +522,53 @@ START_TEST(test_free_pending)
 }
 END_TEST
 
+/* oa's result in media terms: remote with its port, the codec row, our direction. */
+START_TEST(test_oa_params)
+{
+	struct oa_result r = {
+	    .remote_port = 4002,
+	    .pt = 0,
+	    .codec = "PCMU",
+	    .rate = 8000,
+	    .te_pt = -1,
+	    .local_dir = OA_RECVONLY,
+	    .remote_dir = OA_SENDONLY,
+	    .ptime = 20,
+	};
+	static const struct {
+		enum oa_dir oa;
+		enum media_dir media;
+	} dirs[] = {
+	    {OA_SENDRECV, MEDIA_SENDRECV},
+	    {OA_SENDONLY, MEDIA_SENDONLY},
+	    {OA_RECVONLY, MEDIA_RECVONLY},
+	    {OA_INACTIVE, MEDIA_INACTIVE},
+	};
+	struct media_params p;
+	char buf[NET_ADDR_STRLEN];
+
+	ck_assert_int_eq(net_addr_from_host(&r.remote, "0.0.0.0", 4002), 0);
+	oa_media_params(&r, &p);
+	ck_assert(p.active);
+	ck_assert_str_eq(net_addr_fmt(&p.remote, buf, sizeof(buf)), "0.0.0.0:4002");
+	ck_assert_int_eq(p.pt, 0);
+	ck_assert_ptr_eq(p.codec, codec_find("PCMU"));
+	ck_assert_int_eq(p.te_pt, -1);
+	ck_assert_int_eq(p.dir, MEDIA_RECVONLY);
+	ck_assert_uint_eq(p.ptime, 20);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		r.local_dir = dirs[i].oa;
+		oa_media_params(&r, &p);
+		ck_assert_int_eq(p.dir, dirs[i].media);
+	}
+	r.rejected = true;
+	r.pt = -1;
+	oa_media_params(&r, &p);
+	ck_assert(!p.active);
+	ck_assert_ptr_null(p.codec);
+}
+END_TEST
+
 static Suite *oa_suite(void)
 {
 	Suite *s = suite_create("oa");
@@ -550,6 +598,7 @@ static Suite *oa_suite(void)
 	tcase_add_test(tc, test_glare);
 	tcase_add_test(tc, test_cancel_rolls_back);
 	tcase_add_test(tc, test_free_pending);
+	tcase_add_test(tc, test_oa_params);
 	suite_add_tcase(s, tc);
 	return s;
 }

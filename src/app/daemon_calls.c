@@ -1,0 +1,268 @@
+/*
+ * daemon_calls: the control commands on calls (CTL_CMDS_CALLS: call,
+ * answer, reject, hangup, hold, resume, calls, call-info) and the call
+ * layer's news as control events (call.incoming, call.state, call.update).
+ *
+ * Every command names its call by handle; an unknown one is not_found
+ * "call".  The call layer says which argument it refuses and what kind of
+ * refusal it is (struct why); reply_why() turns that into the control
+ * error, so no message is read back.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/daemon_ctl.h"
+#include "app/daemon_int.h"
+#include "core/why.h"
+#include "ctl/ctl.h"
+#include "ctl_proto.h"
+#include "ua/call.h"
+
+/* Set key to s when s is not NULL. */
+static void set_str(json_t *o, const char *key, const char *s)
+{
+	if (s)
+		json_object_set_new(o, key, json_string(s));
+}
+
+void daemon_call_event(void *arg, const struct call *c, const struct call_event_info *e)
+{
+	struct daemon *dm = arg;
+	struct call_info ci;
+	json_t *f = json_object();
+
+	call_info(c, &ci);
+	json_object_set_new(f, "call", json_string(ci.handle));
+	switch (e->ev) {
+	case CALL_EV_INCOMING:
+		set_str(f, "from", ci.peer);
+		set_str(f, "to", ci.local_uri);
+		set_str(f, "call_id", ci.call_id);
+		set_str(f, "source", ci.source);
+		ctl_event(dm->ctl, "call.incoming", f);
+		return;
+	case CALL_EV_STATE:
+		set_str(f, "state", e->state);
+		json_object_set_new(f, "direction", json_string(ci.outgoing ? "out" : "in"));
+		set_str(f, "peer", ci.peer);
+		if (e->code)
+			json_object_set_new(f, "code", json_integer(e->code));
+		set_str(f, "reason", e->reason);
+		set_str(f, "by", e->by);
+		if (ci.codec)
+			set_str(f, "codec", ci.codec);
+		ctl_event(dm->ctl, "call.state", f);
+		return;
+	case CALL_EV_UPDATE:
+		json_object_set_new(f, "ok", json_false());
+		json_object_set_new(f, "code", json_integer(e->code));
+		set_str(f, "reason", e->reason);
+		set_str(f, "what", e->what);
+		ctl_event(dm->ctl, "call.update", f);
+		return;
+	}
+	json_decref(f);
+}
+
+/* The call named by the "call" argument, or an error reply and NULL. */
+static struct call *arg_call(struct daemon *dm, struct ctl_req *req)
+{
+	const char *h = json_string_value(json_object_get(req->args, "call"));
+	struct call *c = h ? call_find(dm->calls, h) : NULL;
+
+	if (!c)
+		ctl_reply_err(req, CTL_ERR_NOT_FOUND, "call", "no call %s", h ? h : "");
+	return c;
+}
+
+/* A refusal of the call layer, as the control error it stands for. */
+static void reply_why(struct ctl_req *req, int err, const struct why *w)
+{
+	const char *msg = w->msg[0] ? w->msg : strerror(-err);
+
+	switch (w->kind) {
+	case WHY_ARG:
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, w->arg, "%s", msg);
+		return;
+	case WHY_NOT_FOUND:
+		ctl_reply_err(req, CTL_ERR_NOT_FOUND, w->arg, "%s", msg);
+		return;
+	case WHY_BUSY:
+		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", msg);
+		return;
+	case WHY_FAILED:
+		break;
+	}
+	ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", msg);
+}
+
+void daemon_calls_call(struct daemon *dm, struct ctl_req *req)
+{
+	const char *to = json_string_value(json_object_get(req->args, "to"));
+	const char *account = json_string_value(json_object_get(req->args, "account"));
+	json_t *hs = json_object_get(req->args, "header"), *v;
+	size_t n = json_array_size(hs), i;
+	const char **headers = n ? calloc(n, sizeof(*headers)) : NULL;
+	struct call *c = NULL;
+	struct call_info ci;
+	struct why why;
+	int err;
+
+	if (n && !headers) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "out of memory");
+		return;
+	}
+	json_array_foreach(hs, i, v)
+		headers[i] = json_string_value(v); /* strings: the table says so */
+	err = call_place(dm->calls, to, account, headers, n, &c, &why);
+	free(headers);
+	if (err < 0) {
+		reply_why(req, err, &why);
+		return;
+	}
+	call_info(c, &ci);
+	ctl_reply_ok(req, json_pack("{s:s, s:s, s:s}", "call", ci.handle, "call_id", ci.call_id,
+				    "to", ci.peer));
+}
+
+/* A command on one call: fn(c, arg, why) gives 0 or -errno with why. */
+typedef int(call_cmd_fn)(struct call *c, int arg, struct why *why);
+
+static int do_answer(struct call *c, int arg, struct why *why)
+{
+	(void)arg;
+	return call_answer(c, why);
+}
+
+static int do_reject(struct call *c, int code, struct why *why)
+{
+	return call_reject(c, code, why);
+}
+
+static int do_hangup(struct call *c, int arg, struct why *why)
+{
+	(void)arg;
+	return call_hangup(c, why);
+}
+
+static int do_hold(struct call *c, int hold, struct why *why)
+{
+	return call_hold(c, hold != 0, why);
+}
+
+/*
+ * Run fn on the call named by "call" and reply {"call": handle}, or the
+ * refusal as the call layer types it.  The handle is copied first: fn may
+ * end and free the call.
+ */
+static void call_cmd(struct daemon *dm, struct ctl_req *req, call_cmd_fn *fn, int arg)
+{
+	struct call *c = arg_call(dm, req);
+	struct why why = {0};
+	char h[16];
+	int err;
+
+	if (!c)
+		return;
+	snprintf(h, sizeof(h), "%s", call_handle(c));
+	if ((err = fn(c, arg, &why)) == 0)
+		ctl_reply_ok(req, json_pack("{s:s}", "call", h));
+	else
+		reply_why(req, err, &why);
+}
+
+void daemon_calls_answer(struct daemon *dm, struct ctl_req *req)
+{
+	call_cmd(dm, req, do_answer, 0);
+}
+
+void daemon_calls_reject(struct daemon *dm, struct ctl_req *req)
+{
+	json_t *code = json_object_get(req->args, "code");
+	json_int_t v = code ? json_integer_value(code) : 0;
+
+	if (code && (v < 400 || v > 699)) {
+		/* Checked here too, before an int could wrap it into range. */
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "code", "code %" JSON_INTEGER_FORMAT
+			      ": a rejection is 400..699", v);
+		return;
+	}
+	call_cmd(dm, req, do_reject, (int)v);
+}
+
+void daemon_calls_hangup(struct daemon *dm, struct ctl_req *req)
+{
+	call_cmd(dm, req, do_hangup, 0);
+}
+
+void daemon_calls_hold(struct daemon *dm, struct ctl_req *req)
+{
+	call_cmd(dm, req, do_hold, 1);
+}
+
+void daemon_calls_resume(struct daemon *dm, struct ctl_req *req)
+{
+	call_cmd(dm, req, do_hold, 0);
+}
+
+static void add_call_row(const struct call *c, void *arg)
+{
+	struct call_info ci;
+
+	call_info(c, &ci);
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:f, s:s?}", "call", ci.handle,
+					     "direction", ci.outgoing ? "out" : "in", "peer",
+					     ci.peer ? ci.peer : "", "state", ci.state,
+					     "duration_s", ci.duration_s, "codec", ci.codec));
+}
+
+void daemon_calls_list(struct daemon *dm, struct ctl_req *req)
+{
+	json_t *a = json_array();
+
+	calls_foreach(dm->calls, add_call_row, a);
+	ctl_reply_ok(req, json_pack("{s:o}", "calls", a));
+}
+
+static const char *hold_name(const struct call_info *ci)
+{
+	if (ci->local_hold && ci->remote_hold)
+		return "both";
+	return ci->local_hold ? "local" : ci->remote_hold ? "remote" : "none";
+}
+
+void daemon_calls_info(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	struct call_info ci;
+	json_t *r, *route;
+
+	if (!c)
+		return;
+	call_info(c, &ci);
+	route = json_array();
+	for (size_t i = 0; i < ci.n_route; i++)
+		json_array_append_new(route, json_string(ci.route[i]));
+	r = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:f, s:I, s:I}", "call", ci.handle,
+		      "direction", ci.outgoing ? "out" : "in", "state", ci.state, "transport",
+		      ci.transport, "route_set", route, "source", ci.source, "hold",
+		      hold_name(&ci), "duration_s", ci.duration_s, "local_cseq",
+		      (json_int_t)ci.local_cseq, "remote_cseq", (json_int_t)ci.remote_cseq);
+	set_str(r, "peer", ci.peer);
+	set_str(r, "local_uri", ci.local_uri);
+	set_str(r, "remote_uri", ci.peer);
+	set_str(r, "call_id", ci.call_id);
+	set_str(r, "local_tag", ci.local_tag);
+	set_str(r, "remote_tag", ci.remote_tag);
+	set_str(r, "remote_target", ci.remote_target);
+	set_str(r, "local_sdp", ci.local_sdp);
+	set_str(r, "remote_sdp", ci.remote_sdp);
+	set_str(r, "codec", ci.codec);
+	if (ci.local_rtp[0])
+		set_str(r, "local_rtp", ci.local_rtp);
+	if (ci.remote_rtp[0])
+		set_str(r, "remote_rtp", ci.remote_rtp);
+	ctl_reply_ok(req, r);
+}
