@@ -30,6 +30,7 @@
 #include "sip/msg.h"
 #include "sip/sip.h"
 #include "sip/tsx.h"
+#include "ua/account.h"
 #include "ua/call.h"
 #include "ua/oa.h"
 #include "ua/ua.h"
@@ -1943,6 +1944,69 @@ START_TEST(test_uac_place_refused)
 }
 END_TEST
 
+/*
+ * Who we are comes from the account: the default one (user sipuad, From
+ * on our address) may be named; an account handed in call_env makes the
+ * From of our INVITE (its AOR) and the Contact of our INVITE and of our
+ * 180/200 as callee (its user).
+ */
+START_TEST(test_account_identity)
+{
+	struct account_cfg acfg = {.name = "alice", .aor = "sip:alice@example.com", .user = "al"};
+	struct account *acc = NULL;
+	struct call *c = NULL;
+	struct call_env env;
+	struct why w;
+	struct pc p;
+	unsigned from;
+	int r;
+
+	ck_assert_int_eq(call_place(cs, BOB, "default", NULL, 0, &c, &w), 0);
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n"));
+	ck_assert(has(0, "\r\nFrom: <sip:sipuad@127.0.0.1>;tag="));
+	ck_assert(has(0, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+
+	ck_assert_int_eq(account_new(&acc, &acfg), 0);
+	env = (struct call_env){.tsx = layer,
+				.clk = clk,
+				.local = local_stub,
+				.event = on_event,
+				.rtp_port_min = RTP_MIN,
+				.rtp_port_max = RTP_MAX,
+				.account = acc};
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	ua_set_calls(ua, cs);
+	from = n_sent;
+	c = NULL;
+	ck_assert_int_eq(call_place(cs, BOB, "default", NULL, 0, &c, &w), -ENOENT);
+	ck_assert_int_eq(call_place(cs, BOB, "alice", NULL, 0, &c, &w), 0);
+	ck_assert(has(from, "\r\nFrom: <sip:alice@example.com>;tag="));
+	ck_assert(has(from, "\r\nContact: <sip:al@127.0.0.1:5060>\r\n"));
+	ck_assert(!has(from, "sipuad@"));
+	respond(from, 486, "b1", NULL, NULL, NULL);
+	from = n_sent;
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	r = must_find(from, "SIP/2.0 180 ", NULL);
+	ck_assert(has((unsigned)r, "\r\nContact: <sip:al@127.0.0.1:5060>\r\n"));
+	r = must_find(from, "SIP/2.0 200 ", "CSeq: 1 INVITE");
+	ck_assert(has((unsigned)r, "\r\nContact: <sip:al@127.0.0.1:5060>\r\n"));
+	pc_learn(&p, (unsigned)r);
+	pc_ack(&p, 1, NULL);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	account_free(acc);
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("call");
@@ -1995,6 +2059,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_reinvite_481);
 	tcase_add_test(uac, test_uac_hold_resume_within_timer_m);
 	tcase_add_test(uac, test_uac_headers);
+	tcase_add_test(uac, test_account_identity);
 	tcase_add_test(uac, test_uac_place_refused);
 	suite_add_tcase(s, uac);
 	return s;
