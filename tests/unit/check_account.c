@@ -108,12 +108,13 @@ START_TEST(test_buffer_too_small)
 {
 	struct account *a = NULL;
 	struct net_addr v4 = addr("192.0.2.1", 5060);
-	char buf[20];
+	char buf[21]; /* "sip:sipuad@192.0.2.1" is 20 characters */
 
 	ck_assert_int_eq(account_new_default(&a), 0);
-	ck_assert_int_eq(account_from(a, &v4, buf, sizeof(buf)), -ENOSPC);
+	ck_assert_int_eq(account_from(a, &v4, buf, sizeof(buf) - 1), -ENOSPC);
 	ck_assert_int_eq(account_contact(a, NET_UDP, &v4, buf, sizeof(buf)), -ENOSPC);
-	ck_assert_int_eq(account_from(a, &v4, buf, 21), 0); /* "sip:sipuad@192.0.2.1" is 20 */
+	ck_assert_int_eq(account_from(a, &v4, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "sip:sipuad@192.0.2.1");
 	account_free(a);
 }
 END_TEST
