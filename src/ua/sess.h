@@ -1,7 +1,8 @@
 /*
  * sess: the INVITE dialog usage (RFC 3261 §12, §13, §14, §15), below the
- * call's policy.  A session holds one dialog and what the protocol asks
- * of its owner once the dialog exists, whichever side created it:
+ * call's policy.  A session holds one dialog (once there is one) and what
+ * the protocol asks of an INVITE usage from its first INVITE on, whichever
+ * side sent it:
  *
  *   - who we are in it (transport, our Via address, our Contact);
  *   - UAS: the INVITE (initial or re-INVITE) not finally answered yet,
