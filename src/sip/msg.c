@@ -1803,3 +1803,55 @@ const char *msg_reason(int code)
 			return reasons[i].reason;
 	return "Unknown";
 }
+
+/* ---- accessors for the UA core ---- */
+
+int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr, *copy;
+
+	for (rr = osip_list_get_first(&req->sip->record_routes, &it); rr;
+	     rr = osip_list_get_next(&it)) {
+		if (osip_record_route_clone(rr, &copy) != OSIP_SUCCESS)
+			return -ENOMEM;
+		if (osip_list_add(&resp->sip->record_routes, copy, -1) < 0) {
+			osip_record_route_free(copy);
+			return -ENOMEM;
+		}
+	}
+	osip_message_force_update(resp->sip);
+	return 0;
+}
+
+const char *msg_reason_phrase(const struct sip_msg *m)
+{
+	return m->is_request ? NULL : m->sip->reason_phrase;
+}
+
+int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
+{
+	osip_list_iterator_t it;
+	osip_contact_t *ct;
+	int n = 0;
+
+	for (ct = osip_list_get_first(&m->sip->contacts, &it); ct; ct = osip_list_get_next(&it)) {
+		osip_generic_param_t *p = NULL;
+		char *uri = NULL;
+		double q = 1.0;
+		int stop;
+
+		if (!ct->url)
+			break;
+		if (osip_uri_to_str(ct->url, &uri) != OSIP_SUCCESS || !uri)
+			return -ENOMEM;
+		if (osip_contact_param_get_byname(ct, "q", &p) == OSIP_SUCCESS && p && p->gvalue)
+			q = strtod(p->gvalue, NULL);
+		stop = fn(arg, uri, q);
+		osip_free(uri);
+		n++;
+		if (stop)
+			break;
+	}
+	return n;
+}

@@ -309,4 +309,34 @@ void msg_response_dest(const struct sip_msg *req, struct sip_dest *d);
 /* Standard reason phrase for a status code; "Unknown" if none. */
 const char *msg_reason(int code);
 
+/* ---- accessors for the UA core (call, options): no libosip2 type above sip/ ---- */
+
+/*
+ * RFC 3261 §12.1.1: copy every Record-Route value of req into resp, in
+ * order, after any resp has (a dialog-establishing response: the 2xx and
+ * each 101-199 with a To tag).  A header that carries several
+ * comma-separated values is copied as one value per header line, which
+ * §7.3.1 makes equivalent.  0 or -ENOMEM (resp keeps what was copied).
+ */
+int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req);
+
+/*
+ * The reason phrase of a response as it came (it may be empty); NULL for
+ * a request or a response without one.  Valid as long as m.
+ */
+const char *msg_reason_phrase(const struct sip_msg *m);
+
+/*
+ * One Contact of m: its URI as text (valid only during the callback) and
+ * its q value (RFC 3261 §20.10; 1.0 when absent).  Return
+ * nonzero to stop the walk.
+ */
+typedef int(msg_contact_fn)(void *arg, const char *uri, double q);
+/*
+ * Call fn for each Contact of m in order, until it returns nonzero; a
+ * Contact without a URI ("*") ends the walk.  The number of Contacts passed
+ * to fn, or -ENOMEM.
+ */
+int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg);
+
 #endif

@@ -1,25 +1,28 @@
 /*
- * call: the call table, the life of one call (birth, the one end, BYE),
- * what its requests are built from (addresses, Contact, media), and the
- * commands.  Answering and the requests a peer sends in a call are in
- * call_uas.c; our own INVITEs (initial, redirected, CANCELled,
+ * call: the call table, the life of one call (birth, the one end), the
+ * policy of ending it (call_stop: CANCEL, a final response, BYE), what its
+ * media is built from, and the commands.  The INVITE dialog usage under a
+ * call (2xx resend, ACK, re-INVITE transaction and glare back-off, BYE) is
+ * its session (sess.c); answering and the requests a peer sends in a call
+ * are in call_uas.c; our own INVITEs (initial, redirected, CANCELled,
  * re-INVITEs) are in call_uac.c.
  *
  * Why no call hangs, state by state:
  *   calling, ringing, early (UAC)  Timer B in the ICT, or ring_timeout_s,
  *                                  then CANCEL and §9.1's 64*T1 guard
  *   ringing (UAS)                  ring_timeout_s (480), CANCEL (487)
- *   connecting (UAS)               our 2xx is resent until the ACK, for
- *                                  64*T1 at most, then BYE (§13.3.1.4)
+ *   connecting (UAS)               the session resends our 2xx until the
+ *                                  ACK, for 64*T1 at most, then BYE
+ *                                  (§13.3.1.4)
  *   established                    ends by BYE either way; a re-INVITE that
  *                                  times out ends it too (§14.1)
  *   ending                         our BYE's NICT ends by Timer F at most
  *
- * Lifetimes: a call owns its dialog (dlg->owner points back), its RTP pair,
- * its oa session and its timers; call_free() releases all of them and
- * detaches every transaction the call still points to, so none calls back
- * into freed memory.  A transaction pointer is cleared in the callback that
- * ends it.
+ * Lifetimes: a call owns its session (and through it the dialog, whose
+ * owner pointer is the session), its RTP pair, its oa session and its
+ * timers; call_free() releases all of them and detaches every transaction
+ * the call or its session still points to, so none calls back into freed
+ * memory.  A transaction pointer is cleared in the callback that ends it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,9 +31,8 @@
 
 #include "core/log.h"
 #include "core/why.h"
+#include "ua/account.h"
 #include "ua/call_int.h"
-
-#define CALL_ACCEPT "application/sdp"
 
 static const char *const state_names[] = {
     [CALL_CALLING] = "calling",	      [CALL_RINGING] = "ringing",	  [CALL_EARLY] = "early",
@@ -85,6 +87,14 @@ static int cfg_copy(struct call_cfg *dst, const struct call_cfg *src)
 	return 0;
 }
 
+/* The sessions' view of the settings, after each change of them. */
+static void sx_update(struct calls *cs)
+{
+	cs->sx.user_agent = cs->cfg.user_agent;
+	cs->sx.t1_ms = cs->cfg.t1_ms;
+	cs->sx.t2_ms = cs->cfg.t2_ms;
+}
+
 int calls_new(struct calls **csp, const struct call_env *env, const struct call_cfg *cfg)
 {
 	struct calls *cs;
@@ -96,12 +106,21 @@ int calls_new(struct calls **csp, const struct call_env *env, const struct call_
 		return -ENOMEM;
 	cs->env = *env;
 	cs->next_id = 1;
+	if (!env->account && (err = account_new_default(&cs->own_account)) < 0) {
+		free(cs);
+		return err;
+	}
+	if (!env->account)
+		cs->env.account = cs->own_account;
 	if ((err = cfg_copy(&cs->cfg, cfg)) < 0 || (err = dlg_table_new(&cs->dlgs)) < 0 ||
 	    (err = htab_new(&cs->by_handle)) < 0 ||
 	    (err = rtpport_pool_new(&cs->rtp, env->rtp_port_min, env->rtp_port_max)) < 0) {
 		calls_free(cs);
 		return err;
 	}
+	cs->sx = (struct sess_ctx){
+	    .tsx = env->tsx, .clk = env->clk, .local = env->local, .local_arg = env->local_arg};
+	sx_update(cs);
 	*csp = cs;
 	return 0;
 }
@@ -115,6 +134,7 @@ int calls_set_cfg(struct calls *cs, const struct call_cfg *cfg)
 		return err;
 	cfg_release(&cs->cfg);
 	cs->cfg = c;
+	sx_update(cs);
 	return 0;
 }
 
@@ -154,8 +174,17 @@ void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg)
 /* ---- one call: birth and death ---- */
 
 static void on_ring_tmr(void *arg);
-static void on_glare_tmr(void *arg);
-static void on_cancel_tmr(void *arg);
+static int call_stop(struct call *c, int uac_code, int uas_code, const char *reason);
+static void on_bye_done(void *arg, const struct sip_msg *resp, int err);
+static void on_glare_done(void *arg);
+static void on_cancel_timeout(void *arg);
+
+static const struct sess_handlers sess_h = {
+    .ok_timeout = call_uas_ok_timeout,
+    .bye_done = on_bye_done,
+    .glare_done = on_glare_done,
+    .cancel_timeout = on_cancel_timeout,
+};
 
 int call_new(struct calls *cs, bool outgoing, struct call **cp)
 {
@@ -165,6 +194,7 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	if (!c)
 		return -ENOMEM;
 	c->cs = cs;
+	c->acc = cs->env.account;
 	c->outgoing = outgoing;
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
 	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
@@ -173,9 +203,7 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	}
 	tmr_init(&c->answer_tmr, cs->env.clk, call_uas_answer_timer, c);
 	tmr_init(&c->ring_tmr, cs->env.clk, on_ring_tmr, c);
-	tmr_init(&c->ok_tmr, cs->env.clk, call_uas_ok_timer, c);
-	tmr_init(&c->glare_tmr, cs->env.clk, on_glare_tmr, c);
-	tmr_init(&c->cancel_tmr, cs->env.clk, on_cancel_tmr, c);
+	sess_init(&c->s, &cs->sx, c->handle, &sess_h, c);
 	c->prev = cs->last;
 	if (cs->last)
 		cs->last->next = c;
@@ -194,17 +222,7 @@ static void call_free(struct call *c)
 
 	tmr_close(&c->answer_tmr);
 	tmr_close(&c->ring_tmr);
-	tmr_close(&c->ok_tmr);
-	tmr_close(&c->glare_tmr);
-	tmr_close(&c->cancel_tmr);
-	if (c->ist) {
-		tsx_set_owner(c->ist, NULL);
-		tsx_detach(c->ist);
-	}
-	tsx_detach(c->ict);
-	tsx_detach(c->reict);
-	tsx_detach(c->bye);
-	dlg_free(c->dlg);
+	sess_close(&c->s);
 	/* A UAC's other forks may have left early dialogs (§12.3). */
 	if (c->outgoing && c->call_id && c->local_tag)
 		dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
@@ -219,9 +237,6 @@ static void call_free(struct call *c)
 	free(c->local_uri);
 	free(c->call_id);
 	free(c->local_tag);
-	free(c->contact);
-	free(c->ok_buf);
-	free(c->ack_buf);
 	free(c->local_sdp);
 	free(c->remote_sdp);
 	htab_remove(cs->by_handle, &c->node);
@@ -282,7 +297,7 @@ static void set_end(struct call *c, int code, const char *reason, bool remote)
 /*
  * §15: the callee may not send BYE before the ACK for its 2xx arrives (or
  * the 2xx's resends time out).  Until then the call is ending and the 200
- * is still resent; calls_ack() or on_ok_tmr() sends the BYE.
+ * is still resent; calls_ack() or call_uas_ok_timeout() sends the BYE.
  */
 static void bye_after_ack(struct call *c, int code, const char *reason)
 {
@@ -296,24 +311,17 @@ static void stop_timers(struct call *c)
 {
 	tmr_stop(&c->answer_tmr);
 	tmr_stop(&c->ring_tmr);
-	tmr_stop(&c->ok_tmr);
-	tmr_stop(&c->glare_tmr);
-	free(c->ok_buf);
-	c->ok_buf = NULL;
+	sess_ok_stop(&c->s);
+	tmr_stop(&c->s.glare_tmr);
 }
 
-/* Our BYE's outcome: any final response or none ends the call as decided. */
-static void on_bye(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
+/* Our BYE's outcome (the session's news): any final response or none ends the call as decided. */
+static void on_bye_done(void *arg, const struct sip_msg *resp, int err)
 {
 	struct call *c = arg;
 
-	(void)ct;
+	(void)resp;
 	(void)err;
-	if (resp && resp->status < 200)
-		return;
-	c->bye = NULL;
-	if (resp && resp->status >= 300)
-		log_info("%s: BYE answered %d", c->handle, resp->status);
 	call_end(c, c->end_code, c->end_reason, c->end_remote);
 }
 
@@ -328,89 +336,17 @@ void call_bye(struct call *c, int code, const char *reason, bool remote)
 
 	set_end(c, code, reason, remote);
 	stop_timers(c);
-	if (c->bye)
-		return;
 	c->state = CALL_ENDING;
-	if (!c->dlg || c->dlg->state != DLG_CONFIRMED) {
+	if ((err = sess_bye(&c->s)) == -EALREADY)
+		return;
+	if (err == -ENOTCONN) {
 		call_end(c, code, reason, remote);
 		return;
 	}
-	if ((err = call_send_in_dialog(c, "BYE", NULL, on_bye, &c->bye)) < 0) {
+	if (err < 0) {
 		log_warn("%s: cannot send BYE: %s", c->handle, strerror(-err));
 		call_end(c, code, reason, remote);
 	}
-}
-
-/* ---- addresses and requests ---- */
-
-void call_dlg_local(const struct call *c, struct dlg_local *loc)
-{
-	loc->via_proto = c->proto;
-	loc->via_addr = c->via;
-	loc->contact = c->contact;
-	loc->user_agent = c->cs->cfg.user_agent;
-}
-
-/* The URI inside a Route value "<sip:p1;lr>" (or the value itself) into buf. */
-static const char *route_uri(const char *route, char *buf, size_t size)
-{
-	const char *lt = strchr(route, '<'), *gt;
-
-	if (!lt || !(gt = strchr(lt, '>'))) {
-		snprintf(buf, size, "%s", route);
-		return buf;
-	}
-	snprintf(buf, size, "%.*s", (int)(gt - lt - 1), lt + 1);
-	return buf;
-}
-
-/*
- * Where an in-dialog request goes (§12.2.1.1, §8.1.2): the first route
- * (loose or strict), else the remote target.
- */
-int call_dest(const struct call *c, struct sip_dest *d)
-{
-	const struct dlg *dl = c->dlg;
-	char buf[512], why[128];
-	const char *uri;
-	struct net_addr local;
-	int err;
-
-	if (!dl || !dl->remote_target)
-		return -EINVAL;
-	if (dl->strict_uri)
-		uri = dl->strict_uri;
-	else if (dl->n_route)
-		uri = route_uri(dl->route[0], buf, sizeof(buf));
-	else
-		uri = dl->remote_target;
-	if ((err = msg_uri_dest(uri, d, why, sizeof(why))) < 0) {
-		log_info("%s: cannot send to %s: %s", c->handle, uri, why);
-		return err;
-	}
-	err = c->cs->env.local(c->cs->env.local_arg, d->proto, net_addr_family(&d->addr), &local);
-	if (err < 0)
-		return err;
-	d->local = local;
-	return 0;
-}
-
-int call_send_in_dialog(struct call *c, const char *method, const char *sdp, tsx_resp_fn *cb,
-			struct tsx **ctp)
-{
-	struct dlg_local loc;
-	struct sip_msg *m = NULL;
-	struct sip_dest d;
-	int err;
-
-	call_dlg_local(c, &loc);
-	if ((err = call_dest(c, &d)) < 0 || (err = dlg_build_request(&m, c->dlg, method, &loc)) < 0)
-		return err;
-	if (sdp && (err = msg_set_body(m, CALL_ACCEPT, sdp, strlen(sdp))) < 0) {
-		msg_free(m);
-		return err;
-	}
-	return tsx_request(c->cs->env.tsx, m, &d, cb, c, ctp);
 }
 
 /*
@@ -463,7 +399,7 @@ int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, 
 	return err;
 }
 
-/* Our address toward peer for proto: the listener, or the route's source for a wildcard one. */
+/* Our address toward peer for proto: the listener (ours for proto if unknown), see account.h. */
 static int local_toward(struct calls *cs, enum net_proto proto, const struct net_addr *listener,
 			const struct net_addr *peer, struct net_addr *out)
 {
@@ -473,29 +409,7 @@ static int local_toward(struct calls *cs, enum net_proto proto, const struct net
 	if (!a.len &&
 	    (err = cs->env.local(cs->env.local_arg, proto, net_addr_family(peer), &a)) < 0)
 		return err;
-	if (net_addr_is_any(&a)) {
-		struct net_addr src;
-
-		if ((err = net_addr_source_for(peer, &src)) < 0)
-			return err;
-		net_addr_set_port(&src, net_addr_port(&a));
-		a = src;
-	}
-	*out = a;
-	return 0;
-}
-
-/* "<sip:sipuad@192.0.2.1:5060;transport=tcp>" into c->contact. */
-static int make_contact(struct call *c)
-{
-	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 64];
-
-	net_addr_host(&c->via, host, sizeof(host));
-	snprintf(buf, sizeof(buf),
-		 net_addr_family(&c->via) == AF_INET6 ? "<sip:sipuad@[%s]:%u%s>"
-						      : "<sip:sipuad@%s:%u%s>",
-		 host, net_addr_port(&c->via), c->proto == NET_TCP ? ";transport=tcp" : "");
-	return call_set_str(&c->contact, buf);
+	return account_addr_toward(&a, peer, out);
 }
 
 /* The RTP pair and the oa session on our address toward the peer. */
@@ -510,8 +424,8 @@ static int media_setup(struct call *c)
 		oc.codecs[i] = cs->cfg.codecs[i];
 	oc.n_codecs = cs->cfg.n_codecs;
 	oc.dtmf = cs->cfg.dtmf;
-	oc.local = c->via;
-	if ((err = media_new(&c->media, cs->rtp, &c->via)) < 0)
+	oc.local = c->s.via;
+	if ((err = media_new(&c->media, cs->rtp, &c->s.via)) < 0)
 		return err;
 	return oa_new(&c->oa, &oc);
 }
@@ -519,14 +433,16 @@ static int media_setup(struct call *c)
 int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr *listener,
 		     const struct net_addr *peer)
 {
-	char a[NET_ADDR_STRLEN];
+	char a[NET_ADDR_STRLEN], contact[NET_ADDR_STRLEN + 128];
+	struct net_addr via;
 	int err;
 
-	c->proto = proto;
 	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(proto),
 		 net_addr_fmt(peer, a, sizeof(a)));
-	if ((err = local_toward(c->cs, proto, listener, peer, &c->via)) < 0 ||
-	    (err = make_contact(c)) < 0)
+	/* Who we are toward the peer: our address, and the Contact the account makes of it. */
+	if ((err = local_toward(c->cs, proto, listener, peer, &via)) < 0 ||
+	    (err = account_contact(c->acc, proto, &via, contact, sizeof(contact))) < 0 ||
+	    (err = sess_set_local(&c->s, proto, &via, contact)) < 0)
 		return err;
 	return media_setup(c);
 }
@@ -538,14 +454,10 @@ static void on_ring_tmr(void *arg)
 
 	snprintf(why, sizeof(why), "not answered within %u s ([call] ring_timeout_s)",
 		 c->cs->cfg.ring_timeout_s);
-	if (!c->outgoing) {
-		call_uas_refuse(c, 480, NULL, NULL, NULL, why);
-		return;
-	}
-	call_uac_hangup(c, 408, why);
+	call_stop(c, 408, 480, why);
 }
 
-static void on_cancel_tmr(void *arg)
+static void on_cancel_timeout(void *arg)
 {
 	struct call *c = arg;
 
@@ -553,14 +465,16 @@ static void on_cancel_tmr(void *arg)
 	call_end(c, c->end_code, c->end_reason, c->end_remote);
 }
 
-static void on_glare_tmr(void *arg)
+/* The session's §14.1 back-off ran out: the 491'd re-INVITE again, if still fitting. */
+static void on_glare_done(void *arg)
 {
 	struct call *c = arg;
 	enum call_update what = c->retry;
 	int err;
 
 	c->retry = CALL_UPD_NONE;
-	if (c->state != CALL_ESTABLISHED || c->update != CALL_UPD_NONE || c->ist || c->ok_buf)
+	if (c->state != CALL_ESTABLISHED || c->update != CALL_UPD_NONE || c->s.ist ||
+	    sess_ok_pending(&c->s))
 		return;
 	if ((err = call_uac_reinvite(c, what)) < 0)
 		log_warn("%s: cannot retry the re-INVITE: %s", c->handle, strerror(-err));
@@ -583,7 +497,7 @@ int call_answer(struct call *c, struct why *why)
 {
 	int err;
 
-	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
+	if (c->outgoing || c->state != CALL_RINGING || !c->s.ist)
 		return refuse_state(c, why, "only a ringing incoming call can be answered");
 	if ((err = call_uas_answer(c)) == -ECANCELED)
 		return why_set(why, -EIO, WHY_FAILED, NULL,
@@ -597,7 +511,7 @@ int call_reject(struct call *c, int code, struct why *why)
 {
 	char text[64];
 
-	if (c->outgoing || c->state != CALL_RINGING || !c->ist)
+	if (c->outgoing || c->state != CALL_RINGING || !c->s.ist)
 		return refuse_state(c, why, "only a ringing incoming call can be rejected");
 	if (code == 0)
 		code = (int)c->cs->cfg.reject_code;
@@ -609,28 +523,52 @@ int call_reject(struct call *c, int code, struct why *why)
 	return 0;
 }
 
-int call_hangup(struct call *c, struct why *why)
+/*
+ * End a call that is not ending yet, the way its state asks, through its
+ * session: CANCEL an outgoing one not answered (§9.1; it ends with
+ * uac_code once the INVITE's final response comes), refuse an incoming
+ * one not answered (uas_code), BYE an established one (§15.1.1), and BYE a
+ * connecting one once the ACK comes (§15).  -EALREADY: it is ending.
+ */
+static int call_stop(struct call *c, int uac_code, int uas_code, const char *reason)
 {
 	switch (c->state) {
 	case CALL_CALLING:
 	case CALL_RINGING:
 	case CALL_EARLY:
-		if (c->outgoing) {
-			call_uac_hangup(c, 487, "cancelled by the hangup command");
+		if (!c->outgoing) {
+			sess_uas_final(&c->s, uas_code, NULL, NULL, NULL);
+			call_end(c, uas_code, reason, false);
 			return 0;
 		}
-		call_uas_refuse(c, 603, NULL, NULL, NULL, "declined by the hangup command");
+		set_end(c, uac_code, reason, false);
+		tmr_stop(&c->ring_tmr);
+		c->state = CALL_ENDING;
+		if (sess_cancel(&c->s) < 0)
+			call_end(c, uac_code, reason, false);
 		return 0;
 	case CALL_CONNECTING:
-		bye_after_ack(c, 200, "hung up by the hangup command");
+		bye_after_ack(c, 200, reason);
 		return 0;
 	case CALL_ESTABLISHED:
-		call_bye(c, 200, "hung up by the hangup command", false);
+		call_bye(c, 200, reason, false);
 		return 0;
 	case CALL_ENDING:
 		break;
 	}
-	return refuse_state(c, why, "it is already ending");
+	return -EALREADY;
+}
+
+int call_hangup(struct call *c, struct why *why)
+{
+	bool answered = c->state == CALL_CONNECTING || c->state == CALL_ESTABLISHED;
+
+	if (c->state == CALL_ENDING)
+		return refuse_state(c, why, "it is already ending");
+	return call_stop(c, 487, 603,
+			 answered      ? "hung up by the hangup command"
+			 : c->outgoing ? "cancelled by the hangup command"
+				       : "declined by the hangup command");
 }
 
 int call_hold(struct call *c, bool hold, struct why *why)
@@ -639,7 +577,8 @@ int call_hold(struct call *c, bool hold, struct why *why)
 
 	if (c->state != CALL_ESTABLISHED)
 		return refuse_state(c, why, "only an established call can be held or resumed");
-	if (c->update != CALL_UPD_NONE || c->ist || c->ok_buf || tmr_armed(&c->glare_tmr))
+	if (c->update != CALL_UPD_NONE || c->s.ist || sess_ok_pending(&c->s) ||
+	    sess_glare_waiting(&c->s))
 		return why_set(why, -EBUSY, WHY_FAILED, NULL,
 			       "%s: an INVITE is in progress; try again later", c->handle);
 	if (hold == c->local_hold)
@@ -658,25 +597,7 @@ void calls_shutdown(struct calls *cs)
 	cs->closing = true;
 	for (c = cs->first; c; c = next) {
 		next = c->next;
-		switch (c->state) {
-		case CALL_CALLING:
-		case CALL_RINGING:
-		case CALL_EARLY:
-			if (c->outgoing)
-				call_uac_hangup(c, 487, "sipuad is shutting down");
-			else
-				call_uas_refuse(c, 480, NULL, NULL, NULL,
-						"sipuad is shutting down");
-			break;
-		case CALL_CONNECTING:
-			bye_after_ack(c, 200, "sipuad is shutting down");
-			break;
-		case CALL_ESTABLISHED:
-			call_bye(c, 200, "sipuad is shutting down", false);
-			break;
-		case CALL_ENDING:
-			break;
-		}
+		call_stop(c, 487, 480, "sipuad is shutting down");
 	}
 }
 
@@ -690,6 +611,7 @@ void calls_free(struct calls *cs)
 	htab_free(cs->by_handle);
 	rtpport_pool_free(cs->rtp);
 	cfg_release(&cs->cfg);
+	account_free(cs->own_account);
 	free(cs);
 }
 
@@ -709,14 +631,14 @@ void call_info(const struct call *c, struct call_info *out)
 	out->call_id = c->call_id;
 	out->local_tag = c->local_tag;
 	out->source = c->source;
-	out->transport = net_proto_name(c->proto);
-	if (c->dlg) {
-		out->remote_tag = c->dlg->remote_tag;
-		out->remote_target = c->dlg->remote_target;
-		out->route = (const char *const *)c->dlg->route;
-		out->n_route = c->dlg->n_route;
-		out->local_cseq = c->dlg->local_cseq;
-		out->remote_cseq = c->dlg->remote_cseq;
+	out->transport = net_proto_name(c->s.proto);
+	if (c->s.dlg) {
+		out->remote_tag = c->s.dlg->remote_tag;
+		out->remote_target = c->s.dlg->remote_target;
+		out->route = (const char *const *)c->s.dlg->route;
+		out->n_route = c->s.dlg->n_route;
+		out->local_cseq = c->s.dlg->local_cseq;
+		out->remote_cseq = c->s.dlg->remote_cseq;
 	}
 	out->local_sdp = c->local_sdp;
 	out->remote_sdp = c->remote_sdp;

@@ -3,7 +3,8 @@
  * with SDP offer/answer (RFC 3264, through oa.h) and a pair of RTP/RTCP
  * sockets per call (rtpport.h).
  *
- * Owns every call, its dialog (dlg.h: the call is the dialog's owner), its
+ * Owns every call, its INVITE session (sess.h: the dialog usage, which
+ * owns the dialog), its account reference (account.h: who we are), its
  * timers, its offer/answer session and its RTP port pair.  It hears from
  * the UA core (ua.c: INVITE, in-dialog requests, CANCEL, ACK, stray 2xx)
  * and from the control commands (place, answer, reject, hang up, hold,
@@ -37,6 +38,7 @@
 #include "core/why.h"
 #include "sip/msg.h"
 
+struct account;
 struct call;
 struct calls;
 struct tmr_clock;
@@ -92,6 +94,11 @@ struct call_env {
 	call_event_fn *event;
 	void *event_arg;
 	uint16_t rtp_port_min, rtp_port_max; /* fixed for the pool's life */
+	/*
+	 * Who we are in every call (account.h): borrowed, it must outlive the
+	 * table.  NULL: the default account, made and owned by the table.
+	 */
+	const struct account *account;
 };
 
 /* 0, -EINVAL (env incomplete, a bad port range or codec), -ENOMEM. */

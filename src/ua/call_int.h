@@ -1,7 +1,10 @@
 /*
- * call_int: the call object, shared by call.c (life cycle, UAS side,
- * in-dialog requests, commands) and call_uac.c (our INVITEs: the initial
- * one, redirects, CANCEL, re-INVITEs).  Nothing else includes it.
+ * call_int: the call object, shared by call.c (life cycle, commands),
+ * call_uas.c (answering, requests the peer sends in the call) and
+ * call_uac.c (our INVITEs: the initial one, redirects, CANCEL,
+ * re-INVITEs).  The dialog usage under it (2xx resend, ACK, re-INVITE
+ * transaction and glare back-off, BYE) is its session, sess.h.  Nothing
+ * else includes it.
  */
 #ifndef SIPUAD_CALL_INT_H
 #define SIPUAD_CALL_INT_H
@@ -18,6 +21,7 @@
 #include "sip/tsx.h"
 #include "ua/call.h"
 #include "ua/oa.h"
+#include "ua/sess.h"
 
 #define CALL_MAX_REDIRECTS 5 /* 3xx followed per call */
 #define CALL_MAX_TARGETS 8   /* Contacts of one 3xx kept */
@@ -39,9 +43,11 @@ enum call_update {
 };
 
 struct calls {
-	struct call_env env;
-	struct call_cfg cfg; /* strings owned: user_agent, codecs */
+	struct call_env env;	     /* env.account: never NULL once made */
+	struct account *own_account; /* the default, when env had none */
+	struct call_cfg cfg;	     /* strings owned: user_agent, codecs */
 	struct dlg_table *dlgs;
+	struct sess_ctx sx; /* what every call's session shares */
 	struct rtpport_pool *rtp;
 	struct htab *by_handle;
 	struct call *first, *last; /* in order of creation */
@@ -59,55 +65,32 @@ struct call {
 	enum call_state state;
 
 	/* Who and where. */
-	char *peer;	 /* their URI */
-	char *local_uri; /* ours */
+	const struct account *acc; /* who we are in this call */
+	char *peer;		   /* their URI */
+	char *local_uri;	   /* ours */
 	char *call_id;
 	char *local_tag;
-	struct dlg *dlg; /* the call's dialog: early or confirmed; NULL before */
-	enum net_proto proto;
-	struct net_addr via; /* our address toward the peer (Via, Contact, SDP) */
-	char *contact;	     /* our Contact, "<sip:sipuad@host:port;transport=tcp>" */
-	char source[64];     /* "udp:127.0.0.1:5062" */
+	char source[64]; /* "udp:127.0.0.1:5062" */
 
-	/* UAS: the INVITE (initial or re-INVITE) we have not finally answered. */
-	struct tsx *ist;
-	bool ist_reinvite;
+	/* The dialog usage: s.dlg, our address s.via, s.contact, s.ist, 2xx, ACK, BYE. */
+	struct sess s;
+
+	/* UAS (the INVITE we have not finally answered is s.ist). */
 	bool offer_in_ok; /* the INVITE had no SDP: our 2xx offers, the ACK answers */
 
-	/* UAS: our 2xx, resent until the ACK (§13.3.1.4). */
-	char *ok_buf;
-	size_t ok_len;
-	struct sip_dest ok_dest;
-	uint32_t ok_cseq;
 	bool bye_after_ack; /* hung up while connecting: BYE once the ACK comes (§15) */
-	uint64_t ok_interval, ok_deadline;
-	struct tmr ok_tmr;
 
-	/* UAC: our initial INVITE (valid until its last callback). */
-	struct tsx *ict;
-	struct sip_dest inv_dest; /* where it went (CANCEL goes there too) */
+	/* UAC (our INVITE's transaction and its CANCEL are s.ict and sess_cancel()). */
 	uint32_t inv_cseq;
 	char **hdrs; /* extra headers of the `call` command, for redirects */
 	size_t n_hdrs;
-	/* Our re-INVITE (valid until its last callback). */
-	struct tsx *reict;
-	enum call_update update; /* what it is for; NONE: no final response pending */
-	enum call_update retry;	 /* a 491'd re-INVITE waiting for glare_tmr */
-	struct tmr cancel_tmr;	 /* §9.1: 64*T1 for the final response after our CANCEL */
-	uint32_t ack_cseq;	 /* CSeq of the INVITE ack_buf ACKs */
-	bool provisional;	 /* a 1xx came (CANCEL may go, §9.1) */
-	bool cancel_wanted;	 /* hangup before the answer */
-	bool cancel_sent;
-	bool early_sent; /* "early" event given */
-	char *ack_buf;	 /* the ACK for our 2xx, resent for every 2xx resent */
-	size_t ack_len;
-	struct sip_dest ack_dest;
+	bool early_sent;		 /* "early" event given */
 	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
 	unsigned n_targets, next_target, redirects;
-	struct tmr glare_tmr;
 
-	/* Our BYE. */
-	struct tsx *bye;
+	/* Our re-INVITE (its transaction is s.reict): hold or resume. */
+	enum call_update update; /* what it is for; NONE: no final response pending */
+	enum call_update retry;	 /* a 491'd re-INVITE waiting for the glare back-off */
 
 	/* Media. */
 	struct oa *oa;
@@ -125,6 +108,14 @@ struct call {
 	bool end_remote;
 };
 
+/* The call whose session dialog d belongs to (any of its forks' dialogs too), or NULL. */
+static inline struct call *call_of_dlg(const struct dlg *d)
+{
+	struct sess *s = sess_of(d);
+
+	return s ? s->arg : NULL;
+}
+
 /* call.c */
 void call_emit(struct call *c, const char *state, int code, const char *reason, const char *by);
 void call_end(struct call *c, int code, const char *reason, bool remote);
@@ -136,10 +127,6 @@ void call_emit_ev(struct call *c, enum call_event ev, int code, const char *reas
 void call_bye(struct call *c, int code, const char *reason, bool remote);
 int call_new(struct calls *cs, bool outgoing, struct call **cp);
 int call_set_str(char **dst, const char *src);
-int call_dest(const struct call *c, struct sip_dest *d);
-void call_dlg_local(const struct call *c, struct dlg_local *loc);
-int call_send_in_dialog(struct call *c, const char *method, const char *sdp, tsx_resp_fn *cb,
-			struct tsx **ctp);
 void call_media_update(struct call *c, const struct oa_result *r, const char *remote_sdp,
 		       size_t len);
 const char *call_state_name(enum call_state s);
@@ -162,12 +149,12 @@ int call_uas_answer(struct call *c);
 /* Refuse the initial INVITE with code (and an optional header) and end the call. */
 void call_uas_refuse(struct call *c, int code, const char *reason, const char *hname,
 		     const char *hvalue, const char *why);
-/* Timers: auto answer after answer_delay_ms; our 2xx resend (§13.3.1.4). */
+/* Timer: auto answer after answer_delay_ms. */
 void call_uas_answer_timer(void *arg);
-void call_uas_ok_timer(void *arg);
+/* The session's news: no ACK for our 2xx within 64*T1. */
+void call_uas_ok_timeout(void *arg);
 
 /* call_uac.c */
-void call_uac_hangup(struct call *c, int code, const char *reason);
 int call_uac_reinvite(struct call *c, enum call_update what);
 void call_uac_stray(struct calls *cs, const struct sip_msg *resp);
 

@@ -1,8 +1,9 @@
 /*
- * call_uac: our INVITEs (RFC 3261 §13.2): the initial one with its
- * provisional responses, early dialogs and forks (§12.1.2, §13.2.2.4),
- * redirects (§8.1.3.4), CANCEL (§9.1), the ACK for every 2xx, and
- * re-INVITEs for hold and resume with glare handling (§14.1).
+ * call_uac: what a call does with our INVITEs (RFC 3261 §13.2): the
+ * initial one with its provisional responses, early dialogs and forks
+ * (§12.1.2, §13.2.2.4), redirects (§8.1.3.4), and re-INVITEs for hold and
+ * resume with glare handling (§14.1).  The session (sess.c) sends them and
+ * their CANCEL (§9.1), ACKs every 2xx and ends a second fork.
  *
  *   call sip:bob@192.0.2.1             c2 calling
  *   INVITE (offer)            -->
@@ -28,10 +29,10 @@
 #include "core/log.h"
 #include "core/why.h"
 #include "core/rnd.h"
+#include "ua/account.h"
 #include "ua/call_int.h"
 #include "ua/ua.h"
 
-#define CALL_CTYPE "application/sdp"
 #define CALL_FIRST_CSEQ 1 /* §8.1.1.5: any value below 2^31 */
 
 /* Headers the `call` command may not set: sipuad writes them itself. */
@@ -98,7 +99,7 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 
 	if ((err = msg_uri_dest(ruri, &d, why, whylen)) < 0)
 		return err;
-	if (c->via.len && net_addr_family(&c->via) != net_addr_family(&d.addr))
+	if (c->s.via.len && net_addr_family(&c->s.via) != net_addr_family(&d.addr))
 		/* The SDP and Contact name our address of the first target's family. */
 		return why_fmt(why, whylen, -EAFNOSUPPORT,
 			       "a redirect may not change the address family");
@@ -116,8 +117,8 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	spec.call_id = c->call_id;
 	spec.cseq = c->inv_cseq;
 	spec.via_proto = d.proto;
-	spec.via_addr = c->via;
-	spec.contact = c->contact;
+	spec.via_addr = c->s.via;
+	spec.contact = c->s.contact;
 	spec.user_agent = cs->cfg.user_agent;
 	if ((err = msg_build_request(&m, &spec)) < 0)
 		return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
@@ -127,15 +128,11 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	for (size_t i = 0; i < c->n_hdrs; i++)
 		if ((err = add_header_line(m, c->hdrs[i])) < 0)
 			goto fail;
-	if ((err = msg_set_body(m, CALL_CTYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
+	if ((err = msg_set_body(m, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
 		goto fail;
-	c->inv_dest = d;
-	c->provisional = false;
 	net_addr_fmt(&d.addr, a, sizeof(a));
 	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(d.proto), a);
-	err = tsx_request(cs->env.tsx, m, &d, on_invite, c, &c->ict);
-	if (err < 0) {
-		c->ict = NULL;
+	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0) {
 		return why_fmt(why, whylen, err, "cannot send the INVITE: %s",
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
 	}
@@ -146,18 +143,21 @@ fail:
 	return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 }
 
-int call_place(struct calls *cs, const char *uri, const char *account,
-	       const char *const *headers, size_t n_headers, struct call **cp,
-	       struct why *why)
+int call_place(struct calls *cs, const char *uri, const char *account, const char *const *headers,
+	       size_t n_headers, struct call **cp, struct why *why)
 {
 	struct call *c = NULL;
 	struct sip_dest d;
-	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 32], token[RND_TAG_LEN];
+	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 128], token[RND_TAG_LEN];
 	int err;
 
 	*why = (struct why){.kind = WHY_FAILED};
-	/* The request first: a bad one is refused as such whatever the load. */
-	if (account)
+	/*
+	 * The request first: a bad one is refused as such whatever the load.
+	 * The only account is the table's (the default one, until [account]
+	 * sections come), and it may be named.
+	 */
+	if (account && strcmp(account, account_name(cs->env.account)) != 0)
 		return why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
 			       "no account '%s': no [account] section is configured", account);
 	if (n_headers > CALL_MAX_HEADERS)
@@ -194,16 +194,15 @@ int call_place(struct calls *cs, const char *uri, const char *account,
 							     : strerror(-err));
 		goto out;
 	}
-	net_addr_host(&c->via, host, sizeof(host));
-	snprintf(buf, sizeof(buf),
-		 net_addr_family(&c->via) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s", host);
+	net_addr_host(&c->s.via, host, sizeof(host));
 	rnd_token(token, sizeof(token));
-	if ((err = call_set_str(&c->peer, uri)) < 0 ||
+	if ((err = account_from(c->acc, &c->s.via, buf, sizeof(buf))) < 0 ||
+	    (err = call_set_str(&c->peer, uri)) < 0 ||
 	    (err = call_set_str(&c->local_uri, buf)) < 0 ||
 	    (err = call_set_str(&c->local_tag, token)) < 0)
 		goto fail;
 	rnd_token(token, sizeof(token));
-	snprintf(buf, sizeof(buf), net_addr_family(&c->via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
+	snprintf(buf, sizeof(buf), net_addr_family(&c->s.via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
 		 token, host);
 	if ((err = call_set_str(&c->call_id, buf)) < 0 ||
 	    (err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0)
@@ -229,104 +228,14 @@ out:
 	return err;
 }
 
-/* The CANCEL for our INVITE (§9.1), on its own NICT whose outcome we do not need. */
-static void on_cancel_resp(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
-{
-	(void)arg;
-	(void)ct;
-	(void)resp;
-	(void)err;
-}
-
-static void send_cancel(struct call *c)
-{
-	struct sip_msg *m = NULL;
-	struct sip_dest d = c->inv_dest;
-	int err;
-
-	c->cancel_sent = true;
-	if ((err = msg_build_cancel(&m, tsx_req(c->ict))) < 0 ||
-	    (err = tsx_request(c->cs->env.tsx, m, &d, on_cancel_resp, NULL, NULL)) < 0)
-		log_warn("%s: cannot send CANCEL: %s", c->handle, strerror(-err));
-	else
-		log_info("%s: CANCEL sent", c->handle);
-	tmr_start(&c->cancel_tmr, (uint64_t)c->cs->cfg.t1_ms * 64);
-}
-
-void call_uac_hangup(struct call *c, int code, const char *reason)
-{
-	c->end_code = code;
-	snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
-	c->end_remote = false;
-	tmr_stop(&c->ring_tmr);
-	c->state = CALL_ENDING;
-	c->cancel_wanted = true;
-	if (!c->ict) {
-		call_end(c, code, reason, false);
-		return;
-	}
-	/* §9.1: not before a provisional response; the first one sends it. */
-	if (c->provisional && !c->cancel_sent)
-		send_cancel(c);
-}
-
-/* Resend (or first send) the ACK in c->ack_buf. */
-static void ack_send(struct call *c)
-{
-	struct sip_dest d = c->ack_dest;
-	int err;
-
-	if (c->ack_buf && (err = tsx_send_raw(c->cs->env.tsx, &d, c->ack_buf, c->ack_len)) < 0)
-		log_info("%s: cannot send ACK: %s", c->handle, strerror(-err));
-}
-
-/* §13.2.2.4: the ACK for a 2xx, built by dialog d, kept for the 2xx's resends. */
-static int ack_build(struct call *c, struct dlg *d, const char *sdp)
-{
-	struct dlg_local loc;
-	struct sip_msg *m = NULL;
-	struct dlg *keep = c->dlg;
-	int err;
-
-	call_dlg_local(c, &loc);
-	c->dlg = d;
-	err = call_dest(c, &c->ack_dest);
-	c->dlg = keep;
-	if (err < 0 || (err = dlg_build_request(&m, d, "ACK", &loc)) < 0)
-		return err;
-	if (sdp && (err = msg_set_body(m, CALL_CTYPE, sdp, strlen(sdp))) < 0)
-		goto out;
-	free(c->ack_buf);
-	c->ack_buf = NULL;
-	if ((err = msg_to_str(m, &c->ack_buf, &c->ack_len)) < 0)
-		goto out;
-	c->ack_cseq = d->invite_cseq;
-	ack_send(c);
-out:
-	msg_free(m);
-	return err;
-}
-
-static void on_fork_bye(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
-{
-	(void)arg;
-	(void)ct;
-	(void)resp;
-	(void)err;
-}
-
 /*
  * §13.2.2.4: a 2xx from a second fork: its dialog is confirmed (ACK) and
- * ended at once (BYE); the dialog is not kept, so a resent 2xx repeats both.
+ * ended at once (BYE) by the session; the dialog is not kept, so a resent
+ * 2xx repeats both.
  */
 static void fork_kill(struct call *c, const struct sip_msg *invite, const struct sip_msg *resp)
 {
-	struct dlg *d = NULL, *keep = c->dlg;
-	struct dlg_local loc;
-	struct sip_msg *ack = NULL, *bye = NULL;
-	struct sip_dest dst;
-	char *buf = NULL;
-	size_t len;
+	struct dlg *d = NULL;
 	int err;
 
 	if ((err = dlg_uac_new(c->cs->dlgs, &d, invite, resp)) < 0) {
@@ -334,23 +243,7 @@ static void fork_kill(struct call *c, const struct sip_msg *invite, const struct
 			 resp->to_tag ? resp->to_tag : "-", strerror(-err));
 		return;
 	}
-	call_dlg_local(c, &loc);
-	c->dlg = d;
-	err = call_dest(c, &dst);
-	c->dlg = keep;
-	if (err == 0 && (err = dlg_build_request(&ack, d, "ACK", &loc)) == 0 &&
-	    (err = msg_to_str(ack, &buf, &len)) == 0) {
-		struct sip_dest ad = dst;
-
-		tsx_send_raw(c->cs->env.tsx, &ad, buf, len);
-		if ((err = dlg_build_request(&bye, d, "BYE", &loc)) == 0)
-			err = tsx_request(c->cs->env.tsx, bye, &dst, on_fork_bye, NULL, NULL);
-	}
-	log_info("%s: 2xx from a second fork (tag %s): %s", c->handle, d->remote_tag,
-		 err ? strerror(-err) : "ACKed and ended with BYE");
-	free(buf);
-	msg_free(ack);
-	dlg_free(d);
+	sess_fork_end(&c->s, d);
 }
 
 /* The first 2xx: confirm its dialog, ACK, take the answer. */
@@ -371,15 +264,14 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 		call_end(c, 502, "the 2xx made no usable dialog (no Contact?)", true);
 		return;
 	}
-	d->owner = c;
-	c->dlg = d;
+	sess_set_dlg(&c->s, d);
 	/* §12.3: the other forks' early dialogs end. */
 	dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
 	tmr_stop(&c->ring_tmr);
-	tmr_stop(&c->cancel_tmr);
-	if ((err = ack_build(c, d, NULL)) < 0)
+	sess_cancel_stop(&c->s);
+	if ((err = sess_ack(&c->s, NULL)) < 0)
 		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
-	if (c->cancel_wanted) {
+	if (sess_cancelling(&c->s)) {
 		/* The 2xx crossed our CANCEL: the call exists; end it (§9.1, §15). */
 		log_info("%s: 200 crossed our CANCEL: ACK, then BYE", c->handle);
 		call_bye(c, c->end_code, c->end_reason, false);
@@ -391,14 +283,15 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 	c->answered_ms = tmr_now(cs->env.clk);
 	log_info("%s: answered (%s)", c->handle,
 		 media_codec(c->media) ? media_codec(c->media) : "no media");
-	call_emit(c, "answered", resp->status, resp->sip->reason_phrase, NULL);
+	call_emit(c, "answered", resp->status, msg_reason_phrase(resp), NULL);
 }
 
 static void on_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp)
 {
-	if (c->dlg && c->dlg->state == DLG_CONFIRMED) {
-		if (resp->to_tag && c->dlg->remote_tag && !strcmp(resp->to_tag, c->dlg->remote_tag))
-			ack_send(c); /* the 2xx again: the same ACK again */
+	if (c->s.dlg && c->s.dlg->state == DLG_CONFIRMED) {
+		if (resp->to_tag && c->s.dlg->remote_tag &&
+		    !strcmp(resp->to_tag, c->s.dlg->remote_tag))
+			sess_ack_again(&c->s, resp->cseq); /* the 2xx again: the same ACK again */
 		else
 			fork_kill(c, tsx_req(ct), resp);
 		return;
@@ -416,19 +309,15 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 	size_t len;
 	char why[160] = "";
 
-	c->provisional = true;
-	if (c->cancel_wanted) {
-		if (!c->cancel_sent)
-			send_cancel(c);
-		return;
-	}
+	if (sess_invite_1xx(&c->s))
+		return; /* the CANCEL is out: the call is ending */
 	if (resp->status == 100)
 		return;
 	if (resp->to_tag && !(d = dlg_match(cs->dlgs, resp)) &&
 	    dlg_uac_new(cs->dlgs, &d, tsx_req(ct), resp) == 0)
-		d->owner = c;
-	if (d && !c->dlg)
-		c->dlg = d;
+		d->owner = &c->s; /* an early dialog of this call's (one per fork, §12.3) */
+	if (d && !c->s.dlg)
+		sess_set_dlg(&c->s, d);
 	if ((sdp = msg_body(resp, &len)) && oa_offer_pending(c->oa)) {
 		/* An answer in an unreliable 1xx (early media); the 2xx repeats it. */
 		if (oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why)) == 0)
@@ -440,49 +329,49 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 		if (!c->early_sent) {
 			c->early_sent = true;
 			c->state = CALL_EARLY;
-			call_emit(c, "early", resp->status, resp->sip->reason_phrase, NULL);
+			call_emit(c, "early", resp->status, msg_reason_phrase(resp), NULL);
 		}
 	} else if (c->state == CALL_CALLING) {
 		c->state = CALL_RINGING;
-		call_emit(c, "ringing", resp->status, resp->sip->reason_phrase, NULL);
+		call_emit(c, "ringing", resp->status, msg_reason_phrase(resp), NULL);
 	}
 }
 
-/* The Contacts of a 3xx into c->targets, highest q first (§8.1.3.4). */
+/* The Contacts of a 3xx being sorted into c->targets, highest q first (§8.1.3.4). */
+struct targets {
+	struct call *c;
+	double q[CALL_MAX_TARGETS];
+};
+
+static int add_target(void *arg, const char *uri, double v)
+{
+	struct targets *t = arg;
+	struct call *c = t->c;
+	char *copy;
+	size_t at;
+
+	if (c->n_targets == CALL_MAX_TARGETS)
+		return 1;
+	if (!(copy = strdup(uri)))
+		return 0; /* this one is lost; the others may fit */
+	for (at = c->n_targets; at > 0 && t->q[at - 1] < v; at--) {
+		t->q[at] = t->q[at - 1];
+		c->targets[at] = c->targets[at - 1];
+	}
+	t->q[at] = v;
+	c->targets[at] = copy;
+	c->n_targets++;
+	return 0;
+}
+
 static void collect_targets(struct call *c, const struct sip_msg *resp)
 {
-	double q[CALL_MAX_TARGETS];
-	osip_contact_t *ct = NULL;
+	struct targets t = {.c = c};
 
 	for (size_t i = 0; i < c->n_targets; i++)
 		free(c->targets[i]);
 	c->n_targets = c->next_target = 0;
-	for (int i = 0; osip_message_get_contact(resp->sip, i, &ct) >= 0 && ct; i++) {
-		osip_generic_param_t *p = NULL;
-		char *uri = NULL;
-		double v = 1.0;
-		size_t at;
-
-		if (c->n_targets == CALL_MAX_TARGETS || !ct->url ||
-		    osip_uri_to_str(ct->url, &uri) != OSIP_SUCCESS)
-			break;
-		if (osip_contact_param_get_byname(ct, "q", &p) == OSIP_SUCCESS && p && p->gvalue)
-			v = strtod(p->gvalue, NULL);
-		for (at = c->n_targets; at > 0 && q[at - 1] < v; at--) {
-			q[at] = q[at - 1];
-			c->targets[at] = c->targets[at - 1];
-		}
-		q[at] = v;
-		c->targets[at] = strdup(uri);
-		osip_free(uri);
-		if (!c->targets[at]) {
-			memmove(&c->targets[at], &c->targets[at + 1],
-				(c->n_targets - at) * sizeof(char *));
-			memmove(&q[at], &q[at + 1], (c->n_targets - at) * sizeof(double));
-			continue;
-		}
-		c->n_targets++;
-	}
+	msg_contacts(resp, add_target, &t);
 }
 
 /* Try the next redirect target. true: an INVITE went. */
@@ -511,15 +400,15 @@ static bool next_target(struct call *c)
 /* A final non-2xx: §12.3 the early dialogs end; a redirect, or the end. */
 static void on_failure(struct call *c, const struct sip_msg *resp)
 {
-	const char *reason = resp->sip->reason_phrase;
+	const char *reason = msg_reason_phrase(resp);
 	char text[160];
 
-	c->ict = NULL;
-	if (c->dlg && c->dlg->state == DLG_EARLY)
-		c->dlg = NULL;
+	sess_invite_over(&c->s);
+	if (c->s.dlg && c->s.dlg->state == DLG_EARLY)
+		c->s.dlg = NULL;
 	dlg_table_end_early(c->cs->dlgs, c->call_id, c->local_tag);
 	oa_cancel_offer(c->oa);
-	if (c->cancel_wanted) {
+	if (sess_cancelling(&c->s)) {
 		call_end(c, resp->status == 487 ? c->end_code : resp->status,
 			 resp->status == 487 ? c->end_reason : (reason ? reason : ""), false);
 		return;
@@ -539,10 +428,10 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 	struct call *c = arg;
 
 	if (!resp) {
-		c->ict = NULL;
+		sess_invite_over(&c->s);
 		if (err == 0)
 			return; /* the Accepted ICT ended (Timer M) */
-		if (c->cancel_wanted)
+		if (sess_cancelling(&c->s))
 			call_end(c, c->end_code, c->end_reason, false);
 		else if (err == -ETIMEDOUT)
 			call_end(c, 408, "no answer to the INVITE (Timer B)", false);
@@ -575,17 +464,9 @@ int call_uac_reinvite(struct call *c, enum call_update what)
 
 	if ((e = oa_make_offer(c->oa, media_port(c->media), dir, &sdp)) < 0)
 		return e;
-	/*
-	 * The previous re-INVITE may still sit in Accepted (Timer M): it is
-	 * let go, so that the one pointer we keep is the new one's.  Its 2xx
-	 * was ACKed already; a late copy of it is absorbed by it.
-	 */
-	tsx_detach(c->reict);
-	c->reict = NULL;
-	if ((e = call_send_in_dialog(c, "INVITE", sdp, on_reinvite, &c->reict)) < 0) {
+	if ((e = sess_reinvite(&c->s, sdp, on_reinvite, c)) < 0) {
 		oa_cancel_offer(c->oa);
 		free(sdp);
-		c->reict = NULL;
 		return e;
 	}
 	free(c->local_sdp);
@@ -606,31 +487,26 @@ static void reinvite_2xx(struct call *c, const struct sip_msg *resp)
 	int err;
 
 	if (what == CALL_UPD_NONE) {
-		if (resp->cseq == c->ack_cseq)
-			ack_send(c); /* the re-INVITE's 2xx again */
+		sess_ack_again(&c->s, resp->cseq); /* the re-INVITE's 2xx again */
 		return;
 	}
 	c->update = CALL_UPD_NONE;
-	dlg_refresh_target(c->dlg, resp);
-	if ((err = ack_build(c, c->dlg, NULL)) < 0)
+	dlg_refresh_target(c->s.dlg, resp);
+	if ((err = sess_ack(&c->s, NULL)) < 0)
 		log_warn("%s: cannot send ACK: %s", c->handle, strerror(-err));
 	if (call_take_answer(c, resp, "the re-INVITE's 2xx", 488) < 0)
 		return;
 	c->local_hold = what == CALL_UPD_HOLD;
 	log_info("%s: %s", c->handle, c->local_hold ? "held" : "resumed");
-	call_emit(c, c->local_hold ? "held" : "resumed", resp->status, resp->sip->reason_phrase,
+	call_emit(c, c->local_hold ? "held" : "resumed", resp->status, msg_reason_phrase(resp),
 		  "local");
 }
 
-/* §14.1: 491 is retried after 2.1-4 s if we own the Call-ID, else 0-2 s (10 ms units). */
+/* §14.1: a 491'd re-INVITE is retried after the session's back-off (we own the Call-ID as UAC). */
 static void glare_retry(struct call *c, enum call_update what)
 {
-	uint64_t ms =
-	    c->outgoing ? 2100 + 10 * (uint64_t)rnd_uniform(191) : 10 * (uint64_t)rnd_uniform(201);
-
 	c->retry = what;
-	log_info("%s: re-INVITE glare (491): retry in %llu ms", c->handle, (unsigned long long)ms);
-	tmr_start(&c->glare_tmr, ms);
+	sess_glare_wait(&c->s, c->outgoing);
 }
 
 static void reinvite_failed(struct call *c, int code, const char *reason)
@@ -663,10 +539,11 @@ static void reinvite_failed(struct call *c, int code, const char *reason)
 static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
 {
 	struct call *c = arg;
+	const char *reason;
 
 	(void)ct;
 	if (!resp) {
-		c->reict = NULL;
+		c->s.reict = NULL;
 		if (err == 0 || c->update == CALL_UPD_NONE)
 			return;
 		reinvite_failed(c, err == -ETIMEDOUT ? 408 : 503,
@@ -679,11 +556,9 @@ static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, i
 		reinvite_2xx(c, resp);
 		return;
 	}
-	c->reict = NULL;
-	reinvite_failed(c, resp->status,
-			resp->sip->reason_phrase && resp->sip->reason_phrase[0]
-			    ? resp->sip->reason_phrase
-			    : NULL);
+	c->s.reict = NULL;
+	reason = msg_reason_phrase(resp);
+	reinvite_failed(c, resp->status, reason && reason[0] ? reason : NULL);
 }
 
 /* A 2xx no transaction took (after Timer M): ACK it again if it is ours. */
@@ -694,8 +569,7 @@ void call_uac_stray(struct calls *cs, const struct sip_msg *resp)
 
 	if (resp->status < 200 || resp->status >= 300 || strcmp(resp->method, "INVITE") != 0)
 		return;
-	if (!(d = dlg_match(cs->dlgs, resp)) || !(c = d->owner) || d != c->dlg)
+	if (!(d = dlg_match(cs->dlgs, resp)) || !(c = call_of_dlg(d)) || d != c->s.dlg)
 		return;
-	if (c->ack_buf && resp->cseq == c->ack_cseq)
-		ack_send(c);
+	sess_ack_again(&c->s, resp->cseq);
 }

@@ -22,50 +22,11 @@
 #include "ua/call_int.h"
 #include "ua/ua.h"
 
-#define CALL_ACCEPT "application/sdp"
 #define CALL_WARN_AGENT "sipuad" /* §20.43: a pseudonym for warn-agent */
 
 /* ---- UAS: answering an INVITE (§13.3) ---- */
 
-/* A response to c->ist's request with our Contact (and the SDP for a 2xx). */
-static int uas_build(struct call *c, int code, const char *reason, struct sip_msg **rp)
-{
-	const struct sip_msg *req = tsx_req(c->ist);
-	struct sip_msg *r = NULL;
-	int err;
-
-	if ((err = msg_build_response(&r, req, code, reason, c->local_tag)) < 0)
-		return err;
-	if (code >= 200 && code < 300 &&
-	    ((err = msg_add_header(r, "Allow", ua_allow())) < 0 ||
-	     (err = msg_add_header(r, "Supported", "")) < 0 ||
-	     (c->local_sdp &&
-	      (err = msg_set_body(r, CALL_ACCEPT, c->local_sdp, strlen(c->local_sdp))) < 0)))
-		goto fail;
-	if (code > 100 && code < 300 && (err = msg_add_header(r, "Contact", c->contact)) < 0)
-		goto fail;
-	*rp = r;
-	return 0;
-fail:
-	msg_free(r);
-	return err;
-}
-
-/* A provisional on c->ist. */
-static void uas_provisional(struct call *c, int code)
-{
-	struct sip_msg *r = NULL;
-	int err;
-
-	if ((err = uas_build(c, code, NULL, &r)) < 0 || (err = tsx_respond(c->ist, r)) < 0)
-		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
-}
-
-/*
- * A final non-2xx on c->ist, with an optional extra header; the
- * transaction is ours no longer afterwards.
- */
-/* A final non-2xx on st, with an optional extra header. */
+/* A final non-2xx on st, a transaction no session holds, with an optional extra header. */
 static void st_final(const struct call *c, struct tsx *st, int code, const char *reason,
 		     const char *hname, const char *hvalue)
 {
@@ -77,24 +38,11 @@ static void st_final(const struct call *c, struct tsx *st, int code, const char 
 		log_warn("%s: cannot send %d: %s", c->handle, code, strerror(-err));
 }
 
-/* The same on c->ist, which is ours no longer afterwards. */
-static void uas_final(struct call *c, int code, const char *reason, const char *hname,
-		      const char *hvalue)
-{
-	struct tsx *st = c->ist;
-
-	if (!st)
-		return;
-	c->ist = NULL;
-	tsx_set_owner(st, NULL);
-	st_final(c, st, code, reason, hname, hvalue);
-}
-
 /* Refuse the initial INVITE and end the call. */
 void call_uas_refuse(struct call *c, int code, const char *reason, const char *hname,
 		     const char *hvalue, const char *why)
 {
-	uas_final(c, code, reason, hname, hvalue);
+	sess_uas_final(&c->s, code, reason, hname, hvalue);
 	call_end(c, code, why, false);
 }
 
@@ -104,76 +52,45 @@ static void reinvite_refuse(struct call *c, int code, const char *reason, const 
 {
 	log_info("%s: re-INVITE refused: %d %s", c->handle, code,
 		 reason ? reason : msg_reason(code));
-	uas_final(c, code, reason, hname, hvalue);
+	sess_uas_final(&c->s, code, reason, hname, hvalue);
 }
 
 /*
- * Send the 2xx to c->ist and resend it from here on at T1, 2T1 ... T2
- * until the ACK, for 64*T1 at most (§13.3.1.4).  The IST is left to
- * itself: it absorbs INVITE retransmissions until Timer L.
+ * Send the 2xx to the INVITE the session holds; it resends it until the ACK
+ * (§13.3.1.4).  The IST is ours no longer: it absorbs INVITE
+ * retransmissions until Timer L.
  */
 static int uas_send_ok(struct call *c)
 {
-	const struct sip_msg *req = tsx_req(c->ist);
-	struct sip_msg *r = NULL;
-	struct tsx *st = c->ist;
-	uint64_t t1 = c->cs->cfg.t1_ms;
-	const char *out;
 	char why[96];
+	bool sent;
 	int err;
 
-	if ((err = uas_build(c, 200, NULL, &r)) < 0)
-		return err;
-	msg_response_dest(req, &c->ok_dest);
-	c->ok_cseq = req->cseq;
-	c->ist = NULL;
-	tsx_set_owner(st, NULL);
-	if ((err = tsx_respond(st, r)) < 0) {
+	if ((err = sess_uas_ok(&c->s, c->local_sdp, &sent)) < 0 && !sent) {
+		if (c->s.ist)
+			return err; /* not built: nothing sent, the INVITE still waits */
 		/* The transaction is over (§17.2.4): no 200 went, none can be resent. */
 		snprintf(why, sizeof(why), "cannot send our 200: %s", strerror(-err));
 		log_warn("%s: %s", c->handle, why);
 		call_end(c, 503, why, false);
 		return -ECANCELED;
 	}
-	/* Our resends are the transaction's bytes: the 200 is serialised once. */
-	free(c->ok_buf);
-	c->ok_buf = NULL;
-	if ((out = tsx_last_response(st, &c->ok_len)) && !(c->ok_buf = malloc(c->ok_len)))
-		out = NULL;
-	if (!out) {
+	if (err < 0) {
 		call_bye(c, 500, "out of memory keeping our 200 for its resends", false);
 		return -ECANCELED;
 	}
-	memcpy(c->ok_buf, out, c->ok_len);
-	c->ok_interval = t1;
-	c->ok_deadline = tmr_now(c->cs->env.clk) + 64 * t1;
-	tmr_start(&c->ok_tmr, t1);
 	return 0;
 }
 
-void call_uas_ok_timer(void *arg)
+/* The session's news: our 2xx had no ACK within 64*T1; §13.3.1.4 ends the call with BYE. */
+void call_uas_ok_timeout(void *arg)
 {
 	struct call *c = arg;
-	uint64_t now = tmr_now(c->cs->env.clk);
-	int err;
 
-	if (now >= c->ok_deadline) {
-		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", c->handle,
-			 c->cs->cfg.t1_ms * 64);
-		if (c->bye_after_ack)
-			call_bye(c, c->end_code, c->end_reason, c->end_remote);
-		else
-			call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
-		return;
-	}
-	if ((err = tsx_send_raw(c->cs->env.tsx, &c->ok_dest, c->ok_buf, c->ok_len)) < 0)
-		log_info("%s: cannot resend 200: %s", c->handle, strerror(-err));
-	c->ok_interval *= 2;
-	if (c->ok_interval > c->cs->cfg.t2_ms)
-		c->ok_interval = c->cs->cfg.t2_ms;
-	if (now + c->ok_interval > c->ok_deadline)
-		c->ok_interval = c->ok_deadline - now;
-	tmr_start(&c->ok_tmr, c->ok_interval);
+	if (c->bye_after_ack)
+		call_bye(c, c->end_code, c->end_reason, c->end_remote);
+	else
+		call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
 }
 
 /* Answer the ringing incoming call: 200 with our answer, or our offer (late offer). */
@@ -190,7 +107,7 @@ int call_uas_answer(struct call *c)
 	}
 	tmr_stop(&c->answer_tmr);
 	tmr_stop(&c->ring_tmr);
-	if ((err = dlg_confirm(c->dlg, NULL)) < 0 || (err = uas_send_ok(c)) < 0)
+	if ((err = dlg_confirm(c->s.dlg, NULL)) < 0 || (err = uas_send_ok(c)) < 0)
 		return err;
 	c->state = CALL_CONNECTING;
 	log_info("%s: answered; waiting for the ACK", c->handle);
@@ -212,11 +129,11 @@ void call_uas_answer_timer(void *arg)
 static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir want,
 			  bool reinvite)
 {
-	const char *sdp;
-	char *answer = NULL, why[160] = "", warn[128];
+	const char *sdp, *text, *hname = NULL, *hvalue = NULL;
+	char *answer = NULL, why[160] = "", warn[128], reason[96];
 	struct oa_result res;
+	int err, code = 500;
 	size_t len;
-	int err;
 
 	if (!(sdp = msg_body(req, &len))) {
 		c->offer_in_ok = true;
@@ -233,28 +150,28 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 	}
 	log_info("%s: SDP offer refused: %s", c->handle, why[0] ? why : strerror(-err));
 	snprintf(warn, sizeof(warn), "%d %s \"%s\"", OA_WARN_CODE, CALL_WARN_AGENT, OA_WARN_TEXT);
+	text = strerror(-err);
 	if (err == -EBADMSG) {
-		char reason[96];
-
 		/* why reads "SDP: ...": the reason phrase becomes "Bad SDP: ...". */
 		snprintf(reason, sizeof(reason), "Bad SDP: %.80s",
 			 strncmp(why, "SDP: ", 5) == 0 ? why + 5 : why);
-		if (reinvite)
-			reinvite_refuse(c, 400, reason, NULL, NULL);
-		else
-			call_uas_refuse(c, 400, reason, NULL, NULL, reason);
+		code = 400, text = reason;
 	} else if (err == -ENOTSUP) {
-		if (reinvite)
-			reinvite_refuse(c, 488, NULL, "Warning", warn);
-		else
-			call_uas_refuse(c, 488, NULL, "Warning", warn, "no common codec");
-	} else if (err == -EBUSY) {
-		reinvite_refuse(c, 491, NULL, NULL, NULL);
-	} else if (reinvite) {
-		reinvite_refuse(c, 500, NULL, NULL, NULL);
-	} else {
-		call_uas_refuse(c, 500, NULL, NULL, NULL, strerror(-err));
+		/* RFC 3261 §21.4.26: 488, with a Warning naming the fault. */
+		code = 488, hname = "Warning", hvalue = warn, text = "no common codec";
+	} else if (err == -EBUSY && reinvite) {
+		/* §14.2: an offer crossing ours is glare. */
+		code = 491;
 	}
+	/*
+	 * A re-INVITE is refused and the call goes on; the initial INVITE is
+	 * refused and ends the call, whatever the error (an initial INVITE
+	 * cannot be in glare: it gets 500 like any other failure).
+	 */
+	if (reinvite)
+		reinvite_refuse(c, code, code == 400 ? reason : NULL, hname, hvalue);
+	else
+		call_uas_refuse(c, code, code == 400 ? reason : NULL, hname, hvalue, text);
 	return err;
 }
 
@@ -272,6 +189,7 @@ static void busy_503(struct calls *cs, struct tsx *st, const char *why)
 void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 {
 	struct call *c = NULL;
+	struct dlg *d = NULL;
 	int err;
 
 	if (cs->closing) {
@@ -286,37 +204,40 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		busy_503(cs, st, "out of memory");
 		return;
 	}
-	c->ist = st;
-	tsx_set_owner(st, c);
+	sess_uas_hold(&c->s, st, false);
 	if ((err = call_set_str(&c->local_tag, tsx_local_tag(st))) < 0) {
 		call_uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
 		return;
 	}
-	if ((err = dlg_uas_new(cs->dlgs, &c->dlg, req, c->local_tag)) < 0) {
+	if ((err = dlg_uas_new(cs->dlgs, &d, req, c->local_tag)) < 0) {
 		call_uas_refuse(
 		    c, 400, err == -EINVAL ? "Missing or bad Contact or From tag" : "Bad Request",
 		    NULL, NULL, "no dialog could be made of the INVITE");
 		return;
 	}
-	c->dlg->owner = c;
-	if (call_set_str(&c->peer, c->dlg->remote_uri) < 0 ||
-	    call_set_str(&c->local_uri, c->dlg->local_uri) < 0 ||
-	    call_set_str(&c->call_id, c->dlg->call_id) < 0) {
+	sess_set_dlg(&c->s, d);
+	if (call_set_str(&c->peer, c->s.dlg->remote_uri) < 0 ||
+	    call_set_str(&c->local_uri, c->s.dlg->local_uri) < 0 ||
+	    call_set_str(&c->call_id, c->s.dlg->call_id) < 0) {
 		call_uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
 		return;
 	}
 	if ((err = call_setup_local(c, req->src.proto, &req->src.local, &req->src.addr)) < 0) {
+		char ra[16];
+
+		/* Bounded like every table: 503 with [sip] retry_after_s (§21.5.4). */
+		snprintf(ra, sizeof(ra), "%u", cs->cfg.retry_after_s);
 		log_warn("%s: no media for the call: %s", c->handle, strerror(-err));
 		call_uas_refuse(c, 503,
 				err == -ENOSPC || err == -EADDRINUSE ? "No RTP Port Free" : NULL,
-				"Retry-After", "5", "no RTP port or address for the call");
+				"Retry-After", ra, "no RTP port or address for the call");
 		return;
 	}
 	log_info("%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer, c->source, c->call_id);
 	call_emit_ev(c, CALL_EV_INCOMING, 0, NULL, NULL);
 	if (uas_take_offer(c, req, OA_SENDRECV, false) < 0)
 		return;
-	uas_provisional(c, 100);
+	sess_uas_provisional(&c->s, 100);
 	if (cs->cfg.answer == CALL_ANSWER_REJECT) {
 		char why[64];
 
@@ -324,7 +245,7 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		call_uas_refuse(c, (int)cs->cfg.reject_code, NULL, NULL, NULL, why);
 		return;
 	}
-	uas_provisional(c, 180);
+	sess_uas_provisional(&c->s, 180);
 	c->state = CALL_RINGING;
 	call_emit(c, "ringing", 180, NULL, NULL);
 	tmr_start(&c->ring_tmr, (uint64_t)cs->cfg.ring_timeout_s * 1000);
@@ -357,8 +278,7 @@ static void uas_bye(struct call *c, struct tsx *st, const struct sip_msg *req)
 	if ((err = tsx_respond_code(st, 200, NULL, NULL)) < 0)
 		log_warn("%s: cannot send 200 to BYE: %s", c->handle, strerror(-err));
 	/* §15.1.2: a pending INVITE of the dialog gets 487. */
-	if (c->ist)
-		uas_final(c, 487, NULL, NULL, NULL);
+	sess_uas_final(&c->s, 487, NULL, NULL, NULL);
 	bye_reason(req, why, sizeof(why));
 	call_end(c, 200, why, true);
 }
@@ -370,23 +290,21 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 	char ra[16];
 	int err;
 
-	if (c->update != CALL_UPD_NONE || (c->ok_buf && c->offer_in_ok)) {
+	if (c->update != CALL_UPD_NONE || (sess_ok_pending(&c->s) && c->offer_in_ok)) {
 		/* §14.2: ours is in progress (or our offer waits for its answer): glare. */
 		log_info("%s: re-INVITE refused: 491 (glare)", c->handle);
 		st_final(c, st, 491, NULL, NULL, NULL);
 		return;
 	}
-	if (c->ist || c->ok_buf || c->state != CALL_ESTABLISHED) {
+	if (c->s.ist || sess_ok_pending(&c->s) || c->state != CALL_ESTABLISHED) {
 		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
 		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
 		log_info("%s: re-INVITE refused: 500 (an earlier INVITE is not done)", c->handle);
 		st_final(c, st, 500, NULL, "Retry-After", ra);
 		return;
 	}
-	dlg_refresh_target(c->dlg, req);
-	c->ist = st;
-	c->ist_reinvite = true;
-	tsx_set_owner(st, c);
+	dlg_refresh_target(c->s.dlg, req);
+	sess_uas_hold(&c->s, st, true);
 	if (uas_take_offer(c, req, want, true) < 0)
 		return;
 	if (c->offer_in_ok) {
@@ -406,7 +324,7 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 {
 	struct dlg *d = dlg_match(cs->dlgs, req);
-	struct call *c = d ? d->owner : NULL;
+	struct call *c = call_of_dlg(d);
 
 	if (!c)
 		return false;
@@ -430,33 +348,31 @@ bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req
 
 void calls_cancel(struct calls *cs, struct tsx *inv)
 {
-	struct call *c = tsx_owner(inv);
+	struct sess *s = sess_of_tsx(inv);
+	struct call *c = s ? s->arg : NULL;
 
 	(void)cs;
-	if (!c || c->ist != inv)
+	if (!c)
 		return;
 	/* §9.2: the INVITE gets 487; an initial one ends the call. */
-	if (c->ist_reinvite) {
+	if (c->s.ist_reinvite) {
 		reinvite_refuse(c, 487, NULL, NULL, NULL);
 		return;
 	}
-	uas_final(c, 487, NULL, NULL, NULL);
+	sess_uas_final(&c->s, 487, NULL, NULL, NULL);
 	call_end(c, 487, "cancelled by the caller (CANCEL)", true);
 }
 
 void calls_ack(struct calls *cs, const struct sip_msg *ack)
 {
 	struct dlg *d = dlg_match(cs->dlgs, ack);
-	struct call *c = d ? d->owner : NULL;
+	struct call *c = call_of_dlg(d);
 
-	if (!c || !c->ok_buf || ack->cseq != c->ok_cseq) {
+	if (!c || !sess_ok_acked(&c->s, ack)) {
 		log_debug("ACK (Call-ID %s, CSeq %u) for nothing pending: absorbed", ack->call_id,
 			  ack->cseq);
 		return;
 	}
-	tmr_stop(&c->ok_tmr);
-	free(c->ok_buf);
-	c->ok_buf = NULL;
 	if (c->bye_after_ack) {
 		call_bye(c, c->end_code, c->end_reason, c->end_remote);
 		return;

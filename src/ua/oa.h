@@ -48,6 +48,8 @@
 /* RFC 3261 §20.43 warn-code for -ENOTSUP. */
 #define OA_WARN_CODE 305
 #define OA_WARN_TEXT "Incompatible media format"
+/* The one body type we send and take (RFC 3264 over RFC 3261 §13). */
+#define OA_CONTENT_TYPE "application/sdp"
 
 /* Media direction attribute (RFC 3264 §5.1, §6.1). */
 enum oa_dir {

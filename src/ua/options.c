@@ -25,10 +25,12 @@
 #include "core/tmr.h"
 #include "sip/msg.h"
 #include "sip/tsx.h"
+#include "ua/account.h"
+#include "ua/oa.h"
 #include "ua/options.h"
 
 #define OPTIONS_CSEQ 1 /* out of any dialog: any number below 2^31 will do (§8.1.1.5) */
-#define OPTIONS_ACCEPT "application/sdp" /* §11.1: what we would like in the body */
+#define OPTIONS_ACCEPT OA_CONTENT_TYPE /* §11.1: what we would like in the body */
 
 struct ping {
 	struct options *o;
@@ -45,14 +47,14 @@ struct ping {
 };
 
 struct options {
-	struct options_env env; /* env.user_agent unused: see user_agent */
-	char *user_agent;	/* NULL: none */
+	struct options_env env;	     /* env.user_agent unused: see user_agent */
+	char *user_agent;	     /* NULL: none */
+	struct account *own_account; /* the default, when env had none */
 	struct ping *pings;
 	unsigned n;
 	unsigned long next_id;
 	bool closing; /* options_free() is cancelling */
 };
-
 
 int options_new(struct options **op, const struct options_env *env)
 {
@@ -65,10 +67,14 @@ int options_new(struct options **op, const struct options_env *env)
 	o->env = *env;
 	o->env.user_agent = NULL;
 	o->next_id = 1;
-	if (env->user_agent && !(o->user_agent = strdup(env->user_agent))) {
+	if ((env->user_agent && !(o->user_agent = strdup(env->user_agent))) ||
+	    (!env->account && account_new_default(&o->own_account) < 0)) {
+		free(o->user_agent);
 		free(o);
 		return -ENOMEM;
 	}
+	if (!env->account)
+		o->env.account = o->own_account;
 	*op = o;
 	return 0;
 }
@@ -188,7 +194,7 @@ static void ping_fail(struct ping *p, int err)
 static void ping_answered(struct ping *p, const struct sip_msg *resp)
 {
 	struct options_result r;
-	const char *reason = resp->sip->reason_phrase;
+	const char *reason = msg_reason_phrase(resp);
 	const char *server = msg_header(resp, "Server", NULL);
 
 	memset(&r, 0, sizeof(r));
@@ -211,7 +217,7 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 	if (resp && resp->status < 200) {
 		/* §17.1.2.2: a provisional changes nothing for a ping; Timer F still bounds it. */
 		log_debug("%s: %d %s ignored", p->handle, resp->status,
-			  resp->sip->reason_phrase ? resp->sip->reason_phrase : "");
+			  msg_reason_phrase(resp) ? msg_reason_phrase(resp) : "");
 		return;
 	}
 	/*
@@ -251,28 +257,16 @@ static int find_local(struct options *o, struct sip_dest *d, char *why, size_t w
 static int build(struct options *o, const char *uri, const struct sip_dest *d,
 		 struct sip_msg **reqp)
 {
-	char host[NET_ADDR_STRLEN], from[NET_ADDR_STRLEN + 16];
+	char from[NET_ADDR_STRLEN + 128];
 	struct msg_req_spec spec;
 	struct sip_msg *req = NULL;
-	struct net_addr via = d->local;
+	struct net_addr via;
 	int err;
 
-	/*
-	 * A wildcard listener (0.0.0.0, ::) is no address to be reached at:
-	 * Via and From name the source the kernel picks toward the peer, with
-	 * the listener's port.
-	 */
-	if (net_addr_is_any(&via)) {
-		struct net_addr src;
-
-		if ((err = net_addr_source_for(&d->addr, &src)) < 0)
-			return err;
-		net_addr_set_port(&src, net_addr_port(&d->local));
-		via = src;
-	}
-	net_addr_host(&via, host, sizeof(host));
-	snprintf(from, sizeof(from),
-		 net_addr_family(&via) == AF_INET6 ? "sip:sipuad@[%s]" : "sip:sipuad@%s", host);
+	/* Via and From name where we are reached toward the peer (account.h). */
+	if ((err = account_addr_toward(&d->local, &d->addr, &via)) < 0 ||
+	    (err = account_from(o->env.account, &via, from, sizeof(from))) < 0)
+		return err;
 	memset(&spec, 0, sizeof(spec));
 	spec.method = "OPTIONS";
 	spec.ruri = uri;
@@ -362,5 +356,6 @@ void options_free(struct options *o)
 	while (o->pings)
 		ping_fail(o->pings, -ECANCELED);
 	free(o->user_agent);
+	account_free(o->own_account);
 	free(o);
 }

@@ -27,6 +27,7 @@
 
 #include "core/net.h"
 
+struct account;
 struct options;
 struct tmr_clock;
 struct tsx_layer;
@@ -42,6 +43,11 @@ struct options_env {
 	int (*local)(void *arg, enum net_proto proto, int family, struct net_addr *out);
 	void *local_arg;
 	const char *user_agent; /* User-Agent header (copied); NULL: none */
+	/*
+	 * Who pings (account.h: the From): borrowed, it must outlive the
+	 * module.  NULL: the default account, made and owned by the module.
+	 */
+	const struct account *account;
 };
 
 /* How a ping ended. */
@@ -78,7 +84,8 @@ int options_set_user_agent(struct options *o, const char *user_agent);
 
 /*
  * Ping uri: validate it (msg_uri_dest()), pick our address for its
- * transport and family, send OPTIONS (From: sip:sipuad@<our host>, To: uri,
+ * transport and family, send OPTIONS (From: the account's, account_from(),
+ * e.g. sip:sipuad@<our host>; To: uri,
  * Accept: application/sdp) and call done(arg, result) exactly once, later:
  * never from inside options_send().  Provisional responses are ignored.
  * An immediate transport error (the first send fails) is not returned: it

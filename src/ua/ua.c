@@ -21,6 +21,7 @@
 #include "sip/sip.h"
 #include "sip/tsx.h"
 #include "ua/call.h"
+#include "ua/oa.h"
 #include "ua/ua.h"
 
 struct ua {
@@ -39,7 +40,7 @@ struct method {
 /* Option tags we implement (Supported, and the Require check). None yet. */
 static const char *const supported_tags[] = { NULL };
 /* Body types we take. */
-#define UA_ACCEPT "application/sdp"
+#define UA_ACCEPT OA_CONTENT_TYPE
 
 static void m_options(struct ua *ua, struct tsx *st, const struct sip_msg *req);
 static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req);

@@ -19,15 +19,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
+#include "core/log.h"
 #include "core/stats.h"
 #include "core/tmr.h"
 #include "sip/msg.h"
 #include "sip/sip.h"
 #include "sip/tsx.h"
+#include "ua/account.h"
 #include "ua/call.h"
+#include "ua/oa.h"
 #include "ua/ua.h"
 
 #include "check_run.h"
@@ -98,13 +103,14 @@ static void advance_to(uint64_t ms)
 }
 
 static int send_fail; /* nonzero: sends fail with it (nothing captured) */
+static const char *fail_prefix; /* non-NULL: only sends starting with it fail */
 
 static int cap_send(void *arg, struct sip_dest *d, const char *buf, size_t len)
 {
 	struct sent *s;
 
 	(void)arg;
-	if (send_fail)
+	if (send_fail && (!fail_prefix || strncmp(buf, fail_prefix, strlen(fail_prefix)) == 0))
 		return send_fail;
 	ck_assert_uint_lt(n_sent, MAX_SENT);
 	s = &sent[n_sent++];
@@ -145,12 +151,81 @@ static void on_event(void *arg, const struct call *c, const struct call_event_in
 	v->at = now();
 }
 
+/*
+ * Fault injection: the test binary is linked with -Wl,--wrap=oa_take_offer,
+ * so call_uas.c's calls land here; offer_fail != 0 makes the next one fail
+ * with it (an error the real oa cannot produce for that request).
+ */
+static int offer_fail;
+/* Declared from oa_take_offer() itself, so that a change of its signature breaks the build here. */
+__typeof__(oa_take_offer) __real_oa_take_offer, __wrap_oa_take_offer;
+
+int __wrap_oa_take_offer(struct oa *oa, const char *sdp, size_t len, uint16_t port,
+			 enum oa_dir want, char **answer_out, struct oa_result *res, char *wbuf,
+			 size_t wlen)
+{
+	int err = offer_fail;
+
+	if (err) {
+		offer_fail = 0;
+		snprintf(wbuf, wlen, "injected by the test");
+		return err;
+	}
+	return __real_oa_take_offer(oa, sdp, len, port, want, answer_out, res, wbuf, wlen);
+}
+
+/* What the code logs (to stderr, log.c's default sink) between start and stop. */
+static int log_saved_fd = -1;
+static FILE *log_file;
+
+static void log_capture_start(void)
+{
+	fflush(stderr);
+	log_file = tmpfile();
+	ck_assert_ptr_nonnull(log_file);
+	log_saved_fd = dup(2);
+	ck_assert_int_ge(log_saved_fd, 0);
+	ck_assert_int_ge(dup2(fileno(log_file), 2), 0);
+}
+
+static void log_capture_stop(char *out, size_t size)
+{
+	size_t n;
+
+	fflush(stderr);
+	ck_assert_int_ge(dup2(log_saved_fd, 2), 0);
+	close(log_saved_fd);
+	rewind(log_file);
+	n = fread(out, 1, size - 1, log_file);
+	out[n] = '\0';
+	fclose(log_file);
+	log_file = NULL;
+}
+
+/* A call table with RTP ports rtp_min..rtp_max (replacing the one there is) and ccfg. */
+static void calls_make(uint16_t rtp_min, uint16_t rtp_max)
+{
+	struct call_env env = {.tsx = layer,
+			       .clk = clk,
+			       .local = local_stub,
+			       .event = on_event,
+			       .rtp_port_min = rtp_min,
+			       .rtp_port_max = rtp_max};
+
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	ua_set_calls(ua, cs);
+}
+
 static void setup(void)
 {
 	struct sip_cfg scfg = {.tp = {.max_msg = 65535, .max_tcp_conns = 8, .tcp_idle_s = 60}};
-	struct call_env env;
 
 	send_fail = 0;
+	fail_prefix = NULL;
+	offer_fail = 0;
 	memset(&stats, 0, sizeof(stats));
 	memset(&tcfg, 0, sizeof(tcfg));
 	tcfg.t1_ms = T1;
@@ -183,14 +258,7 @@ static void setup(void)
 	sip_set_send(sip, cap_send, NULL);
 	layer = sip_tsx(sip);
 	ck_assert_int_eq(ua_new(&ua, sip), 0);
-	env = (struct call_env){.tsx = layer,
-				.clk = clk,
-				.local = local_stub,
-				.event = on_event,
-				.rtp_port_min = RTP_MIN,
-				.rtp_port_max = RTP_MAX};
-	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
-	ua_set_calls(ua, cs);
+	calls_make(RTP_MIN, RTP_MAX);
 }
 
 static void teardown(void)
@@ -538,6 +606,163 @@ START_TEST(test_uas_auto_answer)
 	ck_assert_uint_eq(n_ev, 4);
 	check_ev(3, CALL_EV_STATE, "ended", 200, "remote");
 	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/*
+ * RFC 3261 §12.1.1: the 180 (it has our To tag) and the 200 copy every
+ * Record-Route value of the INVITE, in order, a header holding several
+ * comma-separated values included; the route set the dialog learnt sends
+ * our BYE to the first proxy.
+ */
+START_TEST(test_uas_record_route_copied)
+{
+	static const char *const rr[] = {
+	    "Record-Route: <sip:127.0.0.1:5070;lr>\r\n",
+	    "Record-Route: <sip:p2.example.net;lr;ftag=a1>\r\n",
+	    "Record-Route: <sip:p3.example.net;lr>\r\n",
+	};
+	char buf[2048], a[NET_ADDR_STRLEN];
+	struct pc p;
+	int b;
+
+	pc_init(&p);
+	new_branch(p.inv_branch, sizeof(p.inv_branch));
+	snprintf(buf, sizeof(buf),
+		 "INVITE sip:sipuad@127.0.0.1:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=%s\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "Record-Route: <sip:127.0.0.1:5070;lr>\r\n"
+		 "From: <sip:alice@127.0.0.1:5062>;tag=%s\r\n"
+		 "To: <sip:sipuad@127.0.0.1:5060>\r\n"
+		 "Record-Route: <sip:p2.example.net;lr;ftag=a1>, <sip:p3.example.net;lr>\r\n"
+		 "Call-ID: %s\r\n"
+		 "CSeq: 1 INVITE\r\n"
+		 "Contact: <sip:alice@127.0.0.1:5062>\r\n"
+		 "Content-Type: application/sdp\r\n"
+		 "Content-Length: %zu\r\n\r\n%s",
+		 p.inv_branch, p.ftag, p.call_id, strlen(SDP_OFFER), SDP_OFFER);
+	feed(buf);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(starts(1, "SIP/2.0 180 Ringing\r\n"));
+	ck_assert(starts(2, "SIP/2.0 200 OK\r\n"));
+	for (unsigned i = 1; i <= 2; i++) {
+		const char *at = sent[i].buf;
+
+		for (size_t k = 0; k < sizeof(rr) / sizeof(rr[0]); k++) {
+			const char *f = strstr(at, rr[k]);
+
+			ck_assert_msg(f, "#%u lacks (in order) %s", i, rr[k]);
+			at = f + strlen(rr[k]);
+		}
+	}
+	pc_learn(&p, 2);
+	pc_ack(&p, 1, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	/* Our BYE follows the route set (§12.1.1: in order): to the first, nearest proxy. */
+	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), &why), 0);
+	b = must_find(3, "BYE sip:alice@127.0.0.1:5062 ", NULL);
+	ck_assert_str_eq(net_addr_fmt(&sent[b].d.addr, a, sizeof(a)), "127.0.0.1:5070");
+	ck_assert(has((unsigned)b, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\nRoute: "
+				   "<sip:p2.example.net;lr;ftag=a1>\r\nRoute: <sip:p3.example.net;lr>\r\n"));
+	drain();
+}
+END_TEST
+
+/*
+ * An initial INVITE whose offer cannot be taken for a reason that only a
+ * re-INVITE can have (an offer of ours pending: -EBUSY, glare) is refused
+ * like any other failure: 500 and the call ends.  It used to get the
+ * re-INVITE's 491 and leave the call behind with no transaction and no
+ * timer.
+ */
+START_TEST(test_uas_initial_offer_busy)
+{
+	struct pc p;
+	int r;
+
+	offer_fail = -EBUSY;
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	r = must_find(0, "SIP/2.0 500 ", "CSeq: 1 INVITE");
+	ck_assert_int_eq(find(0, "SIP/2.0 491 ", NULL), -1);
+	ck_assert_int_eq(find(0, "SIP/2.0 180 ", NULL), -1);
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(0, CALL_EV_INCOMING, NULL, 0, NULL);
+	check_ev(1, CALL_EV_STATE, "ended", 500, "local");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/* The same error on a re-INVITE is glare (§14.2): 491, and the call goes on. */
+START_TEST(test_uas_reinvite_offer_busy)
+{
+	struct pc p;
+	unsigned before;
+
+	pc_established(&p);
+	before = n_sent;
+	offer_fail = -EBUSY;
+	pc_req(&p, "INVITE", 0, SDP_V("2", "sendonly"));
+	must_find(before, "SIP/2.0 491 ", "CSeq: 2 INVITE");
+	ck_assert_uint_eq(calls_count(cs), 1);
+	pc_ack_failure(&p);
+	pc_req(&p, "BYE", 0, NULL);
+	must_find(before, "SIP/2.0 200 ", "CSeq: 3 BYE");
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+/* An even port P with P and P + 1 free on 127.0.0.1 now. */
+static uint16_t free_pair(void)
+{
+	for (uint16_t port = 42000; port < 43000; port += 2) {
+		struct net_addr a, b;
+		int fa = socket(AF_INET, SOCK_DGRAM, 0), fb = socket(AF_INET, SOCK_DGRAM, 0);
+		bool ok;
+
+		ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.1", port), 0);
+		ck_assert_int_eq(net_addr_from_host(&b, "127.0.0.1", (uint16_t)(port + 1)), 0);
+		ok = bind(fa, (struct sockaddr *)&a.ss, a.len) == 0 &&
+		     bind(fb, (struct sockaddr *)&b.ss, b.len) == 0;
+		close(fa);
+		close(fb);
+		if (ok)
+			return port;
+	}
+	ck_abort_msg("no free UDP port pair in 42000..42999");
+	return 0;
+}
+
+/*
+ * No RTP port free: 503 "No RTP Port Free" with Retry-After from [sip]
+ * retry_after_s (it was always 5).  The only pair of the range is held by
+ * another socket (another process, as far as the pool knows).
+ */
+START_TEST(test_uas_rtp_exhausted_retry_after)
+{
+	struct net_addr a;
+	struct pc p;
+	uint16_t port = free_pair();
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), r;
+
+	ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.1", port), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a.ss, a.len), 0);
+	ccfg.retry_after_s = 17;
+	calls_make(port, (uint16_t)(port + 1));
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	r = must_find(0, "SIP/2.0 503 No RTP Port Free\r\n", "CSeq: 1 INVITE");
+	ck_assert(has((unsigned)r, "\r\nRetry-After: 17\r\n"));
+	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 503, "local");
+	close(fd);
 	drain();
 }
 END_TEST
@@ -1300,6 +1525,39 @@ START_TEST(test_uac_second_fork)
 END_TEST
 
 /* 486 -> ended 486 by remote; the ICT ACKs it on the INVITE's branch. */
+/*
+ * A second fork's 2xx whose ACK cannot be sent: its BYE still goes (the
+ * fork's callee holds a call only the BYE ends), and the one log line says
+ * the ACK did not go instead of "ACKed".
+ */
+START_TEST(test_uac_second_fork_ack_fails)
+{
+	struct call *c = placed_established();
+	char log[4096];
+	unsigned before = n_sent;
+	int bye;
+
+	send_fail = -ENETUNREACH;
+	fail_prefix = "ACK ";
+	log_capture_start();
+	respond(0, 200, "b2", "<sip:bob2@127.0.0.1:5062>", SDP_OFFER, NULL);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_int_eq(find(before, "ACK ", NULL), -1);
+	bye = must_find(before, "BYE sip:bob2@127.0.0.1:5062 ", ";tag=b2");
+	ck_assert_msg(strstr(log, "c1: 2xx from a second fork (tag b2): ACK not sent: ") != NULL,
+		      "log: %s", log);
+	ck_assert_msg(strstr(log, "ACKed") == NULL, "log: %s", log);
+	send_fail = 0;
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE " BOB " ", ";tag=b1");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
 START_TEST(test_uac_486)
 {
 	struct sip_msg *inv, *ack;
@@ -1686,6 +1944,69 @@ START_TEST(test_uac_place_refused)
 }
 END_TEST
 
+/*
+ * Who we are comes from the account: the default one (user sipuad, From
+ * on our address) may be named; an account handed in call_env makes the
+ * From of our INVITE (its AOR) and the Contact of our INVITE and of our
+ * 180/200 as callee (its user).
+ */
+START_TEST(test_account_identity)
+{
+	struct account_cfg acfg = {.name = "alice", .aor = "sip:alice@example.com", .user = "al"};
+	struct account *acc = NULL;
+	struct call *c = NULL;
+	struct call_env env;
+	struct why w;
+	struct pc p;
+	unsigned from;
+	int r;
+
+	ck_assert_int_eq(call_place(cs, BOB, "default", NULL, 0, &c, &w), 0);
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n"));
+	ck_assert(has(0, "\r\nFrom: <sip:sipuad@127.0.0.1>;tag="));
+	ck_assert(has(0, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+
+	ck_assert_int_eq(account_new(&acc, &acfg), 0);
+	env = (struct call_env){.tsx = layer,
+				.clk = clk,
+				.local = local_stub,
+				.event = on_event,
+				.rtp_port_min = RTP_MIN,
+				.rtp_port_max = RTP_MAX,
+				.account = acc};
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	ua_set_calls(ua, cs);
+	from = n_sent;
+	c = NULL;
+	ck_assert_int_eq(call_place(cs, BOB, "default", NULL, 0, &c, &w), -ENOENT);
+	ck_assert_int_eq(call_place(cs, BOB, "alice", NULL, 0, &c, &w), 0);
+	ck_assert(has(from, "\r\nFrom: <sip:alice@example.com>;tag="));
+	ck_assert(has(from, "\r\nContact: <sip:al@127.0.0.1:5060>\r\n"));
+	ck_assert(!has(from, "sipuad@"));
+	respond(from, 486, "b1", NULL, NULL, NULL);
+	from = n_sent;
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	r = must_find(from, "SIP/2.0 180 ", NULL);
+	ck_assert(has((unsigned)r, "\r\nContact: <sip:al@127.0.0.1:5060>\r\n"));
+	r = must_find(from, "SIP/2.0 200 ", "CSeq: 1 INVITE");
+	ck_assert(has((unsigned)r, "\r\nContact: <sip:al@127.0.0.1:5060>\r\n"));
+	pc_learn(&p, (unsigned)r);
+	pc_ack(&p, 1, NULL);
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	account_free(acc);
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("call");
@@ -1695,6 +2016,10 @@ static Suite *call_suite(void)
 	tcase_add_checked_fixture(uas, setup, teardown);
 	tcase_add_test(uas, test_uas_auto_answer);
 	tcase_add_test(uas, test_uas_answer_delay);
+	tcase_add_test(uas, test_uas_record_route_copied);
+	tcase_add_test(uas, test_uas_initial_offer_busy);
+	tcase_add_test(uas, test_uas_reinvite_offer_busy);
+	tcase_add_test(uas, test_uas_rtp_exhausted_retry_after);
 	tcase_add_test(uas, test_uas_200_resent_until_ack);
 	tcase_add_test(uas, test_uas_answer_send_fails);
 	tcase_add_test(uas, test_uas_reinvite_bad_offers);
@@ -1722,6 +2047,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_invite_sent);
 	tcase_add_test(uac, test_uac_answered);
 	tcase_add_test(uac, test_uac_second_fork);
+	tcase_add_test(uac, test_uac_second_fork_ack_fails);
 	tcase_add_test(uac, test_uac_486);
 	tcase_add_test(uac, test_uac_timer_b);
 	tcase_add_test(uac, test_uac_hangup_before_provisional);
@@ -1733,6 +2059,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_uac_reinvite_481);
 	tcase_add_test(uac, test_uac_hold_resume_within_timer_m);
 	tcase_add_test(uac, test_uac_headers);
+	tcase_add_test(uac, test_account_identity);
 	tcase_add_test(uac, test_uac_place_refused);
 	suite_add_tcase(s, uac);
 	return s;

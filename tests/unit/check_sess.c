@@ -1,0 +1,210 @@
+/*
+ * check_sess: the INVITE dialog usage on its own (src/ua/sess.c), on the
+ * fake clock: where an in-dialog request goes for a dialog (loose route,
+ * strict route, no route), what a session without a confirmed dialog
+ * refuses, and the §14.1 glare back-off windows.  The flows that need a
+ * transaction layer (2xx resend until the ACK, ACK of a 2xx and its
+ * resends, a second fork ended, BYE) run through the call in check_call.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/tmr.h"
+#include "sip/dlg.h"
+#include "sip/msg.h"
+#include "ua/sess.h"
+
+#include "check_run.h"
+
+static struct tmr_clock *clk;
+static struct dlg_table *dlgs;
+static struct sess_ctx ctx;
+static unsigned glare_fired, timeouts, byes;
+
+static int local_stub(void *arg, enum net_proto proto, int family, struct net_addr *out)
+{
+	(void)arg;
+	(void)proto;
+	if (family == AF_INET)
+		return net_addr_from_host(out, "127.0.0.1", 5060);
+	return -ENOENT;
+}
+
+static void h_ok_timeout(void *arg)
+{
+	(void)arg;
+	timeouts++;
+}
+
+static void h_bye_done(void *arg, const struct sip_msg *resp, int err)
+{
+	(void)arg;
+	(void)resp;
+	(void)err;
+	byes++;
+}
+
+static void h_glare_done(void *arg)
+{
+	(void)arg;
+	glare_fired++;
+}
+
+static const struct sess_handlers handlers = {
+    .ok_timeout = h_ok_timeout, .bye_done = h_bye_done, .glare_done = h_glare_done};
+
+static void setup(void)
+{
+	glare_fired = timeouts = byes = 0;
+	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
+	ck_assert_int_eq(dlg_table_new(&dlgs), 0);
+	ctx = (struct sess_ctx){.clk = clk, .local = local_stub, .t1_ms = 500, .t2_ms = 4000};
+}
+
+static void teardown(void)
+{
+	dlg_table_free(dlgs);
+	dlgs = NULL;
+	tmr_clock_free(clk);
+	clk = NULL;
+}
+
+/* A UAS dialog made of an INVITE with the given extra header lines. */
+static struct dlg *uas_dialog(const char *extra)
+{
+	char buf[1024];
+	struct sip_msg *m = NULL;
+	struct dlg *d = NULL;
+
+	snprintf(buf, sizeof(buf),
+		 "INVITE sip:sipuad@127.0.0.1:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:5062;branch=z9hG4bKs1\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: <sip:alice@127.0.0.1:5062>;tag=a1\r\n"
+		 "To: <sip:sipuad@127.0.0.1:5060>\r\n"
+		 "Call-ID: sess1@127.0.0.1\r\n"
+		 "CSeq: 1 INVITE\r\n"
+		 "Contact: <sip:alice@127.0.0.1:5062>\r\n"
+		 "%s"
+		 "Content-Length: 0\r\n\r\n",
+		 extra);
+	ck_assert_int_eq(msg_parse(&m, buf, strlen(buf), false), 0);
+	ck_assert_int_eq(dlg_uas_new(dlgs, &d, m, "b1"), 0);
+	msg_free(m);
+	return d;
+}
+
+static const char *dest_of(struct dlg *d, char *out, size_t size)
+{
+	struct sip_dest dst;
+
+	ck_assert_int_eq(sess_dest(&ctx, d, "c1", &dst), 0);
+	snprintf(out, size, "%s:", net_proto_name(dst.proto));
+	net_addr_fmt(&dst.addr, out + strlen(out), size - strlen(out));
+	return out;
+}
+
+/* §12.2.1.1: the first route when loose, the strict router's URI, else the remote target. */
+START_TEST(test_dest)
+{
+	struct dlg *d;
+	char a[64];
+
+	d = uas_dialog("");
+	ck_assert_str_eq(dest_of(d, a, sizeof(a)), "udp:127.0.0.1:5062");
+	dlg_free(d);
+	d = uas_dialog("Record-Route: <sip:127.0.0.1:5070;lr>, <sip:127.0.0.1:5080;lr>\r\n");
+	ck_assert_str_eq(dest_of(d, a, sizeof(a)), "udp:127.0.0.1:5070");
+	dlg_free(d);
+	d = uas_dialog("Record-Route: <sip:127.0.0.1:5090;transport=tcp>\r\n");
+	ck_assert_str_eq(dest_of(d, a, sizeof(a)), "tcp:127.0.0.1:5090");
+	dlg_free(d);
+}
+END_TEST
+
+/* A route we cannot send to (a host name: no DNS yet), or no dialog: -EINVAL. */
+START_TEST(test_dest_unusable)
+{
+	struct sip_dest dst;
+	struct dlg *d = uas_dialog("Record-Route: <sip:proxy.example.net;lr>\r\n");
+
+	ck_assert_int_eq(sess_dest(&ctx, d, "c1", &dst), -EINVAL);
+	ck_assert_int_eq(sess_dest(&ctx, NULL, "c1", &dst), -EINVAL);
+	dlg_free(d);
+}
+END_TEST
+
+/* No BYE without a confirmed dialog; a fresh session has nothing pending; close frees the dialog.
+ */
+START_TEST(test_bye_needs_confirmed)
+{
+	struct sess s;
+	struct net_addr via;
+
+	sess_init(&s, &ctx, "c1", &handlers, NULL);
+	ck_assert_int_eq(sess_bye(&s), -ENOTCONN);
+	/* No INVITE of ours in progress: nothing to CANCEL, the owner ends the call itself. */
+	ck_assert_int_eq(sess_cancel(&s), -ENOTCONN);
+	ck_assert(sess_cancelling(&s));
+	sess_set_dlg(&s, uas_dialog(""));
+	ck_assert_ptr_eq(sess_of(s.dlg), &s);
+	ck_assert_int_eq(sess_bye(&s), -ENOTCONN); /* early */
+	ck_assert(!sess_ok_pending(&s));
+	ck_assert(!sess_glare_waiting(&s));
+	sess_ack_again(&s, 1); /* no ACK kept: nothing */
+	ck_assert_int_eq(net_addr_from_host(&via, "127.0.0.1", 5060), 0);
+	ck_assert_int_eq(sess_set_local(&s, NET_TCP, &via, "<sip:sipuad@127.0.0.1:5060>"), 0);
+	ck_assert_str_eq(s.contact, "<sip:sipuad@127.0.0.1:5060>");
+	sess_close(&s);
+	ck_assert_uint_eq(dlg_table_count(dlgs), 0);
+	ck_assert_uint_eq(byes + timeouts + glare_fired, 0);
+}
+END_TEST
+
+/* §14.1: 2.1-4 s when we own the Call-ID, 0-2 s when we do not; fires once. */
+START_TEST(test_glare_windows)
+{
+	struct sess s;
+
+	for (int i = 0; i < 20; i++) {
+		sess_init(&s, &ctx, "c1", &handlers, NULL);
+		glare_fired = 0;
+		sess_glare_wait(&s, true);
+		ck_assert(sess_glare_waiting(&s));
+		tmr_fake_advance(clk, 2099);
+		ck_assert_uint_eq(glare_fired, 0);
+		tmr_fake_advance(clk, 4000 - 2099);
+		ck_assert_uint_eq(glare_fired, 1);
+		ck_assert(!sess_glare_waiting(&s));
+		sess_glare_wait(&s, false);
+		tmr_fake_advance(clk, 2000);
+		ck_assert_uint_eq(glare_fired, 2);
+		tmr_fake_advance(clk, 10000);
+		ck_assert_uint_eq(glare_fired, 2);
+		sess_close(&s);
+	}
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+}
+END_TEST
+
+static Suite *sess_suite(void)
+{
+	Suite *s = suite_create("sess");
+	TCase *tc = tcase_create("sess");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_dest);
+	tcase_add_test(tc, test_dest_unusable);
+	tcase_add_test(tc, test_bye_needs_confirmed);
+	tcase_add_test(tc, test_glare_windows);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	msg_lib_init();
+	return check_run(sess_suite());
+}
