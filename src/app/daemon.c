@@ -43,6 +43,7 @@
 #include "ctl/ctl.h"
 #include "sip/msg.h"
 #include "sip/sip.h"
+#include "ua/account.h"
 #include "ua/call.h"
 #include "ua/options.h"
 #include "ua/ua.h"
@@ -89,7 +90,6 @@ static void ctl_cfg_from(const struct cfg *cfg, struct ctl_cfg *cc)
 static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
 {
 	memset(cc, 0, sizeof(*cc));
-	cc->user_agent = cfg->user_agent;
 	cc->answer = cfg->answer == CFG_ANSWER_MANUAL	? CALL_ANSWER_MANUAL
 		     : cfg->answer == CFG_ANSWER_REJECT ? CALL_ANSWER_REJECT
 							: CALL_ANSWER_AUTO;
@@ -97,9 +97,6 @@ static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
 	cc->reject_code = cfg->reject_code;
 	cc->ring_timeout_s = cfg->ring_timeout_s;
 	cc->max_calls = cfg->max_calls;
-	cc->retry_after_s = cfg->retry_after_s;
-	cc->t1_ms = cfg->t1_ms;
-	cc->t2_ms = cfg->t2_ms;
 	for (unsigned i = 0; i < cfg->n_codecs && i < CFG_MAX_CODECS; i++)
 		cc->codecs[cc->n_codecs++] = cfg->codecs[i];
 	cc->dtmf = cfg->dtmf;
@@ -143,7 +140,6 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 		log_warn("reload: the [call] and [media] settings could not be applied");
 	sip_cfg_from(n, &sc);
 	sip_set_cfg(dm->sip, &sc);
-	options_set_user_agent(dm->opts, n->user_agent);
 	ctl_cfg_from(n, &cc);
 	ctl_set_cfg(dm->ctl, &cc);
 }
@@ -343,14 +339,16 @@ static int build_layers(struct daemon *dm)
 	tmr_init(&dm->stop_tmr, dm->clk, on_stop_timeout, dm);
 	tmr_init(&dm->drain_tmr, dm->clk, on_drain, dm);
 	sip_cfg_from(dm->cfg, &sc);
-	if ((err = sip_new(&dm->sip, dm->base, dm->clk, &sc, &dm->stats)) < 0 ||
+	/* One account while the config has no [account] sections (ua/account.h). */
+	if ((err = account_new_default(&dm->account)) < 0 ||
+	    (err = sip_new(&dm->sip, dm->base, dm->clk, &sc, &dm->stats)) < 0 ||
 	    (err = ua_new(&dm->ua, dm->sip)) < 0)
 		return err;
 	oe = (struct options_env){.tsx = sip_tsx(dm->sip),
 				  .clk = dm->clk,
 				  .local = sip_local_cb,
 				  .local_arg = dm->sip,
-				  .user_agent = dm->cfg->user_agent};
+				  .account = dm->account};
 	if ((err = options_new(&dm->opts, &oe)) < 0)
 		return err;
 	ce = (struct call_env){.tsx = sip_tsx(dm->sip),
@@ -360,7 +358,8 @@ static int build_layers(struct daemon *dm)
 			       .event = daemon_call_event,
 			       .event_arg = dm,
 			       .rtp_port_min = (uint16_t)dm->cfg->rtp_port_min,
-			       .rtp_port_max = (uint16_t)dm->cfg->rtp_port_max};
+			       .rtp_port_max = (uint16_t)dm->cfg->rtp_port_max,
+			       .account = dm->account};
 	call_cfg_from(dm->cfg, &kc);
 	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)
 		return err;
@@ -447,6 +446,7 @@ void daemon_free(struct daemon *dm)
 	ctl_free(dm->ctl);
 	ua_free(dm->ua);
 	sip_free(dm->sip);
+	account_free(dm->account);
 	tmr_clock_free(dm->clk);
 	if (dm->base)
 		event_base_free(dm->base);

@@ -24,6 +24,7 @@ struct event_base;
 struct ctl;
 struct ctl_req;
 struct options;
+struct account;
 struct sip;
 struct ua;
 
@@ -38,6 +39,7 @@ struct daemon {
 	char *cfg_path;
 	struct tmr_clock *clk;
 	struct sip *sip;
+	struct account *account; /* the default one: calls and OPTIONS borrow it */
 	struct ua *ua;
 	struct options *opts;
 	struct calls *calls;

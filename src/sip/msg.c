@@ -67,9 +67,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <osipparser2/osip_parser.h>
+
 #include "core/log.h"
-#include "core/why.h"
 #include "core/rnd.h"
+#include "core/why.h"
 #include "sip/frame.h"
 #include "sip/msg.h"
 
@@ -1763,7 +1765,7 @@ int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp)
 	char *s = NULL;
 	size_t len = 0;
 
-	/* Setters do not clear libosip2's cached text (pitfall 3). */
+	/* Setters do not clear the text libosip2 caches for osip_message_to_str(). */
 	osip_message_force_update(m->sip);
 	if (osip_message_to_str(m->sip, &s, &len) != OSIP_SUCCESS || !s)
 		return -EINVAL;

@@ -26,13 +26,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <osipparser2/osip_parser.h>
 
 #include "core/net.h"
 #include "sip/dest.h"
 
+struct osip_message; /* libosip2's parsed message, behind this module */
+
 struct sip_msg {
-	osip_message_t *sip;	/* owned */
+	struct osip_message *sip; /* owned; libosip2's, read only in msg.c */
 
 	/* Derived at parse/build time; pointers into sip's strings. */
 	bool is_request;
@@ -77,7 +78,7 @@ struct msg_err {
 	char hdr_value[160];
 };
 
-/* Once, before any parse (libosip2 pitfall 1). */
+/* Once, before any parse: libosip2 crashes in osip_message_parse() without parser_init(). */
 void msg_lib_init(void);
 
 /*
@@ -100,7 +101,7 @@ void msg_free(struct sip_msg *m);
  * and fill its derived fields.  0, -EINVAL (no CSeq, Call-ID, From, To or
  * Via), -ENOMEM.
  */
-int msg_wrap(struct sip_msg **mp, osip_message_t *sip);
+int msg_wrap(struct sip_msg **mp, struct osip_message *sip);
 /* Recompute the derived fields after editing m->sip. 0 or -EINVAL. */
 int msg_refresh(struct sip_msg *m);
 

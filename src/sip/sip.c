@@ -24,7 +24,6 @@ struct sip {
 	struct tsx_layer *tsx;
 	struct stats *st;
 	struct tsx_user user; /* arg NULL: no user yet */
-	char *user_agent;
 	tsx_send_fn *send; /* NULL: the transport */
 	void *send_arg;
 };
@@ -167,17 +166,6 @@ static void user_stray(void *arg, const struct sip_msg *resp)
 		s->user.stray_response(s->user.arg, resp);
 }
 
-static int set_user_agent(struct sip *s, const char *ua)
-{
-	char *dup = strdup(ua ? ua : "");
-
-	if (!dup)
-		return -ENOMEM;
-	free(s->user_agent);
-	s->user_agent = dup;
-	return 0;
-}
-
 int sip_new(struct sip **sp, struct event_base *base, struct tmr_clock *clk,
     const struct sip_cfg *cfg, struct stats *st)
 {
@@ -189,8 +177,7 @@ int sip_new(struct sip **sp, struct event_base *base, struct tmr_clock *clk,
 		return -ENOMEM;
 	s->st = st;
 	up.arg = s;
-	if ((err = set_user_agent(s, cfg->tsx.server)) < 0 ||
-	    (err = tsx_layer_new(&s->tsx, clk, &cfg->tsx, send_bytes, s, &up, st)) < 0 ||
+	if ((err = tsx_layer_new(&s->tsx, clk, &cfg->tsx, send_bytes, s, &up, st)) < 0 ||
 	    (err = tp_new(&s->tp, base, &cfg->tp, on_packet, on_conn, s, st)) < 0) {
 		sip_free(s);
 		return err;
@@ -206,14 +193,11 @@ void sip_free(struct sip *s)
 	/* Sockets first: nothing arrives for a transaction layer being torn down. */
 	tp_free(s->tp);
 	tsx_layer_free(s->tsx);
-	free(s->user_agent);
 	free(s);
 }
 
 void sip_set_cfg(struct sip *s, const struct sip_cfg *cfg)
 {
-	if (set_user_agent(s, cfg->tsx.server) < 0)
-		log_warn("reload: out of memory for [sip] user_agent; the old value is kept");
 	tsx_layer_set_cfg(s->tsx, &cfg->tsx);
 	tp_set_opts(s->tp, &cfg->tp);
 }
@@ -248,11 +232,6 @@ int sip_local(const struct sip *s, enum net_proto proto, int family, struct net_
 int sip_local_cb(void *s, enum net_proto proto, int family, struct net_addr *out)
 {
 	return sip_local(s, proto, family, out);
-}
-
-const char *sip_user_agent(const struct sip *s)
-{
-	return s->user_agent;
 }
 
 unsigned sip_tsx_count(const struct sip *s)

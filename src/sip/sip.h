@@ -77,8 +77,6 @@ struct tsx_layer *sip_tsx(const struct sip *s);
 int sip_local(const struct sip *s, enum net_proto proto, int family, struct net_addr *out);
 /* The same, with a void * first argument for the layers' local-address callbacks. */
 int sip_local_cb(void *s, enum net_proto proto, int family, struct net_addr *out);
-/* The Server / User-Agent value of the current config. */
-const char *sip_user_agent(const struct sip *s);
 
 unsigned sip_tsx_count(const struct sip *s);
 unsigned sip_conn_count(const struct sip *s);

@@ -397,7 +397,7 @@ static int layer_cfg(struct tsx_layer *l, const struct tsx_cfg *cfg)
 	free(l->server);
 	l->server = server;
 	l->cfg = *cfg;
-	l->cfg.server = NULL;
+	l->cfg.server = server;
 	/* 0 would spin the retransmission timers: take the RFC defaults. */
 	if (!l->cfg.t1_ms)
 		l->cfg.t1_ms = 500;
@@ -449,6 +449,11 @@ void tsx_layer_set_cfg(struct tsx_layer *l, const struct tsx_cfg *cfg)
 {
 	if (layer_cfg(l, cfg) < 0)
 		log_err("tsx: out of memory: the new configuration is not applied");
+}
+
+const struct tsx_cfg *tsx_layer_cfg(const struct tsx_layer *l)
+{
+	return &l->cfg;
 }
 
 unsigned tsx_layer_count(const struct tsx_layer *l)

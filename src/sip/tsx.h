@@ -93,6 +93,13 @@ void tsx_layer_free(struct tsx_layer *l);
 /* New T1/T2/T4 and bounds apply to transactions created afterwards. */
 void tsx_layer_set_cfg(struct tsx_layer *l, const struct tsx_cfg *cfg);
 unsigned tsx_layer_count(const struct tsx_layer *l);
+/*
+ * The settings in force (T1, T2, T4, bounds, Retry-After, the Server /
+ * User-Agent value, NULL for none): the one copy of the [sip] keys the
+ * layers above read, so that a reload reaches them all at once.  Valid
+ * until the next tsx_layer_set_cfg().
+ */
+const struct tsx_cfg *tsx_layer_cfg(const struct tsx_layer *l);
 
 /*
  * Feed a received message that passed msg_check_*; the layer owns it from

@@ -37,7 +37,7 @@
 
 struct tsx_layer {
 	struct tmr_clock *clk;
-	struct tsx_cfg cfg; /* cfg.server unused: see server */
+	struct tsx_cfg cfg; /* cfg.server is server */
 	char *server;	    /* Server header value; NULL: none */
 	tsx_send_fn *send;
 	void *send_arg;

@@ -59,7 +59,6 @@ int call_set_str(char **dst, const char *src)
 
 static void cfg_release(struct call_cfg *c)
 {
-	free((char *)c->user_agent);
 	for (size_t i = 0; i < c->n_codecs; i++)
 		free((char *)c->codecs[i]);
 	memset(c, 0, sizeof(*c));
@@ -70,12 +69,9 @@ static int cfg_copy(struct call_cfg *dst, const struct call_cfg *src)
 	struct call_cfg c = *src;
 
 	if (src->n_codecs == 0 || src->n_codecs > 4 || src->reject_code < 400 ||
-	    src->reject_code > 699 || src->t1_ms == 0)
+	    src->reject_code > 699)
 		return -EINVAL;
-	c.user_agent = NULL;
 	c.n_codecs = 0;
-	if (src->user_agent && !(c.user_agent = strdup(src->user_agent)))
-		return -ENOMEM;
 	for (size_t i = 0; i < src->n_codecs; i++) {
 		if (!(c.codecs[i] = strdup(src->codecs[i]))) {
 			cfg_release(&c);
@@ -85,14 +81,6 @@ static int cfg_copy(struct call_cfg *dst, const struct call_cfg *src)
 	}
 	*dst = c;
 	return 0;
-}
-
-/* The sessions' view of the settings, after each change of them. */
-static void sx_update(struct calls *cs)
-{
-	cs->sx.user_agent = cs->cfg.user_agent;
-	cs->sx.t1_ms = cs->cfg.t1_ms;
-	cs->sx.t2_ms = cs->cfg.t2_ms;
 }
 
 int calls_new(struct calls **csp, const struct call_env *env, const struct call_cfg *cfg)
@@ -120,7 +108,6 @@ int calls_new(struct calls **csp, const struct call_env *env, const struct call_
 	}
 	cs->sx = (struct sess_ctx){
 	    .tsx = env->tsx, .clk = env->clk, .local = env->local, .local_arg = env->local_arg};
-	sx_update(cs);
 	*csp = cs;
 	return 0;
 }
@@ -134,7 +121,6 @@ int calls_set_cfg(struct calls *cs, const struct call_cfg *cfg)
 		return err;
 	cfg_release(&cs->cfg);
 	cs->cfg = c;
-	sx_update(cs);
 	return 0;
 }
 

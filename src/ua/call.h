@@ -51,16 +51,18 @@ enum call_answer {
 	CALL_ANSWER_REJECT,
 };
 
-/* Run-time settings; copied (strings too) by calls_new() / calls_set_cfg(). */
+/*
+ * The [call] and [media] settings; copied (strings too) by calls_new() /
+ * calls_set_cfg().  The [sip] ones calls use (T1, T2, Retry-After, the
+ * User-Agent value) are read from the transaction layer (tsx_layer_cfg()),
+ * which holds the one copy.
+ */
 struct call_cfg {
-	const char *user_agent;
 	enum call_answer answer;
 	unsigned answer_delay_ms;
 	unsigned reject_code;	 /* 400..699 */
 	unsigned ring_timeout_s; /* an unanswered call ends after it */
 	unsigned max_calls;
-	unsigned retry_after_s; /* in 503s and 500s */
-	unsigned t1_ms, t2_ms;
 	const char *codecs[4]; /* "PCMU", "PCMA" in order of preference */
 	size_t n_codecs;
 	bool dtmf; /* telephone-event */

@@ -45,7 +45,7 @@ enum call_update {
 struct calls {
 	struct call_env env;	     /* env.account: never NULL once made */
 	struct account *own_account; /* the default, when env had none */
-	struct call_cfg cfg;	     /* strings owned: user_agent, codecs */
+	struct call_cfg cfg;	     /* strings owned: codecs */
 	struct dlg_table *dlgs;
 	struct sess_ctx sx; /* what every call's session shares */
 	struct rtpport_pool *rtp;

@@ -119,7 +119,7 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	spec.via_proto = d.proto;
 	spec.via_addr = c->s.via;
 	spec.contact = c->s.contact;
-	spec.user_agent = cs->cfg.user_agent;
+	spec.user_agent = tsx_layer_cfg(cs->env.tsx)->server;
 	if ((err = msg_build_request(&m, &spec)) < 0)
 		return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 	if ((err = msg_add_header(m, "Allow", ua_allow())) < 0 ||

@@ -180,7 +180,7 @@ static void busy_503(struct calls *cs, struct tsx *st, const char *why)
 	struct msg_err e;
 	char ra[16];
 
-	snprintf(ra, sizeof(ra), "%u", cs->cfg.retry_after_s);
+	snprintf(ra, sizeof(ra), "%u", tsx_layer_cfg(cs->env.tsx)->retry_after_s);
 	msg_err_set(&e, 503, NULL, "Retry-After", ra);
 	log_info("%s: INVITE refused: 503 (%s)", tsx_handle(st), why);
 	tsx_respond_code(st, 503, NULL, &e);
@@ -226,7 +226,7 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		char ra[16];
 
 		/* Bounded like every table: 503 with [sip] retry_after_s (§21.5.4). */
-		snprintf(ra, sizeof(ra), "%u", cs->cfg.retry_after_s);
+		snprintf(ra, sizeof(ra), "%u", tsx_layer_cfg(cs->env.tsx)->retry_after_s);
 		log_warn("%s: no media for the call: %s", c->handle, strerror(-err));
 		call_uas_refuse(c, 503,
 				err == -ENOSPC || err == -EADDRINUSE ? "No RTP Port Free" : NULL,

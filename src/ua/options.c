@@ -47,8 +47,7 @@ struct ping {
 };
 
 struct options {
-	struct options_env env;	     /* env.user_agent unused: see user_agent */
-	char *user_agent;	     /* NULL: none */
+	struct options_env env;
 	struct account *own_account; /* the default, when env had none */
 	struct ping *pings;
 	unsigned n;
@@ -65,28 +64,14 @@ int options_new(struct options **op, const struct options_env *env)
 	if (!(o = calloc(1, sizeof(*o))))
 		return -ENOMEM;
 	o->env = *env;
-	o->env.user_agent = NULL;
 	o->next_id = 1;
-	if ((env->user_agent && !(o->user_agent = strdup(env->user_agent))) ||
-	    (!env->account && account_new_default(&o->own_account) < 0)) {
-		free(o->user_agent);
+	if (!env->account && account_new_default(&o->own_account) < 0) {
 		free(o);
 		return -ENOMEM;
 	}
 	if (!env->account)
 		o->env.account = o->own_account;
 	*op = o;
-	return 0;
-}
-
-int options_set_user_agent(struct options *o, const char *user_agent)
-{
-	char *ua = NULL;
-
-	if (user_agent && !(ua = strdup(user_agent)))
-		return -ENOMEM;
-	free(o->user_agent);
-	o->user_agent = ua;
 	return 0;
 }
 
@@ -274,7 +259,7 @@ static int build(struct options *o, const char *uri, const struct sip_dest *d,
 	spec.cseq = OPTIONS_CSEQ;
 	spec.via_proto = d->proto;
 	spec.via_addr = via;
-	spec.user_agent = o->user_agent;
+	spec.user_agent = tsx_layer_cfg(o->env.tsx)->server;
 	if ((err = msg_build_request(&req, &spec)) < 0)
 		return err;
 	if ((err = msg_add_header(req, "Accept", OPTIONS_ACCEPT)) < 0) {
@@ -355,7 +340,6 @@ void options_free(struct options *o)
 	o->closing = true;
 	while (o->pings)
 		ping_fail(o->pings, -ECANCELED);
-	free(o->user_agent);
 	account_free(o->own_account);
 	free(o);
 }

@@ -42,7 +42,7 @@ struct options_env {
 	 */
 	int (*local)(void *arg, enum net_proto proto, int family, struct net_addr *out);
 	void *local_arg;
-	const char *user_agent; /* User-Agent header (copied); NULL: none */
+	/* The User-Agent value is the transaction layer's (tsx_layer_cfg()). */
 	/*
 	 * Who pings (account.h: the From): borrowed, it must outlive the
 	 * module.  NULL: the default account, made and owned by the module.
@@ -79,8 +79,6 @@ int options_new(struct options **op, const struct options_env *env);
  * a no-op.
  */
 void options_free(struct options *o);
-/* New User-Agent for pings sent afterwards (config reload). 0 or -ENOMEM (old kept). */
-int options_set_user_agent(struct options *o, const char *user_agent);
 
 /*
  * Ping uri: validate it (msg_uri_dest()), pick our address for its

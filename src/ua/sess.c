@@ -99,7 +99,7 @@ void sess_local(const struct sess *s, struct dlg_local *loc)
 	loc->via_proto = s->proto;
 	loc->via_addr = s->via;
 	loc->contact = s->contact;
-	loc->user_agent = s->ctx->user_agent;
+	loc->user_agent = tsx_layer_cfg(s->ctx->tsx)->server;
 }
 
 /* ---- where in-dialog requests go ---- */
@@ -217,7 +217,7 @@ static void send_cancel(struct sess *s)
 		log_warn("%s: cannot send CANCEL: %s", s->handle, strerror(-err));
 	else
 		log_info("%s: CANCEL sent", s->handle);
-	tmr_start(&s->cancel_tmr, (uint64_t)s->ctx->t1_ms * 64);
+	tmr_start(&s->cancel_tmr, (uint64_t)tsx_layer_cfg(s->ctx->tsx)->t1_ms * 64);
 }
 
 bool sess_invite_1xx(struct sess *s)
@@ -355,7 +355,7 @@ int sess_uas_ok(struct sess *s, const char *sdp, bool *sent)
 int sess_ok_send(struct sess *s, struct tsx *st, struct sip_msg *resp, bool *sent)
 {
 	const struct sip_msg *req = tsx_req(st);
-	uint64_t t1 = s->ctx->t1_ms;
+	uint64_t t1 = tsx_layer_cfg(s->ctx->tsx)->t1_ms;
 	const char *out;
 	int err;
 
@@ -404,7 +404,8 @@ static void on_ok_tmr(void *arg)
 	int err;
 
 	if (now >= s->ok_deadline) {
-		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", s->handle, s->ctx->t1_ms * 64);
+		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", s->handle,
+			 tsx_layer_cfg(s->ctx->tsx)->t1_ms * 64);
 		sess_ok_stop(s);
 		s->h->ok_timeout(s->arg);
 		return;
@@ -412,8 +413,8 @@ static void on_ok_tmr(void *arg)
 	if ((err = tsx_send_raw(s->ctx->tsx, &s->ok_dest, s->ok_buf, s->ok_len)) < 0)
 		log_info("%s: cannot resend 200: %s", s->handle, strerror(-err));
 	s->ok_interval *= 2;
-	if (s->ok_interval > s->ctx->t2_ms)
-		s->ok_interval = s->ctx->t2_ms;
+	if (s->ok_interval > tsx_layer_cfg(s->ctx->tsx)->t2_ms)
+		s->ok_interval = tsx_layer_cfg(s->ctx->tsx)->t2_ms;
 	if (now + s->ok_interval > s->ok_deadline)
 		s->ok_interval = s->ok_deadline - now;
 	tmr_start(&s->ok_tmr, s->ok_interval);

@@ -49,8 +49,7 @@ struct sess_ctx {
 	/* Our listener for proto and family (tp_local()). 0 or -errno. */
 	int (*local)(void *arg, enum net_proto proto, int family, struct net_addr *out);
 	void *local_arg;
-	const char *user_agent; /* borrowed; NULL: no User-Agent */
-	unsigned t1_ms, t2_ms;
+	/* T1, T2 and the User-Agent value are the transaction layer's (tsx_layer_cfg()). */
 };
 
 /* What a session tells its owner; each may end the owner (and the session). */

@@ -13,6 +13,7 @@
  * on to the call layer (call.h), ACKs for 2xx and stray responses too.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

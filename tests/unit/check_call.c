@@ -236,15 +236,11 @@ static void setup(void)
 	tcfg.server = "sipuad/test"; /* as the daemon sets it: [sip] user_agent */
 	scfg.tsx = tcfg;
 	memset(&ccfg, 0, sizeof(ccfg));
-	ccfg.user_agent = "sipuad/test";
 	ccfg.answer = CALL_ANSWER_AUTO;
 	ccfg.answer_delay_ms = 0;
 	ccfg.reject_code = 486;
 	ccfg.ring_timeout_s = 120;
 	ccfg.max_calls = 10;
-	ccfg.retry_after_s = 5;
-	ccfg.t1_ms = T1;
-	ccfg.t2_ms = T2;
 	ccfg.codecs[0] = "PCMU";
 	ccfg.codecs[1] = "PCMA";
 	ccfg.n_codecs = 2;
@@ -753,7 +749,8 @@ START_TEST(test_uas_rtp_exhausted_retry_after)
 
 	ck_assert_int_eq(net_addr_from_host(&a, "127.0.0.1", port), 0);
 	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a.ss, a.len), 0);
-	ccfg.retry_after_s = 17;
+	tcfg.retry_after_s = 17; /* [sip] retry_after_s: the stack's, read by calls */
+	tsx_layer_set_cfg(layer, &tcfg);
 	calls_make(port, (uint16_t)(port + 1));
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
 #include "sip/dlg.h"

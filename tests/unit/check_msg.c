@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osipparser2/osip_parser.h>
+
 #include "core/rnd.h"
 #include "sip/msg.h"
 

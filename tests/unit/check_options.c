@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osipparser2/osip_parser.h>
+
 #include "core/rnd.h"
 #include "core/stats.h"
 #include "core/tmr.h"
@@ -135,9 +137,11 @@ static void opts_make(const char *ua)
 	    .clk = clk,
 	    .local = local_stub,
 	    .local_arg = NULL,
-	    .user_agent = ua,
 	};
 
+	/* The User-Agent value is the layer's, as [sip] user_agent sets it. */
+	cfg.server = ua;
+	tsx_layer_set_cfg(layer, &cfg);
 	ck_assert_int_eq(options_new(&opts, &env), 0);
 }
 
@@ -655,17 +659,22 @@ START_TEST(test_server_header)
 }
 END_TEST
 
-/* No User-Agent configured: no header; options_set_user_agent() applies to later pings. */
+/*
+ * No User-Agent configured: no header; a reloaded [sip] user_agent (the
+ * transaction layer's config, the one copy) applies to later pings.
+ */
 START_TEST(test_user_agent)
 {
 	options_free(opts);
 	opts_make(NULL);
 	ping("sip:127.0.0.1:5062", NULL);
 	ck_assert_ptr_null(strstr(sent[0].buf, "User-Agent"));
-	ck_assert_int_eq(options_set_user_agent(opts, "sipuad/2.0"), 0);
+	cfg.server = "sipuad/2.0";
+	tsx_layer_set_cfg(layer, &cfg);
 	ping("sip:127.0.0.1:5063", NULL);
 	ck_assert_ptr_nonnull(strstr(sent[1].buf, "\r\nUser-Agent: sipuad/2.0\r\n"));
-	ck_assert_int_eq(options_set_user_agent(opts, NULL), 0);
+	cfg.server = NULL;
+	tsx_layer_set_cfg(layer, &cfg);
 	ping("sip:127.0.0.1:5064", NULL);
 	ck_assert_ptr_null(strstr(sent[2].buf, "User-Agent"));
 	drain();

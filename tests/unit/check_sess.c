@@ -14,6 +14,7 @@
 #include "core/tmr.h"
 #include "sip/dlg.h"
 #include "sip/msg.h"
+#include "sip/tsx.h"
 #include "ua/sess.h"
 
 #include "check_run.h"
@@ -21,6 +22,18 @@
 static struct tmr_clock *clk;
 static struct dlg_table *dlgs;
 static struct sess_ctx ctx;
+static struct tsx_layer *layer;
+static const struct tsx_cfg tcfg = {.t1_ms = 500, .t2_ms = 4000, .t4_ms = 5000, .max_tsx = 10};
+static const struct tsx_user no_user;
+
+static int no_send(void *arg, struct sip_dest *d, const char *buf, size_t len)
+{
+	(void)arg;
+	(void)d;
+	(void)buf;
+	(void)len;
+	return 0;
+}
 static unsigned glare_fired, timeouts, byes;
 
 static int local_stub(void *arg, enum net_proto proto, int family, struct net_addr *out)
@@ -60,13 +73,17 @@ static void setup(void)
 	glare_fired = timeouts = byes = 0;
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	ck_assert_int_eq(dlg_table_new(&dlgs), 0);
-	ctx = (struct sess_ctx){.clk = clk, .local = local_stub, .t1_ms = 500, .t2_ms = 4000};
+	/* T1 and T2 are the transaction layer's: a layer of its own, never fed. */
+	ck_assert_int_eq(tsx_layer_new(&layer, clk, &tcfg, no_send, NULL, &no_user, NULL), 0);
+	ctx = (struct sess_ctx){.tsx = layer, .clk = clk, .local = local_stub};
 }
 
 static void teardown(void)
 {
 	dlg_table_free(dlgs);
 	dlgs = NULL;
+	tsx_layer_free(layer);
+	layer = NULL;
 	tmr_clock_free(clk);
 	clk = NULL;
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osipparser2/osip_parser.h>
+
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/tmr.h"
