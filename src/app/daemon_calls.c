@@ -5,8 +5,8 @@
  *
  * Every command names its call by handle; an unknown one is not_found
  * "call".  The call layer says which argument it refuses and what kind of
- * refusal it is (struct why); reply_why() turns that into the control
- * error, so no message is read back.
+ * refusal it is (struct why); daemon_ctl_reply_why() turns that into the
+ * control error, so no message is read back.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,27 +77,6 @@ static struct call *arg_call(struct daemon *dm, struct ctl_req *req)
 	return c;
 }
 
-/* A refusal of the call layer, as the control error it stands for. */
-static void reply_why(struct ctl_req *req, int err, const struct why *w)
-{
-	const char *msg = w->msg[0] ? w->msg : strerror(-err);
-
-	switch (w->kind) {
-	case WHY_ARG:
-		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, w->arg, "%s", msg);
-		return;
-	case WHY_NOT_FOUND:
-		ctl_reply_err(req, CTL_ERR_NOT_FOUND, w->arg, "%s", msg);
-		return;
-	case WHY_BUSY:
-		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", msg);
-		return;
-	case WHY_FAILED:
-		break;
-	}
-	ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", msg);
-}
-
 void daemon_calls_call(struct daemon *dm, struct ctl_req *req)
 {
 	const char *to = json_string_value(json_object_get(req->args, "to"));
@@ -119,7 +98,7 @@ void daemon_calls_call(struct daemon *dm, struct ctl_req *req)
 	err = call_place(dm->calls, to, account, headers, n, &c, &why);
 	free(headers);
 	if (err < 0) {
-		reply_why(req, err, &why);
+		daemon_ctl_reply_why(req, err, &why);
 		return;
 	}
 	call_info(c, &ci);
@@ -170,7 +149,7 @@ static void call_cmd(struct daemon *dm, struct ctl_req *req, call_cmd_fn *fn, in
 	if ((err = fn(c, arg, &why)) == 0)
 		ctl_reply_ok(req, json_pack("{s:s}", "call", h));
 	else
-		reply_why(req, err, &why);
+		daemon_ctl_reply_why(req, err, &why);
 }
 
 void daemon_calls_answer(struct daemon *dm, struct ctl_req *req)

@@ -21,6 +21,7 @@
 #include "app/daemon_ctl.h"
 #include "app/daemon_int.h"
 #include "core/log.h"
+#include "core/why.h"
 #include "ctl/ctl.h"
 #include "ctl_proto.h"
 #include "sip/sip.h"
@@ -151,6 +152,26 @@ void daemon_ctl_shutdown(struct daemon *dm, struct ctl_req *req)
 	daemon_shutdown(dm, "shutdown command");
 }
 
+void daemon_ctl_reply_why(struct ctl_req *req, int err, const struct why *w)
+{
+	const char *msg = w->msg[0] ? w->msg : strerror(-err);
+
+	switch (w->kind) {
+	case WHY_ARG:
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, w->arg, "%s", msg);
+		return;
+	case WHY_NOT_FOUND:
+		ctl_reply_err(req, CTL_ERR_NOT_FOUND, w->arg, "%s", msg);
+		return;
+	case WHY_BUSY:
+		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", msg);
+		return;
+	case WHY_FAILED:
+		break;
+	}
+	ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", msg);
+}
+
 /* A ping ended: its final response, or the 408 / 503 it stands for. */
 static void on_options_done(void *arg, const struct options_result *r)
 {
@@ -177,20 +198,15 @@ static void on_options_done(void *arg, const struct options_result *r)
 void daemon_ctl_options(struct daemon *dm, struct ctl_req *req)
 {
 	const char *uri = json_string_value(json_object_get(req->args, "uri"));
-	char why[256] = "";
+	struct why why;
 	int err;
 
 	if (dm->stopping) {
 		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "sipuad is shutting down");
 		return;
 	}
-	err = options_send(dm->opts, uri, on_options_done, req, why, sizeof(why));
-	if (err == -EAGAIN)
-		ctl_reply_err(req, CTL_ERR_BUSY, NULL, "%s", why);
-	else if (err == -EINVAL || err == -EPROTONOSUPPORT || err == -EAFNOSUPPORT)
-		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "uri", "%s", why);
-	else if (err < 0)
-		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why[0] ? why : strerror(-err));
+	if ((err = options_send(dm->opts, uri, on_options_done, req, &why)) < 0)
+		daemon_ctl_reply_why(req, err, &why);
 }
 
 /* Every command the daemon serves, by row: expanded from the rows themselves. */

@@ -371,7 +371,8 @@ int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, 
 	size_t len;
 	int err;
 
-	if (!(sdp = msg_body(m, &len)))
+	/* Only application/sdp answers; an optional body of another type is ignored (§20.11). */
+	if (!(sdp = msg_body_of_type(m, OA_CONTENT_TYPE, &len)))
 		err = -EPROTO, snprintf(why, sizeof(why), "no SDP");
 	else
 		err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));

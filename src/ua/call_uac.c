@@ -318,7 +318,8 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 		d->owner = &c->s; /* an early dialog of this call's (one per fork, §12.3) */
 	if (d && !c->s.dlg)
 		sess_set_dlg(&c->s, d);
-	if ((sdp = msg_body(resp, &len)) && oa_offer_pending(c->oa)) {
+	/* Only an application/sdp body is SDP: a 1xx with another is no early media. */
+	if ((sdp = msg_body_of_type(resp, OA_CONTENT_TYPE, &len)) && oa_offer_pending(c->oa)) {
 		/* An answer in an unreliable 1xx (early media); the 2xx repeats it. */
 		if (oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why)) == 0)
 			call_media_update(c, &res, sdp, len);

@@ -125,7 +125,13 @@ void call_uas_answer_timer(void *arg)
 	}
 }
 
-/* Take the INVITE's offer (if any) for st's call c. 0, or the call was refused and freed. */
+/*
+ * Take the INVITE's offer (if any) for st's call c.  0, or the call was
+ * refused and freed.  Only an application/sdp body is an offer: another
+ * one got past ua.c's 415 check because it is marked handling=optional
+ * (§20.11), and is ignored; such an INVITE has no offer, so ours goes in
+ * the 2xx and the ACK answers (§13.3.1).
+ */
 static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir want,
 			  bool reinvite)
 {
@@ -135,7 +141,7 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 	int err, code = 500;
 	size_t len;
 
-	if (!(sdp = msg_body(req, &len))) {
+	if (!(sdp = msg_body_of_type(req, OA_CONTENT_TYPE, &len))) {
 		c->offer_in_ok = true;
 		return 0;
 	}

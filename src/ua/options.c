@@ -225,15 +225,16 @@ static void on_defer(void *arg)
 
 /* ---- sending ---- */
 
-/* Our listener for d's transport and family into d->local. */
-static int find_local(struct options *o, struct sip_dest *d, char *why, size_t whylen)
+/* Our listener for d's transport and family into d->local; none: the uri's fault. */
+static int find_local(struct options *o, struct sip_dest *d, struct why *why)
 {
 	int family = net_addr_family(&d->addr);
 	struct net_addr local;
 
 	if (o->env.local(o->env.local_arg, d->proto, family, &local) < 0 || local.len == 0)
-		return why_fmt(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
-			       net_proto_name(d->proto), family == AF_INET6 ? "IPv6" : "IPv4");
+		return why_set(why, -EAFNOSUPPORT, WHY_ARG, "uri",
+			       "no %s listener for %s to send from", net_proto_name(d->proto),
+			       family == AF_INET6 ? "IPv6" : "IPv4");
 	d->local = local;
 	return 0;
 }
@@ -280,8 +281,8 @@ static bool tsx_refusal(int err)
 }
 
 /* Hand req (taken) to a new NICT for p. 0 or -errno (p is then the caller's to free). */
-static int ping_start(struct ping *p, struct sip_msg *req, const struct sip_dest *d, char *why,
-		      size_t whylen)
+static int ping_start(struct ping *p, struct sip_msg *req, const struct sip_dest *d,
+		      struct why *why)
 {
 	int err;
 
@@ -292,43 +293,51 @@ static int ping_start(struct ping *p, struct sip_msg *req, const struct sip_dest
 		return 0;
 	}
 	if (err == -EAGAIN)
-		return why_fmt(why, whylen, err, "transaction table full");
+		return why_set(why, err, WHY_BUSY, NULL, "transaction table full");
 	if (tsx_refusal(err))
-		return why_fmt(why, whylen, err, "cannot start the transaction: %s",
+		return why_set(why, err, WHY_FAILED, NULL, "cannot start the transaction: %s",
 			       strerror(-err));
 	/* Reported from the event loop, so done() never runs inside options_send(). */
 	p->ct = NULL;
 	p->defer_err = err;
 	if ((err = tmr_start(&p->defer, 0)) < 0)
-		return why_fmt(why, whylen, err, "out of memory");
+		return why_set(why, err, WHY_FAILED, NULL, "out of memory");
 	return 0;
 }
 
-int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg, char *why,
-		 size_t whylen)
+int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg,
+		 struct why *why)
 {
 	struct sip_dest d;
 	struct sip_msg *req = NULL;
 	struct ping *p = NULL;
 	int err;
 
-	if (why && whylen)
-		why[0] = '\0';
+	if (why)
+		*why = (struct why){.kind = WHY_FAILED};
 	if (!done)
-		return why_fmt(why, whylen, -EINVAL, "no callback");
+		return why_set(why, -EINVAL, WHY_FAILED, NULL, "no callback");
 	if (o->closing)
-		return why_fmt(why, whylen, -ECANCELED, "shutting down");
-	if ((err = msg_uri_dest(uri, &d, why, whylen)) < 0 ||
-	    (err = find_local(o, &d, why, whylen)) < 0)
+		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "shutting down");
+	if ((err = msg_uri_dest(uri, &d, why ? why->msg : NULL, why ? sizeof(why->msg) : 0)) < 0)
+		return err == -ENOMEM ? why_tag(why, err, WHY_FAILED, NULL)
+				      : why_tag(why, err, WHY_ARG, "uri");
+	if ((err = find_local(o, &d, why)) < 0)
 		return err;
+	/*
+	 * The URI is all of the request the caller gives; the rest is ours.  A
+	 * builder that refuses it (-EINVAL) refuses the URI, or the address it
+	 * names (no route from a wildcard listener toward it).
+	 */
 	if ((err = build(o, uri, &d, &req)) < 0)
-		return why_fmt(why, whylen, err, "cannot build the OPTIONS request: %s",
-			       strerror(-err));
+		return why_set(why, err, err == -EINVAL ? WHY_ARG : WHY_FAILED,
+			       err == -EINVAL ? "uri" : NULL,
+			       "cannot build the OPTIONS request: %s", strerror(-err));
 	if ((err = ping_new(o, uri, &d, done, arg, &p)) < 0) {
 		msg_free(req);
-		return why_fmt(why, whylen, err, "out of memory");
+		return why_set(why, err, WHY_FAILED, NULL, "out of memory");
 	}
-	if ((err = ping_start(p, req, &d, why, whylen)) < 0)
+	if ((err = ping_start(p, req, &d, why)) < 0)
 		ping_free(p);
 	return err;
 }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "core/net.h"
+#include "core/why.h"
 
 struct account;
 struct options;
@@ -91,16 +92,19 @@ void options_free(struct options *o);
  * happens later.  done() may call options_send(); it must not call
  * options_free().
  *   0                 sent; done() will follow
- *   -EINVAL           uri unusable (see msg_uri_dest()), or done is NULL
- *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp
- *   -EAFNOSUPPORT     no listener of that transport and address family
- *   -EAGAIN           transaction table full
- *   -ECANCELED        options_free() is running
- *   -ENOMEM
- * On failure why (may be NULL) says what went wrong, for a human.
+ *   -EINVAL           uri unusable (see msg_uri_dest()): WHY_ARG "uri";
+ *                     done is NULL: WHY_FAILED
+ *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp: WHY_ARG "uri"
+ *   -EAFNOSUPPORT     no listener of that transport and address family:
+ *                     WHY_ARG "uri"
+ *   -EAGAIN           transaction table full: WHY_BUSY
+ *   -ECANCELED        options_free() is running: WHY_FAILED
+ *   -ENOMEM           WHY_FAILED
+ * On failure why (may be NULL) says what kind of failure it is, which
+ * argument it concerns (only ever "uri") and, for a human, what went wrong.
  */
-int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg, char *why,
-		 size_t whylen);
+int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg,
+		 struct why *why);
 
 /* Pings in flight. */
 unsigned options_pending(const struct options *o);

@@ -407,8 +407,13 @@ static void pc_init(struct pc *p)
 	p->cseq = 1;
 }
 
-static void pc_send(struct pc *p, const char *method, const char *branch, unsigned cseq,
-		    const char *cseq_method, bool with_ttag, const char *body)
+/*
+ * A request from the peer; body (may be NULL) goes with the header lines
+ * btype ("Content-Type: ...\r\n" and any other, e.g. Content-Disposition).
+ */
+static void pc_send_typed(struct pc *p, const char *method, const char *branch, unsigned cseq,
+			  const char *cseq_method, bool with_ttag, const char *btype,
+			  const char *body)
 {
 	char buf[4096];
 	size_t blen = body ? strlen(body) : 0;
@@ -425,9 +430,16 @@ static void pc_send(struct pc *p, const char *method, const char *branch, unsign
 		 "%s"
 		 "Content-Length: %zu\r\n\r\n%s",
 		 method, branch, p->ftag, with_ttag ? ";tag=" : "", with_ttag ? p->ttag : "",
-		 p->call_id, cseq, cseq_method, blen ? "Content-Type: application/sdp\r\n" : "",
-		 blen, body ? body : "");
+		 p->call_id, cseq, cseq_method, blen ? btype : "", blen, body ? body : "");
 	feed(buf);
+}
+
+/* As pc_send_typed(), with an SDP body (or none). */
+static void pc_send(struct pc *p, const char *method, const char *branch, unsigned cseq,
+		    const char *cseq_method, bool with_ttag, const char *body)
+{
+	pc_send_typed(p, method, branch, cseq, cseq_method, with_ttag,
+		      "Content-Type: application/sdp\r\n", body);
 }
 
 /* The initial INVITE (CSeq p->cseq). */
@@ -490,11 +502,12 @@ static void pc_established(struct pc *p)
 
 /*
  * The peer (bob) answers the request we sent in sent[i] with code.  tag:
- * the To tag if the request has none; contact and sdp may be NULL;
- * hdrs: extra "Name: value" lines, NULL-terminated (may be NULL).
+ * the To tag if the request has none; contact and body may be NULL; body
+ * is of Content-Type ctype; hdrs: extra "Name: value" lines,
+ * NULL-terminated (may be NULL).
  */
-static void respond(unsigned i, int code, const char *tag, const char *contact, const char *sdp,
-		    const char *const *hdrs)
+static void respond_typed(unsigned i, int code, const char *tag, const char *contact,
+			  const char *ctype, const char *body, const char *const *hdrs)
 {
 	struct sip_msg *req, *resp = NULL, *in;
 	char *text = NULL;
@@ -509,8 +522,8 @@ static void respond(unsigned i, int code, const char *tag, const char *contact, 
 		ck_assert_int_eq(msg_add_header(resp, "Contact", contact), 0);
 	for (size_t k = 0; hdrs && hdrs[k]; k += 2)
 		ck_assert_int_eq(msg_add_header(resp, hdrs[k], hdrs[k + 1]), 0);
-	if (sdp)
-		ck_assert_int_eq(msg_set_body(resp, "application/sdp", sdp, strlen(sdp)), 0);
+	if (body)
+		ck_assert_int_eq(msg_set_body(resp, ctype, body, strlen(body)), 0);
 	ck_assert_int_eq(msg_to_str(resp, &text, &len), 0);
 	in = parse(text, len);
 	ck_assert_msg(msg_check_response(in, &bad), "%s", bad);
@@ -519,6 +532,13 @@ static void respond(unsigned i, int code, const char *tag, const char *contact, 
 	free(text);
 	msg_free(resp);
 	msg_free(req);
+}
+
+/* As respond_typed(), with an SDP body (or none). */
+static void respond(unsigned i, int code, const char *tag, const char *contact, const char *sdp,
+		    const char *const *hdrs)
+{
+	respond_typed(i, code, tag, contact, "application/sdp", sdp, hdrs);
 }
 
 #define BOB "sip:bob@127.0.0.1:5062"
@@ -1102,6 +1122,104 @@ START_TEST(test_uas_400_bad_sdp)
 }
 END_TEST
 
+/*
+ * A body of a type we do not take, marked optional (RFC 3261 §20.11): the
+ * UA core lets it through (no 415), and the call must ignore it too.
+ */
+#define NOTE_TYPE "Content-Type: text/plain\r\nContent-Disposition: render;handling=optional\r\n"
+#define NOTE "v=0 is not what this says\r\n"
+
+/*
+ * An INVITE whose only body is an optional text/plain one carries no offer
+ * (RFC 3264 reads offers from application/sdp only): it is a late-offer
+ * INVITE, so our 200 offers and the ACK answers (§13.3.1), not "400 Bad SDP".
+ */
+START_TEST(test_uas_optional_body_late_offer)
+{
+	struct pc p;
+	struct call_info ci;
+	int ok;
+
+	pc_init(&p);
+	new_branch(p.inv_branch, sizeof(p.inv_branch));
+	pc_send_typed(&p, "INVITE", p.inv_branch, 1, "INVITE", false, NOTE_TYPE, NOTE);
+	ck_assert_int_eq(find(0, "SIP/2.0 400 ", NULL), -1);
+	ok = must_find(0, "SIP/2.0 200 ", "CSeq: 1 INVITE");
+	ck_assert(has((unsigned)ok, "\r\nContent-Type: application/sdp\r\n"));
+	ck_assert(has((unsigned)ok, "RTP/AVP 0 8 101"));
+	ck_assert(has((unsigned)ok, "a=sendrecv"));
+	pc_learn(&p, (unsigned)ok);
+	pc_ack(&p, 1, SDP_OFFER);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	call_info(call_find(cs, "c1"), &ci);
+	ck_assert_str_eq(ci.codec, "PCMU");
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
+/*
+ * Our offer was in the 200; an ACK whose only body is an optional
+ * text/plain one carries no answer (§13.3.1): the call ends with BYE as
+ * for an ACK without a body, and the reason says no SDP came, not that
+ * the note did not parse as SDP.
+ */
+START_TEST(test_uas_ack_optional_body_no_answer)
+{
+	struct pc p;
+	char br[40];
+	int ok, b;
+
+	pc_init(&p);
+	pc_invite(&p, NULL);
+	ok = must_find(0, "SIP/2.0 200 ", NULL);
+	pc_learn(&p, (unsigned)ok);
+	advance_to(100);
+	new_branch(br, sizeof(br));
+	pc_send_typed(&p, "ACK", br, 1, "ACK", true, NOTE_TYPE, NOTE);
+	b = must_find(0, "BYE sip:alice@127.0.0.1:5062 ", NULL);
+	ck_assert_uint_eq(sent[b].at, 100);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ringing", 180, NULL); /* never answered */
+	respond((unsigned)b, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 400, "local");
+	ck_assert_str_eq(evs[n_ev - 1].reason, "the ACK carried no usable SDP answer: no SDP");
+	drain();
+}
+END_TEST
+
+/*
+ * The same in a re-INVITE: no offer in it, so our 200 offers (§14.2) and
+ * the ACK's SDP answers; the call goes on.
+ */
+START_TEST(test_uas_reinvite_optional_body)
+{
+	struct pc p;
+	struct call_info ci;
+	char br[40];
+	int ok;
+	unsigned before;
+
+	pc_established(&p);
+	before = n_sent;
+	new_branch(br, sizeof(br));
+	pc_send_typed(&p, "INVITE", br, ++p.cseq, "INVITE", true, NOTE_TYPE, NOTE);
+	ck_assert_int_eq(find(before, "SIP/2.0 400 ", NULL), -1);
+	ok = must_find(before, "SIP/2.0 200 ", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)ok, "\r\nContent-Type: application/sdp\r\n"));
+	ck_assert(has((unsigned)ok, "RTP/AVP 0 8 101"));
+	before = n_sent;
+	pc_ack(&p, 2, SDP_V("2", "sendrecv"));
+	ck_assert_int_eq(find(before, "BYE ", NULL), -1);
+	call_info(call_find(cs, "c1"), &ci);
+	ck_assert_str_eq(ci.state, "established");
+	ck_assert_str_eq(ci.codec, "PCMU");
+	pc_req(&p, "BYE", 0, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "remote");
+	drain();
+}
+END_TEST
+
 /* BYE outside any dialog: 481. */
 START_TEST(test_uas_bye_481)
 {
@@ -1488,6 +1606,33 @@ START_TEST(test_uac_answered)
 	ck_assert_uint_eq(n_ev, 3);
 	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
 	check_ev(3, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+/*
+ * Responses read their answer from an application/sdp body only: a 180
+ * with a text/plain body is ringing (not early media, no SDP taken), and a
+ * 200 whose only body is text/plain carries no answer to our offer: BYE,
+ * saying no SDP came.
+ */
+START_TEST(test_uac_non_sdp_bodies)
+{
+	struct call *c = place(BOB);
+	struct call_info ci;
+	int bye;
+
+	respond_typed(0, 180, "b1", BOB_CT, "text/plain", "v=0\r\n", NULL);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ringing", 180, NULL);
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.state, "ringing");
+	respond_typed(0, 200, "b1", BOB_CT, "text/plain", SDP_OFFER, NULL);
+	must_find(1, "ACK " BOB " ", "CSeq: 1 ACK");
+	bye = must_find(1, "BYE " BOB " ", "CSeq: 2 BYE");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 488, "local");
+	ck_assert_str_eq(evs[n_ev - 1].reason, "the 2xx carried no usable SDP answer: no SDP");
 	drain();
 }
 END_TEST
@@ -2031,6 +2176,9 @@ static Suite *call_suite(void)
 	tcase_add_test(uas, test_uas_late_offer_no_answer);
 	tcase_add_test(uas, test_uas_488);
 	tcase_add_test(uas, test_uas_400_bad_sdp);
+	tcase_add_test(uas, test_uas_optional_body_late_offer);
+	tcase_add_test(uas, test_uas_ack_optional_body_no_answer);
+	tcase_add_test(uas, test_uas_reinvite_optional_body);
 	tcase_add_test(uas, test_uas_bye_481);
 	tcase_add_test(uas, test_uas_reinvite_hold);
 	tcase_add_test(uas, test_uas_reinvite_glare_491);
@@ -2043,6 +2191,7 @@ static Suite *call_suite(void)
 	tcase_add_checked_fixture(uac, setup, teardown);
 	tcase_add_test(uac, test_uac_invite_sent);
 	tcase_add_test(uac, test_uac_answered);
+	tcase_add_test(uac, test_uac_non_sdp_bodies);
 	tcase_add_test(uac, test_uac_second_fork);
 	tcase_add_test(uac, test_uac_second_fork_ack_fails);
 	tcase_add_test(uac, test_uac_486);

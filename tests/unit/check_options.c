@@ -64,7 +64,7 @@ static unsigned n_done;
 
 static bool have_v6;
 static bool wildcard; /* the IPv4 listener is 0.0.0.0:5060 */
-static char why[256];
+static struct why why;
 
 static uint64_t now(void)
 {
@@ -166,7 +166,7 @@ static void setup(void)
 	tcp_conn = 7;
 	have_v6 = true;
 	wildcard = false;
-	why[0] = '\0';
+	why = (struct why){0};
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
 	layer_make();
@@ -208,8 +208,7 @@ static void ping(const char *uri, void *arg)
 {
 	unsigned before = n_done;
 
-	ck_assert_msg(options_send(opts, uri, on_done, arg, why, sizeof(why)) == 0, "%s: %s", uri,
-		      why);
+	ck_assert_msg(options_send(opts, uri, on_done, arg, &why) == 0, "%s: %s", uri, why.msg);
 	ck_assert_uint_eq(n_done, before);
 }
 
@@ -495,19 +494,23 @@ static const struct bad_uri {
     {NULL, -EINVAL, "no URI"},
 };
 
+/* Each is the uri's fault, as a control client is told: WHY_ARG "uri". */
 START_TEST(test_bad_uri)
 {
 	const struct bad_uri *c = &bad_uris[_i];
-	int err = options_send(opts, c->uri, on_done, NULL, why, sizeof(why));
+	int err = options_send(opts, c->uri, on_done, NULL, &why);
 
 	ck_assert_int_eq(err, c->err);
-	ck_assert_msg(strstr(why, c->why), "why '%s' lacks '%s'", why, c->why);
+	ck_assert_msg(strstr(why.msg, c->why), "why '%s' lacks '%s'", why.msg, c->why);
+	ck_assert_int_eq(why.kind, WHY_ARG);
+	ck_assert_ptr_nonnull(why.arg);
+	ck_assert_str_eq(why.arg, "uri");
 	ck_assert_uint_eq(n_sent, 0);
 	ck_assert_uint_eq(options_pending(opts), 0);
 	ck_assert_uint_eq(n_done, 0);
 	ck_assert_uint_eq(tsx_layer_count(layer), 0);
 	/* why may be NULL. */
-	ck_assert_int_eq(options_send(opts, c->uri, on_done, NULL, NULL, 0), c->err);
+	ck_assert_int_eq(options_send(opts, c->uri, on_done, NULL, NULL), c->err);
 	drain();
 	ck_assert_uint_eq(n_done, 0);
 }
@@ -516,13 +519,18 @@ END_TEST
 START_TEST(test_no_v6_listener)
 {
 	have_v6 = false;
-	ck_assert_int_eq(options_send(opts, "sip:[::1]:5062", on_done, NULL, why, sizeof(why)),
+	ck_assert_int_eq(options_send(opts, "sip:[::1]:5062", on_done, NULL, &why), -EAFNOSUPPORT);
+	ck_assert_str_eq(why.msg, "no udp listener for IPv6 to send from");
+	ck_assert_int_eq(why.kind, WHY_ARG);
+	ck_assert_ptr_nonnull(why.arg);
+	ck_assert_str_eq(why.arg, "uri");
+	why = (struct why){0};
+	ck_assert_int_eq(options_send(opts, "sip:[::1];transport=tcp", on_done, NULL, &why),
 			 -EAFNOSUPPORT);
-	ck_assert_str_eq(why, "no udp listener for IPv6 to send from");
-	ck_assert_int_eq(
-	    options_send(opts, "sip:[::1];transport=tcp", on_done, NULL, why, sizeof(why)),
-	    -EAFNOSUPPORT);
-	ck_assert_str_eq(why, "no tcp listener for IPv6 to send from");
+	ck_assert_str_eq(why.msg, "no tcp listener for IPv6 to send from");
+	ck_assert_int_eq(why.kind, WHY_ARG);
+	ck_assert_ptr_nonnull(why.arg);
+	ck_assert_str_eq(why.arg, "uri");
 	ck_assert_uint_eq(n_sent, 0);
 	ck_assert_uint_eq(options_pending(opts), 0);
 	ping("sip:127.0.0.1", NULL); /* IPv4 still goes */
@@ -555,9 +563,10 @@ START_TEST(test_table_full)
 	cfg.max_tsx = 1;
 	tsx_layer_set_cfg(layer, &cfg);
 	ping("sip:127.0.0.1:5062", NULL);
-	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5063", on_done, NULL, why, sizeof(why)),
-			 -EAGAIN);
-	ck_assert_str_eq(why, "transaction table full");
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5063", on_done, NULL, &why), -EAGAIN);
+	ck_assert_str_eq(why.msg, "transaction table full");
+	ck_assert_int_eq(why.kind, WHY_BUSY);
+	ck_assert_ptr_null(why.arg);
 	ck_assert_uint_eq(options_pending(opts), 1);
 	ck_assert_uint_eq(n_sent, 1);
 	respond(0, 200, NULL, NULL, NULL);
@@ -687,14 +696,12 @@ static void on_done_again(void *arg, const struct options_result *r)
 	on_done(arg, r);
 	if (n_done == 1)
 		ck_assert_int_eq(
-		    options_send(opts, "sip:127.0.0.1:5070", on_done_again, NULL, why, sizeof(why)),
-		    0);
+		    options_send(opts, "sip:127.0.0.1:5070", on_done_again, NULL, &why), 0);
 }
 
 START_TEST(test_send_from_done)
 {
-	ck_assert_int_eq(
-	    options_send(opts, "sip:127.0.0.1:5062", on_done_again, NULL, why, sizeof(why)), 0);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", on_done_again, NULL, &why), 0);
 	respond(0, 200, NULL, NULL, NULL);
 	ck_assert_uint_eq(n_done, 1);
 	ck_assert_uint_eq(options_pending(opts), 1);
@@ -715,8 +722,11 @@ START_TEST(test_env_checked)
 
 	ck_assert_int_eq(options_new(&o, &env), -EINVAL);
 	ck_assert_ptr_null(o);
-	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1", NULL, NULL, why, sizeof(why)),
-			 -EINVAL);
+	/* A missing callback is the program's fault, not the uri's. */
+	why = (struct why){.kind = WHY_ARG, .arg = "stale"};
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1", NULL, NULL, &why), -EINVAL);
+	ck_assert_int_eq(why.kind, WHY_FAILED);
+	ck_assert_ptr_null(why.arg);
 }
 END_TEST
 
