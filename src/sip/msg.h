@@ -33,7 +33,7 @@
 struct osip_message; /* libosip2's parsed message, behind this module */
 
 struct sip_msg {
-	struct osip_message *sip; /* owned; libosip2's, read only in msg.c */
+	struct osip_message *sip; /* owned; libosip2's, read only in msg*.c */
 
 	/* Derived at parse/build time; pointers into sip's strings. */
 	bool is_request;
@@ -51,7 +51,7 @@ struct sip_msg {
 	struct sip_dest src;
 	size_t wire_len;	/* bytes on the wire */
 
-	/* Raw-scan findings for msg_check_*(); see msg.c. */
+	/* Raw-scan findings for msg_check_*(); see msg_scan.c. */
 	struct {
 		uint8_t n_via, n_from, n_to, n_callid, n_cseq, n_clen, n_ctype, n_maxfwd;
 		long clen;		/* -1 absent, -2 malformed */
@@ -88,7 +88,7 @@ void msg_lib_init(void);
  * message larger than the limit (its empty line may be missing).
  *   0        *mp owns a new message (free with msg_free)
  *   -EBADMSG nothing usable: not a SIP message (its first line is neither
- *            a status line nor shaped like a request line: see msg.c), or
+ *            a status line nor shaped like a request line: see msg_scan.c), or
  *            (not oversize) no empty line after the headers (§7, §18.3)
  *   -ENOMEM
  */

@@ -10,7 +10,7 @@
  *   §8.2.3   a body type we do not take        415 + Accept, unless its
  *            Content-Disposition says handling=optional (§20.11)
  *
- * 416 holds also for URIs libosip2 cannot parse (msg.c keeps the scheme
+ * 416 holds also for URIs libosip2 cannot parse (msg_scan.c keeps the scheme
  * as sent).
  *   §9.2     CANCEL that matches no transaction  481
  *

@@ -1,0 +1,483 @@
+/*
+ * msg_build: the messages we build and send: responses to a request, the
+ * ACK for a non-2xx and the CANCEL of an INVITE, requests of our own
+ * outside a dialog (§8.1), where a URI sends to (msg_uri_dest, RFC 3263),
+ * and the setters (To tag, a header, the body, a Route, the Record-Route
+ * copied into a response).
+ */
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "core/rnd.h"
+#include "core/why.h"
+#include "sip/msg.h"
+#include "sip/msg_int.h"
+
+/* Copy one header object of req into r with its clone function. */
+#define CLONE_INTO(field, clone)                                                                   \
+	do {                                                                                       \
+		if (req->sip->field && clone(req->sip->field, &r->field) != OSIP_SUCCESS)          \
+			goto out;                                                                  \
+	} while (0)
+
+int msg_build_response(struct sip_msg **rp, const struct sip_msg *req, int code,
+    const char *reason, const char *to_tag)
+{
+	osip_message_t *r = NULL;
+	struct sip_msg *m;
+	int err = -ENOMEM;
+
+	if (osip_message_init(&r) != OSIP_SUCCESS)
+		return -ENOMEM;
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	osip_message_set_status_code(r, code);
+	osip_message_set_reason_phrase(r, osip_strdup(reason ? reason : msg_reason(code)));
+	if (osip_list_clone(&req->sip->vias, &r->vias, (int (*)(void *, void **))osip_via_clone) < 0)
+		goto out;
+	CLONE_INTO(from, osip_from_clone);
+	CLONE_INTO(to, osip_to_clone);
+	CLONE_INTO(call_id, osip_call_id_clone);
+	CLONE_INTO(cseq, osip_cseq_clone);
+	if (to_tag && code > 100 && r->to && !msg_tag_of(r->to))
+		osip_to_set_tag(r->to, osip_strdup(to_tag));
+	if (!(m = calloc(1, sizeof(*m))))
+		goto out;
+	m->sip = r;
+	r = NULL;
+	m->raw.clen = -1;
+	if (msg_refresh(m) == -ENOMEM) {
+		msg_free(m);
+		goto out;
+	}
+	*rp = m;
+	err = 0;
+out:
+	if (r)
+		osip_message_free(r);
+	return err;
+}
+
+#define ACK_MAX_FORWARDS "70" /* §8.1.1.6 */
+
+/*
+ * The fields of an ACK for a non-2xx (§17.1.1.3), or of a CANCEL (§9.1),
+ * into ack: both copy the INVITE's Request-URI, Call-ID, From, CSeq number,
+ * top Via and Route; method names the request.  0 or -ENOMEM.
+ */
+static int ack_fill(osip_message_t *ack, const osip_message_t *inv, const osip_via_t *via,
+    const osip_to_t *to, const char *method)
+{
+	osip_via_t *vc;
+	osip_route_t *r, *rc;
+	osip_list_iterator_t it;
+
+	osip_message_set_method(ack, osip_strdup(method));
+	osip_message_set_version(ack, osip_strdup("SIP/2.0"));
+	if (!ack->sip_method || !ack->sip_version ||
+	    osip_uri_clone(inv->req_uri, &ack->req_uri) != OSIP_SUCCESS ||
+	    osip_call_id_clone(inv->call_id, &ack->call_id) != OSIP_SUCCESS ||
+	    osip_from_clone(inv->from, &ack->from) != OSIP_SUCCESS ||
+	    osip_to_clone(to, &ack->to) != OSIP_SUCCESS ||
+	    osip_cseq_init(&ack->cseq) != OSIP_SUCCESS)
+		return -ENOMEM;
+	ack->cseq->number = osip_strdup(inv->cseq->number);
+	ack->cseq->method = osip_strdup(method);
+	if (!ack->cseq->number || !ack->cseq->method)
+		return -ENOMEM;
+	/* The top Via only: the branch is the INVITE's, so the ACK matches its transaction. */
+	if (osip_via_clone(via, &vc) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if (osip_list_add(&ack->vias, vc, -1) < 0) {
+		osip_via_free(vc);
+		return -ENOMEM;
+	}
+	for (r = osip_list_get_first(&inv->routes, &it); r; r = osip_list_get_next(&it)) {
+		if (osip_route_clone(r, &rc) != OSIP_SUCCESS)
+			return -ENOMEM;
+		if (osip_list_add(&ack->routes, rc, -1) < 0) {
+			osip_route_free(rc);
+			return -ENOMEM;
+		}
+	}
+	if (osip_message_set_max_forwards(ack, ACK_MAX_FORWARDS) != OSIP_SUCCESS ||
+	    osip_message_set_content_length(ack, "0") != OSIP_SUCCESS)
+		return -ENOMEM;
+	return 0;
+}
+
+int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const struct sip_msg *resp)
+{
+	const osip_message_t *inv = invite->sip;
+	osip_message_t *ack = NULL;
+	osip_via_t *via = NULL;
+	int err;
+
+	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->cseq || !resp->sip->to ||
+	    osip_message_get_via(inv, 0, &via) < 0 || !via)
+		return -EINVAL;
+	if (osip_message_init(&ack) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if ((err = ack_fill(ack, inv, via, resp->sip->to, "ACK")) < 0) {
+		osip_message_free(ack);
+		return err;
+	}
+	return msg_wrap(ackp, ack);
+}
+
+int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite)
+{
+	const osip_message_t *inv = invite->sip;
+	osip_message_t *c = NULL;
+	osip_via_t *via = NULL;
+	int err;
+
+	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->to || !inv->cseq ||
+	    osip_message_get_via(inv, 0, &via) < 0 || !via)
+		return -EINVAL;
+	if (osip_message_init(&c) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if ((err = ack_fill(c, inv, via, inv->to, "CANCEL")) < 0) {
+		osip_message_free(c);
+		return err;
+	}
+	return msg_wrap(cp, c);
+}
+
+/* ---- where a request goes, and the requests we start (§8.1) ---- */
+
+#define SIP_DEFAULT_PORT 5060 /* RFC 3263 §4.2, for sip: over UDP and TCP */
+#define REQ_MAX_FORWARDS "70" /* §8.1.1.6 */
+
+
+/*
+ * A control character (or, blank_too, a blank) anywhere.  libosip2 copies
+ * such text into a header as it is, so "sip:a@1.2.3.4\r\nX: y" would
+ * smuggle in a header of its own.
+ */
+bool msg_has_ctl(const char *s, bool blank_too)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f || (blank_too && *s == ' '))
+			return true;
+	return false;
+}
+
+/* RFC 3263 §4.1: ;transport= picks the protocol; none means UDP for sip:. */
+static int uri_transport(osip_uri_t *u, enum net_proto *proto, char *why, size_t whylen)
+{
+	osip_uri_param_t *p = NULL;
+
+	*proto = NET_UDP;
+	if (osip_uri_uparam_get_byname(u, "transport", &p) != OSIP_SUCCESS || !p)
+		return 0;
+	if (!p->gvalue || !p->gvalue[0])
+		return why_fmt(why, whylen, -EINVAL, "transport parameter without a value");
+	if (net_proto_parse(p->gvalue, proto) < 0)
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
+			       "transport '%.16s' is not supported (udp, tcp)", p->gvalue);
+	return 0;
+}
+
+/* RFC 3263 §4.2: the URI's port, else 5060. 1..65535. */
+static int uri_port(const osip_uri_t *u, uint16_t *port, char *why, size_t whylen)
+{
+	unsigned long v = 0;
+	const char *s = u->port;
+
+	*port = SIP_DEFAULT_PORT;
+	if (!s)
+		return 0;
+	for (size_t i = 0; s[i]; i++) {
+		if (!isdigit((unsigned char)s[i]) || i >= 5) {
+			v = 0;
+			break;
+		}
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return why_fmt(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
+			       s);
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Scheme, transport, host, port, in that order: the first fault is the one named. */
+static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char *why, size_t whylen)
+{
+	enum net_proto proto;
+	uint16_t port;
+	int err;
+
+	if (!u->scheme || (strcasecmp(u->scheme, "sip") != 0 && strcasecmp(u->scheme, "sips") != 0))
+		return why_fmt(why, whylen, -EINVAL,
+			       "'%.16s:' URIs are not supported: a sip: URI is needed",
+			       u->scheme ? u->scheme : "?");
+	/* sips: means TLS on every hop (§19.1); we have none: refuse rather than downgrade. */
+	if (strcasecmp(u->scheme, "sips") == 0)
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
+			       "sips: needs TLS, which is not supported (udp, tcp)");
+	if ((err = uri_transport(u, &proto, why, whylen)) < 0)
+		return err;
+	if (!u->host || !u->host[0])
+		return why_fmt(why, whylen, -EINVAL, "'%.64s' has no host", uri);
+	if ((err = uri_port(u, &port, why, whylen)) < 0)
+		return err;
+	/*
+	 * RFC 3263 §4 would resolve a name (NAPTR, SRV, A/AAAA); only IP
+	 * literals go for now.  ;maddr (§19.1.1) is ignored: it is deprecated
+	 * for this use and a ping should go where the URI's host says.
+	 */
+	memset(d, 0, sizeof(*d));
+	if (net_addr_from_host(&d->addr, u->host, port) < 0)
+		return why_fmt(
+		    why, whylen, -EINVAL,
+		    "host '%.64s' is not an IP address (DNS names are not supported yet)", u->host);
+	d->proto = proto;
+	return 0;
+}
+
+int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
+{
+	osip_uri_t *u = NULL;
+	struct sip_dest out;
+	int err;
+
+	if (!uri || !uri[0])
+		return why_fmt(why, whylen, -EINVAL, "no URI");
+	if (msg_has_ctl(uri, true))
+		return why_fmt(why, whylen, -EINVAL,
+			       "the URI contains a blank or a control character");
+	if (osip_uri_init(&u) != OSIP_SUCCESS)
+		return why_fmt(why, whylen, -ENOMEM, "out of memory");
+	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
+		err = why_fmt(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
+			      uri);
+	else
+		err = uri_to_dest(u, uri, &out, why, whylen);
+	osip_uri_free(u);
+	if (err == 0)
+		*d = out;
+	return err;
+}
+
+/* libosip2's codes, once: OSIP_NOMEM is ours to report, anything else is bad input. */
+static int osip_errno(int rc)
+{
+	if (rc >= 0)
+		return 0;
+	return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+/* The host of a as it goes in a header: "192.0.2.1", "[2001:db8::1]". */
+static const char *host_ref(const struct net_addr *a, char *buf, size_t size)
+{
+	char h[NET_ADDR_STRLEN];
+
+	net_addr_host(a, h, sizeof(h));
+	snprintf(buf, size, net_addr_family(a) == AF_INET6 ? "[%s]" : "%s", h);
+	return buf;
+}
+
+/* A parsed URI in *up. 0, -EINVAL, -ENOMEM. */
+static int uri_new(const char *s, osip_uri_t **up)
+{
+	osip_uri_t *u = NULL;
+	int rc;
+
+	if (!s || msg_has_ctl(s, true))
+		return -EINVAL;
+	if (osip_uri_init(&u) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if ((rc = osip_uri_parse(u, s)) != OSIP_SUCCESS) {
+		osip_uri_free(u);
+		return osip_errno(rc);
+	}
+	*up = u;
+	return 0;
+}
+
+/* Start line (§7.1, §8.1.1.1). */
+static int req_line(osip_message_t *r, const struct msg_req_spec *spec)
+{
+	int err;
+
+	osip_message_set_method(r, osip_strdup(spec->method));
+	osip_message_set_version(r, osip_strdup("SIP/2.0"));
+	if (!r->sip_method || !r->sip_version)
+		return -ENOMEM;
+	return (err = uri_new(spec->ruri, &r->req_uri)) < 0 ? err : 0;
+}
+
+/* To without a tag (§8.1.1.2), From with one (§8.1.1.3). */
+static int req_to_from(osip_message_t *r, const struct msg_req_spec *spec)
+{
+	char fresh[RND_TAG_LEN];
+	const char *tag = spec->from_tag;
+	char *t;
+	int err;
+
+	if (osip_to_init(&r->to) != OSIP_SUCCESS || osip_from_init(&r->from) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if ((err = uri_new(spec->to ? spec->to : spec->ruri, &r->to->url)) < 0 ||
+	    (err = uri_new(spec->from, &r->from->url)) < 0)
+		return err;
+	if (!tag) {
+		rnd_token(fresh, sizeof(fresh));
+		tag = fresh;
+	}
+	if (!tag[0] || msg_has_ctl(tag, true))
+		return -EINVAL;
+	if (!(t = osip_strdup(tag)))
+		return -ENOMEM;
+	if (osip_from_set_tag(r->from, t) != OSIP_SUCCESS) {
+		osip_free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Call-ID (§8.1.1.4), CSeq (§8.1.1.5), Via: fresh branch and rport (§8.1.1.7, RFC 3581). */
+static int req_ids(osip_message_t *r, const struct msg_req_spec *spec)
+{
+	char host[NET_ADDR_STRLEN + 2], sent_by[NET_ADDR_STRLEN], tok[RND_CALLID_LEN];
+	char branch[RND_BRANCH_LEN], buf[RND_CALLID_LEN + NET_ADDR_STRLEN + 64];
+	int err;
+
+	host_ref(&spec->via_addr, host, sizeof(host));
+	if (spec->call_id) {
+		if (!spec->call_id[0] || msg_has_ctl(spec->call_id, true))
+			return -EINVAL;
+		err = osip_errno(osip_message_set_call_id(r, spec->call_id));
+	} else {
+		rnd_token(tok, sizeof(tok));
+		snprintf(buf, sizeof(buf), "%s@%s", tok, host);
+		err = osip_errno(osip_message_set_call_id(r, buf));
+	}
+	if (err < 0)
+		return err;
+	snprintf(buf, sizeof(buf), "%u %s", (unsigned)spec->cseq, spec->method);
+	if ((err = osip_errno(osip_message_set_cseq(r, buf))) < 0)
+		return err;
+	rnd_branch(branch);
+	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s;rport", net_proto_via(spec->via_proto),
+		 net_addr_fmt(&spec->via_addr, sent_by, sizeof(sent_by)), branch);
+	return osip_errno(osip_message_set_via(r, buf));
+}
+
+/* Max-Forwards (§8.1.1.6), Contact (§8.1.1.8), User-Agent, Content-Length 0. */
+static int req_rest(osip_message_t *r, const struct msg_req_spec *spec)
+{
+	const char *c = spec->contact;
+	char *bracketed = NULL;
+	int err;
+
+	if ((err = osip_errno(osip_message_set_max_forwards(r, REQ_MAX_FORWARDS))) < 0)
+		return err;
+	if (c) {
+		/* A bare URI in <>: its parameters must stay URI parameters (§20.10). */
+		if (c[0] != '<' && c[0] != '"' && c[0] != '*') {
+			if (asprintf(&bracketed, "<%s>", c) < 0)
+				return -ENOMEM;
+			c = bracketed;
+		}
+		err = msg_has_ctl(c, false) ? -EINVAL : osip_errno(osip_message_set_contact(r, c));
+		free(bracketed);
+		if (err < 0)
+			return err;
+	}
+	if (spec->user_agent) {
+		if (msg_has_ctl(spec->user_agent, false))
+			return -EINVAL;
+		if ((err = osip_errno(osip_message_set_header(r, "User-Agent", spec->user_agent))) <
+		    0)
+			return err;
+	}
+	return osip_errno(osip_message_set_content_length(r, "0"));
+}
+
+int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec)
+{
+	osip_message_t *r = NULL;
+	int err;
+
+	if (!spec->method || !spec->method[0] || msg_has_ctl(spec->method, true) || !spec->ruri ||
+	    !spec->from || spec->cseq >= 0x80000000u || spec->via_addr.len == 0)
+		return -EINVAL;
+	if (osip_message_init(&r) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if ((err = req_line(r, spec)) < 0 || (err = req_to_from(r, spec)) < 0 ||
+	    (err = req_ids(r, spec)) < 0 || (err = req_rest(r, spec)) < 0) {
+		osip_message_free(r);
+		return err;
+	}
+	return msg_wrap(mp, r);
+}
+
+int msg_set_to_tag(struct sip_msg *m, const char *tag)
+{
+	osip_generic_param_t *p = NULL;
+	char *v;
+
+	if (!m->sip->to || !tag)
+		return -EINVAL;
+	if (!(v = osip_strdup(tag)))
+		return -ENOMEM;
+	if (osip_to_param_get_byname(m->sip->to, "tag", &p) == OSIP_SUCCESS && p) {
+		osip_free(p->gvalue);
+		p->gvalue = v;
+	} else if (osip_to_set_tag(m->sip->to, v) != OSIP_SUCCESS) {
+		osip_free(v);
+		return -ENOMEM;
+	}
+	/* -EINVAL: m lacks a header the tag does not change; as msg_build_response(). */
+	return msg_refresh(m) == -ENOMEM ? -ENOMEM : 0;
+}
+
+int msg_add_header(struct sip_msg *m, const char *name, const char *value)
+{
+	return osip_message_set_header(m->sip, name, value) == OSIP_SUCCESS ? 0 : -ENOMEM;
+}
+
+int msg_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t len)
+{
+	if (osip_message_set_content_type(m->sip, ctype) != OSIP_SUCCESS ||
+	    osip_message_set_body(m->sip, body, len) != OSIP_SUCCESS)
+		return -ENOMEM;
+	return 0;
+}
+
+int msg_add_route(struct sip_msg *m, const char *value)
+{
+	int rc;
+
+	if (!value || msg_has_ctl(value, false))
+		return -EINVAL;
+	rc = osip_message_set_route(m->sip, value);
+	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr, *copy;
+
+	for (rr = osip_list_get_first(&req->sip->record_routes, &it); rr;
+	     rr = osip_list_get_next(&it)) {
+		if (osip_record_route_clone(rr, &copy) != OSIP_SUCCESS)
+			return -ENOMEM;
+		if (osip_list_add(&resp->sip->record_routes, copy, -1) < 0) {
+			osip_record_route_free(copy);
+			return -ENOMEM;
+		}
+	}
+	osip_message_force_update(resp->sip);
+	return 0;
+}

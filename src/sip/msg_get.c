@@ -1,0 +1,308 @@
+/*
+ * msg_get: the read accessors of a parsed message: headers by name, the
+ * body and its type, the Request-URI and the dialog fields as text
+ * (From, To, Contact, Record-Route, Route), header parameters, the reason
+ * phrase.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "sip/msg.h"
+#include "sip/msg_int.h"
+
+const char *msg_header(const struct sip_msg *m, const char *name, const char *compact)
+{
+	osip_header_t *h = NULL;
+
+	if (osip_message_header_get_byname(m->sip, name, 0, &h) >= 0 && h)
+		return h->hvalue ? h->hvalue : "";
+	if (compact && osip_message_header_get_byname(m->sip, compact, 0, &h) >= 0 && h)
+		return h->hvalue ? h->hvalue : "";
+	return NULL;
+}
+
+static unsigned join_named(const struct sip_msg *m, const char *name, char *out, size_t size,
+    size_t *used)
+{
+	osip_header_t *h = NULL;
+	unsigned n = 0;
+	int pos = 0;
+
+	while ((pos = osip_message_header_get_byname(m->sip, name, pos, &h)) >= 0 && h) {
+		int w = snprintf(out + *used, size - *used, "%s%s", *used ? ", " : "",
+		    h->hvalue ? h->hvalue : "");
+
+		if (w > 0)
+			*used = *used + (size_t)w < size ? *used + (size_t)w : size - 1;
+		n++;
+		pos++;
+	}
+	return n;
+}
+
+unsigned msg_header_join(const struct sip_msg *m, const char *name, const char *compact,
+    char *out, size_t size)
+{
+	size_t used = 0;
+	unsigned n;
+
+	if (size == 0)
+		return 0;
+	out[0] = '\0';
+	n = join_named(m, name, out, size, &used);
+	if (compact)
+		n += join_named(m, compact, out, size, &used);
+	return n;
+}
+
+int msg_ruri(const struct sip_msg *m, char **urip)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!m->sip->req_uri)
+		return -EINVAL;
+	if ((rc = osip_uri_to_str(m->sip->req_uri, &s)) != OSIP_SUCCESS || !s) {
+		osip_free(s);
+		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	*urip = s;
+	return 0;
+}
+
+size_t msg_body_len(const struct sip_msg *m)
+{
+	osip_body_t *b = NULL;
+
+	if (osip_message_get_body(m->sip, 0, &b) < 0 || !b)
+		return 0;
+	return b->length;
+}
+
+const char *msg_body(const struct sip_msg *m, size_t *lenp)
+{
+	osip_body_t *b = NULL;
+
+	if (osip_message_get_body(m->sip, 0, &b) < 0 || !b || !b->body || !b->length) {
+		*lenp = 0;
+		return NULL;
+	}
+	*lenp = b->length;
+	return b->body;
+}
+
+const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size)
+{
+	const osip_content_type_t *ct = m->sip->content_type;
+
+	if (!ct || !ct->type || !ct->subtype)
+		return NULL;
+	snprintf(buf, size, "%s/%s", ct->type, ct->subtype);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return buf;
+}
+
+/* ---- dialog fields (§12.1), as text ---- */
+
+/* s, allocated by libosip2 (rc is what made it), as a malloc'd copy. */
+static int osip_text(int rc, char *s, char **out)
+{
+	if (rc != OSIP_SUCCESS || !s) {
+		osip_free(s);
+		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	}
+	*out = strdup(s);
+	osip_free(s);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int uri_text(const osip_uri_t *u, char **out)
+{
+	char *s = NULL;
+	int rc;
+
+	if (!u)
+		return -EINVAL;
+	rc = osip_uri_to_str(u, &s);
+	return osip_text(rc, s, out);
+}
+
+int msg_from_uri(const struct sip_msg *m, char **urip)
+{
+	return m->sip->from ? uri_text(m->sip->from->url, urip) : -EINVAL;
+}
+
+int msg_to_uri(const struct sip_msg *m, char **urip)
+{
+	return m->sip->to ? uri_text(m->sip->to->url, urip) : -EINVAL;
+}
+
+int msg_contact_uri(const struct sip_msg *m, unsigned index, char **urip)
+{
+	osip_contact_t *c = NULL;
+
+	/* libosip2 keeps "*" as a Contact without a URL. */
+	if (index > INT32_MAX || osip_message_get_contact(m->sip, (int)index, &c) < 0 || !c ||
+	    !c->url)
+		return -ENOENT;
+	return uri_text(c->url, urip);
+}
+
+int msg_record_routes(const struct sip_msg *m, char **out, size_t max)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr;
+	size_t n = 0;
+	int err;
+
+	for (rr = osip_list_get_first(&m->sip->record_routes, &it); rr;
+	     rr = osip_list_get_next(&it), n++) {
+		char *s = NULL;
+
+		if (n >= max)
+			continue;
+		err = osip_record_route_to_str(rr, &s);
+		if ((err = osip_text(err, s, &out[n])) < 0) {
+			while (n > 0)
+				free(out[--n]);
+			return err;
+		}
+	}
+	return n > INT32_MAX ? -EINVAL : (int)n;
+}
+
+int msg_route_uri(const char *route, char **urip, bool *lr)
+{
+	osip_record_route_t *rr = NULL;
+	osip_uri_param_t *p = NULL;
+	int err;
+
+	if (!route || msg_has_ctl(route, false))
+		return -EINVAL;
+	if (osip_record_route_init(&rr) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if (osip_record_route_parse(rr, route) != OSIP_SUCCESS || !rr->url)
+		err = -EINVAL;
+	else if ((err = uri_text(rr->url, urip)) == 0)
+		*lr = osip_uri_uparam_get_byname(rr->url, "lr", &p) == OSIP_SUCCESS && p;
+	osip_record_route_free(rr);
+	return err;
+}
+
+const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size)
+{
+	const osip_uri_t *u = m->sip->req_uri;
+	const char *s = m->raw.scheme[0] ? m->raw.scheme : u ? u->scheme : NULL;
+
+	if (!m->is_request || !s || size == 0)
+		return NULL;
+	snprintf(buf, size, "%s", s);
+	for (char *p = buf; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return buf;
+}
+
+const char *msg_body_of_type(const struct sip_msg *m, const char *ctype, size_t *lenp)
+{
+	char buf[128];
+	const char *t = msg_content_type(m, buf, sizeof(buf));
+
+	if (!t || strcasecmp(t, ctype) != 0) {
+		*lenp = 0;
+		return NULL;
+	}
+	return msg_body(m, lenp);
+}
+
+/* Where the next ';' outside a quoted string is in v, or v's end. */
+static const char *next_semi(const char *v)
+{
+	bool q = false;
+
+	for (; *v && (q || *v != ';'); v++) {
+		if (*v == '"')
+			q = !q;
+		else if (q && *v == '\\' && v[1])
+			v++;
+	}
+	return v;
+}
+
+const char *msg_header_param(const struct sip_msg *m, const char *name, const char *compact,
+			     const char *param, char *buf, size_t size)
+{
+	const char *v = msg_header(m, name, compact), *e;
+	size_t plen = strlen(param);
+
+	if (!v || size == 0)
+		return NULL;
+	for (v = next_semi(v); *v; v = e) {
+		const char *eq;
+		size_t n;
+
+		v += 1 + strspn(v + 1, " \t");
+		e = next_semi(v);
+		for (n = 0; v + n < e && v[n] != '=' && v[n] != ' ' && v[n] != '\t'; n++)
+			;
+		if (n != plen || strncasecmp(v, param, plen) != 0)
+			continue;
+		eq = v + n + strspn(v + n, " \t");
+		if (eq >= e || *eq != '=') {
+			buf[0] = '\0';
+			return buf;
+		}
+		eq += 1 + strspn(eq + 1, " \t");
+		n = (size_t)(e - eq);
+		while (n > 0 && (eq[n - 1] == ' ' || eq[n - 1] == '\t'))
+			n--;
+		if (n >= 2 && eq[0] == '"' && eq[n - 1] == '"') {
+			eq++;
+			n -= 2;
+		}
+		snprintf(buf, size, "%.*s", (int)n, eq);
+		return buf;
+	}
+	return NULL;
+}
+
+/* ---- accessors for the UA core ---- */
+
+const char *msg_reason_phrase(const struct sip_msg *m)
+{
+	return m->is_request ? NULL : m->sip->reason_phrase;
+}
+
+int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
+{
+	osip_list_iterator_t it;
+	osip_contact_t *ct;
+	int n = 0;
+
+	for (ct = osip_list_get_first(&m->sip->contacts, &it); ct; ct = osip_list_get_next(&it)) {
+		osip_generic_param_t *p = NULL;
+		char *uri = NULL;
+		double q = 1.0;
+		int stop;
+
+		if (!ct->url)
+			break;
+		if (osip_uri_to_str(ct->url, &uri) != OSIP_SUCCESS || !uri)
+			return -ENOMEM;
+		if (osip_contact_param_get_byname(ct, "q", &p) == OSIP_SUCCESS && p && p->gvalue)
+			q = strtod(p->gvalue, NULL);
+		stop = fn(arg, uri, q);
+		osip_free(uri);
+		n++;
+		if (stop)
+			break;
+	}
+	return n;
+}

@@ -1,0 +1,65 @@
+/*
+ * msg_int: private to the message module.  Only msg.c, msg_scan.c,
+ * msg_check.c, msg_build.c and msg_get.c include this header; everyone
+ * else uses msg.h.  What one file of the module uses from another:
+ * msg_parse() (msg.c) runs the raw front (msg_scan.c); msg_refresh()
+ * needs its hostport check; the Via stamp (msg_check.c) refreshes the
+ * derived fields; a response (msg_build.c) asks for the To tag; the
+ * accessors (msg_get.c) refuse control characters as the builders do.
+ */
+#ifndef SIPUAD_MSG_INT_H
+#define SIPUAD_MSG_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "sip/msg.h"
+
+/*
+ * What the start line scan found (msg_start_line_scan).  A request line is
+ * "Method SP Request-URI SP SIP-Version": the method runs to the first SP,
+ * the version from the last, the Request-URI is what lies between.
+ */
+struct msg_start_line {
+	size_t end;	   /* its length without CRLF and trailing SP */
+	bool request;	   /* a request line (else a status line) */
+	size_t method_len; /* request: the method is [0, method_len) */
+	size_t uri_off;	   /* request: the Request-URI */
+	size_t uri_len;
+	size_t ver_off;	   /* request: the version is [ver_off, end) */
+	bool hide_method;  /* libosip2 must not see the method: not a token */
+	bool hide_uri;	   /* ... the Request-URI: malformed, or not a scheme we read */
+	bool hide_version; /* ... the version: not "SIP/" 1*DIGIT "." 1*DIGIT */
+	bool trailing_sp;  /* SP before the CRLF (RFC 4475 §3.1.2.10) */
+};
+
+/* What msg_clean_copy() does besides copying. */
+struct msg_clean_opts {
+	bool drop_cseq;			 /* leave CSeq out */
+	const struct msg_start_line *sl; /* start line, Request-URI to hide */
+	osip_message_t *vet;		 /* non-NULL: leave out what libosip2 cannot read */
+	char *bad;			 /* with vet: the first header left out, by name */
+	size_t bad_size;
+};
+
+/* msg_scan.c: the raw front. */
+bool msg_start_line_scan(struct sip_msg *m, const char *buf, size_t len,
+    struct msg_start_line *sl);
+bool msg_raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len);
+size_t msg_clean_cap(size_t hdr_len, size_t body_len);
+size_t msg_clean_copy(char *out, const char *buf, size_t hdr_len, const char *body,
+    size_t body_len, const struct msg_clean_opts *o);
+bool msg_hostport_ok(const char *host, const char *port);
+bool msg_uri_readable(const char *buf, size_t len);
+bool msg_ruri_hostport_ok(const struct sip_msg *m);
+
+/* msg.c: the derived fields. */
+const char *msg_tag_of(osip_from_t *h);
+void msg_refresh_via(struct sip_msg *m);
+
+/* msg_build.c: a control character (or, blank_too, a blank) anywhere. */
+bool msg_has_ctl(const char *s, bool blank_too);
+
+#endif
