@@ -31,8 +31,7 @@ static const char *nz(const char *s)
 	return s ? s : "";
 }
 
-/* A decimal number in [0, max]; -1 otherwise. */
-static long parse_num(const char *s, long max)
+long msdp_num(const char *s, long max)
 {
 	char *end;
 	long v;
@@ -221,14 +220,14 @@ static void media_read(struct msdp_media *out, const sdp_media_t *m, struct msdp
 
 	out->type = nz(m->m_media);
 	out->port_text = nz(m->m_port);
-	out->port = parse_num(m->m_port, 65535);
+	out->port = msdp_num(m->m_port, 65535);
 	out->proto = nz(m->m_proto);
 	out->fmts = fmts;
 	for (p = osip_list_get_first(&m->m_payloads, &it); p; p = osip_list_get_next(&it)) {
 		struct msdp_fmt *f = &fmts[out->n_fmts++];
 
 		f->text = p;
-		f->pt = (int)parse_num(p, 127);
+		f->pt = (int)msdp_num(p, 127);
 	}
 	conn_read(&out->conn, osip_list_get_first(&m->c_connections, &it));
 	out->attrs = attrs;

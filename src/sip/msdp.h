@@ -109,6 +109,9 @@ int msdp_parse(const char *text, size_t len, struct msdp **out, char *why, size_
 /* NULL: no-op. */
 void msdp_free(struct msdp *sdp);
 
+/* A field's decimal number (a port, a payload type, a=ptime) in [0, max]; -1 otherwise. */
+long msdp_num(const char *s, long max);
+
 /* The first attribute named name (any case) among attrs, or NULL. */
 const struct msdp_attr *msdp_attr_find(const struct msdp_attr *attrs, size_t n, const char *name);
 

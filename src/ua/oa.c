@@ -158,21 +158,6 @@ static enum oa_dir dir_local(enum oa_dir want, enum oa_dir remote)
 	return dir_make(dir_sends(want) && dir_recvs(remote), dir_recvs(want) && dir_sends(remote));
 }
 
-/* A decimal number in [0, max]; -1 otherwise. */
-static long parse_num(const char *s, long max)
-{
-	char *end;
-	long v;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v > max)
-		return -1;
-	return v;
-}
-
 /* The direction on the wire as ours; -1 when the SDP has none there. */
 static int dir_from(enum msdp_dir d)
 {
@@ -232,7 +217,7 @@ static unsigned remote_ptime(const struct oa *oa, const struct msdp *sdp,
 
 	if (!a)
 		a = msdp_attr_find(sdp->attrs, sdp->n_attrs, "ptime");
-	v = a ? parse_num(a->value, 1000) : -1;
+	v = a ? msdp_num(a->value, 1000) : -1;
 	return v > 0 ? (unsigned)v : oa->ptime;
 }
 
