@@ -340,4 +340,31 @@ typedef int(msg_contact_fn)(void *arg, const char *uri, double q);
  */
 int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg);
 
+/* ---- authentication challenges (RFC 3261 §22.2, §22.3; RFC 7616 §3.3) ---- */
+
+/*
+ * One WWW-Authenticate (401) or Proxy-Authenticate (407) challenge as plain
+ * text, quotes removed.  Empty strings for absent parameters; algorithm
+ * empty means MD5 (RFC 7616 §3.3), qop empty means the RFC 2617 form
+ * without qop.  Bounded: a challenge with a longer value is skipped.
+ */
+struct msg_challenge {
+	bool proxy;	/* Proxy-Authenticate: answer with Proxy-Authorization */
+	bool stale;	/* stale=true: the nonce expired, the password was right */
+	char scheme[16];
+	char realm[128];
+	char nonce[256];
+	char opaque[256];
+	char algorithm[32];
+	char qop[64];	/* the qop-options list as sent, e.g. "auth,auth-int" */
+};
+
+/*
+ * Fill out[0..max) with the challenges of m: every WWW-Authenticate in
+ * order, then every Proxy-Authenticate.  A challenge with no scheme or a
+ * value longer than its field is skipped (never truncated: a cut nonce
+ * would only earn another 401).  Returns the number stored.
+ */
+size_t msg_challenges(const struct sip_msg *m, struct msg_challenge *out, size_t max);
+
 #endif

@@ -2,7 +2,7 @@
  * msg_get: the read accessors of a parsed message: headers by name, the
  * body and its type, the Request-URI and the dialog fields as text
  * (From, To, Contact, Record-Route, Route), header parameters, the reason
- * phrase.
+ * phrase, the authentication challenges.
  */
 
 #include <ctype.h>
@@ -304,5 +304,67 @@ int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
 		if (stop)
 			break;
 	}
+	return n;
+}
+
+/*
+ * Copy a libosip2 challenge parameter into dst without its surrounding
+ * quotes (libosip2 keeps them on quoted-string values).  NULL is "".
+ * 0, or -EMSGSIZE if it does not fit.
+ */
+static int challenge_param(char *dst, size_t size, const char *v)
+{
+	size_t len;
+
+	dst[0] = '\0';
+	if (!v)
+		return 0;
+	len = strlen(v);
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		v++;
+		len -= 2;
+	}
+	if (len >= size)
+		return -EMSGSIZE;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+static int challenge_fill(struct msg_challenge *c, osip_www_authenticate_t *w, bool proxy)
+{
+	char stale[8];
+
+	memset(c, 0, sizeof(*c));
+	c->proxy = proxy;
+	if (challenge_param(c->scheme, sizeof(c->scheme), osip_www_authenticate_get_auth_type(w)) ||
+	    !c->scheme[0] ||
+	    challenge_param(c->realm, sizeof(c->realm), osip_www_authenticate_get_realm(w)) ||
+	    challenge_param(c->nonce, sizeof(c->nonce), osip_www_authenticate_get_nonce(w)) ||
+	    challenge_param(c->opaque, sizeof(c->opaque), osip_www_authenticate_get_opaque(w)) ||
+	    challenge_param(c->algorithm, sizeof(c->algorithm),
+			    osip_www_authenticate_get_algorithm(w)) ||
+	    challenge_param(c->qop, sizeof(c->qop), osip_www_authenticate_get_qop_options(w)))
+		return -EMSGSIZE;
+	/* RFC 7616 §3.3: stale is case-insensitive "true"; anything else is false. */
+	if (challenge_param(stale, sizeof(stale), osip_www_authenticate_get_stale(w)) == 0)
+		c->stale = strcasecmp(stale, "true") == 0;
+	return 0;
+}
+
+size_t msg_challenges(const struct sip_msg *m, struct msg_challenge *out, size_t max)
+{
+	osip_www_authenticate_t *w = NULL;
+	size_t n = 0;
+	int pos;
+
+	for (pos = 0; n < max && osip_message_get_www_authenticate(m->sip, pos, &w) >= 0 && w;
+	     pos++)
+		if (challenge_fill(&out[n], w, false) == 0)
+			n++;
+	for (pos = 0; n < max && osip_message_get_proxy_authenticate(m->sip, pos, &w) >= 0 && w;
+	     pos++)
+		if (challenge_fill(&out[n], w, true) == 0)
+			n++;
 	return n;
 }
