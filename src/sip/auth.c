@@ -172,18 +172,6 @@ static bool quotable(const char *s)
 	return true;
 }
 
-/* An unquoted value (algorithm): a token, RFC 3261 §25.1. */
-static bool token(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-		      (*s >= 'A' && *s <= 'Z') || strchr("-.!%*_+`'~", *s)))
-			return false;
-	return true;
-}
-
 int auth_header_value(const struct msg_challenge *c, const struct auth_input *in, char *out,
 		      size_t size)
 {
@@ -202,8 +190,7 @@ int auth_header_value(const struct msg_challenge *c, const struct auth_input *in
 		my.cnonce = cnonce;
 	}
 	if (!quotable(in->username) || !quotable(c->realm) || !quotable(c->nonce) ||
-	    !quotable(in->uri) || !quotable(c->opaque) || (my.cnonce && !quotable(my.cnonce)) ||
-	    (c->algorithm[0] && !token(c->algorithm)))
+	    !quotable(in->uri) || !quotable(c->opaque) || (my.cnonce && !quotable(my.cnonce)))
 		return -EINVAL;
 	rc = auth_response(c, &my, resp);
 	if (rc)
