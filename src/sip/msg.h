@@ -347,6 +347,8 @@ int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg);
  * text, quotes removed.  Empty strings for absent parameters; algorithm
  * empty means MD5 (RFC 7616 §3.3), qop empty means the RFC 2617 form
  * without qop.  Bounded: a challenge with a longer value is skipped.
+ * Backslash escapes inside a quoted value are kept as sent (auth refuses
+ * such values rather than guess).
  */
 struct msg_challenge {
 	bool proxy;	/* Proxy-Authenticate: answer with Proxy-Authorization */

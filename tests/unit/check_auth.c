@@ -389,6 +389,41 @@ START_TEST(challenges_407_stale)
 }
 END_TEST
 
+START_TEST(challenges_rfc7616_text)
+{
+	/*
+	 * The two challenges of RFC 7616 §3.9.1 as a server sends them (plus
+	 * userhash and charset, which we do not use but must not choke on),
+	 * answered end to end: SHA-256 is picked and gives the RFC's response.
+	 * A realm with an escaped quote is kept as sent and then refused.
+	 */
+	const char *s = "SIP/2.0 401 Unauthorized\r\n" R_HDRS
+			"WWW-Authenticate: Digest realm=\"http-auth@example.org\", "
+			"qop=\"auth, auth-int\", algorithm=MD5, nonce=\"" RFC_NONCE "\", "
+			"opaque=\"" RFC_OPAQUE "\"\r\n"
+			"WWW-Authenticate: Digest realm=\"http-auth@example.org\", "
+			"qop=\"auth, auth-int\", algorithm=SHA-256, nonce=\"" RFC_NONCE "\", "
+			"opaque=\"" RFC_OPAQUE "\", userhash=false, charset=UTF-8\r\n"
+			"WWW-Authenticate: Digest realm=\"a\\\"b\", nonce=\"x\"\r\n"
+			"Content-Length: 0\r\n\r\n";
+	struct sip_msg *m = parse(s);
+	struct msg_challenge c[3];
+	char v[512];
+
+	ck_assert_uint_eq(msg_challenges(m, c, 3), 3);
+	ck_assert_int_eq(auth_pick(c, 3), 1);
+	ck_assert_str_eq(c[1].qop, "auth, auth-int");
+	ck_assert_int_eq(auth_header_value(&c[1], &rfc_in, v, sizeof(v)), 0);
+	ck_assert_ptr_nonnull(strstr(
+	    v, "response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\""));
+	ck_assert_int_eq(auth_header_value(&c[0], &rfc_in, v, sizeof(v)), 0);
+	ck_assert_ptr_nonnull(strstr(v, "response=\"8ca523f5e9506fed4657c9700eebdbec\""));
+	ck_assert_str_eq(c[2].realm, "a\\\"b");
+	ck_assert_int_eq(auth_header_value(&c[2], &rfc_in, v, sizeof(v)), -EINVAL);
+	msg_free(m);
+}
+END_TEST
+
 START_TEST(challenges_none_and_overlong)
 {
 	char nonce[300], s[1024];
@@ -434,6 +469,7 @@ int main(void)
 	tcase_add_test(tc, refusals);
 	tcase_add_test(tc, challenges_401);
 	tcase_add_test(tc, challenges_407_stale);
+	tcase_add_test(tc, challenges_rfc7616_text);
 	tcase_add_test(tc, challenges_none_and_overlong);
 	suite_add_tcase(s, tc);
 	return check_run(s);
