@@ -519,6 +519,27 @@ START_TEST(dialog_fields)
 	ck_assert_int_eq(msg_build_response(&r, m, 200, NULL, "t1"), 0);
 	ck_assert_ptr_null(msg_ruri_scheme(r, buf, sizeof(buf)));
 	ck_assert_int_eq(msg_record_routes(r, rr, 4), 0);
+	/*
+	 * §12.1.1: a UAS copies every Record-Route of the request into the
+	 * response that establishes the dialog, in order; on the wire they
+	 * come one value per line, the same set as the request's two lines.
+	 */
+	{
+		struct sip_msg *rc = NULL;
+		char *text = NULL, *p1, *p2, *p0;
+		size_t len;
+
+		ck_assert_int_eq(msg_build_response(&rc, m, 180, NULL, "t1"), 0);
+		ck_assert_int_eq(msg_copy_record_routes(rc, m), 0);
+		ck_assert_int_eq(msg_record_routes(rc, NULL, 0), 3);
+		ck_assert_int_eq(msg_to_str(rc, &text, &len), 0);
+		p2 = strstr(text, "\r\nRecord-Route: <sip:p2.example.com;lr>\r\n");
+		p1 = strstr(text, "\r\nRecord-Route: <sip:p1.example.com;transport=tcp>\r\n");
+		p0 = strstr(text, "\r\nRecord-Route: <sip:p0.example.com;lr;x=y>\r\n");
+		ck_assert_msg(p2 && p1 && p0 && p2 < p1 && p1 < p0, "Record-Route set: %s", text);
+		free(text);
+		msg_free(rc);
+	}
 	ck_assert_int_eq(msg_contact_uri(r, 0, &u), -ENOENT);
 	ck_assert_int_eq(msg_add_route(r, "<sip:p9.example.com;lr>"), 0);
 	ck_assert_int_eq(msg_add_route(r, "<sip:p8\r\nX: y>"), -EINVAL);
