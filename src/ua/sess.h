@@ -42,7 +42,7 @@
 #include "sip/msg.h"
 #include "sip/tsx.h"
 
-/* What all sessions of one owner table share; the table keeps it current (reload). */
+/* What all sessions of one owner table share (the settings they use are the transaction layer's). */
 struct sess_ctx {
 	struct tsx_layer *tsx;
 	struct tmr_clock *clk;
