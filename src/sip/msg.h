@@ -340,6 +340,22 @@ typedef int(msg_contact_fn)(void *arg, const char *uri, double q);
  */
 int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg);
 
+/*
+ * A request to send again (§8.1.3.5: after a 401/407, §22.2; RFC 3263 §4.3:
+ * to the next target): a copy of req with a fresh branch in its top Via,
+ * CSeq number cseq, and no Authorization or Proxy-Authorization (they
+ * answered the old challenge; the caller adds new ones).  Not for ACK or
+ * CANCEL, which reuse their INVITE's branch.  0 (*mp: msg_free), -EINVAL,
+ * -ENOMEM.
+ */
+int msg_build_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq);
+/*
+ * Add an Authorization (proxy: Proxy-Authorization) header with value,
+ * the credentials text of auth_header_value().  0, -EINVAL (a value
+ * libosip2 cannot read, or with a control character), -ENOMEM.
+ */
+int msg_add_credentials(struct sip_msg *m, bool proxy, const char *value);
+
 /* ---- authentication challenges (RFC 3261 §22.2, §22.3; RFC 7616 §3.3) ---- */
 
 /*

@@ -481,3 +481,72 @@ int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req)
 	osip_message_force_update(resp->sip);
 	return 0;
 }
+
+/* ---- a request sent again (§8.1.3.5, §22.2; RFC 3263 §4.3) ---- */
+
+/* A fresh branch in v's branch parameter (added if missing). 0, -ENOMEM. */
+static int via_new_branch(osip_via_t *v)
+{
+	char branch[RND_BRANCH_LEN];
+	osip_generic_param_t *p = NULL;
+	char *b;
+
+	rnd_branch(branch);
+	if (!(b = osip_strdup(branch)))
+		return -ENOMEM;
+	if (osip_via_param_get_byname(v, "branch", &p) == OSIP_SUCCESS && p) {
+		osip_free(p->gvalue);
+		p->gvalue = b;
+		return 0;
+	}
+	if (osip_via_set_branch(v, b) != OSIP_SUCCESS) {
+		osip_free(b);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int msg_build_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq)
+{
+	osip_message_t *c = NULL;
+	osip_via_t *via = NULL;
+	char num[16], *n;
+	int err = -ENOMEM;
+
+	if (!req->is_request || !req->sip->cseq || cseq >= 0x80000000u ||
+	    strcmp(req->method, "ACK") == 0 || strcmp(req->method, "CANCEL") == 0)
+		return -EINVAL;
+	if (osip_message_clone(req->sip, &c) != OSIP_SUCCESS)
+		return -ENOMEM;
+	if (osip_message_get_via(c, 0, &via) < 0 || !via) {
+		err = -EINVAL;
+		goto fail;
+	}
+	if ((err = via_new_branch(via)) < 0)
+		goto fail;
+	snprintf(num, sizeof(num), "%u", (unsigned)cseq);
+	if (!(n = osip_strdup(num)))
+		goto fail;
+	osip_free(c->cseq->number);
+	osip_cseq_set_number(c->cseq, n);
+	/* Old credentials answered an old challenge: the caller adds new ones. */
+	osip_list_special_free(&c->authorizations, (void (*)(void *))osip_authorization_free);
+	osip_list_special_free(&c->proxy_authorizations,
+			       (void (*)(void *))osip_proxy_authorization_free);
+	osip_message_force_update(c);
+	return msg_wrap(mp, c);
+fail:
+	osip_message_free(c);
+	return err;
+}
+
+int msg_add_credentials(struct sip_msg *m, bool proxy, const char *value)
+{
+	int rc;
+
+	if (!value || msg_has_ctl(value, false))
+		return -EINVAL;
+	rc = proxy ? osip_message_set_proxy_authorization(m->sip, value)
+		   : osip_message_set_authorization(m->sip, value);
+	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}

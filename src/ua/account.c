@@ -13,14 +13,26 @@
 #include <strings.h>
 
 #include "ua/account.h"
+#include "ua/cred.h"
 
 struct account {
+	unsigned refs;
 	char *name;
 	char *aor;     /* NULL: sip:USER@<our address> */
 	char *display; /* NULL: none */
 	char *user;
-	char *auth_user; /* credentials, for the registration issue */
-	char *password;
+	char *auth_user; /* as configured (NULL: user), for account_same() */
+	char *password;	 /* as configured, for account_same(); wiped on free */
+	struct cred *cred; /* NULL: no password */
+	char *registrar;
+	char *outbound_proxy;
+	char *proxy_route; /* "<outbound_proxy;lr>" */
+	bool reg;
+	unsigned expires;
+	int transport;
+	unsigned keepalive_s;
+	char *service_route[ACCOUNT_MAX_ROUTES];
+	size_t n_service_route;
 };
 
 /* RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved ). */
@@ -53,20 +65,58 @@ static int dup_opt(char **dst, const char *src)
 	return 0;
 }
 
+static void wipe_free(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
+
+/* "<URI;lr>": RFC 3261 §8.1.2, a pre-loaded Route to a loose router. */
+static int proxy_route(struct account *a)
+{
+	const char *u = a->outbound_proxy;
+
+	if (!u)
+		return 0;
+	if (strncasecmp(u, "<", 1) == 0)
+		a->proxy_route = strdup(u);
+	else if (asprintf(&a->proxy_route, strcasestr(u, ";lr") ? "<%s>" : "<%s;lr>", u) < 0)
+		a->proxy_route = NULL;
+	return a->proxy_route ? 0 : -ENOMEM;
+}
+
 int account_new(struct account **ap, const struct account_cfg *cfg)
 {
 	struct account *a;
+	int err;
 
-	if (!cfg->name || !*cfg->name || !user_ok(cfg->user) || (cfg->aor && !aor_ok(cfg->aor)))
+	if (!cfg->name || !*cfg->name || !user_ok(cfg->user) || (cfg->aor && !aor_ok(cfg->aor)) ||
+	    (cfg->registrar && !aor_ok(cfg->registrar)) ||
+	    (cfg->outbound_proxy && !aor_ok(cfg->outbound_proxy)) ||
+	    (cfg->auth_user && (!*cfg->auth_user || strchr(cfg->auth_user, '"'))))
 		return -EINVAL;
 	if (!(a = calloc(1, sizeof(*a))))
 		return -ENOMEM;
+	a->refs = 1;
+	a->reg = cfg->reg;
+	a->expires = cfg->expires ? cfg->expires : ACCOUNT_EXPIRES_DEFAULT;
+	a->transport = cfg->transport;
+	a->keepalive_s = cfg->keepalive_s;
 	if (dup_opt(&a->name, cfg->name) < 0 || dup_opt(&a->aor, cfg->aor) < 0 ||
 	    dup_opt(&a->display, cfg->display) < 0 || dup_opt(&a->user, cfg->user) < 0 ||
 	    dup_opt(&a->auth_user, cfg->auth_user) < 0 ||
-	    dup_opt(&a->password, cfg->password) < 0) {
+	    dup_opt(&a->password, cfg->password) < 0 ||
+	    dup_opt(&a->registrar, cfg->registrar) < 0 ||
+	    dup_opt(&a->outbound_proxy, cfg->outbound_proxy) < 0 || proxy_route(a) < 0) {
 		account_free(a);
 		return -ENOMEM;
+	}
+	if (cfg->password &&
+	    (err = cred_new(&a->cred, cfg->auth_user ? cfg->auth_user : cfg->user, cfg->password)) <
+		0) {
+		account_free(a);
+		return err;
 	}
 	*ap = a;
 	return 0;
@@ -74,24 +124,128 @@ int account_new(struct account **ap, const struct account_cfg *cfg)
 
 int account_new_default(struct account **ap)
 {
-	struct account_cfg cfg = {.name = ACCOUNT_DEFAULT_NAME, .user = ACCOUNT_DEFAULT_USER};
+	struct account_cfg cfg = {.name = ACCOUNT_DEFAULT_NAME, .user = ACCOUNT_DEFAULT_USER,
+				  .transport = -1};
 
 	return account_new(ap, &cfg);
 }
 
+struct account *account_hold(const struct account *a)
+{
+	struct account *m = (struct account *)a;
+
+	if (m)
+		m->refs++;
+	return m;
+}
+
+static void service_route_clear(struct account *a)
+{
+	while (a->n_service_route)
+		free(a->service_route[--a->n_service_route]);
+}
+
 void account_free(struct account *a)
 {
-	if (!a)
+	if (!a || --a->refs > 0)
 		return;
 	free(a->name);
 	free(a->aor);
 	free(a->display);
 	free(a->user);
 	free(a->auth_user);
-	if (a->password)
-		explicit_bzero(a->password, strlen(a->password));
-	free(a->password);
+	wipe_free(a->password);
+	cred_free(a->cred);
+	free(a->registrar);
+	free(a->outbound_proxy);
+	free(a->proxy_route);
+	service_route_clear(a);
 	free(a);
+}
+
+struct cred *account_cred(const struct account *a)
+{
+	return a->cred;
+}
+
+const char *account_registrar(const struct account *a)
+{
+	return a->registrar;
+}
+
+const char *account_outbound_proxy(const struct account *a)
+{
+	return a->outbound_proxy;
+}
+
+bool account_registers(const struct account *a)
+{
+	return a->reg && a->registrar;
+}
+
+unsigned account_expires(const struct account *a)
+{
+	return a->expires;
+}
+
+int account_transport(const struct account *a)
+{
+	return a->transport;
+}
+
+unsigned account_keepalive(const struct account *a)
+{
+	return a->keepalive_s;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+bool account_same(const struct account *a, const struct account_cfg *b)
+{
+	return str_same(a->name, b->name) && str_same(a->aor, b->aor) &&
+	       str_same(a->display, b->display) && str_same(a->user, b->user) &&
+	       str_same(a->auth_user, b->auth_user) && str_same(a->password, b->password) &&
+	       str_same(a->registrar, b->registrar) &&
+	       str_same(a->outbound_proxy, b->outbound_proxy) && a->reg == b->reg &&
+	       a->expires == (b->expires ? b->expires : ACCOUNT_EXPIRES_DEFAULT) &&
+	       a->transport == b->transport && a->keepalive_s == b->keepalive_s;
+}
+
+size_t account_routes(const struct account *a, const char **out, size_t max)
+{
+	size_t i, n = 0;
+
+	if (a->n_service_route) {
+		for (i = 0; i < a->n_service_route && n < max; i++)
+			out[n++] = a->service_route[i];
+		return n;
+	}
+	if (a->proxy_route && max > 0)
+		out[n++] = a->proxy_route;
+	return n;
+}
+
+int account_set_service_route(struct account *a, char *const *values, size_t n)
+{
+	char *copy[ACCOUNT_MAX_ROUTES];
+	size_t i;
+
+	if (n > ACCOUNT_MAX_ROUTES)
+		n = ACCOUNT_MAX_ROUTES;
+	for (i = 0; i < n; i++)
+		if (!(copy[i] = strdup(values[i]))) {
+			while (i > 0)
+				free(copy[--i]);
+			return -ENOMEM;
+		}
+	service_route_clear(a);
+	for (i = 0; i < n; i++)
+		a->service_route[i] = copy[i];
+	a->n_service_route = n;
+	return 0;
 }
 
 const char *account_name(const struct account *a)

@@ -3,8 +3,9 @@
  *
  * An account holds an identity: a name (the handle the control interface
  * and the logs use), an address-of-record (AOR) URI, a display name, the
- * user part of our Contact, and credentials (empty until the registration
- * issue adds digest authentication and `[account NAME]` sections).  Calls
+ * user part of our Contact, digest credentials (cred.h), and where its
+ * requests go: the registrar, an outbound proxy, and the Service-Route a
+ * registrar returned.  `[account NAME]` sections make them.  Calls
  * (UAC and UAS) and OPTIONS take an account and ask it what to put in
  * From and Contact; nothing else in src/ua spells out who we are.
  *
@@ -23,6 +24,7 @@
 #ifndef SIPUAD_ACCOUNT_H
 #define SIPUAD_ACCOUNT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/net.h"
@@ -31,6 +33,7 @@
 #define ACCOUNT_DEFAULT_USER "sipuad"
 
 struct account;
+struct cred;
 
 /* What an account is made of; strings are copied by account_new(). */
 struct account_cfg {
@@ -38,10 +41,20 @@ struct account_cfg {
 	const char *aor;     /* "sip:alice@example.com"; NULL: sip:USER@<our address> */
 	const char *display; /* display name; NULL: none */
 	const char *user;    /* user part of our Contact (and of the From without an AOR) */
-	/* Credentials for digest authentication (RFC 3261 §22); not used yet. */
-	const char *auth_user; /* NULL: none */
+	/* Digest credentials (RFC 3261 §22, cred.h); no password: none. */
+	const char *auth_user; /* NULL: user */
 	const char *password;  /* NULL: none */
+	/* Registration (RFC 3261 §10) and routing (§8.1.2). */
+	const char *registrar;	    /* Request-URI of our REGISTER; NULL: none */
+	const char *outbound_proxy; /* pre-loaded Route of our requests; NULL: none */
+	bool reg;		    /* register with registrar */
+	unsigned expires;	    /* asked for, seconds; 0: ACCOUNT_EXPIRES_DEFAULT */
+	int transport;		    /* enum net_proto, or -1: as the URIs say */
+	unsigned keepalive_s;	    /* NAT keepalive interval; 0: none */
 };
+
+#define ACCOUNT_EXPIRES_DEFAULT 600
+#define ACCOUNT_MAX_ROUTES 8
 
 /*
  * A new account.  0 (*ap owned by the caller: account_free), -EINVAL (no
@@ -51,7 +64,14 @@ struct account_cfg {
 int account_new(struct account **ap, const struct account_cfg *cfg);
 /* The default account of a config with no [account] section. 0 or -ENOMEM. */
 int account_new_default(struct account **ap);
-/* NULL: no-op. */
+/*
+ * Accounts are shared: the account table holds one reference, and every
+ * call or registration that uses it another (account_hold), so an
+ * account removed or changed by a reload lives on until its last call
+ * ends.  account_free() drops one reference; the last one frees it and
+ * wipes the password.  NULL is a no-op.
+ */
+struct account *account_hold(const struct account *a);
 void account_free(struct account *a);
 
 const char *account_name(const struct account *a);
@@ -60,6 +80,30 @@ const char *account_user(const struct account *a);
 const char *account_display(const struct account *a);
 /* NULL: none (the From names our address). */
 const char *account_aor(const struct account *a);
+
+/* Digest credentials; NULL without a password. */
+struct cred *account_cred(const struct account *a);
+const char *account_registrar(const struct account *a);	/* NULL: none */
+const char *account_outbound_proxy(const struct account *a); /* NULL: none */
+bool account_registers(const struct account *a);
+unsigned account_expires(const struct account *a);
+int account_transport(const struct account *a); /* enum net_proto, or -1 */
+unsigned account_keepalive(const struct account *a);
+/* Whether a and b were made from the same settings (a reload changes nothing). */
+bool account_same(const struct account *a, const struct account_cfg *b);
+
+/*
+ * The route set of an out-of-dialog request of a (§8.1.2): the
+ * Service-Route the registrar gave (RFC 3608), else the outbound proxy
+ * as "<URI;lr>", else none.  Values are Route header values; out[i] stay
+ * valid until the next account_set_service_route().  Returns the number.
+ */
+size_t account_routes(const struct account *a, const char **out, size_t max);
+/*
+ * RFC 3608 §6: the Service-Route values of the last 2xx to our REGISTER
+ * (n 0: none, as after an unregistration).  0 or -ENOMEM.
+ */
+int account_set_service_route(struct account *a, char *const *values, size_t n);
 
 /*
  * The From URI (an addr-spec, RFC 3261 §8.1.1.3) of a request we send from

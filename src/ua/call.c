@@ -180,10 +180,11 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	if (!c)
 		return -ENOMEM;
 	c->cs = cs;
-	c->acc = cs->env.account;
+	c->acc = account_hold(cs->env.account); /* a reload may drop it from the table */
 	c->outgoing = outgoing;
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
 	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
+		account_free(c->acc);
 		free(c);
 		return err;
 	}
@@ -214,6 +215,7 @@ static void call_free(struct call *c)
 		dlg_table_end_early(cs->dlgs, c->call_id, c->local_tag);
 	media_free(c->media);
 	oa_free(c->oa);
+	account_free(c->acc);
 	for (size_t i = 0; i < c->n_targets; i++)
 		free(c->targets[i]);
 	for (size_t i = 0; i < c->n_hdrs; i++)

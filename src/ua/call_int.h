@@ -65,7 +65,7 @@ struct call {
 	enum call_state state;
 
 	/* Who and where. */
-	const struct account *acc; /* who we are in this call */
+	struct account *acc; /* who we are in this call: held (account_hold) */
 	char *peer;		   /* their URI */
 	char *local_uri;	   /* ours */
 	char *call_id;
