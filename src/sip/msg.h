@@ -341,6 +341,30 @@ typedef int(msg_contact_fn)(void *arg, const char *uri, double q);
 int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg);
 
 /*
+ * The value of parameter param of the index-th Contact (e.g. "expires",
+ * §10.2.4) into buf.  0 ("" for a parameter without a value), -ENOENT (no
+ * such Contact or parameter), -EINVAL (a value with a blank or control
+ * character), -ENOSPC.
+ */
+int msg_contact_param(const struct sip_msg *m, unsigned index, const char *param, char *buf,
+		      size_t size);
+/*
+ * RFC 3581 / §18.2.1, read by a UAC in a response: the received host of
+ * the top Via into host ("" if absent) and its rport value into *rport
+ * (-1 if absent or without a value): where the server saw us come from.
+ * 0, -ENOENT (no Via), -EINVAL (a malformed value).
+ */
+int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rport);
+/*
+ * The values of every header name (a header libosip2 keeps in its generic
+ * list, e.g. Service-Route, Path) in order, split at the commas that
+ * separate values (not those inside <> or quotes), each malloc'd into
+ * out[0..max) (free() each).  Returns the number stored; 0 also when out
+ * of memory.
+ */
+size_t msg_header_values(const struct sip_msg *m, const char *name, char **out, size_t max);
+
+/*
  * A request to send again (§8.1.3.5: after a 401/407, §22.2; RFC 3263 §4.3:
  * to the next target): a copy of req with a fresh branch in its top Via,
  * CSeq number cseq, and no Authorization or Proxy-Authorization (they

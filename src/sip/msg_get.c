@@ -307,6 +307,111 @@ int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
 	return n;
 }
 
+int msg_contact_param(const struct sip_msg *m, unsigned index, const char *param, char *buf,
+		      size_t size)
+{
+	osip_contact_t *ct = osip_list_get(&m->sip->contacts, (int)index);
+	osip_generic_param_t *p = NULL;
+
+	if (!ct || !ct->url)
+		return -ENOENT;
+	if (osip_contact_param_get_byname(ct, (char *)param, &p) != OSIP_SUCCESS || !p)
+		return -ENOENT;
+	if (!p->gvalue || msg_has_ctl(p->gvalue, true)) {
+		if (size)
+			buf[0] = '\0';
+		return p->gvalue ? -EINVAL : 0;
+	}
+	return (size_t)snprintf(buf, size, "%s", p->gvalue) < size ? 0 : -ENOSPC;
+}
+
+int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rport)
+{
+	osip_via_t *via = NULL;
+	osip_generic_param_t *p = NULL;
+
+	*rport = -1;
+	if (size)
+		host[0] = '\0';
+	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via)
+		return -ENOENT;
+	if (osip_via_param_get_byname(via, "received", &p) == OSIP_SUCCESS && p && p->gvalue) {
+		if (msg_has_ctl(p->gvalue, true) ||
+		    (size_t)snprintf(host, size, "%s", p->gvalue) >= size)
+			return -EINVAL;
+	}
+	p = NULL;
+	if (osip_via_param_get_byname(via, "rport", &p) == OSIP_SUCCESS && p && p->gvalue) {
+		char *end;
+		long v = strtol(p->gvalue, &end, 10);
+
+		if (*end || v < 1 || v > 65535)
+			return -EINVAL;
+		*rport = (int)v;
+	}
+	return 0;
+}
+
+/* The end of one value of a comma-separated header: the comma outside <> and quotes. */
+static const char *value_end(const char *s)
+{
+	bool quoted = false;
+	int angle = 0;
+
+	for (; *s; s++) {
+		if (quoted) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				quoted = false;
+		} else if (*s == '"') {
+			quoted = true;
+		} else if (*s == '<') {
+			angle++;
+		} else if (*s == '>' && angle > 0) {
+			angle--;
+		} else if (*s == ',' && angle == 0) {
+			break;
+		}
+	}
+	return s;
+}
+
+size_t msg_header_values(const struct sip_msg *m, const char *name, char **out, size_t max)
+{
+	osip_list_iterator_t it;
+	osip_header_t *h;
+	size_t n = 0;
+
+	for (h = osip_list_get_first(&m->sip->headers, &it); h; h = osip_list_get_next(&it)) {
+		const char *v, *e;
+
+		if (!h->hname || !h->hvalue || osip_strcasecmp(h->hname, name) != 0)
+			continue;
+		for (v = h->hvalue; *v; v = *e ? e + 1 : e) {
+			size_t len;
+
+			v += strspn(v, " \t");
+			e = value_end(v);
+			len = (size_t)(e - v);
+			while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+				len--;
+			if (!len)
+				continue;
+			if (n == max)
+				return n;
+			if (!(out[n] = strndup(v, len)))
+				goto nomem;
+			n++;
+		}
+	}
+	return n;
+nomem:
+	while (n)
+		free(out[--n]);
+	return 0;
+}
+
 /*
  * Copy a libosip2 challenge parameter into dst without its surrounding
  * quotes (libosip2 keeps them on quoted-string values).  NULL is "".

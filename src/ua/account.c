@@ -228,6 +228,11 @@ size_t account_routes(const struct account *a, const char **out, size_t max)
 	return n;
 }
 
+const char *account_proxy_route(const struct account *a)
+{
+	return a->proxy_route;
+}
+
 int account_set_service_route(struct account *a, char *const *values, size_t n)
 {
 	char *copy[ACCOUNT_MAX_ROUTES];

@@ -99,6 +99,8 @@ bool account_same(const struct account *a, const struct account_cfg *b);
  * valid until the next account_set_service_route().  Returns the number.
  */
 size_t account_routes(const struct account *a, const char **out, size_t max);
+/* "<outbound_proxy;lr>", the pre-loaded Route of a REGISTER (never the Service-Route); NULL: none. */
+const char *account_proxy_route(const struct account *a);
 /*
  * RFC 3608 §6: the Service-Route values of the last 2xx to our REGISTER
  * (n 0: none, as after an unregistration).  0 or -ENOMEM.
