@@ -356,6 +356,12 @@ int msg_contact_param(const struct sip_msg *m, unsigned index, const char *param
  */
 int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rport);
 /*
+ * The user part of a request's Request-URI (as sent, escapes kept) into
+ * buf; NULL if it has none ("sip:example.com"), or one that does not fit
+ * or holds a blank or control character.
+ */
+const char *msg_ruri_user(const struct sip_msg *m, char *buf, size_t size);
+/*
  * The values of every header name (a header libosip2 keeps in its generic
  * list, e.g. Service-Route, Path) in order, split at the commas that
  * separate values (not those inside <> or quotes), each malloc'd into

@@ -352,6 +352,16 @@ int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rpor
 	return 0;
 }
 
+const char *msg_ruri_user(const struct sip_msg *m, char *buf, size_t size)
+{
+	const char *u = m->sip->req_uri ? m->sip->req_uri->username : NULL;
+
+	if (!u || !*u || msg_has_ctl(u, true) || strlen(u) >= size)
+		return NULL;
+	memcpy(buf, u, strlen(u) + 1);
+	return buf;
+}
+
 /* The end of one value of a comma-separated header: the comma outside <> and quotes. */
 static const char *value_end(const char *s)
 {

@@ -40,7 +40,8 @@ struct account_cfg {
 	const char *name;    /* handle: "default", "alice" */
 	const char *aor;     /* "sip:alice@example.com"; NULL: sip:USER@<our address> */
 	const char *display; /* display name; NULL: none */
-	const char *user;    /* user part of our Contact (and of the From without an AOR) */
+	const char *user;    /* user part of our Contact (and of the From without an AOR);
+				NULL: the AOR's */
 	/* Digest credentials (RFC 3261 §22, cred.h); no password: none. */
 	const char *auth_user; /* NULL: user */
 	const char *password;  /* NULL: none */
