@@ -106,7 +106,8 @@ struct dns_target {
  *   -ECONNREFUSED  "no DNS server answered for example.com (NAPTR): connection
  *                  refused or server failure" (c-ares reports a server's
  *                  SERVFAIL/REFUSED this way once every server was tried)
- *   -EIO           "DNS server failure for example.com (NAPTR)" (a malformed answer)
+ *   -EIO           "DNS server failure for example.com (NAPTR)" (FORMERR or
+ *                  NOTIMP, or an answer c-ares cannot parse)
  *   -ENOMEM        "out of memory resolving example.com"
  * When no target of several SRV targets resolves, why is about the first
  * and adds ", nor for the N other SRV targets".  t and why are valid only
@@ -175,6 +176,7 @@ struct dns_stats {
 	uint64_t joined;      /* lookups that joined an identical one in flight */
 	unsigned in_progress; /* resolutions not finished yet */
 	unsigned cached;      /* entries in the cache */
+	unsigned draining;    /* channels of before a dns_set_cfg, lookups pending */
 };
 void dns_get_stats(const struct dns *d, struct dns_stats *out);
 

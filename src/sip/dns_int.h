@@ -13,6 +13,8 @@
 
 #include "sip/dns.h"
 
+struct event_base;
+
 /* RR types we ask for (RFC 1035 §3.2.2, RFC 3596, RFC 2782, RFC 3403). */
 #define DNS_T_A 1
 #define DNS_T_SOA 6
@@ -205,6 +207,40 @@ int dns_cache_put(struct dns_cache *c, const char *name, struct dns_rrset *rs, u
 		  uint64_t now_ms);
 void dns_cache_clear(struct dns_cache *c);
 size_t dns_cache_count(const struct dns_cache *c);
+
+/* ---- c-ares on the loop (dns_ares.c, the only file that calls c-ares) ---- */
+
+struct dns_chan;
+
+/* ares_library_init / ares_library_cleanup, counted.  0 or -EIO. */
+int dns_lib_init(void);
+void dns_lib_cleanup(void);
+
+/*
+ * A channel on base with cfg's servers (none: resolv.conf), timeout and
+ * tries.  0, -EINVAL (servers), -ENOMEM, -EIO (c-ares refused).
+ */
+int dns_chan_new(struct event_base *base, const struct dns_cfg *cfg, struct dns_chan **chp);
+/*
+ * Free ch: the queries still pending end with DNS_RC_CANCELLED, inside
+ * this call.  Never from inside a dns_answer_fn.  NULL is a no-op.
+ */
+void dns_chan_free(struct dns_chan *ch);
+
+/*
+ * How a query ended: for OK, NODATA and NXDOMAIN the answer (rs: take a
+ * reference to keep it) and the seconds it may be kept (0: not at all);
+ * otherwise rs NULL.  Called from inside c-ares (or inside
+ * dns_chan_query() when it fails at once).
+ */
+typedef void(dns_answer_fn)(void *arg, enum dns_rc rc, struct dns_rrset *rs, uint32_t ttl);
+/* Send the question (qtype, name) class IN; fn is called once. */
+void dns_chan_query(struct dns_chan *ch, uint16_t qtype, const char *name, dns_answer_fn *fn,
+		    void *arg);
+/* Queries sent on ch and not answered yet. */
+unsigned dns_chan_pending(const struct dns_chan *ch);
+/* "A", "AAAA", "SRV", "NAPTR". */
+const char *dns_type_name(uint16_t qtype);
 
 /* The cache of a resolver, for the unit tests to fill and inspect. */
 struct dns_cache *dns_cache_of(struct dns *d);

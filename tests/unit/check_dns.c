@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -1118,6 +1119,66 @@ START_TEST(joined_lookups_and_reload)
 }
 END_TEST
 
+/* Run the loop until the old channel is freed (bounded: 5 s). */
+static bool loop_until_drained(struct fx *f)
+{
+	struct timespec t0, t;
+	struct dns_stats st;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		dns_get_stats(f->d, &st);
+		if (st.draining == 0)
+			return true;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 5)
+			return false;
+		event_base_loop(f->base, EVLOOP_ONCE);
+	}
+}
+
+/*
+ * A reload while a lookup is out: the old channel (50 ms, one try) times
+ * out, its answer ends the resolution that waited (from the loop, on the
+ * next tick) and is not cached, and the old channel is freed.
+ */
+START_TEST(reload_drains_old_channel)
+{
+	struct dns_cfg cfg = {0};
+	struct dns_stats st;
+	char servers2[64];
+	int silent2;
+	struct fx f;
+
+	fx_init(&f);
+	cfg.servers = f.servers;
+	cfg.timeout_ms = 50;
+	cfg.tries = 1;
+	ck_assert_int_eq(dns_set_cfg(f.d, &cfg), 0); /* nothing pending: freed at once */
+	dns_get_stats(f.d, &st);
+	ck_assert_uint_eq(st.draining, 0);
+	ck_assert_int_eq(resolve(&f, "sip:example.test:5080", NULL), 0);
+	tmr_fake_advance(f.clk, 0);
+	silent2 = silent_socket(servers2, sizeof(servers2));
+	cfg.servers = servers2;
+	cfg.timeout_ms = 60000;
+	ck_assert_int_eq(dns_set_cfg(f.d, &cfg), 0);
+	dns_get_stats(f.d, &st);
+	ck_assert_uint_eq(st.draining, 1);
+	ck_assert(loop_until_drained(&f));
+	ck_assert_int_eq(f.ndone, 0); /* the step's end waits for the loop's clock */
+	tmr_fake_advance(f.clk, 0);
+	ck_assert_int_eq(f.ndone, 1);
+	ck_assert_int_eq(f.done[0].err, -ETIMEDOUT);
+	ck_assert_str_eq(f.done[0].why, "DNS timeout for example.test (A)");
+	dns_get_stats(f.d, &st);
+	ck_assert_uint_eq(st.cached, 0);
+	ck_assert_uint_eq(st.in_progress, 0);
+	close(silent2);
+	fx_done(&f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dns");
@@ -1144,6 +1205,7 @@ int main(void)
 	tcase_add_test(tc, bounded_resolutions);
 	tcase_add_test(tc, resolution_from_cache_then_expiry);
 	tcase_add_test(tc, joined_lookups_and_reload);
+	tcase_add_test(tc, reload_drains_old_channel);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }
