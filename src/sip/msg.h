@@ -415,4 +415,25 @@ struct msg_challenge {
  */
 size_t msg_challenges(const struct sip_msg *m, struct msg_challenge *out, size_t max);
 
+/* ---- a URI split for the resolver (dns.h, RFC 3263 §4) ---- */
+
+/* The parts of a sip: or sips: URI that say where its requests go. */
+struct msg_uri_parts {
+	bool sips;	    /* the scheme is sips: */
+	char host[256];	    /* as written; an IPv6 literal without its brackets */
+	uint16_t port;	    /* 0: none given */
+	char transport[16]; /* ;transport= value, lower case; "": none */
+};
+
+/*
+ * Split uri into *p (written only on success).  No DNS and no judgement on
+ * the host or the transport name beyond their length: the resolver decides.
+ * 0, -ENOMEM, or -EINVAL / -EPROTONOSUPPORT with why (may be NULL) naming
+ * the first fault: no URI, a blank or control character, not a URI, a
+ * scheme other than sip:/sips:, no host, a host of 256 characters or more,
+ * a port outside 1..65535, an empty ;transport= or one of 16 characters or
+ * more (-EPROTONOSUPPORT).
+ */
+int msg_uri_parts(const char *uri, struct msg_uri_parts *p, char *why, size_t whylen);
+
 #endif

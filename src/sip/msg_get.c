@@ -14,6 +14,7 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "core/why.h"
 #include "sip/msg.h"
 #include "sip/msg_int.h"
 
@@ -482,4 +483,83 @@ size_t msg_challenges(const struct sip_msg *m, struct msg_challenge *out, size_t
 		if (challenge_fill(&out[n], w, true) == 0)
 			n++;
 	return n;
+}
+
+/* ---- a URI split for the resolver (dns.c, RFC 3263 §4) ---- */
+
+/* The URI's port: 0 when absent, else 1..65535.  0 or -EINVAL. */
+static int uri_parts_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	*port = 0;
+	if (!s)
+		return 0;
+	for (size_t i = 0; s[i]; i++) {
+		if (!isdigit((unsigned char)s[i]) || i >= 5)
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Scheme, host, port, transport, in that order: the first fault is the one named. */
+static int uri_parts_fill(osip_uri_t *u, const char *uri, struct msg_uri_parts *p, char *why,
+			  size_t whylen)
+{
+	osip_uri_param_t *tp = NULL;
+
+	if (!u->scheme || (strcasecmp(u->scheme, "sip") != 0 && strcasecmp(u->scheme, "sips") != 0))
+		return why_fmt(why, whylen, -EINVAL,
+			       "'%.16s:' URIs are not supported: a sip: URI is needed",
+			       u->scheme ? u->scheme : "?");
+	p->sips = strcasecmp(u->scheme, "sips") == 0;
+	if (!u->host || !u->host[0])
+		return why_fmt(why, whylen, -EINVAL, "'%.64s' has no host", uri);
+	if (strlen(u->host) >= sizeof(p->host))
+		return why_fmt(why, whylen, -EINVAL,
+			       "host '%.64s...' is longer than %zu characters", u->host,
+			       sizeof(p->host) - 1);
+	strcpy(p->host, u->host);
+	if (uri_parts_port(u->port, &p->port) < 0)
+		return why_fmt(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
+			       u->port);
+	if (osip_uri_uparam_get_byname(u, "transport", &tp) != OSIP_SUCCESS || !tp)
+		return 0;
+	if (!tp->gvalue || !tp->gvalue[0])
+		return why_fmt(why, whylen, -EINVAL, "transport parameter without a value");
+	if (strlen(tp->gvalue) >= sizeof(p->transport))
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
+			       "transport '%.16s...' is not supported", tp->gvalue);
+	for (size_t i = 0; tp->gvalue[i]; i++)
+		p->transport[i] = (char)tolower((unsigned char)tp->gvalue[i]);
+	return 0;
+}
+
+int msg_uri_parts(const char *uri, struct msg_uri_parts *p, char *why, size_t whylen)
+{
+	struct msg_uri_parts out;
+	osip_uri_t *u = NULL;
+	int err;
+
+	if (!uri || !uri[0])
+		return why_fmt(why, whylen, -EINVAL, "no URI");
+	if (msg_has_ctl(uri, true))
+		return why_fmt(why, whylen, -EINVAL,
+			       "the URI contains a blank or a control character");
+	if (osip_uri_init(&u) != OSIP_SUCCESS)
+		return why_fmt(why, whylen, -ENOMEM, "out of memory");
+	memset(&out, 0, sizeof(out));
+	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
+		err = why_fmt(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
+			      uri);
+	else
+		err = uri_parts_fill(u, uri, &out, why, whylen);
+	osip_uri_free(u);
+	if (err == 0)
+		*p = out;
+	return err;
 }
