@@ -191,6 +191,34 @@ static int answer_one(struct cred *c, const struct msg_challenge *m, const struc
 int cred_authorize(struct cred *c, struct cred_chain *ch, const struct sip_msg *resp,
 		   struct sip_msg *retry, struct why *why)
 {
+	return cred_authorize_keep(c, ch, resp, retry, NULL, 0, NULL, why);
+}
+
+int cred_preauthorize(struct cred *c, const struct msg_challenge *m, struct sip_msg *req,
+		      struct why *why)
+{
+	char value[CRED_VALUE_MAX], *uri = NULL;
+	int err;
+
+	if (why)
+		*why = (struct why){.kind = WHY_FAILED};
+	if (!c || auth_rank(m) == 0)
+		return why_set(why, -ENOTSUP, WHY_FAILED, NULL, "no credentials to send");
+	if ((err = msg_ruri(req, &uri)) < 0)
+		return why_set(why, err == -ENOMEM ? err : -EINVAL, WHY_FAILED, NULL,
+			       "the request has no Request-URI to authenticate");
+	if ((err = answer_one(c, m, req, uri, value, why)) == 0 &&
+	    (err = msg_add_credentials(req, m->proxy, value)) < 0)
+		err = why_set(why, err, WHY_FAILED, NULL, "cannot add the credentials");
+	explicit_bzero(value, sizeof(value));
+	free(uri);
+	return err;
+}
+
+int cred_authorize_keep(struct cred *c, struct cred_chain *ch, const struct sip_msg *resp,
+			struct sip_msg *retry, struct msg_challenge *picked, size_t max,
+			size_t *n_picked, struct why *why)
+{
 	struct msg_challenge *m;
 	size_t n, idx[CRED_MAX_REALMS], i;
 	char *uri = NULL, *values = NULL;
@@ -260,6 +288,11 @@ int cred_authorize(struct cred *c, struct cred_chain *ch, const struct sip_msg *
 		ch->n++;
 	}
 	ch->tries++;
+	if (n_picked) {
+		*n_picked = 0;
+		for (i = 0; i < (size_t)k && i < max; i++)
+			picked[(*n_picked)++] = m[idx[i]];
+	}
 out:
 	if (values) {
 		explicit_bzero(values, (size_t)k * CRED_VALUE_MAX);

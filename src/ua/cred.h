@@ -72,5 +72,23 @@ const char *cred_user(const struct cred *c);
  */
 int cred_authorize(struct cred *c, struct cred_chain *ch, const struct sip_msg *resp,
 		   struct sip_msg *retry, struct why *why);
+/*
+ * cred_authorize(), and the challenges answered copied to picked[0..max)
+ * with their number in *n_picked (on success only): what a registration
+ * keeps to answer its refreshes before they are challenged.
+ */
+int cred_authorize_keep(struct cred *c, struct cred_chain *ch, const struct sip_msg *resp,
+			struct sip_msg *retry, struct msg_challenge *picked, size_t max,
+			size_t *n_picked, struct why *why);
+/*
+ * RFC 3261 §22.3 (credentials cached per realm), RFC 7616 §3.4 (a nonce
+ * used again counts up): add to req the credentials answering m, a
+ * challenge answered before, with the next nonce count.  A server that no
+ * longer takes the nonce challenges again (stale or not), which the
+ * request's chain answers as usual: credentials sent unasked never count
+ * as an answer of the chain.  0, or -errno as cred_authorize() (why).
+ */
+int cred_preauthorize(struct cred *c, const struct msg_challenge *m, struct sip_msg *req,
+		      struct why *why);
 
 #endif

@@ -50,6 +50,13 @@ struct reg {
 	struct tsx *ct; /* the REGISTER in flight, or NULL */
 	bool ct_unreg;	/* ... it is an Expires: 0 */
 	struct cred_chain chain;
+	/*
+	 * RFC 3261 §22.3: the challenges that last let us register, answered
+	 * again in each refresh before it is challenged (pre), and those of
+	 * the chain in flight (pend), kept once its 2xx comes.
+	 */
+	struct msg_challenge pre[2], pend[2];
+	size_t n_pre, n_pend;
 	struct sip_dest dest; /* where the last REGISTER went */
 	bool have_dest;
 
@@ -202,6 +209,7 @@ static void fail(struct reg *r, int code, unsigned retry_after_s, const char *fm
 
 	r->ct = NULL;
 	r->resolved = false; /* the next attempt asks DNS again */
+	r->n_pre = 0;	     /* ... and is challenged afresh */
 	r->code = code;
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
@@ -312,6 +320,10 @@ static void registered(struct reg *r, const struct sip_msg *resp)
 		log_err("%s: cannot keep the Service-Route: out of memory", r->handle);
 	for (i = 0; i < n; i++)
 		free(sr[i]);
+	if (r->chain.tries) {
+		memcpy(r->pre, r->pend, sizeof(r->pre));
+		r->n_pre = r->n_pend;
+	}
 	r->bound = true;
 	r->granted = g;
 	r->granted_at = tmr_now(r->env.clk);
@@ -400,7 +412,8 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 			     strerror(req ? -e : EINVAL));
 			return;
 		}
-		if ((e = cred_authorize(account_cred(r->a), &r->chain, resp, retry, &why)) < 0) {
+		if ((e = cred_authorize_keep(account_cred(r->a), &r->chain, resp, retry, r->pend, 2,
+					     &r->n_pend, &why)) < 0) {
 			msg_free(retry);
 			fail(r, resp->status, 0, "%s", why.msg);
 			return;
@@ -543,6 +556,9 @@ static int send_to_dest(struct reg *r, bool unregister, struct why *why)
 
 	if ((err = build(r, unregister, &m, why)) < 0)
 		return err;
+	for (size_t i = 0; i < r->n_pre; i++)
+		if (cred_preauthorize(account_cred(r->a), &r->pre[i], m, NULL) < 0)
+			r->n_pre = 0; /* the request goes without; a challenge will say */
 	memset(&r->chain, 0, sizeof(r->chain));
 	r->cseq++;
 	r->attempts++;
@@ -750,6 +766,7 @@ void reg_stop(struct reg *r)
 
 int reg_set_account(struct reg *r, struct account *b, struct why *why)
 {
+	r->n_pre = 0; /* the credentials may have changed */
 	account_hold(b);
 	account_free(r->a);
 	r->a = b;

@@ -294,14 +294,21 @@ START_TEST(register_challenge_refresh)
 	ck_assert_uint_eq(n_sent, 3);
 	ck_assert_str_eq(hdr(2, "Call-ID"), callid);
 	ck_assert_str_eq(hdr(2, "CSeq"), "3 REGISTER");
+	/* §22.3: the refresh answers the last challenge before it is asked, nonce count 2. */
+	ck_assert_ptr_nonnull(strstr(hdr(2, "Authorization"), "nonce=\"n1\""));
+	ck_assert_ptr_nonnull(strstr(hdr(2, "Authorization"), "nc=00000002"));
+	/* A registrar that wants a fresh nonce asks again: answered, not taken for a wrong password. */
 	respond(2, 401, CHALLENGE);
 	ck_assert_str_eq(hdr(3, "CSeq"), "4 REGISTER");
+	ck_assert_ptr_nonnull(strstr(hdr(3, "Authorization"), "nc=00000003"));
 	respond(3, 200, "Expires: 40");
 	ck_assert_uint_eq(n_ev, 2); /* a refresh keeps the state: no event */
 	advance_to(30000 + 20000);
 	ck_assert_uint_eq(n_sent, 5);
 	ck_assert_str_eq(hdr(4, "CSeq"), "5 REGISTER");
+	ck_assert_ptr_nonnull(strstr(hdr(4, "Authorization"), "nc=00000004"));
 	respond(4, 200, OK_60);
+	ck_assert_uint_eq(n_sent, 5); /* taken without a challenge: one REGISTER per refresh */
 	drain();
 }
 END_TEST
