@@ -44,6 +44,7 @@
 #include "sip/msg.h"
 #include "sip/sip.h"
 #include "ua/account.h"
+#include "app/daemon_accounts.h"
 #include "ua/call.h"
 #include "ua/options.h"
 #include "ua/ua.h"
@@ -135,6 +136,8 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 	struct call_cfg kc;
 
 	log_set_level(n->log_level);
+	ua_set_accounts(dm->ua, daemon_account_for_user, dm, n->accept_unknown_users);
+	daemon_accounts_reload(dm, n);
 	call_cfg_from(n, &kc);
 	if (calls_set_cfg(dm->calls, &kc) < 0)
 		log_warn("reload: the [call] and [media] settings could not be applied");
@@ -194,10 +197,10 @@ out:
 	return ev;
 }
 
-/* Calls (and, to come, registrations) still to end before the daemon may exit. */
+/* Calls and registrations still to end before the daemon may exit. */
 static unsigned pending_work(const struct daemon *dm)
 {
-	return ua_active(dm->ua);
+	return ua_active(dm->ua) + daemon_accounts_busy(dm);
 }
 
 static void finish(struct daemon *dm)
@@ -250,6 +253,8 @@ void daemon_shutdown(struct daemon *dm, const char *why)
 	tmr_start(&dm->drain_tmr, 0);
 	/* BYE, CANCEL or 480 for each call; new INVITEs get 503 from here on. */
 	calls_shutdown(dm->calls);
+	/* Expires: 0 for every registration (RFC 3261 §10.2.2). */
+	daemon_accounts_shutdown(dm);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -338,12 +343,14 @@ static int build_layers(struct daemon *dm)
 	tmr_init(&dm->status_tmr, dm->clk, on_status, dm);
 	tmr_init(&dm->stop_tmr, dm->clk, on_stop_timeout, dm);
 	tmr_init(&dm->drain_tmr, dm->clk, on_drain, dm);
+	daemon_accounts_init_timers(dm);
 	sip_cfg_from(dm->cfg, &sc);
 	/* One account while the config has no [account] sections (ua/account.h). */
 	if ((err = account_new_default(&dm->account)) < 0 ||
 	    (err = sip_new(&dm->sip, dm->base, dm->clk, &sc, &dm->stats)) < 0 ||
-	    (err = ua_new(&dm->ua, dm->sip)) < 0)
+	    (err = ua_new(&dm->ua, dm->sip)) < 0 || (err = daemon_accounts_init(dm, dm->cfg)) < 0)
 		return err;
+	ua_set_accounts(dm->ua, daemon_account_for_user, dm, dm->cfg->accept_unknown_users);
 	oe = (struct options_env){.tsx = sip_tsx(dm->sip),
 				  .clk = dm->clk,
 				  .local = sip_local_cb,
@@ -415,6 +422,7 @@ int daemon_run(struct daemon *dm)
 	daemon_notify("READY=1");
 	hook_systemd(dm);
 	log_info("sipuad %s ready; control socket %s", PACKAGE_VERSION, dm->cfg->socket);
+	daemon_accounts_start(dm);
 	if (event_base_dispatch(dm->base) < 0) {
 		log_err("event loop failed");
 		return 1;
@@ -437,6 +445,9 @@ void daemon_free(struct daemon *dm)
 	tmr_close(&dm->status_tmr);
 	tmr_close(&dm->stop_tmr);
 	tmr_close(&dm->drain_tmr);
+	/* Registrations go without a word (shutdown unregistered them); calls hold their accounts. */
+	daemon_accounts_free(dm);
+	tmr_close(&dm->acct_sweep);
 	/* Pings in flight are answered (cancelled) while the control socket is still up. */
 	options_free(dm->opts);
 	/* Calls still up after a forced exit go without a word: their peers time out. */

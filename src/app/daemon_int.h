@@ -25,6 +25,7 @@ struct ctl;
 struct ctl_req;
 struct options;
 struct account;
+struct daemon_acct;
 struct sip;
 struct ua;
 
@@ -39,7 +40,11 @@ struct daemon {
 	char *cfg_path;
 	struct tmr_clock *clk;
 	struct sip *sip;
-	struct account *account; /* the default one: calls and OPTIONS borrow it */
+	struct account *account; /* the built-in default (no [account] section) */
+	struct daemon_acct *accts; /* [account NAME] sections (daemon_accounts.c) */
+	unsigned n_accts, cap_accts;
+	unsigned long next_reg_id;
+	struct tmr acct_sweep; /* drops accounts whose unregistration is over */
 	struct ua *ua;
 	struct options *opts;
 	struct calls *calls;

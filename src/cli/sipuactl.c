@@ -740,6 +740,19 @@ static void print_calls(json_t *r)
 		print_table(calls, 0);
 }
 
+/* "accounts": the table alone, as for calls. */
+static void print_accounts(json_t *r)
+{
+	json_t *rows = json_object_get(r, "accounts");
+
+	if (json_object_size(r) != 1 || !json_is_array(rows))
+		print_result(r);
+	else if (!json_array_size(rows))
+		puts("no accounts");
+	else
+		print_table(rows, 0);
+}
+
 /* An array of strings only (one that print_field would join with commas). */
 static bool is_strings(json_t *v)
 {
@@ -956,6 +969,38 @@ static void put_call_update(json_t *ev)
 }
 
 /*
+ * "alice registered at sip:example.com for 600 s", "alice failed: 401 wrong
+ * credentials ... (retry in 28 s)": the account and its new state first.
+ */
+static void put_reg_state(json_t *ev)
+{
+	static const char *const shown[] = {"account", "state",	 "registrar", "expires",
+					    "code",    "reason", "retry_in",  NULL};
+	const char *state = json_string_value(json_object_get(ev, "state"));
+
+	put_plain(" ", ev, "account");
+	put_plain(" ", ev, "state");
+	if (state && !strcmp(state, "registered")) {
+		put_plain(" at ", ev, "registrar");
+		if (json_object_get(ev, "expires")) {
+			put_plain(" for ", ev, "expires");
+			printf(" s");
+		}
+	} else if (json_object_get(ev, "code")) {
+		put_plain(": ", ev, "code");
+		if (json_object_get(ev, "reason"))
+			put_plain(" ", ev, "reason");
+		if (json_object_get(ev, "retry_in")) {
+			put_plain(" (retry in ", ev, "retry_in");
+			printf(" s)");
+		}
+	} else {
+		put_plain(" at ", ev, "registrar");
+	}
+	put_rest(ev, shown);
+}
+
+/*
  * "SEQ EVENT key=value ...": one line per event, whatever its fields; the
  * call events as a short sentence instead, as they are the ones a person
  * watches, and unknown fields after it as key=value.
@@ -976,6 +1021,8 @@ static void print_event(json_t *ev)
 		put_call_state(ev);
 	else if (name && !strcmp(name, "call.update"))
 		put_call_update(ev);
+	else if (name && !strcmp(name, "reg.state"))
+		put_reg_state(ev);
 	else
 		put_rest(ev, NULL);
 	putchar('\n');
@@ -1047,6 +1094,8 @@ static int on_reply(json_t *msg, const char *line, const char *cmd, bool json_ou
 		print_help(result);
 	else if (!strcmp(cmd, "calls"))
 		print_calls(result);
+	else if (!strcmp(cmd, "accounts"))
+		print_accounts(result);
 	else if (!strcmp(cmd, "call-info"))
 		print_call_info(result);
 	else

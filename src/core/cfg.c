@@ -22,6 +22,10 @@
  *
  * Adding a section is adding its rows to keys[]: section names, the "expected
  * one of" lists and the man page test all come from the table.
+ *
+ * [account NAME] sections, as many as the user writes, are cfg_account.c's:
+ * a header that starts with "account" and every key under it go there
+ * (cfg_int.h is what the two files share).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -37,11 +41,10 @@
 #include <ini.h>
 
 #include "core/cfg.h"
+#include "core/cfg_int.h"
 
 /* Errors listed in full; past it they are only counted: a binary file is not a config. */
 #define CFG_MAX_ERRS 100
-/* Longest value quoted in a message. */
-#define CFG_QUOTE_MAX 64
 
 enum cfg_kind {
 	CFG_UINT,
@@ -49,13 +52,14 @@ enum cfg_kind {
 	CFG_ENUM,
 	CFG_LISTEN,
 	CFG_CODECS,
+	CFG_DNS,
 };
 
 struct cfg_key {
 	struct cfg_key_info info;
 	enum cfg_kind kind;
 	size_t off;	 /* the field in struct cfg */
-	unsigned lo, hi; /* CFG_UINT: value; CFG_STR: length; CFG_LISTEN, CFG_CODECS: entries */
+	unsigned lo, hi; /* CFG_UINT: value; CFG_STR: length; lists: entries */
 	/* CFG_ENUM: text to value, 0 or -EINVAL. */
 	int (*enum_parse)(const char *s, unsigned *v);
 };
@@ -137,6 +141,23 @@ static int answer_parse(const char *s, unsigned *v)
 	return -EINVAL;
 }
 
+static int accept_parse(const char *s, unsigned *v)
+{
+	static const char *const names[] = {
+	    [CFG_ACCEPT_AUTO] = "auto",
+	    [CFG_ACCEPT_YES] = "yes",
+	    [CFG_ACCEPT_NO] = "no",
+	};
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcasecmp(s, names[i]) == 0) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /*
  * [media] codecs names rows of the codec table, which is the media layer's
  * (media/codec.c): core/ sits below media/ and cannot include it, so the
@@ -169,6 +190,9 @@ static int answer_parse(const char *s, unsigned *v)
 #define CODECS_KEY(sec, field, def, reload, help)                                                 \
 	KEY(sec, #field, "codec list", CFG_CODECS, field, def,                                    \
 	    "1..3 entries of PCMU, PCMA, telephone-event", 1, CFG_MAX_CODECS, NULL, reload, help)
+#define DNS_KEY(sec, field, def, max, reload, help)                                               \
+	KEY(sec, #field, "address list", CFG_DNS, field, def,                                     \
+	    "0.." CFG_XSTRINGIFY(max) " entries of HOST or HOST:PORT", 0, max, NULL, reload, help)
 /* clang-format on */
 
 /*
@@ -208,6 +232,20 @@ static const struct cfg_key keys[] = {
 	     "Seconds in the Retry-After header of the 503 sent when a table is full."),
     UINT_KEY("sip", shutdown_timeout_s, 10, 1, 600, true,
 	     "On SIGTERM, seconds to end calls and registrations cleanly before exiting anyway."),
+    ENUM_KEY("sip", "accept_unknown_users", accept_unknown_users_mode, "auto", "auto | yes | no",
+	     accept_parse, true,
+	     "Whether a request for a user no [account] names is taken by the built-in account "
+	     "or refused; auto: yes while no [account NAME] section is configured, no otherwise."),
+    DNS_KEY("sip", dns_servers, "", CFG_MAX_DNS_SERVERS, true,
+	    "DNS servers for host names in SIP URIs (RFC 3263): comma-separated HOST or "
+	    "HOST:PORT, HOST an IPv4 or [IPv6] literal, port 53 if not given; empty: those of "
+	    "/etc/resolv.conf."),
+    UINT_KEY("sip", register_retry_min_s, 30, 1, 86400, true,
+	     "Seconds before a failed registration is tried again; each further failure doubles "
+	     "the wait up to register_retry_max_s (RFC 5626 §4.5)."),
+    UINT_KEY("sip", register_retry_max_s, 1800, 1, 86400, true,
+	     "The longest wait, in seconds, between tries of a failed registration; at least "
+	     "register_retry_min_s."),
     ENUM_KEY("call", "answer", answer, "auto", "auto | manual | reject", answer_parse, true,
 	     "What an incoming call gets: 200 after answer_delay_ms, a wait for the control "
 	     "socket, or reject_code; new calls only."),
@@ -249,13 +287,15 @@ static const struct cfg_key keys[] = {
 /*
  * Cross-checks, after the whole file: key lo must not exceed key hi.  T2 caps
  * intervals that start at T1 and double (RFC 3261 §17.1.2.2), so T2 < T1
- * would be a cap below the start.  An RTP port range upside down holds no
- * port at all.
+ * would be a cap below the start; the registration retry wait doubles from
+ * its minimum up to its maximum the same way.  An RTP port range upside down
+ * holds no port at all.
  */
 static const struct cfg_order {
 	const char *section, *lo, *hi;
 } orders[] = {
     {"sip", "t1_ms", "t2_ms"},
+    {"sip", "register_retry_min_s", "register_retry_max_s"},
     {"media", "rtp_port_min", "rtp_port_max"},
 };
 
@@ -267,12 +307,13 @@ struct cfg_parse {
 	int read_err;	   /* errno of a failed read, 0 if none */
 	unsigned lineno;   /* the line inih is working on */
 	unsigned key_line; /* a KEY = VALUE line inih has not handed over yet */
-	enum { SECT_NONE, SECT_OK, SECT_BAD } sect;
+	/* What the keys after the last header are: SECT_ACCOUNT ones go to accts. */
+	enum { SECT_NONE, SECT_OK, SECT_ACCOUNT, SECT_BAD } sect;
 	struct cfg *cfg;
+	struct cfg_account_parse *accts;
 	unsigned set_line[CFG_NKEYS]; /* where each key was set, 0: not set */
 	bool bad[CFG_NKEYS];	      /* the key's value was refused */
-	FILE *errs;		      /* open_memstream of the messages */
-	unsigned n_errs;
+	struct cfg_errs errs;
 	bool oom;
 };
 
@@ -287,7 +328,7 @@ static const void *cfield(const struct cfg *c, const struct cfg_key *k)
 }
 
 /* The value as text fit for a message: non-printables as \xHH, long values cut with "...". */
-static const char *quote(const char *s, char *buf, size_t size)
+const char *cfg_quote(const char *s, char *buf, size_t size)
 {
 	size_t n = 0, i;
 
@@ -354,6 +395,7 @@ static const char *expect(const struct cfg_key *k, cfg_codec_fn *codecs, char *b
 		break;
 	case CFG_STR:
 	case CFG_LISTEN:
+	case CFG_DNS:
 		snprintf(buf, size, "%s", k->info.range);
 		break;
 	case CFG_CODECS:
@@ -363,11 +405,11 @@ static const char *expect(const struct cfg_key *k, cfg_codec_fn *codecs, char *b
 	return buf;
 }
 
-static int parse_uint(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
-		      size_t size)
+int cfg_parse_uint(const char *name, const char *val, unsigned lo, unsigned hi, const char *range,
+		   unsigned *out, char *msg, size_t size)
 {
 	unsigned long long v = 0;
-	char q[CFG_QUOTE_MAX * 4 + 8];
+	char q[CFG_QUOTE_SZ];
 	size_t i;
 
 	for (i = 0; val[i] >= '0' && val[i] <= '9'; i++) {
@@ -375,17 +417,24 @@ static int parse_uint(const struct cfg_key *k, const char *val, struct cfg *c, c
 			v = v * 10 + (unsigned)(val[i] - '0');
 	}
 	if (i == 0 || val[i]) {
-		snprintf(msg, size, "%s: '%s' is not an integer (%s)", k->info.name,
-			 quote(val, q, sizeof(q)), k->info.range);
+		snprintf(msg, size, "%s: '%s' is not an integer (%s)", name,
+			 cfg_quote(val, q, sizeof(q)), range);
 		return -EINVAL;
 	}
-	if (v < k->lo || v > k->hi) {
-		snprintf(msg, size, "%s: %s is out of range %s", k->info.name,
-			 quote(val, q, sizeof(q)), k->info.range);
+	if (v < lo || v > hi) {
+		snprintf(msg, size, "%s: %s is out of range %s", name, cfg_quote(val, q, sizeof(q)),
+			 range);
 		return -ERANGE;
 	}
-	*(unsigned *)field(c, k) = (unsigned)v;
+	*out = (unsigned)v;
 	return 0;
+}
+
+static int parse_uint(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+		      size_t size)
+{
+	return cfg_parse_uint(k->info.name, val, k->lo, k->hi, k->info.range, field(c, k), msg,
+			      size);
 }
 
 static int parse_str(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
@@ -421,18 +470,18 @@ static int parse_str(const struct cfg_key *k, const char *val, struct cfg *c, ch
 static int parse_enum(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
 		      size_t size)
 {
-	char q[CFG_QUOTE_MAX * 4 + 8];
+	char q[CFG_QUOTE_SZ];
 	unsigned v;
 	int err = k->enum_parse(val, &v);
 
 	if (err == -ENOENT) {
 		snprintf(msg, size, "%s: no %s named '%s': expected %s", k->info.name, k->info.type,
-			 quote(val, q, sizeof(q)), k->info.range);
+			 cfg_quote(val, q, sizeof(q)), k->info.range);
 		return -EINVAL;
 	}
 	if (err < 0) {
 		snprintf(msg, size, "%s: '%s' is not one of %s", k->info.name,
-			 quote(val, q, sizeof(q)), k->info.range);
+			 cfg_quote(val, q, sizeof(q)), k->info.range);
 		return -EINVAL;
 	}
 	*(unsigned *)field(c, k) = v;
@@ -443,13 +492,13 @@ static int parse_enum(const struct cfg_key *k, const char *val, struct cfg *c, c
 static int parse_listen_entry(const struct cfg_key *k, const char *text, struct cfg_listen *l,
 			      char *msg, size_t size)
 {
-	char q[CFG_QUOTE_MAX * 4 + 8], addr[NET_ADDR_STRLEN];
+	char q[CFG_QUOTE_SZ], addr[NET_ADDR_STRLEN];
 
 	if (net_listen_parse(text, &l->proto, &l->addr) < 0) {
 		snprintf(msg, size,
 			 "%s: bad entry '%s': expected PROTO:HOST:PORT, PROTO udp or tcp, HOST an "
 			 "IPv4 or [IPv6] literal, PORT 0..65535",
-			 k->info.name, quote(text, q, sizeof(q)));
+			 k->info.name, cfg_quote(text, q, sizeof(q)));
 		return -EINVAL;
 	}
 	snprintf(l->text, sizeof(l->text), "%s:%s", net_proto_name(l->proto),
@@ -521,6 +570,80 @@ static int parse_listen(const struct cfg_key *k, const char *val, struct cfg *c,
 }
 
 /*
+ * One dns_servers entry: HOST (port 53) or HOST:PORT, HOST an IPv4 or
+ * IPv6 literal; an IPv6 one with a port in brackets, since "::1:53" is an
+ * address of its own.  Port 0 is no server's.  0 or -EINVAL.
+ */
+static int dns_entry_parse(const char *entry, struct net_addr *a)
+{
+	char with_proto[4 + 2 * NET_ADDR_STRLEN];
+	enum net_proto proto;
+
+	if (net_addr_from_host(a, entry, 53) == 0)
+		return 0;
+	snprintf(with_proto, sizeof(with_proto), "udp:%s", entry);
+	if (net_listen_parse(with_proto, &proto, a) < 0 || net_addr_port(a) == 0)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * [sip] dns_servers: written back as "127.0.0.1:53,[::1]:5353", every
+ * entry with its port, the form c-ares takes (ares_set_servers_ports_csv).
+ * Empty: none named, the resolver's own (/etc/resolv.conf).
+ */
+static int parse_dns(const struct cfg_key *k, const char *val, struct cfg *c, char *msg,
+		     size_t size)
+{
+	struct net_addr a[CFG_MAX_DNS_SERVERS];
+	char entry[2 * NET_ADDR_STRLEN], q[CFG_QUOTE_SZ],
+	    text[CFG_MAX_DNS_SERVERS * NET_ADDR_STRLEN];
+	char **f = field(c, k), *dup;
+	const char *s = val;
+	size_t len = 0;
+	unsigned n = 0;
+	bool more = val[0] != '\0';
+
+	text[0] = '\0';
+	while (more) {
+		more = next_entry(&s, entry, sizeof(entry));
+		if (!entry[0]) {
+			snprintf(msg, size, "%s: empty entry: expected %s", k->info.name,
+				 k->info.range);
+			return -EINVAL;
+		}
+		if (n == k->hi) {
+			snprintf(msg, size, "%s: more than %u entries", k->info.name, k->hi);
+			return -E2BIG;
+		}
+		if (dns_entry_parse(entry, &a[n]) < 0) {
+			snprintf(msg, size,
+				 "%s: bad entry '%s': expected HOST or HOST:PORT, HOST an IPv4 or "
+				 "IPv6 literal, [IPv6]:PORT with a port, PORT 1..65535",
+				 k->info.name, cfg_quote(entry, q, sizeof(q)));
+			return -EINVAL;
+		}
+		net_addr_fmt(&a[n], entry, sizeof(entry));
+		for (unsigned i = 0; i < n; i++) {
+			if (net_addr_eq(&a[i], &a[n])) {
+				snprintf(msg, size, "%s: duplicate entry '%s'", k->info.name,
+					 entry);
+				return -EINVAL;
+			}
+		}
+		len +=
+		    (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", n ? "," : "", entry);
+		n++;
+	}
+	dup = strdup(text);
+	if (!dup)
+		return -ENOMEM;
+	free(*f);
+	*f = dup;
+	return 0;
+}
+
+/*
  * A codec list: names of the codec table, any case, in order of preference.
  * Written back canonical, so that the rest of the daemon compares with strcmp.
  */
@@ -548,7 +671,7 @@ static int parse_codecs(const struct cfg_key *k, const char *val, cfg_codec_fn *
 		if (!name) {
 			codec_names(codecs, false, " or ", names, sizeof(names));
 			snprintf(msg, size, "%s: unknown codec '%s': expected %s", k->info.name,
-				 quote(entry, q, sizeof(q)), names);
+				 cfg_quote(entry, q, sizeof(q)), names);
 			return -EINVAL;
 		}
 		for (unsigned i = 0; i < n_seen; i++) {
@@ -599,7 +722,7 @@ static int parse_value(const struct cfg_key *k, const char *val, cfg_codec_fn *c
 {
 	char exp[128];
 
-	if (!val[0]) {
+	if (!val[0] && k->kind != CFG_DNS) { /* an empty address list: the system's */
 		snprintf(msg, size, "%s: empty value: expected %s", k->info.name,
 			 expect(k, codecs, exp, sizeof(exp)));
 		return -EINVAL;
@@ -615,6 +738,8 @@ static int parse_value(const struct cfg_key *k, const char *val, cfg_codec_fn *c
 		return parse_listen(k, val, c, msg, size);
 	case CFG_CODECS:
 		return parse_codecs(k, val, codecs, c, msg, size);
+	case CFG_DNS:
+		return parse_dns(k, val, c, msg, size);
 	}
 	return -EINVAL;
 }
@@ -642,6 +767,7 @@ static bool value_same(const struct cfg_key *k, const struct cfg *a, const struc
 	case CFG_ENUM:
 		return *(const unsigned *)cfield(a, k) == *(const unsigned *)cfield(b, k);
 	case CFG_STR:
+	case CFG_DNS:
 		return strcmp(*(char *const *)cfield(a, k), *(char *const *)cfield(b, k)) == 0;
 	case CFG_LISTEN:
 		return listen_same(a, b);
@@ -673,20 +799,20 @@ static bool section_known(const char *section)
 	return false;
 }
 
-/* "[sip], [log]": every section once, in table order. */
+/* "[sip], [log], [account NAME]": every section once, in table order. */
 static const char *list_sections(char *buf, size_t size)
 {
-	size_t n = 0;
+	size_t n = 0, count = cfg_key_count();
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < CFG_NKEYS && n < size; i++) {
+	for (size_t i = 0; i < count && n < size; i++) {
+		const char *section = cfg_key_at(i)->section;
 		size_t j = 0;
 
-		while (j < i && strcmp(keys[j].info.section, keys[i].info.section) != 0)
+		while (j < i && strcmp(cfg_key_at(j)->section, section) != 0)
 			j++;
 		if (j == i)
-			n += (size_t)snprintf(buf + n, size - n, "%s[%s]", n ? ", " : "",
-					      keys[i].info.section);
+			n += (size_t)snprintf(buf + n, size - n, "%s[%s]", n ? ", " : "", section);
 	}
 	return buf;
 }
@@ -705,18 +831,32 @@ static const char *list_keys(const char *section, char *buf, size_t size)
 	return buf;
 }
 
+void cfg_vreport(struct cfg_errs *e, unsigned line, const char *fmt, va_list ap)
+{
+	if (++e->n > CFG_MAX_ERRS)
+		return;
+	fprintf(e->out, "%s:%u: ", e->path, line);
+	vfprintf(e->out, fmt, ap);
+	fputc('\n', e->out);
+}
+
+void cfg_report(struct cfg_errs *e, unsigned line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_vreport(e, line, fmt, ap);
+	va_end(ap);
+}
+
 static __attribute__((format(printf, 3, 4))) void report(struct cfg_parse *p, unsigned line,
 							 const char *fmt, ...)
 {
 	va_list ap;
 
-	if (++p->n_errs > CFG_MAX_ERRS)
-		return;
-	fprintf(p->errs, "%s:%u: ", p->path, line);
 	va_start(ap, fmt);
-	vfprintf(p->errs, fmt, ap);
+	cfg_vreport(&p->errs, line, fmt, ap);
 	va_end(ap);
-	fputc('\n', p->errs);
 }
 
 static void report_malformed(struct cfg_parse *p, unsigned line)
@@ -745,6 +885,29 @@ static const char *find_close(const char *s)
 	return *s ? s : NULL;
 }
 
+/* An [account ...] header: SECT_ACCOUNT if cfg_account took it. */
+static void account_line(struct cfg_parse *p, const char *name)
+{
+	int err;
+
+	if (!p->accts && cfg_account_parse_new(&p->accts, p->cfg, &p->errs, p->path) < 0) {
+		p->oom = true;
+		return;
+	}
+	err = cfg_account_header(p->accts, name, p->lineno);
+	if (err == -ENOMEM)
+		p->oom = true;
+	else if (err == 0)
+		p->sect = SECT_ACCOUNT;
+}
+
+/* The section that ends at a header or at the end of the file. */
+static void section_end(struct cfg_parse *p)
+{
+	if (p->sect == SECT_ACCOUNT && cfg_account_end_section(p->accts) < 0)
+		p->oom = true;
+}
+
 /* A "[NAME]" line: note whether the keys after it are to be read. */
 static void section_line(struct cfg_parse *p, const char *s)
 {
@@ -752,6 +915,7 @@ static void section_line(struct cfg_parse *p, const char *s)
 	char name[CFG_QUOTE_MAX + 2], q[sizeof(name) * 4], list[256];
 	size_t len;
 
+	section_end(p);
 	p->sect = SECT_BAD;
 	if (!end) {
 		report(p, p->lineno, "malformed section header: expected [NAME]");
@@ -762,12 +926,17 @@ static void section_line(struct cfg_parse *p, const char *s)
 		len = sizeof(name) - 1; /* longer than any section, still unknown */
 	memcpy(name, s + 1, len);
 	name[len] = '\0';
-	if (!section_known(name)) {
+	if (cfg_account_is_section(name)) {
+		account_line(p, name);
+		if (p->sect == SECT_BAD)
+			return;
+	} else if (!section_known(name)) {
 		report(p, p->lineno, "unknown section [%s]: expected one of %s",
-		       quote(name, q, sizeof(q)), list_sections(list, sizeof(list)));
+		       cfg_quote(name, q, sizeof(q)), list_sections(list, sizeof(list)));
 		return;
+	} else {
+		p->sect = SECT_OK;
 	}
-	p->sect = SECT_OK;
 	for (rest = end + 1; isspace((unsigned char)*rest); rest++)
 		;
 	if (*rest && *rest != ';')
@@ -857,21 +1026,22 @@ static char *read_line(char *str, int num, void *stream)
 /* A key inih found in a section header already refused, or none, or a known one. */
 static bool key_placed(struct cfg_parse *p, const char *section, const char *name)
 {
-	char q[CFG_QUOTE_MAX * 4 + 8], list[256];
+	char q[CFG_QUOTE_SZ], list[256];
 
 	switch (p->sect) {
 	case SECT_BAD:
+	case SECT_ACCOUNT: /* on_pair hands those over before */
 		return false; /* the header was reported, not each of its keys */
 	case SECT_NONE:
 		report(p, p->lineno, "key '%s' before any section: expected it under one of %s",
-		       quote(name, q, sizeof(q)), list_sections(list, sizeof(list)));
+		       cfg_quote(name, q, sizeof(q)), list_sections(list, sizeof(list)));
 		return false;
 	case SECT_OK:
 		break;
 	}
 	if (!section_known(section)) { /* cannot happen unless inih reads headers otherwise */
 		report(p, p->lineno, "unknown section [%s]: expected one of %s",
-		       quote(section, q, sizeof(q)), list_sections(list, sizeof(list)));
+		       cfg_quote(section, q, sizeof(q)), list_sections(list, sizeof(list)));
 		return false;
 	}
 	return true;
@@ -881,7 +1051,7 @@ static bool key_placed(struct cfg_parse *p, const char *section, const char *nam
 static int on_pair(void *user, const char *section, const char *name, const char *value)
 {
 	struct cfg_parse *p = user;
-	char q[CFG_QUOTE_MAX * 4 + 8], list[512], msg[1024];
+	char q[CFG_QUOTE_SZ], list[512], msg[1024];
 	const struct cfg_key *k;
 	size_t i;
 	int err;
@@ -891,12 +1061,18 @@ static int on_pair(void *user, const char *section, const char *name, const char
 		report_malformed(p, p->lineno);
 		return 1;
 	}
+	if (p->sect == SECT_ACCOUNT) {
+		if (cfg_account_pair(p->accts, name, value, p->lineno) < 0)
+			p->oom = true;
+		return 1;
+	}
 	if (!key_placed(p, section, name))
 		return 1;
 	k = key_find(section, name, &i);
 	if (!k) {
 		report(p, p->lineno, "unknown key '%s' in [%s]: expected one of %s",
-		       quote(name, q, sizeof(q)), section, list_keys(section, list, sizeof(list)));
+		       cfg_quote(name, q, sizeof(q)), section,
+		       list_keys(section, list, sizeof(list)));
 		return 1;
 	}
 	if (p->set_line[i]) {
@@ -969,6 +1145,14 @@ static void rtp_pair_check(struct cfg_parse *p)
 		       lo_v, hi_v);
 }
 
+/* The values that follow from others once the whole file is read. */
+static void resolve(struct cfg *c)
+{
+	c->accept_unknown_users =
+	    c->accept_unknown_users_mode == CFG_ACCEPT_YES ||
+	    (c->accept_unknown_users_mode == CFG_ACCEPT_AUTO && c->n_accounts == 0);
+}
+
 /* Read p->path into p->cfg.  0, -EINVAL (errors in p->errs), -ENOMEM, or the read's -errno. */
 static int parse_file(struct cfg_parse *p)
 {
@@ -979,20 +1163,24 @@ static int parse_file(struct cfg_parse *p)
 		return -errno;
 	ini = ini_parse_stream(read_line, p, on_pair, p);
 	check_pending(p);
+	section_end(p);
+	cfg_account_parse_free(p->accts);
+	p->accts = NULL;
 	fclose(p->in);
 	p->in = NULL;
 	if (p->read_err)
 		return -p->read_err;
 	if (p->oom || ini == -2)
 		return -ENOMEM;
-	if (ini > 0 && p->n_errs == 0) /* inih refused a line we took for good */
+	if (ini > 0 && p->errs.n == 0) /* inih refused a line we took for good */
 		report_malformed(p, (unsigned)ini);
 	cross_check(p);
 	rtp_pair_check(p);
-	if (p->n_errs > CFG_MAX_ERRS)
-		fprintf(p->errs, "%s: %u more errors not shown\n", p->path,
-			p->n_errs - CFG_MAX_ERRS);
-	err = p->n_errs ? -EINVAL : 0;
+	resolve(p->cfg);
+	if (p->errs.n > CFG_MAX_ERRS)
+		fprintf(p->errs.out, "%s: %u more errors not shown\n", p->path,
+			p->errs.n - CFG_MAX_ERRS);
+	err = p->errs.n ? -EINVAL : 0;
 	return err;
 }
 
@@ -1009,6 +1197,7 @@ int cfg_defaults(cfg_codec_fn *codecs, struct cfg **cfgp)
 		if (err < 0)
 			goto out; /* a default that does not parse: check_cfg catches it */
 	}
+	resolve(c);
 	*cfgp = c;
 	c = NULL;
 out:
@@ -1018,20 +1207,20 @@ out:
 
 int cfg_load(const char *path, cfg_codec_fn *codecs, struct cfg **cfgp, char **errs)
 {
-	struct cfg_parse p = {.path = path, .codecs = codecs};
+	struct cfg_parse p = {.path = path, .codecs = codecs, .errs = {.path = path}};
 	char *text = NULL, *out_errs = NULL;
 	size_t text_len = 0;
 	int err;
 
-	p.errs = open_memstream(&text, &text_len);
-	if (!p.errs) {
+	p.errs.out = open_memstream(&text, &text_len);
+	if (!p.errs.out) {
 		err = -ENOMEM;
 		goto out;
 	}
 	err = cfg_defaults(codecs, &p.cfg);
 	if (err == 0)
 		err = parse_file(&p);
-	fclose(p.errs);
+	fclose(p.errs.out);
 	if (err == -EINVAL) {
 		out_errs = text;
 		text = NULL;
@@ -1060,9 +1249,10 @@ void cfg_free(struct cfg *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < CFG_NKEYS; i++) {
-		if (keys[i].kind == CFG_STR)
+		if (keys[i].kind == CFG_STR || keys[i].kind == CFG_DNS)
 			free(*(char **)field(cfg, &keys[i]));
 	}
+	cfg_account_free_all(cfg->accounts, cfg->n_accounts);
 	free(cfg);
 }
 
@@ -1101,6 +1291,7 @@ void cfg_keep_running(struct cfg *new_cfg, struct cfg *old)
 			*(unsigned *)field(new_cfg, k) = *(const unsigned *)cfield(old, k);
 			break;
 		case CFG_STR:
+		case CFG_DNS:
 			ns = field(new_cfg, k);
 			os = field(old, k);
 			free(*ns);
@@ -1122,10 +1313,10 @@ void cfg_keep_running(struct cfg *new_cfg, struct cfg *old)
 
 size_t cfg_key_count(void)
 {
-	return CFG_NKEYS;
+	return CFG_NKEYS + cfg_account_key_count();
 }
 
 const struct cfg_key_info *cfg_key_at(size_t i)
 {
-	return i < CFG_NKEYS ? &keys[i].info : NULL;
+	return i < CFG_NKEYS ? &keys[i].info : cfg_account_key_at(i - CFG_NKEYS);
 }

@@ -4,6 +4,11 @@
  * table gives --check-config its messages, tells reload what needs a
  * restart, and lists the keys for the man page test.
  *
+ * Besides the fixed sections, any number of [account NAME] sections (up to
+ * CFG_MAX_ACCOUNTS), each a struct cfg_account, in file order.  Their keys
+ * are rows of the table too, under the section "account NAME"; all of them
+ * are reloadable (the daemon applies them), none is in cfg_restart_needed.
+ *
  * Every error in a file is reported, as "FILE:LINE: message" naming the
  * accepted values, not only the first.
  */
@@ -17,6 +22,12 @@
 #include "core/net.h"
 
 #define CFG_MAX_LISTEN 16
+/* [sip] dns_servers: entries at most. */
+#define CFG_MAX_DNS_SERVERS 8
+/* [account NAME] sections at most. */
+#define CFG_MAX_ACCOUNTS 10000
+/* An account's NAME: 1..CFG_ACCOUNT_NAME_MAX characters of A-Z a-z 0-9 . _ - */
+#define CFG_ACCOUNT_NAME_MAX 32
 /* owner / group "none": not set. */
 #define CFG_ID_NONE ((unsigned)-1)
 /* [media] codecs: audio codecs listed at most (telephone-event is a flag, not one of them). */
@@ -27,10 +38,36 @@
 #define CFG_ANSWER_MANUAL 1 /* ring until the control socket answers, rejects or hangs up */
 #define CFG_ANSWER_REJECT 2 /* reject_code at once */
 
+/* [sip] accept_unknown_users, as written. */
+#define CFG_ACCEPT_AUTO 0 /* yes while no [account] section is configured, no otherwise */
+#define CFG_ACCEPT_YES 1
+#define CFG_ACCEPT_NO 2
+
 struct cfg_listen {
 	enum net_proto proto;
 	struct net_addr addr;
 	char text[64];		/* as written, normalized: "udp:127.0.0.1:5060" */
+};
+
+/*
+ * One [account NAME] section, checked and with its defaults filled in.
+ * Every string is malloc'd and owned by the struct cfg; NULL where a key
+ * without a default was left out.
+ */
+struct cfg_account {
+	char *name;	    /* NAME of the header: unique, never "default" */
+	char *uri;	    /* the address of record as written: "sip:alice@example.com" */
+	char *display_name; /* NULL: none */
+	/* NULL: none; with register = yes and none written, uri's "sip[s]:HOST[:PORT]" */
+	char *registrar;
+	char *outbound_proxy; /* NULL: none */
+	char *username;	      /* digest user name; default: the user part of uri */
+	char *password;	      /* NULL: none; from password or password_file; cfg_free wipes it */
+	bool reg;	      /* register: send REGISTER to registrar */
+	unsigned expires;     /* seconds asked for in REGISTER */
+	int transport;	      /* an enum net_proto, or -1: not set, taken from the URIs */
+	unsigned keepalive_s; /* keepalive_interval in seconds; 0: none */
+	unsigned line;	      /* the line of the [account NAME] header, for messages */
 };
 
 struct cfg {
@@ -48,6 +85,12 @@ struct cfg {
 	unsigned tcp_idle_timeout_s;
 	unsigned retry_after_s;
 	unsigned shutdown_timeout_s;
+	unsigned accept_unknown_users_mode; /* CFG_ACCEPT_*, as written */
+	bool accept_unknown_users;	    /* the mode resolved against n_accounts */
+	/* "127.0.0.1:5353,[::1]:53", every entry with its port; "": the system's (resolv.conf) */
+	char *dns_servers;
+	unsigned register_retry_min_s;
+	unsigned register_retry_max_s;
 	/* [call] */
 	unsigned answer;	/* CFG_ANSWER_* */
 	unsigned answer_delay_ms;
@@ -68,6 +111,9 @@ struct cfg {
 	unsigned event_queue;
 	/* [log] */
 	enum log_level log_level;
+	/* [account NAME] sections, in file order */
+	struct cfg_account *accounts;
+	unsigned n_accounts;
 };
 
 /*
@@ -90,13 +136,13 @@ int cfg_defaults(cfg_codec_fn *codecs, struct cfg **cfgp);
  *   -errno   the file could not be read: *errs says so
  */
 int cfg_load(const char *path, cfg_codec_fn *codecs, struct cfg **cfgp, char **errs);
-/* NULL is a no-op. */
+/* Wipes every account's password (explicit_bzero) before freeing it. NULL is a no-op. */
 void cfg_free(struct cfg *cfg);
 
 /*
  * The keys whose values differ between old and new and that cannot change
  * without a restart, as "sip.listen, ..." into buf (empty: none).
- * Returns the number of such keys.
+ * Returns the number of such keys.  Accounts are never among them.
  */
 unsigned cfg_restart_needed(const struct cfg *old, const struct cfg *new_cfg,
     char *buf, size_t size);
@@ -104,15 +150,20 @@ unsigned cfg_restart_needed(const struct cfg *old, const struct cfg *new_cfg,
  * A reload: give new_cfg the running values of every key that needs a
  * restart (strings move from old, which keeps NULL in their place), so
  * that what the daemon reports as "needs a restart" is what it runs with.
+ * Accounts and every other reloadable key stay new_cfg's.
  */
 void cfg_keep_running(struct cfg *new_cfg, struct cfg *old);
 
-/* The key table, for documentation and tests. */
+/*
+ * The key table, for documentation and tests: the rows of the fixed
+ * sections, then those of [account NAME] (section "account NAME").
+ */
 struct cfg_key_info {
 	const char *section;
 	const char *name;
-	const char *type;	/* "integer", "string", "enum", "listen list", "codec list" */
-	const char *def;	/* default, as text */
+	/* "integer", "string", "enum", "boolean", "path", "SIP URI", and "... list" */
+	const char *type;
+	const char *def;	/* default, as text ("" for an empty default) */
 	const char *range;	/* "50..10000", "error | warn | info | debug" */
 	bool reloadable;
 	const char *help;

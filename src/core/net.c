@@ -31,6 +31,8 @@ const char *net_proto_name(enum net_proto p)
 		return "udp";
 	case NET_TCP:
 		return "tcp";
+	case NET_TLS:
+		return "tls";
 	}
 	return "?";
 }
@@ -42,6 +44,8 @@ const char *net_proto_via(enum net_proto p)
 		return "UDP";
 	case NET_TCP:
 		return "TCP";
+	case NET_TLS:
+		return "TLS";
 	}
 	return "?";
 }

@@ -13,9 +13,15 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+/*
+ * NET_TLS is named (an account's transport, a URI's ;transport=tls) but not
+ * parsed by net_proto_parse: no listener or transport carries it yet, so a
+ * listen entry or a ;transport= parameter cannot ask for it.
+ */
 enum net_proto {
 	NET_UDP,
 	NET_TCP,
+	NET_TLS,
 };
 
 struct net_addr {
@@ -26,9 +32,9 @@ struct net_addr {
 /* Longest text net_addr_fmt() writes: "[" v6 "]:" port NUL. */
 #define NET_ADDR_STRLEN 56
 
-/* "udp" / "tcp". */
+/* "udp" / "tcp" / "tls". */
 const char *net_proto_name(enum net_proto p);
-/* "UDP" / "TCP", as in a Via header. */
+/* "UDP" / "TCP" / "TLS", as in a Via header. */
 const char *net_proto_via(enum net_proto p);
 /* Case-insensitive "udp" / "tcp". 0 or -EINVAL. */
 int net_proto_parse(const char *s, enum net_proto *out);

@@ -19,6 +19,7 @@
  * ctl_cmds_daemon.h  the daemon as a whole: status, stats, log level,
  *                    reload, shutdown, an OPTIONS ping
  * ctl_cmds_calls.h   calls: place, answer, reject, hang up, hold, list
+ * ctl_cmds_accounts.h  accounts: list, info, register, unregister
  *
  * Each program expands the rows into what it needs: ctl_cmds.c into the
  * info table (include/ctl_proto.h) that requests are checked against and
@@ -41,12 +42,13 @@
 #define CTL_NOARGS { 0 }
 // clang-format on
 
+#include "ctl/ctl_cmds_accounts.h"
 #include "ctl/ctl_cmds_calls.h"
 #include "ctl/ctl_cmds_ctl.h"
 #include "ctl/ctl_cmds_daemon.h"
 
 /* The commands the daemon's handlers serve: every domain but ctl's own. */
-#define CTL_CMDS_APP(X) CTL_CMDS_DAEMON(X) CTL_CMDS_CALLS(X)
+#define CTL_CMDS_APP(X) CTL_CMDS_DAEMON(X) CTL_CMDS_CALLS(X) CTL_CMDS_ACCOUNTS(X)
 
 /* Every command, in the order `help` and sipuactl --help list them. */
 #define CTL_CMDS(X) CTL_CMDS_CTL(X) CTL_CMDS_APP(X)

@@ -341,6 +341,36 @@ typedef int(msg_contact_fn)(void *arg, const char *uri, double q);
 int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg);
 
 /*
+ * The value of parameter param of the index-th Contact (e.g. "expires",
+ * §10.2.4) into buf.  0 ("" for a parameter without a value), -ENOENT (no
+ * such Contact or parameter), -EINVAL (a value with a blank or control
+ * character), -ENOSPC.
+ */
+int msg_contact_param(const struct sip_msg *m, unsigned index, const char *param, char *buf,
+		      size_t size);
+/*
+ * RFC 3581 / §18.2.1, read by a UAC in a response: the received host of
+ * the top Via into host ("" if absent) and its rport value into *rport
+ * (-1 if absent or without a value): where the server saw us come from.
+ * 0, -ENOENT (no Via), -EINVAL (a malformed value).
+ */
+int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rport);
+/*
+ * The user part of a request's Request-URI (as sent, escapes kept) into
+ * buf; NULL if it has none ("sip:example.com"), or one that does not fit
+ * or holds a blank or control character.
+ */
+const char *msg_ruri_user(const struct sip_msg *m, char *buf, size_t size);
+/*
+ * The values of every header name (a header libosip2 keeps in its generic
+ * list, e.g. Service-Route, Path) in order, split at the commas that
+ * separate values (not those inside <> or quotes), each malloc'd into
+ * out[0..max) (free() each).  Returns the number stored; 0 also when out
+ * of memory.
+ */
+size_t msg_header_values(const struct sip_msg *m, const char *name, char **out, size_t max);
+
+/*
  * A request to send again (§8.1.3.5: after a 401/407, §22.2; RFC 3263 §4.3:
  * to the next target): a copy of req with a fresh branch in its top Via,
  * CSeq number cseq, and no Authorization or Proxy-Authorization (they
@@ -384,5 +414,26 @@ struct msg_challenge {
  * would only earn another 401).  Returns the number stored.
  */
 size_t msg_challenges(const struct sip_msg *m, struct msg_challenge *out, size_t max);
+
+/* ---- a URI split for the resolver (dns.h, RFC 3263 §4) ---- */
+
+/* The parts of a sip: or sips: URI that say where its requests go. */
+struct msg_uri_parts {
+	bool sips;	    /* the scheme is sips: */
+	char host[256];	    /* as written; an IPv6 literal without its brackets */
+	uint16_t port;	    /* 0: none given */
+	char transport[16]; /* ;transport= value, lower case; "": none */
+};
+
+/*
+ * Split uri into *p (written only on success).  No DNS and no judgement on
+ * the host or the transport name beyond their length: the resolver decides.
+ * 0, -ENOMEM, or -EINVAL / -EPROTONOSUPPORT with why (may be NULL) naming
+ * the first fault: no URI, a blank or control character, not a URI, a
+ * scheme other than sip:/sips:, no host, a host of 256 characters or more,
+ * a port outside 1..65535, an empty ;transport= or one of 16 characters or
+ * more (-EPROTONOSUPPORT).
+ */
+int msg_uri_parts(const char *uri, struct msg_uri_parts *p, char *why, size_t whylen);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "core/why.h"
 #include "sip/msg.h"
 #include "sip/msg_int.h"
 
@@ -307,6 +308,121 @@ int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
 	return n;
 }
 
+int msg_contact_param(const struct sip_msg *m, unsigned index, const char *param, char *buf,
+		      size_t size)
+{
+	osip_contact_t *ct = osip_list_get(&m->sip->contacts, (int)index);
+	osip_generic_param_t *p = NULL;
+
+	if (!ct || !ct->url)
+		return -ENOENT;
+	if (osip_contact_param_get_byname(ct, (char *)param, &p) != OSIP_SUCCESS || !p)
+		return -ENOENT;
+	if (!p->gvalue || msg_has_ctl(p->gvalue, true)) {
+		if (size)
+			buf[0] = '\0';
+		return p->gvalue ? -EINVAL : 0;
+	}
+	return (size_t)snprintf(buf, size, "%s", p->gvalue) < size ? 0 : -ENOSPC;
+}
+
+int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rport)
+{
+	osip_via_t *via = NULL;
+	osip_generic_param_t *p = NULL;
+
+	*rport = -1;
+	if (size)
+		host[0] = '\0';
+	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via)
+		return -ENOENT;
+	if (osip_via_param_get_byname(via, "received", &p) == OSIP_SUCCESS && p && p->gvalue) {
+		if (msg_has_ctl(p->gvalue, true) ||
+		    (size_t)snprintf(host, size, "%s", p->gvalue) >= size)
+			return -EINVAL;
+	}
+	p = NULL;
+	if (osip_via_param_get_byname(via, "rport", &p) == OSIP_SUCCESS && p && p->gvalue) {
+		char *end;
+		long v = strtol(p->gvalue, &end, 10);
+
+		if (*end || v < 1 || v > 65535)
+			return -EINVAL;
+		*rport = (int)v;
+	}
+	return 0;
+}
+
+const char *msg_ruri_user(const struct sip_msg *m, char *buf, size_t size)
+{
+	const char *u = m->sip->req_uri ? m->sip->req_uri->username : NULL;
+
+	if (!u || !*u || msg_has_ctl(u, true) || strlen(u) >= size)
+		return NULL;
+	memcpy(buf, u, strlen(u) + 1);
+	return buf;
+}
+
+/* The end of one value of a comma-separated header: the comma outside <> and quotes. */
+static const char *value_end(const char *s)
+{
+	bool quoted = false;
+	int angle = 0;
+
+	for (; *s; s++) {
+		if (quoted) {
+			if (*s == '\\' && s[1])
+				s++;
+			else if (*s == '"')
+				quoted = false;
+		} else if (*s == '"') {
+			quoted = true;
+		} else if (*s == '<') {
+			angle++;
+		} else if (*s == '>' && angle > 0) {
+			angle--;
+		} else if (*s == ',' && angle == 0) {
+			break;
+		}
+	}
+	return s;
+}
+
+size_t msg_header_values(const struct sip_msg *m, const char *name, char **out, size_t max)
+{
+	osip_list_iterator_t it;
+	osip_header_t *h;
+	size_t n = 0;
+
+	for (h = osip_list_get_first(&m->sip->headers, &it); h; h = osip_list_get_next(&it)) {
+		const char *v, *e;
+
+		if (!h->hname || !h->hvalue || osip_strcasecmp(h->hname, name) != 0)
+			continue;
+		for (v = h->hvalue; *v; v = *e ? e + 1 : e) {
+			size_t len;
+
+			v += strspn(v, " \t");
+			e = value_end(v);
+			len = (size_t)(e - v);
+			while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+				len--;
+			if (!len)
+				continue;
+			if (n == max)
+				return n;
+			if (!(out[n] = strndup(v, len)))
+				goto nomem;
+			n++;
+		}
+	}
+	return n;
+nomem:
+	while (n)
+		free(out[--n]);
+	return 0;
+}
+
 /*
  * Copy a libosip2 challenge parameter into dst without its surrounding
  * quotes (libosip2 keeps them on quoted-string values).  NULL is "".
@@ -367,4 +483,83 @@ size_t msg_challenges(const struct sip_msg *m, struct msg_challenge *out, size_t
 		if (challenge_fill(&out[n], w, true) == 0)
 			n++;
 	return n;
+}
+
+/* ---- a URI split for the resolver (dns.c, RFC 3263 §4) ---- */
+
+/* The URI's port: 0 when absent, else 1..65535.  0 or -EINVAL. */
+static int uri_parts_port(const char *s, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	*port = 0;
+	if (!s)
+		return 0;
+	for (size_t i = 0; s[i]; i++) {
+		if (!isdigit((unsigned char)s[i]) || i >= 5)
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v == 0 || v > 65535)
+		return -EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* Scheme, host, port, transport, in that order: the first fault is the one named. */
+static int uri_parts_fill(osip_uri_t *u, const char *uri, struct msg_uri_parts *p, char *why,
+			  size_t whylen)
+{
+	osip_uri_param_t *tp = NULL;
+
+	if (!u->scheme || (strcasecmp(u->scheme, "sip") != 0 && strcasecmp(u->scheme, "sips") != 0))
+		return why_fmt(why, whylen, -EINVAL,
+			       "'%.16s:' URIs are not supported: a sip: URI is needed",
+			       u->scheme ? u->scheme : "?");
+	p->sips = strcasecmp(u->scheme, "sips") == 0;
+	if (!u->host || !u->host[0])
+		return why_fmt(why, whylen, -EINVAL, "'%.64s' has no host", uri);
+	if (strlen(u->host) >= sizeof(p->host))
+		return why_fmt(why, whylen, -EINVAL,
+			       "host '%.64s...' is longer than %zu characters", u->host,
+			       sizeof(p->host) - 1);
+	strcpy(p->host, u->host);
+	if (uri_parts_port(u->port, &p->port) < 0)
+		return why_fmt(why, whylen, -EINVAL, "port '%.16s' is not a number from 1 to 65535",
+			       u->port);
+	if (osip_uri_uparam_get_byname(u, "transport", &tp) != OSIP_SUCCESS || !tp)
+		return 0;
+	if (!tp->gvalue || !tp->gvalue[0])
+		return why_fmt(why, whylen, -EINVAL, "transport parameter without a value");
+	if (strlen(tp->gvalue) >= sizeof(p->transport))
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
+			       "transport '%.16s...' is not supported", tp->gvalue);
+	for (size_t i = 0; tp->gvalue[i]; i++)
+		p->transport[i] = (char)tolower((unsigned char)tp->gvalue[i]);
+	return 0;
+}
+
+int msg_uri_parts(const char *uri, struct msg_uri_parts *p, char *why, size_t whylen)
+{
+	struct msg_uri_parts out;
+	osip_uri_t *u = NULL;
+	int err;
+
+	if (!uri || !uri[0])
+		return why_fmt(why, whylen, -EINVAL, "no URI");
+	if (msg_has_ctl(uri, true))
+		return why_fmt(why, whylen, -EINVAL,
+			       "the URI contains a blank or a control character");
+	if (osip_uri_init(&u) != OSIP_SUCCESS)
+		return why_fmt(why, whylen, -ENOMEM, "out of memory");
+	memset(&out, 0, sizeof(out));
+	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
+		err = why_fmt(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
+			      uri);
+	else
+		err = uri_parts_fill(u, uri, &out, why, whylen);
+	osip_uri_free(u);
+	if (err == 0)
+		*p = out;
+	return err;
 }

@@ -86,11 +86,32 @@ static int proxy_route(struct account *a)
 	return a->proxy_route ? 0 : -ENOMEM;
 }
 
-int account_new(struct account **ap, const struct account_cfg *cfg)
+/* The user part of a sip:/sips: URI ("alice" of "sip:alice;x=1@host") into buf; NULL if none. */
+static const char *aor_user(const char *aor, char *buf, size_t size)
 {
+	const char *p = strchr(aor, ':'), *at;
+	size_t len;
+
+	if (!p || !(at = strchr(++p, '@')))
+		return NULL;
+	len = strcspn(p, ";@");
+	if (len == 0 || len >= size)
+		return NULL;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+int account_new(struct account **ap, const struct account_cfg *cfg_in)
+{
+	struct account_cfg c = *cfg_in;
+	const struct account_cfg *cfg = &c;
+	char user[128];
 	struct account *a;
 	int err;
 
+	if (!c.user && c.aor)
+		c.user = aor_user(c.aor, user, sizeof(user));
 	if (!cfg->name || !*cfg->name || !user_ok(cfg->user) || (cfg->aor && !aor_ok(cfg->aor)) ||
 	    (cfg->registrar && !aor_ok(cfg->registrar)) ||
 	    (cfg->outbound_proxy && !aor_ok(cfg->outbound_proxy)) ||
@@ -226,6 +247,11 @@ size_t account_routes(const struct account *a, const char **out, size_t max)
 	if (a->proxy_route && max > 0)
 		out[n++] = a->proxy_route;
 	return n;
+}
+
+const char *account_proxy_route(const struct account *a)
+{
+	return a->proxy_route;
 }
 
 int account_set_service_route(struct account *a, char *const *values, size_t n)

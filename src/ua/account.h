@@ -40,7 +40,8 @@ struct account_cfg {
 	const char *name;    /* handle: "default", "alice" */
 	const char *aor;     /* "sip:alice@example.com"; NULL: sip:USER@<our address> */
 	const char *display; /* display name; NULL: none */
-	const char *user;    /* user part of our Contact (and of the From without an AOR) */
+	const char *user;    /* user part of our Contact (and of the From without an AOR);
+				NULL: the AOR's */
 	/* Digest credentials (RFC 3261 §22, cred.h); no password: none. */
 	const char *auth_user; /* NULL: user */
 	const char *password;  /* NULL: none */
@@ -99,6 +100,8 @@ bool account_same(const struct account *a, const struct account_cfg *b);
  * valid until the next account_set_service_route().  Returns the number.
  */
 size_t account_routes(const struct account *a, const char **out, size_t max);
+/* "<outbound_proxy;lr>", the pre-loaded Route of a REGISTER (never the Service-Route); NULL: none. */
+const char *account_proxy_route(const struct account *a);
 /*
  * RFC 3608 §6: the Service-Route values of the last 2xx to our REGISTER
  * (n 0: none, as after an unregistration).  0 or -ENOMEM.

@@ -28,6 +28,9 @@
 struct ua {
 	struct sip *sip;
 	struct calls *calls; /* NULL: no calls (INVITE gets 501) */
+	ua_account_fn *find_account; /* NULL: every user is ours */
+	void *account_arg;
+	bool accept_unknown;
 };
 
 typedef void(method_fn)(struct ua *ua, struct tsx *st, const struct sip_msg *req);
@@ -251,6 +254,23 @@ static bool header_checks(struct tsx *st, const struct sip_msg *req)
 	return true;
 }
 
+/*
+ * Out of dialog, for a user we do not serve: 404, the same for every such
+ * user.  false if st was answered.
+ */
+static bool user_known(struct ua *ua, struct tsx *st, const struct sip_msg *req)
+{
+	char user[128];
+
+	if (!ua->find_account || ua->accept_unknown || req->to_tag ||
+	    strcmp(req->method, "ACK") == 0 || strcmp(req->method, "CANCEL") == 0 ||
+	    !msg_ruri_user(req, user, sizeof(user)) || ua->find_account(ua->account_arg, user))
+		return true;
+	log_debug("%s %s: no account for that user: 404", req->method, req->call_id);
+	refuse(st, 404, NULL, NULL, NULL);
+	return false;
+}
+
 static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
 {
 	struct ua *ua = arg;
@@ -261,7 +281,7 @@ static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
 		m_not_implemented(ua, st, req);
 		return;
 	}
-	if (!header_checks(st, req))
+	if (!header_checks(st, req) || !user_known(ua, st, req))
 		return;
 	m->fn(ua, st, req);
 }
@@ -317,4 +337,11 @@ unsigned ua_active(const struct ua *ua)
 void ua_set_calls(struct ua *ua, struct calls *cs)
 {
 	ua->calls = cs;
+}
+
+void ua_set_accounts(struct ua *ua, ua_account_fn *find, void *arg, bool accept_unknown)
+{
+	ua->find_account = find;
+	ua->account_arg = arg;
+	ua->accept_unknown = accept_unknown;
 }

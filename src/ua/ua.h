@@ -10,6 +10,9 @@
 #ifndef SIPUAD_UA_H
 #define SIPUAD_UA_H
 
+#include <stdbool.h>
+
+struct account;
 struct calls;
 struct sip;
 struct ua;
@@ -23,6 +26,18 @@ int ua_new(struct ua **up, struct sip *sip);
 void ua_free(struct ua *ua);
 /* The call table INVITE, BYE, CANCEL and ACK go to (NULL: INVITE gets 501). */
 void ua_set_calls(struct ua *ua, struct calls *cs);
+
+/* The account whose user is user (the Request-URI's), or NULL. */
+typedef struct account *(ua_account_fn)(void *arg, const char *user);
+/*
+ * Who out-of-dialog requests are for.  A Request-URI with a user part
+ * that names no account gets 404 when accept_unknown is false, the same
+ * answer for every unknown user, so that a scanner learns nothing; with
+ * accept_unknown, it is served as today (with the default identity).  A
+ * Request-URI without a user (sip:example.com) is always served.  find
+ * NULL: every user is accepted.
+ */
+void ua_set_accounts(struct ua *ua, ua_account_fn *find, void *arg, bool accept_unknown);
 
 /*
  * Calls (and, to come, registrations) still in progress; a stopping daemon

@@ -30,8 +30,22 @@
 /* [control] socket in the source tree's conf/sipuad.conf. */
 #define CHECKOUT_SOCKET "run/sipuad.sock"
 /* What an unknown or missing section is told, in table order. */
-#define SECTIONS "[sip], [call], [media], [control], [log]"
-
+#define SECTIONS "[sip], [call], [media], [control], [log], [account NAME]"
+/* What an unknown key in [sip] is told. */
+#define SIP_KEYS                                                                                   \
+	"listen, user_agent, t1_ms, t2_ms, t4_ms, max_transactions, max_calls, max_message_size, " \
+	"max_tcp_connections, tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s, "             \
+	"accept_unknown_users, dns_servers, register_retry_min_s, register_retry_max_s"
+/* What an unknown key in an account is told. */
+#define ACCOUNT_KEYS                                                                               \
+	"uri, display_name, registrar, outbound_proxy, username, password, password_file, "        \
+	"register, expires, transport, keepalive_interval"
+#define URI_EXP "sip:USER@HOST or sips:USER@HOST"
+#define PROXY_EXP "sip:HOST or sips:HOST"
+#define TEXT_EXP "1..127 bytes of UTF-8 text without control characters, \" or \\"
+#define HOST_EXP "HOST or HOST:PORT, HOST a name, an IPv4 or [IPv6] address, PORT 1..65535"
+#define DNS_EXP                                                                                    \
+	"HOST or HOST:PORT, HOST an IPv4 or IPv6 literal, [IPv6]:PORT with a port, PORT 1..65535"
 
 static char tmp_dir[64];
 static unsigned n_files;
@@ -43,21 +57,31 @@ static void setup(void)
 	n_files = 0;
 }
 
-static void teardown(void)
+/* dir and what is in it, one level of subdirectories deep. */
+static void remove_dir(const char *dir, bool sub)
 {
-	DIR *d = opendir(tmp_dir);
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	char path[PATH_SZ];
+	struct stat st;
 
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", tmp_dir, e->d_name);
-		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (sub && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_dir(path, false);
+		else
+			unlink(path);
 	}
 	if (d)
 		closedir(d);
-	rmdir(tmp_dir);
+	rmdir(dir);
+}
+
+static void teardown(void)
+{
+	remove_dir(tmp_dir, true);
 }
 
 /* text as a new file in tmp_dir; its path into path (PATH_SZ bytes). */
@@ -141,6 +165,13 @@ static void assert_defaults(const struct cfg *c)
 	ck_assert_uint_eq(c->tcp_idle_timeout_s, 300);
 	ck_assert_uint_eq(c->retry_after_s, 5);
 	ck_assert_uint_eq(c->shutdown_timeout_s, 10);
+	ck_assert_uint_eq(c->accept_unknown_users_mode, CFG_ACCEPT_AUTO);
+	ck_assert(c->accept_unknown_users);
+	ck_assert_str_eq(c->dns_servers, "");
+	ck_assert_uint_eq(c->register_retry_min_s, 30);
+	ck_assert_uint_eq(c->register_retry_max_s, 1800);
+	ck_assert_uint_eq(c->n_accounts, 0);
+	ck_assert_ptr_null(c->accounts);
 	ck_assert_uint_eq(c->answer, CFG_ANSWER_AUTO);
 	ck_assert_uint_eq(c->answer_delay_ms, 0);
 	ck_assert_uint_eq(c->reject_code, 486);
@@ -204,6 +235,10 @@ START_TEST(test_full_file)
 				"tcp_idle_timeout_s = 86400\n"
 				"retry_after_s = 0003600\n"
 				"max_calls = 1\n"
+				"accept_unknown_users = No\n"
+				"dns_servers = 192.0.2.53, [2001:db8::53]:5353\n"
+				"register_retry_min_s = 86400\n"
+				"register_retry_max_s = 86400\n"
 				"\n"
 				"[call]\n"
 				"answer = Manual\n"
@@ -233,6 +268,11 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(c->tcp_idle_timeout_s, 86400);
 	ck_assert_uint_eq(c->retry_after_s, 3600);
 	ck_assert_uint_eq(c->max_calls, 1);
+	ck_assert_uint_eq(c->accept_unknown_users_mode, CFG_ACCEPT_NO);
+	ck_assert(!c->accept_unknown_users);
+	ck_assert_str_eq(c->dns_servers, "192.0.2.53:53,[2001:db8::53]:5353");
+	ck_assert_uint_eq(c->register_retry_min_s, 86400);
+	ck_assert_uint_eq(c->register_retry_max_s, 86400);
 	ck_assert_uint_eq(c->answer, CFG_ANSWER_MANUAL);
 	ck_assert_uint_eq(c->answer_delay_ms, 600000);
 	ck_assert_uint_eq(c->reject_code, 603);
@@ -249,9 +289,10 @@ END_TEST
 
 START_TEST(test_unknown_section)
 {
-	load_errs("[sip]\nt1_ms = 600\n[foo]\nx = 1\ny = 2\n[account alice]\n",
+	load_errs("[sip]\nt1_ms = 600\n[foo]\nx = 1\ny = 2\n[accounts alice]\n[Account bob]\n",
 		  "3: unknown section [foo]: expected one of " SECTIONS "\n"
-		  "6: unknown section [account alice]: expected one of " SECTIONS "\n");
+		  "6: unknown section [accounts alice]: expected one of " SECTIONS "\n"
+		  "7: unknown section [Account bob]: expected one of " SECTIONS "\n");
 	load_errs("[ sip ]\n[SIP]\n[]\n",
 		  "1: unknown section [ sip ]: expected one of " SECTIONS "\n"
 		  "2: unknown section [SIP]: expected one of " SECTIONS "\n"
@@ -263,9 +304,7 @@ START_TEST(test_unknown_key)
 {
 	load_errs("[sip]\nmax_dialogs = 10\n[log]\nlevl = info\n[call]\nauto_answer = 1\n"
 		  "[media]\nrtp_ports = 1-2\n",
-		  "2: unknown key 'max_dialogs' in [sip]: expected one of listen, user_agent, "
-		  "t1_ms, t2_ms, t4_ms, max_transactions, max_calls, max_message_size, "
-		  "max_tcp_connections, tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s\n"
+		  "2: unknown key 'max_dialogs' in [sip]: expected one of " SIP_KEYS "\n"
 		  "4: unknown key 'levl' in [log]: expected one of level\n"
 		  "6: unknown key 'auto_answer' in [call]: expected one of answer, "
 		  "answer_delay_ms, reject_code, ring_timeout_s\n"
@@ -504,9 +543,7 @@ START_TEST(test_many_errors)
 		  "junk\n"
 		  "[sip]\n"
 		  "listen = udp:127.0.0.1\n",
-		  "3: unknown key 'bogus' in [sip]: expected one of listen, user_agent, t1_ms, "
-		  "t2_ms, t4_ms, max_transactions, max_calls, max_message_size, "
-		  "max_tcp_connections, tcp_idle_timeout_s, retry_after_s, shutdown_timeout_s\n"
+		  "3: unknown key 'bogus' in [sip]: expected one of " SIP_KEYS "\n"
 		  "4: repeated key 't1_ms' (first at line 2)\n"
 		  "6: t4_ms: '1e3' is not an integer (100..60000)\n"
 		  "7: unknown section [rtp]: expected one of " SECTIONS "\n"
@@ -869,11 +906,21 @@ static bool enum_has(const char *range, const char *def)
 	return false;
 }
 
+static bool is_account_row(const struct cfg_key_info *k)
+{
+	return strcmp(k->section, "account NAME") == 0;
+}
+
 static void check_key_range(const struct cfg_key_info *k)
 {
 	unsigned long lo, hi, v;
 	char *rest;
 
+	/* An account's defaults other than numbers depend on its other keys: they are words. */
+	if (is_account_row(k) && strcmp(k->type, "integer") != 0) {
+		ck_assert_msg(k->range[0] && k->def[0], "%s: range or default", k->name);
+		return;
+	}
 	if (strcmp(k->type, "enum") == 0) {
 		ck_assert_msg(enum_has(k->range, k->def), "%s: default not in range", k->name);
 		return;
@@ -904,6 +951,11 @@ static void check_key_range(const struct cfg_key_info *k)
 		ck_assert_str_eq(rest, want);
 		ck_assert_str_eq(rest, " entries of PCMU, PCMA, telephone-event");
 		ck_assert_uint_eq(hi, i);
+	} else if (strcmp(k->type, "address list") == 0) {
+		ck_assert_str_eq(rest, " entries of HOST or HOST:PORT");
+		ck_assert_uint_eq(lo, 0);
+		ck_assert_uint_eq(hi, CFG_MAX_DNS_SERVERS);
+		ck_assert_str_eq(k->def, "");
 	} else {
 		ck_assert_str_eq(k->type, "listen list");
 		ck_assert_str_eq(rest, " entries of udp|tcp:HOST:PORT");
@@ -911,11 +963,28 @@ static void check_key_range(const struct cfg_key_info *k)
 	}
 }
 
+/* The account with every default: only a uri. */
+static void assert_account_defaults(const struct cfg_account *a)
+{
+	ck_assert_str_eq(a->name, "t");
+	ck_assert_str_eq(a->uri, "sip:t@example.com");
+	ck_assert_ptr_null(a->display_name);
+	ck_assert_ptr_null(a->registrar);
+	ck_assert_ptr_null(a->outbound_proxy);
+	ck_assert_str_eq(a->username, "t");
+	ck_assert_ptr_null(a->password);
+	ck_assert(!a->reg);
+	ck_assert_uint_eq(a->expires, 600);
+	ck_assert_int_eq(a->transport, -1);
+	ck_assert_uint_eq(a->keepalive_s, 0);
+	ck_assert_uint_eq(a->line, 1);
+}
+
 START_TEST(test_key_table)
 {
 	size_t n = cfg_key_count();
 
-	ck_assert_uint_eq(n, 26);
+	ck_assert_uint_eq(n, 41);
 	ck_assert_ptr_null(cfg_key_at(n));
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
@@ -923,18 +992,679 @@ START_TEST(test_key_table)
 		struct cfg *c;
 
 		ck_assert_ptr_nonnull(k);
-		ck_assert_msg(k->section[0] && k->name[0] && k->def[0], "key %zu", i);
+		ck_assert_msg(k->section[0] && k->name[0], "key %zu", i);
+		ck_assert_msg(k->def[0] || !strcmp(k->type, "address list"), "%s: no default",
+			      k->name);
 		ck_assert_msg(strlen(k->help) > 20, "%s: help too short", k->name);
 		check_key_range(k);
 		for (size_t j = 0; j < i; j++)
 			ck_assert(strcmp(cfg_key_at(j)->name, k->name) != 0 ||
 				  strcmp(cfg_key_at(j)->section, k->section) != 0);
+		/* The account rows come last, and all of them are reloadable. */
+		if (i >= n - 11) {
+			ck_assert_msg(is_account_row(k), "%s: not an account row", k->name);
+			ck_assert(k->reloadable);
+		}
 		/* The default, written in a file, loads and gives the defaults. */
-		snprintf(text, sizeof(text), "[%s]\n%s = %s\n", k->section, k->name, k->def);
-		c = load_ok(text);
-		assert_defaults(c);
+		if (is_account_row(k)) {
+			if (strcmp(k->type, "integer") != 0)
+				continue; /* words: test_account_defaults has them */
+			snprintf(text, sizeof(text),
+				 "[account t]\nuri = sip:t@example.com\n%s = %s\n", k->name,
+				 k->def);
+			c = load_ok(text);
+			ck_assert_uint_eq(c->n_accounts, 1);
+			assert_account_defaults(&c->accounts[0]);
+			ck_assert(!c->accept_unknown_users);
+		} else {
+			snprintf(text, sizeof(text), "[%s]\n%s = %s\n", k->section, k->name,
+				 k->def);
+			c = load_ok(text);
+			assert_defaults(c);
+		}
 		cfg_free(c);
 	}
+}
+END_TEST
+
+/* [sip] accept_unknown_users: auto follows whether any account is configured. */
+START_TEST(test_accept_unknown_users)
+{
+	struct cfg *c = load_ok("[sip]\naccept_unknown_users = auto\n");
+
+	ck_assert_uint_eq(c->accept_unknown_users_mode, CFG_ACCEPT_AUTO);
+	ck_assert(c->accept_unknown_users);
+	cfg_free(c);
+	c = load_ok("[sip]\naccept_unknown_users = AUTO\n[account a]\nuri = sip:a@example.com\n");
+	ck_assert_uint_eq(c->accept_unknown_users_mode, CFG_ACCEPT_AUTO);
+	ck_assert(!c->accept_unknown_users);
+	cfg_free(c);
+	/* No key at all: auto, resolved the same way. */
+	c = load_ok("[account a]\nuri = sip:a@example.com\n");
+	ck_assert(!c->accept_unknown_users);
+	cfg_free(c);
+	c = load_ok("[sip]\naccept_unknown_users = yes\n[account a]\nuri = sip:a@example.com\n");
+	ck_assert_uint_eq(c->accept_unknown_users_mode, CFG_ACCEPT_YES);
+	ck_assert(c->accept_unknown_users);
+	cfg_free(c);
+	c = load_ok("[sip]\naccept_unknown_users = no\n");
+	ck_assert_uint_eq(c->accept_unknown_users_mode, CFG_ACCEPT_NO);
+	ck_assert(!c->accept_unknown_users);
+	cfg_free(c);
+	load_errs("[sip]\naccept_unknown_users = maybe\naccept_unknown_users = 1\n",
+		  "2: accept_unknown_users: 'maybe' is not one of auto | yes | no\n"
+		  "3: repeated key 'accept_unknown_users' (first at line 2)\n");
+	load_errs("[sip]\naccept_unknown_users =\n",
+		  "2: accept_unknown_users: empty value: expected one of auto | yes | no\n");
+}
+END_TEST
+
+/* [sip] dns_servers: IP literals, written back with their ports, comma-separated. */
+START_TEST(test_dns_servers)
+{
+	static const char *const bad[] = {
+	    "localhost",  "ns1.example.com:53", "127.0.0.1:0", "127.0.0.1:65536", "[::1]:0", "[::1",
+	    "127.0.0.1:", "udp:127.0.0.1:53",	"1.2.3.4.5",   "[127.0.0.1]:53",
+	};
+	char text[256], want[512];
+	struct cfg *c = load_ok("[sip]\ndns_servers = 127.0.0.1:5353 , ::1,[2001:DB8::1]:53,\t"
+				"192.0.2.1\n");
+
+	ck_assert_str_eq(c->dns_servers, "127.0.0.1:5353,[::1]:53,[2001:db8::1]:53,192.0.2.1:53");
+	cfg_free(c);
+	c = load_ok("[sip]\ndns_servers = [::1]\n");
+	ck_assert_str_eq(c->dns_servers, "[::1]:53");
+	cfg_free(c);
+	/* Empty, written or not: the system's resolver configuration. */
+	c = load_ok("[sip]\ndns_servers =\n");
+	ck_assert_str_eq(c->dns_servers, "");
+	cfg_free(c);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[sip]\ndns_servers = 127.0.0.1, %s\n", bad[i]);
+		snprintf(want, sizeof(want),
+			 "2: dns_servers: bad entry '%s': expected " DNS_EXP "\n", bad[i]);
+		load_errs(text, want);
+	}
+	load_errs("[sip]\ndns_servers = 127.0.0.1, 127.0.0.1:53\n",
+		  "2: dns_servers: duplicate entry '127.0.0.1:53'\n");
+	load_errs("[sip]\ndns_servers = [0::1]:53, ::1\n",
+		  "2: dns_servers: duplicate entry '[::1]:53'\n");
+	load_errs("[sip]\ndns_servers = 127.0.0.1,,127.0.0.2\n",
+		  "2: dns_servers: empty entry: expected 0..8 entries of HOST or HOST:PORT\n");
+	load_errs("[sip]\ndns_servers = 127.0.0.1,\n",
+		  "2: dns_servers: empty entry: expected 0..8 entries of HOST or HOST:PORT\n");
+	c = load_ok("[sip]\ndns_servers = 10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, "
+		    "10.0.0.6, 10.0.0.7, 10.0.0.8\n");
+	ck_assert_str_eq(c->dns_servers, "10.0.0.1:53,10.0.0.2:53,10.0.0.3:53,10.0.0.4:53,"
+					 "10.0.0.5:53,10.0.0.6:53,10.0.0.7:53,10.0.0.8:53");
+	cfg_free(c);
+	load_errs("[sip]\ndns_servers = 10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, "
+		  "10.0.0.6, 10.0.0.7, 10.0.0.8, 10.0.0.9\n",
+		  "2: dns_servers: more than 8 entries\n");
+}
+END_TEST
+
+/* [sip] register_retry_min_s <= register_retry_max_s, each 1..86400. */
+START_TEST(test_register_retry)
+{
+	struct cfg *c = load_ok("[sip]\nregister_retry_min_s = 5\nregister_retry_max_s = 5\n");
+
+	ck_assert_uint_eq(c->register_retry_min_s, 5);
+	ck_assert_uint_eq(c->register_retry_max_s, 5);
+	cfg_free(c);
+	load_errs("[sip]\nregister_retry_min_s = 600\nregister_retry_max_s = 60\n",
+		  "3: register_retry_max_s: 60 is less than register_retry_min_s (600): expected "
+		  "register_retry_max_s >= register_retry_min_s\n");
+	load_errs("[sip]\nregister_retry_max_s = 20\n",
+		  "2: register_retry_max_s: 20 is less than register_retry_min_s (30, the "
+		  "default): expected register_retry_max_s >= register_retry_min_s\n");
+	load_errs("[sip]\nregister_retry_min_s = 3600\n",
+		  "2: register_retry_min_s: 3600 is more than register_retry_max_s (1800, the "
+		  "default): expected register_retry_min_s <= register_retry_max_s\n");
+	load_errs("[sip]\nregister_retry_min_s = 0\nregister_retry_max_s = 86401\n",
+		  "2: register_retry_min_s: 0 is out of range 1..86400\n"
+		  "3: register_retry_max_s: 86401 is out of range 1..86400\n");
+	/* A refused value is not compared. */
+	load_errs("[sip]\nregister_retry_min_s = 1m\nregister_retry_max_s = 20\n",
+		  "2: register_retry_min_s: '1m' is not an integer (1..86400)\n");
+}
+END_TEST
+
+/* One uri and nothing else: every default; the defaults that follow from other keys. */
+START_TEST(test_account_defaults)
+{
+	struct cfg *c = load_ok("[account t]\nuri = sip:t@example.com\n");
+	const struct cfg_account *a;
+
+	ck_assert_uint_eq(c->n_accounts, 1);
+	assert_account_defaults(&c->accounts[0]);
+	cfg_free(c);
+	/* A registrar: register defaults to yes; the user name drops the uri's ;params. */
+	c = load_ok("[account bob]\nuri = SIPS:+4930123;npdi@example.com:5061;transport=tcp\n"
+		    "registrar = sips:reg.example.com\n");
+	a = &c->accounts[0];
+	ck_assert_str_eq(a->username, "+4930123");
+	ck_assert_str_eq(a->registrar, "sips:reg.example.com");
+	ck_assert(a->reg);
+	cfg_free(c);
+	/* register = yes without a registrar: the uri's scheme, host and port. */
+	c = load_ok("[account bob]\nuri = SIPS:bob@[2001:db8::1]:5061;transport=tcp?x=y\n"
+		    "register = YES\n");
+	a = &c->accounts[0];
+	ck_assert_str_eq(a->registrar, "sips:[2001:db8::1]:5061");
+	ck_assert(a->reg);
+	cfg_free(c);
+	c = load_ok("[account bob]\nuri = sip:bob@example.com\nregister = yes\n");
+	ck_assert_str_eq(c->accounts[0].registrar, "sip:example.com");
+	cfg_free(c);
+	/* register = no keeps a registrar that is written, and adds none. */
+	c = load_ok("[account bob]\nuri = sip:bob@example.com\nregister = no\n"
+		    "registrar = sip:example.com\n[account carol]\nuri = sip:carol@example.com\n"
+		    "register = no\n");
+	ck_assert(!c->accounts[0].reg);
+	ck_assert_str_eq(c->accounts[0].registrar, "sip:example.com");
+	ck_assert(!c->accounts[1].reg);
+	ck_assert_ptr_null(c->accounts[1].registrar);
+	cfg_free(c);
+}
+END_TEST
+
+/* Several accounts, every key, in file order, between other sections. */
+START_TEST(test_accounts)
+{
+	struct cfg *c = load_ok("[account alice]\n"
+				"uri = sip:alice@example.com\n"
+				"display_name = Alice Müller (lab)\n"
+				"registrar = sip:example.com\n"
+				"outbound_proxy = sip:proxy.example.com;lr\n"
+				"username = alice-auth\n"
+				"password = s3cret with blanks\n"
+				"register = yes\n"
+				"expires = 10\n"
+				"transport = TLS\n"
+				"keepalive_interval = 3600\n"
+				"[sip]\n"
+				"t1_ms = 600\n"
+				"[account Bob_2.x-y]\n"
+				"  uri = sip:bob@192.0.2.1:5070\n"
+				"transport = udp\n"
+				"expires = 86400\n"
+				"\n"
+				"[account c]\n"
+				"uri = sip:c@example.com\n"
+				"transport = tcp\n"
+				"keepalive_interval = 0\n");
+	const struct cfg_account *a;
+
+	ck_assert_uint_eq(c->t1_ms, 600);
+	ck_assert_uint_eq(c->n_accounts, 3);
+	a = &c->accounts[0];
+	ck_assert_str_eq(a->name, "alice");
+	ck_assert_str_eq(a->uri, "sip:alice@example.com");
+	ck_assert_str_eq(a->display_name, "Alice Müller (lab)");
+	ck_assert_str_eq(a->registrar, "sip:example.com");
+	ck_assert_str_eq(a->outbound_proxy, "sip:proxy.example.com;lr");
+	ck_assert_str_eq(a->username, "alice-auth");
+	ck_assert_str_eq(a->password, "s3cret with blanks");
+	ck_assert(a->reg);
+	ck_assert_uint_eq(a->expires, 10);
+	ck_assert_int_eq(a->transport, NET_TLS);
+	ck_assert_uint_eq(a->keepalive_s, 3600);
+	ck_assert_uint_eq(a->line, 1);
+	a = &c->accounts[1];
+	ck_assert_str_eq(a->name, "Bob_2.x-y");
+	ck_assert_str_eq(a->uri, "sip:bob@192.0.2.1:5070");
+	ck_assert_str_eq(a->username, "bob");
+	ck_assert_ptr_null(a->password);
+	ck_assert_ptr_null(a->registrar);
+	ck_assert(!a->reg);
+	ck_assert_uint_eq(a->expires, 86400);
+	ck_assert_int_eq(a->transport, NET_UDP);
+	ck_assert_uint_eq(a->line, 14);
+	a = &c->accounts[2];
+	ck_assert_str_eq(a->name, "c");
+	ck_assert_int_eq(a->transport, NET_TCP);
+	ck_assert_uint_eq(a->keepalive_s, 0);
+	ck_assert_uint_eq(a->line, 19);
+	cfg_free(c);
+}
+END_TEST
+
+/* The header: a name, a good one, not the built-in one's, once. */
+START_TEST(test_account_header)
+{
+	char text[128];
+
+	load_errs("[account]\nuri = sip:a@example.com\n[account   ]\n[account\t]\n",
+		  "1: [account]: no account name: expected [account NAME], NAME 1..32 characters "
+		  "of A-Z a-z 0-9 . _ -\n"
+		  "3: [account   ]: no account name: expected [account NAME], NAME 1..32 "
+		  "characters of A-Z a-z 0-9 . _ -\n"
+		  "4: [account\\x09]: no account name: expected [account NAME], NAME 1..32 "
+		  "characters of A-Z a-z 0-9 . _ -\n");
+	load_errs(
+	    "[account al ice]\nuri = x\n[account a/b]\n[account bob ]\n[account é]\n",
+	    "1: [account al ice]: bad account name: expected 1..32 characters of A-Z a-z 0-9 "
+	    ". _ -\n"
+	    "3: [account a/b]: bad account name: expected 1..32 characters of A-Z a-z 0-9 . _ "
+	    "-\n"
+	    "4: [account bob ]: bad account name: expected 1..32 characters of A-Z a-z 0-9 . "
+	    "_ -\n"
+	    "5: [account \\xc3\\xa9]: bad account name: expected 1..32 characters of A-Z a-z "
+	    "0-9 . _ -\n");
+	/* 32 characters are a name, 33 are not. */
+	snprintf(text, sizeof(text), "[account %032d]\nuri = sip:a@example.com\n", 0);
+	cfg_free(load_ok(text));
+	load_errs("[account 000000000000000000000000000000000]\n",
+		  "1: [account 000000000000000000000000000000000]: bad account name: expected "
+		  "1..32 characters of A-Z a-z 0-9 . _ -\n");
+	load_errs("[account default]\nuri = sip:a@example.com\n",
+		  "1: [account default]: the name default is reserved for the built-in account: "
+		  "expected another name\n");
+	/* A duplicate's keys are not read: one error for the section. */
+	load_errs("[account alice]\nuri = sip:alice@example.com\n[sip]\n[account alice]\n"
+		  "bogus = 1\n[account Alice]\nuri = sip:alice@example.com\n[account alice]\n",
+		  "4: duplicate [account alice], first at line 1\n"
+		  "8: duplicate [account alice], first at line 1\n");
+	load_errs("[account alice] x\nuri = sip:alice@example.com\n",
+		  "1: text after [account alice]: expected the end of the line or a ; comment\n");
+	/* A key before any section names the account section among the others. */
+	load_errs("uri = sip:a@example.com\n",
+		  "1: key 'uri' before any section: expected it under one of " SECTIONS "\n");
+}
+END_TEST
+
+/* Keys in an account: unknown, repeated, empty, and uri required. */
+START_TEST(test_account_keys)
+{
+	load_errs("[account alice]\nuri = sip:alice@example.com\nurl = sip:x@y\nuri = sip:b@y\n"
+		  "t1_ms = 500\n",
+		  "3: unknown key 'url' in [account alice]: expected one of " ACCOUNT_KEYS "\n"
+		  "4: repeated key 'uri' (first at line 2)\n"
+		  "5: unknown key 't1_ms' in [account alice]: expected one of " ACCOUNT_KEYS "\n");
+	/* No uri: said at the header, once the section ends (at the next header or the end). */
+	load_errs("[account alice]\ndisplay_name = Alice\n[account bob]\n",
+		  "1: [account alice]: no uri: expected uri = " URI_EXP "\n"
+		  "3: [account bob]: no uri: expected uri = " URI_EXP "\n");
+	/* A refused uri is one error, not two. */
+	load_errs("[account alice]\nuri =\n", "2: uri: empty value: expected " URI_EXP "\n");
+	load_errs("[account a]\nuri = sip:a@example.com\ndisplay_name =\nregistrar =\n"
+		  "outbound_proxy =\nusername =\npassword =\nregister =\nexpires =\ntransport =\n"
+		  "keepalive_interval =\n",
+		  "3: display_name: empty value: expected " TEXT_EXP "\n"
+		  "4: registrar: empty value: expected " PROXY_EXP "\n"
+		  "5: outbound_proxy: empty value: expected " PROXY_EXP "\n"
+		  "6: username: empty value: expected " TEXT_EXP "\n"
+		  "7: password: empty value: expected 1..255 characters without control "
+		  "characters\n"
+		  "8: register: empty value: expected yes | no\n"
+		  "9: expires: empty value: expected 10..86400\n"
+		  "10: transport: empty value: expected udp | tcp | tls\n"
+		  "11: keepalive_interval: empty value: expected 0..3600\n");
+	load_errs("[account a]\nuri = sip:a@example.com\nregister = maybe\nexpires = 9\n"
+		  "transport = sctp\nkeepalive_interval = 3601\n",
+		  "3: register: 'maybe' is not one of yes | no\n"
+		  "4: expires: 9 is out of range 10..86400\n"
+		  "5: transport: 'sctp' is not one of udp | tcp | tls\n"
+		  "6: keepalive_interval: 3601 is out of range 0..3600\n");
+	load_errs("[account a]\nuri = sip:a@example.com\nregister = 1\nexpires = 86401\n"
+		  "transport = ws\nkeepalive_interval = -1\nexpires = 10m\n",
+		  "3: register: '1' is not one of yes | no\n"
+		  "4: expires: 86401 is out of range 10..86400\n"
+		  "5: transport: 'ws' is not one of udp | tcp | tls\n"
+		  "6: keepalive_interval: '-1' is not an integer (0..3600)\n"
+		  "7: repeated key 'expires' (first at line 4)\n");
+	load_errs("[account a]\nuri = sip:a@example.com\nexpires = 10m\n",
+		  "3: expires: '10m' is not an integer (10..86400)\n");
+}
+END_TEST
+
+/* uri, registrar and outbound_proxy: the checks a config can make of a SIP URI. */
+START_TEST(test_account_uris)
+{
+	load_errs("[account a]\nuri = tel:+4930123\n[account b]\nuri = alice@example.com\n"
+		  "[account c]\nuri = http://c:pw@example.com\n[account d]\nuri = sip:example.com\n"
+		  "[account e]\nuri = sip:@example.com\n[account f]\nuri = sip:f@\n"
+		  "[account g]\nuri = sip:g@;transport=tcp\n",
+		  "2: uri: 'tel:' is not a sip: or sips: URI: expected " URI_EXP "\n"
+		  "4: uri: 'alice@example.com' is not a sip: or sips: URI: expected " URI_EXP "\n"
+		  "6: uri: 'http:' is not a sip: or sips: URI: expected " URI_EXP "\n"
+		  "8: uri: 'sip:example.com' has no user part: expected " URI_EXP "\n"
+		  "10: uri: 'sip:@example.com' has an empty user part: expected " URI_EXP "\n"
+		  "12: uri: 'sip:f@' has no host: expected " URI_EXP "\n"
+		  "14: uri: 'sip:g@;transport=tcp' has no host: expected " URI_EXP "\n");
+	/* A password in the URI is refused without being repeated. */
+	load_errs("[account a]\nuri = sip:alice:secret@example.com\n",
+		  "2: uri: a password in the URI (USER:PASSWORD@) is not taken: expected " URI_EXP
+		  ", and password or password_file\n");
+	load_errs(
+	    "[account a]\nuri = sip:alice @example.com\n[account b]\n"
+	    "uri = sip:b\t@example.com\n[account c]\nuri = sip:c@ex\x7f"
+	    "ample.com\n"
+	    "[account d]\nuri = sip:d@exämple.com\n",
+	    "2: uri: character 10 (\\x20) is a blank or not printable ASCII: expected " URI_EXP "\n"
+	    "4: uri: character 6 (\\x09) is a blank or not printable ASCII: expected " URI_EXP "\n"
+	    "6: uri: character 9 (\\x7f) is a blank or not printable ASCII: expected " URI_EXP "\n"
+	    "8: uri: character 9 (\\xc3) is a blank or not printable ASCII: expected " URI_EXP
+	    "\n");
+	load_errs("[account a]\nuri = sip:a@exa_mple.com\n[account b]\nuri = sip:b@example.com:0\n"
+		  "[account c]\nuri = sip:c@example.com:65536\n[account d]\nuri = sip:d@[::1\n"
+		  "[account e]\nuri = sip:e@[zz::1]:5060\n[account f]\nuri = sip:f@h:50x\n"
+		  "[account g]\nuri = sip:g@:5060\n",
+		  "2: uri: bad host 'exa_mple.com': expected " HOST_EXP "\n"
+		  "4: uri: bad host 'example.com:0': expected " HOST_EXP "\n"
+		  "6: uri: bad host 'example.com:65536': expected " HOST_EXP "\n"
+		  "8: uri: bad host '[::1': expected " HOST_EXP "\n"
+		  "10: uri: bad host '[zz::1]:5060': expected " HOST_EXP "\n"
+		  "12: uri: bad host 'h:50x': expected " HOST_EXP "\n"
+		  "14: uri: bad host ':5060': expected " HOST_EXP "\n");
+	/* registrar and outbound_proxy take a URI with or without a user. */
+	load_errs("[account a]\nuri = sip:a@example.com\nregistrar = example.com\n"
+		  "outbound_proxy = sips:\n",
+		  "3: registrar: 'example.com' is not a sip: or sips: URI: expected " PROXY_EXP "\n"
+		  "4: outbound_proxy: 'sips:' has no host: expected " PROXY_EXP "\n");
+	load_errs(
+	    "[account a]\nuri = sip:a@example.com\nregistrar = sip:u:p@example.com\n"
+	    "outbound_proxy = sip:proxy .example.com\n",
+	    "3: registrar: a password in the URI (USER:PASSWORD@) is not taken: expected " PROXY_EXP
+	    ", and password or password_file\n"
+	    "4: outbound_proxy: character 10 (\\x20) is a blank or not printable ASCII: "
+	    "expected " PROXY_EXP "\n");
+	/* With a bad registrar, register = yes does not make one up. */
+	load_errs("[account a]\nuri = sip:a@example.com\nregister = yes\nregistrar = sip:\n",
+		  "4: registrar: 'sip:' has no host: expected " PROXY_EXP "\n");
+}
+END_TEST
+
+/* URIs that pass, as written. */
+START_TEST(test_account_uris_ok)
+{
+	struct cfg *c = load_ok("[account a]\nuri = sip:a@example.com\n"
+				"registrar = sip:registrar@EXAMPLE.com:5060;transport=tcp\n"
+				"outbound_proxy = sip:[::1]:5062;lr\n"
+				"[account b]\nuri = sips:b%40corp@192.0.2.1\n"
+				"outbound_proxy = sips:127.0.0.1\n");
+
+	ck_assert_str_eq(c->accounts[0].registrar, "sip:registrar@EXAMPLE.com:5060;transport=tcp");
+	ck_assert_str_eq(c->accounts[0].outbound_proxy, "sip:[::1]:5062;lr");
+	ck_assert_str_eq(c->accounts[1].uri, "sips:b%40corp@192.0.2.1");
+	ck_assert_str_eq(c->accounts[1].username, "b%40corp");
+	cfg_free(c);
+}
+END_TEST
+
+/* display_name and username: UTF-8 text that can stand in a quoted-string as it is. */
+START_TEST(test_account_text)
+{
+	char text[512], want[512];
+
+	load_errs("[account a]\nuri = sip:a@example.com\ndisplay_name = Al\"ice\n"
+		  "username = a\\b\n",
+		  "3: display_name: character 3 (\\x22) is not allowed: expected " TEXT_EXP "\n"
+		  "4: username: character 2 (\\x5c) is not allowed: expected " TEXT_EXP "\n");
+	load_errs("[account a]\nuri = sip:a@example.com\ndisplay_name = A\tB\n"
+		  "username = a\x7f\n",
+		  "3: display_name: character 2 (\\x09) is not allowed: expected " TEXT_EXP "\n"
+		  "4: username: character 2 (\\x7f) is not allowed: expected " TEXT_EXP "\n");
+	/* Latin-1, an overlong '/', a UTF-16 surrogate, a cut sequence. */
+	load_errs("[account a]\nuri = sip:a@example.com\ndisplay_name = M\xfcller\n"
+		  "username = \xc0\xaf\n"
+		  "[account b]\nuri = sip:b@example.com\ndisplay_name = x\xed\xa0\x80\n"
+		  "username = ab\xe2\x82\n",
+		  "3: display_name: byte 2 (\\xfc) is not UTF-8: expected " TEXT_EXP "\n"
+		  "4: username: byte 1 (\\xc0) is not UTF-8: expected " TEXT_EXP "\n"
+		  "7: display_name: byte 2 (\\xed) is not UTF-8: expected " TEXT_EXP "\n"
+		  "8: username: byte 3 (\\xe2) is not UTF-8: expected " TEXT_EXP "\n");
+	snprintf(text, sizeof(text),
+		 "[account a]\nuri = sip:a@example.com\ndisplay_name = %0128d\n", 0);
+	snprintf(want, sizeof(want), "3: display_name: 128 bytes: expected " TEXT_EXP "\n");
+	load_errs(text, want);
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@example.com\nusername = %0127d\n",
+		 0);
+	cfg_free(load_ok(text));
+}
+END_TEST
+
+/* Values longer than a default inih line: the URIs' and password's own bounds. */
+START_TEST(test_account_long)
+{
+	char text[1024], want[256];
+	struct cfg *c;
+	int saved = ini_max_line;
+
+	ini_max_line = 1024;
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@%0245d.com\npassword = %0255d\n", 0,
+		 0);
+	c = load_ok(text);
+	ck_assert_uint_eq(strlen(c->accounts[0].uri), 255);
+	ck_assert_uint_eq(strlen(c->accounts[0].password), 255);
+	cfg_free(c);
+	snprintf(text, sizeof(text),
+		 "[account a]\nuri = sip:a@%0246d.com\npassword = %0256d\nregistrar = sip:%0252d\n",
+		 0, 0, 0);
+	snprintf(want, sizeof(want),
+		 "2: uri: 256 characters: expected at most 255\n"
+		 "3: password: 256 characters: expected 1..255\n"
+		 "4: registrar: 256 characters: expected at most 255\n");
+	load_errs(text, want);
+	ini_max_line = saved;
+}
+END_TEST
+
+/* password and password_file: one or the other, never quoted in a message. */
+START_TEST(test_account_password)
+{
+	struct cfg *c = load_ok("[account a]\nuri = sip:a@example.com\npassword = a;b#c ;d\n");
+
+	/* inih ends a value at " ;" only: a password with ';' in it needs none before. */
+	ck_assert_str_eq(c->accounts[0].password, "a;b#c");
+	cfg_free(c);
+	/* A password that is all comment is an empty one. */
+	load_errs("[account a]\nuri = sip:a@example.com\npassword = ;x\n",
+		  "3: password: empty value: expected 1..255 characters without control "
+		  "characters\n");
+	load_errs("[account a]\nuri = sip:a@example.com\npassword = se\tcret\n",
+		  "3: password: character 3 is a control character: expected 1..255 characters "
+		  "without control characters\n");
+	load_errs(
+	    "[account a]\nuri = sip:a@example.com\npassword = x\npassword_file = /nonexistent\n"
+	    "[account b]\nuri = sip:b@example.com\npassword_file = /nonexistent\npassword = x\n",
+	    "4: password_file: password is set too (line 3): expected one of password, "
+	    "password_file\n"
+	    "7: password_file: /nonexistent: cannot read: No such file or directory\n"
+	    "8: password: password_file is set too (line 7): expected one of password, "
+	    "password_file\n");
+}
+END_TEST
+
+/* A file of tmp_dir with these bytes; its path into path (PATH_SZ). */
+static void write_file(char *path, const char *name, const char *bytes, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, PATH_SZ, "%s/%s", tmp_dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* password_file, absolute: the first line, without its line end. */
+START_TEST(test_password_file)
+{
+	static const struct {
+		const char *bytes, *want;
+	} files[] = {
+	    {"secret\n", "secret"},
+	    {"secret", "secret"},
+	    {"se cret\r\nsecond line\n", "se cret"},
+	    {"s\n\n", "s"},
+	};
+	char path[PATH_SZ], text[2 * PATH_SZ], want[4 * PATH_SZ], big[300];
+	struct cfg *c;
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		write_file(path, "a.pw", files[i].bytes, strlen(files[i].bytes));
+		snprintf(text, sizeof(text),
+			 "[account a]\nuri = sip:a@example.com\n"
+			 "password_file = %s\n",
+			 path);
+		c = load_ok(text);
+		ck_assert_str_eq(c->accounts[0].password, files[i].want);
+		cfg_free(c);
+	}
+	/* Empty, or an empty first line. */
+	write_file(path, "empty.pw", "", 0);
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@example.com\npassword_file = %s\n",
+		 path);
+	snprintf(want, sizeof(want),
+		 "3: password_file: %s: first line empty: expected the password on it\n", path);
+	load_errs(text, want);
+	write_file(path, "nl.pw", "\nsecret\n", 8);
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@example.com\npassword_file = %s\n",
+		 path);
+	snprintf(want, sizeof(want),
+		 "3: password_file: %s: first line empty: expected the password on it\n", path);
+	load_errs(text, want);
+	/* Missing, a directory, a control character, too long. */
+	snprintf(text, sizeof(text),
+		 "[account a]\nuri = sip:a@example.com\n"
+		 "password_file = %s/missing.pw\n",
+		 tmp_dir);
+	snprintf(want, sizeof(want),
+		 "3: password_file: %s/missing.pw: cannot read: No such file or directory\n",
+		 tmp_dir);
+	load_errs(text, want);
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@example.com\npassword_file = %s\n",
+		 tmp_dir);
+	snprintf(want, sizeof(want), "3: password_file: %s: not a regular file\n", tmp_dir);
+	load_errs(text, want);
+	write_file(path, "ctl.pw",
+		   "ab\x01"
+		   "c\n",
+		   5);
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@example.com\npassword_file = %s\n",
+		 path);
+	snprintf(want, sizeof(want),
+		 "3: password_file: %s: character 3 is a control character: expected 1..255 "
+		 "characters without control characters\n",
+		 path);
+	load_errs(text, want);
+	memset(big, 'x', sizeof(big));
+	write_file(path, "big.pw", big, 255);
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@example.com\npassword_file = %s\n",
+		 path);
+	c = load_ok(text);
+	ck_assert_uint_eq(strlen(c->accounts[0].password), 255);
+	cfg_free(c);
+	big[256] = '\n';
+	write_file(path, "big.pw", big, 257);
+	snprintf(want, sizeof(want),
+		 "3: password_file: %s: first line longer than 255 characters\n", path);
+	load_errs(text, want);
+	write_file(path, "big.pw", big, sizeof(big));
+	load_errs(text, want);
+	load_errs("[account a]\nuri = sip:a@example.com\npassword_file = a\x01.pw\n",
+		  "3: password_file: character 2 (\\x01) is a control character: expected a path "
+		  "to a file whose first line is the password (1..255 characters)\n");
+	if (geteuid() != 0) { /* root reads a mode 000 file */
+		write_file(path, "noread.pw", "secret\n", 7);
+		ck_assert_int_eq(chmod(path, 0), 0);
+		snprintf(text, sizeof(text),
+			 "[account a]\nuri = sip:a@example.com\npassword_file = %s\n", path);
+		snprintf(want, sizeof(want),
+			 "3: password_file: %s: cannot read: Permission denied\n", path);
+		load_errs(text, want);
+	}
+}
+END_TEST
+
+/*
+ * A relative password_file: in $CREDENTIALS_DIRECTORY (systemd's
+ * LoadCredential=) when it is set, else beside the config file.
+ */
+START_TEST(test_password_file_relative)
+{
+	char path[PATH_SZ], creds[PATH_SZ], want[4 * PATH_SZ];
+	struct cfg *c;
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	write_file(path, "alice.pw", "beside the config\n", 18);
+	c = load_ok("[account alice]\nuri = sip:alice@example.com\npassword_file = alice.pw\n");
+	ck_assert_str_eq(c->accounts[0].password, "beside the config");
+	cfg_free(c);
+	snprintf(creds, sizeof(creds), "%s/creds", tmp_dir);
+	ck_assert_int_eq(mkdir(creds, 0700), 0);
+	write_file(path, "creds/alice.pw", "from systemd", 12);
+	ck_assert_int_eq(setenv("CREDENTIALS_DIRECTORY", creds, 1), 0);
+	c = load_ok("[account alice]\nuri = sip:alice@example.com\npassword_file = alice.pw\n");
+	ck_assert_str_eq(c->accounts[0].password, "from systemd");
+	cfg_free(c);
+	/* An absolute path stays absolute. */
+	snprintf(path, sizeof(path),
+		 "[account alice]\nuri = sip:alice@example.com\n"
+		 "password_file = %s/alice.pw\n",
+		 tmp_dir);
+	c = load_ok(path);
+	ck_assert_str_eq(c->accounts[0].password, "beside the config");
+	cfg_free(c);
+	/* What the credentials directory lacks is not looked for beside the config. */
+	write_file(path, "bob.pw", "secret\n", 7);
+	snprintf(want, sizeof(want),
+		 "3: password_file: %s/bob.pw: cannot read: No such file or directory\n", creds);
+	load_errs("[account bob]\nuri = sip:bob@example.com\npassword_file = bob.pw\n", want);
+	unsetenv("CREDENTIALS_DIRECTORY");
+}
+END_TEST
+
+/* CFG_MAX_ACCOUNTS sections, and one more refused, naming the bound. */
+START_TEST(test_account_max)
+{
+	size_t size = (CFG_MAX_ACCOUNTS + 1) * 48, n = 0;
+	char *text = malloc(size), want[128];
+	struct cfg *c;
+
+	ck_assert_ptr_nonnull(text);
+	for (unsigned i = 0; i < CFG_MAX_ACCOUNTS; i++)
+		n += (size_t)snprintf(text + n, size - n, "[account a%u]\nuri = sip:a%u@h\n", i, i);
+	c = load_ok(text);
+	ck_assert_uint_eq(c->n_accounts, CFG_MAX_ACCOUNTS);
+	ck_assert_str_eq(c->accounts[CFG_MAX_ACCOUNTS - 1].name, "a9999");
+	ck_assert_str_eq(c->accounts[CFG_MAX_ACCOUNTS - 1].username, "a9999");
+	ck_assert_uint_eq(c->accounts[CFG_MAX_ACCOUNTS - 1].line, 2 * CFG_MAX_ACCOUNTS - 1);
+	cfg_free(c);
+	snprintf(text + n, size - n, "[account more]\nuri = sip:more@h\n");
+	snprintf(want, sizeof(want), "%u: [account more]: more than %u accounts\n",
+		 2 * CFG_MAX_ACCOUNTS + 1, CFG_MAX_ACCOUNTS);
+	load_errs(text, want);
+	free(text);
+}
+END_TEST
+
+/* Accounts are reloadable: never a restart, and a reload takes the new file's. */
+START_TEST(test_account_reload)
+{
+	struct cfg *old = load_ok("[account a]\nuri = sip:a@example.com\npassword = one\n");
+	struct cfg *n = load_ok("[account b]\nuri = sip:b@example.com\npassword = two\n"
+				"[account c]\nuri = sip:c@example.com\n[sip]\n"
+				"accept_unknown_users = yes\ndns_servers = 127.0.0.1\n"
+				"register_retry_min_s = 1\nregister_retry_max_s = 2\n");
+	char buf[64];
+
+	ck_assert_uint_eq(cfg_restart_needed(old, n, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	cfg_keep_running(n, old);
+	ck_assert_uint_eq(n->n_accounts, 2);
+	ck_assert_str_eq(n->accounts[0].name, "b");
+	ck_assert_str_eq(n->accounts[0].password, "two");
+	ck_assert(n->accept_unknown_users);
+	ck_assert_str_eq(n->dns_servers, "127.0.0.1:53");
+	ck_assert_uint_eq(n->register_retry_max_s, 2);
+	ck_assert_uint_eq(old->n_accounts, 1);
+	ck_assert_str_eq(old->accounts[0].password, "one");
+	cfg_free(old);
+	cfg_free(n);
 }
 END_TEST
 
@@ -981,19 +1711,27 @@ START_TEST(test_shipped_conf)
 	/* The one key the source tree's copy sets otherwise; make install writes the default. */
 	ck_assert_str_eq(c->socket, CHECKOUT_SOCKET);
 	cfg_free(c);
-	/* Every key is there, set to its default, under its section. */
+	/*
+	 * Every key is there, set to its default, under its section; the
+	 * account keys in the commented-out example account.
+	 */
 	text = slurp(path);
 	for (size_t i = 0; i < cfg_key_count(); i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
 		bool sock = !strcmp(k->section, "control") && !strcmp(k->name, "socket");
 		char *sect, *key;
 
-		snprintf(line, sizeof(line), "\n[%s]\n", k->section);
-		sect = strstr(text, line);
-		snprintf(line, sizeof(line), "\n%s = %s\n", k->name, sock ? CHECKOUT_SOCKET : k->def);
-		key = strstr(text, line);
-		ck_assert_msg(sect && key && sect < key, "%s: no '%s = %s' under [%s]", path,
-			      k->name, k->def, k->section);
+		if (is_account_row(k)) {
+			sect = strstr(text, "\n; [account alice]\n");
+			snprintf(line, sizeof(line), "\n; %s = ", k->name);
+		} else {
+			snprintf(line, sizeof(line), "\n[%s]\n", k->section);
+			sect = strstr(text, line);
+			snprintf(line, sizeof(line), "\n%s =%s%s\n", k->name, k->def[0] ? " " : "",
+				 sock ? CHECKOUT_SOCKET : k->def);
+		}
+		key = sect ? strstr(sect, line) : NULL;
+		ck_assert_msg(key, "%s: no '%s' under [%s]", path, line + 1, k->section);
 	}
 	free(text);
 }
@@ -1012,7 +1750,7 @@ START_TEST(test_man_page)
 		ck_assert_msg(strstr(text, line), "%s: no %s", path, line);
 		snprintf(line, sizeof(line), ".TP\n.B %s\n", k->name);
 		ck_assert_msg(strstr(text, line), "%s: no entry for %s", path, k->name);
-		snprintf(line, sizeof(line), "Default: %s.", k->def);
+		snprintf(line, sizeof(line), "Default: %s.", k->def[0] ? k->def : "empty");
 		ck_assert_msg(strstr(text, line), "%s: %s: no '%s'", path, k->name, line);
 	}
 	free(text);
@@ -1023,7 +1761,7 @@ static Suite *cfg_suite(void)
 {
 	Suite *s = suite_create("cfg");
 	TCase *load = tcase_create("load"), *errors = tcase_create("errors");
-	TCase *table = tcase_create("table");
+	TCase *table = tcase_create("table"), *accounts = tcase_create("accounts");
 
 	tcase_add_checked_fixture(load, setup, teardown);
 	tcase_add_test(load, test_defaults);
@@ -1060,6 +1798,25 @@ static Suite *cfg_suite(void)
 	tcase_add_test(errors, test_rtp_range);
 	tcase_add_test(errors, test_codecs);
 	suite_add_tcase(s, errors);
+
+	tcase_add_checked_fixture(accounts, setup, teardown);
+	tcase_add_test(accounts, test_accept_unknown_users);
+	tcase_add_test(accounts, test_dns_servers);
+	tcase_add_test(accounts, test_register_retry);
+	tcase_add_test(accounts, test_account_defaults);
+	tcase_add_test(accounts, test_accounts);
+	tcase_add_test(accounts, test_account_header);
+	tcase_add_test(accounts, test_account_keys);
+	tcase_add_test(accounts, test_account_uris);
+	tcase_add_test(accounts, test_account_uris_ok);
+	tcase_add_test(accounts, test_account_text);
+	tcase_add_test(accounts, test_account_long);
+	tcase_add_test(accounts, test_account_password);
+	tcase_add_test(accounts, test_password_file);
+	tcase_add_test(accounts, test_password_file_relative);
+	tcase_add_test(accounts, test_account_max);
+	tcase_add_test(accounts, test_account_reload);
+	suite_add_tcase(s, accounts);
 
 	tcase_add_checked_fixture(table, setup, teardown);
 	tcase_add_test(table, test_key_table);

@@ -27,11 +27,15 @@ START_TEST(test_proto)
 	ck_assert_int_eq(net_proto_parse("", &p), -EINVAL);
 	ck_assert_int_eq(net_proto_parse("udp ", &p), -EINVAL);
 	ck_assert_int_eq(net_proto_parse(NULL, &p), -EINVAL);
+	/* TLS has a name but no transport yet: nothing may parse into it. */
+	ck_assert_int_eq(net_proto_parse("tls", &p), -EINVAL);
 	ck_assert_int_eq(p, NET_UDP);
 	ck_assert_str_eq(net_proto_name(NET_UDP), "udp");
 	ck_assert_str_eq(net_proto_name(NET_TCP), "tcp");
+	ck_assert_str_eq(net_proto_name(NET_TLS), "tls");
 	ck_assert_str_eq(net_proto_via(NET_UDP), "UDP");
 	ck_assert_str_eq(net_proto_via(NET_TCP), "TCP");
+	ck_assert_str_eq(net_proto_via(NET_TLS), "TLS");
 }
 END_TEST
 

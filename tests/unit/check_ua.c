@@ -324,6 +324,54 @@ START_TEST(bye_without_calls_481)
 }
 END_TEST
 
+/* Forget what was sent (between the steps of one test). */
+static void teardown_sent(void)
+{
+	for (unsigned i = 0; i < n_sent && i < MAX_SENT; i++)
+		free(sent[i]);
+	n_sent = 0;
+}
+
+/* The account table of the tests: only "bob" exists. */
+static struct account *only_bob(void *arg, const char *user)
+{
+	(void)arg;
+	return strcmp(user, "bob") == 0 ? (struct account *)&only_bob : NULL;
+}
+
+START_TEST(unknown_user_404)
+{
+	static const char *const unknown[] = {"sip:alice@127.0.0.1", "sip:100@127.0.0.1",
+					      "sip:admin@127.0.0.1;transport=udp"};
+
+	ua_set_accounts(ua, only_bob, NULL, false);
+	/* The same 404 for every user that is not ours, whatever the method. */
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		char branch[32];
+
+		snprintf(branch, sizeof(branch), "z9hG4bKu%zu", i);
+		cseq++;
+		feed_req(i % 2 ? "OPTIONS" : "INVITE", unknown[i], branch, "", "");
+		expect_answer("SIP/2.0 404 Not Found", NULL, NULL);
+		teardown_sent();
+	}
+	/* Ours, and a Request-URI without a user, are served. */
+	cseq++;
+	feed_req("OPTIONS", "sip:bob@127.0.0.1", "z9hG4bKu8", "", "");
+	expect_answer("SIP/2.0 200 OK", NULL, NULL);
+	teardown_sent();
+	cseq++;
+	feed_req("OPTIONS", "sip:127.0.0.1", "z9hG4bKu9", "", "");
+	expect_answer("SIP/2.0 200 OK", NULL, NULL);
+	teardown_sent();
+	/* accept_unknown_users: everyone is served. */
+	ua_set_accounts(ua, only_bob, NULL, true);
+	cseq++;
+	feed_req("OPTIONS", "sip:alice@127.0.0.1", "z9hG4bKu10", "", "");
+	expect_answer("SIP/2.0 200 OK", NULL, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("ua");
@@ -348,6 +396,7 @@ int main(void)
 	tcase_add_test(tc, body_required_415);
 	tcase_add_test(tc, cancel_481);
 	tcase_add_test(tc, bye_without_calls_481);
+	tcase_add_test(tc, unknown_user_404);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -1,0 +1,110 @@
+"""Kamailio as a test peer: a registrar and proxy with digest auth, started
+on a free loopback port in a private directory, in the foreground, and
+stopped by PID whatever happens.  The config is a template (str.format)
+filled with the port, the control socket and the test's values."""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import sipt
+from sipt import check, TestFailure
+
+KAMAILIO = os.environ.get("KAMAILIO") or shutil.which("kamailio") or "/usr/sbin/kamailio"
+KAMCMD = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
+
+
+class Kamailio:
+    def __init__(self, work, template, **values):
+        self.work = work
+        self.port = sipt.free_port()
+        self.ctl = os.path.join(work, "kamailio-ctl.sock")
+        self.log_path = os.path.join(work, "kamailio.log")
+        self.cfg_path = os.path.join(work, "kamailio.cfg")
+        with open(template) as f:
+            text = f.read()
+        for k, v in dict(values, ctl=self.ctl).items():
+            text = text.replace("@%s@" % k, str(v))
+        with open(self.cfg_path, "w") as f:
+            f.write(text)
+        self.proc = None
+        self.log = None
+
+    def start(self):
+        r = sipt.run_cmd([KAMAILIO, "-f", self.cfg_path, "-c"])
+        check(r.returncode == 0, "kamailio -c: %s" % r.stderr[-2000:])
+        run_dir = os.path.join(self.work, "kamailio-run")
+        os.makedirs(run_dir, exist_ok=True)
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [KAMAILIO, "-f", self.cfg_path, "-DD", "-E", "-Y", run_dir, "-w", run_dir,
+             "-P", os.path.join(run_dir, "kamailio.pid"), "-m", "32", "-M", "4",
+             "-l", "udp:127.0.0.1:%d" % self.port, "-l", "tcp:127.0.0.1:%d" % self.port],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_up()
+        return self
+
+    def wait_up(self, timeout=15):
+        """Kamailio answers its control socket (bounded)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise TestFailure("kamailio exited %d:\n%s" % (self.proc.returncode,
+                                                               self.logtext()[-3000:]))
+            if os.path.exists(self.ctl):
+                r = sipt.run_cmd([KAMCMD, "-s", "unix:" + self.ctl, "core.uptime"])
+                if r.returncode == 0:
+                    return
+            time.sleep(0.1)
+        raise TestFailure("kamailio not up within %d s:\n%s" % (timeout, self.logtext()[-3000:]))
+
+    def kamcmd(self, *args):
+        r = sipt.run_cmd([KAMCMD, "-s", "unix:" + self.ctl] + list(args))
+        check(r.returncode == 0, "kamcmd %s: %s %s" % (" ".join(args), r.stdout, r.stderr))
+        return r.stdout
+
+    def contacts(self, aor_user):
+        """The contact URIs usrloc holds for user (kamcmd ul.dump)."""
+        out = self.kamcmd("ul.dump")
+        found, inside = [], False
+        for line in out.splitlines():
+            s = line.strip()
+            if s.startswith("AoR:"):
+                inside = s.split(":", 1)[1].strip().split("@")[0] == aor_user
+            elif inside and s.startswith("Address:"):
+                found.append(s.split(":", 1)[1].strip())
+        return found
+
+    def wait_contacts(self, user, pred, timeout=15):
+        end = time.monotonic() + timeout
+        while True:
+            c = self.contacts(user)
+            if pred(c):
+                return c
+            if time.monotonic() > end:
+                raise TestFailure("usrloc for %s: %r" % (user, c))
+            time.sleep(0.1)
+
+    def logtext(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def count(self, text):
+        return self.logtext().count(text)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.send_signal(signal.SIGKILL)
+                self.proc.wait()
+        if self.log:
+            self.log.close()
+            self.log = None
