@@ -108,7 +108,7 @@ struct call_env {
 	 * call_place() holds it (account_hold()) for the call's life.  fn
 	 * NULL: `account` is the only one, and its name the only one known.
 	 */
-	const struct account *(*account_find)(void *arg, const char *name);
+	struct account *(*account_find)(void *arg, const char *name);
 	void *account_arg;
 };
 

@@ -73,7 +73,7 @@ struct options_env {
 	 * Borrowed: a ping holds it (account_hold()) until it ends.  fn NULL:
 	 * `account` is the only one, and its name the only one known.
 	 */
-	const struct account *(*account_find)(void *arg, const char *name);
+	struct account *(*account_find)(void *arg, const char *name);
 	void *account_arg;
 };
 

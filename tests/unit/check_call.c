@@ -2176,7 +2176,7 @@ static struct account *account_make(const char *name, const char *password, cons
 }
 
 /* The account_find() of a daemon with two accounts: alice (also the default) and bob. */
-static const struct account *find_stub(void *arg, const char *name)
+static struct account *find_stub(void *arg, const char *name)
 {
 	(void)arg;
 	if (!name || strcmp(name, "alice") == 0)

@@ -779,7 +779,7 @@ static struct account *account_make(const char *name, const char *password, cons
 	return a;
 }
 
-static const struct account *find_stub(void *arg, const char *name)
+static struct account *find_stub(void *arg, const char *name)
 {
 	(void)arg;
 	if (!name || strcmp(name, "alice") == 0)
