@@ -45,6 +45,7 @@
 #include "sip/sip.h"
 #include "ua/account.h"
 #include "app/daemon_accounts.h"
+#include "sip/dns.h"
 #include "ua/call.h"
 #include "ua/options.h"
 #include "ua/ua.h"
@@ -103,6 +104,16 @@ static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
 	cc->dtmf = cfg->dtmf;
 }
 
+/* [sip] dns_servers, and the transports the listeners give (RFC 3263 §4.1). */
+static void dns_cfg_from(const struct daemon *dm, const struct cfg *cfg, struct dns_cfg *dc)
+{
+	memset(dc, 0, sizeof(*dc));
+	dc->servers = cfg->dns_servers;
+	for (unsigned i = 0; i < cfg->n_listen; i++)
+		dc->transports |= cfg->listen[i].proto == NET_TCP ? DNS_TP_TCP : DNS_TP_UDP;
+	(void)dm;
+}
+
 static int listen_all(struct daemon *dm)
 {
 	char a[NET_ADDR_STRLEN];
@@ -137,6 +148,14 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 
 	log_set_level(n->log_level);
 	ua_set_accounts(dm->ua, daemon_account_for_user, dm, n->accept_unknown_users);
+	if (!dm->cfg->dns_servers || !n->dns_servers ||
+	    strcmp(dm->cfg->dns_servers, n->dns_servers) != 0) {
+		struct dns_cfg dc;
+
+		dns_cfg_from(dm, n, &dc);
+		if (dm->dns && dns_set_cfg(dm->dns, &dc) < 0)
+			log_warn("reload: [sip] dns_servers could not be applied; the old servers stay");
+	}
 	daemon_accounts_reload(dm, n);
 	call_cfg_from(n, &kc);
 	if (calls_set_cfg(dm->calls, &kc) < 0)
@@ -334,6 +353,7 @@ static int build_layers(struct daemon *dm)
 	struct options_env oe;
 	struct call_env ce;
 	struct call_cfg kc;
+	struct dns_cfg dc;
 	int err;
 
 	if ((err = tmr_clock_new(&dm->clk, dm->base)) < 0)
@@ -348,7 +368,15 @@ static int build_layers(struct daemon *dm)
 	/* One account while the config has no [account] sections (ua/account.h). */
 	if ((err = account_new_default(&dm->account)) < 0 ||
 	    (err = sip_new(&dm->sip, dm->base, dm->clk, &sc, &dm->stats)) < 0 ||
-	    (err = ua_new(&dm->ua, dm->sip)) < 0 || (err = daemon_accounts_init(dm, dm->cfg)) < 0)
+	    (err = ua_new(&dm->ua, dm->sip)) < 0)
+		return err;
+	dns_cfg_from(dm, dm->cfg, &dc);
+	/* Without a resolver sipuad still works with IP addresses: said once, not fatal. */
+	if ((err = dns_new(&dm->dns, dm->base, dm->clk, &dc)) < 0)
+		log_warn("no DNS resolver (c-ares: %s): host names cannot be resolved%s",
+			 strerror(-err),
+			 err == -EIO ? "; set [sip] dns_servers, or check /etc/resolv.conf" : "");
+	if ((err = daemon_accounts_init(dm, dm->cfg)) < 0)
 		return err;
 	ua_set_accounts(dm->ua, daemon_account_for_user, dm, dm->cfg->accept_unknown_users);
 	oe = (struct options_env){.tsx = sip_tsx(dm->sip),
@@ -460,6 +488,7 @@ void daemon_free(struct daemon *dm)
 	calls_free(dm->calls);
 	ctl_free(dm->ctl);
 	ua_free(dm->ua);
+	dns_free(dm->dns);
 	sip_free(dm->sip);
 	account_free(dm->account);
 	tmr_clock_free(dm->clk);

@@ -54,6 +54,7 @@ static void reg_env_of(struct daemon *dm, const struct cfg *cfg, struct reg_env 
 	    .clk = dm->clk,
 	    .local = sip_local_cb,
 	    .local_arg = dm->sip,
+	    .dns = dm->dns,
 	    .event = on_reg_event,
 	    .event_arg = dm,
 	    .retry_min_s = cfg->register_retry_min_s,

@@ -26,6 +26,7 @@ struct ctl_req;
 struct options;
 struct account;
 struct daemon_acct;
+struct dns;
 struct sip;
 struct ua;
 
@@ -40,6 +41,7 @@ struct daemon {
 	char *cfg_path;
 	struct tmr_clock *clk;
 	struct sip *sip;
+	struct dns *dns; /* RFC 3263 resolver (c-ares) */
 	struct account *account; /* the built-in default (no [account] section) */
 	struct daemon_acct *accts; /* [account NAME] sections (daemon_accounts.c) */
 	unsigned n_accts, cap_accts;

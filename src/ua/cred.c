@@ -160,10 +160,10 @@ static int pick_per_realm(const struct msg_challenge *m, size_t n, size_t *idx, 
 	return (int)k;
 }
 
-static int answer_one(struct cred *c, const struct msg_challenge *m, struct sip_msg *retry,
-		      const char *uri, struct why *why)
+/* The credentials value answering m into value[CRED_VALUE_MAX]. 0 or -errno (why). */
+static int answer_one(struct cred *c, const struct msg_challenge *m, const struct sip_msg *retry,
+		      const char *uri, char *value, struct why *why)
 {
-	char value[CRED_VALUE_MAX];
 	struct auth_input in = {
 	    .username = c->user,
 	    .password = c->password,
@@ -173,10 +173,7 @@ static int answer_one(struct cred *c, const struct msg_challenge *m, struct sip_
 	int err;
 
 	in.nc = auth_nc_next(nc_of(c, m->realm), m->nonce);
-	err = auth_header_value(m, &in, value, sizeof(value));
-	if (err == 0)
-		err = msg_add_credentials(retry, m->proxy, value);
-	explicit_bzero(value, sizeof(value));
+	err = auth_header_value(m, &in, value, CRED_VALUE_MAX);
 	if (err == -EINVAL)
 		return why_set(why, err, WHY_FAILED, NULL,
 			       "the challenge of realm \"%s\" holds a value that cannot be echoed "
@@ -196,8 +193,8 @@ int cred_authorize(struct cred *c, struct cred_chain *ch, const struct sip_msg *
 {
 	struct msg_challenge *m;
 	size_t n, idx[CRED_MAX_REALMS], i;
-	char *uri = NULL;
-	int k, err = 0;
+	char *uri = NULL, *values = NULL;
+	int k = 0, err = 0;
 
 	if (why)
 		*why = (struct why){.kind = WHY_FAILED};
@@ -237,16 +234,37 @@ int cred_authorize(struct cred *c, struct cred_chain *ch, const struct sip_msg *
 			      "the request has no Request-URI to authenticate");
 		goto out;
 	}
+	/* Every answer first, so that a failure adds none (retry stays as it was). */
+	if (!(values = calloc((size_t)k, CRED_VALUE_MAX))) {
+		err = why_set(why, -ENOMEM, WHY_FAILED, NULL, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < (size_t)k; i++)
+		if ((err = answer_one(c, &m[idx[i]], retry, uri, values + i * CRED_VALUE_MAX, why)) <
+		    0)
+			goto out;
+	for (i = 0; i < (size_t)k; i++)
+		if ((err = msg_add_credentials(retry, m[idx[i]].proxy, values + i * CRED_VALUE_MAX)) <
+		    0) {
+			/* libosip2 refused a value we wrote: a challenge value it cannot read back. */
+			err = why_set(why, err == -ENOMEM ? err : -EINVAL, WHY_FAILED, NULL,
+				      "the challenge of realm \"%s\" cannot be answered in a header "
+				      "libosip2 reads",
+				      m[idx[i]].realm);
+			goto out;
+		}
 	ch->n = 0;
 	for (i = 0; i < (size_t)k; i++) {
-		if ((err = answer_one(c, &m[idx[i]], retry, uri, why)) < 0)
-			goto out;
 		ch->realm[ch->n].proxy = m[idx[i]].proxy;
 		snprintf(ch->realm[ch->n].realm, sizeof(ch->realm[0].realm), "%s", m[idx[i]].realm);
 		ch->n++;
 	}
 	ch->tries++;
 out:
+	if (values) {
+		explicit_bzero(values, (size_t)k * CRED_VALUE_MAX);
+		free(values);
+	}
 	free(uri);
 	free(m);
 	return err;

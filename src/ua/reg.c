@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "core/rnd.h"
 #include "core/tmr.h"
+#include "sip/dns.h"
 #include "sip/msg.h"
 #include "sip/tsx.h"
 #include "ua/account.h"
@@ -51,6 +52,13 @@ struct reg {
 	struct cred_chain chain;
 	struct sip_dest dest; /* where the last REGISTER went */
 	bool have_dest;
+
+	/* RFC 3263 (env.dns set): the registrar's targets, tried in order. */
+	struct dns_query *q; /* a resolution in progress */
+	bool q_unreg;	     /* ... for an Expires: 0 */
+	struct dns_target tg[DNS_TARGETS_MAX];
+	size_t n_tg, cur_tg;
+	bool resolved; /* tg holds a resolution that has not failed us */
 
 	/* NAT: the public address a registrar saw (RFC 3581), once each. */
 	struct net_addr public_addr;
@@ -163,6 +171,7 @@ void reg_free(struct reg *r)
 	if (!r)
 		return;
 	tsx_detach(r->ct);
+	dns_cancel(r->q);
 	tmr_close(&r->tmr);
 	tmr_close(&r->ka);
 	account_free(r->a);
@@ -177,7 +186,7 @@ struct account *reg_account(const struct reg *r)
 
 bool reg_busy(const struct reg *r)
 {
-	return r->ct != NULL || r->state == REG_UNREGISTERING;
+	return r->ct != NULL || r->q != NULL || r->state == REG_UNREGISTERING;
 }
 
 /* ---- outcomes ---- */
@@ -192,6 +201,7 @@ static void fail(struct reg *r, int code, unsigned retry_after_s, const char *fm
 	va_list ap;
 
 	r->ct = NULL;
+	r->resolved = false; /* the next attempt asks DNS again */
 	r->code = code;
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
@@ -348,6 +358,7 @@ static void unregistered(struct reg *r)
 }
 
 static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
+static bool next_target(struct reg *r, bool unregister);
 
 /* Hand req (taken) to a new NICT. 0 or -errno (nothing in flight). */
 static int send_msg(struct reg *r, struct sip_msg *req)
@@ -368,6 +379,8 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 	if (resp && resp->status < 200)
 		return; /* §17.1.2.2: Timer F still bounds it */
 	r->ct = NULL;
+	if ((!resp || resp->status == 503) && next_target(r, unreg))
+		return;
 	if (!resp) {
 		if (err == -ETIMEDOUT)
 			fail(r, 408, 0, "no response from %s (Timer F)", account_registrar(r->a));
@@ -433,43 +446,26 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 	}
 }
 
-/* Where our REGISTER goes: the outbound proxy, else the registrar (§8.1.2, §10.2). */
+/* Without DNS: where our REGISTER goes, an IP literal URI (§8.1.2, §10.2). */
+static int dest_local(struct reg *r, struct sip_dest *d, struct why *why);
+static int next_hop_uri(struct reg *r, char **urip, struct why *why);
+
 static int find_dest(struct reg *r, struct why *why)
 {
-	const char *route = account_proxy_route(r->a);
 	char *uri = NULL, msg[WHY_MSG_MAX];
-	struct net_addr local;
 	struct sip_dest d;
-	bool lr;
-	int err, t;
+	int err;
 
-	if (route) {
-		if ((err = msg_route_uri(route, &uri, &lr)) < 0)
-			return why_set(why, err, WHY_FAILED, NULL, "outbound proxy %s is not a URI",
-				       route);
-	}
-	err = msg_uri_dest(uri ? uri : account_registrar(r->a), &d, msg, sizeof(msg));
+	if ((err = next_hop_uri(r, &uri, why)) < 0)
+		return err;
+	err = msg_uri_dest(uri, &d, msg, sizeof(msg));
 	if (err < 0) {
-		err = why_set(why, err, WHY_FAILED, NULL, "cannot send to %s: %s",
-			      uri ? uri : account_registrar(r->a), msg);
+		err = why_set(why, err, WHY_FAILED, NULL, "cannot send to %s: %s", uri, msg);
 		free(uri);
 		return err;
 	}
 	free(uri);
-	if ((t = account_transport(r->a)) >= 0)
-		d.proto = (enum net_proto)t;
-	if ((err = r->env.local(r->env.local_arg, d.proto, net_addr_family(&d.addr), &local)) < 0 ||
-	    local.len == 0)
-		return why_set(why, err < 0 ? err : -EAFNOSUPPORT, WHY_FAILED, NULL,
-			       "no %s listener to send to %s from", net_proto_name(d.proto),
-			       account_registrar(r->a));
-	d.local = local;
-	/* A new connection on a new destination; the same one otherwise. */
-	if (r->have_dest && net_addr_eq(&r->dest.addr, &d.addr) && r->dest.proto == d.proto)
-		d.conn = r->dest.conn;
-	r->dest = d;
-	r->have_dest = true;
-	return 0;
+	return dest_local(r, &d, why);
 }
 
 static int build(struct reg *r, bool unregister, struct sip_msg **mp, struct why *why)
@@ -519,18 +515,33 @@ static int build(struct reg *r, bool unregister, struct sip_msg **mp, struct why
 	return 0;
 }
 
-/* One REGISTER (unregister: Expires 0), a new chain. 0 or -errno (why). */
-static int send_register(struct reg *r, bool unregister, struct why *why)
+/* Our listener toward d's transport and family into d->local; the same connection if the same place. */
+static int dest_local(struct reg *r, struct sip_dest *d, struct why *why)
+{
+	struct net_addr local;
+	int err;
+
+	if ((err = r->env.local(r->env.local_arg, d->proto, net_addr_family(&d->addr), &local)) <
+		0 ||
+	    local.len == 0)
+		return why_set(why, err < 0 ? err : -EAFNOSUPPORT, WHY_FAILED, NULL,
+			       "no %s listener to send to %s from", net_proto_name(d->proto),
+			       account_registrar(r->a));
+	d->local = local;
+	if (r->have_dest && net_addr_eq(&r->dest.addr, &d->addr) && r->dest.proto == d->proto)
+		d->conn = r->dest.conn;
+	r->dest = *d;
+	r->have_dest = true;
+	return 0;
+}
+
+/* The REGISTER to r->dest, a new chain. 0 or -errno (why). */
+static int send_to_dest(struct reg *r, bool unregister, struct why *why)
 {
 	struct sip_msg *m = NULL;
 	int err;
 
-	tmr_stop(&r->tmr);
-	if (r->ct) {
-		tsx_detach(r->ct);
-		r->ct = NULL;
-	}
-	if ((err = find_dest(r, why)) < 0 || (err = build(r, unregister, &m, why)) < 0)
+	if ((err = build(r, unregister, &m, why)) < 0)
 		return err;
 	memset(&r->chain, 0, sizeof(r->chain));
 	r->cseq++;
@@ -542,6 +553,119 @@ static int send_register(struct reg *r, bool unregister, struct why *why)
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
 	log_debug("%s: REGISTER %s (CSeq %u, Expires %u)", r->handle, account_registrar(r->a),
 		  (unsigned)r->cseq, unregister ? 0 : r->want_expires);
+	return 0;
+}
+
+/* Target i of the resolution as r->dest. 0 or -errno (why). */
+static int use_target(struct reg *r, size_t i, struct why *why)
+{
+	struct sip_dest d;
+
+	memset(&d, 0, sizeof(d));
+	d.proto = r->tg[i].proto;
+	d.addr = r->tg[i].addr;
+	r->cur_tg = i;
+	return dest_local(r, &d, why);
+}
+
+/*
+ * RFC 3263 §4.3: no answer, a transport error or a 503 from one target:
+ * the same REGISTER (new chain) to the next.  true if one went.
+ */
+static bool next_target(struct reg *r, bool unregister)
+{
+	struct why why;
+	char a[NET_ADDR_STRLEN];
+
+	while (r->env.dns && r->resolved && r->cur_tg + 1 < r->n_tg) {
+		if (use_target(r, r->cur_tg + 1, &why) < 0 || send_to_dest(r, unregister, &why) < 0)
+			continue;
+		log_info("%s: %s: trying the next registrar target, %s:%s (%s)", r->handle,
+			 account_name(r->a), net_proto_name(r->dest.proto),
+			 net_addr_fmt(&r->dest.addr, a, sizeof(a)), r->tg[r->cur_tg].host);
+		return true;
+	}
+	return false;
+}
+
+/* The URI our REGISTER is sent toward: the outbound proxy's, else the registrar (malloc'd). */
+static int next_hop_uri(struct reg *r, char **urip, struct why *why)
+{
+	const char *route = account_proxy_route(r->a);
+	char *uri = NULL;
+	bool lr;
+	int err, t = account_transport(r->a);
+
+	if (route) {
+		if ((err = msg_route_uri(route, &uri, &lr)) < 0)
+			return why_set(why, err, WHY_FAILED, NULL, "outbound proxy %s is not a URI",
+				       route);
+	} else if (!(uri = strdup(account_registrar(r->a)))) {
+		return why_set(why, -ENOMEM, WHY_FAILED, NULL, "out of memory");
+	}
+	/* The account's transport, where the URI does not name one (RFC 3263 §4.1). */
+	if (t >= 0 && !strcasestr(uri, ";transport=")) {
+		char *with = NULL;
+
+		if (asprintf(&with, "%s;transport=%s", uri, net_proto_name((enum net_proto)t)) < 0) {
+			free(uri);
+			return why_set(why, -ENOMEM, WHY_FAILED, NULL, "out of memory");
+		}
+		free(uri);
+		uri = with;
+	}
+	*urip = uri;
+	return 0;
+}
+
+static void on_dns(void *arg, int err, const struct dns_target *t, size_t n, const char *why_text)
+{
+	struct reg *r = arg;
+	struct why why;
+
+	r->q = NULL;
+	if (err < 0) {
+		fail(r, 503, 0, "%s", why_text);
+		return;
+	}
+	memcpy(r->tg, t, n * sizeof(*t));
+	r->n_tg = n;
+	r->resolved = true;
+	if (use_target(r, 0, &why) < 0 || send_to_dest(r, r->q_unreg, &why) < 0) {
+		if (!next_target(r, r->q_unreg))
+			fail(r, 503, 0, "%s", why.msg);
+	}
+}
+
+/* One REGISTER (unregister: Expires 0), a new chain. 0 or -errno (why). */
+static int send_register(struct reg *r, bool unregister, struct why *why)
+{
+	char msg[WHY_MSG_MAX];
+	char *uri = NULL;
+	int err;
+
+	tmr_stop(&r->tmr);
+	if (r->ct) {
+		tsx_detach(r->ct);
+		r->ct = NULL;
+	}
+	dns_cancel(r->q);
+	r->q = NULL;
+	if (!r->env.dns) {
+		if ((err = find_dest(r, why)) < 0)
+			return err;
+		return send_to_dest(r, unregister, why);
+	}
+	/* A refresh, a 423 or NAT resend, an Expires: 0: the target that answered. */
+	if (r->resolved && r->have_dest)
+		return send_to_dest(r, unregister, why);
+	if ((err = next_hop_uri(r, &uri, why)) < 0)
+		return err;
+	r->q_unreg = unregister;
+	err = dns_resolve_uri(r->env.dns, uri, on_dns, r, &r->q, msg, sizeof(msg));
+	free(uri);
+	if (err < 0)
+		return why_set(why, err, WHY_FAILED, NULL, "%s", msg);
 	return 0;
 }
 
@@ -608,6 +732,9 @@ void reg_stop(struct reg *r)
 	if (r->state == REG_UNREGISTERING)
 		return;
 	if (!r->bound && !r->ct) {
+		/* Nothing sent yet: a resolution in progress just stops. */
+		dns_cancel(r->q);
+		r->q = NULL;
 		if (r->state != REG_UNREGISTERED)
 			set_state(r, REG_UNREGISTERED);
 		return;

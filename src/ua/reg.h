@@ -46,6 +46,7 @@
 #include "core/why.h"
 
 struct account;
+struct dns;
 struct reg;
 struct tmr_clock;
 struct tsx_layer;
@@ -86,6 +87,13 @@ struct reg_env {
 	void *local_arg;
 	reg_event_fn *event;
 	void *event_arg;
+	/*
+	 * RFC 3263: the registrar (or outbound proxy) resolved through DNS,
+	 * its targets tried in order on a timeout, a transport error or a
+	 * 503; refreshes stay with the target that answered.  NULL: IP
+	 * literals only, sent at once (the unit tests).
+	 */
+	struct dns *dns;
 	unsigned retry_min_s; /* back-off start, default 30 */
 	unsigned retry_max_s; /* back-off cap, default 1800 */
 };
