@@ -383,7 +383,9 @@ static int build_layers(struct daemon *dm)
 				  .clk = dm->clk,
 				  .local = sip_local_cb,
 				  .local_arg = dm->sip,
-				  .account = dm->account};
+				  .account = dm->account,
+				  .account_find = daemon_account_find,
+				  .account_arg = dm};
 	if ((err = options_new(&dm->opts, &oe)) < 0)
 		return err;
 	ce = (struct call_env){.tsx = sip_tsx(dm->sip),
@@ -394,7 +396,9 @@ static int build_layers(struct daemon *dm)
 			       .event_arg = dm,
 			       .rtp_port_min = (uint16_t)dm->cfg->rtp_port_min,
 			       .rtp_port_max = (uint16_t)dm->cfg->rtp_port_max,
-			       .account = dm->account};
+			       .account = dm->account,
+			       .account_find = daemon_account_find,
+			       .account_arg = dm};
 	call_cfg_from(dm->cfg, &kc);
 	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)
 		return err;

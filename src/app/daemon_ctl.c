@@ -198,6 +198,7 @@ static void on_options_done(void *arg, const struct options_result *r)
 void daemon_ctl_options(struct daemon *dm, struct ctl_req *req)
 {
 	const char *uri = json_string_value(json_object_get(req->args, "uri"));
+	const char *account = json_string_value(json_object_get(req->args, "account"));
 	struct why why;
 	int err;
 
@@ -205,7 +206,7 @@ void daemon_ctl_options(struct daemon *dm, struct ctl_req *req)
 		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "sipuad is shutting down");
 		return;
 	}
-	if ((err = options_send(dm->opts, uri, on_options_done, req, &why)) < 0)
+	if ((err = options_send(dm->opts, uri, account, on_options_done, req, &why)) < 0)
 		daemon_ctl_reply_why(req, err, &why);
 }
 

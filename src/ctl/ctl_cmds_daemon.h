@@ -15,12 +15,13 @@
 	  "Counters: messages in and out per method and status code, malformed and "               \
 	  "dropped messages, retransmissions, 503s sent.",                                         \
 	  daemon_ctl_stats, CTL_NOARGS)                                                            \
-	X(options, "options", "options URI",                                                       \
-	  "Send OPTIONS to URI (a SIP ping); the reply comes with the final response's "           \
-	  "code, reason and round-trip time.",                                                     \
+	X(options, "options", "options URI [--account A]",                                         \
+	  "Send OPTIONS to URI (a SIP ping) from account A (default: the default one); the "       \
+	  "reply comes with the final response's code, reason and round-trip time.",               \
 	  daemon_ctl_options,                                                                      \
 	  CTL_ARG("uri", STRING, 1,                                                                \
-		  "sip: URI with an IP address, e.g. sip:127.0.0.1:5062;transport=tcp"))           \
+		  "sip: URI with an IP address, e.g. sip:127.0.0.1:5062;transport=tcp"),           \
+	  CTL_ARG("account", STRING, 0, "the account to send from"))                               \
 	X(log_level, "log-level", "log-level [LEVEL]",                                             \
 	  "Show the log level, or set it: error, warn, info or debug.", daemon_ctl_log_level,      \
 	  CTL_ARG("level", STRING, 0, "error | warn | info | debug"))                              \

@@ -438,6 +438,14 @@ int dlg_build_request(struct sip_msg **mp, struct dlg *d, const char *method,
 	return 0;
 }
 
+void dlg_unbuild(struct dlg *d, const struct sip_msg *m)
+{
+	if (is_method(m->method, "ACK") || !d->local_cseq_set || m->cseq != d->local_cseq ||
+	    d->local_cseq <= 1)
+		return;
+	d->local_cseq--;
+}
+
 void dlg_remove(struct dlg *d)
 {
 	if (!d || !d->linked)

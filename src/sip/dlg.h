@@ -189,6 +189,15 @@ int dlg_next_cseq(struct dlg *d, uint32_t *cseq);
 int dlg_build_request(struct sip_msg **mp, struct dlg *d, const char *method,
 		      const struct dlg_local *loc);
 
+/*
+ * m, the latest request dlg_build_request() built in d, will not be sent
+ * (the challenge it answers cannot be answered): its CSeq is given back,
+ * so that the next request's follows the last one sent (§12.2.1.1: one
+ * more each time).  No-op for an ACK, or when a later request took a
+ * higher CSeq.
+ */
+void dlg_unbuild(struct dlg *d, const struct sip_msg *m);
+
 /* Take d out of its table: it no longer matches. Idempotent. */
 void dlg_remove(struct dlg *d);
 /* Remove (if needed) and free. NULL is a no-op. */

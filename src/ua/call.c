@@ -172,7 +172,7 @@ static const struct sess_handlers sess_h = {
     .cancel_timeout = on_cancel_timeout,
 };
 
-int call_new(struct calls *cs, bool outgoing, struct call **cp)
+int call_new(struct calls *cs, bool outgoing, const struct account *acc, struct call **cp)
 {
 	struct call *c = calloc(1, sizeof(*c));
 	int err;
@@ -180,7 +180,8 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	if (!c)
 		return -ENOMEM;
 	c->cs = cs;
-	c->acc = account_hold(cs->env.account); /* a reload may drop it from the table */
+	/* A reload may drop it from the daemon's table: the call holds it. */
+	c->acc = account_hold(acc ? acc : cs->env.account);
 	c->outgoing = outgoing;
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
 	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
@@ -191,6 +192,7 @@ int call_new(struct calls *cs, bool outgoing, struct call **cp)
 	tmr_init(&c->answer_tmr, cs->env.clk, call_uas_answer_timer, c);
 	tmr_init(&c->ring_tmr, cs->env.clk, on_ring_tmr, c);
 	sess_init(&c->s, &cs->sx, c->handle, &sess_h, c);
+	c->s.cred = account_cred(c->acc); /* a 401 / 407 in the dialog is answered with it */
 	c->prev = cs->last;
 	if (cs->last)
 		cs->last->next = c;

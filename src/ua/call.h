@@ -101,6 +101,15 @@ struct call_env {
 	 * table.  NULL: the default account, made and owned by the table.
 	 */
 	const struct account *account;
+	/*
+	 * The account named name for an outgoing call (call_place()), or
+	 * NULL if there is none; name NULL asks for the default one (NULL
+	 * back: `account` above).  The account is borrowed for the call:
+	 * call_place() holds it (account_hold()) for the call's life.  fn
+	 * NULL: `account` is the only one, and its name the only one known.
+	 */
+	struct account *(*account_find)(void *arg, const char *name);
+	void *account_arg;
 };
 
 /* 0, -EINVAL (env incomplete, a bad port range or codec), -ENOMEM. */
@@ -148,14 +157,24 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
 
 /*
  * Place a call to uri (msg_uri_dest() rules) from account (NULL: the
- * default identity), with extra headers ("Name: value" each, at most
- * CALL_MAX_HEADERS).  0 with *cp (owned by cs) and the calling state sent.
+ * default one; env.account_find() finds the others), with extra headers
+ * ("Name: value" each, at most CALL_MAX_HEADERS).  The INVITE carries the
+ * account's pre-loaded route set and goes to its first route (preroute.h),
+ * and a 401 / 407 to it is answered with the account's credentials
+ * (cred.h): the INVITE goes again, the call stays calling.  A challenge
+ * that cannot be answered (no password, wrong credentials, ...) ends the
+ * call: ended with the 401 / 407 and cred's words as reason, by remote.
+ * 0 with *cp (owned by cs) and the calling state sent.
  * On failure why (not NULL) says which argument, if one, and why:
- *   -ENOENT           no such account (WHY_NOT_FOUND, "account")
+ *   -ENOENT           no such account (WHY_NOT_FOUND, "account"):
+ *                     "no account 'NAME'"
  *   -EINVAL           a header unusable, or too many (WHY_ARG, "header");
  *                     uri unusable (WHY_ARG, "to")
  *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp (WHY_ARG, "to")
- *   -EAFNOSUPPORT     no listener to send to uri from (WHY_ARG, "to")
+ *   -EINVAL, -EPROTONOSUPPORT  the account's first route unusable
+ *                     (WHY_FAILED: "route <...> of account 'NAME': ...")
+ *   -EAFNOSUPPORT     no listener to send to uri from (WHY_ARG, "to"; to
+ *                     the first route: WHY_FAILED)
  *   -EAGAIN           max_calls reached or tables full (WHY_BUSY)
  *   -ECANCELED        shutting down; -ENOSPC no RTP port; -ENOMEM (WHY_FAILED)
  */

@@ -20,6 +20,7 @@
 #include "sip/msg.h"
 #include "sip/tsx.h"
 #include "ua/call.h"
+#include "ua/cred.h"
 #include "ua/oa.h"
 #include "ua/sess.h"
 
@@ -82,6 +83,7 @@ struct call {
 
 	/* UAC (our INVITE's transaction and its CANCEL are s.ict and sess_cancel()). */
 	uint32_t inv_cseq;
+	struct cred_chain inv_chain; /* what a 401 / 407 to our INVITE was answered with (cred.h) */
 	char **hdrs; /* extra headers of the `call` command, for redirects */
 	size_t n_hdrs;
 	bool early_sent;		 /* "early" event given */
@@ -125,7 +127,8 @@ void call_emit_update(struct call *c, int code, const char *reason, const char *
 void call_emit_ev(struct call *c, enum call_event ev, int code, const char *reason,
 		  const char *what);
 void call_bye(struct call *c, int code, const char *reason, bool remote);
-int call_new(struct calls *cs, bool outgoing, struct call **cp);
+/* A new call of acc (held; NULL: the table's default account). 0 or -ENOMEM. */
+int call_new(struct calls *cs, bool outgoing, const struct account *acc, struct call **cp);
 int call_set_str(char **dst, const char *src);
 void call_media_update(struct call *c, const struct oa_result *r, const char *remote_sdp,
 		       size_t len);

@@ -31,6 +31,8 @@
 #include "core/rnd.h"
 #include "ua/account.h"
 #include "ua/call_int.h"
+#include "ua/cred.h"
+#include "ua/preroute.h"
 #include "ua/ua.h"
 
 #define CALL_FIRST_CSEQ 1 /* §8.1.1.5: any value below 2^31 */
@@ -86,18 +88,21 @@ static int add_header_line(struct sip_msg *m, const char *h)
 
 static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
 
-/* Build and send our INVITE to ruri (the first target or a redirect's). */
-static int send_invite(struct call *c, const char *ruri, char *why, size_t whylen)
+/*
+ * Where our INVITE to ruri goes first (its first route, else ruri:
+ * preroute.h), from our listener for it.  0, or -errno with why.
+ */
+static int invite_dest(struct call *c, const char *ruri, struct sip_dest *out, char *why,
+		       size_t whylen)
 {
 	struct calls *cs = c->cs;
-	struct msg_req_spec spec;
-	struct sip_msg *m = NULL;
 	struct sip_dest d;
 	struct net_addr local;
-	char a[NET_ADDR_STRLEN];
 	int err;
 
-	if ((err = msg_uri_dest(ruri, &d, why, whylen)) < 0)
+	/* The Request-URI must be one we could send to, route or not (no DNS yet). */
+	if ((err = msg_uri_dest(ruri, &d, why, whylen)) < 0 ||
+	    (err = preroute_dest(c->acc, ruri, &d, why, whylen)) < 0)
 		return err;
 	if (c->s.via.len && net_addr_family(&c->s.via) != net_addr_family(&d.addr))
 		/* The SDP and Contact name our address of the first target's family. */
@@ -108,6 +113,22 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 			       net_proto_name(d.proto),
 			       net_addr_family(&d.addr) == AF_INET6 ? "IPv6" : "IPv4");
 	d.local = local;
+	*out = d;
+	return 0;
+}
+
+/*
+ * Our INVITE to ruri with CSeq c->inv_cseq (§8.1.1, §13.2.1): the extra
+ * headers of the `call` command, the account's route set (§8.1.2) and
+ * our offer c->local_sdp.  0, or -errno with why.
+ */
+static int build_invite(struct call *c, const char *ruri, const struct sip_dest *d,
+			struct sip_msg **mp, char *why, size_t whylen)
+{
+	struct msg_req_spec spec;
+	struct sip_msg *m = NULL;
+	int err;
+
 	memset(&spec, 0, sizeof(spec));
 	spec.method = "INVITE";
 	spec.ruri = ruri;
@@ -116,10 +137,10 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	spec.from_tag = c->local_tag;
 	spec.call_id = c->call_id;
 	spec.cseq = c->inv_cseq;
-	spec.via_proto = d.proto;
+	spec.via_proto = d->proto;
 	spec.via_addr = c->s.via;
 	spec.contact = c->s.contact;
-	spec.user_agent = tsx_layer_cfg(cs->env.tsx)->server;
+	spec.user_agent = tsx_layer_cfg(c->cs->env.tsx)->server;
 	if ((err = msg_build_request(&m, &spec)) < 0)
 		return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 	if ((err = msg_add_header(m, "Allow", ua_allow())) < 0 ||
@@ -128,8 +149,31 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	for (size_t i = 0; i < c->n_hdrs; i++)
 		if ((err = add_header_line(m, c->hdrs[i])) < 0)
 			goto fail;
-	if ((err = msg_set_body(m, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
+	if ((err = preroute_add(c->acc, m)) < 0 ||
+	    (err = msg_set_body(m, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
 		goto fail;
+	*mp = m;
+	return 0;
+fail:
+	msg_free(m);
+	return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+}
+
+/*
+ * Build and send our INVITE to ruri (the first target or a redirect's):
+ * a new request chain, whose challenges are answered afresh.
+ */
+static int send_invite(struct call *c, const char *ruri, char *why, size_t whylen)
+{
+	struct sip_msg *m = NULL;
+	struct sip_dest d;
+	char a[NET_ADDR_STRLEN];
+	int err;
+
+	if ((err = invite_dest(c, ruri, &d, why, whylen)) < 0 ||
+	    (err = build_invite(c, ruri, &d, &m, why, whylen)) < 0)
+		return err;
+	memset(&c->inv_chain, 0, sizeof(c->inv_chain));
 	net_addr_fmt(&d.addr, a, sizeof(a));
 	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(d.proto), a);
 	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0) {
@@ -138,28 +182,45 @@ static int send_invite(struct call *c, const char *ruri, char *why, size_t whyle
 	}
 	log_info("%s: INVITE %s sent to %s", c->handle, ruri, c->source);
 	return 0;
-fail:
-	msg_free(m);
-	return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
+}
+
+/*
+ * The account a call is placed from: name, or the default one (name
+ * NULL).  NULL with why when there is none of that name.
+ */
+static const struct account *find_account(struct calls *cs, const char *name, struct why *why)
+{
+	const struct account *a = NULL;
+
+	if (cs->env.account_find) {
+		a = cs->env.account_find(cs->env.account_arg, name);
+		if (!a && !name)
+			a = cs->env.account;
+		if (!a)
+			why_set(why, -ENOENT, WHY_NOT_FOUND, "account", "no account '%s'", name);
+		return a;
+	}
+	/* Without a lookup the table's account is the only one (it may be named). */
+	if (!name || strcmp(name, account_name(cs->env.account)) == 0)
+		return cs->env.account;
+	why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
+		"no account '%s': no [account] section is configured", name);
+	return NULL;
 }
 
 int call_place(struct calls *cs, const char *uri, const char *account, const char *const *headers,
 	       size_t n_headers, struct call **cp, struct why *why)
 {
+	const struct account *acc;
 	struct call *c = NULL;
 	struct sip_dest d;
 	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 128], token[RND_TAG_LEN];
 	int err;
 
 	*why = (struct why){.kind = WHY_FAILED};
-	/*
-	 * The request first: a bad one is refused as such whatever the load.
-	 * The only account is the table's (the default one, until [account]
-	 * sections come), and it may be named.
-	 */
-	if (account && strcmp(account, account_name(cs->env.account)) != 0)
-		return why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
-			       "no account '%s': no [account] section is configured", account);
+	/* The request first: a bad one is refused as such whatever the load. */
+	if (!(acc = find_account(cs, account, why)))
+		return -ENOENT;
 	if (n_headers > CALL_MAX_HEADERS)
 		return why_set(why, -EINVAL, WHY_ARG, "header", "at most %d extra headers",
 			       CALL_MAX_HEADERS);
@@ -168,13 +229,16 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 			return err;
 	if ((err = msg_uri_dest(uri, &d, why->msg, sizeof(why->msg))) < 0)
 		return why_tag(why, err, WHY_ARG, "to");
+	/* §8.1.2: with a route set the INVITE goes to the first route (not the URI's fault). */
+	if ((err = preroute_dest(acc, uri, &d, why->msg, sizeof(why->msg))) < 0)
+		return why_tag(why, err, WHY_FAILED, NULL);
 	if (cs->closing)
 		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "sipuad is shutting down");
 	if (cs->n >= cs->cfg.max_calls)
 		return why_set(why, -EAGAIN, WHY_BUSY, NULL,
 			       "%u call(s) in progress: [sip] max_calls is %u", cs->n,
 			       cs->cfg.max_calls);
-	if ((err = call_new(cs, true, &c)) < 0)
+	if ((err = call_new(cs, true, acc, &c)) < 0)
 		return why_set(why, err, WHY_FAILED, NULL, "out of memory");
 	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
 		err = -ENOMEM;
@@ -210,7 +274,7 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 	c->inv_cseq = CALL_FIRST_CSEQ;
 	if ((err = send_invite(c, uri, why->msg, sizeof(why->msg))) < 0) {
 		/* uri parsed above: only a listener missing for it makes it the fault. */
-		if (err == -EAFNOSUPPORT)
+		if (err == -EAFNOSUPPORT && !preroute_any(c->acc))
 			why_tag(why, err, WHY_ARG, "to");
 		else
 			why_tag(why, err, err == -EAGAIN ? WHY_BUSY : WHY_FAILED, NULL);
@@ -398,8 +462,79 @@ static bool next_target(struct call *c)
 	return false;
 }
 
-/* A final non-2xx: §12.3 the early dialogs end; a redirect, or the end. */
-static void on_failure(struct call *c, const struct sip_msg *resp)
+static bool challenged(const struct sip_msg *resp)
+{
+	return resp->status == 401 || resp->status == 407;
+}
+
+/*
+ * The INVITE that answers the challenge to ct's: a copy of it with CSeq
+ * + 1 and a new branch (msg_build_retry(): the same Call-ID, From tag,
+ * headers, Route set and offer).  If an answer came in a 1xx to it (early
+ * media: no challenging proxy sends one, but a UAS may), that exchange
+ * went with the early dialog the challenge ended (§12.3): the new INVITE
+ * carries a new offer, built as the first one was.
+ */
+static int build_retry(struct call *c, struct tsx *ct, struct sip_msg **mp)
+{
+	char *ruri = NULL, why[WHY_MSG_MAX];
+	int err;
+
+	c->inv_cseq++;
+	if (oa_offer_pending(c->oa))
+		return msg_build_retry(mp, tsx_req(ct), c->inv_cseq);
+	free(c->local_sdp);
+	c->local_sdp = NULL;
+	if ((err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0 ||
+	    (err = msg_ruri(tsx_req(ct), &ruri)) < 0)
+		return err;
+	err = build_invite(c, ruri, &c->s.inv_dest, mp, why, sizeof(why));
+	free(ruri);
+	return err;
+}
+
+/*
+ * §22.2, §8.1.3.5: our INVITE was challenged (401 / 407; its ICT ACKed
+ * it, §17.1.1.3).  The INVITE goes again with the account's credentials
+ * on a new transaction that replaces the old one in the session, so a
+ * later CANCEL (§9.1) goes for the new INVITE; the call stays where it
+ * was, without an event.  A challenge the account cannot answer (no
+ * password, wrong credentials, one asked too often, an unknown scheme)
+ * ends the call with the challenge's code and cred's words, by remote.
+ */
+static void auth_retry(struct call *c, struct tsx *ct, const struct sip_msg *resp)
+{
+	struct sip_dest d = c->s.inv_dest;
+	struct sip_msg *m = NULL;
+	struct why why;
+	char text[160];
+	int err;
+
+	if ((err = build_retry(c, ct, &m)) < 0) {
+		oa_cancel_offer(c->oa);
+		snprintf(text, sizeof(text), "cannot build the INVITE again: %s", strerror(-err));
+		call_end(c, 500, text, false);
+		return;
+	}
+	if (cred_authorize(account_cred(c->acc), &c->inv_chain, resp, m, &why) < 0) {
+		msg_free(m);
+		oa_cancel_offer(c->oa);
+		call_end(c, resp->status, why.msg, true);
+		return;
+	}
+	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0) {
+		oa_cancel_offer(c->oa);
+		snprintf(text, sizeof(text), "cannot send the INVITE again: %s",
+			 err == -EAGAIN ? "transaction table full" : strerror(-err));
+		call_end(c, 503, text, false);
+		return;
+	}
+	log_debug("%s: INVITE challenged (%d): sent again with credentials (CSeq %u)", c->handle,
+		  resp->status, (unsigned)c->inv_cseq);
+}
+
+/* A final non-2xx: §12.3 the early dialogs end; a challenge answered, a redirect, or the end. */
+static void on_failure(struct call *c, struct tsx *ct, const struct sip_msg *resp)
 {
 	const char *reason = msg_reason_phrase(resp);
 	char text[160];
@@ -408,12 +543,20 @@ static void on_failure(struct call *c, const struct sip_msg *resp)
 	if (c->s.dlg && c->s.dlg->state == DLG_EARLY)
 		c->s.dlg = NULL;
 	dlg_table_end_early(c->cs->dlgs, c->call_id, c->local_tag);
-	oa_cancel_offer(c->oa);
 	if (sess_cancelling(&c->s)) {
-		call_end(c, resp->status == 487 ? c->end_code : resp->status,
-			 resp->status == 487 ? c->end_reason : (reason ? reason : ""), false);
+		/* Hung up (or timed out) meanwhile: no challenge is answered; the end is ours. */
+		bool ours = resp->status == 487 || challenged(resp);
+
+		oa_cancel_offer(c->oa);
+		call_end(c, ours ? c->end_code : resp->status,
+			 ours ? c->end_reason : (reason ? reason : ""), false);
 		return;
 	}
+	if (challenged(resp)) {
+		auth_retry(c, ct, resp);
+		return;
+	}
+	oa_cancel_offer(c->oa);
 	if (resp->status < 400 && c->redirects < CALL_MAX_REDIRECTS) {
 		c->redirects++;
 		collect_targets(c, resp);
@@ -450,7 +593,7 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 	else if (resp->status < 300)
 		on_2xx(c, ct, resp);
 	else
-		on_failure(c, resp);
+		on_failure(c, ct, resp);
 }
 
 /* ---- re-INVITE: hold and resume (§14.1) ---- */
@@ -537,12 +680,31 @@ static void reinvite_failed(struct call *c, int code, const char *reason)
 	call_emit_update(c, code, reason ? reason : msg_reason(code), update_name(what));
 }
 
+/*
+ * §22.2: our re-INVITE was challenged: a new one in the dialog (next CSeq,
+ * the same offer, which stays pending) with the account's credentials,
+ * still for the same update.  true: it went.
+ */
+static bool reinvite_auth(struct call *c, struct tsx *ct, const struct sip_msg *resp)
+{
+	struct why why;
+
+	if (sess_request_auth(&c->s, tsx_req(ct), resp, &c->s.reinv_chain, on_reinvite, c,
+			      &c->s.reict, &why) == 0) {
+		log_debug("%s: re-INVITE (%s) challenged (%d): sent again with credentials",
+			  c->handle, update_name(c->update), resp->status);
+		return true;
+	}
+	c->s.reict = NULL;
+	reinvite_failed(c, resp->status, why.msg);
+	return false;
+}
+
 static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
 {
 	struct call *c = arg;
 	const char *reason;
 
-	(void)ct;
 	if (!resp) {
 		c->s.reict = NULL;
 		if (err == 0 || c->update == CALL_UPD_NONE)
@@ -558,6 +720,10 @@ static void on_reinvite(void *arg, struct tsx *ct, const struct sip_msg *resp, i
 		return;
 	}
 	c->s.reict = NULL;
+	if (challenged(resp) && c->update != CALL_UPD_NONE && c->state == CALL_ESTABLISHED) {
+		reinvite_auth(c, ct, resp);
+		return;
+	}
 	reason = msg_reason_phrase(resp);
 	reinvite_failed(c, resp->status, reason && reason[0] ? reason : NULL);
 }

@@ -206,7 +206,7 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		busy_503(cs, st, "[sip] max_calls reached");
 		return;
 	}
-	if ((err = call_new(cs, false, &c)) < 0) {
+	if ((err = call_new(cs, false, NULL, &c)) < 0) {
 		busy_503(cs, st, "out of memory");
 		return;
 	}

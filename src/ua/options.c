@@ -14,6 +14,11 @@
  *
  * Codes made up here (§8.1.3.1): no response by Timer F is 408 Request
  * Timeout; a transport error is 503 Service Unavailable.
+ *
+ * A 401 / 407 is answered (§22.2) by a new OPTIONS on a new NICT
+ * (msg_build_retry(): CSeq + 1, a new branch) with the credentials of the
+ * ping's account; the ping holds that account until it ends, and its
+ * request chain is bounded by cred.h (CRED_MAX_TRIES).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,8 +31,10 @@
 #include "sip/msg.h"
 #include "sip/tsx.h"
 #include "ua/account.h"
+#include "ua/cred.h"
 #include "ua/oa.h"
 #include "ua/options.h"
+#include "ua/preroute.h"
 
 #define OPTIONS_CSEQ 1 /* out of any dialog: any number below 2^31 will do (§8.1.1.5) */
 #define OPTIONS_ACCEPT OA_CONTENT_TYPE /* §11.1: what we would like in the body */
@@ -37,7 +44,10 @@ struct ping {
 	struct ping *prev, *next; /* o->pings */
 	char handle[16];	  /* "o17" */
 	char *uri;
-	char dest[64]; /* "udp:127.0.0.1:5062" */
+	struct account *acc;	 /* who pings: held */
+	struct sip_dest to;	 /* where the OPTIONS go (a retry too) */
+	struct cred_chain chain; /* what 401 / 407 were answered with */
+	char dest[64];		 /* "udp:127.0.0.1:5062" */
 	options_done_fn *done;
 	void *arg;
 	struct tsx *ct;	  /* NULL: never started, or its final outcome came */
@@ -84,8 +94,8 @@ unsigned options_pending(const struct options *o)
 
 static void on_defer(void *arg);
 
-static int ping_new(struct options *o, const char *uri, const struct sip_dest *d,
-		    options_done_fn *done, void *arg, struct ping **pp)
+static int ping_new(struct options *o, const char *uri, const struct account *acc,
+		    const struct sip_dest *d, options_done_fn *done, void *arg, struct ping **pp)
 {
 	struct ping *p = calloc(1, sizeof(*p));
 	char a[NET_ADDR_STRLEN];
@@ -95,6 +105,8 @@ static int ping_new(struct options *o, const char *uri, const struct sip_dest *d
 		return -ENOMEM;
 	}
 	p->o = o;
+	p->acc = account_hold(acc);
+	p->to = *d;
 	snprintf(p->handle, sizeof(p->handle), "o%lu", o->next_id++);
 	snprintf(p->dest, sizeof(p->dest), "%s:%s", net_proto_name(d->proto),
 		 net_addr_fmt(&d->addr, a, sizeof(a)));
@@ -125,6 +137,7 @@ static void ping_free(struct ping *p)
 	/* From here the NICT runs out on its own timers without telling us. */
 	tsx_detach(p->ct);
 	tmr_close(&p->defer);
+	account_free(p->acc);
 	free(p->uri);
 	free(p);
 }
@@ -176,7 +189,8 @@ static void ping_fail(struct ping *p, int err)
 	ping_finish(p, &r);
 }
 
-static void ping_answered(struct ping *p, const struct sip_msg *resp)
+/* The final response; why (NULL: none) is why a challenge in it could not be answered. */
+static void ping_answered(struct ping *p, const struct sip_msg *resp, const char *why)
 {
 	struct options_result r;
 	const char *reason = msg_reason_phrase(resp);
@@ -185,7 +199,9 @@ static void ping_answered(struct ping *p, const struct sip_msg *resp)
 	memset(&r, 0, sizeof(r));
 	r.code = resp->status;
 	snprintf(r.reason, sizeof(r.reason), "%s",
-		 reason && reason[0] ? reason : msg_reason(resp->status));
+		 why		       ? why
+		 : reason && reason[0] ? reason
+				       : msg_reason(resp->status));
 	r.rtt_ms = (double)(tmr_now_us(p->o->env.clk) - p->start) / 1000.0;
 	if (!server)
 		server = msg_header(resp, "User-Agent", NULL);
@@ -193,12 +209,45 @@ static void ping_answered(struct ping *p, const struct sip_msg *resp)
 	ping_finish(p, &r);
 }
 
+static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
+
+/*
+ * §22.2: the OPTIONS of ct was challenged: the same again (CSeq + 1, a new
+ * branch) with the account's credentials, on a new NICT that replaces ct.
+ * 0, or -errno with why (then the challenge is the final answer).
+ */
+static int ping_auth(struct ping *p, struct tsx *ct, const struct sip_msg *resp, struct why *why)
+{
+	const struct sip_msg *req = tsx_req(ct);
+	struct sip_msg *m = NULL;
+	struct tsx *nt = NULL;
+	int err;
+
+	if ((err = msg_build_retry(&m, req, req->cseq + 1)) < 0)
+		return why_set(why, err, WHY_FAILED, NULL, "cannot send the OPTIONS again: %s",
+			       strerror(-err));
+	if ((err = cred_authorize(account_cred(p->acc), &p->chain, resp, m, why)) < 0) {
+		msg_free(m);
+		return err;
+	}
+	if ((err = tsx_request(p->o->env.tsx, m, &p->to, on_tsx, p, &nt)) < 0)
+		return why_set(why, err, WHY_FAILED, NULL, "cannot send the OPTIONS again: %s",
+			       err == -EAGAIN ? "transaction table full" : strerror(-err));
+	/* The old NICT waits out Timer K on its own; only the new one is ours. */
+	tsx_detach(ct);
+	p->ct = nt;
+	p->start = tmr_now_us(p->o->env.clk);
+	log_debug("%s: OPTIONS challenged (%d): sent again with credentials", p->handle,
+		  resp->status);
+	return 0;
+}
+
 /* The NICT's news (tsx_resp_fn): a response, or Timer F / a transport error. */
 static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
 {
 	struct ping *p = arg;
+	struct why why;
 
-	(void)ct;
 	if (resp && resp->status < 200) {
 		/* §17.1.2.2: a provisional changes nothing for a ping; Timer F still bounds it. */
 		log_debug("%s: %d %s ignored", p->handle, resp->status,
@@ -210,10 +259,15 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 	 * the transaction is valid during this callback, and a detached one
 	 * can never call back into the freed ping.
 	 */
-	if (resp)
-		ping_answered(p, resp);
-	else
+	if (resp && (resp->status == 401 || resp->status == 407)) {
+		if (ping_auth(p, ct, resp, &why) == 0)
+			return;
+		ping_answered(p, resp, why.msg);
+	} else if (resp) {
+		ping_answered(p, resp, NULL);
+	} else {
 		ping_fail(p, err);
+	}
 }
 
 static void on_defer(void *arg)
@@ -225,23 +279,28 @@ static void on_defer(void *arg)
 
 /* ---- sending ---- */
 
-/* Our listener for d's transport and family into d->local; none: the uri's fault. */
-static int find_local(struct options *o, struct sip_dest *d, struct why *why)
+/*
+ * Our listener for d's transport and family into d->local; none: the
+ * uri's fault (routed: the account's).
+ */
+static int find_local(struct options *o, const struct account *acc, struct sip_dest *d,
+		      struct why *why)
 {
 	int family = net_addr_family(&d->addr);
+	bool routed = preroute_any(acc);
 	struct net_addr local;
 
 	if (o->env.local(o->env.local_arg, d->proto, family, &local) < 0 || local.len == 0)
-		return why_set(why, -EAFNOSUPPORT, WHY_ARG, "uri",
-			       "no %s listener for %s to send from", net_proto_name(d->proto),
-			       family == AF_INET6 ? "IPv6" : "IPv4");
+		return why_set(why, -EAFNOSUPPORT, routed ? WHY_FAILED : WHY_ARG,
+			       routed ? NULL : "uri", "no %s listener for %s to send from",
+			       net_proto_name(d->proto), family == AF_INET6 ? "IPv6" : "IPv4");
 	d->local = local;
 	return 0;
 }
 
 /* §11.1: OPTIONS out of any dialog, To the URI, From us, Accept what we would take. */
-static int build(struct options *o, const char *uri, const struct sip_dest *d,
-		 struct sip_msg **reqp)
+static int build(struct options *o, const struct account *acc, const char *uri,
+		 const struct sip_dest *d, struct sip_msg **reqp)
 {
 	char from[NET_ADDR_STRLEN + 128];
 	struct msg_req_spec spec;
@@ -251,7 +310,7 @@ static int build(struct options *o, const char *uri, const struct sip_dest *d,
 
 	/* Via and From name where we are reached toward the peer (account.h). */
 	if ((err = account_addr_toward(&d->local, &d->addr, &via)) < 0 ||
-	    (err = account_from(o->env.account, &via, from, sizeof(from))) < 0)
+	    (err = account_from(acc, &via, from, sizeof(from))) < 0)
 		return err;
 	memset(&spec, 0, sizeof(spec));
 	spec.method = "OPTIONS";
@@ -263,7 +322,8 @@ static int build(struct options *o, const char *uri, const struct sip_dest *d,
 	spec.user_agent = tsx_layer_cfg(o->env.tsx)->server;
 	if ((err = msg_build_request(&req, &spec)) < 0)
 		return err;
-	if ((err = msg_add_header(req, "Accept", OPTIONS_ACCEPT)) < 0) {
+	if ((err = msg_add_header(req, "Accept", OPTIONS_ACCEPT)) < 0 ||
+	    (err = preroute_add(acc, req)) < 0) {
 		msg_free(req);
 		return err;
 	}
@@ -305,9 +365,31 @@ static int ping_start(struct ping *p, struct sip_msg *req, const struct sip_dest
 	return 0;
 }
 
-int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg,
-		 struct why *why)
+/* The account named name (NULL: the default one), or NULL with why. */
+static const struct account *find_account(struct options *o, const char *name, struct why *why)
 {
+	const struct account *a = NULL;
+
+	if (o->env.account_find) {
+		a = o->env.account_find(o->env.account_arg, name);
+		if (!a && !name)
+			a = o->env.account;
+		if (!a)
+			why_set(why, -ENOENT, WHY_NOT_FOUND, "account", "no account '%s'", name);
+		return a;
+	}
+	/* Without a lookup the module's account is the only one (it may be named). */
+	if (!name || strcmp(name, account_name(o->env.account)) == 0)
+		return o->env.account;
+	why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
+		"no account '%s': no [account] section is configured", name);
+	return NULL;
+}
+
+int options_send(struct options *o, const char *uri, const char *account, options_done_fn *done,
+		 void *arg, struct why *why)
+{
+	const struct account *acc;
 	struct sip_dest d;
 	struct sip_msg *req = NULL;
 	struct ping *p = NULL;
@@ -319,21 +401,27 @@ int options_send(struct options *o, const char *uri, options_done_fn *done, void
 		return why_set(why, -EINVAL, WHY_FAILED, NULL, "no callback");
 	if (o->closing)
 		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "shutting down");
+	if (!(acc = find_account(o, account, why)))
+		return -ENOENT;
 	if ((err = msg_uri_dest(uri, &d, why ? why->msg : NULL, why ? sizeof(why->msg) : 0)) < 0)
 		return err == -ENOMEM ? why_tag(why, err, WHY_FAILED, NULL)
 				      : why_tag(why, err, WHY_ARG, "uri");
-	if ((err = find_local(o, &d, why)) < 0)
+	/* §8.1.2: with a route set the OPTIONS goes to the first route (the account's). */
+	if ((err = preroute_dest(acc, uri, &d, why ? why->msg : NULL, why ? sizeof(why->msg) : 0)) <
+	    0)
+		return why_tag(why, err, WHY_FAILED, NULL);
+	if ((err = find_local(o, acc, &d, why)) < 0)
 		return err;
 	/*
 	 * The URI is all of the request the caller gives; the rest is ours.  A
 	 * builder that refuses it (-EINVAL) refuses the URI, or the address it
 	 * names (no route from a wildcard listener toward it).
 	 */
-	if ((err = build(o, uri, &d, &req)) < 0)
+	if ((err = build(o, acc, uri, &d, &req)) < 0)
 		return why_set(why, err, err == -EINVAL ? WHY_ARG : WHY_FAILED,
 			       err == -EINVAL ? "uri" : NULL,
 			       "cannot build the OPTIONS request: %s", strerror(-err));
-	if ((err = ping_new(o, uri, &d, done, arg, &p)) < 0) {
+	if ((err = ping_new(o, uri, acc, &d, done, arg, &p)) < 0) {
 		msg_free(req);
 		return why_set(why, err, WHY_FAILED, NULL, "out of memory");
 	}

@@ -15,9 +15,27 @@
  *   <-- SIP/2.0 200 OK   Server: x                     done: 200 OK, 7 ms
  *   (none by 64*T1 = 32 s: Timer F)                    done: 408, local
  *
+ * A ping is sent from an account (the default one unless named): its
+ * From, its pre-loaded route set (preroute.h: the request then goes to the
+ * first route, its Request-URI stays the URI), and its credentials for a
+ * 401 / 407 (§22.2, cred.h), answered by sending the OPTIONS again:
+ *
+ *   OPTIONS sip:pbx (CSeq 1)                    -->
+ *   <-- 407 Proxy-Authenticate: Digest realm="pbx" ...
+ *   OPTIONS sip:pbx (CSeq 2) + Proxy-Authorization  -->
+ *   <-- 200 OK                                       done: 200 OK
+ *
+ * done() has the final response to the last OPTIONS sent; a challenge
+ * that cannot be answered (the account has no password, the same realm
+ * refused the credentials, ...) ends the ping with the challenge's code
+ * and, as reason, what cred.h says ("wrong credentials: realm "pbx"
+ * refused user "alice"").
+ *
  * Round-trip time is measured on the daemon's monotonic clock in
  * microseconds (tmr_now_us) and given in milliseconds with that precision;
- * on the fake clock of the unit tests it is exact whole milliseconds.
+ * on the fake clock of the unit tests it is exact whole milliseconds.  It
+ * is the round trip of the last OPTIONS sent (after a challenge: the
+ * authenticated one).
  */
 #ifndef SIPUAD_OPTIONS_H
 #define SIPUAD_OPTIONS_H
@@ -49,13 +67,25 @@ struct options_env {
 	 * module.  NULL: the default account, made and owned by the module.
 	 */
 	const struct account *account;
+	/*
+	 * The account named name (options_send()), or NULL if there is none;
+	 * name NULL asks for the default one (NULL back: `account` above).
+	 * Borrowed: a ping holds it (account_hold()) until it ends.  fn NULL:
+	 * `account` is the only one, and its name the only one known.
+	 */
+	struct account *(*account_find)(void *arg, const char *name);
+	void *account_arg;
 };
 
 /* How a ping ended. */
 struct options_result {
 	char handle[16]; /* "o17", as in the log */
 	int code;	 /* final status; 408 / 503 when local; 0 on -ECANCELED */
-	char reason[96]; /* reason phrase of the response, or of the local code */
+	/*
+	 * Reason phrase of the response, or of the local code; for a
+	 * challenge that could not be answered, why (cred.h's words).
+	 */
+	char reason[160];
 	double rtt_ms;	 /* send to final response (local: to the failure), whole ms */
 	/*
 	 * true: no response; the code was made up here per §8.1.3.1: 408
@@ -82,9 +112,11 @@ int options_new(struct options **op, const struct options_env *env);
 void options_free(struct options *o);
 
 /*
- * Ping uri: validate it (msg_uri_dest()), pick our address for its
- * transport and family, send OPTIONS (From: the account's, account_from(),
- * e.g. sip:sipuad@<our host>; To: uri,
+ * Ping uri from account (NULL: the default one): validate uri
+ * (msg_uri_dest()), pick our address for the transport and family of
+ * where the request goes (uri, or the account's first route), send
+ * OPTIONS (From: the account's, account_from(), e.g. sip:sipuad@<our
+ * host>; To: uri; Route: the account's route set;
  * Accept: application/sdp) and call done(arg, result) exactly once, later:
  * never from inside options_send().  Provisional responses are ignored.
  * An immediate transport error (the first send fails) is not returned: it
@@ -92,7 +124,10 @@ void options_free(struct options *o);
  * happens later.  done() may call options_send(); it must not call
  * options_free().
  *   0                 sent; done() will follow
+ *   -ENOENT           no such account: WHY_NOT_FOUND "account",
+ *                     "no account 'NAME'"
  *   -EINVAL           uri unusable (see msg_uri_dest()): WHY_ARG "uri";
+ *                     the account's first route unusable: WHY_FAILED;
  *                     done is NULL: WHY_FAILED
  *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp: WHY_ARG "uri"
  *   -EAFNOSUPPORT     no listener of that transport and address family:
@@ -101,10 +136,11 @@ void options_free(struct options *o);
  *   -ECANCELED        options_free() is running: WHY_FAILED
  *   -ENOMEM           WHY_FAILED
  * On failure why (may be NULL) says what kind of failure it is, which
- * argument it concerns (only ever "uri") and, for a human, what went wrong.
+ * argument it concerns ("uri" or "account") and, for a human, what went
+ * wrong.
  */
-int options_send(struct options *o, const char *uri, options_done_fn *done, void *arg,
-		 struct why *why);
+int options_send(struct options *o, const char *uri, const char *account, options_done_fn *done,
+		 void *arg, struct why *why);
 
 /* Pings in flight. */
 unsigned options_pending(const struct options *o);

@@ -12,6 +12,10 @@
  *   ACK --> (sess_ok_acked) resends stop     200 again --> the same ACK
  *   no ACK by 64*T1         ok_timeout       200 of another fork --> ACK, BYE
  *
+ * In the dialog, a 401 / 407 to our re-INVITE or BYE is answered with a
+ * new request of the dialog carrying credentials (sess_request_auth());
+ * each such chain ends by cred.h's bound (CRED_MAX_TRIES) at most.
+ *
  * Why nothing hangs here: the 2xx resend timer stops at 64*T1 and tells
  * the owner; the glare timer fires once; the wait after our CANCEL ends
  * at 64*T1 and tells the owner; our INVITE's, BYE's and re-INVITE's client
@@ -25,6 +29,7 @@
 
 #include "core/log.h"
 #include "core/rnd.h"
+#include "core/why.h"
 #include "ua/oa.h"
 #include "ua/sess.h"
 #include "ua/ua.h"
@@ -145,9 +150,9 @@ int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handl
 	return 0;
 }
 
-/* Build method in dialog d with our identity and an optional SDP body. */
-static int build_in(struct sess *s, struct dlg *d, const char *method, const char *sdp,
-		    struct sip_msg **mp)
+/* Build method in dialog d with our identity and an optional body of type ctype. */
+static int build_in_body(struct sess *s, struct dlg *d, const char *method, const char *ctype,
+			 const char *body, size_t len, struct sip_msg **mp)
 {
 	struct dlg_local loc;
 	struct sip_msg *m = NULL;
@@ -156,12 +161,19 @@ static int build_in(struct sess *s, struct dlg *d, const char *method, const cha
 	sess_local(s, &loc);
 	if ((err = dlg_build_request(&m, d, method, &loc)) < 0)
 		return err;
-	if (sdp && (err = msg_set_body(m, OA_CONTENT_TYPE, sdp, strlen(sdp))) < 0) {
+	if (body && (err = msg_set_body(m, ctype, body, len)) < 0) {
 		msg_free(m);
 		return err;
 	}
 	*mp = m;
 	return 0;
+}
+
+/* Build method in dialog d with our identity and an optional SDP body. */
+static int build_in(struct sess *s, struct dlg *d, const char *method, const char *sdp,
+		    struct sip_msg **mp)
+{
+	return build_in_body(s, d, method, OA_CONTENT_TYPE, sdp, sdp ? strlen(sdp) : 0, mp);
 }
 
 int sess_request(struct sess *s, const char *method, const char *sdp, tsx_resp_fn *cb, void *arg,
@@ -175,6 +187,36 @@ int sess_request(struct sess *s, const char *method, const char *sdp, tsx_resp_f
 	    (err = build_in(s, s->dlg, method, sdp, &m)) < 0)
 		return err;
 	return tsx_request(s->ctx->tsx, m, &d, cb, arg, ctp);
+}
+
+int sess_request_auth(struct sess *s, const struct sip_msg *req, const struct sip_msg *resp,
+		      struct cred_chain *ch, tsx_resp_fn *cb, void *arg, struct tsx **ctp,
+		      struct why *why)
+{
+	const char *method = req->method, *body;
+	struct sip_msg *m = NULL;
+	struct sip_dest d;
+	char ctype[128];
+	size_t len;
+	int err;
+
+	*why = (struct why){.kind = WHY_FAILED};
+	body = msg_body(req, &len);
+	if (body && !msg_content_type(req, ctype, sizeof(ctype)))
+		body = NULL; /* we never send a body without its type */
+	if ((err = sess_dest(s->ctx, s->dlg, s->handle, &d)) < 0 ||
+	    (err = build_in_body(s, s->dlg, method, ctype, body, len, &m)) < 0)
+		return why_set(why, err, WHY_FAILED, NULL, "cannot send the %s again: %s", method,
+			       strerror(-err));
+	if ((err = cred_authorize(s->cred, ch, resp, m, why)) < 0) {
+		dlg_unbuild(s->dlg, m); /* never sent: the next request takes its CSeq */
+		msg_free(m);
+		return err;
+	}
+	if ((err = tsx_request(s->ctx->tsx, m, &d, cb, arg, ctp)) < 0)
+		return why_set(why, err, WHY_FAILED, NULL, "cannot send the %s again: %s", method,
+			       err == -EAGAIN ? "transaction table full" : strerror(-err));
+	return 0;
 }
 
 /* ---- UAC: our initial INVITE and its CANCEL (§13.2.1, §9.1) ---- */
@@ -515,6 +557,7 @@ int sess_reinvite(struct sess *s, const char *sdp, tsx_resp_fn *cb, void *arg)
 	 */
 	tsx_detach(s->reict);
 	s->reict = NULL;
+	memset(&s->reinv_chain, 0, sizeof(s->reinv_chain));
 	if ((err = sess_request(s, "INVITE", sdp, cb, arg, &s->reict)) < 0)
 		s->reict = NULL;
 	return err;
@@ -546,13 +589,24 @@ static void on_glare_tmr(void *arg)
 static void on_bye(void *arg, struct tsx *ct, const struct sip_msg *resp, int err)
 {
 	struct sess *s = arg;
+	struct why why;
 
-	(void)ct;
 	if (resp && resp->status < 200)
 		return;
 	s->bye = NULL;
-	if (resp && resp->status >= 300)
+	if (resp && (resp->status == 401 || resp->status == 407)) {
+		/* §22.2: the same BYE again, with credentials, as a new request of the dialog. */
+		if (sess_request_auth(s, tsx_req(ct), resp, &s->bye_chain, on_bye, s, &s->bye,
+				      &why) == 0) {
+			log_debug("%s: BYE challenged (%d): sent again with credentials", s->handle,
+				  resp->status);
+			return;
+		}
+		s->bye = NULL;
+		log_info("%s: BYE answered %d: %s", s->handle, resp->status, why.msg);
+	} else if (resp && resp->status >= 300) {
 		log_info("%s: BYE answered %d", s->handle, resp->status);
+	}
 	s->h->bye_done(s->arg, resp, err);
 }
 
@@ -564,6 +618,7 @@ int sess_bye(struct sess *s)
 		return -EALREADY;
 	if (!s->dlg || s->dlg->state != DLG_CONFIRMED)
 		return -ENOTCONN;
+	memset(&s->bye_chain, 0, sizeof(s->bye_chain));
 	if ((err = sess_request(s, "BYE", NULL, on_bye, s, &s->bye)) < 0)
 		s->bye = NULL;
 	return err;

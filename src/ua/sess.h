@@ -17,7 +17,16 @@
  *   - UAC: the ACK of a 2xx, kept and sent again for each 2xx resent
  *     (§13.2.2.4), and the ACK + BYE that end a second fork's dialog;
  *   - our re-INVITE's client transaction and the glare back-off of §14.1;
- *   - our BYE (§15.1.1), whose outcome the owner hears of.
+ *   - our BYE (§15.1.1), whose outcome the owner hears of;
+ *   - the credentials our in-dialog requests answer a 401 or 407 with
+ *     (§22.2, cred.h): a challenged re-INVITE or BYE goes again as a new
+ *     request of the dialog (next CSeq, same body) with one more
+ *     Authorization or Proxy-Authorization (sess_request_auth()):
+ *
+ *       BYE (CSeq 5)                        -->
+ *       <-- 407 Proxy-Authenticate: realm "pbx", nonce n1
+ *       BYE (CSeq 6) + Proxy-Authorization  -->
+ *       <-- 200                                 bye_done
  *
  * Where an in-dialog request goes (§12.2.1.1) is a function of a dialog,
  * not of a session, so a dialog that is not the session's (a second fork)
@@ -41,6 +50,7 @@
 #include "sip/dlg.h"
 #include "sip/msg.h"
 #include "sip/tsx.h"
+#include "ua/cred.h"
 
 /* What all sessions of one owner table share (the settings they use are the transaction layer's). */
 struct sess_ctx {
@@ -105,6 +115,16 @@ struct sess {
 	struct tsx *reict; /* our re-INVITE, until its last callback */
 	struct tsx *bye;   /* our BYE, until its final outcome */
 	struct tmr glare_tmr;
+
+	/*
+	 * What a 401 / 407 to our in-dialog requests is answered with: the
+	 * account's credentials (borrowed from the owner's account; NULL:
+	 * none), and what each request chain answered so far (cred.h),
+	 * zeroed when the owner's re-INVITE or BYE starts a new chain.
+	 */
+	struct cred *cred;
+	struct cred_chain reinv_chain;
+	struct cred_chain bye_chain;
 };
 
 /* Set up s (embedded in its owner); h and arg: who hears. */
@@ -215,9 +235,29 @@ void sess_ack_again(struct sess *s, uint32_t cseq);
 void sess_fork_end(struct sess *s, struct dlg *d);
 
 /*
- * Our re-INVITE (§14.1) with offer sdp.  A previous one still in Accepted
- * (Timer M) is let go first.  cb hears the responses; the owner clears
- * s->reict in the callback that ends it.  0 or -errno.
+ * §22.2 in the dialog: req, a request we sent in the session's dialog (a
+ * re-INVITE, a BYE; INFO and UPDATE later), was answered resp, a 401 or
+ * 407, as its final response.  Send a new request of req's method with
+ * the dialog's next CSeq (dlg_build_request(): new branch, our Contact),
+ * req's body and its Content-Type, and the credentials answering resp
+ * (cred_authorize() with s->cred and chain ch, the request chain's), to
+ * where in-dialog requests go (sess_dest()), on a new client transaction
+ * (*ctp) whose responses go to cb.  An INVITE sent so records its CSeq for
+ * the ACK.  0, or -errno with why (not NULL) saying why nothing went:
+ * cred_authorize()'s refusals (-ENOKEY, -ENOTSUP, -EACCES, -ELOOP, with
+ * its words), or "cannot send the METHOD again: ..." for a failure to
+ * build or send it.
+ */
+int sess_request_auth(struct sess *s, const struct sip_msg *req, const struct sip_msg *resp,
+		      struct cred_chain *ch, tsx_resp_fn *cb, void *arg, struct tsx **ctp,
+		      struct why *why);
+
+/*
+ * Our re-INVITE (§14.1) with offer sdp, starting a new credentials chain
+ * (s->reinv_chain).  A previous one still in Accepted (Timer M) is let go
+ * first.  cb hears the responses; the owner clears s->reict in the
+ * callback that ends it, and answers a 401 / 407 with sess_request_auth()
+ * (s->reinv_chain, &s->reict).  0 or -errno.
  */
 int sess_reinvite(struct sess *s, const char *sdp, tsx_resp_fn *cb, void *arg);
 /*
@@ -227,7 +267,13 @@ int sess_reinvite(struct sess *s, const char *sdp, tsx_resp_fn *cb, void *arg);
 void sess_glare_wait(struct sess *s, bool own_call_id);
 bool sess_glare_waiting(const struct sess *s);
 
-/* §15.1.1: BYE in the confirmed dialog; bye_done follows. 0, -EALREADY, -ENOTCONN, -errno. */
+/*
+ * §15.1.1: BYE in the confirmed dialog; bye_done follows.  A 401 / 407 to
+ * it is answered here (sess_request_auth(), one chain per BYE): bye_done
+ * hears the final response of the last BYE sent, or the challenge itself
+ * when it cannot be answered (logged with the reason).  0, -EALREADY,
+ * -ENOTCONN, -errno.
+ */
 int sess_bye(struct sess *s);
 
 #endif

@@ -80,6 +80,7 @@ static struct ev evs[MAX_EV];
 static unsigned n_ev;
 static struct why why;
 static unsigned branch_no, callid_no;
+static struct account *acc_alice, *acc_bob; /* tests' accounts: freed after the table */
 
 /* The peer's offers and answers. */
 #define SDP_V(ver, dir)                                                                            \
@@ -262,6 +263,9 @@ static void teardown(void)
 	ua_set_calls(ua, NULL);
 	calls_free(cs);
 	cs = NULL;
+	account_free(acc_alice);
+	account_free(acc_bob);
+	acc_alice = acc_bob = NULL;
 	ua_free(ua);
 	ua = NULL;
 	sip_free(sip);
@@ -2149,11 +2153,572 @@ START_TEST(test_account_identity)
 }
 END_TEST
 
+/* ---------------- credentials and routes of an account ---------------- */
+
+#define PASSWORD "pw-Secr3t-9"
+#define CHAL(realm, nonce, extra)                                                                  \
+	"Digest realm=\"" realm "\", nonce=\"" nonce "\", qop=\"auth\", algorithm=MD5" extra
+
+
+static struct account *account_make(const char *name, const char *password, const char *proxy)
+{
+	char aor[64];
+	struct account_cfg acfg = {.name = name,
+				   .aor = aor,
+				   .user = name,
+				   .password = password,
+				   .outbound_proxy = proxy};
+	struct account *a = NULL;
+
+	snprintf(aor, sizeof(aor), "sip:%s@example.com", name);
+	ck_assert_int_eq(account_new(&a, &acfg), 0);
+	return a;
+}
+
+/* The account_find() of a daemon with two accounts: alice (also the default) and bob. */
+static struct account *find_stub(void *arg, const char *name)
+{
+	(void)arg;
+	if (!name || strcmp(name, "alice") == 0)
+		return acc_alice;
+	if (strcmp(name, "bob") == 0)
+		return acc_bob;
+	return NULL;
+}
+
+/* A call table (in place of the one there is) whose default account is alice. */
+static void calls_of_alice(const char *password, const char *proxy, bool finder)
+{
+	struct call_env env = {.tsx = layer,
+			       .clk = clk,
+			       .local = local_stub,
+			       .event = on_event,
+			       .rtp_port_min = RTP_MIN,
+			       .rtp_port_max = RTP_MAX};
+
+	acc_alice = account_make("alice", password, proxy);
+	env.account = acc_alice;
+	if (finder)
+		env.account_find = find_stub;
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	ua_set_calls(ua, cs);
+}
+
+/* No buffer sent holds the password. */
+static void no_password_sent(void)
+{
+	for (unsigned i = 0; i < n_sent; i++)
+		ck_assert_msg(!strstr(sent[i].buf, PASSWORD), "#%u: %s", i, sent[i].buf);
+}
+
+static bool same_body(unsigned i, unsigned j)
+{
+	const char *a = strstr(sent[i].buf, "\r\n\r\n"), *b = strstr(sent[j].buf, "\r\n\r\n");
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * §22.2: a 407 to our INVITE: the ICT ACKs it on the INVITE's branch, and
+ * the INVITE goes again at once with CSeq 2, a new branch, the same
+ * Call-ID, From tag, extra header and offer, and a Proxy-Authorization
+ * for realm pbx; no event for the challenge, one debug line.  The
+ * retry's transaction is the session's now: the hangup's CANCEL goes for
+ * it (its branch, CSeq 2).  The password is in no message and no log line.
+ */
+START_TEST(test_uac_auth_invite)
+{
+	static const char *const x[] = {"X-A: 1"};
+	static const char *const ch[] = {"Proxy-Authenticate", CHAL("pbx", "n1", ""), NULL};
+	struct sip_msg *a, *b, *cm;
+	struct call *c = NULL;
+	char log[16384];
+	int ack, i2, cancel;
+
+	calls_of_alice(PASSWORD, NULL, false);
+	log_set_level(LOG_LVL_DEBUG);
+	log_capture_start();
+	ck_assert_int_eq(call_place(cs, BOB, "alice", x, 1, &c, &why), 0);
+	ck_assert(!has(0, "Authorization"));
+	advance_to(20);
+	respond(0, 407, "p1", NULL, NULL, ch);
+	ack = must_find(1, "ACK " BOB " SIP/2.0\r\n", "CSeq: 1 ACK");
+	i2 = must_find(1, "INVITE " BOB " SIP/2.0\r\n", NULL);
+	ck_assert_int_lt(ack, i2);
+	ck_assert_uint_eq(sent[i2].at, 20);
+	ck_assert(has((unsigned)i2, "\r\nCSeq: 2 INVITE\r\n"));
+	ck_assert(has((unsigned)i2, "\r\nProxy-Authorization: Digest username=\"alice\""));
+	ck_assert(has((unsigned)i2, "realm=\"pbx\""));
+	ck_assert(has((unsigned)i2, "nonce=\"n1\""));
+	ck_assert(has((unsigned)i2, "uri=\"" BOB "\""));
+	ck_assert(has((unsigned)i2, "\r\nX-A: 1\r\n"));
+	ck_assert(same_body(0, (unsigned)i2));
+	a = parse(sent[0].buf, sent[0].len);
+	b = parse(sent[i2].buf, sent[i2].len);
+	ck_assert_str_eq(a->call_id, b->call_id);
+	ck_assert_str_eq(a->from_tag, b->from_tag);
+	ck_assert_str_ne(a->branch, b->branch);
+	ck_assert_ptr_null(b->to_tag);
+	ck_assert_uint_eq(n_ev, 1); /* calling, nothing for the challenge */
+	advance_to(40);
+	respond((unsigned)i2, 180, "b1", BOB_CT, NULL, NULL);
+	check_ev(1, CALL_EV_STATE, "ringing", 180, NULL);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	cancel = must_find((unsigned)i2 + 1, "CANCEL " BOB " SIP/2.0\r\n", "CSeq: 2 CANCEL");
+	cm = parse(sent[cancel].buf, sent[cancel].len);
+	ck_assert_str_eq(cm->branch, b->branch);
+	msg_free(cm);
+	msg_free(a);
+	msg_free(b);
+	respond((unsigned)cancel, 200, NULL, NULL, NULL, NULL);
+	respond((unsigned)i2, 487, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "local");
+	ck_assert_uint_eq(n_ev, 3);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_msg(strstr(log, "c1: INVITE challenged (407): sent again with credentials "
+				  "(CSeq 2)") != NULL,
+		      "log: %s", log);
+	ck_assert_msg(!strstr(log, PASSWORD), "log: %s", log);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 2);
+	no_password_sent();
+	drain();
+}
+END_TEST
+
+/*
+ * Wrong password: the retried INVITE is challenged again by the same realm
+ * (not stale): no third INVITE; one ended event with the 407 and cred's
+ * words, by remote.  A stale nonce before it was answered again.
+ */
+START_TEST(test_uac_auth_wrong_password)
+{
+	static const char *const ch1[] = {"Proxy-Authenticate", CHAL("pbx", "n1", ""), NULL};
+	static const char *const ch2[] = {"Proxy-Authenticate", CHAL("pbx", "n2", ", stale=true"),
+					  NULL};
+	static const char *const ch3[] = {"Proxy-Authenticate", CHAL("pbx", "n3", ""), NULL};
+	int i2, i3;
+
+	calls_of_alice(PASSWORD, NULL, false);
+	place(BOB);
+	respond(0, 407, "p1", NULL, NULL, ch1);
+	i2 = must_find(1, "INVITE ", "CSeq: 2 INVITE");
+	respond((unsigned)i2, 407, "p2", NULL, NULL, ch2);
+	i3 = must_find((unsigned)i2 + 1, "INVITE ", "CSeq: 3 INVITE");
+	ck_assert(has((unsigned)i3, "nonce=\"n2\""));
+	respond((unsigned)i3, 407, "p3", NULL, NULL, ch3);
+	must_find((unsigned)i3 + 1, "ACK ", "CSeq: 3 ACK");
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 3);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 407, "remote");
+	ck_assert_str_eq(evs[1].reason, "wrong credentials: realm \"pbx\" refused user \"alice\"");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	advance_to(60000);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 3);
+	no_password_sent();
+	drain();
+}
+END_TEST
+
+/* An account without a password (the default one) cannot answer: ended 401 saying so. */
+START_TEST(test_uac_auth_no_password)
+{
+	static const char *const ch[] = {"WWW-Authenticate", CHAL("sip.example", "n1", ""), NULL};
+
+	place(BOB);
+	respond(0, 401, "u1", NULL, NULL, ch);
+	must_find(1, "ACK ", "CSeq: 1 ACK");
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 1);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 401, "remote");
+	ck_assert_str_eq(evs[1].reason,
+			 "realm \"sip.example\" asks for credentials and the account has no password");
+	drain();
+}
+END_TEST
+
+/* A challenge we cannot answer (Basic): ended 401 with cred's words, no retry. */
+START_TEST(test_uac_auth_unsupported)
+{
+	static const char *const ch[] = {"WWW-Authenticate", "Basic realm=\"x\"", NULL};
+
+	calls_of_alice(PASSWORD, NULL, false);
+	place(BOB);
+	respond(0, 401, "u1", NULL, NULL, ch);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 1);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 401, "remote");
+	ck_assert_str_eq(evs[n_ev - 1].reason,
+			 "WWW-Authenticate scheme 'Basic' is not supported (only Digest)");
+	drain();
+}
+END_TEST
+
+/*
+ * Hung up while the challenge was on its way (no provisional yet, so no
+ * CANCEL went): the 407 is not answered; the call ends as the hangup
+ * said, by local.
+ */
+START_TEST(test_uac_auth_hangup_meanwhile)
+{
+	static const char *const ch[] = {"Proxy-Authenticate", CHAL("pbx", "n1", ""), NULL};
+	struct call *c;
+
+	calls_of_alice(PASSWORD, NULL, false);
+	c = place(BOB);
+	advance_to(100);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	respond(0, 407, "p1", NULL, NULL, ch);
+	must_find(1, "ACK ", "CSeq: 1 ACK");
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 1);
+	ck_assert_int_eq(find(0, "CANCEL ", NULL), -1);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 487, "local");
+	ck_assert_str_eq(evs[1].reason, "cancelled by the hangup command");
+	drain();
+}
+END_TEST
+
+/*
+ * A 3xx starts a new request chain: the redirect's INVITE carries no old
+ * credentials, and a challenge from the same realm to it is answered
+ * (not taken for wrong credentials); its 200 answers the call.
+ */
+START_TEST(test_uac_auth_redirect_new_chain)
+{
+	static const char *const ch1[] = {"Proxy-Authenticate", CHAL("pbx", "n1", ""), NULL};
+	static const char *const ch2[] = {"Proxy-Authenticate", CHAL("pbx", "n5", ""), NULL};
+	static const char *const moved[] = {"Contact", "<sip:carol@127.0.0.1:5064>", NULL};
+	struct call *c;
+	int i2, i3, i4, bye;
+	unsigned before;
+
+	calls_of_alice(PASSWORD, NULL, false);
+	c = place(BOB);
+	respond(0, 407, "p1", NULL, NULL, ch1);
+	i2 = must_find(1, "INVITE " BOB " ", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)i2, "Proxy-Authorization: "));
+	respond((unsigned)i2, 302, "r1", NULL, NULL, moved);
+	i3 = must_find((unsigned)i2 + 1, "INVITE sip:carol@127.0.0.1:5064 ", "CSeq: 3 INVITE");
+	ck_assert(!has((unsigned)i3, "Authorization"));
+	respond((unsigned)i3, 407, "p2", NULL, NULL, ch2);
+	i4 = must_find((unsigned)i3 + 1, "INVITE sip:carol@127.0.0.1:5064 ", "CSeq: 4 INVITE");
+	ck_assert(has((unsigned)i4, "nonce=\"n5\""));
+	ck_assert(has((unsigned)i4, "uri=\"sip:carol@127.0.0.1:5064\""));
+	ck_assert_uint_eq(n_ev, 1);
+	respond((unsigned)i4, 200, "c1", "<sip:carol@127.0.0.1:5064>", SDP_OFFER, NULL);
+	must_find((unsigned)i4 + 1, "ACK sip:carol@127.0.0.1:5064 ", "CSeq: 4 ACK");
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE sip:carol@127.0.0.1:5064 ", "CSeq: 5 BYE");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+#define SDP_PORT_30008                                                                             \
+	"v=0\r\no=carol 7 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"           \
+	"m=audio 30008 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"
+
+/*
+ * Early media, then a challenge: the answer of the 183 went with its early
+ * dialog (§12.3), so the INVITE sent again offers anew, and the 2xx's
+ * answer is the one the media uses.
+ */
+START_TEST(test_uac_auth_after_early_answer)
+{
+	static const char *const ch[] = {"WWW-Authenticate", CHAL("pbx", "n1", ""), NULL};
+	struct call *c;
+	struct call_info ci;
+	int i2, bye;
+	unsigned before;
+
+	calls_of_alice(PASSWORD, NULL, false);
+	c = place(BOB);
+	respond(0, 183, "b1", BOB_CT, SDP_OFFER, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "early", 183, NULL);
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.remote_rtp, "127.0.0.1:30000");
+	respond(0, 401, "b1", NULL, NULL, ch);
+	i2 = must_find(1, "INVITE " BOB " ", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)i2, "\r\nAuthorization: Digest username=\"alice\""));
+	ck_assert(has((unsigned)i2, "\r\nm=audio "));
+	ck_assert(has((unsigned)i2, "\r\nFrom: <sip:alice@example.com>;tag="));
+	respond((unsigned)i2, 200, "b2", BOB_CT, SDP_PORT_30008, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.remote_rtp, "127.0.0.1:30008");
+	ck_assert_str_eq(ci.remote_tag, "b2");
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE " BOB " ", "CSeq: 3 BYE");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+/*
+ * §8.1.2: the account's outbound proxy is a pre-loaded route: the INVITE
+ * (and its retry after a 407, and its CANCEL) go to the proxy with a Route
+ * header, the Request-URI stays bob's.  In the dialog, requests follow the
+ * dialog's route set (none here: the proxy did not Record-Route).
+ */
+START_TEST(test_uac_route_outbound_proxy)
+{
+	static const char *const ch[] = {"Proxy-Authenticate", CHAL("pbx", "n1", ""), NULL};
+	struct call *c;
+	struct call_info ci;
+	char a[NET_ADDR_STRLEN];
+	int i2, cancel;
+
+	calls_of_alice(PASSWORD, "sip:127.0.0.1:5070", false);
+	c = place(BOB);
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n"));
+	ck_assert(has(0, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\n"));
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "127.0.0.1:5070");
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.source, "udp:127.0.0.1:5070");
+	respond(0, 407, "p1", NULL, NULL, ch);
+	i2 = must_find(1, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
+	ck_assert(has((unsigned)i2, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\n"));
+	ck_assert_uint_eq(count((unsigned)i2, "INVITE ", "Route: "), 1);
+	ck_assert_str_eq(net_addr_fmt(&sent[i2].d.addr, a, sizeof(a)), "127.0.0.1:5070");
+	respond((unsigned)i2, 180, "b1", BOB_CT, NULL, NULL);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	cancel = must_find((unsigned)i2 + 1, "CANCEL " BOB " SIP/2.0\r\n", "CSeq: 2 CANCEL");
+	ck_assert(has((unsigned)cancel, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\n"));
+	ck_assert_str_eq(net_addr_fmt(&sent[cancel].d.addr, a, sizeof(a)), "127.0.0.1:5070");
+	respond((unsigned)cancel, 200, NULL, NULL, NULL, NULL);
+	respond((unsigned)i2, 487, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "local");
+	drain();
+}
+END_TEST
+
+/* In the dialog: the 2xx's ACK and the BYE go to the remote target, without Route. */
+START_TEST(test_uac_route_not_in_dialog)
+{
+	struct call *c;
+	char a[NET_ADDR_STRLEN];
+	int ack, bye;
+	unsigned before;
+
+	calls_of_alice(NULL, "sip:127.0.0.1:5070", false);
+	c = place(BOB);
+	respond(0, 200, "b1", "<sip:bob@127.0.0.1:5066>", SDP_OFFER, NULL);
+	ack = must_find(1, "ACK sip:bob@127.0.0.1:5066 ", "CSeq: 1 ACK");
+	ck_assert(!has((unsigned)ack, "Route:"));
+	ck_assert_str_eq(net_addr_fmt(&sent[ack].d.addr, a, sizeof(a)), "127.0.0.1:5066");
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE sip:bob@127.0.0.1:5066 ", "CSeq: 2 BYE");
+	ck_assert(!has((unsigned)bye, "Route:"));
+	ck_assert_str_eq(net_addr_fmt(&sent[bye].d.addr, a, sizeof(a)), "127.0.0.1:5066");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+/* An outbound proxy we cannot send to (a host name: no DNS yet) refuses the call, naming it. */
+START_TEST(test_uac_route_unusable)
+{
+	struct call *c = NULL;
+	struct why w;
+
+	calls_of_alice(NULL, "sip:proxy.example.net", false);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_FAILED);
+	ck_assert_ptr_null(w.arg);
+	ck_assert_str_eq(w.msg, "route <sip:proxy.example.net;lr> of account 'alice': host "
+				"'proxy.example.net' is not an IP address (DNS names are not "
+				"supported yet)");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/*
+ * In the dialog (§22.2): a 407 to our re-INVITE: a new re-INVITE (next
+ * CSeq, the same offer) with credentials, and the hold completes; a resume
+ * refused twice by the same realm fails as an update (the call stays, on
+ * hold); a 401 to our BYE: a new BYE with Authorization, and the call ends
+ * as the hangup said.
+ */
+START_TEST(test_uac_auth_in_dialog)
+{
+	static const char *const ch1[] = {"Proxy-Authenticate", CHAL("pbx", "n1", ""), NULL};
+	static const char *const ch2[] = {"Proxy-Authenticate", CHAL("pbx", "n2", ""), NULL};
+	static const char *const ch3[] = {"Proxy-Authenticate", CHAL("pbx", "n3", ""), NULL};
+	static const char *const chb[] = {"WWW-Authenticate", CHAL("bob", "nb", ""), NULL};
+	struct call *c;
+	struct call_info ci;
+	struct sip_msg *m2, *m3;
+	int re, re2, bye, bye2;
+	unsigned before, nev;
+
+	calls_of_alice(PASSWORD, NULL, false);
+	c = placed_established();
+	advance_to(1000);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, true, &why), 0);
+	re = must_find(before, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 2 INVITE");
+	nev = n_ev;
+	respond((unsigned)re, 407, NULL, NULL, NULL, ch1);
+	must_find((unsigned)re + 1, "ACK " BOB " ", "CSeq: 2 ACK");
+	re2 = must_find((unsigned)re + 1, "INVITE " BOB " SIP/2.0\r\n", "CSeq: 3 INVITE");
+	ck_assert(has((unsigned)re2, "\r\nProxy-Authorization: Digest username=\"alice\""));
+	ck_assert(has((unsigned)re2, "nonce=\"n1\""));
+	ck_assert(has((unsigned)re2, ";tag=b1"));
+	ck_assert(has((unsigned)re2, "\r\nContent-Type: application/sdp\r\n"));
+	ck_assert(same_body((unsigned)re, (unsigned)re2));
+	m2 = parse(sent[re].buf, sent[re].len);
+	m3 = parse(sent[re2].buf, sent[re2].len);
+	ck_assert_str_ne(m2->branch, m3->branch);
+	msg_free(m2);
+	msg_free(m3);
+	ck_assert_uint_eq(n_ev, nev);
+	ck_assert_int_eq(call_hold(c, false, &why), -EBUSY); /* still in progress */
+	respond((unsigned)re2, 200, NULL, BOB_CT, SDP_V("2", "recvonly"), NULL);
+	must_find((unsigned)re2 + 1, "ACK " BOB " ", "CSeq: 3 ACK");
+	check_ev(n_ev - 1, CALL_EV_STATE, "held", 200, "local");
+	/* resume: challenged, answered, refused again: an update event. */
+	advance_to(2000);
+	before = n_sent;
+	ck_assert_int_eq(call_hold(c, false, &why), 0);
+	re = must_find(before, "INVITE ", "CSeq: 4 INVITE");
+	respond((unsigned)re, 407, NULL, NULL, NULL, ch2);
+	re2 = must_find((unsigned)re + 1, "INVITE ", "CSeq: 5 INVITE");
+	ck_assert(has((unsigned)re2, "nonce=\"n2\""));
+	nev = n_ev;
+	respond((unsigned)re2, 407, NULL, NULL, NULL, ch3);
+	ck_assert_uint_eq(count(before, "INVITE ", NULL), 2);
+	ck_assert_uint_eq(n_ev, nev + 1);
+	check_ev(n_ev - 1, CALL_EV_UPDATE, NULL, 407, NULL);
+	ck_assert_str_eq(evs[n_ev - 1].what, "resume");
+	ck_assert_str_eq(evs[n_ev - 1].reason,
+			 "wrong credentials: realm \"pbx\" refused user \"alice\"");
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.state, "established");
+	ck_assert(ci.local_hold);
+	/*
+	 * BYE: 401, answered with Authorization.  The resume that could not
+	 * be authorized never went: its CSeq 6 is the BYE's (§12.2.1.1).
+	 */
+	advance_to(3000);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	ck_assert_int_eq(find(0, "INVITE ", "CSeq: 6 "), -1);
+	bye = must_find(before, "BYE " BOB " ", "CSeq: 6 BYE");
+	ck_assert(!has((unsigned)bye, "Authorization"));
+	nev = n_ev;
+	respond((unsigned)bye, 401, NULL, NULL, NULL, chb);
+	bye2 = must_find((unsigned)bye + 1, "BYE " BOB " ", "CSeq: 7 BYE");
+	ck_assert(has((unsigned)bye2, "\r\nAuthorization: Digest username=\"alice\""));
+	ck_assert(has((unsigned)bye2, "realm=\"bob\""));
+	ck_assert(has((unsigned)bye2, ";tag=b1"));
+	ck_assert_uint_eq(n_ev, nev);
+	respond((unsigned)bye2, 200, NULL, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_ev, nev + 1);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	ck_assert_str_eq(evs[n_ev - 1].reason, "hung up by the hangup command");
+	no_password_sent();
+	drain();
+}
+END_TEST
+
+/*
+ * A BYE refused twice by the same realm: no third BYE; the call ends
+ * locally all the same, as the hangup said, and the log says why.
+ */
+START_TEST(test_uac_auth_bye_refused)
+{
+	static const char *const ch1[] = {"WWW-Authenticate", CHAL("bob", "n1", ""), NULL};
+	static const char *const ch2[] = {"WWW-Authenticate", CHAL("bob", "n2", ""), NULL};
+	struct call *c;
+	char log[4096];
+	int bye, bye2;
+	unsigned before;
+
+	calls_of_alice(PASSWORD, NULL, false);
+	c = placed_established();
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE ", "CSeq: 2 BYE");
+	respond((unsigned)bye, 401, NULL, NULL, NULL, ch1);
+	bye2 = must_find((unsigned)bye + 1, "BYE ", "CSeq: 3 BYE");
+	log_capture_start();
+	respond((unsigned)bye2, 401, NULL, NULL, NULL, ch2);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_uint_eq(count(before, "BYE ", NULL), 2);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	ck_assert_str_eq(evs[n_ev - 1].reason, "hung up by the hangup command");
+	ck_assert_msg(strstr(log, "c1: BYE answered 401: wrong credentials: realm \"bob\" refused "
+				  "user \"alice\"") != NULL,
+		      "log: %s", log);
+	drain();
+}
+END_TEST
+
+/*
+ * The account of an outgoing call is found by name through the daemon's
+ * lookup (NULL: the default); an unknown name is refused.  The call holds
+ * its account: dropped by the daemon (a reload) while the call lives, it
+ * still answers the call's challenges (ASan sees no use after free).
+ */
+START_TEST(test_uac_account_find)
+{
+	static const char *const ch[] = {"WWW-Authenticate", CHAL("bob", "n1", ""), NULL};
+	struct call *c = NULL, *c2 = NULL;
+	struct why w;
+	int bye, bye2;
+	unsigned before;
+
+	calls_of_alice(PASSWORD, NULL, true);
+	acc_bob = account_make("bob", "bob-" PASSWORD, NULL);
+	ck_assert_int_eq(call_place(cs, BOB, "nobody", NULL, 0, &c, &w), -ENOENT);
+	ck_assert_int_eq(w.kind, WHY_NOT_FOUND);
+	ck_assert_str_eq(w.arg, "account");
+	ck_assert_str_eq(w.msg, "no account 'nobody'");
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c, &w), 0);
+	ck_assert(has(0, "\r\nFrom: <sip:alice@example.com>;tag="));
+	ck_assert_int_eq(call_place(cs, BOB, "bob", NULL, 0, &c2, &w), 0);
+	ck_assert(has(1, "\r\nFrom: <sip:bob@example.com>;tag="));
+	ck_assert(has(1, "\r\nContact: <sip:bob@127.0.0.1:5060>\r\n"));
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	/* The daemon lets go of bob (a reload removed it): the call keeps it. */
+	account_free(acc_bob);
+	acc_bob = NULL;
+	ck_assert_int_eq(call_place(cs, BOB, "bob", NULL, 0, &c, &w), -ENOENT);
+	respond(1, 200, "b2", BOB_CT, SDP_OFFER, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c2, &why), 0);
+	bye = must_find(before, "BYE ", "CSeq: 2 BYE");
+	respond((unsigned)bye, 401, NULL, NULL, NULL, ch);
+	bye2 = must_find((unsigned)bye + 1, "BYE ", "CSeq: 3 BYE");
+	ck_assert(has((unsigned)bye2, "\r\nAuthorization: Digest username=\"bob\""));
+	respond((unsigned)bye2, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("call");
 	TCase *uas = tcase_create("uas");
 	TCase *uac = tcase_create("uac");
+	TCase *auth;
 
 	tcase_add_checked_fixture(uas, setup, teardown);
 	tcase_add_test(uas, test_uas_auto_answer);
@@ -2208,6 +2773,22 @@ static Suite *call_suite(void)
 	tcase_add_test(uac, test_account_identity);
 	tcase_add_test(uac, test_uac_place_refused);
 	suite_add_tcase(s, uac);
+	auth = tcase_create("auth");
+	tcase_add_checked_fixture(auth, setup, teardown);
+	tcase_add_test(auth, test_uac_auth_invite);
+	tcase_add_test(auth, test_uac_auth_wrong_password);
+	tcase_add_test(auth, test_uac_auth_no_password);
+	tcase_add_test(auth, test_uac_auth_unsupported);
+	tcase_add_test(auth, test_uac_auth_hangup_meanwhile);
+	tcase_add_test(auth, test_uac_auth_redirect_new_chain);
+	tcase_add_test(auth, test_uac_auth_after_early_answer);
+	tcase_add_test(auth, test_uac_route_outbound_proxy);
+	tcase_add_test(auth, test_uac_route_not_in_dialog);
+	tcase_add_test(auth, test_uac_route_unusable);
+	tcase_add_test(auth, test_uac_auth_in_dialog);
+	tcase_add_test(auth, test_uac_auth_bye_refused);
+	tcase_add_test(auth, test_uac_account_find);
+	suite_add_tcase(s, auth);
 	return s;
 }
 

@@ -434,11 +434,15 @@ START_TEST(test_help)
 	json_decref(j);
 	j = rpc(&c, "{\"cmd\":\"help\",\"args\":{\"command\":\"options\"}}");
 	r = ck_ok(j);
-	ck_assert_str_eq(str(r, "usage"), "options URI");
+	ck_assert_str_eq(str(r, "usage"), "options URI [--account A]");
 	a = json_array_get(json_object_get(r, "args"), 0);
 	ck_assert_str_eq(str(a, "name"), "uri");
 	ck_assert_str_eq(str(a, "type"), "string");
 	ck_assert(json_is_true(json_object_get(a, "required")));
+	a = json_array_get(json_object_get(r, "args"), 1);
+	ck_assert_str_eq(str(a, "name"), "account");
+	ck_assert_str_eq(str(a, "type"), "string");
+	ck_assert(json_is_false(json_object_get(a, "required")));
 	json_decref(j);
 	ck_err(rpc(&c, "{\"cmd\":\"help\",\"args\":{\"command\":\"nope\"}}"), CTL_ERR_BAD_ARGUMENT,
 	       "command", "nope");

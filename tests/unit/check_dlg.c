@@ -513,6 +513,42 @@ START_TEST(ack_needs_invite)
 }
 END_TEST
 
+/*
+ * A request built but never sent (its challenge could not be answered)
+ * gives its CSeq back: the next request takes it (§12.2.1.1).  Not an
+ * ACK's, and not once a later request took a higher one.
+ */
+START_TEST(unbuild_gives_cseq_back)
+{
+	struct sip_msg *inv = uac_invite();
+	struct dlg *d = uac(inv, R200_F2);
+	struct sip_msg *bye, *info, *ack, *again;
+
+	bye = build_parse(d, "BYE");
+	ck_assert_uint_eq(bye->cseq, 6);
+	dlg_unbuild(d, bye);
+	again = build_parse(d, "BYE");
+	ck_assert_uint_eq(again->cseq, 6);
+	info = build_parse(d, "INFO");
+	ck_assert_uint_eq(info->cseq, 7);
+	dlg_unbuild(d, again); /* 7 was taken since: nothing */
+	msg_free(again);
+	again = build_parse(d, "INVITE");
+	ck_assert_uint_eq(again->cseq, 8);
+	ack = build_parse(d, "ACK");
+	ck_assert_uint_eq(ack->cseq, 8);
+	dlg_unbuild(d, ack); /* an ACK takes no CSeq of its own: 8 stays the INVITE's */
+	msg_free(bye);
+	bye = build_parse(d, "BYE");
+	ck_assert_uint_eq(bye->cseq, 9);
+	msg_free(again);
+	msg_free(info);
+	msg_free(ack);
+	msg_free(bye);
+	msg_free(inv);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dlg");
@@ -532,6 +568,7 @@ int main(void)
 	tcase_add_test(tc, build_strict);
 	tcase_add_test(tc, build_no_route);
 	tcase_add_test(tc, ack_needs_invite);
+	tcase_add_test(tc, unbuild_gives_cseq_back);
 	suite_add_tcase(s, tc);
 	return check_run(s);
 }

@@ -23,6 +23,7 @@
 #include "core/tmr.h"
 #include "sip/msg.h"
 #include "sip/tsx.h"
+#include "ua/account.h"
 #include "ua/options.h"
 
 #include "check_run.h"
@@ -65,6 +66,7 @@ static unsigned n_done;
 static bool have_v6;
 static bool wildcard; /* the IPv4 listener is 0.0.0.0:5060 */
 static struct why why;
+static struct account *acc_alice, *acc_bob; /* tests' accounts: freed after opts */
 
 static uint64_t now(void)
 {
@@ -177,6 +179,9 @@ static void teardown(void)
 {
 	options_free(opts);
 	opts = NULL;
+	account_free(acc_alice);
+	account_free(acc_bob);
+	acc_alice = acc_bob = NULL;
 	tsx_layer_free(layer);
 	layer = NULL;
 	tmr_clock_free(clk);
@@ -208,7 +213,8 @@ static void ping(const char *uri, void *arg)
 {
 	unsigned before = n_done;
 
-	ck_assert_msg(options_send(opts, uri, on_done, arg, &why) == 0, "%s: %s", uri, why.msg);
+	ck_assert_msg(options_send(opts, uri, NULL, on_done, arg, &why) == 0, "%s: %s", uri,
+		      why.msg);
 	ck_assert_uint_eq(n_done, before);
 }
 
@@ -232,6 +238,28 @@ static void respond(unsigned i, int code, const char *reason, const char *server
 		ck_assert_int_eq(msg_add_header(resp, "Server", server), 0);
 	if (ua)
 		ck_assert_int_eq(msg_add_header(resp, "User-Agent", ua), 0);
+	ck_assert_int_eq(msg_to_str(resp, &text, &len), 0);
+	in = parse(text, len);
+	ck_assert_msg(msg_check_response(in, &bad), "%s", bad);
+	in->src = sent[i].d;
+	tsx_layer_recv(layer, in);
+	osip_free(text);
+	msg_free(resp);
+	msg_free(req);
+}
+
+/* As respond(), with one extra header (a challenge). */
+static void respond_hdr(unsigned i, int code, const char *hname, const char *hvalue)
+{
+	struct sip_msg *req, *resp = NULL, *in;
+	char *text = NULL;
+	const char *bad = NULL;
+	size_t len;
+
+	ck_assert_uint_lt(i, n_sent);
+	req = parse(sent[i].buf, sent[i].len);
+	ck_assert_int_eq(msg_build_response(&resp, req, code, NULL, "ptag"), 0);
+	ck_assert_int_eq(msg_add_header(resp, hname, hvalue), 0);
 	ck_assert_int_eq(msg_to_str(resp, &text, &len), 0);
 	in = parse(text, len);
 	ck_assert_msg(msg_check_response(in, &bad), "%s", bad);
@@ -498,7 +526,7 @@ static const struct bad_uri {
 START_TEST(test_bad_uri)
 {
 	const struct bad_uri *c = &bad_uris[_i];
-	int err = options_send(opts, c->uri, on_done, NULL, &why);
+	int err = options_send(opts, c->uri, NULL, on_done, NULL, &why);
 
 	ck_assert_int_eq(err, c->err);
 	ck_assert_msg(strstr(why.msg, c->why), "why '%s' lacks '%s'", why.msg, c->why);
@@ -510,7 +538,7 @@ START_TEST(test_bad_uri)
 	ck_assert_uint_eq(n_done, 0);
 	ck_assert_uint_eq(tsx_layer_count(layer), 0);
 	/* why may be NULL. */
-	ck_assert_int_eq(options_send(opts, c->uri, on_done, NULL, NULL), c->err);
+	ck_assert_int_eq(options_send(opts, c->uri, NULL, on_done, NULL, NULL), c->err);
 	drain();
 	ck_assert_uint_eq(n_done, 0);
 }
@@ -519,13 +547,14 @@ END_TEST
 START_TEST(test_no_v6_listener)
 {
 	have_v6 = false;
-	ck_assert_int_eq(options_send(opts, "sip:[::1]:5062", on_done, NULL, &why), -EAFNOSUPPORT);
+	ck_assert_int_eq(options_send(opts, "sip:[::1]:5062", NULL, on_done, NULL, &why),
+			 -EAFNOSUPPORT);
 	ck_assert_str_eq(why.msg, "no udp listener for IPv6 to send from");
 	ck_assert_int_eq(why.kind, WHY_ARG);
 	ck_assert_ptr_nonnull(why.arg);
 	ck_assert_str_eq(why.arg, "uri");
 	why = (struct why){0};
-	ck_assert_int_eq(options_send(opts, "sip:[::1];transport=tcp", on_done, NULL, &why),
+	ck_assert_int_eq(options_send(opts, "sip:[::1];transport=tcp", NULL, on_done, NULL, &why),
 			 -EAFNOSUPPORT);
 	ck_assert_str_eq(why.msg, "no tcp listener for IPv6 to send from");
 	ck_assert_int_eq(why.kind, WHY_ARG);
@@ -563,7 +592,8 @@ START_TEST(test_table_full)
 	cfg.max_tsx = 1;
 	tsx_layer_set_cfg(layer, &cfg);
 	ping("sip:127.0.0.1:5062", NULL);
-	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5063", on_done, NULL, &why), -EAGAIN);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5063", NULL, on_done, NULL, &why),
+			 -EAGAIN);
 	ck_assert_str_eq(why.msg, "transaction table full");
 	ck_assert_int_eq(why.kind, WHY_BUSY);
 	ck_assert_ptr_null(why.arg);
@@ -696,12 +726,13 @@ static void on_done_again(void *arg, const struct options_result *r)
 	on_done(arg, r);
 	if (n_done == 1)
 		ck_assert_int_eq(
-		    options_send(opts, "sip:127.0.0.1:5070", on_done_again, NULL, &why), 0);
+		    options_send(opts, "sip:127.0.0.1:5070", NULL, on_done_again, NULL, &why), 0);
 }
 
 START_TEST(test_send_from_done)
 {
-	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", on_done_again, NULL, &why), 0);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", NULL, on_done_again, NULL, &why),
+			 0);
 	respond(0, 200, NULL, NULL, NULL);
 	ck_assert_uint_eq(n_done, 1);
 	ck_assert_uint_eq(options_pending(opts), 1);
@@ -724,9 +755,231 @@ START_TEST(test_env_checked)
 	ck_assert_ptr_null(o);
 	/* A missing callback is the program's fault, not the uri's. */
 	why = (struct why){.kind = WHY_ARG, .arg = "stale"};
-	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1", NULL, NULL, &why), -EINVAL);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1", NULL, NULL, NULL, &why), -EINVAL);
 	ck_assert_int_eq(why.kind, WHY_FAILED);
 	ck_assert_ptr_null(why.arg);
+}
+END_TEST
+
+/* ---- accounts: credentials, routes, lookup ---- */
+
+#define PASSWORD "opt-Secr3t-7"
+#define CHAL(realm, nonce, extra)                                                                  \
+	"Digest realm=\"" realm "\", nonce=\"" nonce "\", qop=\"auth\"" extra
+
+static struct account *account_make(const char *name, const char *password, const char *proxy)
+{
+	char aor[64];
+	struct account_cfg acfg = {
+	    .name = name, .aor = aor, .user = name, .password = password, .outbound_proxy = proxy};
+	struct account *a = NULL;
+
+	snprintf(aor, sizeof(aor), "sip:%s@example.com", name);
+	ck_assert_int_eq(account_new(&a, &acfg), 0);
+	return a;
+}
+
+static struct account *find_stub(void *arg, const char *name)
+{
+	(void)arg;
+	if (!name || strcmp(name, "alice") == 0)
+		return acc_alice;
+	if (strcmp(name, "bob") == 0)
+		return acc_bob;
+	return NULL;
+}
+
+/* The module again, with alice as its account (and a lookup, if finder). */
+static void opts_of_alice(const char *password, const char *proxy, bool finder)
+{
+	struct options_env env = {.tsx = layer, .clk = clk, .local = local_stub};
+
+	options_free(opts);
+	opts = NULL;
+	acc_alice = account_make("alice", password, proxy);
+	env.account = acc_alice;
+	if (finder)
+		env.account_find = find_stub;
+	ck_assert_int_eq(options_new(&opts, &env), 0);
+}
+
+static void no_password_sent(void)
+{
+	for (unsigned i = 0; i < n_sent; i++)
+		ck_assert_msg(!strstr(sent[i].buf, PASSWORD), "#%u: %s", i, sent[i].buf);
+}
+
+/*
+ * §22.2: a 407 to the OPTIONS: the same again (CSeq 2, a new branch, the
+ * same Call-ID and From tag) with a Proxy-Authorization; done() has the
+ * final response to that one, and its round trip.
+ */
+START_TEST(test_auth_answered)
+{
+	struct sip_msg *a, *b;
+
+	opts_of_alice(PASSWORD, NULL, false);
+	ping("sip:pbx@127.0.0.1:5062", (void *)1);
+	ck_assert(strstr(sent[0].buf, "Authorization") == NULL);
+	advance_to(30);
+	respond_hdr(0, 407, "Proxy-Authenticate", CHAL("pbx", "n1", ""));
+	ck_assert_uint_eq(n_done, 0);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(sent[1].at, 30);
+	ck_assert(strstr(sent[1].buf, "OPTIONS sip:pbx@127.0.0.1:5062 SIP/2.0\r\n") == sent[1].buf);
+	ck_assert(strstr(sent[1].buf, "\r\nCSeq: 2 OPTIONS\r\n") != NULL);
+	ck_assert(strstr(sent[1].buf, "\r\nProxy-Authorization: Digest username=\"alice\"") !=
+		  NULL);
+	ck_assert(strstr(sent[1].buf, "uri=\"sip:pbx@127.0.0.1:5062\"") != NULL);
+	ck_assert(strstr(sent[1].buf, "\r\nFrom: <sip:alice@example.com>;tag=") != NULL);
+	a = parse(sent[0].buf, sent[0].len);
+	b = parse(sent[1].buf, sent[1].len);
+	ck_assert_str_eq(a->call_id, b->call_id);
+	ck_assert_str_eq(a->from_tag, b->from_tag);
+	ck_assert_str_ne(a->branch, b->branch);
+	msg_free(a);
+	msg_free(b);
+	ck_assert_uint_eq(options_pending(opts), 1);
+	advance_to(50);
+	respond(1, 200, NULL, "pbx/1", NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 200);
+	ck_assert_str_eq(dones[0].r.reason, "OK");
+	ck_assert(!dones[0].r.local);
+	ck_assert_int_eq(dones[0].r.err, 0);
+	ck_assert(dones[0].r.rtt_ms == 20.0);
+	ck_assert_str_eq(dones[0].r.server, "pbx/1");
+	ck_assert_ptr_eq(dones[0].arg, (void *)1);
+	no_password_sent();
+	drain();
+	ck_assert_uint_eq(n_done, 1);
+}
+END_TEST
+
+/* The same realm again (not stale): wrong credentials, the 407 is done() with cred's words. */
+START_TEST(test_auth_wrong_password)
+{
+	opts_of_alice(PASSWORD, NULL, false);
+	ping("sip:127.0.0.1:5062", NULL);
+	respond_hdr(0, 407, "Proxy-Authenticate", CHAL("pbx", "n1", ""));
+	respond_hdr(1, 407, "Proxy-Authenticate", CHAL("pbx", "n2", ""));
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 407);
+	ck_assert_str_eq(dones[0].r.reason,
+			 "wrong credentials: realm \"pbx\" refused user \"alice\"");
+	ck_assert(!dones[0].r.local);
+	ck_assert_int_eq(dones[0].r.err, 0);
+	no_password_sent();
+	drain();
+	ck_assert_uint_eq(n_sent, 2);
+}
+END_TEST
+
+/* The default account has no password: the 401 is done() saying so; nothing sent again. */
+START_TEST(test_auth_no_password)
+{
+	ping("sip:127.0.0.1:5062", NULL);
+	respond_hdr(0, 401, "WWW-Authenticate", CHAL("sip.example", "n1", ""));
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 401);
+	ck_assert_str_eq(
+	    dones[0].r.reason,
+	    "realm \"sip.example\" asks for credentials and the account has no password");
+	drain();
+}
+END_TEST
+
+/*
+ * §8.1.2: the account's outbound proxy: the OPTIONS (and its retry) go to
+ * it with a Route; the Request-URI stays the one asked for; the result
+ * names where it went.
+ */
+START_TEST(test_route_outbound_proxy)
+{
+	char a[NET_ADDR_STRLEN];
+
+	opts_of_alice(PASSWORD, "sip:127.0.0.1:5070;transport=tcp", false);
+	ping("sip:bob@127.0.0.1:5062", NULL);
+	ck_assert(strstr(sent[0].buf, "OPTIONS sip:bob@127.0.0.1:5062 SIP/2.0\r\n") == sent[0].buf);
+	ck_assert(strstr(sent[0].buf, "\r\nRoute: <sip:127.0.0.1:5070;transport=tcp;lr>\r\n") !=
+		  NULL);
+	ck_assert(strstr(sent[0].buf, "\r\nVia: SIP/2.0/TCP 127.0.0.1:5060;") != NULL);
+	ck_assert_int_eq(sent[0].d.proto, NET_TCP);
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "127.0.0.1:5070");
+	respond_hdr(0, 407, "Proxy-Authenticate", CHAL("pbx", "n1", ""));
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(strstr(sent[1].buf, "\r\nRoute: <sip:127.0.0.1:5070;transport=tcp;lr>\r\n") !=
+		  NULL);
+	ck_assert_str_eq(net_addr_fmt(&sent[1].d.addr, a, sizeof(a)), "127.0.0.1:5070");
+	respond(1, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 200);
+	ck_assert_str_eq(dones[0].r.dest, "tcp:127.0.0.1:5070");
+	drain();
+}
+END_TEST
+
+/* A route we cannot send to refuses the ping as the account's fault, not the uri's. */
+START_TEST(test_route_unusable)
+{
+	opts_of_alice(NULL, "sip:proxy.example.net", false);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", NULL, on_done, NULL, &why),
+			 -EINVAL);
+	ck_assert_int_eq(why.kind, WHY_FAILED);
+	ck_assert_ptr_null(why.arg);
+	ck_assert_str_eq(why.msg, "route <sip:proxy.example.net;lr> of account 'alice': host "
+				  "'proxy.example.net' is not an IP address (DNS names are not "
+				  "supported yet)");
+	ck_assert_uint_eq(n_sent, 0);
+	drain();
+}
+END_TEST
+
+/*
+ * The account by name: through the daemon's lookup (NULL: its default),
+ * or, without one, only the module's own.  A ping holds its account: the
+ * daemon dropping it (a reload) while the ping is out changes nothing.
+ */
+START_TEST(test_account_lookup)
+{
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", "alice", on_done, NULL, &why),
+			 -ENOENT);
+	ck_assert_int_eq(why.kind, WHY_NOT_FOUND);
+	ck_assert_str_eq(why.arg, "account");
+	ck_assert_str_eq(why.msg, "no account 'alice': no [account] section is configured");
+	ping("sip:127.0.0.1:5062", NULL); /* the default, unnamed */
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", "default", on_done, NULL, &why),
+			 0);
+	respond(0, 200, NULL, NULL, NULL);
+	respond(1, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 2);
+
+	opts_of_alice(PASSWORD, NULL, true);
+	acc_bob = account_make("bob", "bob-" PASSWORD, NULL);
+	n_done = 0;
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", "nobody", on_done, NULL, &why),
+			 -ENOENT);
+	ck_assert_int_eq(why.kind, WHY_NOT_FOUND);
+	ck_assert_str_eq(why.arg, "account");
+	ck_assert_str_eq(why.msg, "no account 'nobody'");
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_int_eq(options_send(opts, "sip:127.0.0.1:5062", "bob", on_done, NULL, &why), 0);
+	ck_assert(strstr(sent[2].buf, "\r\nFrom: <sip:bob@example.com>;tag=") != NULL);
+	account_free(acc_bob);
+	acc_bob = NULL;
+	respond_hdr(2, 401, "WWW-Authenticate", CHAL("bob", "n1", ""));
+	ck_assert_uint_eq(n_sent, 4); /* the 401's ACK is no NICT's: just the retry */
+	ck_assert(strstr(sent[3].buf, "\r\nAuthorization: Digest username=\"bob\"") != NULL);
+	respond(3, 200, NULL, NULL, NULL);
+	ping("sip:127.0.0.1:5062", NULL);
+	ck_assert(strstr(sent[4].buf, "\r\nFrom: <sip:alice@example.com>;tag=") != NULL);
+	respond(4, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 2);
+	ck_assert_int_eq(dones[0].r.code, 200);
+	ck_assert_int_eq(dones[1].r.code, 200);
+	drain();
 }
 END_TEST
 
@@ -756,6 +1009,12 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_user_agent);
 	tcase_add_test(tc, test_send_from_done);
 	tcase_add_test(tc, test_env_checked);
+	tcase_add_test(tc, test_auth_answered);
+	tcase_add_test(tc, test_auth_wrong_password);
+	tcase_add_test(tc, test_auth_no_password);
+	tcase_add_test(tc, test_route_outbound_proxy);
+	tcase_add_test(tc, test_route_unusable);
+	tcase_add_test(tc, test_account_lookup);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,52 @@
+/*
+ * preroute: an account's pre-loaded route set put on our out-of-dialog
+ * requests, and where such a request goes first (RFC 3261 §8.1.2).  See
+ * preroute.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/why.h"
+#include "ua/account.h"
+#include "ua/preroute.h"
+
+int preroute_dest(const struct account *a, const char *ruri, struct sip_dest *d, char *why,
+		  size_t whylen)
+{
+	const char *route[ACCOUNT_MAX_ROUTES];
+	char *uri = NULL, text[WHY_MSG_MAX];
+	bool lr;
+	int err;
+
+	if (account_routes(a, route, ACCOUNT_MAX_ROUTES) == 0)
+		return msg_uri_dest(ruri, d, why, whylen);
+	if ((err = msg_route_uri(route[0], &uri, &lr)) < 0)
+		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", route[0],
+			       account_name(a),
+			       err == -ENOMEM ? "out of memory" : "not a name-addr with a SIP URI");
+	err = msg_uri_dest(uri, d, text, sizeof(text));
+	free(uri);
+	if (err < 0)
+		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", route[0],
+			       account_name(a), text);
+	return 0;
+}
+
+bool preroute_any(const struct account *a)
+{
+	const char *route[1];
+
+	return account_routes(a, route, 1) > 0;
+}
+
+int preroute_add(const struct account *a, struct sip_msg *m)
+{
+	const char *route[ACCOUNT_MAX_ROUTES];
+	size_t n = account_routes(a, route, ACCOUNT_MAX_ROUTES);
+	int err;
+
+	for (size_t i = 0; i < n; i++)
+		if ((err = msg_add_route(m, route[i])) < 0)
+			return err;
+	return 0;
+}

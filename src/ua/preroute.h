@@ -1,0 +1,46 @@
+/*
+ * preroute: the pre-loaded route set of our out-of-dialog requests (RFC
+ * 3261 §8.1.2): the INVITE that starts a call, OPTIONS.  An account may
+ * name one (account_routes(): the Service-Route its registrar gave, else
+ * its outbound proxy); the request then carries it as Route headers, in
+ * order, and goes to the first route's URI, while its Request-URI stays
+ * the target:
+ *
+ *   [account alice] outbound_proxy = sip:192.0.2.5
+ *   call sip:bob@192.0.2.9
+ *
+ *   INVITE sip:bob@192.0.2.9 SIP/2.0          sent to udp:192.0.2.5:5060
+ *   Route: <sip:192.0.2.5;lr>
+ *
+ * Without a route set the request goes to its Request-URI, as always.
+ * Every route is taken as a loose router (;lr, §19.1.1): the outbound
+ * proxy is made one (account.h), and a registrar's Service-Route names
+ * loose routers (RFC 3608 §6).  In-dialog requests follow their dialog's
+ * route set instead (sess_dest()).
+ */
+#ifndef SIPUAD_PREROUTE_H
+#define SIPUAD_PREROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "sip/dest.h"
+#include "sip/msg.h"
+
+struct account;
+
+/*
+ * Where an out-of-dialog request of a to ruri goes first: the URI of a's
+ * first route, else ruri, as msg_uri_dest() reads it (d->local zeroed).
+ * 0 with *d; -errno from msg_uri_dest() or msg_route_uri() with why (may
+ * be NULL) naming what was unusable: "route <sip:p.example;lr> of account
+ * 'alice': host 'p.example' is not an IP address ...".
+ */
+int preroute_dest(const struct account *a, const char *ruri, struct sip_dest *d, char *why,
+		  size_t whylen);
+/* Whether a has a route set (its requests go to a proxy, not their Request-URI). */
+bool preroute_any(const struct account *a);
+/* Add a's route set to m as Route headers, in order.  0, -EINVAL, -ENOMEM (msg_add_route()). */
+int preroute_add(const struct account *a, struct sip_msg *m);
+
+#endif
