@@ -385,7 +385,8 @@ static int build_layers(struct daemon *dm)
 				  .local_arg = dm->sip,
 				  .account = dm->account,
 				  .account_find = daemon_account_find,
-				  .account_arg = dm};
+				  .account_arg = dm,
+				  .dns = dm->dns};
 	if ((err = options_new(&dm->opts, &oe)) < 0)
 		return err;
 	ce = (struct call_env){.tsx = sip_tsx(dm->sip),
@@ -398,7 +399,8 @@ static int build_layers(struct daemon *dm)
 			       .rtp_port_max = (uint16_t)dm->cfg->rtp_port_max,
 			       .account = dm->account,
 			       .account_find = daemon_account_find,
-			       .account_arg = dm};
+			       .account_arg = dm,
+			       .dns = dm->dns};
 	call_cfg_from(dm->cfg, &kc);
 	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)
 		return err;

@@ -181,6 +181,14 @@ static void on_options_done(void *arg, const struct options_result *r)
 		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "sipuad is shutting down");
 		return;
 	}
+	if (r->local && !r->dest[0]) {
+		/* Sent nowhere: the URI's name did not resolve, or no target could be used. */
+		ctl_reply_err_fields(req, CTL_ERR_FAILED, NULL,
+				     json_pack("{s:i, s:s, s:f}", "sip_code", r->code, "reason",
+					       r->reason, "elapsed_ms", r->rtt_ms),
+				     "%d %s", r->code, r->reason);
+		return;
+	}
 	if (r->local) {
 		ctl_reply_err_fields(
 		    req, CTL_ERR_FAILED, NULL,

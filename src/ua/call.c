@@ -211,6 +211,7 @@ static void call_free(struct call *c)
 
 	tmr_close(&c->answer_tmr);
 	tmr_close(&c->ring_tmr);
+	hop_close(&c->hop); /* a resolution in progress never calls back */
 	sess_close(&c->s);
 	/* A UAC's other forks may have left early dialogs (§12.3). */
 	if (c->outgoing && c->call_id && c->local_tag)
@@ -224,6 +225,7 @@ static void call_free(struct call *c)
 		free(c->hdrs[i]);
 	free(c->hdrs);
 	free(c->peer);
+	free(c->ruri);
 	free(c->local_uri);
 	free(c->call_id);
 	free(c->local_tag);
@@ -436,6 +438,28 @@ int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr
 	    (err = sess_set_local(&c->s, proto, &via, contact)) < 0)
 		return err;
 	return media_setup(c);
+}
+
+int call_uac_local(struct call *c, enum net_proto proto, const struct net_addr *peer)
+{
+	struct net_addr via;
+	char a[NET_ADDR_STRLEN];
+
+	if (c->media && proto == c->s.proto &&
+	    local_toward(c->cs, proto, &(struct net_addr){0}, peer, &via) == 0 &&
+	    net_addr_eq(&via, &c->s.via)) {
+		snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(proto),
+			 net_addr_fmt(peer, a, sizeof(a)));
+		return 0;
+	}
+	/* Another transport or address: nothing was negotiated yet, so start again. */
+	media_free(c->media);
+	c->media = NULL;
+	oa_free(c->oa);
+	c->oa = NULL;
+	free(c->local_sdp);
+	c->local_sdp = NULL;
+	return call_setup_local(c, proto, &(struct net_addr){0}, peer);
 }
 
 static void on_ring_tmr(void *arg)

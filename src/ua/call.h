@@ -41,6 +41,7 @@
 struct account;
 struct call;
 struct calls;
+struct dns;
 struct tmr_clock;
 struct tsx;
 struct tsx_layer;
@@ -110,6 +111,13 @@ struct call_env {
 	 */
 	struct account *(*account_find)(void *arg, const char *name);
 	void *account_arg;
+	/*
+	 * RFC 3263: where our INVITE goes (the first pre-loaded route's URI,
+	 * else the Request-URI) is resolved by it, and its targets are tried
+	 * in order (hop.h).  NULL: IP literals only, the INVITE sent from
+	 * inside call_place() (the unit tests; no c-ares).
+	 */
+	struct dns *dns;
 };
 
 /* 0, -EINVAL (env incomplete, a bad port range or codec), -ENOMEM. */
@@ -156,14 +164,28 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
 #define CALL_MAX_HEADERS 32
 
 /*
- * Place a call to uri (msg_uri_dest() rules) from account (NULL: the
- * default one; env.account_find() finds the others), with extra headers
- * ("Name: value" each, at most CALL_MAX_HEADERS).  The INVITE carries the
- * account's pre-loaded route set and goes to its first route (preroute.h),
- * and a 401 / 407 to it is answered with the account's credentials
- * (cred.h): the INVITE goes again, the call stays calling.  A challenge
- * that cannot be answered (no password, wrong credentials, ...) ends the
- * call: ended with the 401 / 407 and cred's words as reason, by remote.
+ * Place a call to uri from account (NULL: the default one;
+ * env.account_find() finds the others), with extra headers ("Name: value"
+ * each, at most CALL_MAX_HEADERS).  The INVITE carries the account's
+ * pre-loaded route set and goes to its first route, else to uri
+ * (preroute.h); a 401 / 407 to it is answered with the account's
+ * credentials (cred.h): the INVITE goes again, the call stays calling.  A
+ * challenge that cannot be answered (no password, wrong credentials, ...)
+ * ends the call: ended with the 401 / 407 and cred's words as reason, by
+ * remote.
+ *
+ * With env.dns, the URI the INVITE goes toward may name a host (RFC
+ * 3263): the call is placed at once (calling) and the INVITE goes when
+ * the resolver has answered, to its first target.  A name that does not
+ * resolve ends the call: ended 503 by local, the resolver's words as
+ * reason ("no such domain: x.example.test (NXDOMAIN)").  A timeout of the
+ * INVITE (Timer B), a transport error or a 503 before any provisional
+ * response moves on to the next target with a new INVITE (new branch,
+ * CSeq + 1), RFC 3263 §4.3; the last target's outcome ends the call.  A
+ * redirect's Contacts are resolved the same way.  Without env.dns the
+ * URIs must be IP literals (msg_uri_dest() rules) and the INVITE has gone
+ * when call_place() returns.
+ *
  * 0 with *cp (owned by cs) and the calling state sent.
  * On failure why (not NULL) says which argument, if one, and why:
  *   -ENOENT           no such account (WHY_NOT_FOUND, "account"):
@@ -174,8 +196,9 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
  *   -EINVAL, -EPROTONOSUPPORT  the account's first route unusable
  *                     (WHY_FAILED: "route <...> of account 'NAME': ...")
  *   -EAFNOSUPPORT     no listener to send to uri from (WHY_ARG, "to"; to
- *                     the first route: WHY_FAILED)
- *   -EAGAIN           max_calls reached or tables full (WHY_BUSY)
+ *                     the first route: WHY_FAILED); without env.dns only
+ *   -EAGAIN           max_calls reached or tables full (WHY_BUSY); with
+ *                     env.dns, -EBUSY: too many DNS resolutions (WHY_BUSY)
  *   -ECANCELED        shutting down; -ENOSPC no RTP port; -ENOMEM (WHY_FAILED)
  */
 int call_place(struct calls *cs, const char *uri, const char *account,

@@ -21,6 +21,7 @@
 #include "sip/tsx.h"
 #include "ua/call.h"
 #include "ua/cred.h"
+#include "ua/hop.h"
 #include "ua/oa.h"
 #include "ua/sess.h"
 
@@ -82,6 +83,9 @@ struct call {
 	bool bye_after_ack; /* hung up while connecting: BYE once the ACK comes (§15) */
 
 	/* UAC (our INVITE's transaction and its CANCEL are s.ict and sess_cancel()). */
+	char *ruri;	 /* the Request-URI of our INVITE: peer, or a redirect's Contact */
+	struct hop hop;	 /* where it goes (RFC 3263): resolving, or the targets */
+	bool reached;	 /* a provisional came from the current target: no failover */
 	uint32_t inv_cseq;
 	struct cred_chain inv_chain; /* what a 401 / 407 to our INVITE was answered with (cred.h) */
 	char **hdrs; /* extra headers of the `call` command, for redirects */
@@ -141,6 +145,14 @@ const char *call_state_name(enum call_state s);
 int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, int code);
 int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr *listener,
 		     const struct net_addr *peer);
+/*
+ * UAC, before any response: who we are toward the target peer over
+ * proto, as call_setup_local() does; a call set up already keeps its
+ * address, Contact and RTP pair if they stay the same, else gets new ones
+ * and drops its offer (c->local_sdp NULL).  0 or -errno as
+ * call_setup_local().
+ */
+int call_uac_local(struct call *c, enum net_proto proto, const struct net_addr *peer);
 
 /* call_uas.c */
 /*

@@ -89,35 +89,6 @@ static int add_header_line(struct sip_msg *m, const char *h)
 static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
 
 /*
- * Where our INVITE to ruri goes first (its first route, else ruri:
- * preroute.h), from our listener for it.  0, or -errno with why.
- */
-static int invite_dest(struct call *c, const char *ruri, struct sip_dest *out, char *why,
-		       size_t whylen)
-{
-	struct calls *cs = c->cs;
-	struct sip_dest d;
-	struct net_addr local;
-	int err;
-
-	/* The Request-URI must be one we could send to, route or not (no DNS yet). */
-	if ((err = msg_uri_dest(ruri, &d, why, whylen)) < 0 ||
-	    (err = preroute_dest(c->acc, ruri, &d, why, whylen)) < 0)
-		return err;
-	if (c->s.via.len && net_addr_family(&c->s.via) != net_addr_family(&d.addr))
-		/* The SDP and Contact name our address of the first target's family. */
-		return why_fmt(why, whylen, -EAFNOSUPPORT,
-			       "a redirect may not change the address family");
-	if (cs->env.local(cs->env.local_arg, d.proto, net_addr_family(&d.addr), &local) < 0)
-		return why_fmt(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
-			       net_proto_name(d.proto),
-			       net_addr_family(&d.addr) == AF_INET6 ? "IPv6" : "IPv4");
-	d.local = local;
-	*out = d;
-	return 0;
-}
-
-/*
  * Our INVITE to ruri with CSeq c->inv_cseq (§8.1.1, §13.2.1): the extra
  * headers of the `call` command, the account's route set (§8.1.2) and
  * our offer c->local_sdp.  0, or -errno with why.
@@ -159,29 +130,177 @@ fail:
 	return why_fmt(why, whylen, err, "cannot build the INVITE: %s", strerror(-err));
 }
 
-/*
- * Build and send our INVITE to ruri (the first target or a redirect's):
- * a new request chain, whose challenges are answered afresh.
- */
-static int send_invite(struct call *c, const char *ruri, char *why, size_t whylen)
+/* What call_setup_local() and its kind say, for a human. */
+static const char *local_error(int err)
 {
-	struct sip_msg *m = NULL;
-	struct sip_dest d;
-	char a[NET_ADDR_STRLEN];
+	return err == -ENOSPC || err == -EADDRINUSE ? "no RTP port free in [media] range"
+	       : err == -ENOENT			    ? "no listener to send from"
+						    : strerror(-err);
+}
+
+/*
+ * Who we are toward d (our address, Contact, RTP pair: per target, as its
+ * transport and family ask), the From of the call once, our offer, and
+ * d->local.  0, or -errno with why.
+ */
+static int target_local(struct call *c, struct sip_dest *d, char *why, size_t whylen)
+{
+	struct calls *cs = c->cs;
+	char from[NET_ADDR_STRLEN + 128];
+	struct net_addr local;
 	int err;
 
-	if ((err = invite_dest(c, ruri, &d, why, whylen)) < 0 ||
-	    (err = build_invite(c, ruri, &d, &m, why, whylen)) < 0)
+	if ((err = call_uac_local(c, d->proto, &d->addr)) < 0)
+		return why_fmt(why, whylen, err, "%s", local_error(err));
+	if (cs->env.local(cs->env.local_arg, d->proto, net_addr_family(&d->addr), &local) < 0)
+		return why_fmt(why, whylen, -EAFNOSUPPORT, "no %s listener for %s to send from",
+			       net_proto_name(d->proto),
+			       net_addr_family(&d->addr) == AF_INET6 ? "IPv6" : "IPv4");
+	d->local = local;
+	/* The From stays what the first target made it: the dialog's identity. */
+	if (!c->local_uri && ((err = account_from(c->acc, &c->s.via, from, sizeof(from))) < 0 ||
+			      (err = call_set_str(&c->local_uri, from)) < 0))
+		return why_fmt(why, whylen, err, "%s", strerror(-err));
+	if (!c->local_sdp &&
+	    (err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0)
+		return why_fmt(why, whylen, err, "cannot make the SDP offer: %s", strerror(-err));
+	return 0;
+}
+
+/*
+ * Build and send our INVITE to c->ruri at the current target: a new
+ * request chain, whose challenges are answered afresh.  0, or -errno with
+ * why.
+ */
+static int send_invite(struct call *c, char *why, size_t whylen)
+{
+	const struct dns_target *t = hop_target(&c->hop);
+	struct sip_msg *m = NULL;
+	struct sip_dest d;
+	char name[NET_ADDR_STRLEN + 280];
+	int err;
+
+	if ((err = hop_dest(t, &d, why, whylen)) < 0 ||
+	    (err = target_local(c, &d, why, whylen)) < 0 ||
+	    (err = build_invite(c, c->ruri, &d, &m, why, whylen)) < 0)
 		return err;
 	memset(&c->inv_chain, 0, sizeof(c->inv_chain));
-	net_addr_fmt(&d.addr, a, sizeof(a));
-	snprintf(c->source, sizeof(c->source), "%s:%s", net_proto_name(d.proto), a);
-	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0) {
+	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0)
 		return why_fmt(why, whylen, err, "cannot send the INVITE: %s",
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
-	}
-	log_info("%s: INVITE %s sent to %s", c->handle, ruri, c->source);
+	c->reached = false;
+	log_info("%s: INVITE %s sent to %s", c->handle, c->ruri, hop_name(t, name, sizeof(name)));
 	return 0;
+}
+
+/* A new offer for the next INVITE (the last one's was never answered). */
+static void offer_again(struct call *c)
+{
+	oa_cancel_offer(c->oa);
+	free(c->local_sdp);
+	c->local_sdp = NULL;
+}
+
+/*
+ * Our INVITE to the current target, or else to the next ones (RFC 3263
+ * §4.3: one we cannot send to is passed over).  true: one went; false:
+ * none was left, why says what was wrong with the last.
+ */
+static bool send_to_targets(struct call *c, char *why, size_t whylen)
+{
+	char name[NET_ADDR_STRLEN + 280];
+
+	for (const struct dns_target *t = hop_target(&c->hop); t; t = hop_next(&c->hop)) {
+		if (send_invite(c, why, whylen) == 0)
+			return true;
+		log_info("%s: cannot send the INVITE to %s: %s", c->handle,
+			 hop_name(t, name, sizeof(name)), why);
+	}
+	return false;
+}
+
+static void on_hop(void *arg, int err, const char *why);
+
+/*
+ * Start the INVITE to ruri (the call's URI, or a redirect's Contact):
+ * resolve where it goes (its first route's URI, else ruri: preroute.h).
+ * 0: resolving, on_hop() follows; 1: no resolver, the one target is
+ * there; -errno with why: refused at once (*route: the fault is the
+ * account's route, not ruri's).
+ */
+static int resolve_ruri(struct call *c, const char *ruri, bool *route, char *why, size_t whylen)
+{
+	const char *first = preroute_first(c->acc);
+	char *uri = NULL, text[WHY_MSG_MAX];
+	int err;
+
+	*route = first != NULL;
+	c->reached = false;
+	if ((err = call_set_str(&c->ruri, ruri)) < 0)
+		return why_fmt(why, whylen, err, "out of memory");
+	if ((err = preroute_hop_uri(c->acc, ruri, &uri, why, whylen)) < 0)
+		return err;
+	err = hop_resolve(&c->hop, uri, text, sizeof(text));
+	free(uri);
+	if (err < 0 && first)
+		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", first,
+			       account_name(c->acc), text);
+	if (err < 0)
+		return why_fmt(why, whylen, err, "%s", text);
+	return err;
+}
+
+static bool next_target(struct call *c);
+
+/*
+ * Every target of c->ruri failed before any INVITE went, or its name did
+ * not resolve: the next redirect target, if any, else the end (code, why).
+ */
+static void ruri_failed(struct call *c, int code, const char *why)
+{
+	if (c->next_target < c->n_targets)
+		log_info("%s: redirect target %s unusable: %s", c->handle, c->ruri, why);
+	if (next_target(c))
+		return;
+	call_end(c, code, why, false);
+}
+
+/* The resolver answered for c->ruri's next hop. */
+static void on_hop(void *arg, int err, const char *why)
+{
+	struct call *c = arg;
+	char text[WHY_MSG_MAX];
+
+	if (err < 0) {
+		ruri_failed(c, 503, why);
+		return;
+	}
+	if (!send_to_targets(c, text, sizeof(text)))
+		ruri_failed(c, 503, text);
+}
+
+/*
+ * RFC 3263 §4.3: our INVITE to the current target timed out, failed in
+ * the transport or got a 503 (what), and no provisional response came
+ * from it: the same INVITE (new branch, CSeq + 1, a new offer) to the
+ * next target.  true: one went.
+ */
+static bool failover(struct call *c, const char *what)
+{
+	char was[sizeof(c->source)], name[NET_ADDR_STRLEN + 280], why[WHY_MSG_MAX];
+	const struct dns_target *t;
+
+	if (c->reached || sess_cancelling(&c->s) || !(t = hop_next(&c->hop)))
+		return false;
+	snprintf(was, sizeof(was), "%s", c->source);
+	log_info("%s: %s from %s: trying the next target, %s", c->handle, what, was,
+		 hop_name(t, name, sizeof(name)));
+	c->inv_cseq++;
+	offer_again(c);
+	if (send_to_targets(c, why, sizeof(why)))
+		return true;
+	snprintf(c->source, sizeof(c->source), "%s", was); /* what the end is about */
+	return false;
 }
 
 /*
@@ -208,13 +327,82 @@ static const struct account *find_account(struct calls *cs, const char *name, st
 	return NULL;
 }
 
+/*
+ * The Request-URI as far as it can be judged before the call exists.
+ * Without a resolver: an IP literal we can send to, and so the first
+ * route (§8.1.2; not the URI's fault).  With one, and a route: a sip:
+ * URI the proxy can take (the resolution of the route's URI judges the
+ * rest, as that of uri does without a route).
+ */
+static int check_ruri(struct calls *cs, const struct account *acc, const char *uri,
+		      struct why *why)
+{
+	struct msg_uri_parts parts;
+	struct sip_dest d;
+	int err;
+
+	if (!cs->env.dns) {
+		if ((err = msg_uri_dest(uri, &d, why->msg, sizeof(why->msg))) < 0)
+			return why_tag(why, err, WHY_ARG, "to");
+		if ((err = preroute_dest(acc, uri, &d, why->msg, sizeof(why->msg))) < 0)
+			return why_tag(why, err, WHY_FAILED, NULL);
+		return 0;
+	}
+	if (!preroute_any(acc))
+		return 0;
+	if ((err = msg_uri_parts(uri, &parts, why->msg, sizeof(why->msg))) < 0)
+		return why_tag(why, err, err == -ENOMEM ? WHY_FAILED : WHY_ARG,
+			       err == -ENOMEM ? NULL : "to");
+	if (parts.sips)
+		return why_set(why, -EPROTONOSUPPORT, WHY_ARG, "to",
+			       "sips: needs TLS, which is not supported (udp, tcp)");
+	return 0;
+}
+
+/* The call's identity: Call-ID and From tag (random, §8.1.1.4), its peer. 0 or -ENOMEM. */
+static int set_identity(struct call *c, const char *uri)
+{
+	char tag[RND_TAG_LEN], cid[RND_CALLID_LEN];
+	int err;
+
+	rnd_token(tag, sizeof(tag));
+	rnd_token(cid, sizeof(cid));
+	if ((err = call_set_str(&c->peer, uri)) < 0 || (err = call_set_str(&c->local_tag, tag)) < 0)
+		return err;
+	return call_set_str(&c->call_id, cid);
+}
+
+/*
+ * The first INVITE: resolve where it goes; without a resolver it goes at
+ * once, and a failure is call_place()'s.  0 or -errno with why typed.
+ */
+static int place_first(struct call *c, const char *uri, struct why *why)
+{
+	bool route;
+	int err;
+
+	c->inv_cseq = CALL_FIRST_CSEQ;
+	if ((err = resolve_ruri(c, uri, &route, why->msg, sizeof(why->msg))) < 0)
+		return why_tag(why, err, err == -EBUSY ? WHY_BUSY
+					 : err == -ENOMEM || route ? WHY_FAILED
+								   : WHY_ARG,
+			       err == -EBUSY || err == -ENOMEM || route ? NULL : "to");
+	if (err == 0)
+		return 0; /* on_hop() goes on */
+	if ((err = send_invite(c, why->msg, sizeof(why->msg))) < 0) {
+		/* uri parsed already: only a listener missing for it makes it the fault. */
+		if (err == -EAFNOSUPPORT && !route)
+			return why_tag(why, err, WHY_ARG, "to");
+		return why_tag(why, err, err == -EAGAIN ? WHY_BUSY : WHY_FAILED, NULL);
+	}
+	return 0;
+}
+
 int call_place(struct calls *cs, const char *uri, const char *account, const char *const *headers,
 	       size_t n_headers, struct call **cp, struct why *why)
 {
 	const struct account *acc;
 	struct call *c = NULL;
-	struct sip_dest d;
-	char host[NET_ADDR_STRLEN], buf[NET_ADDR_STRLEN + 128], token[RND_TAG_LEN];
 	int err;
 
 	*why = (struct why){.kind = WHY_FAILED};
@@ -227,11 +415,8 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 	for (size_t i = 0; i < n_headers; i++)
 		if ((err = header_check(headers[i], why)) < 0)
 			return err;
-	if ((err = msg_uri_dest(uri, &d, why->msg, sizeof(why->msg))) < 0)
-		return why_tag(why, err, WHY_ARG, "to");
-	/* §8.1.2: with a route set the INVITE goes to the first route (not the URI's fault). */
-	if ((err = preroute_dest(acc, uri, &d, why->msg, sizeof(why->msg))) < 0)
-		return why_tag(why, err, WHY_FAILED, NULL);
+	if ((err = check_ruri(cs, acc, uri, why)) < 0)
+		return err;
 	if (cs->closing)
 		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "sipuad is shutting down");
 	if (cs->n >= cs->cfg.max_calls)
@@ -240,6 +425,7 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 			       cs->cfg.max_calls);
 	if ((err = call_new(cs, true, acc, &c)) < 0)
 		return why_set(why, err, WHY_FAILED, NULL, "out of memory");
+	hop_init(&c->hop, cs->env.dns, on_hop, c);
 	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
 		err = -ENOMEM;
 		goto fail;
@@ -251,35 +437,10 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 		}
 		c->n_hdrs++;
 	}
-	if ((err = call_setup_local(c, d.proto, &(struct net_addr){0}, &d.addr)) < 0) {
-		why_fmt(why->msg, sizeof(why->msg), err, "%s",
-			err == -ENOSPC || err == -EADDRINUSE ? "no RTP port free in [media] range"
-			: err == -ENOENT		     ? "no listener to send from"
-							     : strerror(-err));
-		goto out;
-	}
-	net_addr_host(&c->s.via, host, sizeof(host));
-	rnd_token(token, sizeof(token));
-	if ((err = account_from(c->acc, &c->s.via, buf, sizeof(buf))) < 0 ||
-	    (err = call_set_str(&c->peer, uri)) < 0 ||
-	    (err = call_set_str(&c->local_uri, buf)) < 0 ||
-	    (err = call_set_str(&c->local_tag, token)) < 0)
+	if ((err = set_identity(c, uri)) < 0)
 		goto fail;
-	rnd_token(token, sizeof(token));
-	snprintf(buf, sizeof(buf), net_addr_family(&c->s.via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
-		 token, host);
-	if ((err = call_set_str(&c->call_id, buf)) < 0 ||
-	    (err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0)
-		goto fail;
-	c->inv_cseq = CALL_FIRST_CSEQ;
-	if ((err = send_invite(c, uri, why->msg, sizeof(why->msg))) < 0) {
-		/* uri parsed above: only a listener missing for it makes it the fault. */
-		if (err == -EAFNOSUPPORT && !preroute_any(c->acc))
-			why_tag(why, err, WHY_ARG, "to");
-		else
-			why_tag(why, err, err == -EAGAIN ? WHY_BUSY : WHY_FAILED, NULL);
+	if ((err = place_first(c, uri, why)) < 0)
 		goto out;
-	}
 	c->state = CALL_CALLING;
 	tmr_start(&c->ring_tmr, (uint64_t)cs->cfg.ring_timeout_s * 1000);
 	call_emit(c, "calling", 0, NULL, NULL);
@@ -439,21 +600,27 @@ static void collect_targets(struct call *c, const struct sip_msg *resp)
 	msg_contacts(resp, add_target, &t);
 }
 
-/* Try the next redirect target. true: an INVITE went. */
+/*
+ * Try the next redirect target (§8.1.3.4): a new INVITE (CSeq + 1, a new
+ * offer) to it, once resolved.  true: an INVITE went, or a resolution is
+ * under way (on_hop() goes on).
+ */
 static bool next_target(struct call *c)
 {
-	char why[160];
+	char why[WHY_MSG_MAX];
+	bool route;
+	int err;
 
 	while (c->next_target < c->n_targets) {
 		const char *t = c->targets[c->next_target++];
 
 		c->inv_cseq++;
-		oa_cancel_offer(c->oa);
-		free(c->local_sdp);
-		c->local_sdp = NULL;
-		if (oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp) < 0)
-			return false;
-		if (send_invite(c, t, why, sizeof(why)) == 0) {
+		offer_again(c);
+		if ((err = resolve_ruri(c, t, &route, why, sizeof(why))) == 0) {
+			log_info("%s: redirected to %s", c->handle, t);
+			return true;
+		}
+		if (err == 1 && send_to_targets(c, why, sizeof(why))) {
 			log_info("%s: redirected to %s", c->handle, t);
 			return true;
 		}
@@ -557,6 +724,8 @@ static void on_failure(struct call *c, struct tsx *ct, const struct sip_msg *res
 		return;
 	}
 	oa_cancel_offer(c->oa);
+	if (resp->status == 503 && failover(c, "503"))
+		return;
 	if (resp->status < 400 && c->redirects < CALL_MAX_REDIRECTS) {
 		c->redirects++;
 		collect_targets(c, resp);
@@ -577,6 +746,8 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 			return; /* the Accepted ICT ended (Timer M) */
 		if (sess_cancelling(&c->s))
 			call_end(c, c->end_code, c->end_reason, false);
+		else if (failover(c, err == -ETIMEDOUT ? "no answer (Timer B)" : strerror(-err)))
+			return;
 		else if (err == -ETIMEDOUT)
 			call_end(c, 408, "no answer to the INVITE (Timer B)", false);
 		else {
@@ -588,8 +759,10 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 		}
 		return;
 	}
-	if (resp->status < 200)
+	if (resp->status < 200) {
+		c->reached = true; /* RFC 3263 §4.3: this target works on it: no failover */
 		on_provisional(c, ct, resp);
+	}
 	else if (resp->status < 300)
 		on_2xx(c, ct, resp);
 	else

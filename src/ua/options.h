@@ -31,6 +31,19 @@
  * and, as reason, what cred.h says ("wrong credentials: realm "pbx"
  * refused user "alice"").
  *
+ * With a resolver (options_env.dns), the URI (or the account's first
+ * route) may name a host: the OPTIONS go when it is resolved, to its
+ * first target, and, on a timeout (Timer F), a transport error or a 503
+ * before any provisional response, to the next target with the same
+ * request (CSeq + 1, a new branch), RFC 3263 §4.3.  A name that does not
+ * resolve ends the ping with 503, local, and the resolver's words
+ * ("no such domain: x.example.test (NXDOMAIN)"):
+ *
+ *   sipuactl options sip:example.test
+ *   (SRV _sip._udp.example.test: a.example.test, then b.example.test)
+ *   OPTIONS -> udp:192.0.2.1:5060   <-- 503         next target
+ *   OPTIONS -> udp:192.0.2.2:5060   <-- 200 OK      done: 200 OK
+ *
  * Round-trip time is measured on the daemon's monotonic clock in
  * microseconds (tmr_now_us) and given in milliseconds with that precision;
  * on the fake clock of the unit tests it is exact whole milliseconds.  It
@@ -47,6 +60,7 @@
 #include "core/why.h"
 
 struct account;
+struct dns;
 struct options;
 struct tmr_clock;
 struct tsx_layer;
@@ -75,6 +89,13 @@ struct options_env {
 	 */
 	struct account *(*account_find)(void *arg, const char *name);
 	void *account_arg;
+	/*
+	 * RFC 3263: where a ping goes (the account's first route's URI, else
+	 * its URI) is resolved by it, and its targets are tried in order
+	 * (hop.h).  NULL: IP literals only, sent from inside options_send()
+	 * (the unit tests; no c-ares).
+	 */
+	struct dns *dns;
 };
 
 /* How a ping ended. */
@@ -93,7 +114,13 @@ struct options_result {
 	 * (err -ECONNREFUSED, -ECONNRESET, -ENETUNREACH, ...).
 	 */
 	bool local;
-	int err;	  /* 0 when a response arrived; -ECANCELED: options_free() */
+	/*
+	 * 0 when a response arrived; -ECANCELED: options_free(); for a name
+	 * that did not resolve, or no target that could be sent to, the
+	 * resolver's (dns.h) or the sending's code, with code 503 and the
+	 * reason saying why.
+	 */
+	int err;
 	char dest[64];	  /* "udp:127.0.0.1:5062" */
 	char server[128]; /* Server header of the response, else User-Agent; "" */
 };
@@ -112,27 +139,30 @@ int options_new(struct options **op, const struct options_env *env);
 void options_free(struct options *o);
 
 /*
- * Ping uri from account (NULL: the default one): validate uri
- * (msg_uri_dest()), pick our address for the transport and family of
- * where the request goes (uri, or the account's first route), send
- * OPTIONS (From: the account's, account_from(), e.g. sip:sipuad@<our
- * host>; To: uri; Route: the account's route set;
+ * Ping uri from account (NULL: the default one): validate uri, pick our
+ * address for the transport and family of where the request goes (uri,
+ * or the account's first route; with a resolver, their first target that
+ * can be sent to), send OPTIONS (From: the account's, account_from(),
+ * e.g. sip:sipuad@<our host>; To: uri; Route: the account's route set;
  * Accept: application/sdp) and call done(arg, result) exactly once, later:
  * never from inside options_send().  Provisional responses are ignored.
  * An immediate transport error (the first send fails) is not returned: it
  * is reported from the event loop as the 503 it stands for, like one that
  * happens later.  done() may call options_send(); it must not call
  * options_free().
- *   0                 sent; done() will follow
+ *   0                 sent, or resolving; done() will follow
  *   -ENOENT           no such account: WHY_NOT_FOUND "account",
  *                     "no account 'NAME'"
- *   -EINVAL           uri unusable (see msg_uri_dest()): WHY_ARG "uri";
- *                     the account's first route unusable: WHY_FAILED;
- *                     done is NULL: WHY_FAILED
+ *   -EINVAL           uri unusable (msg_uri_dest(); with a resolver,
+ *                     dns_resolve_uri()): WHY_ARG "uri"; the account's
+ *                     first route unusable: WHY_FAILED; done is NULL:
+ *                     WHY_FAILED
  *   -EPROTONOSUPPORT  sips: or a transport other than udp/tcp: WHY_ARG "uri"
  *   -EAFNOSUPPORT     no listener of that transport and address family:
- *                     WHY_ARG "uri"
- *   -EAGAIN           transaction table full: WHY_BUSY
+ *                     WHY_ARG "uri" (with a resolver: known only once
+ *                     resolved, so done() with 503 says it)
+ *   -EAGAIN           transaction table full: WHY_BUSY; with a resolver,
+ *                     -EBUSY: too many DNS resolutions, WHY_BUSY
  *   -ECANCELED        options_free() is running: WHY_FAILED
  *   -ENOMEM           WHY_FAILED
  * On failure why (may be NULL) says what kind of failure it is, which

@@ -5,38 +5,61 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/why.h"
 #include "ua/account.h"
 #include "ua/preroute.h"
 
-int preroute_dest(const struct account *a, const char *ruri, struct sip_dest *d, char *why,
-		  size_t whylen)
+int preroute_hop_uri(const struct account *a, const char *ruri, char **urip, char *why,
+		     size_t whylen)
 {
-	const char *route[ACCOUNT_MAX_ROUTES];
-	char *uri = NULL, text[WHY_MSG_MAX];
+	const char *route = preroute_first(a);
+	char *uri = NULL;
 	bool lr;
 	int err;
 
-	if (account_routes(a, route, ACCOUNT_MAX_ROUTES) == 0)
-		return msg_uri_dest(ruri, d, why, whylen);
-	if ((err = msg_route_uri(route[0], &uri, &lr)) < 0)
-		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", route[0],
+	if (!route) {
+		if (!(uri = strdup(ruri)))
+			return why_fmt(why, whylen, -ENOMEM, "out of memory");
+	} else if ((err = msg_route_uri(route, &uri, &lr)) < 0) {
+		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", route,
 			       account_name(a),
 			       err == -ENOMEM ? "out of memory" : "not a name-addr with a SIP URI");
+	}
+	*urip = uri;
+	return 0;
+}
+
+const char *preroute_first(const struct account *a)
+{
+	const char *route[1];
+
+	return account_routes(a, route, 1) > 0 ? route[0] : NULL;
+}
+
+int preroute_dest(const struct account *a, const char *ruri, struct sip_dest *d, char *why,
+		  size_t whylen)
+{
+	const char *route = preroute_first(a);
+	char *uri = NULL, text[WHY_MSG_MAX];
+	int err;
+
+	if (!route)
+		return msg_uri_dest(ruri, d, why, whylen);
+	if ((err = preroute_hop_uri(a, ruri, &uri, why, whylen)) < 0)
+		return err;
 	err = msg_uri_dest(uri, d, text, sizeof(text));
 	free(uri);
 	if (err < 0)
-		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", route[0],
+		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", route,
 			       account_name(a), text);
 	return 0;
 }
 
 bool preroute_any(const struct account *a)
 {
-	const char *route[1];
-
-	return account_routes(a, route, 1) > 0;
+	return preroute_first(a) != NULL;
 }
 
 int preroute_add(const struct account *a, struct sip_msg *m)

@@ -13,6 +13,9 @@
  *   Route: <sip:192.0.2.5;lr>
  *
  * Without a route set the request goes to its Request-URI, as always.
+ * Either URI may name a host: the daemon's resolver finds where it goes
+ * (RFC 3263, hop.h); preroute_dest() is the synchronous form for IP
+ * literals, used when there is no resolver.
  * Every route is taken as a loose router (;lr, §19.1.1): the outbound
  * proxy is made one (account.h), and a registrar's Service-Route names
  * loose routers (RFC 3608 §6).  In-dialog requests follow their dialog's
@@ -38,6 +41,16 @@ struct account;
  */
 int preroute_dest(const struct account *a, const char *ruri, struct sip_dest *d, char *why,
 		  size_t whylen);
+/*
+ * The URI an out-of-dialog request of a to ruri is sent toward: the URI of
+ * a's first route, else ruri; malloc'd into *urip.  0; -EINVAL with why
+ * (may be NULL): "route <x> of account 'alice': not a name-addr with a SIP
+ * URI"; -ENOMEM.
+ */
+int preroute_hop_uri(const struct account *a, const char *ruri, char **urip, char *why,
+		     size_t whylen);
+/* a's first route (a Route value, "<sip:p.example;lr>"), or NULL: none. */
+const char *preroute_first(const struct account *a);
 /* Whether a has a route set (its requests go to a proxy, not their Request-URI). */
 bool preroute_any(const struct account *a);
 /* Add a's route set to m as Route headers, in order.  0, -EINVAL, -ENOMEM (msg_add_route()). */

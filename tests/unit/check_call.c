@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "core/rnd.h"
 #include "core/stats.h"
 #include "core/tmr.h"
 #include "sip/msg.h"
@@ -36,6 +37,7 @@
 #include "ua/ua.h"
 
 #include "check_run.h"
+#include "dns_fill.h"
 
 #define T1 500
 #define T2 4000
@@ -81,6 +83,7 @@ static unsigned n_ev;
 static struct why why;
 static unsigned branch_no, callid_no;
 static struct account *acc_alice, *acc_bob; /* tests' accounts: freed after the table */
+static struct dns *dns;			    /* calls_dns(): freed after the table */
 
 /* The peer's offers and answers. */
 #define SDP_V(ver, dir)                                                                            \
@@ -266,6 +269,8 @@ static void teardown(void)
 	account_free(acc_alice);
 	account_free(acc_bob);
 	acc_alice = acc_bob = NULL;
+	dns_fill_free(dns);
+	dns = NULL;
 	ua_free(ua);
 	ua = NULL;
 	sip_free(sip);
@@ -2713,12 +2718,324 @@ START_TEST(test_uac_account_find)
 }
 END_TEST
 
+/* ---------------- UAC through the resolver (RFC 3263) ---------------- */
+
+/*
+ * two.example.test has two addresses, 127.0.0.2 and .3 (a URI with a
+ * port asks for A and AAAA only, §4.2); nowhere.example.test does not
+ * exist; proxy.example.test is 127.0.0.1.  All from the resolver's cache.
+ */
+#define TWO "sip:bob@two.example.test:5062"
+
+/* A call table whose INVITEs go through a resolver; proxy: alice's outbound proxy, or none. */
+static void calls_dns(const char *proxy)
+{
+	static const char *const two[] = {"127.0.0.2", "127.0.0.3"};
+	static const char *const one[] = {"127.0.0.1"};
+	struct call_env env = {.tsx = layer,
+			       .clk = clk,
+			       .local = local_stub,
+			       .event = on_event,
+			       .rtp_port_min = RTP_MIN,
+			       .rtp_port_max = RTP_MAX};
+
+	dns = dns_fill_new(base, clk);
+	dns_fill_addr(dns, clk, "two.example.test", two, 2);
+	dns_fill_addr(dns, clk, "proxy.example.test", one, 1);
+	dns_fill_addr(dns, clk, "nowhere.example.test", NULL, 0);
+	env.dns = dns;
+	if (proxy) {
+		acc_alice = account_make("alice", NULL, proxy);
+		env.account = acc_alice;
+	}
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	ua_set_calls(ua, cs);
+}
+
+static const char *addr_of(unsigned i)
+{
+	static char a[NET_ADDR_STRLEN];
+
+	ck_assert_uint_lt(i, n_sent);
+	return net_addr_fmt(&sent[i].d.addr, a, sizeof(a));
+}
+
+/*
+ * An IP literal resolves from the loop (the resolver's 0 ms timer): the
+ * call exists at once (calling, with its Call-ID), the INVITE goes on the
+ * next tick, built for the target as without a resolver.  A URI the
+ * resolver refuses is the "to" argument's fault, at once.
+ */
+START_TEST(test_dns_literal_from_the_loop)
+{
+	struct call *c = NULL;
+	struct call_info ci;
+	struct why w;
+
+	calls_dns(NULL);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c, &w), 0);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(n_ev, 1);
+	check_ev(0, CALL_EV_STATE, "calling", 0, NULL);
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.state, "calling");
+	ck_assert_uint_eq(strlen(ci.call_id), RND_CALLID_LEN - 1);
+	ck_assert_str_eq(ci.source, "");
+	advance_to(0);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n"));
+	ck_assert_str_eq(addr_of(0), "127.0.0.1:5062");
+	ck_assert(has(0, "\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK"));
+	ck_assert(has(0, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
+	ck_assert(has(0, "\r\nFrom: <sip:sipuad@127.0.0.1>;tag="));
+	ck_assert(has(0, "\r\nCSeq: 1 INVITE\r\n"));
+	ck_assert(has(0, "\r\nc=IN IP4 127.0.0.1\r\n"));
+	ck_assert(has(0, ci.call_id));
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.source, "udp:127.0.0.1:5062");
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+
+	c = NULL;
+	ck_assert_int_eq(call_place(cs, "sip:bob@exa mple.test", NULL, NULL, 0, &c, &w), -EINVAL);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "to");
+	ck_assert_str_eq(w.msg, "the URI contains a blank or a control character");
+	ck_assert_int_eq(call_place(cs, "sip:bob@two.example.test;transport=sctp", NULL, NULL, 0,
+				    &c, &w),
+			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "to");
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	ck_assert_uint_eq(n_ev, 2);
+	drain();
+}
+END_TEST
+
+/*
+ * §4.3: a 503 from the first target (no provisional before it): the ICT
+ * ACKs it there, and the INVITE goes to the second target at once (CSeq
+ * 2, a new branch, the same Call-ID and From tag), said in one log line;
+ * the second answers.  No event for the 503.
+ */
+START_TEST(test_dns_failover_503)
+{
+	struct sip_msg *a, *b;
+	struct call_info ci;
+	struct call *c;
+	char log[4096];
+	int ack, i2, ack2, bye;
+	unsigned before;
+
+	calls_dns(NULL);
+	c = place(TWO);
+	ck_assert_uint_eq(n_sent, 0);
+	advance_to(0);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(starts(0, "INVITE " TWO " SIP/2.0\r\n"));
+	ck_assert_str_eq(addr_of(0), "127.0.0.2:5062");
+	advance_to(20);
+	log_capture_start();
+	respond(0, 503, "s1", NULL, NULL, NULL);
+	log_capture_stop(log, sizeof(log));
+	ack = must_find(1, "ACK " TWO " ", "CSeq: 1 ACK");
+	ck_assert_str_eq(addr_of((unsigned)ack), "127.0.0.2:5062");
+	i2 = must_find(1, "INVITE " TWO " SIP/2.0\r\n", "\r\nCSeq: 2 INVITE\r\n");
+	ck_assert_uint_eq(sent[i2].at, 20);
+	ck_assert_str_eq(addr_of((unsigned)i2), "127.0.0.3:5062");
+	ck_assert(has((unsigned)i2, "\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio "));
+	a = parse(sent[0].buf, sent[0].len);
+	b = parse(sent[i2].buf, sent[i2].len);
+	ck_assert_str_eq(a->call_id, b->call_id);
+	ck_assert_str_eq(a->from_tag, b->from_tag);
+	ck_assert_ptr_null(b->to_tag);
+	ck_assert_str_ne(a->branch, b->branch);
+	msg_free(a);
+	msg_free(b);
+	ck_assert_msg(strstr(log, "c1: 503 from udp:127.0.0.2:5062: trying the next target, "
+				  "udp:127.0.0.3:5062 (two.example.test)\n") != NULL,
+		      "log: %s", log);
+	ck_assert_uint_eq(n_ev, 1);
+	respond((unsigned)i2, 180, "b1", BOB_CT, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ringing", 180, NULL);
+	respond((unsigned)i2, 200, "b1", BOB_CT, SDP_OFFER, NULL);
+	ack2 = must_find((unsigned)i2 + 1, "ACK " BOB " ", "CSeq: 2 ACK");
+	ck_assert_str_eq(addr_of((unsigned)ack2), "127.0.0.1:5062");
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	call_info(c, &ci);
+	ck_assert_str_eq(ci.source, "udp:127.0.0.3:5062");
+	ck_assert_uint_eq(ci.local_cseq, 2);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE " BOB " ", "CSeq: 3 BYE");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
+/*
+ * §4.3: no answer from the first target (Timer B, 64*T1): the INVITE goes
+ * to the second; a 503 from the last target ends the call with it.
+ */
+START_TEST(test_dns_failover_timer_b)
+{
+	int i2;
+
+	calls_dns(NULL);
+	place(TWO);
+	advance_to(31999);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 7);
+	ck_assert_uint_eq(count(0, "INVITE ", "CSeq: 1 INVITE"), 7);
+	ck_assert_uint_eq(n_ev, 1);
+	advance_to(32000);
+	i2 = must_find(0, "INVITE ", "CSeq: 2 INVITE");
+	ck_assert_uint_eq(sent[i2].at, 32000);
+	ck_assert_str_eq(addr_of((unsigned)i2), "127.0.0.3:5062");
+	ck_assert_uint_eq(n_ev, 1);
+	respond((unsigned)i2, 503, "s2", NULL, NULL, NULL);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 8);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 503, "remote");
+	ck_assert_str_eq(evs[n_ev - 1].reason, "Service Unavailable");
+	drain();
+}
+END_TEST
+
+/* A target that sent a provisional response keeps the call: its 503 ends it. */
+START_TEST(test_dns_no_failover_after_provisional)
+{
+	calls_dns(NULL);
+	place(TWO);
+	advance_to(0);
+	respond(0, 100, NULL, NULL, NULL, NULL);
+	respond(0, 503, "s1", NULL, NULL, NULL);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 1);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 503, "remote");
+	drain();
+}
+END_TEST
+
+/* A name that does not resolve ends the call: 503 by local, the resolver's words. */
+START_TEST(test_dns_nxdomain)
+{
+	calls_dns(NULL);
+	place("sip:bob@nowhere.example.test:5062");
+	ck_assert_uint_eq(n_ev, 1);
+	advance_to(0);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 503, "local");
+	ck_assert_str_eq(evs[1].reason, "no such domain: nowhere.example.test (NXDOMAIN)");
+	ck_assert_uint_eq(calls_count(cs), 0);
+	drain();
+}
+END_TEST
+
+/* hangup, or a shutdown, while resolving: the call ends at once, no INVITE ever goes. */
+START_TEST(test_dns_hangup_while_resolving)
+{
+	struct call *c;
+	struct why w;
+
+	calls_dns(NULL);
+	c = place(TWO);
+	ck_assert_int_eq(call_hangup(c, &w), 0);
+	ck_assert_uint_eq(n_ev, 2);
+	check_ev(1, CALL_EV_STATE, "ended", 487, "local");
+	ck_assert_str_eq(evs[1].reason, "cancelled by the hangup command");
+	place(TWO);
+	place("sip:bob@127.0.0.1:5062");
+	ck_assert_uint_eq(calls_count(cs), 2);
+	calls_shutdown(cs);
+	ck_assert_uint_eq(calls_count(cs), 0);
+	check_ev(n_ev - 2, CALL_EV_STATE, "ended", 487, "local");
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "local");
+	ck_assert_str_eq(evs[n_ev - 1].reason, "sipuad is shutting down");
+	advance_to(1000);
+	ck_assert_uint_eq(n_sent, 0);
+	drain();
+}
+END_TEST
+
+/*
+ * §8.1.2 with a named outbound proxy: the proxy's URI is what is
+ * resolved; the Request-URI, a name or not, goes to it as it is.
+ */
+START_TEST(test_dns_outbound_proxy_name)
+{
+	struct call *c = NULL;
+	struct why w;
+	int i;
+
+	calls_dns("sip:proxy.example.test:5070");
+	place(BOB);
+	advance_to(0);
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n"));
+	ck_assert(has(0, "\r\nRoute: <sip:proxy.example.test:5070;lr>\r\n"));
+	ck_assert_str_eq(addr_of(0), "127.0.0.1:5070");
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	/* Not resolved here (it would not be: nothing in the cache). */
+	place("sip:carol@elsewhere.example.test");
+	advance_to(10);
+	i = must_find(1, "INVITE sip:carol@elsewhere.example.test SIP/2.0\r\n", NULL);
+	ck_assert_str_eq(addr_of((unsigned)i), "127.0.0.1:5070");
+	respond((unsigned)i, 404, "c1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 404, "remote");
+	/* Routed, the Request-URI is still judged: a sip: URI, without TLS. */
+	ck_assert_int_eq(call_place(cs, "sips:carol@elsewhere.example.test", NULL, NULL, 0, &c, &w),
+			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(w.kind, WHY_ARG);
+	ck_assert_str_eq(w.arg, "to");
+	ck_assert_str_eq(w.msg, "sips: needs TLS, which is not supported (udp, tcp)");
+	drain();
+}
+END_TEST
+
+/*
+ * A redirect's Contacts are resolved too: one that does not resolve is
+ * passed over (logged), the next one gets the INVITE (CSeq 3: each
+ * redirect target takes one).
+ */
+START_TEST(test_dns_redirect_to_names)
+{
+	static const char *const hdrs[] = {"Contact", "<sip:dave@nowhere.example.test:5062>;q=1.0",
+					   "Contact", "<sip:carol@two.example.test:5064>;q=0.5", NULL};
+	char log[4096];
+	int i2;
+
+	calls_dns(NULL);
+	place(BOB);
+	advance_to(0);
+	respond(0, 302, "r1", NULL, NULL, hdrs);
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 1);
+	log_capture_start();
+	advance_to(10);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_msg(strstr(log, "c1: redirect target sip:dave@nowhere.example.test:5062 "
+				  "unusable: no such domain: nowhere.example.test (NXDOMAIN)\n") != NULL,
+		      "log: %s", log);
+	i2 = must_find(1, "INVITE sip:carol@two.example.test:5064 SIP/2.0\r\n", "CSeq: 3 INVITE");
+	ck_assert_str_eq(addr_of((unsigned)i2), "127.0.0.2:5064");
+	ck_assert_uint_eq(n_ev, 1);
+	respond((unsigned)i2, 486, "c1", NULL, NULL, NULL);
+	/* The other address of carol's is a next target for a 503 only. */
+	ck_assert_uint_eq(count(0, "INVITE ", NULL), 2);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	drain();
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("call");
 	TCase *uas = tcase_create("uas");
 	TCase *uac = tcase_create("uac");
-	TCase *auth;
+	TCase *auth, *dnsc;
 
 	tcase_add_checked_fixture(uas, setup, teardown);
 	tcase_add_test(uas, test_uas_auto_answer);
@@ -2789,6 +3106,17 @@ static Suite *call_suite(void)
 	tcase_add_test(auth, test_uac_auth_bye_refused);
 	tcase_add_test(auth, test_uac_account_find);
 	suite_add_tcase(s, auth);
+	dnsc = tcase_create("dns");
+	tcase_add_checked_fixture(dnsc, setup, teardown);
+	tcase_add_test(dnsc, test_dns_literal_from_the_loop);
+	tcase_add_test(dnsc, test_dns_failover_503);
+	tcase_add_test(dnsc, test_dns_failover_timer_b);
+	tcase_add_test(dnsc, test_dns_no_failover_after_provisional);
+	tcase_add_test(dnsc, test_dns_nxdomain);
+	tcase_add_test(dnsc, test_dns_hangup_while_resolving);
+	tcase_add_test(dnsc, test_dns_outbound_proxy_name);
+	tcase_add_test(dnsc, test_dns_redirect_to_names);
+	suite_add_tcase(s, dnsc);
 	return s;
 }
 

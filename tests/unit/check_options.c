@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <osipparser2/osip_parser.h>
 
 #include "core/rnd.h"
@@ -27,6 +28,7 @@
 #include "ua/options.h"
 
 #include "check_run.h"
+#include "dns_fill.h"
 
 #define T1 500
 #define T2 4000
@@ -67,6 +69,9 @@ static bool have_v6;
 static bool wildcard; /* the IPv4 listener is 0.0.0.0:5060 */
 static struct why why;
 static struct account *acc_alice, *acc_bob; /* tests' accounts: freed after opts */
+static struct event_base *base;		    /* opts_dns(): the resolver's */
+static struct dns *dns;			    /* opts_dns(): freed after opts */
+static const char *fail_to;		    /* sends to this address fail (ECONNREFUSED) */
 
 static uint64_t now(void)
 {
@@ -86,6 +91,12 @@ static int cap_send(void *arg, struct sip_dest *d, const char *buf, size_t len)
 	(void)arg;
 	if (send_fail)
 		return send_fail;
+	if (fail_to) {
+		char a[NET_ADDR_STRLEN];
+
+		if (strcmp(net_addr_fmt(&d->addr, a, sizeof(a)), fail_to) == 0)
+			return -ECONNREFUSED;
+	}
 	ck_assert_uint_lt(n_sent, MAX_SENT);
 	if (d->proto == NET_TCP && !d->conn)
 		d->conn = tcp_conn;
@@ -165,6 +176,7 @@ static void setup(void)
 	cfg.retry_after_s = 5;
 	n_sent = n_done = 0;
 	send_fail = 0;
+	fail_to = NULL;
 	tcp_conn = 7;
 	have_v6 = true;
 	wildcard = false;
@@ -182,6 +194,11 @@ static void teardown(void)
 	account_free(acc_alice);
 	account_free(acc_bob);
 	acc_alice = acc_bob = NULL;
+	dns_fill_free(dns);
+	dns = NULL;
+	if (base)
+		event_base_free(base);
+	base = NULL;
 	tsx_layer_free(layer);
 	layer = NULL;
 	tmr_clock_free(clk);
@@ -983,6 +1000,220 @@ START_TEST(test_account_lookup)
 }
 END_TEST
 
+/* ---- through the resolver (RFC 3263) ---- */
+
+/*
+ * two.example.test has two addresses, 127.0.0.2 and .3 (a URI with a
+ * port asks for A and AAAA only, §4.2); nowhere.example.test does not
+ * exist; proxy.example.test is 127.0.0.1.  All from the resolver's cache.
+ */
+#define TWO "sip:two.example.test:5062"
+
+/* The module (in place of the one there is) with a resolver; proxy: alice's outbound proxy. */
+static void opts_dns(const char *proxy)
+{
+	static const char *const two[] = {"127.0.0.2", "127.0.0.3"};
+	static const char *const one[] = {"127.0.0.1"};
+	struct options_env env = {.tsx = layer, .clk = clk, .local = local_stub};
+
+	options_free(opts);
+	opts = NULL;
+	ck_assert_ptr_nonnull(base = event_base_new());
+	dns = dns_fill_new(base, clk);
+	dns_fill_addr(dns, clk, "two.example.test", two, 2);
+	dns_fill_addr(dns, clk, "proxy.example.test", one, 1);
+	dns_fill_addr(dns, clk, "nowhere.example.test", NULL, 0);
+	env.dns = dns;
+	if (proxy) {
+		acc_alice = account_make("alice", NULL, proxy);
+		env.account = acc_alice;
+	}
+	ck_assert_int_eq(options_new(&opts, &env), 0);
+}
+
+static const char *addr_of(unsigned i)
+{
+	static char a[NET_ADDR_STRLEN];
+
+	ck_assert_uint_lt(i, n_sent);
+	return net_addr_fmt(&sent[i].d.addr, a, sizeof(a));
+}
+
+/*
+ * §4.3: the first target answers 503: the same OPTIONS (CSeq 2, a new
+ * branch, the same Call-ID and From tag) to the second, which answers.
+ * An IP literal resolves from the loop too.
+ */
+START_TEST(test_dns_failover_503)
+{
+	struct sip_msg *a, *b;
+
+	opts_dns(NULL);
+	ping(TWO, NULL);
+	ck_assert_uint_eq(n_sent, 0);
+	advance_to(0);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(strstr(sent[0].buf, "OPTIONS " TWO " SIP/2.0\r\n") == sent[0].buf);
+	ck_assert_str_eq(addr_of(0), "127.0.0.2:5062");
+	advance_to(30);
+	respond(0, 503, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 0);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(sent[1].at, 30);
+	ck_assert_str_eq(addr_of(1), "127.0.0.3:5062");
+	ck_assert(strstr(sent[1].buf, "\r\nCSeq: 2 OPTIONS\r\n") != NULL);
+	a = parse(sent[0].buf, sent[0].len);
+	b = parse(sent[1].buf, sent[1].len);
+	ck_assert_str_eq(a->call_id, b->call_id);
+	ck_assert_str_eq(a->from_tag, b->from_tag);
+	ck_assert_str_ne(a->branch, b->branch);
+	msg_free(a);
+	msg_free(b);
+	advance_to(50);
+	respond(1, 200, NULL, "peer", NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 200);
+	ck_assert(!dones[0].r.local);
+	ck_assert_str_eq(dones[0].r.dest, "udp:127.0.0.3:5062");
+	ck_assert(dones[0].r.rtt_ms == 20.0);
+
+	ping("sip:127.0.0.1:5062", NULL);
+	ck_assert_uint_eq(n_sent, 2);
+	advance_to(60);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert_str_eq(addr_of(2), "127.0.0.1:5062");
+	respond(2, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 2);
+	drain();
+}
+END_TEST
+
+/*
+ * §4.3: Timer F on the first target: the second is tried; Timer F there
+ * too ends the ping with 408.  A transport error at the first send passes
+ * over the target at once.
+ */
+START_TEST(test_dns_failover_timeout_and_transport)
+{
+	opts_dns(NULL);
+	ping(TWO, NULL);
+	advance_to(31999);
+	ck_assert_uint_eq(n_sent, 11);
+	advance_to(32000);
+	ck_assert_uint_eq(n_sent, 12);
+	ck_assert_str_eq(addr_of(11), "127.0.0.3:5062");
+	ck_assert_uint_eq(n_done, 0);
+	advance_to(64000);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 408);
+	ck_assert(dones[0].r.local);
+	ck_assert_int_eq(dones[0].r.err, -ETIMEDOUT);
+	ck_assert_str_eq(dones[0].r.dest, "udp:127.0.0.3:5062");
+
+	fail_to = "127.0.0.2:5062";
+	ping(TWO, NULL);
+	advance_to(64010);
+	ck_assert_uint_eq(n_sent, 23);
+	ck_assert_str_eq(addr_of(22), "127.0.0.3:5062");
+	ck_assert(strstr(sent[22].buf, "\r\nCSeq: 1 OPTIONS\r\n") != NULL); /* none went before */
+	respond(22, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 2);
+	ck_assert_int_eq(dones[1].r.code, 200);
+	drain();
+}
+END_TEST
+
+/*
+ * A provisional response keeps the ping with its target; a name that
+ * does not resolve, or targets that all fail at once, end it with 503,
+ * local, and the words of why (no dest: nothing went).
+ */
+START_TEST(test_dns_no_failover_nxdomain)
+{
+	opts_dns(NULL);
+	ping(TWO, NULL);
+	advance_to(0);
+	respond(0, 100, NULL, NULL, NULL);
+	respond(0, 503, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.code, 503);
+	ck_assert(!dones[0].r.local);
+
+	ping("sip:nowhere.example.test:5062", NULL);
+	advance_to(10);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(n_done, 2);
+	ck_assert_int_eq(dones[1].r.code, 503);
+	ck_assert(dones[1].r.local);
+	ck_assert_int_eq(dones[1].r.err, -ENOENT);
+	ck_assert_str_eq(dones[1].r.reason, "no such domain: nowhere.example.test (NXDOMAIN)");
+	ck_assert_str_eq(dones[1].r.dest, "");
+
+	send_fail = -ECONNREFUSED;
+	ping(TWO, NULL);
+	advance_to(20);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(n_done, 3);
+	ck_assert_int_eq(dones[2].r.code, 503);
+	ck_assert(dones[2].r.local);
+	ck_assert_int_eq(dones[2].r.err, -ECONNREFUSED);
+	ck_assert_str_eq(dones[2].r.reason, "cannot reach udp:127.0.0.3:5062: Connection refused");
+	ck_assert_str_eq(dones[2].r.dest, "");
+	send_fail = 0;
+	drain();
+}
+END_TEST
+
+/* options_free() while resolving: done() with -ECANCELED, nothing ever sent. */
+START_TEST(test_dns_free_while_resolving)
+{
+	opts_dns(NULL);
+	ping(TWO, NULL);
+	options_free(opts);
+	opts = NULL;
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_int_eq(dones[0].r.err, -ECANCELED);
+	tmr_fake_advance(clk, 10 * 60 * 1000);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+}
+END_TEST
+
+/*
+ * §8.1.2 with a named outbound proxy: its URI is resolved, the OPTIONS go
+ * there with the Route; a URI the resolver refuses is the uri's fault.
+ */
+START_TEST(test_dns_route_name)
+{
+	opts_dns("sip:proxy.example.test:5070");
+	ping("sip:bob@elsewhere.example.test", NULL);
+	advance_to(0);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(strstr(sent[0].buf, "OPTIONS sip:bob@elsewhere.example.test SIP/2.0\r\n") ==
+		  sent[0].buf);
+	ck_assert(strstr(sent[0].buf, "\r\nRoute: <sip:proxy.example.test:5070;lr>\r\n") != NULL);
+	ck_assert_str_eq(addr_of(0), "127.0.0.1:5070");
+	respond(0, 200, NULL, NULL, NULL);
+	ck_assert_uint_eq(n_done, 1);
+	ck_assert_str_eq(dones[0].r.dest, "udp:127.0.0.1:5070");
+	ck_assert_int_eq(options_send(opts, "sips:bob@elsewhere.example.test", NULL, on_done, NULL,
+				      &why),
+			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(why.kind, WHY_ARG);
+	ck_assert_str_eq(why.arg, "uri");
+
+	opts_dns(NULL);
+	ck_assert_int_eq(options_send(opts, "sip:exa mple.test", NULL, on_done, NULL, &why),
+			 -EINVAL);
+	ck_assert_int_eq(why.kind, WHY_ARG);
+	ck_assert_str_eq(why.arg, "uri");
+	ck_assert_str_eq(why.msg, "the URI contains a blank or a control character");
+	ck_assert_uint_eq(options_pending(opts), 0);
+	drain();
+}
+END_TEST
+
 static Suite *options_suite(void)
 {
 	Suite *s = suite_create("options");
@@ -1015,6 +1246,11 @@ static Suite *options_suite(void)
 	tcase_add_test(tc, test_route_outbound_proxy);
 	tcase_add_test(tc, test_route_unusable);
 	tcase_add_test(tc, test_account_lookup);
+	tcase_add_test(tc, test_dns_failover_503);
+	tcase_add_test(tc, test_dns_failover_timeout_and_transport);
+	tcase_add_test(tc, test_dns_no_failover_nxdomain);
+	tcase_add_test(tc, test_dns_free_while_resolving);
+	tcase_add_test(tc, test_dns_route_name);
 	suite_add_tcase(s, tc);
 	return s;
 }
