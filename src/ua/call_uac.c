@@ -334,8 +334,7 @@ static const struct account *find_account(struct calls *cs, const char *name, st
  * URI the proxy can take (the resolution of the route's URI judges the
  * rest, as that of uri does without a route).
  */
-static int check_ruri(struct calls *cs, const struct account *acc, const char *uri,
-		      struct why *why)
+static int check_ruri(struct calls *cs, const struct account *acc, const char *uri, struct why *why)
 {
 	struct msg_uri_parts parts;
 	struct sip_dest d;
@@ -383,9 +382,10 @@ static int place_first(struct call *c, const char *uri, struct why *why)
 
 	c->inv_cseq = CALL_FIRST_CSEQ;
 	if ((err = resolve_ruri(c, uri, &route, why->msg, sizeof(why->msg))) < 0)
-		return why_tag(why, err, err == -EBUSY ? WHY_BUSY
-					 : err == -ENOMEM || route ? WHY_FAILED
-								   : WHY_ARG,
+		return why_tag(why, err,
+			       err == -EBUSY		 ? WHY_BUSY
+			       : err == -ENOMEM || route ? WHY_FAILED
+							 : WHY_ARG,
 			       err == -EBUSY || err == -ENOMEM || route ? NULL : "to");
 	if (err == 0)
 		return 0; /* on_hop() goes on */
@@ -762,8 +762,7 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 	if (resp->status < 200) {
 		c->reached = true; /* RFC 3263 §4.3: this target works on it: no failover */
 		on_provisional(c, ct, resp);
-	}
-	else if (resp->status < 300)
+	} else if (resp->status < 300)
 		on_2xx(c, ct, resp);
 	else
 		on_failure(c, ct, resp);

@@ -46,12 +46,12 @@ struct ping {
 	struct ping *prev, *next; /* o->pings */
 	char handle[16];	  /* "o17" */
 	char *uri;
-	struct account *acc;	 /* who pings: held */
-	struct hop hop;		 /* where the OPTIONS go (RFC 3263): resolving, or the targets */
-	bool reached;		 /* a provisional came from the current target: no failover */
-	struct sip_dest to;	 /* where the OPTIONS go (a retry too) */
-	uint32_t cseq;		 /* of the last OPTIONS sent (before any: the first's) */
-	char *call_id;		 /* fixed by the first OPTIONS, kept by a failover's */
+	struct account *acc; /* who pings: held */
+	struct hop hop;	     /* where the OPTIONS go (RFC 3263): resolving, or the targets */
+	bool reached;	     /* a provisional came from the current target: no failover */
+	struct sip_dest to;  /* where the OPTIONS go (a retry too) */
+	uint32_t cseq;	     /* of the last OPTIONS sent (before any: the first's) */
+	char *call_id;	     /* fixed by the first OPTIONS, kept by a failover's */
 	char from_tag[RND_TAG_LEN];
 	struct cred_chain chain; /* what 401 / 407 were answered with */
 	char dest[64];		 /* "udp:127.0.0.1:5062" */
@@ -61,7 +61,7 @@ struct ping {
 	struct tmr defer; /* first send failed: report defer_err from the loop */
 	int defer_err;
 	bool failed_why; /* ended by ping_fail_why(): its reason says it all */
-	uint64_t start; /* tmr_now_us() when sent */
+	uint64_t start;	 /* tmr_now_us() when sent */
 };
 
 struct options {
@@ -358,8 +358,8 @@ static int build(struct ping *p, const struct sip_dest *d, struct sip_msg **reqp
 	if (!p->call_id) {
 		rnd_token(tok, sizeof(tok));
 		net_addr_host(&via, host, sizeof(host));
-		snprintf(cid, sizeof(cid),
-			 net_addr_family(&via) == AF_INET6 ? "%s@[%s]" : "%s@%s", tok, host);
+		snprintf(cid, sizeof(cid), net_addr_family(&via) == AF_INET6 ? "%s@[%s]" : "%s@%s",
+			 tok, host);
 		if (!(p->call_id = strdup(cid)))
 			return -ENOMEM;
 	}
@@ -533,8 +533,7 @@ static const struct account *find_account(struct options *o, const char *name, s
  * proxy can take (the resolution of the route's URI judges the rest, as
  * that of uri does without a route).
  */
-static int check_uri(struct options *o, const struct account *acc, const char *uri,
-		     struct why *why)
+static int check_uri(struct options *o, const struct account *acc, const char *uri, struct why *why)
 {
 	struct msg_uri_parts parts;
 	struct sip_dest d;
@@ -582,9 +581,9 @@ static int ping_resolve(struct ping *p, struct why *why)
 			       "route %.100s of account '%.64s': %s", first, account_name(p->acc),
 			       text);
 	return why_set(why, err,
-		       err == -EBUSY		       ? WHY_BUSY
-		       : err == -ENOMEM		       ? WHY_FAILED
-						       : WHY_ARG,
+		       err == -EBUSY	? WHY_BUSY
+		       : err == -ENOMEM ? WHY_FAILED
+					: WHY_ARG,
 		       err == -EBUSY || err == -ENOMEM ? NULL : "uri", "%s", text);
 }
 

@@ -2804,9 +2804,9 @@ START_TEST(test_dns_literal_from_the_loop)
 	ck_assert_int_eq(w.kind, WHY_ARG);
 	ck_assert_str_eq(w.arg, "to");
 	ck_assert_str_eq(w.msg, "the URI contains a blank or a control character");
-	ck_assert_int_eq(call_place(cs, "sip:bob@two.example.test;transport=sctp", NULL, NULL, 0,
-				    &c, &w),
-			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(
+	    call_place(cs, "sip:bob@two.example.test;transport=sctp", NULL, NULL, 0, &c, &w),
+	    -EPROTONOSUPPORT);
 	ck_assert_int_eq(w.kind, WHY_ARG);
 	ck_assert_str_eq(w.arg, "to");
 	ck_assert_ptr_null(c);
@@ -3004,7 +3004,8 @@ END_TEST
 START_TEST(test_dns_redirect_to_names)
 {
 	static const char *const hdrs[] = {"Contact", "<sip:dave@nowhere.example.test:5062>;q=1.0",
-					   "Contact", "<sip:carol@two.example.test:5064>;q=0.5", NULL};
+					   "Contact", "<sip:carol@two.example.test:5064>;q=0.5",
+					   NULL};
 	char log[4096];
 	int i2;
 
@@ -3016,8 +3017,9 @@ START_TEST(test_dns_redirect_to_names)
 	log_capture_start();
 	advance_to(10);
 	log_capture_stop(log, sizeof(log));
-	ck_assert_msg(strstr(log, "c1: redirect target sip:dave@nowhere.example.test:5062 "
-				  "unusable: no such domain: nowhere.example.test (NXDOMAIN)\n") != NULL,
+	ck_assert_msg(strstr(log,
+			     "c1: redirect target sip:dave@nowhere.example.test:5062 "
+			     "unusable: no such domain: nowhere.example.test (NXDOMAIN)\n") != NULL,
 		      "log: %s", log);
 	i2 = must_find(1, "INVITE sip:carol@two.example.test:5064 SIP/2.0\r\n", "CSeq: 3 INVITE");
 	ck_assert_str_eq(addr_of((unsigned)i2), "127.0.0.2:5064");

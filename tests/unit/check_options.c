@@ -1197,9 +1197,9 @@ START_TEST(test_dns_route_name)
 	respond(0, 200, NULL, NULL, NULL);
 	ck_assert_uint_eq(n_done, 1);
 	ck_assert_str_eq(dones[0].r.dest, "udp:127.0.0.1:5070");
-	ck_assert_int_eq(options_send(opts, "sips:bob@elsewhere.example.test", NULL, on_done, NULL,
-				      &why),
-			 -EPROTONOSUPPORT);
+	ck_assert_int_eq(
+	    options_send(opts, "sips:bob@elsewhere.example.test", NULL, on_done, NULL, &why),
+	    -EPROTONOSUPPORT);
 	ck_assert_int_eq(why.kind, WHY_ARG);
 	ck_assert_str_eq(why.arg, "uri");
 
