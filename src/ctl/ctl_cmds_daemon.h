@@ -20,7 +20,7 @@
 	  "reply comes with the final response's code, reason and round-trip time.",               \
 	  daemon_ctl_options,                                                                      \
 	  CTL_ARG("uri", STRING, 1,                                                                \
-		  "sip: URI with an IP address, e.g. sip:127.0.0.1:5062;transport=tcp"),           \
+		  "sip: URI, e.g. sip:127.0.0.1:5062;transport=tcp or sip:pbx.example.com"),       \
 	  CTL_ARG("account", STRING, 0, "the account to send from"))                               \
 	X(log_level, "log-level", "log-level [LEVEL]",                                             \
 	  "Show the log level, or set it: error, warn, info or debug.", daemon_ctl_log_level,      \
