@@ -2739,6 +2739,7 @@ static void calls_dns(const char *proxy)
 			       .rtp_port_min = RTP_MIN,
 			       .rtp_port_max = RTP_MAX};
 
+	ck_assert_ptr_null(dns); /* one per test: freed after the table */
 	dns = dns_fill_new(base, clk);
 	dns_fill_addr(dns, clk, "two.example.test", two, 2);
 	dns_fill_addr(dns, clk, "proxy.example.test", one, 1);

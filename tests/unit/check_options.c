@@ -1018,6 +1018,9 @@ static void opts_dns(const char *proxy)
 
 	options_free(opts);
 	opts = NULL;
+	dns_fill_free(dns); /* the one before, if any: after the module that used it */
+	if (base)
+		event_base_free(base);
 	ck_assert_ptr_nonnull(base = event_base_new());
 	dns = dns_fill_new(base, clk);
 	dns_fill_addr(dns, clk, "two.example.test", two, 2);
