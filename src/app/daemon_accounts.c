@@ -167,6 +167,18 @@ struct account *daemon_account_for_user(void *arg, const char *user)
 	return NULL;
 }
 
+void daemon_accounts_registered(const struct daemon *dm, unsigned *n)
+{
+	struct reg_status st;
+
+	*n = 0;
+	for (unsigned i = 0; i < dm->n_accts; i++)
+		if (dm->accts[i].r) {
+			reg_status(dm->accts[i].r, &st);
+			*n += st.state == REG_REGISTERED;
+		}
+}
+
 unsigned daemon_accounts_count(const struct daemon *dm)
 {
 	return dm->n_accts;

@@ -40,6 +40,8 @@ void daemon_accounts_free(struct daemon *dm);
 struct account *daemon_account_find(void *dm, const char *name);
 /* The account whose Contact user is user, or NULL (ua_account_fn). */
 struct account *daemon_account_for_user(void *dm, const char *user);
+/* *n: the accounts registered now. */
+void daemon_accounts_registered(const struct daemon *dm, unsigned *n);
 /* Accounts in the table (leaving ones too). */
 unsigned daemon_accounts_count(const struct daemon *dm);
 

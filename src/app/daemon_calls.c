@@ -37,6 +37,7 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 	json_object_set_new(f, "call", json_string(ci.handle));
 	switch (e->ev) {
 	case CALL_EV_INCOMING:
+		set_str(f, "account", ci.account);
 		set_str(f, "from", ci.peer);
 		set_str(f, "to", ci.local_uri);
 		set_str(f, "call_id", ci.call_id);
@@ -230,6 +231,7 @@ void daemon_calls_info(struct daemon *dm, struct ctl_req *req)
 		      hold_name(&ci), "duration_s", ci.duration_s, "local_cseq",
 		      (json_int_t)ci.local_cseq, "remote_cseq", (json_int_t)ci.remote_cseq);
 	set_str(r, "peer", ci.peer);
+	set_str(r, "account", ci.account);
 	set_str(r, "local_uri", ci.local_uri);
 	set_str(r, "remote_uri", ci.peer);
 	set_str(r, "call_id", ci.call_id);

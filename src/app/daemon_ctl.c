@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/daemon_accounts.h"
 #include "app/daemon_ctl.h"
 #include "app/daemon_int.h"
 #include "core/log.h"
@@ -44,9 +45,10 @@ static json_t *listeners_json(const struct daemon *dm)
 void daemon_ctl_status(struct daemon *dm, struct ctl_req *req)
 {
 	uint64_t up = (tmr_now(dm->clk) - dm->started_ms) / 1000;
+	json_t *r;
+	unsigned n_reg = 0;
 
-	ctl_reply_ok(req,
-		     json_pack("{s:s, s:i, s:I, s:s, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+	r = json_pack("{s:s, s:i, s:I, s:s, s:I, s:s, s:s, s:o, s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
 			       "s:I}",
 			       "version", PACKAGE_VERSION, "protocol", CTL_PROTOCOL, "pid",
 			       (json_int_t)getpid(), "state", dm->stopping ? "stopping" : "running",
@@ -58,7 +60,13 @@ void daemon_ctl_status(struct daemon *dm, struct ctl_req *req)
 			       "dialogs", (int)calls_dialogs(dm->calls), "rtp_ports_in_use",
 			       (int)calls_rtp_in_use(dm->calls), "options_pending",
 			       (int)options_pending(dm->opts), "event_seq",
-			       (json_int_t)ctl_last_seq(dm->ctl)));
+			       (json_int_t)ctl_last_seq(dm->ctl));
+	if (r) {
+		json_object_set_new(r, "accounts", json_integer(daemon_accounts_count(dm)));
+		daemon_accounts_registered(dm, &n_reg);
+		json_object_set_new(r, "registered", json_integer(n_reg));
+	}
+	ctl_reply_ok(req, r);
 }
 
 /* One direction: requests by method (all of them), responses by code (those seen). */

@@ -33,6 +33,7 @@ struct account {
 	unsigned keepalive_s;
 	char *service_route[ACCOUNT_MAX_ROUTES];
 	size_t n_service_route;
+	struct net_addr public_addr; /* len 0: none known */
 };
 
 /* RFC 3261 §25.1: user = 1*( unreserved / escaped / user-unreserved ). */
@@ -313,10 +314,21 @@ int account_from(const struct account *a, const struct net_addr *local, char *bu
 		    size);
 }
 
+void account_set_public(struct account *a, const struct net_addr *pub)
+{
+	if (pub)
+		a->public_addr = *pub;
+	else
+		memset(&a->public_addr, 0, sizeof(a->public_addr));
+}
+
 int account_contact(const struct account *a, enum net_proto proto, const struct net_addr *local,
 		    char *buf, size_t size)
 {
 	char host[NET_ADDR_STRLEN];
+
+	if (a->public_addr.len && net_addr_family(&a->public_addr) == net_addr_family(local))
+		local = &a->public_addr;
 
 	net_addr_host(local, host, sizeof(host));
 	return fits(

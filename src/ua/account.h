@@ -116,8 +116,17 @@ int account_set_service_route(struct account *a, char *const *values, size_t n);
 int account_from(const struct account *a, const struct net_addr *local, char *buf, size_t size);
 
 /*
+ * RFC 3581: the address a registrar saw this account's requests come from,
+ * when it differs from ours (a NAT between us): the Contact of the
+ * account's calls names it from then on (pub NULL: forget it).
+ */
+void account_set_public(struct account *a, const struct net_addr *pub);
+
+/*
  * Our Contact (§8.1.1.8, a name-addr): "<sip:USER@HOST:PORT>" with local's
- * host and port, and ";transport=tcp" for TCP.  0, -ENOSPC.
+ * host and port (the public address of account_set_public() instead, when
+ * one of local's family is known), and ";transport=tcp" for TCP.
+ * 0, -ENOSPC.
  */
 int account_contact(const struct account *a, enum net_proto proto, const struct net_addr *local,
 		    char *buf, size_t size);

@@ -639,6 +639,7 @@ void call_info(const struct call *c, struct call_info *out)
 
 	memset(out, 0, sizeof(*out));
 	out->handle = c->handle;
+	out->account = account_name(c->acc);
 	out->outgoing = c->outgoing;
 	out->state = call_state_name(c->state);
 	out->peer = c->peer;

@@ -143,8 +143,13 @@ void calls_shutdown(struct calls *cs);
 
 /* ---- from the UA core ---- */
 
-/* An INVITE out of any dialog (no To tag); st is its IST. Always answered. */
-void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req);
+/*
+ * An INVITE out of any dialog (no To tag); st is its IST. Always answered.
+ * acc: the account its Request-URI names (the UA core matched the user),
+ * held by the call; NULL: the default one.
+ */
+void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
+		  const struct account *acc);
 /*
  * A request with a To tag (BYE, re-INVITE, ...).  true: it belonged to a
  * call and was answered; false: no dialog matched (the caller answers 481
@@ -227,6 +232,7 @@ void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg)
 
 struct call_info {
 	const char *handle;
+	const char *account; /* the account's name ("default": the built-in one) */
 	bool outgoing;
 	const char *state; /* calling, ringing, early, connecting, established, ending */
 	const char *peer;  /* the other side's URI */

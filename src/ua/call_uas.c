@@ -192,7 +192,8 @@ static void busy_503(struct calls *cs, struct tsx *st, const char *why)
 	tsx_respond_code(st, 503, NULL, &e);
 }
 
-void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
+void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
+		  const struct account *acc)
 {
 	struct call *c = NULL;
 	struct dlg *d = NULL;
@@ -206,7 +207,7 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req)
 		busy_503(cs, st, "[sip] max_calls reached");
 		return;
 	}
-	if ((err = call_new(cs, false, NULL, &c)) < 0) {
+	if ((err = call_new(cs, false, acc, &c)) < 0) {
 		busy_503(cs, st, "out of memory");
 		return;
 	}

@@ -299,6 +299,7 @@ static bool public_changed(struct reg *r, const struct sip_msg *resp)
 	r->nat_tried = true;
 	r->public_addr = seen;
 	r->have_public = true;
+	account_set_public(r->a, &seen); /* the account's calls say it in their Contact too */
 	return true;
 }
 
@@ -494,7 +495,7 @@ static int build(struct reg *r, bool unregister, struct sip_msg **mp, struct why
 		return why_set(why, err, WHY_FAILED, NULL, "no route toward %s: %s",
 			       account_registrar(r->a), strerror(-err));
 	if (!unregister &&
-	    (err = account_contact(r->a, r->dest.proto, r->have_public ? &r->public_addr : &via,
+	    (err = account_contact(r->a, r->dest.proto, &via,
 				   r->contact, sizeof(r->contact))) < 0)
 		return why_set(why, err, WHY_FAILED, NULL, "Contact too long");
 	memset(&spec, 0, sizeof(spec));
@@ -770,6 +771,8 @@ int reg_set_account(struct reg *r, struct account *b, struct why *why)
 	account_hold(b);
 	account_free(r->a);
 	r->a = b;
+	if (r->have_public)
+		account_set_public(b, &r->public_addr);
 	if (r->stopping)
 		return 0;
 	return reg_start(r, why);

@@ -156,6 +156,16 @@ static void m_bye(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 	refuse(st, 481, NULL, NULL, NULL);
 }
 
+/* The account the Request-URI's user names, or NULL (the default serves). */
+static struct account *account_of(struct ua *ua, const struct sip_msg *req)
+{
+	char user[128];
+
+	if (!ua->find_account || !msg_ruri_user(req, user, sizeof(user)))
+		return NULL;
+	return ua->find_account(ua->account_arg, user);
+}
+
 /*
  * INVITE: with a To tag, a re-INVITE of a dialog we hold (481 if none,
  * §12.2.2); without, a new call.
@@ -171,7 +181,7 @@ static void m_invite(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 			refuse(st, 481, NULL, NULL, NULL);
 		return;
 	}
-	calls_invite(ua->calls, st, req);
+	calls_invite(ua->calls, st, req, account_of(ua, req));
 }
 
 static bool tag_supported(const char *tag, size_t n)

@@ -2531,6 +2531,33 @@ START_TEST(test_uac_route_not_in_dialog)
 }
 END_TEST
 
+/*
+ * RFC 3608 §6: once a registrar gave a Service-Route, the account's other
+ * requests carry it as their pre-loaded route set, in order, instead of
+ * the outbound proxy, and go to its first entry.
+ */
+START_TEST(test_uac_route_service_route)
+{
+	static char sr1[] = "<sip:127.0.0.1:5080;lr>", sr2[] = "<sip:127.0.0.9:5090;lr>";
+	char *const sr[] = {sr1, sr2};
+	char a[NET_ADDR_STRLEN];
+	const char *r;
+
+	calls_of_alice(NULL, "sip:127.0.0.1:5070", false);
+	ck_assert_int_eq(account_set_service_route(acc_alice, sr, 2), 0);
+	place(BOB);
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n"));
+	r = strstr(sent[0].buf, "\r\nRoute: <sip:127.0.0.1:5080;lr>\r\n");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_ptr_nonnull(strstr(r, "\r\nRoute: <sip:127.0.0.9:5090;lr>\r\n"));
+	ck_assert(!has(0, "5070"));
+	ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "127.0.0.1:5080");
+	respond(0, 486, "b1", NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	drain();
+}
+END_TEST
+
 /* An outbound proxy we cannot send to (a host name: no DNS yet) refuses the call, naming it. */
 START_TEST(test_uac_route_unusable)
 {
@@ -3103,6 +3130,7 @@ static Suite *call_suite(void)
 	tcase_add_test(auth, test_uac_auth_redirect_new_chain);
 	tcase_add_test(auth, test_uac_auth_after_early_answer);
 	tcase_add_test(auth, test_uac_route_outbound_proxy);
+	tcase_add_test(auth, test_uac_route_service_route);
 	tcase_add_test(auth, test_uac_route_not_in_dialog);
 	tcase_add_test(auth, test_uac_route_unusable);
 	tcase_add_test(auth, test_uac_auth_in_dialog);

@@ -509,6 +509,15 @@ START_TEST(nat_public_address)
 	ck_assert_uint_eq(n_sent, 2);
 	ck_assert_int_eq(evs[n_ev - 1].state, REG_REGISTERED);
 	ck_assert_uint_eq(evs[n_ev - 1].expires, 60);
+	/* The account's calls name the public address in their Contact too. */
+	{
+		struct net_addr l;
+		char ct[128];
+
+		ck_assert_int_eq(net_addr_from_host(&l, "127.0.0.1", 5060), 0);
+		ck_assert_int_eq(account_contact(acct, NET_UDP, &l, ct, sizeof(ct)), 0);
+		ck_assert_str_eq(ct, "<sip:alice@203.0.113.5:40000>");
+	}
 	/* A registrar that keeps seeing yet another address: once per attempt, no loop. */
 	advance_to(30000);
 	ck_assert_uint_eq(n_sent, 3);
