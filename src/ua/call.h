@@ -187,7 +187,9 @@ void calls_stray_response(struct calls *cs, const struct sip_msg *resp);
  * INVITE (Timer B), a transport error or a 503 before any provisional
  * response moves on to the next target with a new INVITE (new branch,
  * CSeq + 1), RFC 3263 §4.3; the last target's outcome ends the call.  A
- * redirect's Contacts are resolved the same way.  Without env.dns the
+ * redirect's Contacts are resolved the same way.  In the dialog, a URI
+ * naming the host the INVITE went toward goes to the target that answered
+ * (sess_dest()); other names there are not resolved.  Without env.dns the
  * URIs must be IP literals (msg_uri_dest() rules) and the INVITE has gone
  * when call_place() returns.
  *

@@ -188,6 +188,10 @@ static int send_invite(struct call *c, char *why, size_t whylen)
 	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0)
 		return why_fmt(why, whylen, err, "cannot send the INVITE: %s",
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
+	/* The dialog's requests may name the same host: they go to this target too. */
+	if (sess_set_inv_uri(&c->s, c->hop.uri) < 0)
+		log_warn("%s: out of memory: requests in the call cannot go to %s by name",
+			 c->handle, c->hop.uri);
 	c->reached = false;
 	log_info("%s: INVITE %s sent to %s", c->handle, c->ruri, hop_name(t, name, sizeof(name)));
 	return 0;

@@ -31,6 +31,8 @@ void hop_close(struct hop *h)
 	dns_cancel(h->q);
 	h->q = NULL;
 	forget(h);
+	free(h->uri);
+	h->uri = NULL;
 }
 
 static void on_dns(void *arg, int err, const struct dns_target *t, size_t n, const char *why)
@@ -73,6 +75,8 @@ int hop_resolve(struct hop *h, const char *uri, char *why, size_t whylen)
 	int err;
 
 	hop_close(h);
+	if (!(h->uri = strdup(uri)))
+		return why_fmt(why, whylen, -ENOMEM, "out of memory");
 	if (!h->dns)
 		return literal(h, uri, why, whylen);
 	if ((err = dns_resolve_uri(h->dns, uri, on_dns, h, &h->q, why, whylen)) < 0)

@@ -45,6 +45,7 @@ struct hop {
 	struct dns *dns; /* borrowed; NULL: IP literals only */
 	hop_done_fn *done;
 	void *arg;
+	char *uri;	      /* what was resolved (owned); NULL: nothing yet */
 	struct dns_query *q;  /* the resolution in progress */
 	struct dns_target *t; /* the targets, in order (owned) */
 	size_t n, cur;

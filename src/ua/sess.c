@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/rnd.h"
@@ -70,7 +71,8 @@ void sess_close(struct sess *s)
 	free(s->contact);
 	free(s->ok_buf);
 	free(s->ack_buf);
-	s->contact = s->ok_buf = s->ack_buf = NULL;
+	free(s->inv_uri);
+	s->contact = s->ok_buf = s->ack_buf = s->inv_uri = NULL;
 }
 
 struct sess *sess_of(const struct dlg *d)
@@ -122,6 +124,25 @@ static const char *route_uri(const char *route, char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * uri names the host, port and transport the session's INVITE was resolved
+ * for (RFC 3263 gave the target that answered it): true.
+ */
+static bool same_hop(const struct sess *s, const char *uri)
+{
+	struct msg_uri_parts a, b;
+	size_t la, lb;
+
+	if (!s || !s->inv_uri || msg_uri_parts(uri, &a, NULL, 0) < 0 ||
+	    msg_uri_parts(s->inv_uri, &b, NULL, 0) < 0)
+		return false;
+	/* Names compare without case and without a final dot (RFC 4343). */
+	la = strlen(a.host) - (a.host[0] && a.host[strlen(a.host) - 1] == '.');
+	lb = strlen(b.host) - (b.host[0] && b.host[strlen(b.host) - 1] == '.');
+	return a.sips == b.sips && a.port == b.port && strcmp(a.transport, b.transport) == 0 &&
+	       la == lb && strncasecmp(a.host, b.host, la) == 0;
+}
+
 int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handle,
 	      struct sip_dest *out)
 {
@@ -140,6 +161,10 @@ int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handl
 	else
 		uri = d->remote_target;
 	if ((err = msg_uri_dest(uri, &dst, why, sizeof(why))) < 0) {
+		if (err == -EINVAL && same_hop(sess_of(d), uri)) {
+			*out = sess_of(d)->inv_dest;
+			return 0;
+		}
 		log_info("%s: cannot send to %s: %s", handle, uri, why);
 		return err;
 	}
@@ -231,6 +256,17 @@ int sess_invite(struct sess *s, struct sip_msg *m, const struct sip_dest *d, tsx
 	if ((err = tsx_request(s->ctx->tsx, m, d, cb, arg, &s->ict)) < 0)
 		s->ict = NULL;
 	return err;
+}
+
+int sess_set_inv_uri(struct sess *s, const char *uri)
+{
+	char *u = NULL;
+
+	if (uri && !(u = strdup(uri)))
+		return -ENOMEM;
+	free(s->inv_uri);
+	s->inv_uri = u;
+	return 0;
 }
 
 void sess_invite_over(struct sess *s)

@@ -89,6 +89,7 @@ struct sess {
 	/* UAC: our initial INVITE (valid until its last callback) and its CANCEL. */
 	struct tsx *ict;
 	struct sip_dest inv_dest; /* where it went: the CANCEL goes there too */
+	char *inv_uri;		  /* the URI inv_dest was resolved from (RFC 3263); NULL: none */
 	bool provisional;	  /* a 1xx came: the CANCEL may go (§9.1) */
 	bool cancel_wanted;	  /* the owner ends the call before the answer */
 	bool cancel_sent;
@@ -146,8 +147,14 @@ void sess_local(const struct sess *s, struct dlg_local *loc);
 /*
  * Where an in-dialog request of dialog d goes (§12.2.1.1, §8.1.2): the
  * first route (loose or strict), else the remote target, from our listener
- * for its transport.  0, -EINVAL (no remote target, or a URI we cannot send
- * to: logged with handle), or -errno from ctx->local.
+ * for its transport.  That URI must name an IP address (msg_uri_dest()),
+ * or else the host (and port, transport) our initial INVITE was resolved
+ * for (sess_set_inv_uri() of the session that owns d): then the request
+ * goes where the INVITE went, the target that answered (a proxy that
+ * Record-Routes with the name it is reached by; a callee whose Contact is
+ * the name called).  Other host names are not resolved here.  0, -EINVAL
+ * (no remote target, or a URI we cannot send to: logged with handle), or
+ * -errno from ctx->local.
  */
 int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handle,
 	      struct sip_dest *out);
@@ -162,6 +169,8 @@ int sess_request(struct sess *s, const char *method, const char *sdp, tsx_resp_f
  */
 int sess_invite(struct sess *s, struct sip_msg *m, const struct sip_dest *d, tsx_resp_fn *cb,
 		void *arg);
+/* The URI our INVITE's destination was resolved from (copied; NULL: none). 0 or -ENOMEM. */
+int sess_set_inv_uri(struct sess *s, const char *uri);
 /* Our INVITE's transaction gave its last callback (a final non-2xx, Timer B or M). */
 void sess_invite_over(struct sess *s);
 /*

@@ -3060,6 +3060,79 @@ START_TEST(test_dns_redirect_to_names)
 }
 END_TEST
 
+/*
+ * In the dialog, a URI naming the host the INVITE was resolved for goes
+ * where the INVITE went: a callee whose Contact is the name called (its
+ * ACK and BYE to 127.0.0.3, the target that answered, not .2), a proxy
+ * that Record-Routes with the name it is reached by.  Another name is not
+ * resolved: the ACK cannot go (logged), and the hangup ends the call.
+ */
+START_TEST(test_dns_dialog_same_name)
+{
+	static const char *const rr[] = {"Record-Route", "<sip:proxy.example.test:5070;lr>", NULL};
+	struct call *c;
+	char log[4096];
+	int i2, ack, bye;
+	unsigned before;
+
+	calls_dns(NULL);
+	c = place(TWO);
+	advance_to(0);
+	respond(0, 503, "s1", NULL, NULL, NULL);
+	i2 = must_find(1, "INVITE ", "CSeq: 2 INVITE");
+	respond((unsigned)i2, 200, "b1", "<sip:bob@TWO.example.test.:5062>", SDP_OFFER, NULL);
+	ack = must_find((unsigned)i2 + 1, "ACK sip:bob@TWO.example.test.:5062 ", "CSeq: 2 ACK");
+	ck_assert_str_eq(addr_of((unsigned)ack), "127.0.0.3:5062");
+	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE sip:bob@TWO.example.test.:5062 ", "CSeq: 3 BYE");
+	ck_assert_str_eq(addr_of((unsigned)bye), "127.0.0.3:5062");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+
+	/* Through a proxy by name that Record-Routes with it. */
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	dns_fill_free(dns);
+	dns = NULL;
+	calls_dns("sip:proxy.example.test:5070");
+	before = n_sent;
+	c = place("sip:bob@far.example.test");
+	advance_to(now());
+	i2 = must_find(before, "INVITE sip:bob@far.example.test ", NULL);
+	ck_assert_str_eq(addr_of((unsigned)i2), "127.0.0.1:5070");
+	respond((unsigned)i2, 200, "b2", "<sip:bob@192.0.2.7:5062>", SDP_OFFER, rr);
+	ack = must_find((unsigned)i2 + 1, "ACK sip:bob@192.0.2.7:5062 ", NULL);
+	ck_assert(has((unsigned)ack, "\r\nRoute: <sip:proxy.example.test:5070;lr>\r\n"));
+	ck_assert_str_eq(addr_of((unsigned)ack), "127.0.0.1:5070");
+	before = n_sent;
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	bye = must_find(before, "BYE sip:bob@192.0.2.7:5062 ", NULL);
+	ck_assert_str_eq(addr_of((unsigned)bye), "127.0.0.1:5070");
+	respond((unsigned)bye, 200, NULL, NULL, NULL, NULL);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+
+	/* A name the INVITE did not go to. */
+	before = n_sent;
+	c = place("sip:bob@far.example.test");
+	advance_to(now());
+	i2 = must_find(before, "INVITE sip:bob@far.example.test ", NULL);
+	log_capture_start();
+	respond((unsigned)i2, 200, "b3", "<sip:bob@other.example.test>", SDP_OFFER, NULL);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_int_eq(find((unsigned)i2 + 1, "ACK ", NULL), -1);
+	ck_assert_msg(strstr(log, "cannot send to sip:bob@other.example.test: host "
+				  "'other.example.test' is not an IP address") != NULL,
+		      "log: %s", log);
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 200, "local");
+	drain();
+}
+END_TEST
+
 static Suite *call_suite(void)
 {
 	Suite *s = suite_create("call");
@@ -3147,6 +3220,7 @@ static Suite *call_suite(void)
 	tcase_add_test(dnsc, test_dns_hangup_while_resolving);
 	tcase_add_test(dnsc, test_dns_outbound_proxy_name);
 	tcase_add_test(dnsc, test_dns_redirect_to_names);
+	tcase_add_test(dnsc, test_dns_dialog_same_name);
 	suite_add_tcase(s, dnsc);
 	return s;
 }
