@@ -298,8 +298,16 @@ static bool public_changed(struct reg *r, const struct sip_msg *resp)
 	struct net_addr seen, ours;
 	int rport;
 
-	if (r->nat_tried || msg_via_received(resp, host, sizeof(host), &rport) < 0 ||
-	    (!host[0] && rport < 0))
+	if (r->nat_tried || msg_via_received(resp, host, sizeof(host), &rport) < 0)
+		return false;
+	/*
+	 * On a stream the source port is the connection's own, never a port
+	 * anyone can reach us at: only a changed host means a NAT (and then
+	 * the Contact keeps our listener's port, as the flow carries the rest).
+	 */
+	if (r->dest.proto != NET_UDP)
+		rport = -1;
+	if (!host[0] && rport < 0)
 		return false;
 	if (r->have_public)
 		ours = r->public_addr;

@@ -578,6 +578,30 @@ START_TEST(unregister)
 }
 END_TEST
 
+/* TCP: rport is the connection's own port, no NAT binding: one REGISTER, the listener's Contact. */
+START_TEST(nat_tcp_rport_ignored)
+{
+	make_account_on("pw", NULL, 0, NET_TCP);
+	make_reg();
+	ck_assert_int_eq(reg_start(reg, NULL), 0);
+	ck_assert_str_eq(hdr(0, "Contact"), "<sip:alice@127.0.0.1:5060;transport=tcp>");
+	respond_via(0, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=60",
+		    ";received=127.0.0.1;rport=40001");
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_int_eq(evs[n_ev - 1].state, REG_REGISTERED);
+	ck_assert_uint_eq(evs[n_ev - 1].expires, 60);
+	/* A changed host is a NAT on TCP too: registered again, with our listener's port. */
+	advance_to(30000);
+	ck_assert_uint_eq(n_sent, 2);
+	respond_via(1, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=60",
+		    ";received=203.0.113.9;rport=40001");
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert_str_eq(hdr(2, "Contact"), "<sip:alice@203.0.113.9:5060;transport=tcp>");
+	respond(2, 200, "Contact: <sip:alice@203.0.113.9:5060;transport=tcp>;expires=60");
+	drain();
+}
+END_TEST
+
 START_TEST(nat_public_address)
 {
 	ck_assert_int_eq(reg_start(reg, NULL), 0);
@@ -602,7 +626,7 @@ START_TEST(nat_public_address)
 		char ct[128];
 
 		ck_assert_int_eq(net_addr_from_host(&l, "127.0.0.1", 5060), 0);
-		ck_assert_int_eq(account_contact(acct, NET_UDP, &l, ct, sizeof(ct)), 0);
+		ck_assert_int_eq(account_contact(acc, NET_UDP, &l, ct, sizeof(ct)), 0);
 		ck_assert_str_eq(ct, "<sip:alice@203.0.113.5:40000>");
 	}
 	/* A registrar that keeps seeing yet another address: once per attempt, no loop. */
@@ -801,6 +825,7 @@ int main(void)
 	tcase_add_test(tc, service_route_and_proxy);
 	tcase_add_test(tc, unregister);
 	tcase_add_test(tc, nat_public_address);
+	tcase_add_test(tc, nat_tcp_rport_ignored);
 	tcase_add_test(tc, keepalive);
 	tcase_add_test(tc, keepalive_pong);
 	tcase_add_test(tc, keepalive_udp);
