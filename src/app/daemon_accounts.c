@@ -275,6 +275,10 @@ void daemon_accounts_reload(struct daemon *dm, const struct cfg *cfg)
 		if (add(dm, cfg, ca, &e) == 0)
 			start_one(e);
 	}
+	for (j = 0; j < dm->n_accts; j++)
+		if (dm->accts[j].r)
+			reg_set_retry(dm->accts[j].r, cfg->register_retry_min_s,
+				      cfg->register_retry_max_s);
 	for (j = 0; j < n_old; j++)
 		if (!seen[j] && !dm->accts[j].leaving) {
 			log_info("reload: account %s removed", account_name(dm->accts[j].a));

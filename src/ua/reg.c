@@ -200,6 +200,12 @@ void reg_free(struct reg *r)
 	free(r);
 }
 
+void reg_set_retry(struct reg *r, unsigned min_s, unsigned max_s)
+{
+	r->env.retry_min_s = min_s ? min_s : 30;
+	r->env.retry_max_s = max_s < r->env.retry_min_s ? r->env.retry_min_s : max_s;
+}
+
 struct account *reg_account(const struct reg *r)
 {
 	return r->a;

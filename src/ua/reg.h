@@ -141,6 +141,8 @@ bool reg_busy(const struct reg *r);
  */
 int reg_set_account(struct reg *r, struct account *b, struct why *why);
 struct account *reg_account(const struct reg *r);
+/* A reload's back-off bounds (reg_env's), for the failures from now on. */
+void reg_set_retry(struct reg *r, unsigned min_s, unsigned max_s);
 void reg_status(const struct reg *r, struct reg_status *st);
 const char *reg_state_name(enum reg_state s);
 /* The back-off before attempt failures + 1 (1: the first retry), in ms, before jitter. */
