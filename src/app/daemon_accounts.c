@@ -55,6 +55,9 @@ static void reg_env_of(struct daemon *dm, const struct cfg *cfg, struct reg_env 
 	    .local = sip_local_cb,
 	    .local_arg = dm->sip,
 	    .dns = dm->dns,
+	    .keepalive = sip_keepalive_cb,
+	    .keepalive_cancel = sip_keepalive_cancel,
+	    .keepalive_arg = dm->sip,
 	    .event = on_reg_event,
 	    .event_arg = dm,
 	    .retry_min_s = cfg->register_retry_min_s,
@@ -272,6 +275,10 @@ void daemon_accounts_reload(struct daemon *dm, const struct cfg *cfg)
 		if (add(dm, cfg, ca, &e) == 0)
 			start_one(e);
 	}
+	for (j = 0; j < dm->n_accts; j++)
+		if (dm->accts[j].r)
+			reg_set_retry(dm->accts[j].r, cfg->register_retry_min_s,
+				      cfg->register_retry_max_s);
 	for (j = 0; j < n_old; j++)
 		if (!seen[j] && !dm->accts[j].leaving) {
 			log_info("reload: account %s removed", account_name(dm->accts[j].a));

@@ -115,7 +115,8 @@ static const struct account_key keys[] = {
 	 "else what RFC 3263 picks (UDP for sip:, TLS for sips:, or as DNS says)."),
     AKEY_UINT("keepalive_interval", keepalive_s, 0, 0, 3600,
 	      "Seconds between keep-alives toward the registrar or outbound proxy, to hold a "
-	      "NAT binding or connection open; 0: none."),
+	      "NAT binding or connection open; 0: none.  On TCP or TLS a ping whose pong does "
+	      "not come within 10 s means registering again on a new connection."),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 

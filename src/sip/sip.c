@@ -8,24 +8,47 @@
  * request failing the §8.2 checks is answered statelessly with the code
  * msg_check_request() chose (info).  Everything else belongs to the
  * transaction layer from here on.
+ *
+ * Keepalives (sip_keepalive()) are a list of pending pings, each with one
+ * timer on the stack's clock: the pong bound, or for a keepalive whose
+ * outcome is known at once (UDP, a failed send) a zero timer that reports
+ * it from the loop.  The transport counts the pongs awaited per
+ * connection and reports each pong by connection id; the stack settles
+ * every keepalive pending on that connection, and does the same with the
+ * error when the connection is lost.  Every keepalive ends in its timer,
+ * a pong, a lost connection, a cancel, or sip_free().
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "core/stats.h"
+#include "core/tmr.h"
 #include "sip/msg.h"
 #include "sip/sip.h"
 
 struct sip {
 	struct tp *tp;
 	struct tsx_layer *tsx;
+	struct tmr_clock *clk;
 	struct stats *st;
 	struct tsx_user user; /* arg NULL: no user yet */
 	tsx_send_fn *send; /* NULL: the transport */
 	void *send_arg;
+	struct sip_keepalive *kas; /* pending keepalives, newest first */
+};
+
+struct sip_keepalive {
+	struct sip *s;
+	struct sip_keepalive *next, **pprev; /* in s->kas, or a list being settled */
+	uint64_t conn;	/* the connection awaiting our pong; 0: none (outcome known) */
+	int result;	/* conn 0: what the timer reports */
+	struct tmr tmr; /* the pong bound, or 0 ms to report result */
+	sip_keepalive_fn *done;
+	void *arg;
 };
 
 /* The transaction layer's way down: into the transport, counted. */
@@ -127,11 +150,144 @@ static void on_packet(void *arg, const struct tp_pkt *pkt)
 	sip_recv(arg, pkt);
 }
 
+/* ---- keepalives ------------------------------------------------------ */
+
+static void ka_link(struct sip_keepalive *k, struct sip_keepalive **head)
+{
+	k->next = *head;
+	if (k->next)
+		k->next->pprev = &k->next;
+	k->pprev = head;
+	*head = k;
+}
+
+static void ka_unlink(struct sip_keepalive *k)
+{
+	*k->pprev = k->next;
+	if (k->next)
+		k->next->pprev = k->pprev;
+	k->next = NULL;
+	k->pprev = NULL;
+}
+
+static void ka_free(struct sip_keepalive *k)
+{
+	ka_unlink(k);
+	tmr_close(&k->tmr);
+	free(k);
+}
+
+/* k ends with err: freed, then its owner told. */
+static void ka_finish(struct sip_keepalive *k, int err)
+{
+	sip_keepalive_fn *done = k->done;
+	void *arg = k->arg;
+
+	ka_free(k);
+	done(arg, err);
+}
+
+/*
+ * Every keepalive awaiting a pong on conn ends with err.  They move to a
+ * list of their own first, so that a done callback may start keepalives
+ * (they wait for a pong of their own) or cancel any of those not told yet.
+ */
+static void ka_settle(struct sip *s, uint64_t conn, int err)
+{
+	struct sip_keepalive *todo = NULL, *k, *next;
+
+	for (k = s->kas; k; k = next) {
+		next = k->next;
+		if (k->conn != conn || conn == 0)
+			continue;
+		ka_unlink(k);
+		ka_link(k, &todo);
+	}
+	while ((k = todo))
+		ka_finish(k, err);
+}
+
+static void on_pong(void *arg, uint64_t conn)
+{
+	ka_settle(arg, conn, 0);
+}
+
+/*
+ * Connection conn is gone: its keepalives fail first (their users may
+ * register again at once), then its transactions (RFC 3261 §17.1.4).
+ */
+static void conn_lost(struct sip *s, uint64_t conn, int err)
+{
+	ka_settle(s, conn, err < 0 ? err : -ECONNRESET);
+	tsx_layer_conn_closed(s->tsx, conn, err);
+}
+
 static void on_conn(void *arg, uint64_t conn, int err)
 {
-	struct sip *s = arg;
+	conn_lost(arg, conn, err);
+}
 
-	tsx_layer_conn_closed(s->tsx, conn, err);
+/*
+ * The timer: the outcome known at start, or the pong bound.  RFC 5626
+ * §4.4.1: no pong in time, the flow has failed: we close it ourselves,
+ * and everyone on it hears so as from the transport.
+ */
+static void ka_timer(void *arg)
+{
+	struct sip_keepalive *k = arg;
+	struct sip *s = k->s;
+	uint64_t conn = k->conn;
+
+	if (conn == 0) {
+		ka_finish(k, k->result);
+		return;
+	}
+	log_debug("tcp%" PRIu64 ": no keepalive pong in time, closing", conn);
+	if (tp_conn_close(s->tp, conn) == 0)
+		conn_lost(s, conn, -ETIMEDOUT);
+	else
+		ka_finish(k, -ETIMEDOUT);
+}
+
+int sip_keepalive(struct sip *s, const struct sip_dest *d, unsigned pong_timeout_ms,
+    sip_keepalive_fn *done, void *arg, struct sip_keepalive **kp)
+{
+	struct sip_keepalive *k = calloc(1, sizeof(*k));
+	struct sip_dest to = *d;
+	int err;
+
+	if (!k)
+		return -ENOMEM;
+	k->s = s;
+	k->done = done;
+	k->arg = arg;
+	tmr_init(&k->tmr, s->clk, ka_timer, k);
+	if ((err = tp_ping(s->tp, &to)) < 0)
+		s->st->tx_errors++;
+	if (err == 0 && to.proto != NET_UDP && to.conn != 0)
+		k->conn = to.conn;
+	else
+		k->result = err;
+	if (tmr_start(&k->tmr, k->conn ? pong_timeout_ms : 0) < 0) {
+		tmr_close(&k->tmr);
+		free(k);
+		return -ENOMEM;
+	}
+	ka_link(k, &s->kas);
+	*kp = k;
+	return 0;
+}
+
+int sip_keepalive_cb(void *s, const struct sip_dest *d, unsigned pong_timeout_ms,
+    sip_keepalive_fn *done, void *arg, struct sip_keepalive **kp)
+{
+	return sip_keepalive(s, d, pong_timeout_ms, done, arg, kp);
+}
+
+void sip_keepalive_cancel(struct sip_keepalive *k)
+{
+	if (k)
+		ka_free(k);
 }
 
 /*
@@ -176,12 +332,14 @@ int sip_new(struct sip **sp, struct event_base *base, struct tmr_clock *clk,
 	if (!s)
 		return -ENOMEM;
 	s->st = st;
+	s->clk = clk;
 	up.arg = s;
 	if ((err = tsx_layer_new(&s->tsx, clk, &cfg->tsx, send_bytes, s, &up, st)) < 0 ||
 	    (err = tp_new(&s->tp, base, &cfg->tp, on_packet, on_conn, s, st)) < 0) {
 		sip_free(s);
 		return err;
 	}
+	tp_set_pong_cb(s->tp, on_pong);
 	*sp = s;
 	return 0;
 }
@@ -190,6 +348,8 @@ void sip_free(struct sip *s)
 {
 	if (!s)
 		return;
+	while (s->kas)
+		ka_free(s->kas);
 	/* Sockets first: nothing arrives for a transaction layer being torn down. */
 	tp_free(s->tp);
 	tsx_layer_free(s->tsx);

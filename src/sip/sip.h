@@ -14,6 +14,14 @@
  * crosses the wire.  The UA core registers itself as the transaction user
  * (sip_set_user): that is how it hears of requests.  Above this object
  * nobody needs tp or the parser; below it nothing knows of calls.
+ *
+ * Keepalives (RFC 5626 §4.4.1) are the stack's too, because their
+ * failure is a transport event that transactions must hear of:
+ *
+ *   UA  --- CRLFCRLF --->  registrar      sip_keepalive()
+ *       <--- CRLF -------                 pong: done(arg, 0)
+ *   ... or no CRLF within 10 s: the flow has failed; the connection is
+ *   closed, its transactions fail (RFC 3261 §17.1.4) and done(arg, -ETIMEDOUT)
  */
 #ifndef SIPUAD_SIP_H
 #define SIPUAD_SIP_H
@@ -42,7 +50,10 @@ struct sip_cfg {
  */
 int sip_new(struct sip **sp, struct event_base *base, struct tmr_clock *clk,
     const struct sip_cfg *cfg, struct stats *st);
-/* Closes every socket and ends every transaction without callbacks. NULL: no-op. */
+/*
+ * Closes every socket and ends every transaction and keepalive without
+ * callbacks. NULL: no-op.
+ */
 void sip_free(struct sip *s);
 /* Apply a reloaded config: new timers and bounds apply to what starts afterwards. */
 void sip_set_cfg(struct sip *s, const struct sip_cfg *cfg);
@@ -77,6 +88,47 @@ struct tsx_layer *sip_tsx(const struct sip *s);
 int sip_local(const struct sip *s, enum net_proto proto, int family, struct net_addr *out);
 /* The same, with a void * first argument for the layers' local-address callbacks. */
 int sip_local_cb(void *s, enum net_proto proto, int family, struct net_addr *out);
+
+/*
+ * RFC 5626 §4.4.1: "If a pong is not received within 10 seconds, the flow
+ * has failed."
+ */
+#define SIP_PONG_TIMEOUT_MS 10000
+
+struct sip_keepalive;
+
+/*
+ * How a keepalive ended: 0 (pong, or for UDP the datagram sent), or
+ * -errno.  The keepalive is gone when this runs: the caller forgets its
+ * pointer here.
+ */
+typedef void(sip_keepalive_fn)(void *arg, int err);
+
+/*
+ * A keepalive toward d (RFC 5626 §4.4.1), always through the transport
+ * (sip_set_send() does not capture it), its outcome always through done,
+ * from the loop, never inside this call.
+ * Stream (d->proto TCP): CRLFCRLF on d->conn, else on the open connection
+ * to d->addr, else a new one; then done(arg, 0) when the CRLF pong comes
+ * on that connection, or, after pong_timeout_ms without one, the
+ * connection is closed, its transactions told (as for any lost
+ * connection), and done(arg, -ETIMEDOUT).  The connection closing first:
+ * done(arg, -errno) (an orderly close: -ECONNRESET).
+ * UDP: one CRLF datagram, no answer awaited: done(arg, 0).
+ * A send that fails: done(arg, -errno), as tp_send() fails.
+ * Each caller keeps at most one keepalive pending, so that its pong bound
+ * measures one ping; several callers may ping one connection (a pong
+ * there answers all of them).  *kp (the caller's, written on success)
+ * lets it sip_keepalive_cancel().  0, or -ENOMEM (nothing sent, no call
+ * of done).
+ */
+int sip_keepalive(struct sip *s, const struct sip_dest *d, unsigned pong_timeout_ms,
+    sip_keepalive_fn *done, void *arg, struct sip_keepalive **kp);
+/* The same, with a void * first argument for the layers' keepalive callbacks. */
+int sip_keepalive_cb(void *s, const struct sip_dest *d, unsigned pong_timeout_ms,
+    sip_keepalive_fn *done, void *arg, struct sip_keepalive **kp);
+/* No call of done from now on (a pong still to come is ignored).  NULL: no-op. */
+void sip_keepalive_cancel(struct sip_keepalive *k);
 
 unsigned sip_tsx_count(const struct sip *s);
 unsigned sip_conn_count(const struct sip *s);

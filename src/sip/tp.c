@@ -8,10 +8,11 @@
  * tp_udp.c, the stream side (TCP connections, their framing, keepalives,
  * idle timeouts and bound) tp_stream.c; tp_int.h is what the three share.
  *
- * Callbacks (recv, conn_cb) run only from the event loop, never from
- * inside a tp_*() call.  Inside them every tp_*() call is allowed except
- * tp_free(): the transport must not be freed from its own callback.
- * Only tp_free() closes without a conn_cb call.
+ * Callbacks (recv, conn_cb, pong_cb) run only from the event loop, never
+ * from inside a tp_*() call.  Inside them every tp_*() call is allowed
+ * except tp_free(): the transport must not be freed from its own
+ * callback (nor a connection closed from a callback about it).  Only
+ * tp_free() and tp_conn_close() close without a conn_cb call.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -120,6 +121,11 @@ void tp_set_opts(struct tp *tp, const struct tp_opts *o)
 	tp_stream_set_opts(tp);
 }
 
+void tp_set_pong_cb(struct tp *tp, tp_pong_fn *pong)
+{
+	tp->pong_cb = pong;
+}
+
 int tp_listen(struct tp *tp, enum net_proto proto, const struct net_addr *a, struct net_addr *bound)
 {
 	struct tp_lsn *l = calloc(1, sizeof(*l)), **pp;
@@ -160,6 +166,16 @@ out:
 int tp_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t len)
 {
 	return d->proto == NET_UDP ? tp_udp_send(tp, d, buf, len) : tp_stream_send(tp, d, buf, len);
+}
+
+int tp_ping(struct tp *tp, struct sip_dest *d)
+{
+	return d->proto == NET_UDP ? tp_udp_send(tp, d, "\r\n", 2) : tp_stream_ping(tp, d);
+}
+
+int tp_conn_close(struct tp *tp, uint64_t conn)
+{
+	return tp_stream_close(tp, conn);
 }
 
 int tp_local(const struct tp *tp, enum net_proto proto, int family, struct net_addr *out)

@@ -5,9 +5,10 @@
  * outgoing TCP connections (each with a numeric id, so nothing holds a
  * pointer to a connection that may close), their read buffers and send
  * queues.  It frames TCP by Content-Length (frame.h), answers CRLF
- * keepalives (RFC 5626 §4.4.1), closes idle connections, and bounds how
- * many there are.  It knows nothing of SIP beyond framing: whole messages go
- * up through the recv callback, bytes come down through tp_send().
+ * keepalives (RFC 5626 §4.4.1) and reports the pongs to its own
+ * (tp_ping()), closes idle connections, and bounds how many there are.
+ * It knows nothing of SIP beyond framing: whole messages go up through
+ * the recv callback, bytes come down through tp_send().
  */
 #ifndef SIPUAD_TP_H
 #define SIPUAD_TP_H
@@ -45,6 +46,11 @@ typedef void (tp_recv_fn)(void *arg, const struct tp_pkt *pkt);
  * it is gone (RFC 3261 §17.1.4).
  */
 typedef void (tp_conn_fn)(void *arg, uint64_t conn, int err);
+/*
+ * The pong to one of our pings (tp_ping()) came on TCP connection conn.
+ * The callback may send on conn; it may neither close it nor free tp.
+ */
+typedef void (tp_pong_fn)(void *arg, uint64_t conn);
 
 /* 0 or -ENOMEM. */
 int tp_new(struct tp **tpp, struct event_base *base, const struct tp_opts *o,
@@ -53,6 +59,8 @@ int tp_new(struct tp **tpp, struct event_base *base, const struct tp_opts *o,
 void tp_free(struct tp *tp);
 /* Change limits at run time (reload). */
 void tp_set_opts(struct tp *tp, const struct tp_opts *o);
+/* Report pongs to pong, with tp_new()'s arg (NULL: not reported, the default). */
+void tp_set_pong_cb(struct tp *tp, tp_pong_fn *pong);
 
 /*
  * Bind and listen.  Port 0 takes a free port; *bound (may be NULL) gets
@@ -72,6 +80,27 @@ int tp_listen(struct tp *tp, enum net_proto proto, const struct net_addr *a,
  * -EMFILE (connection limit), -ENOBUFS (send queue over its bound).
  */
 int tp_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t len);
+
+/*
+ * A keepalive ping toward d (RFC 5626 §4.4.1).
+ * TCP: CRLFCRLF, sent as tp_send() sends (d->conn updated), and one more
+ * pong awaited on that connection.  While one is, the first CRLF that
+ * arrives between messages is that pong: it goes to the pong callback
+ * instead of being skipped.  (A ping of the peer's that crosses ours
+ * gives its first CRLF to our pong, and its answer waits for more CR/LF:
+ * the UA pings, the server answers, RFC 5626 §4.4.1.)
+ * UDP: one CRLF datagram; no answer is defined, none is awaited.
+ * 0 or -errno as tp_send().
+ */
+int tp_ping(struct tp *tp, struct sip_dest *d);
+
+/*
+ * Close TCP connection conn now, dropping what is queued for it, without
+ * the conn callback: the caller made the decision and tells whoever needs
+ * to know (the stack, when a pong does not come).  Not from a callback
+ * about conn itself.  0 or -ENOENT.
+ */
+int tp_conn_close(struct tp *tp, uint64_t conn);
 
 /*
  * Our address for proto and family (AF_INET / AF_INET6) to put in Via and

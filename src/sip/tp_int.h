@@ -10,7 +10,8 @@
  *   tp_udp.c     UDP: the read loop (a cap per wake-up) and sending
  *   tp_stream.c  TCP: accepting, connecting, the connection table and its
  *                bound, reading with Content-Length framing (frame.h),
- *                CRLF keepalive answers, idle timeouts, send queues.
+ *                CRLF keepalive answers and our pings' pongs, idle
+ *                timeouts, send queues.
  *                A connection is a bufferevent, so TLS can reuse all of it
  *                with a filtering bufferevent in place of the socket one.
  * tp_udp.c and tp_stream.c call only what this header declares of tp.c
@@ -53,6 +54,7 @@ struct tp {
 	struct tp_opts o;
 	tp_recv_fn *recv;
 	tp_conn_fn *conn_cb;
+	tp_pong_fn *pong_cb; /* NULL: pongs are not reported */
 	void *arg;
 	struct stats *st; /* the caller's, or st_none */
 	struct stats st_none;
@@ -93,6 +95,10 @@ void tp_stream_set_opts(struct tp *tp);
 int tp_stream_start(struct tp_lsn *l);
 /* On d->conn, a connection to d->addr, or a new one; d->conn updated.  0 or -errno. */
 int tp_stream_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t len);
+/* CRLFCRLF as tp_stream_send() sends, and one more pong awaited on that connection. */
+int tp_stream_ping(struct tp *tp, struct sip_dest *d);
+/* Close conn now, without conn_cb.  0 or -ENOENT. */
+int tp_stream_close(struct tp *tp, uint64_t conn);
 bool tp_stream_alive(const struct tp *tp, uint64_t conn);
 unsigned tp_stream_count(const struct tp *tp);
 
@@ -106,12 +112,14 @@ struct tp_framer {
 	size_t scanned;	  /* bytes known to hold no blank line */
 	bool have_hdr;	  /* fi describes the message at the head */
 	struct frame_info fi;
+	unsigned pongs;	  /* our pings not answered yet: a CRLF is a pong */
 };
 
 /* What one framing step decided (tp_stream_frame() returned 1). */
 struct tp_frame {
 	size_t skip;   /* leading CR/LF bytes to drop (then nothing else) */
 	bool ping;     /* they held CRLFCRLF: answer one CRLF (RFC 5626 §4.4.1) */
+	bool pong;     /* they ended in the CRLF answering our ping (f->pongs was > 0) */
 	size_t len;    /* a message: the first len bytes of the input */
 	bool oversize; /* len covers its header block only: over max */
 	int err;       /* framing lost: after the len bytes (if any), close with err */

@@ -17,7 +17,11 @@
  *   "OPTIONS sip:a@h SIP/2.0\r\n...Content-Length: 5\r\n\r\nhello"   one message
  *
  * CR/LF bytes before a message are skipped; a run holding CRLFCRLF is a
- * ping and gets one CRLF pong.  Then the header block is found (frame.h)
+ * ping and gets one CRLF pong.  While a ping of ours (tp_ping()) awaits
+ * its pong, the first CRLF of a run is that pong instead, reported up
+ * (the bytes before it dropped, those after it framed anew), and a run
+ * ending in CR at the end of what is known waits for the LF that may
+ * follow.  Then the header block is found (frame.h)
  * and the message is Content-Length more bytes long.  No Content-Length:
  * the header block alone is the message (the message layer answers 400).
  * A malformed Content-Length, or a message over max_msg, goes up as its
@@ -109,22 +113,52 @@ static void tcp_nodelay(int fd)
 /* ---- framing -------------------------------------------------------- */
 
 /*
+ * Our ping's answer in the leading run p[0..n) of CR/LF bytes (f->pongs >
+ * 0): the first CRLF, dropped with what precedes it.  A run that fills
+ * the peeked avail bytes and ends in CR may be cut before the pong's LF:
+ * everything but that CR is dropped, or with the CR alone, wait.
+ * 1: out set; 0: no pong here; -EAGAIN: wait.
+ */
+static int frame_pong(struct tp_framer *f, const char *p, size_t n, size_t avail,
+		      struct tp_frame *out)
+{
+	const char *crlf = memmem(p, n, "\r\n", 2);
+
+	if (crlf) {
+		out->skip = (size_t)(crlf - p) + 2;
+		out->pong = true;
+		f->pongs--;
+		return 1;
+	}
+	if (n < avail || p[n - 1] != '\r')
+		return 0;
+	if (n == 1)
+		return -EAGAIN;
+	out->skip = n - 1;
+	return 1;
+}
+
+/*
  * Leading CR/LF bytes (RFC 5626 §4.4.1): a run holding CRLFCRLF is a
  * keepalive ping and gets one CRLF pong; a shorter run is skipped.  A
  * short run at the end of the data may be half a ping: wait for more.
+ * With a ping of ours unanswered, frame_pong() looks first.
  * 1: out->skip set; 0: none; -EAGAIN: wait; -ENOMEM.
  */
-static int frame_crlf(struct evbuffer *in, size_t len, struct tp_frame *out)
+static int frame_crlf(struct tp_framer *f, struct evbuffer *in, size_t len, struct tp_frame *out)
 {
 	size_t avail = len < TP_CRLF_PEEK ? len : TP_CRLF_PEEK;
 	const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)avail);
 	size_t n;
+	int r;
 
 	if (!p)
 		return -ENOMEM;
 	n = frame_skip_crlf(p, avail);
 	if (n == 0)
 		return 0;
+	if (f->pongs > 0 && (r = frame_pong(f, p, n, avail, out)) != 0)
+		return r;
 	if (n == len && n < 4)
 		return -EAGAIN;
 	out->skip = n;
@@ -222,7 +256,7 @@ int tp_stream_frame(struct tp_framer *f, struct evbuffer *in, size_t max, struct
 	if (len == 0)
 		return 0;
 	if (!f->have_hdr) {
-		r = frame_crlf(in, len, out);
+		r = frame_crlf(f, in, len, out);
 		if (r != 0)
 			return r == -EAGAIN ? 0 : r;
 		r = frame_hdr(f, in, len, max);
@@ -375,6 +409,11 @@ static int conn_step(struct tp_conn *c)
 		evbuffer_drain(in, fr.skip);
 		if (fr.ping && conn_write(c, "\r\n", 2) == 0)
 			log_debug("%s: keepalive ping answered", c->handle);
+		if (fr.pong) {
+			log_debug("%s: keepalive pong", c->handle);
+			if (c->tp->pong_cb)
+				c->tp->pong_cb(c->tp->arg, c->id);
+		}
 		return 1;
 	}
 	if (fr.len == 0)
@@ -640,6 +679,27 @@ int tp_stream_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t le
 	if (err == 0)
 		d->conn = c->id;
 	return err;
+}
+
+int tp_stream_ping(struct tp *tp, struct sip_dest *d)
+{
+	int err = tp_stream_send(tp, d, "\r\n\r\n", 4);
+	struct tp_conn *c;
+
+	if (err == 0 && (c = conn_by_id(tp, d->conn)))
+		c->fr.pongs++;
+	return err;
+}
+
+int tp_stream_close(struct tp *tp, uint64_t conn)
+{
+	struct tp_conn *c = conn_by_id(tp, conn);
+
+	if (!c)
+		return -ENOENT;
+	log_debug("%s: closing", c->handle);
+	conn_free(c);
+	return 0;
 }
 
 bool tp_stream_alive(const struct tp *tp, uint64_t conn)

@@ -2,7 +2,9 @@
  * reg: the registration client of one account (RFC 3261 §10.2, RFC 3608
  * Service-Route, RFC 3581 rport), on one NICT at a time and one timer for
  * refreshes, retries and the deferred report of a first-send failure; a
- * second timer sends NAT keepalives.  See reg.h for the exchange.
+ * second timer sends NAT keepalives, one pending at a time, whose failed
+ * flow (no pong, lost connection) means registering again at once.  See
+ * reg.h for the exchange.
  *
  * Why a reg never loops: every REGISTER is answered by a final response,
  * Timer F or a transport error (the transaction layer's promise); a
@@ -23,6 +25,7 @@
 #include "core/tmr.h"
 #include "sip/dns.h"
 #include "sip/msg.h"
+#include "sip/sip.h"
 #include "sip/tsx.h"
 #include "ua/account.h"
 #include "ua/cred.h"
@@ -80,6 +83,7 @@ struct reg {
 
 	struct tmr tmr;	 /* refresh / retry */
 	struct tmr ka;	 /* NAT keepalive */
+	struct sip_keepalive *kp; /* env.keepalive's, awaiting its outcome */
 };
 
 const char *reg_state_name(enum reg_state s)
@@ -149,12 +153,21 @@ static void set_state(struct reg *r, enum reg_state s)
 static void on_timer(void *arg);
 static void on_keepalive(void *arg);
 
+/* No keepalive until the next 2xx: the timer stopped, a pending one forgotten. */
+static void ka_stop(struct reg *r)
+{
+	tmr_stop(&r->ka);
+	if (r->kp)
+		r->env.keepalive_cancel(r->kp);
+	r->kp = NULL;
+}
+
 int reg_new(struct reg **rp, const struct reg_env *env, struct account *a, unsigned long handle_id)
 {
 	struct reg *r;
 
 	if (!env || !env->tsx || !env->clk || !env->local || !a || !account_registrar(a) ||
-	    !account_aor(a))
+	    !account_aor(a) || (env->keepalive && !env->keepalive_cancel))
 		return -EINVAL;
 	if (!(r = calloc(1, sizeof(*r))))
 		return -ENOMEM;
@@ -180,10 +193,17 @@ void reg_free(struct reg *r)
 	tsx_detach(r->ct);
 	dns_cancel(r->q);
 	tmr_close(&r->tmr);
+	ka_stop(r);
 	tmr_close(&r->ka);
 	account_free(r->a);
 	free(r->call_id);
 	free(r);
+}
+
+void reg_set_retry(struct reg *r, unsigned min_s, unsigned max_s)
+{
+	r->env.retry_min_s = min_s ? min_s : 30;
+	r->env.retry_max_s = max_s < r->env.retry_min_s ? r->env.retry_min_s : max_s;
 }
 
 struct account *reg_account(const struct reg *r)
@@ -231,7 +251,7 @@ static void fail(struct reg *r, int code, unsigned retry_after_s, const char *fm
 								     : r->env.retry_max_s) *
 			1000;
 	r->retry_at = tmr_now(r->env.clk) + delay;
-	tmr_stop(&r->ka);
+	ka_stop(r);
 	if (tmr_start(&r->tmr, delay) < 0)
 		log_err("%s: cannot arm the retry timer: out of memory", r->handle);
 	log_info("%s: registering %s at %s failed: %d %s; next attempt in %llu s", r->handle,
@@ -284,8 +304,16 @@ static bool public_changed(struct reg *r, const struct sip_msg *resp)
 	struct net_addr seen, ours;
 	int rport;
 
-	if (r->nat_tried || msg_via_received(resp, host, sizeof(host), &rport) < 0 ||
-	    (!host[0] && rport < 0))
+	if (r->nat_tried || msg_via_received(resp, host, sizeof(host), &rport) < 0)
+		return false;
+	/*
+	 * On a stream the source port is the connection's own, never a port
+	 * anyone can reach us at: only a changed host means a NAT (and then
+	 * the Contact keeps our listener's port, as the flow carries the rest).
+	 */
+	if (r->dest.proto != NET_UDP)
+		rport = -1;
+	if (!host[0] && rport < 0)
 		return false;
 	if (r->have_public)
 		ours = r->public_addr;
@@ -363,7 +391,7 @@ static void unregistered(struct reg *r)
 	r->ct = NULL;
 	r->bound = false;
 	tmr_stop(&r->tmr);
-	tmr_stop(&r->ka);
+	ka_stop(r);
 	account_set_service_route(r->a, NULL, 0);
 	log_info("%s: %s unregistered from %s", r->handle, account_name(r->a),
 		 account_registrar(r->a));
@@ -713,16 +741,48 @@ static void on_timer(void *arg)
 	attempt(r, NULL);
 }
 
+/*
+ * A keepalive's outcome.  On a stream, no pong within the bound or a lost
+ * connection means the flow has failed (RFC 5626 §4.4.1): the stack
+ * closed it, so registering again at once, as the refresh timer would,
+ * opens a new one (and replaces a REGISTER in flight on the old one).
+ */
+static void on_keepalive_done(void *arg, int err)
+{
+	struct reg *r = arg;
+
+	r->kp = NULL;
+	if (err == 0)
+		return;
+	if (r->dest.proto == NET_UDP || r->state != REG_REGISTERED) {
+		log_debug("%s: keepalive to the registrar failed: %s", r->handle, strerror(-err));
+		return;
+	}
+	if (err == -ETIMEDOUT)
+		log_info("%s: %s: no keepalive pong from the registrar within %u s: "
+			 "registering again",
+			 r->handle, account_name(r->a), SIP_PONG_TIMEOUT_MS / 1000);
+	else
+		log_info("%s: %s: keepalive to the registrar failed (%s): registering again",
+			 r->handle, account_name(r->a), strerror(-err));
+	attempt(r, NULL);
+}
+
 static void on_keepalive(void *arg)
 {
 	struct reg *r = arg;
 	struct sip_dest d = r->dest;
 	const char *ka = r->dest.proto == NET_UDP ? "\r\n" : "\r\n\r\n";
-	int err;
+	int err = 0;
 
 	if (r->state != REG_REGISTERED || !r->have_dest)
 		return;
-	if ((err = tsx_send_raw(r->env.tsx, &d, ka, strlen(ka))) < 0)
+	if (!r->env.keepalive)
+		err = tsx_send_raw(r->env.tsx, &d, ka, strlen(ka));
+	else if (!r->kp) /* one at a time: while a ping awaits its pong, that pong decides */
+		err = r->env.keepalive(r->env.keepalive_arg, &d, SIP_PONG_TIMEOUT_MS,
+				       on_keepalive_done, r, &r->kp);
+	if (err < 0)
 		log_debug("%s: keepalive to the registrar failed: %s", r->handle, strerror(-err));
 	if (tmr_start(&r->ka, (uint64_t)account_keepalive(r->a) * 1000) < 0)
 		log_err("%s: cannot arm the keepalive timer: out of memory", r->handle);
@@ -745,7 +805,7 @@ void reg_stop(struct reg *r)
 
 	r->stopping = true;
 	tmr_stop(&r->tmr);
-	tmr_stop(&r->ka);
+	ka_stop(r);
 	if (r->state == REG_UNREGISTERING)
 		return;
 	if (!r->bound && !r->ct) {

@@ -29,7 +29,10 @@
  *
  * With the account's keepalive interval set, a registered reg sends a
  * keepalive toward the registrar (or outbound proxy) at that interval:
- * CRLF on UDP, CRLFCRLF on TCP (RFC 5626 §4.4.1).
+ * CRLF on UDP, CRLFCRLF on TCP (RFC 5626 §4.4.1), one at a time.  On TCP
+ * the CRLF pong must come within 10 s; if it does not, or the connection
+ * is lost first, the flow has failed (the stack closes it) and the reg
+ * registers again at once, on a new connection.
  *
  * reg_stop() sends Expires: 0 for a binding that may exist (a 2xx came,
  * or a REGISTER is in flight) and reports unregistered when it is
@@ -48,6 +51,8 @@
 struct account;
 struct dns;
 struct reg;
+struct sip_dest;
+struct sip_keepalive;
 struct tmr_clock;
 struct tsx_layer;
 
@@ -94,6 +99,17 @@ struct reg_env {
 	 * literals only, sent at once (the unit tests).
 	 */
 	struct dns *dns;
+	/*
+	 * RFC 5626 §4.4.1 keepalives with a pong bound (sip_keepalive_cb()
+	 * and sip_keepalive_cancel(), sip.h): keepalive(keepalive_arg, ...)
+	 * as sip_keepalive().  NULL: the ping sent through tsx_send_raw(),
+	 * nothing awaited (the unit tests that do not look at keepalives).
+	 */
+	int (*keepalive)(void *arg, const struct sip_dest *d, unsigned pong_timeout_ms,
+			 void (*done)(void *done_arg, int err), void *done_arg,
+			 struct sip_keepalive **kp);
+	void (*keepalive_cancel)(struct sip_keepalive *k);
+	void *keepalive_arg;
 	unsigned retry_min_s; /* back-off start, default 30 */
 	unsigned retry_max_s; /* back-off cap, default 1800 */
 };
@@ -125,6 +141,8 @@ bool reg_busy(const struct reg *r);
  */
 int reg_set_account(struct reg *r, struct account *b, struct why *why);
 struct account *reg_account(const struct reg *r);
+/* A reload's back-off bounds (reg_env's), for the failures from now on. */
+void reg_set_retry(struct reg *r, unsigned min_s, unsigned max_s);
 void reg_status(const struct reg *r, struct reg_status *st);
 const char *reg_state_name(enum reg_state s);
 /* The back-off before attempt failures + 1 (1: the first retry), in ms, before jitter. */

@@ -6,18 +6,20 @@
  * skipped CR/LF, deliver and drain a message, stop at a close).
  *
  * Input: byte 0-1 choose max_msg (32..2079 bytes, so the size limits are
- * hit), byte 2-3 seed the chunk sizes (1..64 bytes), the rest is the
+ * hit) and, in the top two bits, how many pongs to our pings are awaited
+ * (0..3), byte 2-3 seed the chunk sizes (1..64 bytes), the rest is the
  * stream.  Checked on every verdict:
  *  - it consumes bytes or closes (no spinning), never more than are buffered;
  *  - skipped bytes are CR/LF only, and a ping answer comes only for a run
- *    holding CRLFCRLF (RFC 5626 §4.4.1);
+ *    holding CRLFCRLF (RFC 5626 §4.4.1); a pong only while one is
+ *    awaited, for bytes ending in CRLF, and never with a ping answer;
  *  - a message never starts with CR/LF and is at most max_msg bytes;
  *  - a whole message is exactly its header block plus Content-Length
  *    (the header block alone without one); a header-only delivery is the
  *    malformed Content-Length (-EPROTO) or over max_msg (-EMSGSIZE);
- * and over the whole input: the messages and the close decision are the
- * same whatever the chunks (framing must not depend on how TCP segments
- * the stream), compared against the input fed in one piece.
+ * and over the whole input: the messages, the pongs and the close decision
+ * are the same whatever the chunks (framing must not depend on how TCP
+ * segments the stream), compared against the input fed in one piece.
  *
  *   tests/fuzz/fuzz_frame -max_total_time=60 tests/fuzz/corpus/frame
  */
@@ -42,7 +44,8 @@ struct rec {
 	uint8_t *buf;
 	size_t len, cap;
 	unsigned n;
-	int close_err; /* 0: still open at the end */
+	unsigned pongs; /* pongs seen */
+	int close_err;	/* 0: still open at the end */
 };
 
 static void rec_add(struct rec *r, const void *p, size_t n)
@@ -98,6 +101,7 @@ static bool drain(struct tp_framer *f, struct evbuffer *in, size_t max, struct r
 {
 	for (;;) {
 		size_t have = evbuffer_get_length(in);
+		unsigned pongs_before = f->pongs;
 		struct tp_frame out;
 		const char *p;
 		int rc = tp_stream_frame(f, in, max, &out);
@@ -113,6 +117,12 @@ static bool drain(struct tp_framer *f, struct evbuffer *in, size_t max, struct r
 			if (!crlf_only(p, out.skip) ||
 			    (out.ping && !memmem(p, out.skip, "\r\n\r\n", 4)))
 				abort();
+			if (out.pong && (out.ping || f->pongs + 1 != pongs_before || out.skip < 2 ||
+					 memcmp(p + out.skip - 2, "\r\n", 2) != 0))
+				abort();
+			if (!out.pong && f->pongs != pongs_before)
+				abort();
+			r->pongs += out.pong;
 			evbuffer_drain(in, out.skip);
 			continue;
 		}
@@ -140,7 +150,8 @@ static bool drain(struct tp_framer *f, struct evbuffer *in, size_t max, struct r
 }
 
 /* The stream through the framer in chunks of 1..64 bytes from seed; chunk 0: in one piece. */
-static void run(const uint8_t *s, size_t n, size_t max, uint32_t seed, bool whole, struct rec *r)
+static void run(const uint8_t *s, size_t n, size_t max, unsigned pongs, uint32_t seed, bool whole,
+		struct rec *r)
 {
 	struct evbuffer *in = evbuffer_new();
 	struct stats st;
@@ -153,6 +164,7 @@ static void run(const uint8_t *s, size_t n, size_t max, uint32_t seed, bool whol
 	memset(&f, 0, sizeof(f));
 	f.name = "fuzz";
 	f.st = &st;
+	f.pongs = pongs;
 	while (off < n) {
 		size_t c = n - off;
 
@@ -182,6 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static int init;
 	struct rec split = {0}, whole = {0};
 	size_t max;
+	unsigned pongs;
 	uint32_t seed;
 
 	if (!init) {
@@ -191,10 +204,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < HDR)
 		return 0;
 	max = 32 + (((size_t)data[0] << 8 | data[1]) % 2048);
+	pongs = data[0] >> 6;
 	seed = (uint32_t)data[2] << 8 | data[3] | 1u; /* xorshift needs a non-zero seed */
-	run(data + HDR, size - HDR, max, seed, false, &split);
-	run(data + HDR, size - HDR, max, 0, true, &whole);
+	run(data + HDR, size - HDR, max, pongs, seed, false, &split);
+	run(data + HDR, size - HDR, max, pongs, 0, true, &whole);
 	if (split.n != whole.n || split.len != whole.len || split.close_err != whole.close_err ||
+	    split.pongs != whole.pongs ||
 	    (split.len && memcmp(split.buf, whole.buf, split.len) != 0))
 		abort();
 	free(split.buf);

@@ -5,14 +5,17 @@
  * The layer's send callback records every buffer with the fake time it
  * left at; the registrar's answers are built from the captured request,
  * given extra header lines, serialized, parsed back and fed to the layer
- * as the transport would.  Every test ends in drain(): far in the future
- * nothing may be in flight, and ASan sees every allocation freed.
+ * as the transport would.  The stack's keepalive API (sip_keepalive()) is
+ * a stub whose outcome the test decides.  Every test ends in drain(): far
+ * in the future nothing may be in flight, and ASan sees every allocation
+ * freed.
  */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/stats.h"
 #include "core/tmr.h"
@@ -51,8 +54,21 @@ static struct sent sent[MAX_SENT];
 static unsigned n_sent;
 static struct ev evs[MAX_EV];
 static unsigned n_ev;
-static struct account *acct;
+static struct account *acc; /* not "acct": unistd.h declares acct(2) */
 static struct reg *reg;
+static bool ka_stubbed; /* make_reg() gives the reg the keepalive stub */
+
+/* The stub of sip_keepalive(): what the reg asked, and its one pending keepalive. */
+static struct {
+	unsigned calls, cancels;
+	struct sip_dest d;
+	unsigned pong_timeout_ms;
+	uint64_t at;
+	void (*done)(void *arg, int err);
+	void *arg;
+	struct sip_keepalive *pending;
+} ka;
+static char ka_token; /* what *kp points to: never dereferenced */
 
 static uint64_t now(void)
 {
@@ -82,6 +98,66 @@ static int local_stub(void *arg, enum net_proto proto, int family, struct net_ad
 	return net_addr_from_host(out, "127.0.0.1", 5060);
 }
 
+static int ka_stub(void *arg, const struct sip_dest *d, unsigned pong_timeout_ms,
+		   void (*done)(void *done_arg, int err), void *done_arg, struct sip_keepalive **kp)
+{
+	(void)arg;
+	ck_assert_ptr_null(ka.pending); /* one at a time */
+	ka.calls++;
+	ka.d = *d;
+	ka.pong_timeout_ms = pong_timeout_ms;
+	ka.at = now();
+	ka.done = done;
+	ka.arg = done_arg;
+	ka.pending = (struct sip_keepalive *)&ka_token;
+	*kp = ka.pending;
+	return 0;
+}
+
+static void ka_cancel_stub(struct sip_keepalive *k)
+{
+	ck_assert_ptr_nonnull(ka.pending);
+	ck_assert_ptr_eq(k, ka.pending);
+	ka.pending = NULL;
+	ka.cancels++;
+}
+
+/* The pending keepalive ends with err, as the stack would report it. */
+static void ka_outcome(int err)
+{
+	ck_assert_ptr_nonnull(ka.pending);
+	ka.pending = NULL;
+	ka.done(ka.arg, err);
+}
+
+/* What the code logs (to stderr, log.c's default sink) between start and stop. */
+static int log_saved_fd = -1;
+static FILE *log_file;
+
+static void log_capture_start(void)
+{
+	fflush(stderr);
+	log_file = tmpfile();
+	ck_assert_ptr_nonnull(log_file);
+	log_saved_fd = dup(2);
+	ck_assert_int_ge(log_saved_fd, 0);
+	ck_assert_int_ge(dup2(fileno(log_file), 2), 0);
+}
+
+static void log_capture_stop(char *out, size_t size)
+{
+	size_t n;
+
+	fflush(stderr);
+	ck_assert_int_ge(dup2(log_saved_fd, 2), 0);
+	close(log_saved_fd);
+	rewind(log_file);
+	n = fread(out, 1, size - 1, log_file);
+	out[n] = '\0';
+	fclose(log_file);
+	log_file = NULL;
+}
+
 static void on_event(void *arg, const struct reg_status *st)
 {
 	struct ev *e;
@@ -105,7 +181,7 @@ static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
 	ck_abort_msg("no request expected");
 }
 
-static void make_account(const char *password, const char *proxy, unsigned ka)
+static void make_account_on(const char *password, const char *proxy, unsigned ka_s, int transport)
 {
 	struct account_cfg ac = {
 	    .name = "alice",
@@ -116,12 +192,17 @@ static void make_account(const char *password, const char *proxy, unsigned ka)
 	    .outbound_proxy = proxy,
 	    .reg = true,
 	    .expires = 600,
-	    .transport = -1,
-	    .keepalive_s = ka,
+	    .transport = transport,
+	    .keepalive_s = ka_s,
 	};
 
-	account_free(acct);
-	ck_assert_int_eq(account_new(&acct, &ac), 0);
+	account_free(acc);
+	ck_assert_int_eq(account_new(&acc, &ac), 0);
+}
+
+static void make_account(const char *password, const char *proxy, unsigned ka_s)
+{
+	make_account_on(password, proxy, ka_s, -1);
 }
 
 static void make_reg(void)
@@ -135,8 +216,12 @@ static void make_reg(void)
 	    .retry_max_s = 1800,
 	};
 
+	if (ka_stubbed) {
+		env.keepalive = ka_stub;
+		env.keepalive_cancel = ka_cancel_stub;
+	}
 	reg_free(reg);
-	ck_assert_int_eq(reg_new(&reg, &env, acct, 1), 0);
+	ck_assert_int_eq(reg_new(&reg, &env, acc, 1), 0);
 }
 
 static void setup(void)
@@ -152,6 +237,8 @@ static void setup(void)
 	cfg.retry_after_s = 5;
 	cfg.server = "sipuad/test";
 	n_sent = n_ev = 0;
+	ka_stubbed = false;
+	memset(&ka, 0, sizeof(ka));
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
 	ck_assert_int_eq(tsx_layer_new(&layer, clk, &cfg, cap_send, NULL, &user, &stats), 0);
@@ -163,8 +250,8 @@ static void teardown(void)
 {
 	reg_free(reg);
 	reg = NULL;
-	account_free(acct);
-	acct = NULL;
+	account_free(acc);
+	acc = NULL;
 	tsx_layer_free(layer);
 	tmr_clock_free(clk);
 	for (unsigned i = 0; i < n_sent; i++)
@@ -433,7 +520,7 @@ START_TEST(service_route_and_proxy)
 
 	make_account("pw", "sip:127.0.0.3:5080", 0);
 	make_reg();
-	ck_assert_uint_eq(account_routes(acct, routes, ACCOUNT_MAX_ROUTES), 1);
+	ck_assert_uint_eq(account_routes(acc, routes, ACCOUNT_MAX_ROUTES), 1);
 	ck_assert_str_eq(routes[0], "<sip:127.0.0.3:5080;lr>");
 	ck_assert_int_eq(reg_start(reg, NULL), 0);
 	/* The REGISTER goes to the outbound proxy, Request-URI the registrar. */
@@ -444,19 +531,19 @@ START_TEST(service_route_and_proxy)
 		ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "127.0.0.3:5080");
 	}
 	respond(0, 200, OK_60 "\r\nService-Route: <sip:sr1.test;lr>, <sip:sr2.test;lr>");
-	ck_assert_uint_eq(account_routes(acct, routes, ACCOUNT_MAX_ROUTES), 2);
+	ck_assert_uint_eq(account_routes(acc, routes, ACCOUNT_MAX_ROUTES), 2);
 	ck_assert_str_eq(routes[0], "<sip:sr1.test;lr>");
 	ck_assert_str_eq(routes[1], "<sip:sr2.test;lr>");
 	/* The refresh still goes through the outbound proxy only (RFC 3608 §6). */
 	advance_to(30000);
 	ck_assert_str_eq(hdr(1, "Route"), "<sip:127.0.0.3:5080;lr>");
 	respond(1, 200, OK_60);
-	ck_assert_uint_eq(account_routes(acct, routes, ACCOUNT_MAX_ROUTES), 1);
+	ck_assert_uint_eq(account_routes(acc, routes, ACCOUNT_MAX_ROUTES), 1);
 	/* Unregistered: the Service-Route is forgotten. */
 	reg_stop(reg);
 	ck_assert_str_eq(hdr(2, "Expires"), "0");
 	respond(2, 200, "");
-	ck_assert_uint_eq(account_routes(acct, routes, ACCOUNT_MAX_ROUTES), 1);
+	ck_assert_uint_eq(account_routes(acc, routes, ACCOUNT_MAX_ROUTES), 1);
 	ck_assert_str_eq(routes[0], "<sip:127.0.0.3:5080;lr>");
 	drain();
 }
@@ -491,6 +578,30 @@ START_TEST(unregister)
 }
 END_TEST
 
+/* TCP: rport is the connection's own port, no NAT binding: one REGISTER, the listener's Contact. */
+START_TEST(nat_tcp_rport_ignored)
+{
+	make_account_on("pw", NULL, 0, NET_TCP);
+	make_reg();
+	ck_assert_int_eq(reg_start(reg, NULL), 0);
+	ck_assert_str_eq(hdr(0, "Contact"), "<sip:alice@127.0.0.1:5060;transport=tcp>");
+	respond_via(0, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=60",
+		    ";received=127.0.0.1;rport=40001");
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_int_eq(evs[n_ev - 1].state, REG_REGISTERED);
+	ck_assert_uint_eq(evs[n_ev - 1].expires, 60);
+	/* A changed host is a NAT on TCP too: registered again, with our listener's port. */
+	advance_to(30000);
+	ck_assert_uint_eq(n_sent, 2);
+	respond_via(1, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=60",
+		    ";received=203.0.113.9;rport=40001");
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert_str_eq(hdr(2, "Contact"), "<sip:alice@203.0.113.9:5060;transport=tcp>");
+	respond(2, 200, "Contact: <sip:alice@203.0.113.9:5060;transport=tcp>;expires=60");
+	drain();
+}
+END_TEST
+
 START_TEST(nat_public_address)
 {
 	ck_assert_int_eq(reg_start(reg, NULL), 0);
@@ -515,7 +626,7 @@ START_TEST(nat_public_address)
 		char ct[128];
 
 		ck_assert_int_eq(net_addr_from_host(&l, "127.0.0.1", 5060), 0);
-		ck_assert_int_eq(account_contact(acct, NET_UDP, &l, ct, sizeof(ct)), 0);
+		ck_assert_int_eq(account_contact(acc, NET_UDP, &l, ct, sizeof(ct)), 0);
 		ck_assert_str_eq(ct, "<sip:alice@203.0.113.5:40000>");
 	}
 	/* A registrar that keeps seeing yet another address: once per attempt, no loop. */
@@ -548,6 +659,137 @@ START_TEST(keepalive)
 }
 END_TEST
 
+/*
+ * RFC 5626 §4.4.1 on TCP: one keepalive pending at a time; no pong within
+ * 10 s (the stack closed the flow) or a lost connection: registered again
+ * at once, with the same Call-ID, logged with the reason.
+ */
+START_TEST(keepalive_pong)
+{
+	char log[4096], callid[128];
+	unsigned evs_before;
+
+	ka_stubbed = true;
+	make_account_on("pw", NULL, 10, NET_TCP);
+	make_reg();
+	ck_assert_int_eq(reg_start(reg, NULL), 0);
+	ck_assert_int_eq(sent[0].d.proto, NET_TCP);
+	snprintf(callid, sizeof(callid), "%s", hdr(0, "Call-ID"));
+	respond(0, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=3600");
+	ck_assert_int_eq(evs[n_ev - 1].state, REG_REGISTERED);
+	evs_before = n_ev;
+	advance_to(10000);
+	ck_assert_uint_eq(ka.calls, 1);
+	ck_assert_uint_eq(ka.at, 10000);
+	ck_assert_uint_eq(ka.pong_timeout_ms, 10000);
+	ck_assert_int_eq(ka.d.proto, NET_TCP);
+	{
+		char a[NET_ADDR_STRLEN];
+
+		ck_assert_str_eq(net_addr_fmt(&ka.d.addr, a, sizeof(a)), "127.0.0.2:5070");
+	}
+	ck_assert_uint_eq(n_sent, 1); /* not through the transaction layer */
+	/* Still pending at the next tick: no second ping. */
+	advance_to(20000);
+	ck_assert_uint_eq(ka.calls, 1);
+	ka_outcome(0);
+	ck_assert_uint_eq(n_sent, 1);
+	advance_to(30000);
+	ck_assert_uint_eq(ka.calls, 2);
+
+	/* No pong: registering again at once. */
+	log_capture_start();
+	ka_outcome(-ETIMEDOUT);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_msg(strstr(log, "r1: alice: no keepalive pong from the registrar within 10 s: "
+				  "registering again\n") != NULL,
+		      "log: %s", log);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(sent[1].at, 30000);
+	ck_assert_int_eq(strncmp(sent[1].buf, "REGISTER sip:127.0.0.2:5070 SIP/2.0\r\n", 37), 0);
+	ck_assert_int_eq(sent[1].d.proto, NET_TCP);
+	ck_assert_str_eq(hdr(1, "Call-ID"), callid);
+	ck_assert_str_eq(hdr(1, "CSeq"), "2 REGISTER");
+	ck_assert_str_eq(hdr(1, "Expires"), "600");
+	ck_assert_uint_eq(n_ev, evs_before); /* still registered meanwhile */
+	respond(1, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=3600");
+	ck_assert_uint_eq(n_ev, evs_before);
+	advance_to(40000);
+	ck_assert_uint_eq(ka.calls, 3);
+
+	/* The connection lost before the pong: the same, with that reason. */
+	log_capture_start();
+	ka_outcome(-ECONNRESET);
+	log_capture_stop(log, sizeof(log));
+	ck_assert_msg(strstr(log, "r1: alice: keepalive to the registrar failed (Connection reset "
+				  "by peer): registering again\n") != NULL,
+		      "log: %s", log);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert_str_eq(hdr(2, "CSeq"), "3 REGISTER");
+
+	/* A REGISTER in flight on the failed flow is replaced, not waited for. */
+	respond(2, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=20");
+	advance_to(50000);
+	ck_assert_uint_eq(ka.calls, 4);
+	ck_assert_uint_eq(n_sent, 4); /* the refresh at 10 s went at 50000 too */
+	ka_outcome(-ETIMEDOUT);
+	ck_assert_uint_eq(n_sent, 5);
+	ck_assert_str_eq(hdr(4, "CSeq"), "5 REGISTER");
+	respond(3, 200, "Expires: 20"); /* the replaced one: nobody listens */
+	ck_assert_uint_eq(n_sent, 5);
+
+	/* Unregistering forgets a pending keepalive. */
+	respond(4, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=3600");
+	advance_to(60000);
+	ck_assert_uint_eq(ka.calls, 5);
+	reg_stop(reg);
+	ck_assert_uint_eq(ka.cancels, 1);
+	ck_assert_ptr_null(ka.pending);
+	respond(5, 200, "");
+	ck_assert_int_eq(evs[n_ev - 1].state, REG_UNREGISTERED);
+	advance_to(120000);
+	ck_assert_uint_eq(ka.calls, 5);
+	drain();
+}
+END_TEST
+
+/* UDP: no pong is awaited, a failed send is no reason to register again. */
+START_TEST(keepalive_udp)
+{
+	ka_stubbed = true;
+	make_account("pw", NULL, 10);
+	make_reg();
+	ck_assert_int_eq(reg_start(reg, NULL), 0);
+	respond(0, 200, "Contact: <sip:alice@127.0.0.1:5060>;expires=3600");
+	advance_to(10000);
+	ck_assert_uint_eq(ka.calls, 1);
+	ck_assert_int_eq(ka.d.proto, NET_UDP);
+	ka_outcome(-ENOBUFS);
+	ck_assert_uint_eq(n_sent, 1);
+	advance_to(20000);
+	ck_assert_uint_eq(ka.calls, 2);
+	ka_outcome(0);
+	/* A failed refresh stops the keepalives and forgets a pending one. */
+	advance_to(30000);
+	ck_assert_uint_eq(ka.calls, 3);
+	ck_assert_int_eq(reg_start(reg, NULL), 0);
+	ck_assert_uint_eq(n_sent, 2);
+	respond(1, 503, "");
+	ck_assert_int_eq(evs[n_ev - 1].state, REG_FAILED);
+	ck_assert_uint_eq(ka.cancels, 1);
+	ck_assert_ptr_null(ka.pending);
+	while (n_sent == 2)
+		tmr_fake_advance(clk, 1000);
+	ck_assert_uint_eq(ka.calls, 3);
+	/* Registered again; reg_free() forgets a pending one too. */
+	respond(2, 200, "Contact: <sip:alice@127.0.0.1:5060>;expires=3600");
+	tmr_fake_advance(clk, 10000);
+	ck_assert_uint_eq(ka.calls, 4);
+	drain();
+	ck_assert_uint_eq(ka.cancels, 2);
+}
+END_TEST
+
 START_TEST(refusals)
 {
 	struct reg *r = NULL;
@@ -557,7 +799,11 @@ START_TEST(refusals)
 	ck_assert_int_eq(account_new_default(&plain), 0);
 	ck_assert_int_eq(reg_new(&r, &env, plain, 2), -EINVAL);
 	env.local = NULL;
-	ck_assert_int_eq(reg_new(&r, &env, acct, 2), -EINVAL);
+	ck_assert_int_eq(reg_new(&r, &env, acc, 2), -EINVAL);
+	/* A keepalive without its cancel. */
+	env.local = local_stub;
+	env.keepalive = ka_stub;
+	ck_assert_int_eq(reg_new(&r, &env, acc, 2), -EINVAL);
 	account_free(plain);
 	drain();
 }
@@ -579,7 +825,10 @@ int main(void)
 	tcase_add_test(tc, service_route_and_proxy);
 	tcase_add_test(tc, unregister);
 	tcase_add_test(tc, nat_public_address);
+	tcase_add_test(tc, nat_tcp_rport_ignored);
 	tcase_add_test(tc, keepalive);
+	tcase_add_test(tc, keepalive_pong);
+	tcase_add_test(tc, keepalive_udp);
 	tcase_add_test(tc, refusals);
 	suite_add_tcase(s, tc);
 	return check_run(s);

@@ -52,6 +52,8 @@ struct side {
 	uint64_t conn_id[MAXREC];
 	int conn_err[MAXREC];
 	int n_conn;
+	uint64_t pong_conn[MAXREC];
+	int n_pong;
 	const char *reply; /* answer every message on its source with this */
 	int reply_err;
 };
@@ -72,7 +74,7 @@ struct raw {
 
 /* What the current run waits for; counts are totals. */
 struct want {
-	int a_msg, a_conn, b_msg, b_conn;
+	int a_msg, a_conn, b_msg, b_conn, a_pong;
 	size_t r1_len;
 	bool r1_closed, r2_closed;
 };
@@ -118,7 +120,7 @@ static bool h_done(const struct h *h)
 	const struct want *w = &h->want;
 
 	return h->a.n_msg >= w->a_msg && h->a.n_conn >= w->a_conn && h->b.n_msg >= w->b_msg &&
-	       h->b.n_conn >= w->b_conn && h->r1.len >= w->r1_len &&
+	       h->b.n_conn >= w->b_conn && h->a.n_pong >= w->a_pong && h->r1.len >= w->r1_len &&
 	       (!w->r1_closed || h->r1.closed) && (!w->r2_closed || h->r2.closed);
 }
 
@@ -180,10 +182,20 @@ static void on_conn(void *arg, uint64_t conn, int err)
 	poke(s->h);
 }
 
+static void on_pong(void *arg, uint64_t conn)
+{
+	struct side *s = arg;
+
+	ck_assert_int_lt(s->n_pong, MAXREC);
+	s->pong_conn[s->n_pong++] = conn;
+	poke(s->h);
+}
+
 static void side_init(struct h *h, struct side *s, const struct tp_opts *o)
 {
 	s->h = h;
 	ck_assert_int_eq(tp_new(&s->tp, h->base, o, on_recv, on_conn, s, &s->st), 0);
+	tp_set_pong_cb(s->tp, on_pong);
 }
 
 static void h_init(struct h *h, const struct tp_opts *oa, const struct tp_opts *ob)
@@ -417,6 +429,36 @@ START_TEST(test_udp_oversize)
 	ck_rec(&h.a.msg[1], MSG1, strlen(MSG1));
 	ck_assert(!h.a.msg[1].oversize);
 	ck_assert_uint_eq(h.a.st.rx_oversize, 1);
+	h_fini(&h);
+}
+END_TEST
+
+/* UDP: a ping is one CRLF datagram, nothing awaited. */
+START_TEST(test_udp_ping)
+{
+	struct sip_dest d = {.proto = NET_UDP};
+	struct net_addr bound;
+	struct h h;
+
+	h_init(&h, &opts_default, NULL);
+	bound = listen_on(&h.a, NET_UDP, "127.0.0.1");
+	raw_udp(&h, &h.r1, "127.0.0.1");
+	d.addr = h.r1.addr;
+	ck_assert_int_eq(tp_ping(h.a.tp, &d), 0);
+	ck_assert_uint_eq(d.conn, 0);
+	h.want.r1_len = 2;
+	ck_assert(run(&h));
+	ck_assert(memcmp(h.r1.buf, "\r\n", 2) == 0);
+	/* An answer is not one: CRLF datagrams are still ignored. */
+	raw_sendto(&h.r1, &bound, "\r\n", 2);
+	raw_sendto(&h.r1, &bound, MSG1, strlen(MSG1));
+	h.want.a_msg = 1;
+	ck_assert(run(&h));
+	ck_assert_int_eq(h.a.n_pong, 0);
+	ck_rec(&h.a.msg[0], MSG1, strlen(MSG1));
+	/* No UDP listener of that family. */
+	d.addr = addr("::1", 5060);
+	ck_assert_int_eq(tp_ping(h.a.tp, &d), -EAFNOSUPPORT);
 	h_fini(&h);
 }
 END_TEST
@@ -672,6 +714,121 @@ START_TEST(test_tcp_keepalive)
 }
 END_TEST
 
+/* Our pings (RFC 5626 §4.4.1) on a connection the raw peer opened. */
+START_TEST(test_tcp_pong)
+{
+	static const char *const split_pong[] = {"\r", "\n"};
+	struct sip_dest d;
+	char buf[1024];
+	size_t n;
+	struct h h;
+
+	tcp_setup(&h, &opts_default, "127.0.0.1");
+	raw_write(&h.r1, MSG1, strlen(MSG1));
+	h.want.a_msg = 1;
+	ck_assert(run(&h));
+	d = h.a.msg[0].src;
+
+	/* No ping of ours: a CRLF before a message is skipped, not a pong. */
+	snprintf(buf, sizeof(buf), "\r\n%s", MSG2);
+	raw_write(&h.r1, buf, strlen(buf));
+	h.want.a_msg = 2;
+	ck_assert(run(&h));
+	ck_assert_int_eq(h.a.n_pong, 0);
+
+	/* Our ping: CRLFCRLF; a lone CRLF back is its pong, at once. */
+	ck_assert_int_eq(tp_ping(h.a.tp, &d), 0);
+	h.want.r1_len = 4;
+	ck_assert(run(&h));
+	ck_assert(memcmp(h.r1.buf, "\r\n\r\n", 4) == 0);
+	raw_write(&h.r1, "\r\n", 2);
+	h.want.a_pong = 1;
+	ck_assert(run(&h));
+	ck_assert_uint_eq(h.a.pong_conn[0], d.conn);
+
+	/* Answered: a CRLF is skipped again, and the message after it arrives. */
+	snprintf(buf, sizeof(buf), "\r\n%s", MSG3);
+	raw_write(&h.r1, buf, strlen(buf));
+	h.want.a_msg = 3;
+	ck_assert(run(&h));
+	ck_rec(&h.a.msg[2], MSG3, strlen(MSG3));
+	ck_assert_int_eq(h.a.n_pong, 1);
+
+	/* A pong cut between its CR and its LF is still one pong. */
+	ck_assert_int_eq(tp_ping(h.a.tp, &d), 0);
+	h.want.r1_len = 8;
+	ck_assert(run(&h));
+	raw_write_chunks(&h.r1, split_pong, 2);
+	h.want.a_pong = 2;
+	ck_assert(run(&h));
+
+	/*
+	 * Two pings, their two pongs in one segment: two pongs, not a ping
+	 * of the peer's (no CRLF comes back before the answer to MSG1).
+	 */
+	ck_assert_int_eq(tp_ping(h.a.tp, &d), 0);
+	ck_assert_int_eq(tp_ping(h.a.tp, &d), 0);
+	h.want.r1_len = 16;
+	ck_assert(run(&h));
+	h.a.reply = RESP;
+	snprintf(buf, sizeof(buf), "\r\n\r\n%s", MSG1);
+	raw_write(&h.r1, buf, strlen(buf));
+	n = 16 + strlen(RESP);
+	h.want.a_pong = 4;
+	h.want.r1_len = n;
+	ck_assert(run(&h));
+	ck_assert_uint_eq(h.r1.len, n);
+	ck_assert(memcmp(h.r1.buf + 16, RESP, strlen(RESP)) == 0);
+	ck_assert_uint_eq(h.a.pong_conn[3], d.conn);
+
+	/* A ping of the peer's, with none of ours pending: answered as before. */
+	raw_write(&h.r1, "\r\n\r\n", 4);
+	h.want.r1_len = n + 2;
+	ck_assert(run(&h));
+	ck_assert(memcmp(h.r1.buf + n, "\r\n", 2) == 0);
+	ck_assert_int_eq(h.a.n_pong, 4);
+
+	/* Closed by us: no conn callback, the peer sees the close. */
+	ck_assert_int_eq(tp_conn_close(h.a.tp, d.conn), 0);
+	ck_assert(!tp_conn_alive(h.a.tp, d.conn));
+	ck_assert_int_eq(tp_conn_close(h.a.tp, d.conn), -ENOENT);
+	h.want.r1_closed = true;
+	ck_assert(run(&h));
+	ck_assert_int_eq(h.a.n_conn, 0);
+	ck_assert_uint_eq(tp_conn_count(h.a.tp), 0);
+	h_fini(&h);
+}
+END_TEST
+
+/* a pings b's listener: the ping opens the connection and b answers as a server. */
+START_TEST(test_tcp_ping_server)
+{
+	struct sip_dest d = {.proto = NET_TCP}, again = {.proto = NET_TCP};
+	struct h h;
+
+	h_init(&h, &opts_default, &opts_default);
+	d.addr = listen_on(&h.b, NET_TCP, "127.0.0.1");
+	ck_assert_int_eq(tp_ping(h.a.tp, &d), 0);
+	ck_assert_uint_ne(d.conn, 0);
+	h.want.a_pong = 1;
+	ck_assert(run(&h));
+	ck_assert_uint_eq(h.a.pong_conn[0], d.conn);
+
+	/* Again, to the address alone: the same connection. */
+	again.addr = d.addr;
+	ck_assert_int_eq(tp_ping(h.a.tp, &again), 0);
+	ck_assert_uint_eq(again.conn, d.conn);
+	h.want.a_pong = 2;
+	ck_assert(run(&h));
+	ck_assert_uint_eq(h.a.pong_conn[1], d.conn);
+	ck_assert_int_eq(h.b.n_pong, 0);
+	ck_assert_int_eq(h.a.n_msg + h.b.n_msg, 0);
+	ck_assert_uint_eq(tp_conn_count(h.a.tp), 1);
+	ck_assert_int_eq(h.a.n_conn + h.b.n_conn, 0);
+	h_fini(&h);
+}
+END_TEST
+
 /* ---- TCP limits ----------------------------------------------------- */
 
 START_TEST(test_tcp_max_conns)
@@ -900,6 +1057,7 @@ static Suite *tp_suite(void)
 	tcase_add_test(udp, test_udp_v4);
 	tcase_add_test(udp, test_udp_v6);
 	tcase_add_test(udp, test_udp_oversize);
+	tcase_add_test(udp, test_udp_ping);
 	tcase_add_test(tcp, test_tcp_one);
 	tcase_add_test(tcp, test_tcp_v6);
 	tcase_add_test(tcp, test_tcp_three_in_one_write);
@@ -908,6 +1066,8 @@ static Suite *tp_suite(void)
 	tcase_add_test(tcp, test_tcp_bad_content_length);
 	tcase_add_test(tcp, test_tcp_oversize);
 	tcase_add_test(tcp, test_tcp_keepalive);
+	tcase_add_test(tcp, test_tcp_pong);
+	tcase_add_test(tcp, test_tcp_ping_server);
 	tcase_add_test(tcp, test_tcp_max_conns);
 	tcase_add_test(tcp, test_tcp_emfile);
 	tcase_add_test(tcp, test_tcp_idle);
