@@ -40,7 +40,8 @@ static void acct_account_cfg(const struct cfg_account *ca, struct account_cfg *a
 	    .outbound_proxy = ca->outbound_proxy,
 	    .reg = ca->reg,
 	    .expires = ca->expires,
-	    .transport = ca->transport,
+	    .has_transport = ca->transport >= 0,
+	    .transport = ca->transport >= 0 ? (enum net_proto)ca->transport : NET_UDP,
 	    .keepalive_s = ca->keepalive_s,
 	};
 }

@@ -123,7 +123,7 @@ int account_new(struct account **ap, const struct account_cfg *cfg_in)
 	a->refs = 1;
 	a->reg = cfg->reg;
 	a->expires = cfg->expires ? cfg->expires : ACCOUNT_EXPIRES_DEFAULT;
-	a->transport = cfg->transport;
+	a->transport = cfg->has_transport ? (int)cfg->transport : -1;
 	a->keepalive_s = cfg->keepalive_s;
 	if (dup_opt(&a->name, cfg->name) < 0 || dup_opt(&a->aor, cfg->aor) < 0 ||
 	    dup_opt(&a->display, cfg->display) < 0 || dup_opt(&a->user, cfg->user) < 0 ||
@@ -146,8 +146,7 @@ int account_new(struct account **ap, const struct account_cfg *cfg_in)
 
 int account_new_default(struct account **ap)
 {
-	struct account_cfg cfg = {.name = ACCOUNT_DEFAULT_NAME, .user = ACCOUNT_DEFAULT_USER,
-				  .transport = -1};
+	struct account_cfg cfg = {.name = ACCOUNT_DEFAULT_NAME, .user = ACCOUNT_DEFAULT_USER};
 
 	return account_new(ap, &cfg);
 }
@@ -233,7 +232,8 @@ bool account_same(const struct account *a, const struct account_cfg *b)
 	       str_same(a->registrar, b->registrar) &&
 	       str_same(a->outbound_proxy, b->outbound_proxy) && a->reg == b->reg &&
 	       a->expires == (b->expires ? b->expires : ACCOUNT_EXPIRES_DEFAULT) &&
-	       a->transport == b->transport && a->keepalive_s == b->keepalive_s;
+	       a->transport == (b->has_transport ? (int)b->transport : -1) &&
+	       a->keepalive_s == b->keepalive_s;
 }
 
 size_t account_routes(const struct account *a, const char **out, size_t max)

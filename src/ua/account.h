@@ -50,7 +50,9 @@ struct account_cfg {
 	const char *outbound_proxy; /* pre-loaded Route of our requests; NULL: none */
 	bool reg;		    /* register with registrar */
 	unsigned expires;	    /* asked for, seconds; 0: ACCOUNT_EXPIRES_DEFAULT */
-	int transport;		    /* enum net_proto, or -1: as the URIs say */
+	/* The transport the account's requests use; unset (zeroed): as the URIs say. */
+	bool has_transport;
+	enum net_proto transport;
 	unsigned keepalive_s;	    /* NAT keepalive interval; 0: none */
 };
 

@@ -4,6 +4,7 @@
  * preroute.h.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,18 @@ int preroute_hop_uri(const struct account *a, const char *ruri, char **urip, cha
 			       account_name(a),
 			       err == -ENOMEM ? "out of memory" : "not a name-addr with a SIP URI");
 	}
+	/* The account's transport, where the URI names none (RFC 3263 §4.1). */
+	if (account_transport(a) >= 0 && !strcasestr(uri, ";transport=")) {
+		char *with = NULL;
+
+		if (asprintf(&with, "%s;transport=%s", uri,
+			     net_proto_name((enum net_proto)account_transport(a))) < 0) {
+			free(uri);
+			return why_fmt(why, whylen, -ENOMEM, "out of memory");
+		}
+		free(uri);
+		uri = with;
+	}
 	*urip = uri;
 	return 0;
 }
@@ -45,15 +58,15 @@ int preroute_dest(const struct account *a, const char *ruri, struct sip_dest *d,
 	char *uri = NULL, text[WHY_MSG_MAX];
 	int err;
 
-	if (!route)
-		return msg_uri_dest(ruri, d, why, whylen);
 	if ((err = preroute_hop_uri(a, ruri, &uri, why, whylen)) < 0)
 		return err;
 	err = msg_uri_dest(uri, d, text, sizeof(text));
 	free(uri);
-	if (err < 0)
+	if (err < 0 && route)
 		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", route,
 			       account_name(a), text);
+	if (err < 0)
+		return why_fmt(why, whylen, err, "%s", text);
 	return 0;
 }
 

@@ -43,7 +43,9 @@ int preroute_dest(const struct account *a, const char *ruri, struct sip_dest *d,
 		  size_t whylen);
 /*
  * The URI an out-of-dialog request of a to ruri is sent toward: the URI of
- * a's first route, else ruri; malloc'd into *urip.  0; -EINVAL with why
+ * a's first route, else ruri, with ";transport=" of the account's
+ * transport added when it sets one and the URI names none (RFC 3263 §4.1:
+ * what is resolved, not what is sent); malloc'd into *urip.  0; -EINVAL with why
  * (may be NULL): "route <x> of account 'alice': not a name-addr with a SIP
  * URI"; -ENOMEM.
  */

@@ -2558,6 +2558,44 @@ START_TEST(test_uac_route_service_route)
 }
 END_TEST
 
+/* The account's transport (no ;transport= in the URI): the INVITE goes over TCP, Via and Contact say so. */
+START_TEST(test_uac_account_transport)
+{
+	struct account_cfg acfg = {.name = "alice",
+				   .aor = "sip:alice@example.com",
+				   .has_transport = true,
+				   .transport = NET_TCP};
+	struct call *c;
+
+	calls_of_alice(NULL, NULL, false);
+	account_free(acc_alice);
+	acc_alice = NULL;
+	ck_assert_int_eq(account_new(&acc_alice, &acfg), 0);
+	ua_set_calls(ua, NULL);
+	calls_free(cs);
+	cs = NULL;
+	{
+		struct call_env env = {.tsx = layer,
+				       .clk = clk,
+				       .local = local_stub,
+				       .event = on_event,
+				       .rtp_port_min = RTP_MIN,
+				       .rtp_port_max = RTP_MAX,
+				       .account = acc_alice};
+
+		ck_assert_int_eq(calls_new(&cs, &env, &ccfg), 0);
+	}
+	ua_set_calls(ua, cs);
+	c = place(BOB);
+	ck_assert(starts(0, "INVITE " BOB " SIP/2.0\r\n")); /* the Request-URI as given */
+	ck_assert_int_eq(sent[0].d.proto, NET_TCP);
+	ck_assert(has(0, "\r\nVia: SIP/2.0/TCP "));
+	ck_assert(has(0, ";transport=tcp>"));
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	drain();
+}
+END_TEST
+
 /* An outbound proxy we cannot send to (a host name: no DNS yet) refuses the call, naming it. */
 START_TEST(test_uac_route_unusable)
 {
@@ -3204,6 +3242,7 @@ static Suite *call_suite(void)
 	tcase_add_test(auth, test_uac_auth_after_early_answer);
 	tcase_add_test(auth, test_uac_route_outbound_proxy);
 	tcase_add_test(auth, test_uac_route_service_route);
+	tcase_add_test(auth, test_uac_account_transport);
 	tcase_add_test(auth, test_uac_route_not_in_dialog);
 	tcase_add_test(auth, test_uac_route_unusable);
 	tcase_add_test(auth, test_uac_auth_in_dialog);

@@ -192,7 +192,8 @@ static void make_account_on(const char *password, const char *proxy, unsigned ka
 	    .outbound_proxy = proxy,
 	    .reg = true,
 	    .expires = 600,
-	    .transport = transport,
+	    .has_transport = transport >= 0,
+	    .transport = transport >= 0 ? (enum net_proto)transport : NET_UDP,
 	    .keepalive_s = ka_s,
 	};
 
