@@ -444,19 +444,27 @@ void daemon_accounts_info(struct daemon *dm, struct ctl_req *req)
 	ctl_reply_ok(req, o);
 }
 
-void daemon_accounts_register(struct daemon *dm, struct ctl_req *req)
+/* The account of the "account" argument, if it registers; else an error reply and NULL. */
+static struct daemon_acct *arg_reg_acct(struct daemon *dm, struct ctl_req *req)
 {
 	struct daemon_acct *e = arg_acct(dm, req);
+
+	if (e && !e->r) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL,
+			      "account %s does not register (no registrar, or register = no)",
+			      account_name(e->a));
+		return NULL;
+	}
+	return e;
+}
+
+void daemon_accounts_register(struct daemon *dm, struct ctl_req *req)
+{
+	struct daemon_acct *e = arg_reg_acct(dm, req);
 	struct why why;
 
 	if (!e)
 		return;
-	if (!e->r) {
-		ctl_reply_err(req, CTL_ERR_FAILED, NULL,
-			      "account %s does not register (no registrar, or register = no)",
-			      account_name(e->a));
-		return;
-	}
 	if (reg_start(e->r, &why) < 0) {
 		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "%s", why.msg);
 		return;
@@ -466,16 +474,10 @@ void daemon_accounts_register(struct daemon *dm, struct ctl_req *req)
 
 void daemon_accounts_unregister(struct daemon *dm, struct ctl_req *req)
 {
-	struct daemon_acct *e = arg_acct(dm, req);
+	struct daemon_acct *e = arg_reg_acct(dm, req);
 
 	if (!e)
 		return;
-	if (!e->r) {
-		ctl_reply_err(req, CTL_ERR_FAILED, NULL,
-			      "account %s does not register (no registrar, or register = no)",
-			      account_name(e->a));
-		return;
-	}
 	reg_stop(e->r);
 	ctl_reply_ok(req, row_json(e));
 }

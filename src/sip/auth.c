@@ -45,8 +45,7 @@ static const struct alg *alg_of(const struct msg_challenge *c)
 	return NULL;
 }
 
-/* Whether the qop-options list (comma-separated tokens) offers "auth". */
-static bool qop_has_auth(const char *list)
+bool auth_qop_offers_auth(const char *list)
 {
 	const char *p = list;
 
@@ -68,7 +67,7 @@ int auth_rank(const struct msg_challenge *c)
 
 	if (strcasecmp(c->scheme, "Digest") != 0 || !a || !c->nonce[0])
 		return 0;
-	if (c->qop[0] && !qop_has_auth(c->qop))
+	if (c->qop[0] && !auth_qop_offers_auth(c->qop))
 		return 0;
 	/* A -sess HA1 takes the cnonce, which only the qop form sends. */
 	if (a->sess && !c->qop[0])

@@ -21,6 +21,7 @@
 #ifndef SIPUAD_AUTH_H
 #define SIPUAD_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,9 @@ struct auth_input {
 	const char *cnonce; /* NULL: auth_header_value() makes one */
 	uint32_t nc;	    /* nonce count, 1 for a new nonce (see auth_nc_next) */
 };
+
+/* Whether a qop-options list ("auth,auth-int") offers the token "auth" itself. */
+bool auth_qop_offers_auth(const char *list);
 
 /*
  * The strength rank of a challenge we can answer: 3 SHA-512-256, 2 SHA-256,

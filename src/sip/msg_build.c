@@ -244,11 +244,9 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 	return 0;
 }
 
-int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
+int msg_uri_parse_checked(const char *uri, osip_uri_t **up, char *why, size_t whylen)
 {
 	osip_uri_t *u = NULL;
-	struct sip_dest out;
-	int err;
 
 	if (!uri || !uri[0])
 		return why_fmt(why, whylen, -EINVAL, "no URI");
@@ -257,11 +255,24 @@ int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
 			       "the URI contains a blank or a control character");
 	if (osip_uri_init(&u) != OSIP_SUCCESS)
 		return why_fmt(why, whylen, -ENOMEM, "out of memory");
-	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
-		err = why_fmt(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
-			      uri);
-	else
-		err = uri_to_dest(u, uri, &out, why, whylen);
+	if (osip_uri_parse(u, uri) != OSIP_SUCCESS) {
+		osip_uri_free(u);
+		return why_fmt(why, whylen, -EINVAL,
+			       "'%.64s' is not a SIP URI (sip:user@host:port)", uri);
+	}
+	*up = u;
+	return 0;
+}
+
+int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
+{
+	osip_uri_t *u = NULL;
+	struct sip_dest out;
+	int err;
+
+	if ((err = msg_uri_parse_checked(uri, &u, why, whylen)) < 0)
+		return err;
+	err = uri_to_dest(u, uri, &out, why, whylen);
 	osip_uri_free(u);
 	if (err == 0)
 		*d = out;

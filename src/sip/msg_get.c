@@ -545,19 +545,10 @@ int msg_uri_parts(const char *uri, struct msg_uri_parts *p, char *why, size_t wh
 	osip_uri_t *u = NULL;
 	int err;
 
-	if (!uri || !uri[0])
-		return why_fmt(why, whylen, -EINVAL, "no URI");
-	if (msg_has_ctl(uri, true))
-		return why_fmt(why, whylen, -EINVAL,
-			       "the URI contains a blank or a control character");
-	if (osip_uri_init(&u) != OSIP_SUCCESS)
-		return why_fmt(why, whylen, -ENOMEM, "out of memory");
+	if ((err = msg_uri_parse_checked(uri, &u, why, whylen)) < 0)
+		return err;
 	memset(&out, 0, sizeof(out));
-	if (osip_uri_parse(u, uri) != OSIP_SUCCESS)
-		err = why_fmt(why, whylen, -EINVAL, "'%.64s' is not a SIP URI (sip:user@host:port)",
-			      uri);
-	else
-		err = uri_parts_fill(u, uri, &out, why, whylen);
+	err = uri_parts_fill(u, uri, &out, why, whylen);
 	osip_uri_free(u);
 	if (err == 0)
 		*p = out;

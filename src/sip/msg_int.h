@@ -61,5 +61,11 @@ void msg_refresh_via(struct sip_msg *m);
 
 /* msg_build.c: a control character (or, blank_too, a blank) anywhere. */
 bool msg_has_ctl(const char *s, bool blank_too);
+/*
+ * msg_build.c: uri parsed into *up (osip_uri_free) after the checks every
+ * URI a user gives us passes: not empty, no blank or control character,
+ * a URI libosip2 reads.  0, or -EINVAL / -ENOMEM with why.
+ */
+int msg_uri_parse_checked(const char *uri, osip_uri_t **up, char *why, size_t whylen);
 
 #endif

@@ -184,6 +184,26 @@ void account_free(struct account *a)
 	free(a);
 }
 
+const struct account *account_lookup(account_find_fn *find, void *arg,
+				     const struct account *dflt, const char *name, struct why *why)
+{
+	const struct account *a = NULL;
+
+	if (find) {
+		if (!(a = find(arg, name)) && !name)
+			a = dflt;
+		if (!a)
+			why_set(why, -ENOENT, WHY_NOT_FOUND, "account", "no account '%s'", name);
+		return a;
+	}
+	/* Without a lookup the default is the only one (it may be named). */
+	if (!name || strcmp(name, account_name(dflt)) == 0)
+		return dflt;
+	why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
+		"no account '%s': no [account] section is configured", name);
+	return NULL;
+}
+
 struct cred *account_cred(const struct account *a)
 {
 	return a->cred;

@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "core/net.h"
+#include "core/why.h"
 
 #define ACCOUNT_DEFAULT_NAME "default"
 #define ACCOUNT_DEFAULT_USER "sipuad"
@@ -83,6 +84,16 @@ const char *account_user(const struct account *a);
 const char *account_display(const struct account *a);
 /* NULL: none (the From names our address). */
 const char *account_aor(const struct account *a);
+
+/* A table's lookup of an account by name (NULL: its default one); NULL if none. */
+typedef struct account *(account_find_fn)(void *arg, const char *name);
+/*
+ * The account name names for a module with lookup find (may be NULL:
+ * then dflt is the only one) and default dflt; NULL name: the default.
+ * NULL, with why (WHY_NOT_FOUND, "account"), when there is none.
+ */
+const struct account *account_lookup(account_find_fn *find, void *arg,
+				     const struct account *dflt, const char *name, struct why *why);
 
 /* Digest credentials; NULL without a password. */
 struct cred *account_cred(const struct account *a);

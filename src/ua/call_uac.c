@@ -313,22 +313,8 @@ static bool failover(struct call *c, const char *what)
  */
 static const struct account *find_account(struct calls *cs, const char *name, struct why *why)
 {
-	const struct account *a = NULL;
-
-	if (cs->env.account_find) {
-		a = cs->env.account_find(cs->env.account_arg, name);
-		if (!a && !name)
-			a = cs->env.account;
-		if (!a)
-			why_set(why, -ENOENT, WHY_NOT_FOUND, "account", "no account '%s'", name);
-		return a;
-	}
-	/* Without a lookup the table's account is the only one (it may be named). */
-	if (!name || strcmp(name, account_name(cs->env.account)) == 0)
-		return cs->env.account;
-	why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
-		"no account '%s': no [account] section is configured", name);
-	return NULL;
+	return account_lookup(cs->env.account_find, cs->env.account_arg, cs->env.account, name,
+			      why);
 }
 
 /*

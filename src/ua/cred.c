@@ -87,23 +87,6 @@ static bool chain_answered(const struct cred_chain *ch, const struct msg_challen
 	return false;
 }
 
-/* Whether the qop-options list offers the token "auth" (not only auth-int). */
-static bool qop_auth(const char *list)
-{
-	const char *p = list;
-
-	while (*p) {
-		size_t len;
-
-		p += strspn(p, " \t,");
-		len = strcspn(p, " \t,");
-		if (len == 4 && strncasecmp(p, "auth", 4) == 0)
-			return true;
-		p += len;
-	}
-	return false;
-}
-
 /* Why we cannot answer challenge m (auth_rank() 0), for a user. */
 static int refuse(const struct msg_challenge *m, struct why *why)
 {
@@ -115,7 +98,7 @@ static int refuse(const struct msg_challenge *m, struct why *why)
 	if (!m->nonce[0])
 		return why_set(why, -ENOTSUP, WHY_FAILED, NULL, "%s of realm \"%s\" has no nonce",
 			       what, m->realm);
-	if (m->qop[0] && !qop_auth(m->qop))
+	if (m->qop[0] && !auth_qop_offers_auth(m->qop))
 		return why_set(why, -ENOTSUP, WHY_FAILED, NULL,
 			       "%s of realm \"%s\" offers qop \"%s\" (only auth is supported)", what,
 			       m->realm, m->qop);

@@ -508,22 +508,8 @@ static bool failover(struct ping *p, const char *what)
 /* The account named name (NULL: the default one), or NULL with why. */
 static const struct account *find_account(struct options *o, const char *name, struct why *why)
 {
-	const struct account *a = NULL;
-
-	if (o->env.account_find) {
-		a = o->env.account_find(o->env.account_arg, name);
-		if (!a && !name)
-			a = o->env.account;
-		if (!a)
-			why_set(why, -ENOENT, WHY_NOT_FOUND, "account", "no account '%s'", name);
-		return a;
-	}
-	/* Without a lookup the module's account is the only one (it may be named). */
-	if (!name || strcmp(name, account_name(o->env.account)) == 0)
-		return o->env.account;
-	why_set(why, -ENOENT, WHY_NOT_FOUND, "account",
-		"no account '%s': no [account] section is configured", name);
-	return NULL;
+	return account_lookup(o->env.account_find, o->env.account_arg, o->env.account, name,
+			      why);
 }
 
 /*
