@@ -42,7 +42,8 @@ class Kamailio:
             [KAMAILIO, "-f", self.cfg_path, "-DD", "-E", "-Y", run_dir, "-w", run_dir,
              "-P", os.path.join(run_dir, "kamailio.pid"), "-m", "32", "-M", "4",
              "-l", "udp:127.0.0.1:%d" % self.port, "-l", "tcp:127.0.0.1:%d" % self.port],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)  # its children in a group of our own: stop() ends them all
         self.wait_up()
         return self
 
@@ -98,13 +99,43 @@ class Kamailio:
         return self.logtext().count(text)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.send_signal(signal.SIGKILL)
-                self.proc.wait()
+        if self.proc:
+            stop_group(self.proc)
         if self.log:
             self.log.close()
             self.log = None
+
+
+def stop_group(proc):
+    """SIGTERM to a Kamailio started with start_new_session=True: its whole
+    process group (the main process and the children it forked); up to 10 s
+    for the main one, then SIGKILL to whatever of the group is left, so that
+    no child outlives the test."""
+    pgid = proc.pid  # start_new_session: the group is the main's PID
+    if proc.poll() is None:
+        _killpg(pgid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+    end = time.monotonic() + 5
+    while _group_alive(pgid) and time.monotonic() < end:
+        time.sleep(0.05)
+    _killpg(pgid, signal.SIGKILL)
+    if proc.poll() is None:
+        proc.wait()
+
+
+def _killpg(pgid, sig):
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(pgid):
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
