@@ -131,10 +131,23 @@ static void start_one(struct daemon_acct *e)
 		log_warn("account %s: %s", account_name(e->a), why.msg);
 }
 
+/* The first REGISTERs at startup: one every 2 ms (1,000 accounts: 2 s), not one burst. */
+#define ACCT_STAGGER_MS 2
+
 void daemon_accounts_start(struct daemon *dm)
 {
-	for (unsigned i = 0; i < dm->n_accts; i++)
-		start_one(&dm->accts[i]);
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < dm->n_accts; i++) {
+		if (!dm->accts[i].r)
+			continue;
+		if (k == 0)
+			start_one(&dm->accts[i]);
+		else if (reg_start_after(dm->accts[i].r, k * ACCT_STAGGER_MS) < 0)
+			log_err("account %s: cannot arm its first registration: out of memory",
+				account_name(dm->accts[i].a));
+		k++;
+	}
 }
 
 static struct daemon_acct *find_entry(const struct daemon *dm, const char *name)

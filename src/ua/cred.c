@@ -11,7 +11,7 @@
 #include "sip/auth.h"
 #include "ua/cred.h"
 
-#define CRED_NC_SLOTS 8	    /* realms whose nonce count we keep */
+#define CRED_NC_SLOTS 2	    /* realms whose nonce count we keep: a registrar and a proxy */
 #define CRED_CHALLENGES 16  /* challenges read from one response */
 #define CRED_VALUE_MAX 2048 /* one Authorization value */
 

@@ -66,7 +66,7 @@ struct reg {
 	/* RFC 3263 (env.dns set): the registrar's targets, tried in order. */
 	struct dns_query *q; /* a resolution in progress */
 	bool q_unreg;	     /* ... for an Expires: 0 */
-	struct dns_target tg[DNS_TARGETS_MAX];
+	struct dns_target *tg; /* malloc'd: as many as the resolution gave */
 	size_t n_tg, cur_tg;
 	bool resolved; /* tg holds a resolution that has not failed us */
 
@@ -197,6 +197,7 @@ void reg_free(struct reg *r)
 	tmr_close(&r->ka);
 	account_free(r->a);
 	free(r->call_id);
+	free(r->tg);
 	free(r);
 }
 
@@ -367,8 +368,13 @@ static void registered(struct reg *r, const struct sip_msg *resp)
 		if (send_register(r, false, NULL) == 0)
 			return;
 	}
-	/* About half the granted time: early enough for a slow answer and a retry. */
+	/*
+	 * About half the granted time: early enough for a slow answer and a
+	 * retry; 0-10 % earlier at random, so that accounts registered
+	 * together drift apart instead of refreshing in one burst forever.
+	 */
 	refresh = (uint64_t)g * 1000 / 2;
+	refresh -= rnd_uniform((uint32_t)(refresh / 10 + 1));
 	if (refresh < REG_MIN_REFRESH_MS)
 		refresh = REG_MIN_REFRESH_MS;
 	if (tmr_start(&r->tmr, refresh) < 0)
@@ -673,6 +679,12 @@ static void on_dns(void *arg, int err, const struct dns_target *t, size_t n, con
 		fail(r, 503, 0, "%s", why_text);
 		return;
 	}
+	free(r->tg);
+	if (!(r->tg = malloc(n * sizeof(*t)))) {
+		r->n_tg = 0;
+		fail(r, 503, 0, "out of memory");
+		return;
+	}
 	memcpy(r->tg, t, n * sizeof(*t));
 	r->n_tg = n;
 	r->resolved = true;
@@ -797,6 +809,15 @@ int reg_start(struct reg *r, struct why *why)
 		return 0; /* one in flight already */
 	r->want_expires = account_expires(r->a);
 	return attempt(r, why);
+}
+
+int reg_start_after(struct reg *r, unsigned ms)
+{
+	if (ms == 0)
+		return reg_start(r, NULL);
+	r->stopping = false;
+	r->want_expires = account_expires(r->a);
+	return tmr_start(&r->tmr, ms);
 }
 
 void reg_stop(struct reg *r)

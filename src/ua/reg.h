@@ -10,7 +10,7 @@
  *   <- 200 Contact: <...>;expires=300  registered: the granted expiry is
  *                                      our Contact's expires, else the
  *                                      Expires header, else what we asked
- *   ... refresh at half the granted time (at least 1 s) ...
+ *   ... refresh at 45-50 % of the granted time (at least 1 s) ...
  *   <- 5xx / 408 / no answer           failed: retried after a back-off
  *                                      that doubles from retry_min_s to
  *                                      retry_max_s, jittered to 75..100 %
@@ -130,6 +130,12 @@ void reg_free(struct reg *r);
  * reg is then failed with a retry scheduled, and its event says so too.
  */
 int reg_start(struct reg *r, struct why *why);
+/*
+ * reg_start() ms from now (0: now), for a daemon that starts many: their
+ * first REGISTERs spread out.  Nothing happens (no event) until then.
+ * 0 or -ENOMEM.
+ */
+int reg_start_after(struct reg *r, unsigned ms);
 /* Unregister (Expires: 0) if a binding may exist; else unregistered at once. */
 void reg_stop(struct reg *r);
 /* An Expires: 0 or any REGISTER is in flight. */

@@ -283,6 +283,16 @@ static void advance_to(uint64_t ms)
 	tmr_fake_advance(clk, ms - now());
 }
 
+/* Advance in 50 ms steps until something more is sent (a timer's REGISTER), by ms after t0 at most. */
+static void advance_until_sent(uint64_t ms)
+{
+	unsigned before = n_sent;
+
+	while (n_sent == before && now() < ms)
+		tmr_fake_advance(clk, 50);
+	ck_assert_uint_gt(n_sent, before);
+}
+
 /* The value of header name in sent[i] ("" if absent) into a static buffer. */
 static const char *hdr(unsigned i, const char *name)
 {
@@ -375,11 +385,12 @@ START_TEST(register_challenge_refresh)
 	ck_assert_uint_eq(n_ev, 2);
 	ck_assert_int_eq(evs[1].state, REG_REGISTERED);
 	ck_assert_uint_eq(evs[1].expires, 60);
-	/* The refresh at half the granted time, same Call-ID, CSeq on. */
-	advance_to(29999);
+	/* The refresh at 45-50 % of the granted time, same Call-ID, CSeq on. */
+	advance_to(26999);
 	ck_assert_uint_eq(n_sent, 2);
-	advance_to(30000);
+	advance_until_sent(30000);
 	ck_assert_uint_eq(n_sent, 3);
+	ck_assert_uint_ge(sent[2].at, 27000);
 	ck_assert_str_eq(hdr(2, "Call-ID"), callid);
 	ck_assert_str_eq(hdr(2, "CSeq"), "3 REGISTER");
 	/* §22.3: the refresh answers the last challenge before it is asked, nonce count 2. */
@@ -391,7 +402,7 @@ START_TEST(register_challenge_refresh)
 	ck_assert_ptr_nonnull(strstr(hdr(3, "Authorization"), "nc=00000003"));
 	respond(3, 200, "Expires: 40");
 	ck_assert_uint_eq(n_ev, 2); /* a refresh keeps the state: no event */
-	advance_to(30000 + 20000);
+	advance_until_sent(30000 + 20000);
 	ck_assert_uint_eq(n_sent, 5);
 	ck_assert_str_eq(hdr(4, "CSeq"), "5 REGISTER");
 	ck_assert_ptr_nonnull(strstr(hdr(4, "Authorization"), "nc=00000004"));
@@ -486,6 +497,22 @@ START_TEST(backoff_schedule)
 }
 END_TEST
 
+/* A start spread out: nothing (no event) until its time, then the first REGISTER. */
+START_TEST(start_after)
+{
+	ck_assert_int_eq(reg_start_after(reg, 100), 0);
+	advance_to(99);
+	ck_assert_uint_eq(n_sent, 0);
+	ck_assert_uint_eq(n_ev, 0);
+	advance_to(100);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_int_eq(evs[0].state, REG_REGISTERING);
+	respond(0, 200, OK_60);
+	ck_assert_int_eq(evs[n_ev - 1].state, REG_REGISTERED);
+	drain();
+}
+END_TEST
+
 START_TEST(timeout_is_408)
 {
 	ck_assert_int_eq(reg_start(reg, NULL), 0);
@@ -536,7 +563,7 @@ START_TEST(service_route_and_proxy)
 	ck_assert_str_eq(routes[0], "<sip:sr1.test;lr>");
 	ck_assert_str_eq(routes[1], "<sip:sr2.test;lr>");
 	/* The refresh still goes through the outbound proxy only (RFC 3608 §6). */
-	advance_to(30000);
+	advance_until_sent(30000);
 	ck_assert_str_eq(hdr(1, "Route"), "<sip:127.0.0.3:5080;lr>");
 	respond(1, 200, OK_60);
 	ck_assert_uint_eq(account_routes(acc, routes, ACCOUNT_MAX_ROUTES), 1);
@@ -592,7 +619,7 @@ START_TEST(nat_tcp_rport_ignored)
 	ck_assert_int_eq(evs[n_ev - 1].state, REG_REGISTERED);
 	ck_assert_uint_eq(evs[n_ev - 1].expires, 60);
 	/* A changed host is a NAT on TCP too: registered again, with our listener's port. */
-	advance_to(30000);
+	advance_until_sent(30000);
 	ck_assert_uint_eq(n_sent, 2);
 	respond_via(1, 200, "Contact: <sip:alice@127.0.0.1:5060;transport=tcp>;expires=60",
 		    ";received=203.0.113.9;rport=40001");
@@ -631,7 +658,7 @@ START_TEST(nat_public_address)
 		ck_assert_str_eq(ct, "<sip:alice@203.0.113.5:40000>");
 	}
 	/* A registrar that keeps seeing yet another address: once per attempt, no loop. */
-	advance_to(30000);
+	advance_until_sent(30000);
 	ck_assert_uint_eq(n_sent, 3);
 	respond_via(2, 200, OK_60, ";received=198.51.100.7;rport=1");
 	ck_assert_uint_eq(n_sent, 4);
@@ -822,6 +849,7 @@ int main(void)
 	tcase_add_test(tc, no_password);
 	tcase_add_test(tc, backoff_schedule);
 	tcase_add_test(tc, timeout_is_408);
+	tcase_add_test(tc, start_after);
 	tcase_add_test(tc, min_expires_423);
 	tcase_add_test(tc, service_route_and_proxy);
 	tcase_add_test(tc, unregister);
