@@ -131,23 +131,30 @@ static void start_one(struct daemon_acct *e)
 		log_warn("account %s: %s", account_name(e->a), why.msg);
 }
 
-/* The first REGISTERs at startup: one every 2 ms (1,000 accounts: 2 s), not one burst. */
+/*
+ * The first REGISTERs (at startup, or of accounts a reload adds): one every
+ * 2 ms (1,000 accounts: 2 s), not one burst.  k: e's place in the series.
+ */
 #define ACCT_STAGGER_MS 2
+
+static void start_later(struct daemon_acct *e, unsigned k)
+{
+	if (!e->r)
+		return;
+	if (k == 0)
+		start_one(e);
+	else if (reg_start_after(e->r, k * ACCT_STAGGER_MS) < 0)
+		log_err("account %s: cannot arm its first registration: out of memory",
+			account_name(e->a));
+}
 
 void daemon_accounts_start(struct daemon *dm)
 {
 	unsigned k = 0;
 
-	for (unsigned i = 0; i < dm->n_accts; i++) {
-		if (!dm->accts[i].r)
-			continue;
-		if (k == 0)
-			start_one(&dm->accts[i]);
-		else if (reg_start_after(dm->accts[i].r, k * ACCT_STAGGER_MS) < 0)
-			log_err("account %s: cannot arm its first registration: out of memory",
-				account_name(dm->accts[i].a));
-		k++;
-	}
+	for (unsigned i = 0; i < dm->n_accts; i++)
+		if (dm->accts[i].r)
+			start_later(&dm->accts[i], k++);
 }
 
 static struct daemon_acct *find_entry(const struct daemon *dm, const char *name)
@@ -239,7 +246,7 @@ static void retire(struct daemon *dm, struct daemon_acct *e)
 
 void daemon_accounts_reload(struct daemon *dm, const struct cfg *cfg)
 {
-	unsigned i, j, n_old = dm->n_accts;
+	unsigned i, j, n_old = dm->n_accts, k = 0;
 	bool *seen = calloc(n_old + 1, sizeof(*seen));
 
 	if (!seen) {
@@ -260,7 +267,7 @@ void daemon_accounts_reload(struct daemon *dm, const struct cfg *cfg)
 		if (!e) {
 			if (add(dm, cfg, ca, &e) == 0) {
 				log_info("reload: account %s added", ca->name);
-				start_one(e);
+				start_later(e, k++);
 			}
 			continue;
 		}
@@ -287,7 +294,7 @@ void daemon_accounts_reload(struct daemon *dm, const struct cfg *cfg)
 		retire(dm, e);
 		account_free(b);
 		if (add(dm, cfg, ca, &e) == 0)
-			start_one(e);
+			start_later(e, k++);
 	}
 	for (j = 0; j < dm->n_accts; j++)
 		if (dm->accts[j].r)
@@ -301,10 +308,17 @@ void daemon_accounts_reload(struct daemon *dm, const struct cfg *cfg)
 	free(seen);
 }
 
+/*
+ * Expires: 0 for every registration, 1 ms apart (5,000 accounts: 5 s, within
+ * the default shutdown_timeout_s), not in one burst whose answers overflow
+ * the socket and leave bindings behind.
+ */
 void daemon_accounts_shutdown(struct daemon *dm)
 {
+	unsigned k = 0;
+
 	for (unsigned i = 0; i < dm->n_accts; i++)
-		if (dm->accts[i].r)
+		if (dm->accts[i].r && reg_stop_after(dm->accts[i].r, k++) < 0)
 			reg_stop(dm->accts[i].r);
 }
 

@@ -48,6 +48,7 @@ struct reg {
 	uint64_t granted_at; /* tmr_now() of the 2xx */
 	bool bound;	     /* a binding may exist at the registrar */
 	bool stopping;	     /* reg_stop(): Expires: 0 wanted, no refresh */
+	bool stop_due;	     /* reg_stop_after(): the timer sends the Expires: 0 */
 	unsigned n423;
 
 	struct tsx *ct; /* the REGISTER in flight, or NULL */
@@ -214,7 +215,7 @@ struct account *reg_account(const struct reg *r)
 
 bool reg_busy(const struct reg *r)
 {
-	return r->ct != NULL || r->q != NULL || r->state == REG_UNREGISTERING;
+	return r->ct != NULL || r->q != NULL || r->stop_due || r->state == REG_UNREGISTERING;
 }
 
 /* ---- outcomes ---- */
@@ -750,6 +751,10 @@ static void on_timer(void *arg)
 {
 	struct reg *r = arg;
 
+	if (r->stop_due) {
+		reg_stop(r);
+		return;
+	}
 	attempt(r, NULL);
 }
 
@@ -805,6 +810,7 @@ int reg_start(struct reg *r, struct why *why)
 	if (why)
 		*why = (struct why){.kind = WHY_FAILED};
 	r->stopping = false;
+	r->stop_due = false;
 	if (r->ct && !r->ct_unreg)
 		return 0; /* one in flight already */
 	r->want_expires = account_expires(r->a);
@@ -820,10 +826,22 @@ int reg_start_after(struct reg *r, unsigned ms)
 	return tmr_start(&r->tmr, ms);
 }
 
+int reg_stop_after(struct reg *r, unsigned ms)
+{
+	if (ms == 0 || (!r->bound && !r->ct)) {
+		reg_stop(r);
+		return 0;
+	}
+	r->stopping = true; /* no refresh or retry in the meantime */
+	r->stop_due = true;
+	return tmr_start(&r->tmr, ms);
+}
+
 void reg_stop(struct reg *r)
 {
 	struct why why;
 
+	r->stop_due = false;
 	r->stopping = true;
 	tmr_stop(&r->tmr);
 	ka_stop(r);

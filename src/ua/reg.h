@@ -136,6 +136,12 @@ int reg_start(struct reg *r, struct why *why);
  * 0 or -ENOMEM.
  */
 int reg_start_after(struct reg *r, unsigned ms);
+/*
+ * reg_stop() ms from now (0, or nothing to unregister: now): a daemon
+ * stopping many spreads its Expires: 0 out; no refresh meanwhile, and
+ * reg_busy() is true until it is over.  0 or -ENOMEM.
+ */
+int reg_stop_after(struct reg *r, unsigned ms);
 /* Unregister (Expires: 0) if a binding may exist; else unregistered at once. */
 void reg_stop(struct reg *r);
 /* An Expires: 0 or any REGISTER is in flight. */

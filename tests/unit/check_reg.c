@@ -513,6 +513,29 @@ START_TEST(start_after)
 }
 END_TEST
 
+/* Shutdown spreads the Expires: 0 out: busy (shutdown waits), nothing until its time. */
+START_TEST(stop_after)
+{
+	ck_assert_int_eq(reg_start(reg, NULL), 0);
+	respond(0, 200, OK_60);
+	ck_assert_int_eq(reg_stop_after(reg, 50), 0);
+	ck_assert(reg_busy(reg));
+	advance_to(49);
+	ck_assert_uint_eq(n_sent, 1);
+	advance_to(50);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_str_eq(hdr(1, "Expires"), "0");
+	respond(1, 200, "");
+	ck_assert(!reg_busy(reg));
+	ck_assert_int_eq(evs[n_ev - 1].state, REG_UNREGISTERED);
+	/* Never registered: at once. */
+	make_reg();
+	ck_assert_int_eq(reg_stop_after(reg, 50), 0);
+	ck_assert(!reg_busy(reg));
+	drain();
+}
+END_TEST
+
 START_TEST(timeout_is_408)
 {
 	ck_assert_int_eq(reg_start(reg, NULL), 0);
@@ -850,6 +873,7 @@ int main(void)
 	tcase_add_test(tc, backoff_schedule);
 	tcase_add_test(tc, timeout_is_408);
 	tcase_add_test(tc, start_after);
+	tcase_add_test(tc, stop_after);
 	tcase_add_test(tc, min_expires_423);
 	tcase_add_test(tc, service_route_and_proxy);
 	tcase_add_test(tc, unregister);
