@@ -124,6 +124,18 @@ static int level_parse(const char *s, unsigned *v)
 	return err;
 }
 
+/* The index of s (no case) in names[0..n), into *v. 0 or -EINVAL. */
+static int name_index(const char *s, const char *const *names, unsigned n, unsigned *v)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (strcasecmp(s, names[i]) == 0) {
+			*v = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int answer_parse(const char *s, unsigned *v)
 {
 	static const char *const names[] = {
@@ -132,13 +144,7 @@ static int answer_parse(const char *s, unsigned *v)
 	    [CFG_ANSWER_REJECT] = "reject",
 	};
 
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcasecmp(s, names[i]) == 0) {
-			*v = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return name_index(s, names, sizeof(names) / sizeof(names[0]), v);
 }
 
 static int accept_parse(const char *s, unsigned *v)
@@ -149,13 +155,7 @@ static int accept_parse(const char *s, unsigned *v)
 	    [CFG_ACCEPT_NO] = "no",
 	};
 
-	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcasecmp(s, names[i]) == 0) {
-			*v = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return name_index(s, names, sizeof(names) / sizeof(names[0]), v);
 }
 
 /*

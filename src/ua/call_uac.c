@@ -317,37 +317,6 @@ static const struct account *find_account(struct calls *cs, const char *name, st
 			      why);
 }
 
-/*
- * The Request-URI as far as it can be judged before the call exists.
- * Without a resolver: an IP literal we can send to, and so the first
- * route (§8.1.2; not the URI's fault).  With one, and a route: a sip:
- * URI the proxy can take (the resolution of the route's URI judges the
- * rest, as that of uri does without a route).
- */
-static int check_ruri(struct calls *cs, const struct account *acc, const char *uri, struct why *why)
-{
-	struct msg_uri_parts parts;
-	struct sip_dest d;
-	int err;
-
-	if (!cs->env.dns) {
-		if ((err = msg_uri_dest(uri, &d, why->msg, sizeof(why->msg))) < 0)
-			return why_tag(why, err, WHY_ARG, "to");
-		if ((err = preroute_dest(acc, uri, &d, why->msg, sizeof(why->msg))) < 0)
-			return why_tag(why, err, WHY_FAILED, NULL);
-		return 0;
-	}
-	if (!preroute_any(acc))
-		return 0;
-	if ((err = msg_uri_parts(uri, &parts, why->msg, sizeof(why->msg))) < 0)
-		return why_tag(why, err, err == -ENOMEM ? WHY_FAILED : WHY_ARG,
-			       err == -ENOMEM ? NULL : "to");
-	if (parts.sips)
-		return why_set(why, -EPROTONOSUPPORT, WHY_ARG, "to",
-			       "sips: needs TLS, which is not supported (udp, tcp)");
-	return 0;
-}
-
 /* The call's identity: Call-ID and From tag (random, §8.1.1.4), its peer. 0 or -ENOMEM. */
 static int set_identity(struct call *c, const char *uri)
 {
@@ -405,7 +374,7 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 	for (size_t i = 0; i < n_headers; i++)
 		if ((err = header_check(headers[i], why)) < 0)
 			return err;
-	if ((err = check_ruri(cs, acc, uri, why)) < 0)
+	if ((err = preroute_check(acc, uri, cs->env.dns != NULL, "to", why)) < 0)
 		return err;
 	if (cs->closing)
 		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "sipuad is shutting down");

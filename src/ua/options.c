@@ -513,39 +513,6 @@ static const struct account *find_account(struct options *o, const char *name, s
 }
 
 /*
- * The URI as far as it can be judged before the ping exists.  Without a
- * resolver: an IP literal we can send to, and so the first route
- * (§8.1.2; the account's fault).  With one, and a route: a sip: URI the
- * proxy can take (the resolution of the route's URI judges the rest, as
- * that of uri does without a route).
- */
-static int check_uri(struct options *o, const struct account *acc, const char *uri, struct why *why)
-{
-	struct msg_uri_parts parts;
-	struct sip_dest d;
-	int err;
-
-	if (!o->env.dns) {
-		if ((err = msg_uri_dest(uri, &d, why->msg, sizeof(why->msg))) < 0)
-			return err == -ENOMEM ? why_tag(why, err, WHY_FAILED, NULL)
-					      : why_tag(why, err, WHY_ARG, "uri");
-		/* §8.1.2: with a route set the OPTIONS goes to the first route (the account's). */
-		if ((err = preroute_dest(acc, uri, &d, why->msg, sizeof(why->msg))) < 0)
-			return why_tag(why, err, WHY_FAILED, NULL);
-		return 0;
-	}
-	if (!preroute_any(acc))
-		return 0;
-	if ((err = msg_uri_parts(uri, &parts, why->msg, sizeof(why->msg))) < 0)
-		return err == -ENOMEM ? why_tag(why, err, WHY_FAILED, NULL)
-				      : why_tag(why, err, WHY_ARG, "uri");
-	if (parts.sips)
-		return why_set(why, -EPROTONOSUPPORT, WHY_ARG, "uri",
-			       "sips: needs TLS, which is not supported (udp, tcp)");
-	return 0;
-}
-
-/*
  * Resolve where p's OPTIONS go (its account's first route's URI, else its
  * URI): 0 resolving, 1 the one target is there (no resolver), -errno with
  * why.
@@ -590,7 +557,7 @@ int options_send(struct options *o, const char *uri, const char *account, option
 		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "shutting down");
 	if (!(acc = find_account(o, account, why)))
 		return -ENOENT;
-	if ((err = check_uri(o, acc, uri, why)) < 0)
+	if ((err = preroute_check(acc, uri, o->env.dns != NULL, "uri", why)) < 0)
 		return err;
 	if ((err = ping_new(o, uri, acc, done, arg, &p)) < 0)
 		return why_set(why, err, WHY_FAILED, NULL, "out of memory");

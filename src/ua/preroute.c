@@ -86,3 +86,30 @@ int preroute_add(const struct account *a, struct sip_msg *m)
 			return err;
 	return 0;
 }
+
+int preroute_check(const struct account *a, const char *uri, bool resolver, const char *arg,
+		   struct why *why)
+{
+	struct msg_uri_parts parts;
+	struct sip_dest d;
+	int err;
+
+	if (!resolver) {
+		if ((err = msg_uri_dest(uri, &d, why->msg, sizeof(why->msg))) < 0)
+			return err == -ENOMEM ? why_tag(why, err, WHY_FAILED, NULL)
+					      : why_tag(why, err, WHY_ARG, arg);
+		/* §8.1.2: with a route set the request goes to the first route (the account's fault). */
+		if ((err = preroute_dest(a, uri, &d, why->msg, sizeof(why->msg))) < 0)
+			return why_tag(why, err, WHY_FAILED, NULL);
+		return 0;
+	}
+	if (!preroute_any(a))
+		return 0;
+	if ((err = msg_uri_parts(uri, &parts, why->msg, sizeof(why->msg))) < 0)
+		return err == -ENOMEM ? why_tag(why, err, WHY_FAILED, NULL)
+				      : why_tag(why, err, WHY_ARG, arg);
+	if (parts.sips)
+		return why_set(why, -EPROTONOSUPPORT, WHY_ARG, arg,
+			       "sips: needs TLS, which is not supported (udp, tcp)");
+	return 0;
+}

@@ -28,6 +28,7 @@
 #include <stddef.h>
 
 #include "sip/dest.h"
+#include "core/why.h"
 #include "sip/msg.h"
 
 struct account;
@@ -57,5 +58,17 @@ const char *preroute_first(const struct account *a);
 bool preroute_any(const struct account *a);
 /* Add a's route set to m as Route headers, in order.  0, -EINVAL, -ENOMEM (msg_add_route()). */
 int preroute_add(const struct account *a, struct sip_msg *m);
+
+/*
+ * The URI of a request of a's as far as it can be judged before the
+ * request exists.  Without a resolver: an IP literal we can send to, and
+ * so a's first route (§8.1.2; WHY_FAILED: the account's fault, not the
+ * URI's).  With one, and a route: a sip: URI the proxy can take (the
+ * resolution of the route's URI judges the rest, as that of uri does
+ * without a route).  arg names the argument the URI came in ("to",
+ * "uri").  0, or -errno with why.
+ */
+int preroute_check(const struct account *a, const char *uri, bool resolver, const char *arg,
+		   struct why *why);
 
 #endif
