@@ -24,6 +24,7 @@
 #include "core/net.h"
 #include "media/codec.h"
 #include "media/rtpport.h"
+#include "media/sdes.h"
 
 /* What we do on the stream (RFC 3264 §5.1, from our side). */
 enum media_dir {
@@ -42,6 +43,12 @@ struct media_params {
 	int te_pt;		   /* telephone-event payload type; -1: none */
 	enum media_dir dir;
 	unsigned ptime; /* ms per packet, > 0 */
+	/* RTCP: on the RTP port (RFC 5761 rtcp-mux), else at remote_rtcp (RFC 3605 a=rtcp, else port + 1). */
+	bool rtcp_mux;
+	struct net_addr remote_rtcp;
+	/* SRTP (RFC 3711) keyed by SDES (RFC 4568): tx_key ours, rx_key the peer's, same suite. */
+	bool srtp;
+	struct sdes_key tx_key, rx_key;
 };
 
 struct media;
