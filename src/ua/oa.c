@@ -37,7 +37,7 @@
 #include "sip/msdp.h"
 #include "ua/oa.h"
 
-#define OA_MAX_FMTS 16 /* formats we put on our answer's m= line, at most */
+#define OA_MAX_FMTS 16	  /* formats we put on our answer's m= line, at most */
 #define OA_CRYPTO_MAX 128 /* one a=crypto value: tag, suite, inline: and 60 base64 characters */
 
 static const char PROTO_AVP[] = "RTP/AVP";
@@ -560,8 +560,8 @@ static int offer_desc(struct oa *oa, uint16_t port, enum oa_dir dir, char **desc
 	if (oa->dtmf)
 		f[n++] = (struct fmt){oa->te_pt, codec_event()};
 	desc_head(oa, &b);
-	desc_audio(oa, &b, port, oa->srtp == OA_SRTP_MANDATORY ? PROTO_SAVP : PROTO_AVP, f, n,
-		   dir, oa->rtcp_mux);
+	desc_audio(oa, &b, port, oa->srtp == OA_SRTP_MANDATORY ? PROTO_SAVP : PROTO_AVP, f, n, dir,
+		   oa->rtcp_mux);
 	for (size_t i = 0; oa->srtp != OA_SRTP_OFF && i < N_OFFER_SUITES && !err; i++) {
 		const struct sdes_key *k;
 
@@ -639,14 +639,16 @@ static int answer_crypto(const struct oa *oa, const struct msdp_media *m, struct
 	if (!a)
 		return 0;
 	if (oa->srtp == OA_SRTP_OFF || !a->value)
-		return why_fmt(why, whylen, -EPROTO, "the answer's a=crypto does not match our offer");
+		return why_fmt(why, whylen, -EPROTO,
+			       "the answer's a=crypto does not match our offer");
 	if (sdes_parse(a->value, &c, cwhy, sizeof(cwhy)) < 0)
 		return why_fmt(why, whylen, -EPROTO,
 			       "the answer's a=crypto does not match our offer (%s)", cwhy);
 	tag = c.tag;
 	if (tag < 1 || tag > N_OFFER_SUITES || c.key.suite != offer_suites[tag - 1]) {
 		sdes_wipe(&c.key);
-		return why_fmt(why, whylen, -EPROTO, "the answer's a=crypto does not match our offer");
+		return why_fmt(why, whylen, -EPROTO,
+			       "the answer's a=crypto does not match our offer");
 	}
 	r->srtp = true;
 	r->rx_key = c.key;
@@ -759,8 +761,7 @@ int oa_take_answer(struct oa *oa, const char *text, size_t len, struct oa_result
  * encoding name and clock rate; telephone-event at 8000 Hz only.  Returns
  * how many audio codecs (not counting telephone-event) were found.
  */
-static size_t offer_match(const struct oa *oa, const struct msdp_media *m, struct fmt *f,
-			  size_t *n)
+static size_t offer_match(const struct oa *oa, const struct msdp_media *m, struct fmt *f, size_t *n)
 {
 	const struct codec *te = codec_event();
 	size_t audio = 0;

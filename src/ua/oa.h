@@ -69,7 +69,7 @@
 #include "media/media.h"
 
 #define OA_MAX_CODECS 4
-#define OA_PTIME_DEFAULT 20  /* ms */
+#define OA_PTIME_DEFAULT 20 /* ms */
 /* RFC 3261 §20.43 warn-code for -ENOTSUP. */
 #define OA_WARN_CODE 305
 #define OA_WARN_TEXT "Incompatible media format"
@@ -203,7 +203,7 @@ int oa_take_answer(struct oa *oa, const char *sdp, size_t len, struct oa_result 
 /* True while our offer waits for an answer. */
 bool oa_offer_pending(const struct oa *oa);
 
-/* The result of the last completed exchange (the caller wipes its copy). 0, or -ENOENT when none. */
+/* The last completed exchange's result (the caller wipes it). 0, or -ENOENT when none. */
 int oa_current(const struct oa *oa, struct oa_result *res);
 
 #endif
