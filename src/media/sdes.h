@@ -48,7 +48,7 @@ struct sdes_crypto {
 
 /* "AES_CM_128_HMAC_SHA1_80", ...; NULL past the end. Static text. */
 const char *sdes_suite_name(enum sdes_suite s);
-/* The suite named name (exact case, RFC 4568 §6.2). 0 or -ENOENT. */
+/* The suite named name (exact case, RFC 4568 §6.2) into *out (out may be NULL). 0 or -ENOENT. */
 int sdes_suite_find(const char *name, enum sdes_suite *out);
 /* Key + salt bytes of suite s: 30, 30, 28, 44; 0 past the end. */
 size_t sdes_key_len(enum sdes_suite s);
@@ -60,8 +60,13 @@ int sdes_key_new(struct sdes_key *k, enum sdes_suite s);
  * [SESSION-PARAMS]".  0 with *out filled; -EBADMSG malformed (tag, no
  * inline:, bad base64, wrong key length for the suite, junk); -ENOTSUP a
  * line to skip (unknown suite, MKI, more than one key, a lifetime under
- * 2^31, any session parameter).  why (may be NULL) gets a short reason
- * that never contains the key.  *out is written only on success.
+ * 2^31, any session parameter); -EINVAL value or out NULL.  A malformed
+ * field anywhere makes it -EBADMSG even when another would be skipped,
+ * except after an unknown suite, whose key form we cannot judge.  Fields
+ * are separated by runs of SP/HTAB (also allowed before and after); any
+ * other control character is malformed.  why (may be NULL, whylen 0)
+ * gets a short reason ("" on success) that never contains the key.
+ * *out is written only on success.
  */
 int sdes_parse(const char *value, struct sdes_crypto *out, char *why, size_t whylen);
 /* "TAG SUITE inline:BASE64" into out: its length, or -ENOSPC, -EINVAL. */
