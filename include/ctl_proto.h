@@ -73,6 +73,7 @@ enum ctl_arg_type {
 	CTL_ARG_STRING,
 	CTL_ARG_INT,
 	CTL_ARG_STRINGS,	/* array of strings */
+	CTL_ARG_FLAG,		/* true / false; sipuactl: --NAME alone */
 };
 
 struct ctl_arg_info {

@@ -102,6 +102,17 @@ static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
 	for (unsigned i = 0; i < cfg->n_codecs && i < CFG_MAX_CODECS; i++)
 		cc->codecs[cc->n_codecs++] = cfg->codecs[i];
 	cc->dtmf = cfg->dtmf;
+	cc->source = cfg->source;
+	cc->record_dir = cfg->record_dir;
+	cc->srtp = (int)cfg->srtp;
+	cc->rtcp_mux = cfg->rtcp_mux != 0;
+}
+
+static void media_cfg_from(const struct cfg *cfg, struct media_engine_cfg *mc)
+{
+	memset(mc, 0, sizeof(*mc));
+	mc->rtp_timeout_s = cfg->rtp_timeout_s;
+	mc->symmetric = cfg->symmetric_rtp != 0;
 }
 
 /* [sip] dns_servers, and the transports the listeners give (RFC 3263 §4.1). */
@@ -160,6 +171,12 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 	call_cfg_from(n, &kc);
 	if (calls_set_cfg(dm->calls, &kc) < 0)
 		log_warn("reload: the [call] and [media] settings could not be applied");
+	{
+		struct media_engine_cfg mc;
+
+		media_cfg_from(n, &mc);
+		media_engine_set_cfg(dm->media, &mc);
+	}
 	sip_cfg_from(n, &sc);
 	sip_set_cfg(dm->sip, &sc);
 	ctl_cfg_from(n, &cc);
@@ -389,6 +406,16 @@ static int build_layers(struct daemon *dm)
 				  .dns = dm->dns};
 	if ((err = options_new(&dm->opts, &oe)) < 0)
 		return err;
+	{
+		struct media_engine_cfg mc;
+
+		media_cfg_from(dm->cfg, &mc);
+		if ((err = media_engine_new(&dm->media, dm->base, dm->clk, &mc)) < 0) {
+			log_err("cannot start the media engine: %s%s", strerror(-err),
+				err == -EIO ? " (libsrtp2's srtp_init failed)" : "");
+			return err;
+		}
+	}
 	ce = (struct call_env){.tsx = sip_tsx(dm->sip),
 			       .clk = dm->clk,
 			       .local = sip_local_cb,
@@ -400,7 +427,8 @@ static int build_layers(struct daemon *dm)
 			       .account = dm->account,
 			       .account_find = daemon_account_find,
 			       .account_arg = dm,
-			       .dns = dm->dns};
+			       .dns = dm->dns,
+			       .media = dm->media};
 	call_cfg_from(dm->cfg, &kc);
 	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)
 		return err;
@@ -488,6 +516,7 @@ void daemon_free(struct daemon *dm)
 	if (dm->ua)
 		ua_set_calls(dm->ua, NULL);
 	calls_free(dm->calls);
+	media_engine_free(dm->media);
 	ctl_free(dm->ctl);
 	ua_free(dm->ua);
 	dns_free(dm->dns);

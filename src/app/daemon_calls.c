@@ -54,6 +54,8 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 		set_str(f, "by", e->by);
 		if (ci.codec)
 			set_str(f, "codec", ci.codec);
+		if (strcmp(e->state, "ended") == 0 && ci.media.valid)
+			json_object_set_new(f, "quality", daemon_media_json(&ci));
 		ctl_event(dm->ctl, "call.state", f);
 		return;
 	case CALL_EV_UPDATE:
@@ -63,8 +65,112 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 		set_str(f, "what", e->what);
 		ctl_event(dm->ctl, "call.update", f);
 		return;
+	case CALL_EV_MEDIA:
+		set_str(f, "codec", ci.codec);
+		set_str(f, "local_rtp", ci.local_rtp);
+		set_str(f, "remote_rtp", ci.remote_rtp);
+		json_object_set_new(f, "srtp", ci.srtp ? json_string(ci.srtp) : json_null());
+		json_object_set_new(f, "hold", json_string(ci.local_hold && ci.remote_hold ? "both"
+							  : ci.local_hold		 ? "local"
+							  : ci.remote_hold		 ? "remote"
+											 : "none"));
+		ctl_event(dm->ctl, "media.started", f);
+		return;
+	case CALL_EV_DTMF: {
+		char d[2] = {e->digit, '\0'};
+
+		set_str(f, "digit", d);
+		set_str(f, "source", e->source);
+		if (e->duration_ms)
+			json_object_set_new(f, "duration_ms", json_integer(e->duration_ms));
+		ctl_event(dm->ctl, "call.dtmf", f);
+		return;
+	}
+	case CALL_EV_PLAY:
+		set_str(f, "file", e->path);
+		set_str(f, "reason", e->reason);
+		ctl_event(dm->ctl, "play.done", f);
+		return;
+	case CALL_EV_RECORD:
+		set_str(f, "path", e->path);
+		json_object_set_new(f, "seconds", json_real(e->seconds));
+		set_str(f, "error", e->reason);
+		ctl_event(dm->ctl, "record.done", f);
+		return;
 	}
 	json_decref(f);
+}
+
+/*
+ * An SDP with the SDES keys hidden: every "inline:KEY" of an a=crypto line
+ * becomes "inline:[hidden]" (RFC 4568 keys never leave the daemon but on
+ * the wire).
+ */
+static void set_sdp(json_t *o, const char *key, const char *sdp)
+{
+	const char *p, *q;
+	char *out, *w;
+
+	if (!sdp)
+		return;
+	if (!strstr(sdp, "inline:")) {
+		json_object_set_new(o, key, json_string(sdp));
+		return;
+	}
+	if (!(out = malloc(strlen(sdp) * 2 + 16)))
+		return;
+	for (p = sdp, w = out; (q = strstr(p, "inline:")); p = q) {
+		memcpy(w, p, (size_t)(q - p) + 7);
+		w += q - p + 7;
+		w += sprintf(w, "[hidden]");
+		q += 7;
+		q += strcspn(q, "|\r\n ");
+	}
+	strcpy(w, p);
+	json_object_set_new(o, key, json_string(out));
+	free(out);
+}
+
+/* A number rounded to 0.01, so that figures read well in JSON. */
+static json_t *num(double v)
+{
+	return json_real((double)(long long)(v * 100 + (v < 0 ? -0.5 : 0.5)) / 100);
+}
+
+/* The media figures of a call: what call-info shows and the ended event carries. */
+json_t *daemon_media_json(const struct call_info *ci)
+{
+	const struct media_stats *s = &ci->media;
+	json_t *o = json_object(), *d = json_object();
+
+	json_object_set_new(o, "rx_packets", json_integer((json_int_t)s->rx_packets));
+	json_object_set_new(o, "rx_bytes", json_integer((json_int_t)s->rx_bytes));
+	json_object_set_new(o, "tx_packets", json_integer((json_int_t)s->tx_packets));
+	json_object_set_new(o, "tx_bytes", json_integer((json_int_t)s->tx_bytes));
+	json_object_set_new(o, "lost", json_integer((json_int_t)s->lost));
+	json_object_set_new(o, "loss_pct", num(s->loss_pct));
+	json_object_set_new(o, "fraction_lost", json_integer(s->fraction));
+	json_object_set_new(o, "jitter_ms", num(s->jitter_ms));
+	json_object_set_new(o, "rtt_ms", s->rtt_ms >= 0 ? num(s->rtt_ms) : json_null());
+	json_object_set_new(o, "remote_loss_pct",
+			    s->remote_loss_pct >= 0 ? num(s->remote_loss_pct) : json_null());
+	json_object_set_new(o, "remote_jitter_ms",
+			    s->remote_jitter_ms >= 0 ? num(s->remote_jitter_ms) : json_null());
+	json_object_set_new(o, "jitter_buffer_ms", json_integer(s->jitter_delay_ms));
+	json_object_set_new(o, "mos", s->rx_packets ? num(s->mos) : json_null());
+	json_object_set_new(o, "r_factor", s->rx_packets ? num(s->r) : json_null());
+	json_object_set_new(o, "rtcp_rx", json_integer((json_int_t)s->rtcp_rx));
+	json_object_set_new(o, "rtcp_tx", json_integer((json_int_t)s->rtcp_tx));
+	json_object_set_new(d, "source", json_integer((json_int_t)s->drop_source));
+	json_object_set_new(d, "payload_type", json_integer((json_int_t)s->drop_pt));
+	json_object_set_new(d, "ssrc", json_integer((json_int_t)s->drop_ssrc));
+	json_object_set_new(d, "malformed", json_integer((json_int_t)s->drop_malformed));
+	json_object_set_new(d, "srtp_auth", json_integer((json_int_t)s->drop_srtp_auth));
+	json_object_set_new(d, "srtp_replay", json_integer((json_int_t)s->drop_srtp_replay));
+	json_object_set_new(d, "late", json_integer((json_int_t)s->late));
+	json_object_set_new(o, "dropped", d);
+	json_object_set_new(o, "concealed_ms", json_integer((json_int_t)s->concealed_ms));
+	return o;
 }
 
 /* The call named by the "call" argument, or an error reply and NULL. */
@@ -238,12 +344,95 @@ void daemon_calls_info(struct daemon *dm, struct ctl_req *req)
 	set_str(r, "local_tag", ci.local_tag);
 	set_str(r, "remote_tag", ci.remote_tag);
 	set_str(r, "remote_target", ci.remote_target);
-	set_str(r, "local_sdp", ci.local_sdp);
-	set_str(r, "remote_sdp", ci.remote_sdp);
+	set_sdp(r, "local_sdp", ci.local_sdp);
+	set_sdp(r, "remote_sdp", ci.remote_sdp);
 	set_str(r, "codec", ci.codec);
+	json_object_set_new(r, "srtp", ci.srtp ? json_string(ci.srtp) : json_null());
+	set_str(r, "playing", ci.playing);
+	set_str(r, "recording", ci.recording);
+	if (ci.media.valid)
+		json_object_set_new(r, "quality", daemon_media_json(&ci));
 	if (ci.local_rtp[0])
 		set_str(r, "local_rtp", ci.local_rtp);
 	if (ci.remote_rtp[0])
 		set_str(r, "remote_rtp", ci.remote_rtp);
 	ctl_reply_ok(req, r);
+}
+
+void daemon_calls_play(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	const char *file = json_string_value(json_object_get(req->args, "file"));
+	bool loop = json_is_true(json_object_get(req->args, "loop"));
+	bool stop = json_is_true(json_object_get(req->args, "stop"));
+	struct why why = {0};
+	int err;
+
+	if (!c)
+		return;
+	if (stop == (file != NULL)) {
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, stop ? "stop" : "file",
+			      stop ? "give a file or --stop, not both" : "give a file to play, or --stop");
+		return;
+	}
+	if ((err = call_play(c, stop ? NULL : file, loop, &why)) < 0) {
+		daemon_ctl_reply_why(req, err, &why);
+		return;
+	}
+	ctl_reply_ok(req, json_pack("{s:s, s:s?, s:b}", "call", call_handle(c), "file", file,
+				    "loop", loop));
+}
+
+void daemon_calls_record(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	const char *action = json_string_value(json_object_get(req->args, "action"));
+	const char *path = json_string_value(json_object_get(req->args, "path"));
+	struct why why = {0};
+	struct call_info ci;
+	bool start;
+	int err;
+
+	if (!c)
+		return;
+	if (strcmp(action, "start") != 0 && strcmp(action, "stop") != 0) {
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "action",
+			      "action '%s': expected start or stop", action);
+		return;
+	}
+	start = action[2] == 'a';
+	if (!start && path) {
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "path", "stop takes no path");
+		return;
+	}
+	if ((err = call_record(c, start, path, &why)) < 0) {
+		daemon_ctl_reply_why(req, err, &why);
+		return;
+	}
+	call_info(c, &ci);
+	ctl_reply_ok(req, json_pack("{s:s, s:s, s:s?}", "call", ci.handle, "action", action, "path",
+				    ci.recording));
+}
+
+void daemon_calls_dtmf(struct daemon *dm, struct ctl_req *req)
+{
+	struct call *c = arg_call(dm, req);
+	const char *digits = json_string_value(json_object_get(req->args, "digits"));
+	json_t *dur = json_object_get(req->args, "duration");
+	json_int_t ms = dur ? json_integer_value(dur) : 0;
+	struct why why = {0};
+	int err;
+
+	if (!c)
+		return;
+	if (dur && (ms < 40 || ms > 5000)) {
+		ctl_reply_err(req, CTL_ERR_BAD_ARGUMENT, "duration",
+			      "duration %" JSON_INTEGER_FORMAT " ms: expected 40..5000", ms);
+		return;
+	}
+	if ((err = call_dtmf(c, digits, (unsigned)ms, &why)) < 0) {
+		daemon_ctl_reply_why(req, err, &why);
+		return;
+	}
+	ctl_reply_ok(req, json_pack("{s:s, s:s}", "call", call_handle(c), "digits", digits));
 }

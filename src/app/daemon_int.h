@@ -50,6 +50,7 @@ struct daemon {
 	struct ua *ua;
 	struct options *opts;
 	struct calls *calls;
+	struct media_engine *media; /* every call's RTP; freed after calls */
 	struct ctl *ctl;
 	struct stats stats;
 	struct daemon_listener listeners[CFG_MAX_LISTEN];
@@ -81,5 +82,9 @@ void daemon_notify(const char *state);
 void daemon_ctl_dispatch(void *arg, struct ctl_req *req);
 /* The call layer's news, as control events (daemon_calls.c): arg is the daemon. */
 void daemon_call_event(void *arg, const struct call *c, const struct call_event_info *e);
+
+/* The media figures of a call as JSON (daemon_calls.c). */
+struct call_info;
+json_t *daemon_media_json(const struct call_info *ci);
 
 #endif

@@ -303,6 +303,17 @@ static int args_parse(const struct ctl_cmd_info *ci, const char *usage, int argc
 				    EXIT_USAGE, usage, "unknown option '%.*s'%s", (int)len + 2, a,
 				    global ? " (sipuactl's options go before the command)" : "");
 			}
+			if (ai->type == CTL_ARG_FLAG) {
+				/* --NAME alone: true; --NAME=no: false. */
+				bool on = a[2 + len] != '=' || strcmp(a + 3 + len, "no") != 0;
+
+				if (a[2 + len] == '=' && on && strcmp(a + 3 + len, "yes") != 0)
+					return fail(EXIT_USAGE, usage,
+						    "option '--%s' takes no value (or =yes / =no)",
+						    ai->name);
+				json_object_set_new(args, ai->name, on ? json_true() : json_false());
+				continue;
+			}
 			if (a[2 + len] == '=')
 				val = a + 3 + len;
 			else if (i + 1 < argc)
@@ -313,9 +324,10 @@ static int args_parse(const struct ctl_cmd_info *ci, const char *usage, int argc
 				return fail(EXIT_USAGE, usage, "argument '%s' given twice",
 					    ai->name);
 		} else {
-			/* Skip what --NAME already set; a STRINGS argument keeps taking. */
+			/* Skip what --NAME already set and flags; a STRINGS argument keeps taking. */
 			while (pos < nargs && ci->args[pos].type != CTL_ARG_STRINGS &&
-			       json_object_get(args, ci->args[pos].name))
+			       (ci->args[pos].type == CTL_ARG_FLAG ||
+				json_object_get(args, ci->args[pos].name)))
 				pos++;
 			if (pos == nargs)
 				return fail(EXIT_USAGE, usage, "unexpected argument '%s'", a);

@@ -147,6 +147,37 @@ static int answer_parse(const char *s, unsigned *v)
 	return name_index(s, names, sizeof(names) / sizeof(names[0]), v);
 }
 
+int cfg_srtp_parse(const char *s, unsigned *v)
+{
+	static const char *const names[] = {"off", "optional", "mandatory"};
+
+	return name_index(s, names, 3, v);
+}
+
+static int yesno_parse(const char *s, unsigned *v)
+{
+	static const char *const names[] = {"no", "yes"};
+
+	return name_index(s, names, 2, v);
+}
+
+/* echo | silence | tone:HZ | file:PATH, the forms media_source_parse() takes (media/ is above us). */
+static int source_check(const char *s)
+{
+	char *end;
+	unsigned long hz;
+
+	if (strcmp(s, "echo") == 0 || strcmp(s, "silence") == 0)
+		return 0;
+	if (strncmp(s, "file:", 5) == 0)
+		return s[5] ? 0 : -EINVAL;
+	if (strncmp(s, "tone:", 5) != 0 || s[5] < '0' || s[5] > '9')
+		return -EINVAL;
+	errno = 0;
+	hz = strtoul(s + 5, &end, 10);
+	return errno || *end || hz < 1 || hz > 3999 ? -EINVAL : 0;
+}
+
 static int accept_parse(const char *s, unsigned *v)
 {
 	static const char *const names[] = {
@@ -264,6 +295,25 @@ static const struct cfg_key keys[] = {
     CODECS_KEY("media", codecs, "PCMU, PCMA, telephone-event", true,
 	       "Codecs offered and accepted, in order of preference: PCMU, PCMA, and "
 	       "telephone-event for DTMF; at least one of PCMU, PCMA. New calls only."),
+    ENUM_KEY("media", "srtp", srtp, "off", "off | optional | mandatory", cfg_srtp_parse, true,
+	     "SRTP with SDES keys (RFC 4568): off; optional: offer RTP/AVP with a=crypto and use "
+	     "SRTP when the peer does; mandatory: offer RTP/SAVP and refuse plain RTP with 488. "
+	     "The keys travel in the SDP: only TLS signalling keeps them secret. New calls only; "
+	     "an account's srtp overrides it."),
+    STR_KEY("media", source, "echo", 1, 1023, true,
+	    "What a call sends when no play runs: echo (what arrives goes back), silence, "
+	    "tone:HZ (1..3999) or file:PATH (a WAV file, any rate, looped). New calls only."),
+    STR_KEY("media", record_dir, "", 0, 1023, true,
+	    "A directory where every call is recorded as HANDLE-CALLID.wav (stereo, left: "
+	    "received, right: sent); empty: calls are recorded only by the record command."),
+    UINT_KEY("media", rtp_timeout_s, 60, 0, 86400, true,
+	     "Seconds without RTP after which an active call (not on hold) is ended with BYE "
+	     "and a Reason header; 0: never."),
+    ENUM_KEY("media", "symmetric_rtp", symmetric_rtp, "yes", "yes | no", yesno_parse, true,
+	     "Send RTP to where the peer's RTP comes from (RFC 4961), not only to its SDP "
+	     "address: needed behind NAT. With no, packets from other sources are dropped."),
+    ENUM_KEY("media", "rtcp_mux", rtcp_mux, "yes", "yes | no", yesno_parse, true,
+	     "Offer and accept RTP and RTCP on one port (RFC 5761). New calls only."),
     STR_KEY("control", socket, "/run/sipuad/control.sock", 1, 107, false,
 	    "Path of the control socket that sipuactl and scripts use (mode 0660)."),
     KEY("control", "owner", "user", CFG_ENUM, owner, "none", "none, a user name or a uid", 0, 0,
@@ -722,7 +772,8 @@ static int parse_value(const struct cfg_key *k, const char *val, cfg_codec_fn *c
 {
 	char exp[128];
 
-	if (!val[0] && k->kind != CFG_DNS) { /* an empty address list: the system's */
+	/* An empty address list: the system's; an empty record_dir: no recording. */
+	if (!val[0] && k->kind != CFG_DNS && !(k->kind == CFG_STR && k->lo == 0)) {
 		snprintf(msg, size, "%s: empty value: expected %s", k->info.name,
 			 expect(k, codecs, exp, sizeof(exp)));
 		return -EINVAL;
@@ -731,6 +782,15 @@ static int parse_value(const struct cfg_key *k, const char *val, cfg_codec_fn *c
 	case CFG_UINT:
 		return parse_uint(k, val, c, msg, size);
 	case CFG_STR:
+		if (strcmp(k->info.name, "source") == 0 && source_check(val) < 0) {
+			char q[CFG_QUOTE_SZ];
+
+			snprintf(msg, size,
+				 "source: '%s' is not one of echo | silence | tone:HZ (1..3999) | "
+				 "file:PATH",
+				 cfg_quote(val, q, sizeof(q)));
+			return -EINVAL;
+		}
 		return parse_str(k, val, c, msg, size);
 	case CFG_ENUM:
 		return parse_enum(k, val, c, msg, size);

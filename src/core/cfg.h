@@ -54,6 +54,11 @@ struct cfg_listen {
  * Every string is malloc'd and owned by the struct cfg; NULL where a key
  * without a default was left out.
  */
+/* [media] srtp and an account's srtp: the order of ua/oa.h's enum oa_srtp. */
+enum { CFG_SRTP_OFF, CFG_SRTP_OPTIONAL, CFG_SRTP_MANDATORY };
+/* The names, in that order. */
+int cfg_srtp_parse(const char *s, unsigned *v);
+
 struct cfg_account {
 	char *name;	    /* NAME of the header: unique, never "default" */
 	char *uri;	    /* the address of record as written: "sip:alice@example.com" */
@@ -67,6 +72,7 @@ struct cfg_account {
 	unsigned expires;     /* seconds asked for in REGISTER */
 	int transport;	      /* an enum net_proto, or -1: not set, taken from the URIs */
 	unsigned keepalive_s; /* keepalive_interval in seconds; 0: none */
+	int srtp;	      /* a CFG_SRTP_*, or -1: not set, [media] srtp */
 	unsigned line;	      /* the line of the [account NAME] header, for messages */
 };
 
@@ -102,6 +108,12 @@ struct cfg {
 	char codecs[CFG_MAX_CODECS][16]; /* audio, in order of preference: "PCMU", "PCMA" */
 	unsigned n_codecs;		 /* at least 1 */
 	bool dtmf;			 /* telephone-event listed */
+	unsigned srtp;			 /* CFG_SRTP_* */
+	char *source;			 /* echo | silence | tone:HZ | file:PATH */
+	char *record_dir;		 /* "": no recording */
+	unsigned rtp_timeout_s;		 /* 0: off */
+	unsigned symmetric_rtp;		 /* 0 no, 1 yes */
+	unsigned rtcp_mux;		 /* 0 no, 1 yes */
 	/* [control] */
 	char *socket;		/* control socket path */
 	unsigned owner;		/* uid of the socket; CFG_ID_NONE: ours */

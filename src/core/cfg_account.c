@@ -66,7 +66,7 @@ struct name_node {
 };
 
 static akey_parse_fn parse_aor, parse_uri, parse_text, parse_password, parse_password_file,
-    parse_register, parse_uint, parse_transport;
+    parse_register, parse_uint, parse_transport, parse_srtp;
 
 /* clang-format off */
 #define AKEY(name_, type_, def_, range_, parse_, off_, help_)                                     \
@@ -117,6 +117,8 @@ static const struct account_key keys[] = {
 	      "Seconds between keep-alives toward the registrar or outbound proxy, to hold a "
 	      "NAT binding or connection open; 0: none.  On TCP or TLS a ping whose pong does "
 	      "not come within 10 s means registering again on a new connection."),
+    AKEY("srtp", "enum", "[media] srtp", "off | optional | mandatory", parse_srtp, 0,
+	 "SRTP for the account's calls, as [media] srtp says it; not set: [media] srtp."),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -593,6 +595,22 @@ static int parse_transport(struct cfg_account_parse *ap, const struct account_ke
 	return -EINVAL;
 }
 
+static int parse_srtp(struct cfg_account_parse *ap, const struct account_key *k, const char *val,
+		      unsigned line, char *msg, size_t size)
+{
+	char q[CFG_QUOTE_SZ];
+	unsigned v;
+
+	(void)line;
+	if (cfg_srtp_parse(val, &v) == 0) {
+		ap->cur->srtp = (int)v;
+		return 0;
+	}
+	snprintf(msg, size, "%s: '%s' is not one of %s", k->info.name, cfg_quote(val, q, sizeof(q)),
+		 k->info.range);
+	return -EINVAL;
+}
+
 /* --- sections ------------------------------------------------------------ */
 
 int cfg_account_parse_new(struct cfg_account_parse **app, struct cfg *cfg, struct cfg_errs *errs,
@@ -676,6 +694,7 @@ static int account_add(struct cfg_account_parse *ap, const char *name, unsigned 
 	nn->line = line;
 	htab_insert(ap->names, &nn->node, a->name, strlen(a->name));
 	a->transport = -1;
+	a->srtp = -1;
 	a->line = line;
 	c->n_accounts++;
 	ap->cur = a;

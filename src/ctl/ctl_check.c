@@ -34,6 +34,8 @@ static const char *arg_type_name(enum ctl_arg_type t, bool article)
 		return article ? "an integer" : "int";
 	case CTL_ARG_STRINGS:
 		return article ? "an array of strings" : "strings";
+	case CTL_ARG_FLAG:
+		return article ? "a boolean" : "flag";
 	}
 	return "?";
 }
@@ -45,6 +47,8 @@ static bool arg_type_ok(enum ctl_arg_type t, json_t *v)
 		return json_is_string(v);
 	case CTL_ARG_INT:
 		return json_is_integer(v);
+	case CTL_ARG_FLAG:
+		return json_is_boolean(v);
 	case CTL_ARG_STRINGS:
 		if (!json_is_array(v))
 			return false;

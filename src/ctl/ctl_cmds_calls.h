@@ -39,6 +39,23 @@
 	X(call_info, "call-info", "call-info CALL",                                                \
 	  "Everything about one call: dialog (Call-ID, tags, URIs, route set, CSeqs), "            \
 	  "SDP both ways, codec, RTP addresses, hold state.",                                      \
-	  daemon_calls_info, CTL_ARG_CALL_)
+	  daemon_calls_info, CTL_ARG_CALL_)                                                        \
+	X(play, "play", "play CALL [FILE] [--loop] [--stop]",                                      \
+	  "Play a WAV file (any rate, mono or stereo) to a call instead of its source; "           \
+	  "play.done tells the end. --stop ends a play.",                                          \
+	  daemon_calls_play, CTL_ARG_CALL_, CTL_ARG("file", STRING, 0, "path of a WAV file"),      \
+	  CTL_ARG("loop", FLAG, 0, "start the file again at its end"),                             \
+	  CTL_ARG("stop", FLAG, 0, "stop the play going"))                                         \
+	X(record, "record", "record CALL start|stop [PATH]",                                       \
+	  "Record a call to a stereo WAV (left: received, right: sent); without PATH in "          \
+	  "[media] record_dir. record.done tells the end.",                                        \
+	  daemon_calls_record, CTL_ARG_CALL_,                                                      \
+	  CTL_ARG("action", STRING, 1, "start or stop"),                                           \
+	  CTL_ARG("path", STRING, 0, "the WAV file to write"))                                     \
+	X(dtmf, "dtmf", "dtmf CALL DIGITS [--duration MS]",                                        \
+	  "Send DTMF digits (0-9 * # A-D) as RFC 4733 events, or as SIP INFO when the peer "       \
+	  "took no telephone-event.",                                                              \
+	  daemon_calls_dtmf, CTL_ARG_CALL_, CTL_ARG("digits", STRING, 1, "e.g. 123#"),             \
+	  CTL_ARG("duration", INT, 0, "milliseconds per digit, 40..5000 (default 100)"))
 
 #endif

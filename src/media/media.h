@@ -1,18 +1,32 @@
 /*
- * media: one call's media session.
+ * media: one call's media session, and the engine that runs them all.
  *
- * The UA holds it opaque: it creates one per call on the call's local
- * address, puts its RTP port in every SDP it writes, and feeds it the
+ * The UA holds a session opaque: it creates one per call on the call's
+ * local address, puts its RTP port in every SDP it writes, and feeds it the
  * result of each completed offer/answer exchange (RFC 3264) as media
- * parameters: where the peer receives, which payload type and codec row
- * to send, telephone-event's type, the direction, the packet time.
+ * parameters: where the peer receives, the payload types, the direction,
+ * the packet time, rtcp-mux and the SRTP keys.
  *
- * Owns, today: the RTP/RTCP port pair (RFC 3550 §11: RTP on an even port,
- * RTCP on the next), taken from the pool at media_new() and handed back by
- * media_free(), and the parameters last negotiated.  It sends and receives
- * nothing yet: RTP, SRTP, jitter buffer, DTMF, sources and sinks come with
- * the media issue and live here, behind the same calls.  No logging: the
- * UA decides what a failure means.
+ * A session owns its RTP/RTCP port pair (RFC 3550 §11, from the pool at
+ * media_new(), back at media_free()) and, once attached to the engine
+ * (media_attach()), everything that moves audio:
+ *
+ *   socket --> SRTP unprotect --> RTP checks --> jitter buffer --+--> recording (left)
+ *          (source, PT, SSRC,      (seq, A.8)    telephone-event |--> echo source
+ *           counted when dropped)      |          --> call.dtmf  +--> in-band DTMF
+ *   source (echo, silence, tone, file) --> G.711 --> RTP --> SRTP protect --> socket
+ *                                 \--> recording (right)
+ *
+ * One engine clock ticks every MEDIA_TICK_MS for all sessions (never a
+ * timer per call): each tick takes 10 ms from the jitter buffer, makes
+ * 10 ms of source audio and sends a packet when a packet time is full; it
+ * also sends RTCP reports about every 5 s and sees RTP timeouts.  The
+ * clock runs only while some session is attached.
+ *
+ * What the UA hears comes through one callback per session (DTMF, RTP
+ * timeout, a play or a recording ending), always from the event loop and
+ * never from inside a media_* call the UA made.  No logging here: the UA
+ * words it.
  */
 #ifndef SIPUAD_MEDIA_H
 #define SIPUAD_MEDIA_H
@@ -51,7 +65,75 @@ struct media_params {
 	struct sdes_key tx_key, rx_key;
 };
 
+/* One tick of the engine clock: 80 samples at 8 kHz. */
+#define MEDIA_TICK_MS 10
+#define MEDIA_RATE 8000
+
+struct event_base;
+struct tmr_clock;
 struct media;
+struct media_engine;
+
+/* Settings every session of an engine shares; copied. */
+struct media_engine_cfg {
+	unsigned rtp_timeout_s; /* 0: off */
+	bool symmetric;		/* RFC 4961: send to where the peer's packets come from */
+	unsigned jitter_min_ms, jitter_max_ms; /* 0: 20 and 200 */
+};
+
+/* 0, -EINVAL, -ENOMEM, -EIO (libsrtp2 would not start). */
+int media_engine_new(struct media_engine **out, struct event_base *base, struct tmr_clock *clk,
+		     const struct media_engine_cfg *cfg);
+/* Every session must be freed first. NULL: no-op. */
+void media_engine_free(struct media_engine *eng);
+/* New settings, for every session from the next tick. */
+void media_engine_set_cfg(struct media_engine *eng, const struct media_engine_cfg *cfg);
+/* Sessions attached. */
+unsigned media_engine_sessions(const struct media_engine *eng);
+
+/* What a session tells the UA. */
+enum media_event {
+	MEDIA_EV_DTMF,	      /* a digit arrived: digit, source, duration_ms */
+	MEDIA_EV_TIMEOUT,     /* no RTP for rtp_timeout_s on an active call: seconds */
+	MEDIA_EV_PLAY_DONE,   /* a play ended: path, reason ("end", "stopped", "error: ...") */
+	MEDIA_EV_RECORD_DONE, /* a recording ended: path, seconds, reason (NULL, or an error) */
+	MEDIA_EV_SOURCE_LATCHED, /* symmetric RTP: we now send to where the peer's packets come from */
+};
+
+struct media_event_info {
+	enum media_event ev;
+	char digit;
+	const char *dtmf_source; /* "rfc4733" / "inband" */
+	unsigned duration_ms;
+	unsigned seconds;	 /* MEDIA_EV_TIMEOUT */
+	const char *path;
+	double record_seconds;
+	const char *reason;
+	const struct net_addr *addr; /* MEDIA_EV_SOURCE_LATCHED: the new destination */
+};
+
+typedef void(media_event_fn)(void *arg, struct media *m, const struct media_event_info *e);
+
+/* What a session's default audio source is. */
+enum media_source_kind {
+	MEDIA_SRC_ECHO,
+	MEDIA_SRC_SILENCE,
+	MEDIA_SRC_TONE,
+	MEDIA_SRC_FILE,
+};
+
+struct media_source {
+	enum media_source_kind kind;
+	unsigned tone_hz;  /* MEDIA_SRC_TONE */
+	const char *path;  /* MEDIA_SRC_FILE */
+	bool loop;	   /* MEDIA_SRC_FILE: start again at the end */
+};
+
+/*
+ * "echo", "silence", "tone:HZ" (1..3999) or "file:PATH" into *out (path
+ * points into text).  0 or -EINVAL.
+ */
+int media_source_parse(const char *text, struct media_source *out);
 
 /*
  * A session on local's address (its port is ignored) with a port pair from
@@ -60,14 +142,30 @@ struct media;
  * -ENOMEM.  Nothing is negotiated yet.
  */
 int media_new(struct media **mp, struct rtpport_pool *pool, const struct net_addr *local);
-/* Closes the sockets and gives the pair back to the pool.  NULL: no-op. */
+/*
+ * Closes the sockets and gives the pair back to the pool; an attached
+ * session first sends an RTCP BYE (when it had sent anything) and ends a
+ * recording (its file is complete; no event).  NULL: no-op.
+ */
 void media_free(struct media *m);
+
+/*
+ * Run m on eng: from now on it receives, and it sends as negotiated with
+ * src as its audio (copied; a file source is opened at the first active
+ * parameters).  fn hears its events.  0, -EINVAL, -EALREADY, -ENOMEM.
+ * Without it a session only holds its ports (the unit tests of the UA).
+ */
+int media_attach(struct media *m, struct media_engine *eng, const struct media_source *src,
+		 media_event_fn *fn, void *arg);
 
 /*
  * The result of a completed exchange.  An inactive p ends what was
  * negotiated before.  0, or -EINVAL (an active p with no audio codec row,
- * a payload type out of 0..127, no remote address, ptime 0) and nothing
- * changes.  p is copied.
+ * a payload type out of 0..127, no remote address, ptime 0, SRTP keys of
+ * two suites) and nothing changes; -EIO: libsrtp2 refused the keys (the
+ * session sends nothing then).  p is copied; the SRTP sessions are made
+ * again only when a key changed (srtp_create is costly).  A new remote
+ * address or a new SSRC from the peer starts its statistics afresh.
  */
 int media_update(struct media *m, const struct media_params *p);
 
@@ -79,5 +177,63 @@ void media_local(const struct media *m, struct net_addr *out);
 const struct media_params *media_current(const struct media *m);
 /* The negotiated codec's name ("PCMU"), or NULL when none; static text. */
 const char *media_codec(const struct media *m);
+/* The SRTP suite in use ("AES_CM_128_HMAC_SHA1_80"), or NULL for plain RTP. */
+const char *media_srtp_suite(const struct media *m);
+
+/*
+ * Play the WAV file path instead of the default source, from its start,
+ * looping if loop; MEDIA_EV_PLAY_DONE when it ends or is stopped, then the
+ * default source again.  A play replaces a play (the first ends
+ * "replaced").  0, or -errno with why: a file that cannot be used
+ * ("cannot open PATH: ...") or -ENOTCONN (not attached).
+ */
+int media_play(struct media *m, const char *path, bool loop, char *why, size_t whylen);
+/* Stop a play: 0, or -ENOENT when none is going. */
+int media_play_stop(struct media *m);
+/* The file being played, or NULL. */
+const char *media_playing(const struct media *m);
+
+/*
+ * Record to a stereo WAV at path (left: received, right: sent), created now
+ * and written in bounded pieces each tick; MEDIA_EV_RECORD_DONE when it
+ * stops.  0, or -EALREADY (a recording is going), -ENOTCONN, -errno with
+ * why ("cannot create PATH: ...").
+ */
+int media_record_start(struct media *m, const char *path, char *why, size_t whylen);
+/*
+ * Stop: the file is completed and MEDIA_EV_RECORD_DONE told (seconds, may
+ * be NULL, gets its length too).  0 or -ENOENT.
+ */
+int media_record_stop(struct media *m, double *seconds);
+/* The file being recorded, or NULL. */
+const char *media_recording(const struct media *m);
+
+/*
+ * Send digits as RFC 4733 events of duration_ms (0: 100).  -ENOTSUP when
+ * the peer took no telephone-event (the UA sends INFO instead), -ENOTCONN
+ * when nothing is negotiated or the call is not sending, -EINVAL a bad
+ * digit or duration, -ENOSPC too many queued.
+ */
+int media_dtmf(struct media *m, const char *digits, unsigned duration_ms);
+
+/* A call's media figures, for call-info and the end of a call. */
+struct media_stats {
+	bool valid; /* false: no media ever ran */
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	int64_t lost;	      /* RFC 3550 A.3, cumulative */
+	double loss_pct;      /* lost / expected, % */
+	uint8_t fraction;     /* last report interval, /256 */
+	double jitter_ms;     /* A.8 */
+	double rtt_ms;	      /* from the peer's reports; < 0: unknown */
+	double remote_loss_pct; /* what the peer reported of our stream; < 0: unknown */
+	double remote_jitter_ms;
+	double mos, r;	      /* G.107 E-model estimate; 0: no audio received */
+	unsigned jitter_delay_ms;
+	uint64_t drop_source, drop_pt, drop_ssrc, drop_malformed, drop_srtp_auth,
+	    drop_srtp_replay, late, concealed_ms;
+	uint64_t rtcp_rx, rtcp_tx;
+	uint32_t ssrc, peer_ssrc;
+};
+void media_stats(const struct media *m, struct media_stats *out);
 
 #endif

@@ -31,6 +31,7 @@ struct account {
 	unsigned expires;
 	int transport;
 	unsigned keepalive_s;
+	int srtp;
 	char *service_route[ACCOUNT_MAX_ROUTES];
 	size_t n_service_route;
 	struct net_addr public_addr; /* len 0: none known */
@@ -125,6 +126,7 @@ int account_new(struct account **ap, const struct account_cfg *cfg_in)
 	a->expires = cfg->expires ? cfg->expires : ACCOUNT_EXPIRES_DEFAULT;
 	a->transport = cfg->has_transport ? (int)cfg->transport : -1;
 	a->keepalive_s = cfg->keepalive_s;
+	a->srtp = cfg->srtp;
 	if (dup_opt(&a->name, cfg->name) < 0 || dup_opt(&a->aor, cfg->aor) < 0 ||
 	    dup_opt(&a->display, cfg->display) < 0 || dup_opt(&a->user, cfg->user) < 0 ||
 	    dup_opt(&a->auth_user, cfg->auth_user) < 0 ||
@@ -239,6 +241,11 @@ unsigned account_keepalive(const struct account *a)
 	return a->keepalive_s;
 }
 
+int account_srtp(const struct account *a)
+{
+	return a && a->srtp > 0 ? a->srtp - 1 : -1;
+}
+
 static bool str_same(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
@@ -253,7 +260,7 @@ bool account_same(const struct account *a, const struct account_cfg *b)
 	       str_same(a->outbound_proxy, b->outbound_proxy) && a->reg == b->reg &&
 	       a->expires == (b->expires ? b->expires : ACCOUNT_EXPIRES_DEFAULT) &&
 	       a->transport == (b->has_transport ? (int)b->transport : -1) &&
-	       a->keepalive_s == b->keepalive_s;
+	       a->keepalive_s == b->keepalive_s && a->srtp == b->srtp;
 }
 
 size_t account_routes(const struct account *a, const char **out, size_t max)

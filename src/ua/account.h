@@ -55,6 +55,7 @@ struct account_cfg {
 	bool has_transport;
 	enum net_proto transport;
 	unsigned keepalive_s;	    /* NAT keepalive interval; 0: none */
+	int srtp;		    /* 1 + an enum oa_srtp for its calls; 0: not set, [media] srtp */
 };
 
 #define ACCOUNT_EXPIRES_DEFAULT 600
@@ -103,6 +104,8 @@ bool account_registers(const struct account *a);
 unsigned account_expires(const struct account *a);
 int account_transport(const struct account *a); /* enum net_proto, or -1 */
 unsigned account_keepalive(const struct account *a);
+/* The account's SRTP mode (an enum oa_srtp), or -1: the [media] one. NULL: -1. */
+int account_srtp(const struct account *a);
 /* Whether a and b were made from the same settings (a reload changes nothing). */
 bool account_same(const struct account *a, const struct account_cfg *b);
 

@@ -25,6 +25,7 @@
  * memory.  A transaction pointer is cleared in the callback that ends it.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,8 @@ static void cfg_release(struct call_cfg *c)
 {
 	for (size_t i = 0; i < c->n_codecs; i++)
 		free((char *)c->codecs[i]);
+	free((char *)c->source);
+	free((char *)c->record_dir);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -72,6 +75,14 @@ static int cfg_copy(struct call_cfg *dst, const struct call_cfg *src)
 	    src->reject_code > 699)
 		return -EINVAL;
 	c.n_codecs = 0;
+	c.source = c.record_dir = NULL;
+	if (src->source && media_source_parse(src->source, &(struct media_source){0}) < 0)
+		return -EINVAL;
+	if ((src->source && !(c.source = strdup(src->source))) ||
+	    (src->record_dir && src->record_dir[0] && !(c.record_dir = strdup(src->record_dir)))) {
+		cfg_release(&c);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < src->n_codecs; i++) {
 		if (!(c.codecs[i] = strdup(src->codecs[i]))) {
 			cfg_release(&c);
@@ -229,8 +240,8 @@ static void call_free(struct call *c)
 	free(c->local_uri);
 	free(c->call_id);
 	free(c->local_tag);
-	free(c->local_sdp);
-	free(c->remote_sdp);
+	call_sdp_free(c->local_sdp);
+	call_sdp_free(c->remote_sdp);
 	htab_remove(cs->by_handle, &c->node);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -273,7 +284,18 @@ void call_drop(struct call *c)
 /* The end of every call: one log line, the ended event, and nothing left. */
 void call_end(struct call *c, int code, const char *reason, bool remote)
 {
-	log_info("%s: ended %d %s (by %s)", c->handle, code, reason, remote ? "remote" : "local");
+	struct media_stats ms;
+
+	media_stats(c->media, &ms);
+	if (ms.valid && (ms.rx_packets || ms.tx_packets))
+		log_info("%s: ended %d %s (by %s); media: %" PRIu64 " packets received, %" PRIu64
+			 " sent, loss %.1f %%, jitter %.1f ms, rtt %.0f ms, MOS %.2f",
+			 c->handle, code, reason, remote ? "remote" : "local", ms.rx_packets,
+			 ms.tx_packets, ms.loss_pct, ms.jitter_ms, ms.rtt_ms, ms.mos);
+	else
+		log_info("%s: ended %d %s (by %s)", c->handle, code, reason,
+			 remote ? "remote" : "local");
+	call_media_end(c);
 	call_emit(c, "ended", code, reason, remote ? "remote" : "local");
 	call_free(c);
 }
@@ -355,12 +377,16 @@ void call_media_update(struct call *c, const struct oa_result *r, const char *re
 	struct media_params mp;
 
 	if (s) {
-		free(c->remote_sdp);
+		call_sdp_free(c->remote_sdp);
 		c->remote_sdp = s;
 	}
 	oa_media_params(r, &mp);
 	if (media_update(c->media, &mp) < 0)
 		log_warn("%s: the negotiated media (%s) cannot be used", c->handle, r->codec);
+	else
+		call_media_started(c, r);
+	sdes_wipe(&mp.tx_key);
+	sdes_wipe(&mp.rx_key);
 	if (held != c->remote_hold && c->answered_ms) {
 		c->remote_hold = held;
 		log_info("%s: %s by the peer", c->handle, held ? "held" : "resumed");
@@ -384,6 +410,7 @@ int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, 
 		err = oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why));
 	if (err == 0) {
 		call_media_update(c, &res, sdp, len);
+		oa_result_wipe(&res);
 		return 0;
 	}
 	snprintf(text, sizeof(text), "%s carried no usable SDP answer: %s", what, why);
@@ -418,7 +445,14 @@ static int media_setup(struct call *c)
 	oc.n_codecs = cs->cfg.n_codecs;
 	oc.dtmf = cs->cfg.dtmf;
 	oc.local = c->s.via;
-	if ((err = media_new(&c->media, cs->rtp, &c->s.via)) < 0)
+	oc.srtp = call_srtp_mode(c);
+	oc.rtcp_mux = cs->cfg.rtcp_mux;
+	if ((err = media_new(&c->media, cs->rtp, &c->s.via)) < 0) {
+		if (err == -ENOSPC || err == -EADDRINUSE)
+			calls_ports_exhausted(cs);
+		return err;
+	}
+	if ((err = call_media_attach(c)) < 0)
 		return err;
 	return oa_new(&c->oa, &oc);
 }
@@ -457,7 +491,7 @@ int call_uac_local(struct call *c, enum net_proto proto, const struct net_addr *
 	c->media = NULL;
 	oa_free(c->oa);
 	c->oa = NULL;
-	free(c->local_sdp);
+	call_sdp_free(c->local_sdp);
 	c->local_sdp = NULL;
 	return call_setup_local(c, proto, &(struct net_addr){0}, peer);
 }
@@ -671,6 +705,10 @@ void call_info(const struct call *c, struct call_info *out)
 	}
 	out->local_hold = c->local_hold;
 	out->remote_hold = c->remote_hold;
+	out->srtp = media_srtp_suite(c->media);
+	out->playing = media_playing(c->media);
+	out->recording = media_recording(c->media);
+	media_stats(c->media, &out->media);
 	if (c->answered_ms)
 		out->duration_s = (double)(tmr_now(c->cs->env.clk) - c->answered_ms) / 1000.0;
 }

@@ -35,6 +35,7 @@
 #include <stdint.h>
 
 #include "core/net.h"
+#include "media/media.h"
 #include "core/why.h"
 #include "sip/msg.h"
 
@@ -67,6 +68,12 @@ struct call_cfg {
 	const char *codecs[4]; /* "PCMU", "PCMA" in order of preference */
 	size_t n_codecs;
 	bool dtmf; /* telephone-event */
+	/* [media]: what a call sends ("echo", "silence", "tone:HZ", "file:PATH"; NULL: echo),
+	 * where every call is recorded (NULL or "": not), SRTP and rtcp-mux (oa.h). */
+	const char *source;
+	const char *record_dir;
+	int srtp; /* enum oa_srtp */
+	bool rtcp_mux;
 };
 
 /* What the daemon is told. */
@@ -74,6 +81,10 @@ enum call_event {
 	CALL_EV_INCOMING, /* call.incoming */
 	CALL_EV_STATE,	  /* call.state */
 	CALL_EV_UPDATE,	  /* call.update: a re-INVITE we sent failed */
+	CALL_EV_MEDIA,	  /* media.started: media runs as negotiated (again, after a change) */
+	CALL_EV_DTMF,	  /* call.dtmf: a digit arrived (digit, source, duration_ms) */
+	CALL_EV_PLAY,	  /* play.done: path, reason */
+	CALL_EV_RECORD,	  /* record.done: path, seconds, reason */
 };
 
 struct call_event_info {
@@ -84,6 +95,11 @@ struct call_event_info {
 	const char *reason; /* NULL: none */
 	const char *by;	    /* "local" / "remote", NULL: none */
 	const char *what;   /* CALL_EV_UPDATE: "hold" / "resume" */
+	char digit;	    /* CALL_EV_DTMF */
+	const char *source; /* CALL_EV_DTMF: "rfc4733", "inband", "info" */
+	unsigned duration_ms;
+	const char *path; /* CALL_EV_PLAY, CALL_EV_RECORD */
+	double seconds;	  /* CALL_EV_RECORD */
 };
 
 typedef void(call_event_fn)(void *arg, const struct call *c, const struct call_event_info *e);
@@ -118,6 +134,8 @@ struct call_env {
 	 * inside call_place() (the unit tests; no c-ares).
 	 */
 	struct dns *dns;
+	/* The media engine every call's RTP runs on; NULL: ports only, no RTP (unit tests). */
+	struct media_engine *media;
 };
 
 /* 0, -EINVAL (env incomplete, a bad port range or codec), -ENOMEM. */
@@ -227,6 +245,19 @@ int call_reject(struct call *c, int code, struct why *why);
 int call_hangup(struct call *c, struct why *why);
 int call_hold(struct call *c, bool hold, struct why *why);
 
+/*
+ * Media commands on an established (or early) call.  play: path's WAV
+ * instead of the source until it ends (play.done); path NULL stops the
+ * play (-ENOENT when none).  record: start to path (NULL: the record_dir
+ * name, or a name in the working directory... see call_media.c), or stop
+ * (start false).  dtmf: RFC 4733 events, or INFO application/dtmf-relay
+ * when the peer took no telephone-event.  why says what was wrong:
+ * WHY_FAILED with the media layer's words, WHY_ARG for a bad argument.
+ */
+int call_play(struct call *c, const char *path, bool loop, struct why *why);
+int call_record(struct call *c, bool start, const char *path, struct why *why);
+int call_dtmf(struct call *c, const char *digits, unsigned duration_ms, struct why *why);
+
 /* Iterate: fn for each call in order of creation. */
 void calls_foreach(struct calls *cs, void (*fn)(const struct call *c, void *arg), void *arg);
 
@@ -254,6 +285,9 @@ struct call_info {
 	char remote_rtp[NET_ADDR_STRLEN + 8];
 	bool local_hold, remote_hold;
 	double duration_s; /* since answered; 0 before */
+	const char *srtp;  /* the SRTP suite, NULL: plain RTP */
+	const char *playing, *recording; /* paths, NULL: none */
+	struct media_stats media; /* media.valid false: no RTP ran */
 	uint32_t local_cseq, remote_cseq;
 };
 

@@ -56,7 +56,12 @@ struct calls {
 	unsigned n;
 	unsigned long next_id;
 	bool closing; /* calls_shutdown(): no new calls */
+	/* RTP port exhaustion, said once per CALL_PORTS_LOG_S with a count. */
+	uint64_t ports_log_ms;
+	unsigned ports_refused;
 };
+
+#define CALL_PORTS_LOG_S 10
 
 struct call {
 	struct calls *cs;
@@ -103,6 +108,12 @@ struct call {
 	struct media *media; /* our RTP port pair, fed each exchange's result */
 	char *local_sdp, *remote_sdp;
 	bool local_hold, remote_hold;
+	bool recorded;       /* the record_dir recording was started once */
+	bool srtp_warned;    /* the SDES-over-plain-signalling warning, once per call */
+	char media_sig[160]; /* what media.started last said: codec, addresses, suite */
+	bool dtmf_info_busy; /* an INFO DTMF is out: the next digits wait */
+	char dtmf_info_q[64];
+	unsigned dtmf_info_dur;
 
 	struct tmr answer_tmr; /* UAS auto answer after answer_delay_ms */
 	struct tmr ring_tmr;   /* ring_timeout_s */
@@ -142,6 +153,17 @@ const char *call_state_name(enum call_state s);
  * the call was ended with BYE (code, "WHAT carried no usable SDP answer:
  * ...") and -errno returned: c may be gone.
  */
+/* Free an SDP text we kept, wiped first: it may hold SDES keys (RFC 4568). NULL: no-op. */
+void call_sdp_free(char *sdp);
+
+/* call_media.c: the media session's side of a call. */
+int call_media_attach(struct call *c);
+void call_media_started(struct call *c, const struct oa_result *r);
+void call_media_end(struct call *c);
+int call_srtp_mode(const struct call *c);
+void calls_ports_exhausted(struct calls *cs);
+bool call_info_request(struct call *c, struct tsx *st, const struct sip_msg *req);
+
 int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, int code);
 int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr *listener,
 		     const struct net_addr *peer);

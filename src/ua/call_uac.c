@@ -201,7 +201,7 @@ static int send_invite(struct call *c, char *why, size_t whylen)
 static void offer_again(struct call *c)
 {
 	oa_cancel_offer(c->oa);
-	free(c->local_sdp);
+	call_sdp_free(c->local_sdp);
 	c->local_sdp = NULL;
 }
 
@@ -505,9 +505,10 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 	/* Only an application/sdp body is SDP: a 1xx with another is no early media. */
 	if ((sdp = msg_body_of_type(resp, OA_CONTENT_TYPE, &len)) && oa_offer_pending(c->oa)) {
 		/* An answer in an unreliable 1xx (early media); the 2xx repeats it. */
-		if (oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why)) == 0)
+		if (oa_take_answer(c->oa, sdp, len, &res, why, sizeof(why)) == 0) {
 			call_media_update(c, &res, sdp, len);
-		else
+			oa_result_wipe(&res);
+		} else
 			log_info("%s: SDP in %d ignored: %s", c->handle, resp->status, why);
 	}
 	if (resp->status == 183 || sdp) {
@@ -609,7 +610,7 @@ static int build_retry(struct call *c, struct tsx *ct, struct sip_msg **mp)
 	c->inv_cseq++;
 	if (oa_offer_pending(c->oa))
 		return msg_build_retry(mp, tsx_req(ct), c->inv_cseq);
-	free(c->local_sdp);
+	call_sdp_free(c->local_sdp);
 	c->local_sdp = NULL;
 	if ((err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0 ||
 	    (err = msg_ruri(tsx_req(ct), &ruri)) < 0)
@@ -744,7 +745,7 @@ int call_uac_reinvite(struct call *c, enum call_update what)
 		free(sdp);
 		return e;
 	}
-	free(c->local_sdp);
+	call_sdp_free(c->local_sdp);
 	c->local_sdp = sdp;
 	c->update = what;
 	log_info("%s: re-INVITE (%s) sent", c->handle, what == CALL_UPD_HOLD ? "hold" : "resume");

@@ -99,7 +99,7 @@ int call_uas_answer(struct call *c)
 	int err;
 
 	if (c->offer_in_ok) {
-		free(c->local_sdp);
+		call_sdp_free(c->local_sdp);
 		c->local_sdp = NULL;
 		if ((err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV,
 					 &c->local_sdp)) < 0)
@@ -149,9 +149,10 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 	err = oa_take_offer(c->oa, sdp, len, media_port(c->media), want, &answer, &res, why,
 			    sizeof(why));
 	if (err == 0) {
-		free(c->local_sdp);
+		call_sdp_free(c->local_sdp);
 		c->local_sdp = answer;
 		call_media_update(c, &res, sdp, len);
+		oa_result_wipe(&res);
 		return 0;
 	}
 	log_info("%s: SDP offer refused: %s", c->handle, why[0] ? why : strerror(-err));
@@ -164,7 +165,8 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 		code = 400, text = reason;
 	} else if (err == -ENOTSUP) {
 		/* RFC 3261 §21.4.26: 488, with a Warning naming the fault. */
-		code = 488, hname = "Warning", hvalue = warn, text = "no common codec";
+		code = 488, hname = "Warning", hvalue = warn;
+		text = why[0] ? why : "no common codec";
 	} else if (err == -EBUSY && reinvite) {
 		/* §14.2: an offer crossing ours is glare. */
 		code = 491;
@@ -234,7 +236,8 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
 
 		/* Bounded like every table: 503 with [sip] retry_after_s (§21.5.4). */
 		snprintf(ra, sizeof(ra), "%u", tsx_layer_cfg(cs->env.tsx)->retry_after_s);
-		log_warn("%s: no media for the call: %s", c->handle, strerror(-err));
+		if (err != -ENOSPC && err != -EADDRINUSE)
+			log_warn("%s: no media for the call: %s", c->handle, strerror(-err));
 		call_uas_refuse(c, 503,
 				err == -ENOSPC || err == -EADDRINUSE ? "No RTP Port Free" : NULL,
 				"Retry-After", ra, "no RTP port or address for the call");
@@ -315,7 +318,7 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 	if (uas_take_offer(c, req, want, true) < 0)
 		return;
 	if (c->offer_in_ok) {
-		free(c->local_sdp);
+		call_sdp_free(c->local_sdp);
 		c->local_sdp = NULL;
 		if ((err = oa_make_offer(c->oa, media_port(c->media), want, &c->local_sdp)) < 0) {
 			reinvite_refuse(c, 500, NULL, NULL, NULL);
@@ -350,6 +353,8 @@ bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req
 		uas_reinvite(c, st, req);
 		return true;
 	}
+	if (strcmp(req->method, "INFO") == 0)
+		return call_info_request(c, st, req);
 	return false;
 }
 

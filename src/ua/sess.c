@@ -65,7 +65,8 @@ void sess_close(struct sess *s)
 	tsx_detach(s->ict);
 	tsx_detach(s->reict);
 	tsx_detach(s->bye);
-	s->ict = s->reict = s->bye = NULL;
+	tsx_detach(s->info);
+	s->ict = s->reict = s->bye = s->info = NULL;
 	dlg_free(s->dlg);
 	s->dlg = NULL;
 	free(s->contact);
@@ -655,7 +656,45 @@ int sess_bye(struct sess *s)
 	if (!s->dlg || s->dlg->state != DLG_CONFIRMED)
 		return -ENOTCONN;
 	memset(&s->bye_chain, 0, sizeof(s->bye_chain));
-	if ((err = sess_request(s, "BYE", NULL, on_bye, s, &s->bye)) < 0)
+	if (s->bye_reason[0]) {
+		struct sip_msg *m = NULL;
+		struct sip_dest d;
+
+		if ((err = sess_dest(s->ctx, s->dlg, s->handle, &d)) < 0 ||
+		    (err = build_in(s, s->dlg, "BYE", NULL, &m)) < 0)
+			return err;
+		if ((err = msg_add_header(m, "Reason", s->bye_reason)) < 0) {
+			dlg_unbuild(s->dlg, m);
+			msg_free(m);
+			return err;
+		}
+		err = tsx_request(s->ctx->tsx, m, &d, on_bye, s, &s->bye);
+	} else
+		err = sess_request(s, "BYE", NULL, on_bye, s, &s->bye);
+	if (err < 0)
 		s->bye = NULL;
+	return err;
+}
+
+void sess_set_bye_reason(struct sess *s, const char *value)
+{
+	snprintf(s->bye_reason, sizeof(s->bye_reason), "%s", value ? value : "");
+}
+
+int sess_info(struct sess *s, const char *ctype, const char *body, tsx_resp_fn *cb, void *arg)
+{
+	struct sip_msg *m = NULL;
+	struct sip_dest d;
+	int err;
+
+	if (!s->dlg || s->dlg->state != DLG_CONFIRMED)
+		return -ENOTCONN;
+	if (s->info)
+		return -EBUSY;
+	if ((err = sess_dest(s->ctx, s->dlg, s->handle, &d)) < 0 ||
+	    (err = build_in_body(s, s->dlg, "INFO", ctype, body, strlen(body), &m)) < 0)
+		return err;
+	if ((err = tsx_request(s->ctx->tsx, m, &d, cb, arg, &s->info)) < 0)
+		s->info = NULL;
 	return err;
 }

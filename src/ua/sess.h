@@ -115,6 +115,8 @@ struct sess {
 
 	struct tsx *reict; /* our re-INVITE, until its last callback */
 	struct tsx *bye;   /* our BYE, until its final outcome */
+	struct tsx *info;  /* our INFO (DTMF), until its final outcome: the owner's callback clears it */
+	char bye_reason[160]; /* a Reason header value for our BYE (RFC 3326); "": none */
 	struct tmr glare_tmr;
 
 	/*
@@ -284,5 +286,14 @@ bool sess_glare_waiting(const struct sess *s);
  * -ENOTCONN, -errno.
  */
 int sess_bye(struct sess *s);
+/* The Reason header (RFC 3326) value our BYE will carry, e.g. SIP;cause=408;text="...". */
+void sess_set_bye_reason(struct sess *s, const char *value);
+/*
+ * An INFO in the dialog with body (ctype) on a new client transaction whose
+ * responses go to cb; s->info holds it (cb sets it NULL at the final
+ * outcome).  -ENOTCONN without a confirmed dialog, -EBUSY when an INFO is
+ * out, or tsx_request()'s -errno.
+ */
+int sess_info(struct sess *s, const char *ctype, const char *body, tsx_resp_fn *cb, void *arg);
 
 #endif

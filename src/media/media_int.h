@@ -1,0 +1,137 @@
+/*
+ * media_int: what media.c, media_rx.c and media_tx.c share about a
+ * session and the engine; nothing outside src/media/media*.c includes it.
+ */
+#ifndef SIPUAD_MEDIA_INT_H
+#define SIPUAD_MEDIA_INT_H
+
+#include <stdalign.h>
+
+#include "core/tmr.h"
+#include "media/dtmf.h"
+#include "media/jbuf.h"
+#include "media/media.h"
+#include "media/msrtp.h"
+#include "media/rtcp.h"
+#include "media/rtp.h"
+#include "media/tone.h"
+
+/* Samples in one tick, and in the longest packet time we send (RFC 3551: 20..60 ms typical). */
+#define MEDIA_TICK_SAMPLES (MEDIA_RATE * MEDIA_TICK_MS / 1000)
+#define MEDIA_PTIME_MAX 120
+#define MEDIA_PKT_SAMPLES (MEDIA_RATE * MEDIA_PTIME_MAX / 1000)
+/* A datagram we take: an MTU-sized packet and SRTP's room. */
+#define MEDIA_BUF 2048
+/* Datagrams read per socket wake-up, so one flooded socket cannot hold the loop. */
+#define MEDIA_READ_BURST 64
+/* Recording frames written to disk per tick at most: 100 ms of audio. */
+#define MEDIA_REC_FLUSH 800
+/* Events a session can hold before the loop delivers them. */
+#define MEDIA_EVQ 16
+
+struct media_engine {
+	struct event_base *base;
+	struct tmr_clock *clk;
+	struct media_engine_cfg cfg;
+	struct tmr tick;
+	uint64_t next_ms;	   /* when the next tick is due */
+	struct media *first;	   /* attached sessions */
+	struct media *iter_next;   /* the tick's next session (media_free moves it on) */
+	unsigned n;
+	char cname_host[64];
+};
+
+/* A queued event with its own copies of the texts it names. */
+struct media_evq {
+	struct media_event_info info;
+	char text[512];
+	char reason[160];
+	struct net_addr addr;
+};
+
+struct media {
+	struct media_engine *eng; /* NULL: not attached, no I/O */
+	struct media *prev, *next;
+	bool *alive;		  /* cleared by media_free while an event is being told */
+	media_event_fn *fn;
+	void *arg;
+
+	struct rtpport_pool *pool;
+	struct rtpport_pair pair;
+	struct net_addr local;
+	struct event *ev_rtp, *ev_rtcp;
+
+	bool have;
+	struct media_params params;
+	struct net_addr dest, dest_rtcp; /* where we send: the SDP's, or latched */
+	bool latched;
+
+	/* Sending. */
+	uint32_t ssrc, ts;
+	uint16_t seq;
+	bool spurt;		   /* the next audio packet starts a talk spurt: marker */
+	int16_t out[MEDIA_PKT_SAMPLES];
+	unsigned out_n;
+	uint64_t tx_packets, tx_bytes;
+	char cname[40];
+	struct dtmf_tx dtx;
+
+	/* Receiving. */
+	bool have_src;
+	uint32_t peer_ssrc;
+	struct rtp_src src;
+	struct jbuf *jb;
+	uint64_t last_rx_ms;	   /* last accepted RTP (or when media started) */
+	bool timed_out;
+	uint64_t rx_packets, rx_bytes;
+	uint64_t drop_source, drop_pt, drop_ssrc, drop_malformed, drop_srtp_auth, drop_srtp_replay;
+	struct dtmf_rx drx;
+	struct dtmf_inband *inband;
+
+	/* RTCP. */
+	uint64_t next_rtcp_ms;
+	uint32_t lsr;		   /* middle 32 bits of the peer's last SR */
+	uint64_t lsr_at_us;
+	double rtt_ms;
+	double remote_loss_pct, remote_jitter_ms;
+	uint64_t rtcp_rx, rtcp_tx;
+
+	/* SRTP. */
+	struct msrtp *srtp;
+	struct sdes_key tx_key, rx_key; /* what srtp was made with */
+
+	/* Sources and sinks. */
+	struct media_source src_cfg;
+	char *src_path;		   /* src_cfg.path's copy */
+	struct tone tone;
+	struct afile *file;	   /* the default file source */
+	struct afile *play;	   /* a play command's file */
+	char *play_path;
+	struct wavrec *rec;
+	char *rec_path;
+	int16_t last_rx[MEDIA_TICK_SAMPLES]; /* what the jitter buffer gave this tick */
+
+	/* Events waiting for the loop. */
+	struct media_evq evq[MEDIA_EVQ];
+	unsigned evq_n;
+	struct event *ev_flush;
+};
+
+/* media.c */
+void media_ev_push(struct media *m, const struct media_event_info *e);
+bool media_sending(const struct media *m);
+bool media_receiving(const struct media *m);
+void media_tick_arm(struct media_engine *eng);
+
+/* media_rx.c */
+void media_on_rtp(int fd, short what, void *arg);
+void media_on_rtcp(int fd, short what, void *arg);
+
+/* media_tx.c */
+uint64_t media_wall_us(void);
+void media_tick(struct media *m, uint64_t now);
+void media_send_rtcp(struct media *m, bool bye, uint64_t now);
+void media_play_end(struct media *m, const char *reason);
+double media_record_end(struct media *m, const char *reason);
+
+#endif

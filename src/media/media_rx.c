@@ -1,0 +1,200 @@
+/*
+ * media_rx: what arrives on a session's sockets.  RTP goes through, in
+ * order: the source check (the SDP's address, or the first source when
+ * symmetric RTP latches), SRTP, the header, the payload type, the SSRC,
+ * the sequence (RFC 3550 A.1); then telephone-event payloads become
+ * digits and audio goes, decoded, into the jitter buffer.  Every packet
+ * dropped on the way is counted by why.  RTCP (its own port, or the RTP
+ * port with rtcp-mux) feeds the round-trip time and the peer's view of our
+ * stream.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "media/g711.h"
+#include "media/media_int.h"
+
+/* Is from where this session expects the peer's packets? */
+static bool source_ok(struct media *m, const struct net_addr *from, bool rtcp)
+{
+	const struct net_addr *want = rtcp ? &m->dest_rtcp : &m->dest;
+
+	if (m->latched)
+		return net_addr_eq(from, want);
+	/* Symmetric RTP takes the first source that passes every check (see latch()). */
+	if (m->eng->cfg.symmetric)
+		return true;
+	return net_addr_eq(from, want) ||
+	       /* rtcp-mux: the peer's RTCP comes from its RTP port */
+	       (rtcp && m->params.rtcp_mux && net_addr_eq(from, &m->dest));
+}
+
+static void latch(struct media *m, const struct net_addr *from)
+{
+	if (m->latched || !m->eng->cfg.symmetric)
+		return;
+	m->latched = true;
+	if (net_addr_eq(from, &m->dest))
+		return;
+	m->dest = *from;
+	if (m->params.rtcp_mux)
+		m->dest_rtcp = *from;
+	else {
+		m->dest_rtcp = *from;
+		net_addr_set_port(&m->dest_rtcp, (uint16_t)(net_addr_port(from) + 1));
+	}
+	media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_SOURCE_LATCHED, .addr = from});
+}
+
+static const struct codec *audio_of(const struct media *m, uint8_t pt)
+{
+	const struct codec *c;
+
+	if (pt == m->params.pt)
+		return m->params.codec;
+	/* A static type of the table the peer may switch to (RFC 3264 §5.1: any format we listed). */
+	for (size_t i = 0; (c = codec_at(i)); i++)
+		if (c->kind == CODEC_AUDIO && c->pt == pt && pt < CODEC_PT_DYNAMIC)
+			return c;
+	return NULL;
+}
+
+static void decode(const struct codec *c, int16_t *pcm, const uint8_t *pl, size_t n)
+{
+	if (c->pt == 8)
+		g711_alaw_decode(pcm, pl, n);
+	else
+		g711_ulaw_decode(pcm, pl, n);
+}
+
+static void rtcp_in(struct media *m, uint8_t *buf, size_t len, uint64_t now_us)
+{
+	struct rtcp_info ri;
+
+	if (m->srtp && msrtp_unprotect_rtcp(m->srtp, buf, &len) < 0) {
+		m->drop_srtp_auth++;
+		return;
+	}
+	if (rtcp_parse(buf, len, m->ssrc, &ri) < 0) {
+		m->drop_malformed++;
+		return;
+	}
+	m->rtcp_rx++;
+	if (ri.sr) {
+		m->lsr = rtcp_ntp_mid(ri.ntp);
+		m->lsr_at_us = now_us;
+	}
+	if (ri.have_block) {
+		uint32_t now_mid = rtcp_ntp_mid(rtcp_ntp_of_us(media_wall_us()));
+		double rtt = rtcp_rtt_ms(ri.lsr, ri.dlsr, now_mid);
+
+		if (rtt >= 0)
+			m->rtt_ms = rtt;
+		m->remote_loss_pct = ri.fraction * 100.0 / 256.0;
+		m->remote_jitter_ms = ri.jitter * 1000.0 / MEDIA_RATE;
+	}
+}
+
+static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_addr *from,
+		   uint64_t now_ms, uint64_t now_us)
+{
+	const struct codec *c;
+	struct rtp_hdr h;
+	int16_t pcm[MEDIA_BUF];
+	int err;
+
+	if (m->srtp && (err = msrtp_unprotect(m->srtp, buf, &len)) < 0) {
+		if (err == -EALREADY)
+			m->drop_srtp_replay++;
+		else
+			m->drop_srtp_auth++;
+		return;
+	}
+	if (rtp_parse(buf, len, &h) < 0) {
+		m->drop_malformed++;
+		return;
+	}
+	if (m->params.te_pt >= 0 && h.pt == m->params.te_pt)
+		c = codec_event();
+	else if (!(c = audio_of(m, h.pt))) {
+		m->drop_pt++;
+		return;
+	}
+	if (!m->have_src) {
+		m->have_src = true;
+		m->peer_ssrc = h.ssrc;
+		rtp_src_init(&m->src, h.seq, MEDIA_RATE);
+	} else if (h.ssrc != m->peer_ssrc) {
+		m->drop_ssrc++;
+		return;
+	}
+	if (rtp_src_seq(&m->src, h.seq) < 0) {
+		m->drop_malformed++;
+		return;
+	}
+	latch(m, from);
+	m->rx_packets++;
+	m->rx_bytes += h.plen;
+	m->last_rx_ms = now_ms;
+	rtp_src_arrival(&m->src, h.ts, now_us);
+	if (c->kind == CODEC_EVENT) {
+		char digit;
+		unsigned dur;
+
+		if (dtmf_rx_packet(&m->drx, h.ts, h.marker, h.payload, h.plen, &digit, &dur) == 1)
+			media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_DTMF,
+								    .digit = digit,
+								    .dtmf_source = "rfc4733",
+								    .duration_ms = dur});
+		return;
+	}
+	if (!media_receiving(m) || h.plen == 0 || h.plen > MEDIA_BUF)
+		return;
+	decode(c, pcm, h.payload, h.plen);
+	jbuf_put(m->jb, h.ts, h.marker, pcm, h.plen, now_ms);
+}
+
+static void drain(struct media *m, int fd, bool rtcp_port)
+{
+	alignas(8) uint8_t buf[MEDIA_BUF + MSRTP_TRAILER];
+	struct net_addr from;
+	uint64_t now_ms = tmr_now(m->eng->clk), now_us = tmr_now_us(m->eng->clk);
+
+	for (int i = 0; i < MEDIA_READ_BURST; i++) {
+		ssize_t n;
+
+		from.len = sizeof(from.ss);
+		n = recvfrom(fd, buf, MEDIA_BUF, 0, (struct sockaddr *)&from.ss, &from.len);
+		if (n < 0)
+			return; /* EAGAIN, or an ICMP error reported on the socket: nothing to read */
+		if (!m->have) {
+			m->drop_source++;
+			continue;
+		}
+		if (rtcp_port || (m->params.rtcp_mux && rtp_is_rtcp(buf, (size_t)n))) {
+			if (!source_ok(m, &from, true))
+				m->drop_source++;
+			else
+				rtcp_in(m, buf, (size_t)n, now_us);
+			continue;
+		}
+		if (!source_ok(m, &from, false)) {
+			m->drop_source++;
+			continue;
+		}
+		rtp_in(m, buf, (size_t)n, &from, now_ms, now_us);
+	}
+}
+
+void media_on_rtp(int fd, short what, void *arg)
+{
+	(void)what;
+	drain(arg, fd, false);
+}
+
+void media_on_rtcp(int fd, short what, void *arg)
+{
+	(void)what;
+	drain(arg, fd, true);
+}

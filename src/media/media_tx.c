@@ -1,0 +1,291 @@
+/*
+ * media_tx: one session's tick (MEDIA_TICK_MS): 10 ms out of the jitter
+ * buffer to its consumers (recording, echo, in-band DTMF), 10 ms of source
+ * audio, a packet when a packet time is full (or an RFC 4733 event in its
+ * place), the recording's bounded write, RTCP when due and the RTP
+ * timeout.  Also the statistics the UA shows.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "media/afile.h"
+#include "media/g711.h"
+#include "media/media_int.h"
+#include "media/quality.h"
+#include "media/wavrec.h"
+
+uint64_t media_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void send_to(struct media *m, int fd, const struct net_addr *to, const uint8_t *buf,
+		    size_t len)
+{
+	/* A full socket buffer or an ICMP error: the packet is lost, as on the wire. */
+	(void)sendto(fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&to->ss, to->len);
+	(void)m;
+}
+
+/* One RTP packet: header, payload, SRTP; counted. */
+static void send_rtp(struct media *m, uint8_t pt, bool marker, uint32_t ts, const uint8_t *pl,
+		     size_t plen)
+{
+	alignas(8) uint8_t buf[RTP_HDR_LEN + MEDIA_PKT_SAMPLES + MSRTP_TRAILER];
+	size_t len = rtp_write_hdr(buf, pt, marker, m->seq, ts, m->ssrc);
+
+	memcpy(buf + len, pl, plen);
+	len += plen;
+	if (m->srtp && msrtp_protect(m->srtp, buf, &len, sizeof(buf)) < 0)
+		return;
+	send_to(m, m->pair.rtp_fd, &m->dest, buf, len);
+	m->tx_packets++;
+	m->tx_bytes += plen;
+}
+
+static void encode(const struct codec *c, uint8_t *out, const int16_t *pcm, size_t n)
+{
+	if (c->pt == 8)
+		g711_alaw_encode(out, pcm, n);
+	else
+		g711_ulaw_encode(out, pcm, n);
+}
+
+/* A packet time is full: an event packet if DTMF is going, else the audio. */
+static void send_packet(struct media *m)
+{
+	size_t n = m->out_n;
+	struct dtmf_pkt p;
+	uint8_t pl[MEDIA_PKT_SAMPLES];
+
+	if (dtmf_tx_tick(&m->dtx, m->ts, n, &p) > 0) {
+		if (p.new_seq)
+			m->seq++;
+		send_rtp(m, (uint8_t)m->params.te_pt, p.marker, p.ts, p.payload, sizeof(p.payload));
+		/* Audio after an event starts a new talk spurt. */
+		m->spurt = true;
+	} else {
+		m->seq++;
+		encode(m->params.codec, pl, m->out, n);
+		send_rtp(m, (uint8_t)m->params.pt, m->spurt, m->ts, pl, n);
+		m->spurt = false;
+	}
+	m->ts += (uint32_t)n;
+	m->out_n = 0;
+}
+
+void media_play_end(struct media *m, const char *reason)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s", m->play_path ? m->play_path : "");
+	afile_close(m->play);
+	m->play = NULL;
+	free(m->play_path);
+	m->play_path = NULL;
+	media_ev_push(m, &(struct media_event_info){
+			     .ev = MEDIA_EV_PLAY_DONE, .path = path, .reason = reason});
+}
+
+double media_record_end(struct media *m, const char *reason)
+{
+	char why[256] = "";
+	uint64_t frames = 0;
+	int err = wavrec_close(m->rec, &frames, why, sizeof(why));
+
+	m->rec = NULL;
+	media_ev_push(m, &(struct media_event_info){
+			     .ev = MEDIA_EV_RECORD_DONE,
+			     .path = m->rec_path,
+			     .record_seconds = (double)frames / MEDIA_RATE,
+			     .reason = err < 0 ? why : reason});
+	free(m->rec_path);
+	m->rec_path = NULL;
+	return (double)frames / MEDIA_RATE;
+}
+
+/* 10 ms of what we send, from the play, else the default source. */
+static void source(struct media *m, int16_t *out, const int16_t *rx)
+{
+	size_t n = MEDIA_TICK_SAMPLES, got;
+
+	if (m->play) {
+		got = afile_read(m->play, out, n);
+		if (got < n)
+			memset(out + got, 0, (n - got) * sizeof(*out));
+		if (afile_done(m->play)) {
+			const char *err = afile_error(m->play);
+			char reason[200];
+
+			snprintf(reason, sizeof(reason), "%s%s", err ? "error: " : "end",
+				 err ? err : "");
+			media_play_end(m, reason);
+		}
+		return;
+	}
+	switch (m->src_cfg.kind) {
+	case MEDIA_SRC_ECHO:
+		memcpy(out, rx, n * sizeof(*out));
+		return;
+	case MEDIA_SRC_TONE:
+		tone_fill(&m->tone, out, n);
+		return;
+	case MEDIA_SRC_FILE:
+		if (m->file && !afile_done(m->file)) {
+			got = afile_read(m->file, out, n);
+			if (got < n)
+				memset(out + got, 0, (n - got) * sizeof(*out));
+			return;
+		}
+		break;
+	case MEDIA_SRC_SILENCE:
+		break;
+	}
+	memset(out, 0, n * sizeof(*out));
+}
+
+static void timeout_check(struct media *m, uint64_t now)
+{
+	unsigned t = m->eng->cfg.rtp_timeout_s;
+
+	/* Only a call in both directions: a held one (either side) may be silent. */
+	if (!t || m->timed_out || m->params.dir != MEDIA_SENDRECV || net_addr_is_any(&m->dest))
+		return;
+	if (now - m->last_rx_ms < (uint64_t)t * 1000)
+		return;
+	m->timed_out = true;
+	media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_TIMEOUT, .seconds = t});
+}
+
+void media_tick(struct media *m, uint64_t now)
+{
+	int16_t tx[MEDIA_TICK_SAMPLES];
+	bool sending;
+
+	if (!m->have)
+		return;
+	if (media_receiving(m)) {
+		if (jbuf_get(m->jb, m->last_rx, MEDIA_TICK_SAMPLES, now) > 0 && m->params.te_pt < 0)
+			dtmf_inband_feed(m->inband, m->last_rx, MEDIA_TICK_SAMPLES);
+	} else
+		memset(m->last_rx, 0, sizeof(m->last_rx));
+	sending = media_sending(m);
+	source(m, tx, m->last_rx);
+	if (m->rec) {
+		if (wavrec_write(m->rec, m->last_rx, sending ? tx : NULL, MEDIA_TICK_SAMPLES) ==
+			-ENOBUFS ||
+		    wavrec_flush(m->rec, MEDIA_REC_FLUSH) < 0)
+			; /* counted by wavrec; a write error is told when the recording ends */
+	}
+	if (sending) {
+		unsigned ptime = m->params.ptime > MEDIA_PTIME_MAX ? MEDIA_PTIME_MAX : m->params.ptime;
+		unsigned want = MEDIA_RATE / 1000 * ptime;
+
+		if (want < MEDIA_TICK_SAMPLES)
+			want = MEDIA_TICK_SAMPLES;
+		memcpy(m->out + m->out_n, tx, sizeof(tx));
+		m->out_n += MEDIA_TICK_SAMPLES;
+		if (m->out_n >= want)
+			send_packet(m);
+	} else {
+		m->out_n = 0;
+		m->spurt = true;
+		/* The timestamp runs on while we are silent (RFC 3550 §5.1). */
+		m->ts += MEDIA_TICK_SAMPLES;
+	}
+	if (now >= m->next_rtcp_ms) {
+		media_send_rtcp(m, false, now);
+		m->next_rtcp_ms = now + rtcp_interval_ms();
+	}
+	timeout_check(m, now);
+}
+
+void media_send_rtcp(struct media *m, bool bye, uint64_t now)
+{
+	alignas(8) uint8_t buf[RTCP_MAX + MSRTP_TRAILER];
+	struct rtcp_report r = {.ssrc = m->ssrc, .cname = m->cname};
+	size_t len;
+	uint64_t wall = media_wall_us();
+
+	(void)now;
+	if (!m->have || net_addr_is_any(&m->dest))
+		return;
+	if (m->tx_packets) {
+		r.sender = true;
+		r.ntp = rtcp_ntp_of_us(wall);
+		r.rtp_ts = m->ts;
+		r.packets = (uint32_t)m->tx_packets;
+		r.octets = (uint32_t)m->tx_bytes;
+	}
+	if (m->have_src) {
+		uint64_t now_us = tmr_now_us(m->eng->clk);
+
+		r.have_block = true;
+		r.peer_ssrc = m->peer_ssrc;
+		r.fraction = rtp_src_fraction(&m->src);
+		r.lost = rtp_src_lost(&m->src);
+		r.ext_max = rtp_src_ext_max(&m->src);
+		r.jitter = rtp_src_jitter(&m->src);
+		r.lsr = m->lsr;
+		r.dlsr = m->lsr ? (uint32_t)((now_us - m->lsr_at_us) * 65536 / 1000000) : 0;
+	}
+	if (!(len = rtcp_build(buf, RTCP_MAX, &r, bye, bye ? "call ended" : NULL)))
+		return;
+	if (m->srtp && msrtp_protect_rtcp(m->srtp, buf, &len, sizeof(buf)) < 0)
+		return;
+	send_to(m, m->params.rtcp_mux ? m->pair.rtp_fd : m->pair.rtcp_fd, &m->dest_rtcp, buf, len);
+	m->rtcp_tx++;
+}
+
+void media_stats(const struct media *m, struct media_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->rtt_ms = -1;
+	out->remote_loss_pct = -1;
+	out->remote_jitter_ms = -1;
+	if (!m || !m->eng)
+		return;
+	out->valid = true;
+	out->ssrc = m->ssrc;
+	out->tx_packets = m->tx_packets;
+	out->tx_bytes = m->tx_bytes;
+	out->rx_packets = m->rx_packets;
+	out->rx_bytes = m->rx_bytes;
+	out->rtt_ms = m->rtt_ms;
+	out->remote_loss_pct = m->remote_loss_pct;
+	out->remote_jitter_ms = m->remote_jitter_ms;
+	out->drop_source = m->drop_source;
+	out->drop_pt = m->drop_pt;
+	out->drop_ssrc = m->drop_ssrc;
+	out->drop_malformed = m->drop_malformed;
+	out->drop_srtp_auth = m->drop_srtp_auth;
+	out->drop_srtp_replay = m->drop_srtp_replay;
+	out->rtcp_rx = m->rtcp_rx;
+	out->rtcp_tx = m->rtcp_tx;
+	if (m->jb) {
+		struct jbuf_stats js;
+
+		jbuf_stats(m->jb, &js);
+		out->late = js.late;
+		out->concealed_ms = js.concealed * 1000 / MEDIA_RATE;
+		out->jitter_delay_ms = js.delay_ms;
+	}
+	if (m->have_src) {
+		uint32_t expected = rtp_src_expected(&m->src);
+		double delay;
+
+		out->peer_ssrc = m->peer_ssrc;
+		out->lost = rtp_src_lost(&m->src);
+		out->loss_pct = expected && out->lost > 0 ? out->lost * 100.0 / expected : 0;
+		out->jitter_ms = rtp_src_jitter_ms(&m->src);
+		delay = (m->rtt_ms > 0 ? m->rtt_ms / 2 : 0) + out->jitter_delay_ms +
+			(m->have ? m->params.ptime : 20);
+		out->r = quality_r(out->loss_pct, delay);
+		out->mos = quality_mos(out->r);
+	}
+}

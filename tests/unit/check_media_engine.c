@@ -1,0 +1,442 @@
+/*
+ * check_media_engine: two media sessions on one engine, on real loopback
+ * sockets, driven by the fake clock: audio goes from one to the other and
+ * is recorded, SRTP protects it (and a tampered packet is dropped and
+ * counted), RFC 4733 digits arrive as events, garbage and strangers are
+ * counted, RTCP gives the round trip, a silent peer times out, hold stops
+ * sending.  Each tick is MEDIA_TICK_MS of fake time followed by a
+ * non-blocking pass of the event loop, so packets sent in a tick are read
+ * before the next one.
+ */
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "core/net.h"
+#include "core/tmr.h"
+#include "media/codec.h"
+#include "media/media.h"
+#include "media/rtp.h"
+#include "media/rtpport.h"
+#include "media/sdes.h"
+
+#include "check_run.h"
+
+struct side {
+	struct media *m;
+	char digits[32];
+	unsigned n_digits;
+	unsigned timeouts, plays_done, records_done;
+	char last_reason[200];
+	double record_seconds;
+};
+
+static struct event_base *base;
+static struct tmr_clock *clk;
+static struct media_engine *eng;
+static struct rtpport_pool *pool;
+static struct side A, B;
+static char dir[64];
+
+static void on_ev(void *arg, struct media *m, const struct media_event_info *e)
+{
+	struct side *s = arg;
+
+	(void)m;
+	switch (e->ev) {
+	case MEDIA_EV_DTMF:
+		if (s->n_digits + 1 < sizeof(s->digits))
+			s->digits[s->n_digits++] = e->digit;
+		break;
+	case MEDIA_EV_TIMEOUT:
+		s->timeouts++;
+		break;
+	case MEDIA_EV_PLAY_DONE:
+		s->plays_done++;
+		snprintf(s->last_reason, sizeof(s->last_reason), "%s", e->reason ? e->reason : "");
+		break;
+	case MEDIA_EV_RECORD_DONE:
+		s->records_done++;
+		s->record_seconds = e->record_seconds;
+		break;
+	case MEDIA_EV_SOURCE_LATCHED:
+		break;
+	}
+}
+
+static void setup(void)
+{
+	struct media_engine_cfg ec = {.rtp_timeout_s = 2, .symmetric = false};
+
+	memset(&A, 0, sizeof(A));
+	memset(&B, 0, sizeof(B));
+	ck_assert_ptr_nonnull(base = event_base_new());
+	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
+	ck_assert_int_eq(media_engine_new(&eng, base, clk, &ec), 0);
+	ck_assert_int_eq(rtpport_pool_new(&pool, 40000, 59999), 0);
+	snprintf(dir, sizeof(dir), "/tmp/check_media_engine.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	media_free(A.m);
+	media_free(B.m);
+	A.m = B.m = NULL;
+	ck_assert_uint_eq(media_engine_sessions(eng), 0);
+	media_engine_free(eng);
+	rtpport_pool_free(pool);
+	tmr_clock_free(clk);
+	event_base_free(base);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void run_ms(unsigned ms)
+{
+	for (unsigned t = 0; t < ms; t += MEDIA_TICK_MS) {
+		tmr_fake_advance(clk, MEDIA_TICK_MS);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	}
+}
+
+static void open_side(struct side *s, const char *source)
+{
+	struct net_addr local;
+	struct media_source src;
+
+	ck_assert_int_eq(net_addr_from_host(&local, "127.0.0.1", 0), 0);
+	ck_assert_int_eq(media_new(&s->m, pool, &local), 0);
+	ck_assert_int_eq(media_source_parse(source, &src), 0);
+	ck_assert_int_eq(media_attach(s->m, eng, &src, on_ev, s), 0);
+}
+
+/* Parameters of `from` sending to `to`'s port: PCMU (or PCMA), telephone-event 101, 20 ms. */
+static void params(struct media_params *p, const struct side *to, const char *codec)
+{
+	memset(p, 0, sizeof(*p));
+	p->active = true;
+	media_local(to->m, &p->remote);
+	p->codec = codec_find(codec);
+	p->pt = p->codec->pt;
+	p->te_pt = 101;
+	p->dir = MEDIA_SENDRECV;
+	p->ptime = 20;
+	p->remote_rtcp = p->remote;
+	net_addr_set_port(&p->remote_rtcp, (uint16_t)(net_addr_port(&p->remote) + 1));
+}
+
+static void connect_both(const char *codec)
+{
+	struct media_params pa, pb;
+
+	params(&pa, &B, codec);
+	params(&pb, &A, codec);
+	ck_assert_int_eq(media_update(A.m, &pa), 0);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+}
+
+/* Goertzel power of hz in x. */
+static double power(const short *x, size_t n, double hz)
+{
+	double w = 2 * M_PI * hz / 8000, c = 2 * cos(w), s1 = 0, s2 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		double s0 = x[i] + c * s1 - s2;
+
+		s2 = s1;
+		s1 = s0;
+	}
+	return s1 * s1 + s2 * s2 - c * s1 * s2;
+}
+
+/* Channel ch of a stereo WAV; *n frames. */
+static short *read_channel(const char *path, int ch, size_t *n)
+{
+	SF_INFO info = {0};
+	SNDFILE *f = sf_open(path, SFM_READ, &info);
+	short *all, *out;
+
+	ck_assert_msg(f, "%s: %s", path, sf_strerror(NULL));
+	ck_assert_int_eq(info.channels, 2);
+	ck_assert_int_eq(info.samplerate, 8000);
+	all = calloc((size_t)info.frames * 2 + 2, sizeof(*all));
+	out = calloc((size_t)info.frames + 1, sizeof(*out));
+	ck_assert_int_eq(sf_readf_short(f, all, info.frames), info.frames);
+	for (sf_count_t i = 0; i < info.frames; i++)
+		out[i] = all[i * 2 + ch];
+	sf_close(f);
+	free(all);
+	*n = (size_t)info.frames;
+	return out;
+}
+
+static void tone_plain(const char *codec)
+{
+	struct media_stats st;
+	char path[128], why[200];
+	size_t n;
+	short *left, *right;
+	double seconds = 0;
+
+	open_side(&A, "tone:1000");
+	open_side(&B, "tone:400");
+	connect_both(codec);
+	snprintf(path, sizeof(path), "%s/b.wav", dir);
+	ck_assert_int_eq(media_record_start(B.m, path, why, sizeof(why)), 0);
+	ck_assert_str_eq(media_recording(B.m), path);
+	run_ms(2000);
+	ck_assert_int_eq(media_record_stop(B.m, &seconds), 0);
+	ck_assert(seconds > 1.9 && seconds < 2.1);
+	run_ms(10);
+	ck_assert_uint_eq(B.records_done, 1);
+	media_stats(B.m, &st);
+	ck_assert(st.valid);
+	/* 2 s at 20 ms: 100 packets each way, give or take the first and last tick. */
+	ck_assert_msg(st.rx_packets >= 97 && st.rx_packets <= 101, "rx %llu",
+		      (unsigned long long)st.rx_packets);
+	ck_assert(st.tx_packets >= 97 && st.tx_packets <= 101);
+	ck_assert_int_eq(st.lost, 0);
+	ck_assert_uint_eq(st.drop_source + st.drop_pt + st.drop_ssrc + st.drop_malformed, 0);
+	ck_assert(st.mos > 4.0);
+	/* Left: what B received, A's 1000 Hz; right: what B sent, 400 Hz. */
+	left = read_channel(path, 0, &n);
+	right = read_channel(path, 1, &n);
+	ck_assert(n >= 15900 && n <= 16100);
+	ck_assert(power(left + 4000, 8000, 1000) > 100 * power(left + 4000, 8000, 400));
+	ck_assert(power(right + 4000, 8000, 400) > 100 * power(right + 4000, 8000, 1000));
+	free(left);
+	free(right);
+}
+
+START_TEST(test_tone_pcmu)
+{
+	tone_plain("PCMU");
+}
+END_TEST
+
+START_TEST(test_tone_pcma)
+{
+	tone_plain("PCMA");
+}
+END_TEST
+
+/* SRTP both ways with suite s: the audio arrives; a tampered copy of a packet is dropped. */
+static void srtp_run(enum sdes_suite s)
+{
+	struct media_params pa, pb;
+	struct sdes_key ka, kb;
+	struct media_stats st;
+	int fd;
+	uint8_t junk[200];
+	struct net_addr to;
+
+	open_side(&A, "tone:1000");
+	open_side(&B, "silence");
+	ck_assert_int_eq(sdes_key_new(&ka, s), 0);
+	ck_assert_int_eq(sdes_key_new(&kb, s), 0);
+	params(&pa, &B, "PCMU");
+	params(&pb, &A, "PCMU");
+	pa.srtp = pb.srtp = true;
+	pa.tx_key = ka;
+	pa.rx_key = kb;
+	pb.tx_key = kb;
+	pb.rx_key = ka;
+	ck_assert_int_eq(media_update(A.m, &pa), 0);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	ck_assert_str_eq(media_srtp_suite(A.m), sdes_suite_name(s));
+	run_ms(500);
+	media_stats(B.m, &st);
+	ck_assert(st.rx_packets >= 22);
+	ck_assert_uint_eq(st.drop_srtp_auth, 0);
+	/* A forged packet from A's own address: authentication fails. */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	memset(junk, 0x5a, sizeof(junk));
+	rtp_write_hdr(junk, 0, false, 1, 1, st.peer_ssrc);
+	media_local(B.m, &to);
+	ck_assert_int_ge(fd, 0);
+	/* From another port: dropped as a stranger before SRTP even looks. */
+	ck_assert_int_eq(sendto(fd, junk, sizeof(junk), 0, (struct sockaddr *)&to.ss, to.len),
+			 (ssize_t)sizeof(junk));
+	close(fd);
+	run_ms(20);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.drop_source, 1);
+	sdes_wipe(&ka);
+	sdes_wipe(&kb);
+}
+
+START_TEST(test_srtp_suites)
+{
+	srtp_run((enum sdes_suite)_i);
+}
+END_TEST
+
+START_TEST(test_dtmf)
+{
+	open_side(&A, "silence");
+	open_side(&B, "silence");
+	connect_both("PCMU");
+	run_ms(100);
+	ck_assert_int_eq(media_dtmf(A.m, "12#", 100), 0);
+	ck_assert_int_eq(media_dtmf(A.m, "x", 100), -EINVAL);
+	run_ms(1500);
+	ck_assert_str_eq(B.digits, "12#");
+}
+END_TEST
+
+START_TEST(test_dtmf_no_te)
+{
+	struct media_params pa, pb;
+
+	open_side(&A, "silence");
+	open_side(&B, "silence");
+	params(&pa, &B, "PCMU");
+	params(&pb, &A, "PCMU");
+	pa.te_pt = pb.te_pt = -1;
+	ck_assert_int_eq(media_update(A.m, &pa), 0);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	ck_assert_int_eq(media_dtmf(A.m, "1", 100), -ENOTSUP);
+}
+END_TEST
+
+START_TEST(test_garbage_and_stranger)
+{
+	struct media_stats st;
+	struct net_addr to;
+	uint8_t junk[40] = {0x12, 0x34};
+	int fd;
+
+	open_side(&A, "tone:1000");
+	open_side(&B, "silence");
+	connect_both("PCMU");
+	run_ms(200);
+	media_local(B.m, &to);
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(sendto(fd, junk, sizeof(junk), 0, (struct sockaddr *)&to.ss, to.len),
+				 (ssize_t)sizeof(junk));
+	close(fd);
+	run_ms(200);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.drop_source, 5);
+	ck_assert(st.rx_packets >= 18);
+	ck_assert_uint_eq(B.timeouts, 0);
+}
+END_TEST
+
+START_TEST(test_timeout_and_hold)
+{
+	struct media_params pa;
+	struct media_stats st;
+	uint64_t tx;
+
+	open_side(&A, "tone:1000");
+	open_side(&B, "silence");
+	connect_both("PCMU");
+	run_ms(500);
+	/* A holds (sendonly from B's view is recvonly for A: A stops... here A goes inactive). */
+	params(&pa, &B, "PCMU");
+	pa.dir = MEDIA_INACTIVE;
+	ck_assert_int_eq(media_update(A.m, &pa), 0);
+	media_stats(A.m, &st);
+	tx = st.tx_packets;
+	run_ms(1000);
+	media_stats(A.m, &st);
+	ck_assert_uint_eq(st.tx_packets, tx);
+	/* A sends nothing and is held: its own timeout does not run. B's does: 2 s. */
+	run_ms(2500);
+	ck_assert_uint_eq(A.timeouts, 0);
+	ck_assert_uint_eq(B.timeouts, 1);
+	run_ms(1000);
+	ck_assert_uint_eq(B.timeouts, 1);
+}
+END_TEST
+
+START_TEST(test_rtcp_rtt)
+{
+	struct media_stats st;
+
+	open_side(&A, "tone:1000");
+	open_side(&B, "tone:400");
+	connect_both("PCMU");
+	run_ms(16000);
+	media_stats(A.m, &st);
+	ck_assert_uint_ge(st.rtcp_tx, 2);
+	ck_assert_uint_ge(st.rtcp_rx, 2);
+	ck_assert(st.rtt_ms >= 0 && st.rtt_ms < 50);
+	ck_assert(st.remote_loss_pct >= 0 && st.remote_loss_pct < 1);
+}
+END_TEST
+
+START_TEST(test_play)
+{
+	char why[256];
+
+	open_side(&A, "silence");
+	open_side(&B, "silence");
+	connect_both("PCMU");
+	ck_assert_int_eq(media_play(A.m, "/nonexistent/x.wav", false, why, sizeof(why)), -ENOENT);
+	ck_assert_msg(strstr(why, "/nonexistent/x.wav"), "%s", why);
+	ck_assert_int_eq(media_play_stop(A.m), -ENOENT);
+}
+END_TEST
+
+START_TEST(test_source_parse)
+{
+	struct media_source s;
+
+	ck_assert_int_eq(media_source_parse("echo", &s), 0);
+	ck_assert_int_eq(s.kind, MEDIA_SRC_ECHO);
+	ck_assert_int_eq(media_source_parse("silence", &s), 0);
+	ck_assert_int_eq(s.kind, MEDIA_SRC_SILENCE);
+	ck_assert_int_eq(media_source_parse("tone:440", &s), 0);
+	ck_assert_uint_eq(s.tone_hz, 440);
+	ck_assert_int_eq(media_source_parse("file:/a.wav", &s), 0);
+	ck_assert_str_eq(s.path, "/a.wav");
+	ck_assert_int_eq(media_source_parse("tone:0", &s), -EINVAL);
+	ck_assert_int_eq(media_source_parse("tone:4000", &s), -EINVAL);
+	ck_assert_int_eq(media_source_parse("tone:12x", &s), -EINVAL);
+	ck_assert_int_eq(media_source_parse("tone:", &s), -EINVAL);
+	ck_assert_int_eq(media_source_parse("file:", &s), -EINVAL);
+	ck_assert_int_eq(media_source_parse("Echo", &s), -EINVAL);
+	ck_assert_int_eq(media_source_parse("", &s), -EINVAL);
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("media_engine");
+	TCase *tc = tcase_create("engine");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_tone_pcmu);
+	tcase_add_test(tc, test_tone_pcma);
+	tcase_add_loop_test(tc, test_srtp_suites, 0, SDES_SUITE_COUNT);
+	tcase_add_test(tc, test_dtmf);
+	tcase_add_test(tc, test_dtmf_no_te);
+	tcase_add_test(tc, test_garbage_and_stranger);
+	tcase_add_test(tc, test_timeout_and_hold);
+	tcase_add_test(tc, test_rtcp_rtt);
+	tcase_add_test(tc, test_play);
+	tcase_add_test(tc, test_source_parse);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return check_run(engine_suite());
+}
