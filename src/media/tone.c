@@ -70,7 +70,7 @@ static int16_t sample_at(uint32_t phase, int32_t amp)
 	const int64_t den = (int64_t)32767 << 16;
 	uint32_t i = phase >> 24;
 	int64_t frac = (phase >> 8) & 0xFFFF;
-	int64_t v = ((int64_t)sine[i] << 16) + (sine[i + 1] - sine[i]) * frac;
+	int64_t v = (int64_t)sine[i] * 65536 + (sine[i + 1] - sine[i]) * frac;
 
 	v *= amp;
 	return (int16_t)((v >= 0 ? v + den / 2 : v - den / 2) / den);
