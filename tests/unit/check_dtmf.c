@@ -1,0 +1,536 @@
+/*
+ * check_dtmf: the DTMF pieces of src/media/dtmf.c and dtmf_inband.c.
+ *
+ * The sender is run packet time by packet time as the media engine runs
+ * it, and every packet is checked against the sequence RFC 4733 §2.5.1
+ * asks for; the receiver is fed what the sender made, with losses,
+ * duplicates and reordering; in-band detection hears tones made by
+ * spandsp's own generator (whose dtmf_tx_init() this file links beside
+ * ours: the reason ours are called dtmf_tx_setup()/dtmf_rx_setup()).
+ */
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "media/dtmf.h"
+
+#include "check_run.h"
+
+/* ---- digit codes --------------------------------------------------------- */
+
+START_TEST(test_codes)
+{
+	const char *all = "0123456789*#ABCD";
+
+	for (int i = 0; i < 16; i++) {
+		ck_assert_int_eq(dtmf_event_of(all[i]), i);
+		ck_assert_int_eq(dtmf_digit_of(i), all[i]);
+	}
+	ck_assert_int_eq(dtmf_event_of('a'), 12);
+	ck_assert_int_eq(dtmf_event_of('b'), 13);
+	ck_assert_int_eq(dtmf_event_of('c'), 14);
+	ck_assert_int_eq(dtmf_event_of('d'), 15);
+	ck_assert_int_eq(dtmf_event_of('E'), -1);
+	ck_assert_int_eq(dtmf_event_of('e'), -1);
+	ck_assert_int_eq(dtmf_event_of('@'), -1);
+	ck_assert_int_eq(dtmf_event_of('/'), -1);
+	ck_assert_int_eq(dtmf_event_of(':'), -1);
+	ck_assert_int_eq(dtmf_event_of(' '), -1);
+	ck_assert_int_eq(dtmf_event_of('\0'), -1);
+	ck_assert_int_eq(dtmf_event_of('+'), -1);
+	ck_assert_int_eq(dtmf_event_of((char)0xB1), -1);
+	ck_assert_int_eq(dtmf_digit_of(16), 0); /* flash: an event, no digit */
+	ck_assert_int_eq(dtmf_digit_of(255), 0);
+	ck_assert_int_eq(dtmf_digit_of(-1), 0);
+	ck_assert_int_eq(dtmf_digit_of(INT_MAX), 0);
+}
+END_TEST
+
+/* ---- sender -------------------------------------------------------------- */
+
+/* One packet time of a run: what tick returned and the packet. */
+struct rec {
+	int ret;
+	uint32_t audio_ts;
+	struct dtmf_pkt p;
+};
+
+#define MAX_TICKS 400
+
+/*
+ * Tick t from audio timestamp ts0, n samples a tick, for ticks packet
+ * times (or, ticks 0, until it is idle and one tick more).  Returns the
+ * number of ticks recorded.
+ */
+static int run(struct dtmf_tx *t, uint32_t ts0, size_t n, struct rec *r, int ticks)
+{
+	int i;
+
+	for (i = 0; i < MAX_TICKS; i++) {
+		if (ticks ? i == ticks : (i > 0 && !dtmf_tx_busy(t) && r[i - 1].ret == 0))
+			break;
+		memset(&r[i].p, 0xA5, sizeof(r[i].p));
+		r[i].audio_ts = ts0 + (uint32_t)(i * n);
+		r[i].ret = dtmf_tx_tick(t, r[i].audio_ts, n, &r[i].p);
+	}
+	return i;
+}
+
+static uint16_t pkt_duration(const struct dtmf_pkt *p)
+{
+	return (uint16_t)(p->payload[2] << 8 | p->payload[3]);
+}
+
+/* r is an event packet of digit at ts saying duration, with marker and E as given. */
+static void expect_pkt(const struct rec *r, char digit, uint32_t ts, unsigned duration, bool marker,
+		       bool end)
+{
+	ck_assert_int_eq(r->ret, 1);
+	ck_assert_uint_eq(r->p.payload[0], (unsigned)dtmf_event_of(digit));
+	ck_assert_uint_eq(r->p.payload[1], (end ? 0x80u : 0u) | DTMF_VOLUME);
+	ck_assert_uint_eq(r->p.payload[2], duration >> 8);
+	ck_assert_uint_eq(r->p.payload[3], duration & 0xFF);
+	ck_assert_uint_eq(r->p.ts, ts);
+	ck_assert(r->p.marker == marker);
+	ck_assert(r->p.end == end);
+	ck_assert(r->p.new_seq);
+	ck_assert_int_eq(r->p.digit, digit);
+}
+
+/*
+ * One 100 ms digit at 20 ms packets (n = 160), from tick i at timestamp
+ * ts: four updates, the final packet three times (§2.5.1.2, §2.5.1.4).
+ */
+static void expect_digit_100ms(const struct rec *r, char digit, uint32_t ts)
+{
+	expect_pkt(&r[0], digit, ts, 160, true, false);
+	expect_pkt(&r[1], digit, ts, 320, false, false);
+	expect_pkt(&r[2], digit, ts, 480, false, false);
+	expect_pkt(&r[3], digit, ts, 640, false, false);
+	for (int k = 4; k < 7; k++)
+		expect_pkt(&r[k], digit, ts, 800, false, true);
+}
+
+/* "12" at 100 ms, from audio timestamp ts0: the exact RFC 4733 sequence. */
+static void sequence_12(uint32_t ts0)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+	char sent[8];
+	int n;
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert(!dtmf_tx_busy(&t));
+	ck_assert_int_eq(dtmf_tx_queue(&t, "12", 100), 0);
+	ck_assert(dtmf_tx_busy(&t));
+
+	n = run(&t, ts0, 160, r, 0);
+	ck_assert_int_eq(n, 16);
+	expect_digit_100ms(&r[0], '1', ts0);
+	/* The tone ended at ts0 + 800: the next digit waits for ts0 + 1200,
+	 * so one audio packet goes between, at ts0 + 1120. */
+	ck_assert_int_eq(r[7].ret, 0);
+	expect_digit_100ms(&r[8], '2', ts0 + 1280);
+	ck_assert_uint_eq(r[8].p.ts, r[8].audio_ts);
+	ck_assert_int_eq(r[15].ret, 0);
+	ck_assert(!dtmf_tx_busy(&t));
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 2);
+	ck_assert_str_eq(sent, "12");
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 0);
+	ck_assert_str_eq(sent, "");
+}
+
+START_TEST(test_tx_sequence)
+{
+	sequence_12(1000);
+}
+END_TEST
+
+/* The same across the 32-bit wrap of the RTP clock. */
+START_TEST(test_tx_sequence_wraps)
+{
+	sequence_12(UINT32_MAX - 500);
+	sequence_12(UINT32_MAX - 1200);
+}
+END_TEST
+
+/* A digit is "sent" once its third final packet is out, not before. */
+START_TEST(test_tx_sent_when_complete)
+{
+	struct dtmf_tx t;
+	struct dtmf_pkt p;
+	char sent[4];
+	uint32_t ts = 0;
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "#", 0), 0);
+	for (int i = 0; i < 6; i++, ts += 160) {
+		ck_assert_int_eq(dtmf_tx_tick(&t, ts, 160, &p), 1);
+		ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 0);
+		ck_assert(dtmf_tx_busy(&t));
+	}
+	ck_assert_int_eq(dtmf_tx_tick(&t, ts, 160, &p), 1);
+	ck_assert(p.end);
+	ck_assert(!dtmf_tx_busy(&t));
+	/* size 1: room for the NUL only; the digit stays. */
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, 1), 0);
+	ck_assert_str_eq(sent, "");
+	ck_assert_uint_eq(dtmf_tx_sent(&t, NULL, 4), 0);
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, 0), 0);
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 1);
+	ck_assert_str_eq(sent, "#");
+	ck_assert_uint_eq(dtmf_tx_sent(NULL, sent, sizeof(sent)), 0);
+}
+END_TEST
+
+/* Sent digits that do not fit wait for the next call, in order. */
+START_TEST(test_tx_sent_in_parts)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+	char sent[3];
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "A*d9", 40), 0);
+	run(&t, 0, 160, r, 0);
+	ck_assert(!dtmf_tx_busy(&t));
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 2);
+	ck_assert_str_eq(sent, "A*");
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 2);
+	ck_assert_str_eq(sent, "D9");
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 0);
+}
+END_TEST
+
+/* More than DTMF_QUEUE_MAX digits sent and never read: the newest are kept. */
+START_TEST(test_tx_sent_bounded)
+{
+	struct dtmf_tx t;
+	struct dtmf_pkt p;
+	char sent[DTMF_QUEUE_MAX + 8];
+	uint32_t ts = 0;
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "0123456789", 40), 0);
+	for (int round = 0; round < 7; round++) {
+		while (dtmf_tx_busy(&t)) {
+			ck_assert_int_ge(dtmf_tx_tick(&t, ts, 160, &p), 0);
+			ts += 160;
+		}
+		ck_assert_int_eq(dtmf_tx_queue(&t, "0123456789", 40), 0);
+	}
+	while (dtmf_tx_busy(&t)) {
+		ck_assert_int_ge(dtmf_tx_tick(&t, ts, 160, &p), 0);
+		ts += 160;
+	}
+	/* 80 sent, 64 kept: from the 17th on. */
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), DTMF_QUEUE_MAX);
+	ck_assert_str_eq(sent, "6789012345678901234567890123456789012345678901234567890123456789");
+}
+END_TEST
+
+START_TEST(test_tx_queue_errors)
+{
+	struct dtmf_tx t;
+	char many[DTMF_QUEUE_MAX + 2];
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(NULL, "1", 100), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, NULL, 100), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "", 100), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "12x3", 100), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "12 3", 100), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "E", 100), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 39), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 5001), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", UINT_MAX), -EINVAL);
+	ck_assert(!dtmf_tx_busy(&t)); /* nothing of the above was queued */
+	ck_assert_int_eq(t.q_len, 0);
+
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 40), 0);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "2", 5000), 0);
+	ck_assert_int_eq(t.q_len, 2);
+
+	/* 62 more fill the queue to 64; one more overflows, nothing taken. */
+	memset(many, '5', sizeof(many));
+	many[DTMF_QUEUE_MAX - 2] = '\0';
+	ck_assert_int_eq(dtmf_tx_queue(&t, many, 100), 0);
+	ck_assert_int_eq(t.q_len, DTMF_QUEUE_MAX);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 100), -ENOSPC);
+	ck_assert_int_eq(t.q_len, DTMF_QUEUE_MAX);
+	/* A bad character is -EINVAL even when it would not fit either. */
+	ck_assert_int_eq(dtmf_tx_queue(&t, "x", 100), -EINVAL);
+
+	dtmf_tx_setup(&t, 8000);
+	memset(many, '5', sizeof(many));
+	many[DTMF_QUEUE_MAX + 1] = '\0'; /* 65 */
+	ck_assert_int_eq(dtmf_tx_queue(&t, many, 100), -ENOSPC);
+	ck_assert_int_eq(t.q_len, 0);
+	many[DTMF_QUEUE_MAX] = '\0'; /* 64 */
+	ck_assert_int_eq(dtmf_tx_queue(&t, many, 100), 0);
+	ck_assert_int_eq(t.q_len, DTMF_QUEUE_MAX);
+}
+END_TEST
+
+/* 0 ms is 100 ms; lower case a-d go out as their codes, digit upper case. */
+START_TEST(test_tx_default_duration_and_case)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "c", 0), 0);
+	ck_assert_int_eq(run(&t, 40, 160, r, 0), 8);
+	expect_digit_100ms(r, 'C', 40);
+	ck_assert_uint_eq(r[0].p.payload[0], 14);
+}
+END_TEST
+
+/* Rate 0 is 8000 Hz. */
+START_TEST(test_tx_rate_default)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+
+	dtmf_tx_setup(&t, 0);
+	ck_assert_uint_eq(t.rate, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "7", 100), 0);
+	run(&t, 0, 160, r, 0);
+	expect_digit_100ms(r, '7', 0);
+}
+END_TEST
+
+/* A length that is no multiple of the packet time: the last duration is exact. */
+START_TEST(test_tx_odd_length)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "55", 50), 0); /* 400 samples */
+	ck_assert_int_eq(run(&t, 0, 160, r, 11), 11);
+	expect_pkt(&r[0], '5', 0, 160, true, false);
+	expect_pkt(&r[1], '5', 0, 320, false, false);
+	for (int k = 2; k < 5; k++)
+		expect_pkt(&r[k], '5', 0, 400, false, true);
+	/* tone end 400 + pause 400: the second starts at 800, no audio between */
+	expect_pkt(&r[5], '5', 800, 160, true, false);
+	expect_pkt(&r[6], '5', 800, 320, false, false);
+	expect_pkt(&r[7], '5', 800, 400, false, true);
+	ck_assert_int_eq(r[10].ret, 0);
+}
+END_TEST
+
+/* A packet time longer than the digit: the first packet is final, marker once. */
+START_TEST(test_tx_long_ptime)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "9", 40), 0); /* 320 samples */
+	ck_assert_int_eq(run(&t, 7, 480, r, 0), 4);
+	expect_pkt(&r[0], '9', 7, 320, true, true);
+	expect_pkt(&r[1], '9', 7, 320, false, true);
+	expect_pkt(&r[2], '9', 7, 320, false, true);
+	ck_assert_int_eq(r[3].ret, 0);
+}
+END_TEST
+
+/* Idle between digits queued apart: the pause still holds, then no longer. */
+START_TEST(test_tx_pause_after_idle)
+{
+	struct dtmf_tx t;
+	struct dtmf_pkt p;
+	struct rec r[MAX_TICKS];
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 100), 0);
+	ck_assert_int_eq(run(&t, 0, 160, r, 7), 7);
+	ck_assert(!dtmf_tx_busy(&t));
+	ck_assert_int_eq(dtmf_tx_queue(&t, "2", 100), 0);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 1120, 160, &p), 0); /* 80 before 1200 */
+	ck_assert_int_eq(dtmf_tx_tick(&t, 1200, 160, &p), 1); /* the pause is over */
+	ck_assert_uint_eq(p.ts, 1200);
+	ck_assert(p.marker);
+
+	/* Much later: at once. */
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 100), 0);
+	run(&t, 0, 160, r, 7);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "2", 100), 0);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 80000, 160, &p), 1);
+	ck_assert_uint_eq(p.ts, 80000);
+
+	/* A clock that went back (or wrapped) by more than a pause: at once too. */
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 100), 0);
+	run(&t, 1000000, 160, r, 7);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "2", 100), 0);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 5000, 160, &p), 1);
+	ck_assert_uint_eq(p.ts, 5000);
+}
+END_TEST
+
+/* Clear during the tone: the queue goes, the event ends at its next packet. */
+START_TEST(test_tx_clear_during_tone)
+{
+	struct dtmf_tx t;
+	struct dtmf_pkt p;
+	struct rec r[MAX_TICKS];
+	char sent[4];
+
+	dtmf_tx_setup(&t, 8000);
+	dtmf_tx_clear(&t); /* idle: nothing to do */
+	ck_assert(!dtmf_tx_busy(&t));
+	ck_assert_int_eq(dtmf_tx_queue(&t, "12", 200), 0);
+	ck_assert_int_eq(run(&t, 0, 160, r, 3), 3); /* 160, 320, 480 */
+	expect_pkt(&r[2], '1', 0, 480, false, false);
+	dtmf_tx_clear(&t);
+	ck_assert(dtmf_tx_busy(&t)); /* its final packets are still to go */
+	ck_assert_int_eq(run(&t, 480, 160, r, 4), 4);
+	for (int k = 0; k < 3; k++)
+		expect_pkt(&r[k], '1', 0, 480, false, true);
+	ck_assert_int_eq(r[3].ret, 0); /* '2' was dropped */
+	ck_assert(!dtmf_tx_busy(&t));
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 0); /* cut: not sent */
+	/* The pause after the cut tone (480 + 400) still holds. */
+	ck_assert_int_eq(dtmf_tx_queue(&t, "3", 100), 0);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 800, 160, &p), 0);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 960, 160, &p), 1);
+	ck_assert_int_eq(p.digit, '3');
+}
+END_TEST
+
+/* Clear once the final packet is out: its repeats go on, the digit counts. */
+START_TEST(test_tx_clear_during_end)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+	char sent[4];
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "45", 100), 0);
+	ck_assert_int_eq(run(&t, 0, 160, r, 5), 5);
+	ck_assert(r[4].p.end);
+	dtmf_tx_clear(&t);
+	ck_assert_int_eq(run(&t, 800, 160, r, 3), 3);
+	expect_pkt(&r[0], '4', 0, 800, false, true);
+	expect_pkt(&r[1], '4', 0, 800, false, true);
+	ck_assert_int_eq(r[2].ret, 0);
+	ck_assert(!dtmf_tx_busy(&t));
+	ck_assert_uint_eq(dtmf_tx_sent(&t, sent, sizeof(sent)), 1);
+	ck_assert_str_eq(sent, "4");
+}
+END_TEST
+
+START_TEST(test_tx_tick_args)
+{
+	struct dtmf_tx t;
+	struct dtmf_pkt p;
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "1", 100), 0);
+	ck_assert_int_eq(dtmf_tx_tick(NULL, 0, 160, &p), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 0, 160, NULL), -EINVAL);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 0, 0, &p), -EINVAL);
+	ck_assert_int_eq(t.state, DTMF_TX_IDLE); /* nothing started */
+	ck_assert_int_eq(t.q_len, 1);
+	ck_assert(!dtmf_tx_busy(NULL));
+	dtmf_tx_clear(NULL);
+	ck_assert_int_eq(dtmf_tx_tick(&t, 0, 160, &p), 1);
+}
+END_TEST
+
+/*
+ * 5000 ms at 48000 Hz is 240000 units, past the 0xFFFF a duration can
+ * say: four segments (§2.5.1.3).  At 960 a packet, tick k (1-based) has
+ * seen 960k: segment 1 overflows at k = 69 and its 0xFFFF packet goes at
+ * 69, 70, 71; segment 2 (ts + 65535) from 72 to 136, full at 137..139;
+ * segment 3 (ts + 131070) from 140, full at 205..207; segment 4
+ * (ts + 196605) from 208 ends at 250 with 240000 - 196605 = 43395, the
+ * final packet at 250, 251, 252.
+ */
+static int segments_run(struct rec *r, uint32_t ts0)
+{
+	struct dtmf_tx t;
+
+	dtmf_tx_setup(&t, 48000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, "0", 5000), 0);
+	return run(&t, ts0, 960, r, 0);
+}
+
+START_TEST(test_tx_segments)
+{
+	struct rec r[MAX_TICKS];
+	uint32_t ts0 = UINT32_MAX - 100000; /* across the wrap as well */
+	int n = segments_run(r, ts0), markers = 0, ends = 0;
+
+	ck_assert_int_eq(n, 253);
+	ck_assert_int_eq(r[252].ret, 0);
+	for (int i = 0; i < 252; i++) {
+		ck_assert_int_eq(r[i].ret, 1);
+		markers += r[i].p.marker;
+		ends += r[i].p.end;
+		ck_assert(r[i].p.end == (i >= 249));
+	}
+	ck_assert_int_eq(markers, 1);
+	ck_assert_int_eq(ends, 3);
+	expect_pkt(&r[0], '0', ts0, 960, true, false);
+	expect_pkt(&r[67], '0', ts0, 65280, false, false);
+	for (int i = 68; i < 71; i++)
+		expect_pkt(&r[i], '0', ts0, 0xFFFF, false, false);
+	expect_pkt(&r[71], '0', ts0 + 65535, 69120 - 65535, false, false);
+	expect_pkt(&r[135], '0', ts0 + 65535, 130560 - 65535, false, false);
+	for (int i = 136; i < 139; i++)
+		expect_pkt(&r[i], '0', ts0 + 65535, 0xFFFF, false, false);
+	expect_pkt(&r[139], '0', ts0 + 131070, 134400 - 131070, false, false);
+	for (int i = 204; i < 207; i++)
+		expect_pkt(&r[i], '0', ts0 + 131070, 0xFFFF, false, false);
+	expect_pkt(&r[207], '0', ts0 + 196605, 199680 - 196605, false, false);
+	expect_pkt(&r[248], '0', ts0 + 196605, 239040 - 196605, false, false);
+	for (int i = 249; i < 252; i++)
+		expect_pkt(&r[i], '0', ts0 + 196605, 43395, false, true);
+	/* Within a segment the duration only grows. */
+	for (int i = 1; i < 252; i++)
+		if (r[i].p.ts == r[i - 1].p.ts)
+			ck_assert_uint_ge(pkt_duration(&r[i].p), pkt_duration(&r[i - 1].p));
+}
+END_TEST
+
+static Suite *dtmf_suite(void)
+{
+	Suite *s = suite_create("dtmf");
+	TCase *codes = tcase_create("codes");
+	TCase *tx = tcase_create("tx");
+
+	tcase_add_test(codes, test_codes);
+	suite_add_tcase(s, codes);
+
+	tcase_add_test(tx, test_tx_sequence);
+	tcase_add_test(tx, test_tx_sequence_wraps);
+	tcase_add_test(tx, test_tx_sent_when_complete);
+	tcase_add_test(tx, test_tx_sent_in_parts);
+	tcase_add_test(tx, test_tx_sent_bounded);
+	tcase_add_test(tx, test_tx_queue_errors);
+	tcase_add_test(tx, test_tx_default_duration_and_case);
+	tcase_add_test(tx, test_tx_rate_default);
+	tcase_add_test(tx, test_tx_odd_length);
+	tcase_add_test(tx, test_tx_long_ptime);
+	tcase_add_test(tx, test_tx_pause_after_idle);
+	tcase_add_test(tx, test_tx_clear_during_tone);
+	tcase_add_test(tx, test_tx_clear_during_end);
+	tcase_add_test(tx, test_tx_tick_args);
+	tcase_add_test(tx, test_tx_segments);
+	suite_add_tcase(s, tx);
+
+	return s;
+}
+
+int main(void)
+{
+	return check_run(dtmf_suite());
+}
