@@ -259,3 +259,69 @@ int dtmf_tx_tick(struct dtmf_tx *t, uint32_t audio_ts, size_t n, struct dtmf_pkt
 	return 0; /* not reached: every state is a case */
 }
 
+/* ---- receiver -------------------------------------------------------- */
+
+void dtmf_rx_setup(struct dtmf_rx *r, unsigned rate)
+{
+	memset(r, 0, sizeof(*r));
+	r->rate = rate_or_default(rate);
+}
+
+/* The packet (ts, event) belongs to the event last reported, or to the one before. */
+static bool rx_known(const struct dtmf_rx *r, uint32_t ts, uint8_t event)
+{
+	uint32_t behind = r->ts - ts;
+
+	if (ts == r->ts && event == r->event)
+		return true;
+	if (r->have_prev && ts == r->prev_ts && event == r->prev_event)
+		return true;
+	/* Late: behind the last event by at most a segment and a second. */
+	return behind != 0 && behind <= (unsigned long long)SEGMENT_MAX + r->rate;
+}
+
+/* The packet starts the next segment of the event going (§2.5.2.3). */
+static bool rx_next_segment(const struct dtmf_rx *r, uint32_t ts, uint8_t event, bool marker)
+{
+	return event == r->event && !r->ended && !marker && ts - r->ts == SEGMENT_MAX;
+}
+
+int dtmf_rx_packet(struct dtmf_rx *r, uint32_t ts, bool marker, const uint8_t *pl, size_t len,
+		   char *digit, unsigned *duration_ms)
+{
+	uint8_t event;
+	bool end;
+	unsigned duration;
+
+	if (!r || !digit || !duration_ms)
+		return -EINVAL;
+	if (!pl || len < DTMF_PAYLOAD_LEN)
+		return -EBADMSG;
+	event = pl[0];
+	if (event > 15)
+		return -ENOTSUP;
+	end = pl[1] & E_BIT;
+	duration = (unsigned)pl[2] << 8 | pl[3];
+
+	if (r->have && rx_next_segment(r, ts, event, marker)) {
+		r->ts = ts;
+		r->ended = end;
+		return 0;
+	}
+	if (r->have && rx_known(r, ts, event)) {
+		if (ts == r->ts && event == r->event)
+			r->ended |= end;
+		return 0;
+	}
+	r->have_prev = r->have;
+	r->prev_event = r->event;
+	r->prev_ts = r->ts;
+	r->have = true;
+	r->event = event;
+	r->ended = end;
+	r->ts = ts;
+	*digit = dtmf_digit_of(event);
+	*duration_ms = (unsigned)((unsigned long long)duration * 1000 / r->rate);
+	return 1;
+}
+

@@ -198,4 +198,43 @@ void dtmf_tx_clear(struct dtmf_tx *t);
  */
 size_t dtmf_tx_sent(struct dtmf_tx *t, char *out, size_t size);
 
+/* ---- Receiving RFC 4733 events. */
+
+/* A receiver, embedded in its call's media state; fields private to dtmf.c. */
+struct dtmf_rx {
+	unsigned rate; /* RTP clock, Hz */
+	bool have;     /* an event was seen: the fields below hold */
+	uint8_t event; /* the last event reported */
+	bool ended;    /* its E bit was seen */
+	uint32_t ts;   /* its RTP timestamp (its current segment's) */
+	bool have_prev;
+	uint8_t prev_event; /* the event before it */
+	uint32_t prev_ts;
+};
+
+/* Make r a receiver that has seen nothing, for an RTP clock of rate Hz (0: 8000). */
+void dtmf_rx_setup(struct dtmf_rx *r, unsigned rate);
+
+/*
+ * One telephone-event payload pl of len bytes, received in a packet of
+ * RTP timestamp ts and marker bit marker.  Returns 1 with *digit and
+ * *duration_ms (the duration the packet says so far, in ms) when a NEW
+ * event starts: the first packet seen with a new timestamp, marker or not
+ * (the marker packet may be lost), an end packet too (all before it may be
+ * lost).  0 for a repeat, update or end packet of an event already
+ * reported (end packets are retransmitted: they never report twice), for
+ * the next segment of a long event (same event, not ended, timestamp +
+ * 0xFFFF: §2.5.2.3), and for a late packet of an earlier event (a
+ * timestamp behind the last event's by at most 0xFFFF plus a second; one
+ * further behind is a new stream: reported).  A new event with the same
+ * code (the second '1' of "11") has a new timestamp and reports again.
+ * Only the first event of a packet is read (§2.5.1.5 lets a packet carry
+ * older ones before it; the newest we need has its own packets too).
+ * -EBADMSG for a payload shorter than 4 bytes (or pl NULL); -ENOTSUP for
+ * an event code that is not a DTMF digit (16 flash and up); both leave r
+ * as it was.  -EINVAL for r, digit or duration_ms NULL.
+ */
+int dtmf_rx_packet(struct dtmf_rx *r, uint32_t ts, bool marker, const uint8_t *pl, size_t len,
+		   char *digit, unsigned *duration_ms);
+
 #endif

@@ -501,11 +501,275 @@ START_TEST(test_tx_segments)
 }
 END_TEST
 
+/* ---- receiver ------------------------------------------------------------ */
+
+/* What a receiver reported: the digits, and their durations. */
+struct heard {
+	char digits[64];
+	unsigned ms[64];
+	int n;
+};
+
+static void rx_feed(struct dtmf_rx *rx, const struct dtmf_pkt *p, struct heard *h)
+{
+	char d = 0;
+	unsigned ms = 0;
+	int ret = dtmf_rx_packet(rx, p->ts, p->marker, p->payload, sizeof(p->payload), &d, &ms);
+
+	ck_assert_int_ge(ret, 0);
+	if (ret == 1) {
+		ck_assert_int_lt(h->n, 63);
+		h->ms[h->n] = ms;
+		h->digits[h->n++] = d;
+		h->digits[h->n] = '\0';
+	} else {
+		ck_assert_int_eq(ret, 0);
+	}
+}
+
+/* The event packets of sending digits at ms each, 20 ms packets, from ts0. */
+static int make_packets(const char *digits, unsigned ms, uint32_t ts0, struct dtmf_pkt *out,
+			int max)
+{
+	struct dtmf_tx t;
+	struct rec r[MAX_TICKS];
+	int n, k = 0;
+
+	dtmf_tx_setup(&t, 8000);
+	ck_assert_int_eq(dtmf_tx_queue(&t, digits, ms), 0);
+	n = run(&t, ts0, 160, r, 0);
+	for (int i = 0; i < n; i++)
+		if (r[i].ret == 1) {
+			ck_assert_int_lt(k, max);
+			out[k++] = r[i].p;
+		}
+	return k;
+}
+
+START_TEST(test_rx_sender_sequence)
+{
+	struct dtmf_pkt pk[MAX_TICKS];
+	struct dtmf_rx rx;
+	struct heard h = {0};
+	int n = make_packets("1234*#", 100, UINT32_MAX - 3000, pk, MAX_TICKS);
+
+	ck_assert_int_eq(n, 42);
+	dtmf_rx_setup(&rx, 8000);
+	for (int i = 0; i < n; i++)
+		rx_feed(&rx, &pk[i], &h);
+	ck_assert_str_eq(h.digits, "1234*#");
+	for (int i = 0; i < 6; i++)
+		ck_assert_uint_eq(h.ms[i], 20); /* the first packet says 160 units */
+}
+END_TEST
+
+/* Every marker packet lost: each digit still once, from its next packet. */
+START_TEST(test_rx_first_lost)
+{
+	struct dtmf_pkt pk[MAX_TICKS];
+	struct dtmf_rx rx;
+	struct heard h = {0};
+	int n = make_packets("1234*#", 100, 5000, pk, MAX_TICKS);
+
+	dtmf_rx_setup(&rx, 8000);
+	for (int i = 0; i < n; i++)
+		if (!pk[i].marker)
+			rx_feed(&rx, &pk[i], &h);
+	ck_assert_str_eq(h.digits, "1234*#");
+	for (int i = 0; i < 6; i++)
+		ck_assert_uint_eq(h.ms[i], 40);
+}
+END_TEST
+
+/* Only the end packets arrive: each digit once, with its whole duration. */
+START_TEST(test_rx_only_end_packets)
+{
+	struct dtmf_pkt pk[MAX_TICKS];
+	struct dtmf_rx rx;
+	struct heard h = {0};
+	int n = make_packets("90", 100, 0, pk, MAX_TICKS);
+
+	dtmf_rx_setup(&rx, 0); /* 8000 */
+	for (int i = 0; i < n; i++)
+		if (pk[i].end)
+			rx_feed(&rx, &pk[i], &h);
+	ck_assert_str_eq(h.digits, "90");
+	ck_assert_uint_eq(h.ms[0], 100);
+	ck_assert_uint_eq(h.ms[1], 100);
+}
+END_TEST
+
+/* The same digit twice is two events: two timestamps, two reports. */
+START_TEST(test_rx_repeated_digit)
+{
+	struct dtmf_pkt pk[MAX_TICKS];
+	struct dtmf_rx rx;
+	struct heard h = {0};
+	int n = make_packets("11", 100, 123456, pk, MAX_TICKS);
+
+	dtmf_rx_setup(&rx, 8000);
+	for (int i = 0; i < n; i++)
+		rx_feed(&rx, &pk[i], &h);
+	ck_assert_str_eq(h.digits, "11");
+
+	/* With the markers lost as well. */
+	memset(&h, 0, sizeof(h));
+	dtmf_rx_setup(&rx, 8000);
+	for (int i = 0; i < n; i++)
+		if (!pk[i].marker)
+			rx_feed(&rx, &pk[i], &h);
+	ck_assert_str_eq(h.digits, "11");
+}
+END_TEST
+
+/* Every packet twice (a duplicating network): still once each. */
+START_TEST(test_rx_duplicates)
+{
+	struct dtmf_pkt pk[MAX_TICKS];
+	struct dtmf_rx rx;
+	struct heard h = {0};
+	int n = make_packets("#*", 100, 77, pk, MAX_TICKS);
+
+	dtmf_rx_setup(&rx, 8000);
+	for (int i = 0; i < n; i++) {
+		rx_feed(&rx, &pk[i], &h);
+		rx_feed(&rx, &pk[i], &h);
+	}
+	ck_assert_str_eq(h.digits, "#*");
+}
+END_TEST
+
+/* Late packets of an earlier digit, after the next began, report nothing. */
+START_TEST(test_rx_reordered)
+{
+	struct dtmf_pkt pk[MAX_TICKS];
+	struct dtmf_rx rx;
+	struct heard h = {0};
+	int n = make_packets("123", 100, 1000, pk, MAX_TICKS);
+
+	ck_assert_int_eq(n, 21);
+	dtmf_rx_setup(&rx, 8000);
+	for (int i = 0; i < 7; i++) /* all of '1' */
+		rx_feed(&rx, &pk[i], &h);
+	for (int i = 7; i < 14; i++) /* all of '2' */
+		rx_feed(&rx, &pk[i], &h);
+	rx_feed(&rx, &pk[6], &h);  /* '1' end, late */
+	rx_feed(&rx, &pk[0], &h);  /* '1' first, very late */
+	rx_feed(&rx, &pk[14], &h); /* '3' */
+	rx_feed(&rx, &pk[13], &h); /* '2' end, late: the event before the last */
+	rx_feed(&rx, &pk[2], &h);  /* '1', two events back */
+	ck_assert_str_eq(h.digits, "123");
+}
+END_TEST
+
+/* A timestamp far from the last (a new stream after a re-INVITE) is a new event. */
+START_TEST(test_rx_new_stream)
+{
+	static const uint8_t one[4] = {1, 0x0A, 0, 160}, two[4] = {2, 0x0A, 0, 160};
+	struct dtmf_rx rx;
+	char d;
+	unsigned ms;
+
+	dtmf_rx_setup(&rx, 8000);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 10000000, true, one, 4, &d, &ms), 1);
+	/* behind by more than 0xFFFF + 8000: another stream */
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 10000000 - 73536, true, two, 4, &d, &ms), 1);
+	ck_assert_int_eq(d, '2');
+	/* behind by 0xFFFF + 8000 exactly: a late packet of an earlier event */
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 10000000 - 73536 - 73535, true, one, 4, &d, &ms), 0);
+	/* ahead: new, marker or not */
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 10000001, false, one, 4, &d, &ms), 1);
+	ck_assert_int_eq(d, '1');
+	/* far behind: new */
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 5, false, two, 4, &d, &ms), 1);
+	ck_assert_int_eq(d, '2');
+}
+END_TEST
+
+/* Another event code at the same timestamp is another event. */
+START_TEST(test_rx_same_ts_other_code)
+{
+	static const uint8_t one[4] = {1, 0x0A, 0, 160}, two[4] = {2, 0x0A, 0, 160};
+	struct dtmf_rx rx;
+	char d = 0;
+	unsigned ms = 0;
+
+	dtmf_rx_setup(&rx, 8000);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 400, true, one, 4, &d, &ms), 1);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 400, true, two, 4, &d, &ms), 1);
+	ck_assert_int_eq(d, '2');
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 400, false, one, 4, &d, &ms), 0);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 400, false, two, 4, &d, &ms), 0);
+}
+END_TEST
+
+START_TEST(test_rx_bad_payloads)
+{
+	static const uint8_t ok[8] = {5, 0x0A, 0x03, 0x20, 7, 0x0A, 0, 160};
+	uint8_t pl[4] = {16, 0x0A, 0, 160};
+	struct dtmf_rx rx;
+	char d = 'x';
+	unsigned ms = 99;
+
+	dtmf_rx_setup(&rx, 8000);
+	for (size_t len = 0; len < 4; len++)
+		ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, ok, len, &d, &ms), -EBADMSG);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, NULL, 4, &d, &ms), -EBADMSG);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, pl, 4, &d, &ms), -ENOTSUP); /* flash */
+	pl[0] = 100;
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, pl, 4, &d, &ms), -ENOTSUP);
+	pl[0] = 255;
+	pl[1] = 0x8A;
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, pl, 4, &d, &ms), -ENOTSUP);
+	ck_assert_int_eq(dtmf_rx_packet(NULL, 0, true, ok, 4, &d, &ms), -EINVAL);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, ok, 4, NULL, &ms), -EINVAL);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, ok, 4, &d, NULL), -EINVAL);
+	/* Nothing was written, and r is as it was: the event at 0 is still new. */
+	ck_assert_int_eq(d, 'x');
+	ck_assert_uint_eq(ms, 99);
+	ck_assert(!rx.have);
+	/* 8 bytes: the first event is read. */
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, true, ok, 8, &d, &ms), 1);
+	ck_assert_int_eq(d, '5');
+	ck_assert_uint_eq(ms, 100);
+	/* An unknown event amid a digit's packets changes nothing. */
+	pl[0] = 16;
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, false, pl, 4, &d, &ms), -ENOTSUP);
+	ck_assert_int_eq(dtmf_rx_packet(&rx, 0, false, ok, 4, &d, &ms), 0);
+}
+END_TEST
+
+/* A 5 s digit at 48 kHz in four segments is one digit. */
+START_TEST(test_rx_segments)
+{
+	struct rec r[MAX_TICKS];
+	struct dtmf_rx rx;
+	struct heard h = {0};
+	int n = segments_run(r, 42);
+
+	dtmf_rx_setup(&rx, 48000);
+	for (int i = 0; i < n; i++)
+		if (r[i].ret == 1)
+			rx_feed(&rx, &r[i].p, &h);
+	ck_assert_str_eq(h.digits, "0");
+	ck_assert_uint_eq(h.ms[0], 20);
+
+	/* Even with every segment's 0xFFFF packets lost. */
+	memset(&h, 0, sizeof(h));
+	dtmf_rx_setup(&rx, 48000);
+	for (int i = 0; i < n; i++)
+		if (r[i].ret == 1 && pkt_duration(&r[i].p) != 0xFFFF)
+			rx_feed(&rx, &r[i].p, &h);
+	ck_assert_str_eq(h.digits, "0");
+}
+END_TEST
+
 static Suite *dtmf_suite(void)
 {
 	Suite *s = suite_create("dtmf");
 	TCase *codes = tcase_create("codes");
 	TCase *tx = tcase_create("tx");
+	TCase *rx = tcase_create("rx");
 
 	tcase_add_test(codes, test_codes);
 	suite_add_tcase(s, codes);
@@ -526,6 +790,18 @@ static Suite *dtmf_suite(void)
 	tcase_add_test(tx, test_tx_tick_args);
 	tcase_add_test(tx, test_tx_segments);
 	suite_add_tcase(s, tx);
+
+	tcase_add_test(rx, test_rx_sender_sequence);
+	tcase_add_test(rx, test_rx_first_lost);
+	tcase_add_test(rx, test_rx_only_end_packets);
+	tcase_add_test(rx, test_rx_repeated_digit);
+	tcase_add_test(rx, test_rx_duplicates);
+	tcase_add_test(rx, test_rx_reordered);
+	tcase_add_test(rx, test_rx_new_stream);
+	tcase_add_test(rx, test_rx_same_ts_other_code);
+	tcase_add_test(rx, test_rx_bad_payloads);
+	tcase_add_test(rx, test_rx_segments);
+	suite_add_tcase(s, rx);
 
 	return s;
 }
