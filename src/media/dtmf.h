@@ -237,4 +237,23 @@ void dtmf_rx_setup(struct dtmf_rx *r, unsigned rate);
 int dtmf_rx_packet(struct dtmf_rx *r, uint32_t ts, bool marker, const uint8_t *pl, size_t len,
 		   char *digit, unsigned *duration_ms);
 
+/* ---- In-band detection (spandsp dtmf_rx) on received audio, for peers
+ * without telephone-event.  8000 Hz mono int16, as the engine runs. */
+
+struct dtmf_inband;
+
+/* Called once per digit detected, '0'-'9', '*', '#', 'A'-'D'.  It must not
+ * free the detector that calls it. */
+typedef void(dtmf_digit_fn)(void *arg, char digit);
+
+/*
+ * A detector that calls fn(arg, digit) per digit.  0 with *out the
+ * caller's (dtmf_inband_free); -EINVAL for out or fn NULL; -ENOMEM.
+ */
+int dtmf_inband_new(struct dtmf_inband **out, dtmf_digit_fn *fn, void *arg);
+/* Detect in n samples of pcm, calling fn per digit found.  d or pcm NULL: no-op. */
+void dtmf_inband_feed(struct dtmf_inband *d, const int16_t *pcm, size_t n);
+/* Free d.  NULL is a no-op. */
+void dtmf_inband_free(struct dtmf_inband *d);
+
 #endif

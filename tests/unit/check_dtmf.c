@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <spandsp.h>
+
 #include "media/dtmf.h"
 
 #include "check_run.h"
@@ -764,12 +766,137 @@ START_TEST(test_rx_segments)
 }
 END_TEST
 
+/* ---- in-band ------------------------------------------------------------- */
+
+static void collect(void *arg, char digit)
+{
+	struct heard *h = arg;
+
+	ck_assert_int_lt(h->n, 63);
+	h->digits[h->n++] = digit;
+	h->digits[h->n] = '\0';
+}
+
+#define TONE_SAMPLES (8000 * 3) /* 3 s: the digits and silence after */
+
+/* spandsp's generator: digits at -10 dBm0 (default timing 50 ms on, 55 off). */
+static void make_tones(const char *digits, int16_t *pcm, size_t n)
+{
+	dtmf_tx_state_t *gen = dtmf_tx_init(NULL);
+	int got;
+
+	ck_assert_ptr_nonnull(gen);
+	dtmf_tx_set_level(gen, -10, 0);
+	ck_assert_int_eq(dtmf_tx_put(gen, digits, -1), 0);
+	got = dtmf_tx(gen, pcm, (int)n);
+	ck_assert_int_gt(got, 0);
+	ck_assert_int_lt(got, (int)n);
+	memset(pcm + got, 0, (n - (size_t)got) * sizeof(*pcm));
+	dtmf_tx_free(gen);
+}
+
+/* Feed pcm to a new detector step samples at a time; what it heard. */
+static void detect(const int16_t *pcm, size_t n, size_t step, struct heard *h)
+{
+	struct dtmf_inband *d;
+
+	memset(h, 0, sizeof(*h));
+	ck_assert_int_eq(dtmf_inband_new(&d, collect, h), 0);
+	for (size_t i = 0; i < n; i += step)
+		dtmf_inband_feed(d, pcm + i, n - i < step ? n - i : step);
+	dtmf_inband_free(d);
+}
+
+START_TEST(test_inband_tones)
+{
+	static int16_t pcm[TONE_SAMPLES];
+	struct heard h;
+
+	make_tones("1234*#", pcm, TONE_SAMPLES);
+	detect(pcm, TONE_SAMPLES, 160, &h); /* 20 ms, as the engine feeds */
+	ck_assert_str_eq(h.digits, "1234*#");
+	detect(pcm, TONE_SAMPLES, 7, &h); /* odd pieces */
+	ck_assert_str_eq(h.digits, "1234*#");
+	detect(pcm, TONE_SAMPLES, TONE_SAMPLES, &h); /* one feed, over many chunks */
+	ck_assert_str_eq(h.digits, "1234*#");
+
+	make_tones("ABCD0987", pcm, TONE_SAMPLES);
+	detect(pcm, TONE_SAMPLES, 160, &h);
+	ck_assert_str_eq(h.digits, "ABCD0987");
+}
+END_TEST
+
+/* Through G.711 both ways, as a call carries them, and over some noise. */
+START_TEST(test_inband_g711_noise)
+{
+	static int16_t pcm[TONE_SAMPLES];
+	awgn_state_t *noise;
+	struct heard h;
+
+	make_tones("1234*#", pcm, TONE_SAMPLES);
+	for (size_t i = 0; i < TONE_SAMPLES; i++)
+		pcm[i] = ulaw_to_linear(linear_to_ulaw(pcm[i]));
+	detect(pcm, TONE_SAMPLES, 160, &h);
+	ck_assert_str_eq(h.digits, "1234*#");
+
+	make_tones("1234*#", pcm, TONE_SAMPLES);
+	noise = awgn_init_dbm0(NULL, 1234567, -35.0f);
+	ck_assert_ptr_nonnull(noise);
+	for (size_t i = 0; i < TONE_SAMPLES; i++)
+		pcm[i] = alaw_to_linear(linear_to_alaw(pcm[i] + awgn(noise)));
+	awgn_free(noise);
+	detect(pcm, TONE_SAMPLES, 160, &h);
+	ck_assert_str_eq(h.digits, "1234*#");
+}
+END_TEST
+
+/* Noise alone, or silence, is no digit. */
+START_TEST(test_inband_noise_alone)
+{
+	static int16_t pcm[8000 * 5];
+	const size_t n = sizeof(pcm) / sizeof(pcm[0]);
+	awgn_state_t *noise = awgn_init_dbm0(NULL, 42, -10.0f);
+	struct heard h;
+
+	ck_assert_ptr_nonnull(noise);
+	for (size_t i = 0; i < n; i++)
+		pcm[i] = awgn(noise);
+	awgn_free(noise);
+	detect(pcm, n, 160, &h);
+	ck_assert_int_eq(h.n, 0);
+
+	memset(pcm, 0, sizeof(pcm));
+	detect(pcm, n, 160, &h);
+	ck_assert_int_eq(h.n, 0);
+}
+END_TEST
+
+START_TEST(test_inband_args)
+{
+	struct dtmf_inband *d = NULL;
+	struct heard h = {0};
+	int16_t pcm[160] = {0};
+
+	ck_assert_int_eq(dtmf_inband_new(NULL, collect, &h), -EINVAL);
+	ck_assert_int_eq(dtmf_inband_new(&d, NULL, &h), -EINVAL);
+	ck_assert_ptr_null(d);
+	dtmf_inband_free(NULL);
+	dtmf_inband_feed(NULL, pcm, 160);
+	ck_assert_int_eq(dtmf_inband_new(&d, collect, &h), 0);
+	dtmf_inband_feed(d, NULL, 160);
+	dtmf_inband_feed(d, pcm, 0);
+	dtmf_inband_free(d);
+	ck_assert_int_eq(h.n, 0);
+}
+END_TEST
+
 static Suite *dtmf_suite(void)
 {
 	Suite *s = suite_create("dtmf");
 	TCase *codes = tcase_create("codes");
 	TCase *tx = tcase_create("tx");
 	TCase *rx = tcase_create("rx");
+	TCase *inband = tcase_create("inband");
 
 	tcase_add_test(codes, test_codes);
 	suite_add_tcase(s, codes);
@@ -802,6 +929,12 @@ static Suite *dtmf_suite(void)
 	tcase_add_test(rx, test_rx_bad_payloads);
 	tcase_add_test(rx, test_rx_segments);
 	suite_add_tcase(s, rx);
+
+	tcase_add_test(inband, test_inband_tones);
+	tcase_add_test(inband, test_inband_g711_noise);
+	tcase_add_test(inband, test_inband_noise_alone);
+	tcase_add_test(inband, test_inband_args);
+	suite_add_tcase(s, inband);
 
 	return s;
 }
