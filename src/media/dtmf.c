@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "media/dtmf.h"
 
@@ -325,3 +327,156 @@ int dtmf_rx_packet(struct dtmf_rx *r, uint32_t ts, bool marker, const uint8_t *p
 	return 1;
 }
 
+/* ---- SIP INFO bodies --------------------------------------------------- */
+
+int dtmf_relay_format(char *out, size_t size, char digit, unsigned duration_ms)
+{
+	char buf[64];
+	int event = dtmf_event_of(digit), n;
+
+	if (!out || event < 0)
+		return -EINVAL;
+	if (duration_ms == 0)
+		duration_ms = DTMF_DURATION_DEFAULT_MS;
+	if (duration_ms < DTMF_DURATION_MIN_MS || duration_ms > DTMF_DURATION_MAX_MS)
+		return -EINVAL;
+	n = snprintf(buf, sizeof(buf), "Signal=%c\r\nDuration=%u\r\n", dtmf_digit_of(event),
+		     duration_ms);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -EINVAL; /* not reached: the bounds above make it fit */
+	if ((size_t)n >= size)
+		return -ENOSPC;
+	memcpy(out, buf, (size_t)n + 1);
+	return n;
+}
+
+/* A piece of the body: not NUL-terminated. */
+struct span {
+	const char *p;
+	size_t n;
+};
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static struct span trim(const char *p, size_t n)
+{
+	while (n > 0 && blank(*p)) {
+		p++;
+		n--;
+	}
+	while (n > 0 && blank(p[n - 1]))
+		n--;
+	return (struct span){p, n};
+}
+
+static bool span_is(struct span s, const char *name)
+{
+	return s.n == strlen(name) && strncasecmp(s.p, name, s.n) == 0;
+}
+
+/* A decimal number of 1+ digits, no sign, up to max: 0, or -EBADMSG. */
+static int span_uint(struct span s, unsigned max, unsigned *out)
+{
+	unsigned long long v = 0;
+
+	if (s.n == 0)
+		return -EBADMSG;
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return -EBADMSG;
+		v = v * 10 + (unsigned)(s.p[i] - '0');
+		if (v > max)
+			return -EBADMSG;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Signal's value: a digit, or an event code 0..15.  0, or -EBADMSG. */
+static int signal_of(struct span v, char *digit)
+{
+	unsigned code;
+
+	if (v.n == 1 && dtmf_event_of(v.p[0]) >= 0) {
+		*digit = dtmf_digit_of(dtmf_event_of(v.p[0]));
+		return 0;
+	}
+	if (span_uint(v, 15, &code) < 0)
+		return -EBADMSG;
+	*digit = dtmf_digit_of((int)code);
+	return 0;
+}
+
+/* One "Name = value" line of a dtmf-relay body; other lines are ignored. */
+static int relay_line(struct span line, char *digit, bool *has_digit, unsigned *ms, bool *has_ms)
+{
+	const char *eq = memchr(line.p, '=', line.n);
+	struct span name, value;
+
+	if (!eq)
+		return 0;
+	name = trim(line.p, (size_t)(eq - line.p));
+	value = trim(eq + 1, line.n - (size_t)(eq - line.p) - 1);
+	if (span_is(name, "Signal")) {
+		if (*has_digit)
+			return -EBADMSG;
+		*has_digit = true;
+		return signal_of(value, digit);
+	}
+	if (span_is(name, "Duration")) {
+		if (*has_ms)
+			return -EBADMSG;
+		*has_ms = true;
+		return span_uint(value, UINT_MAX, ms);
+	}
+	return 0;
+}
+
+static int relay_parse(const char *body, size_t len, char *digit, unsigned *ms)
+{
+	const char *end = body + len, *p = body;
+	bool has_digit = false, has_ms = false;
+	int err;
+
+	*ms = 0;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+
+		err = relay_line(trim(p, (size_t)(eol - p)), digit, &has_digit, ms, &has_ms);
+		if (err < 0)
+			return err;
+		p = nl ? nl + 1 : end;
+	}
+	return has_digit ? 0 : -EBADMSG;
+}
+
+int dtmf_relay_parse(const char *body, size_t len, bool is_dtmf, char *digit, unsigned *duration_ms)
+{
+	char d;
+	unsigned ms;
+	struct span s;
+	int err;
+
+	if (!digit || !duration_ms)
+		return -EINVAL;
+	if (!body || len == 0)
+		return -EBADMSG;
+	if (is_dtmf) {
+		s = trim(body, len);
+		if (s.n != 1 || dtmf_event_of(s.p[0]) < 0)
+			return -EBADMSG;
+		d = dtmf_digit_of(dtmf_event_of(s.p[0]));
+		ms = 0;
+	} else {
+		err = relay_parse(body, len, &d, &ms);
+		if (err < 0)
+			return err;
+	}
+	*digit = d;
+	*duration_ms = ms;
+	return 0;
+}

@@ -256,4 +256,31 @@ void dtmf_inband_feed(struct dtmf_inband *d, const int16_t *pcm, size_t n);
 /* Free d.  NULL is a no-op. */
 void dtmf_inband_free(struct dtmf_inband *d);
 
+/* ---- SIP INFO bodies (the fallback where the peer did not offer telephone-event). */
+
+/*
+ * An application/dtmf-relay body: "Signal=5\r\nDuration=160\r\n", the
+ * digit upper case, duration_ms 40..5000 (0: 100).  Returns its length
+ * (without the NUL, which is written too), -EINVAL for out NULL, a digit
+ * dtmf_event_of() refuses or a duration out of range, -ENOSPC when it does
+ * not fit in size bytes with its NUL.  out is written only on success.
+ */
+int dtmf_relay_format(char *out, size_t size, char digit, unsigned duration_ms);
+
+/*
+ * Parse an INFO body of len bytes (no NUL needed).  When is_dtmf, an
+ * application/dtmf body: the digit alone, blanks and line ends around it.
+ * Else application/dtmf-relay: "Signal=" and "Duration=" lines in any
+ * order, names in any case, blanks around names and values, CRLF or LF
+ * line ends; other lines are ignored.  Signal is a digit (a-d too) or, as
+ * some PBXs send it, the event code 0..15 ("10" '*', "11" '#', "12"-"15"
+ * 'A'-'D'); Duration, when given, is a decimal number of ms.  0 with
+ * *digit (upper case) and *duration_ms (0 when not given); -EBADMSG for an
+ * empty body, no Signal, a Signal that is no digit, a Duration that is not
+ * a number (or beyond UINT_MAX), or a name given twice; -EINVAL for digit
+ * or duration_ms NULL.  Written only on success.
+ */
+int dtmf_relay_parse(const char *body, size_t len, bool is_dtmf, char *digit,
+		     unsigned *duration_ms);
+
 #endif

@@ -890,6 +890,159 @@ START_TEST(test_inband_args)
 }
 END_TEST
 
+/* ---- INFO bodies --------------------------------------------------------- */
+
+START_TEST(test_relay_format)
+{
+	char out[64];
+
+	memset(out, 'z', sizeof(out));
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), '5', 160), 24);
+	ck_assert_str_eq(out, "Signal=5\r\nDuration=160\r\n");
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), '*', 40), 23);
+	ck_assert_str_eq(out, "Signal=*\r\nDuration=40\r\n");
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), '#', 5000), 25);
+	ck_assert_str_eq(out, "Signal=#\r\nDuration=5000\r\n");
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), 'b', 0), 24);
+	ck_assert_str_eq(out, "Signal=B\r\nDuration=100\r\n");
+
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), 'x', 100), -EINVAL);
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), '\0', 100), -EINVAL);
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), '1', 39), -EINVAL);
+	ck_assert_int_eq(dtmf_relay_format(out, sizeof(out), '1', 5001), -EINVAL);
+	ck_assert_int_eq(dtmf_relay_format(NULL, 64, '1', 100), -EINVAL);
+
+	/* Exactly its length + NUL fits; one byte less does not, out untouched. */
+	memset(out, 'z', sizeof(out));
+	ck_assert_int_eq(dtmf_relay_format(out, 24, '5', 160), -ENOSPC);
+	ck_assert_int_eq(out[0], 'z');
+	ck_assert_int_eq(dtmf_relay_format(out, 0, '5', 160), -ENOSPC);
+	ck_assert_int_eq(dtmf_relay_format(out, 25, '5', 160), 24);
+	ck_assert_str_eq(out, "Signal=5\r\nDuration=160\r\n");
+}
+END_TEST
+
+/* body parses to digit and ms. */
+static void parse_ok(const char *body, bool is_dtmf, char digit, unsigned ms)
+{
+	char d = 0;
+	unsigned got = 12345;
+
+	ck_assert_msg(dtmf_relay_parse(body, strlen(body), is_dtmf, &d, &got) == 0,
+		      "refused: \"%s\"", body);
+	ck_assert_int_eq(d, digit);
+	ck_assert_uint_eq(got, ms);
+}
+
+/* body is refused with -EBADMSG and nothing written. */
+static void parse_bad(const char *body, bool is_dtmf)
+{
+	char d = 'z';
+	unsigned ms = 12345;
+
+	ck_assert_msg(dtmf_relay_parse(body, strlen(body), is_dtmf, &d, &ms) == -EBADMSG,
+		      "accepted: \"%s\"", body);
+	ck_assert_int_eq(d, 'z');
+	ck_assert_uint_eq(ms, 12345);
+}
+
+START_TEST(test_relay_parse)
+{
+	parse_ok("Signal=5\r\nDuration=160\r\n", false, '5', 160);
+	parse_ok("Signal=5\nDuration=160\n", false, '5', 160);
+	parse_ok("Signal=5\nDuration=160", false, '5', 160);
+	parse_ok("Duration=250\r\nSignal=#\r\n", false, '#', 250);
+	parse_ok("signal=*\r\nDURATION=100\r\n", false, '*', 100);
+	parse_ok("Signal = 7 \r\n Duration =\t80\r\n", false, '7', 80);
+	parse_ok("Signal=d\r\n", false, 'D', 0);
+	parse_ok("Signal=A", false, 'A', 0);
+	parse_ok("\r\nSignal=1\r\n\r\n", false, '1', 0);
+	parse_ok("Signal=10\r\nDuration=100\r\n", false, '*', 100);
+	parse_ok("Signal=11\r\n", false, '#', 0);
+	parse_ok("Signal=12\r\n", false, 'A', 0);
+	parse_ok("Signal=15\r\n", false, 'D', 0);
+	parse_ok("Signal=0\r\n", false, '0', 0);
+	parse_ok("Signal=09\r\n", false, '9', 0);
+	parse_ok("Signal=5\r\nDuration=0\r\n", false, '5', 0);
+	parse_ok("Signal=5\r\nDuration=4294967295\r\n", false, '5', UINT_MAX);
+	parse_ok("Signal=5\r\nVolume=10\r\nFoo\r\n", false, '5', 0);
+
+	parse_ok("5", true, '5', 0);
+	parse_ok("#\r\n", true, '#', 0);
+	parse_ok(" c \n", true, 'C', 0);
+}
+END_TEST
+
+START_TEST(test_relay_parse_bad)
+{
+	char d;
+	unsigned ms;
+
+	parse_bad("", false);
+	parse_bad("\r\n", false);
+	parse_bad("   \r\n\r\n", false);
+	parse_bad("Duration=160\r\n", false);		 /* no Signal */
+	parse_bad("Signal5\r\nDuration=160\r\n", false); /* no '=': ignored, so none */
+	parse_bad("Signals=5\r\n", false);
+	parse_bad("Signal=\r\nDuration=160\r\n", false);
+	parse_bad("Signal=X\r\n", false);
+	parse_bad("Signal=E\r\n", false);
+	parse_bad("Signal=16\r\n", false); /* flash: no digit */
+	parse_bad("Signal=55\r\n", false);
+	parse_bad("Signal=-1\r\n", false);
+	parse_bad("Signal=5 5\r\n", false);
+	parse_bad("Signal=5x\r\n", false);
+	parse_bad("Signal=5\r\nDuration=abc\r\n", false);
+	parse_bad("Signal=5\r\nDuration=\r\n", false);
+	parse_bad("Signal=5\r\nDuration=-5\r\n", false);
+	parse_bad("Signal=5\r\nDuration=+5\r\n", false);
+	parse_bad("Signal=5\r\nDuration=12x\r\n", false);
+	parse_bad("Signal=5\r\nDuration=1 2\r\n", false);
+	parse_bad("Signal=5\r\nDuration=4294967296\r\n", false);
+	parse_bad("Signal=5\r\nDuration=99999999999999999999999\r\n", false);
+	parse_bad("Signal=5\r\nSignal=6\r\n", false);
+	parse_bad("Signal=5\r\nDuration=100\r\nDuration=200\r\n", false);
+
+	parse_bad("", true);
+	parse_bad("\r\n", true);
+	parse_bad("55", true);
+	parse_bad("x", true);
+	parse_bad("Signal=5\r\n", true);
+
+	/* len, not the NUL, ends the body. */
+	ck_assert_int_eq(dtmf_relay_parse("Signal=5\r\nDuration=160", 14, false, &d, &ms), 0);
+	ck_assert_int_eq(d, '5');
+	ck_assert_uint_eq(ms, 0); /* "Dura": no '=', ignored */
+	ck_assert_int_eq(dtmf_relay_parse("Signal=5", 7, false, &d, &ms), -EBADMSG);
+	ck_assert_int_eq(dtmf_relay_parse("Signal=5\0Duration=1", 19, false, &d, &ms), -EBADMSG);
+	ck_assert_int_eq(dtmf_relay_parse("57", 1, true, &d, &ms), 0);
+	ck_assert_int_eq(d, '5');
+
+	ck_assert_int_eq(dtmf_relay_parse(NULL, 0, false, &d, &ms), -EBADMSG);
+	ck_assert_int_eq(dtmf_relay_parse(NULL, 10, true, &d, &ms), -EBADMSG);
+	ck_assert_int_eq(dtmf_relay_parse("Signal=5", 8, false, NULL, &ms), -EINVAL);
+	ck_assert_int_eq(dtmf_relay_parse("Signal=5", 8, false, &d, NULL), -EINVAL);
+}
+END_TEST
+
+/* What we format, we parse back, for every digit. */
+START_TEST(test_relay_round_trip)
+{
+	const char *all = "0123456789*#ABCD";
+	char out[64], d;
+	unsigned ms;
+	int n;
+
+	for (int i = 0; i < 16; i++) {
+		n = dtmf_relay_format(out, sizeof(out), all[i], 40 + 330u * (unsigned)i);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_eq(dtmf_relay_parse(out, (size_t)n, false, &d, &ms), 0);
+		ck_assert_int_eq(d, all[i]);
+		ck_assert_uint_eq(ms, 40 + 330u * (unsigned)i);
+	}
+}
+END_TEST
+
 static Suite *dtmf_suite(void)
 {
 	Suite *s = suite_create("dtmf");
@@ -897,6 +1050,7 @@ static Suite *dtmf_suite(void)
 	TCase *tx = tcase_create("tx");
 	TCase *rx = tcase_create("rx");
 	TCase *inband = tcase_create("inband");
+	TCase *info = tcase_create("info");
 
 	tcase_add_test(codes, test_codes);
 	suite_add_tcase(s, codes);
@@ -936,6 +1090,11 @@ static Suite *dtmf_suite(void)
 	tcase_add_test(inband, test_inband_args);
 	suite_add_tcase(s, inband);
 
+	tcase_add_test(info, test_relay_format);
+	tcase_add_test(info, test_relay_parse);
+	tcase_add_test(info, test_relay_parse_bad);
+	tcase_add_test(info, test_relay_round_trip);
+	suite_add_tcase(s, info);
 	return s;
 }
 
