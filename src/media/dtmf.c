@@ -58,6 +58,8 @@ static uint32_t samples_of(unsigned rate, unsigned ms)
 
 void dtmf_tx_setup(struct dtmf_tx *t, unsigned rate)
 {
+	if (!t)
+		return;
 	memset(t, 0, sizeof(*t));
 	t->rate = rate_or_default(rate);
 	t->state = DTMF_TX_IDLE;
@@ -265,6 +267,8 @@ int dtmf_tx_tick(struct dtmf_tx *t, uint32_t audio_ts, size_t n, struct dtmf_pkt
 
 void dtmf_rx_setup(struct dtmf_rx *r, unsigned rate)
 {
+	if (!r)
+		return;
 	memset(r, 0, sizeof(*r));
 	r->rate = rate_or_default(rate);
 }

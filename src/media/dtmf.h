@@ -136,6 +136,7 @@ struct dtmf_tx {
 /*
  * Make t an idle sender for an RTP clock of rate Hz (0: 8000, the rate of
  * telephone-event/8000); also how to start over, dropping everything.
+ * NULL is a no-op.
  */
 void dtmf_tx_setup(struct dtmf_tx *t, unsigned rate);
 
@@ -212,7 +213,8 @@ struct dtmf_rx {
 	uint32_t prev_ts;
 };
 
-/* Make r a receiver that has seen nothing, for an RTP clock of rate Hz (0: 8000). */
+/* Make r a receiver that has seen nothing, for an RTP clock of rate Hz (0: 8000).
+ * NULL is a no-op. */
 void dtmf_rx_setup(struct dtmf_rx *r, unsigned rate);
 
 /*

@@ -443,6 +443,8 @@ START_TEST(test_tx_tick_args)
 	ck_assert_int_eq(t.q_len, 1);
 	ck_assert(!dtmf_tx_busy(NULL));
 	dtmf_tx_clear(NULL);
+	dtmf_tx_setup(NULL, 8000);
+	dtmf_rx_setup(NULL, 8000);
 	ck_assert_int_eq(dtmf_tx_tick(&t, 0, 160, &p), 1);
 }
 END_TEST
