@@ -299,8 +299,8 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
 	m->spurt = true;
 	rnd_token(tok, sizeof(tok));
 	snprintf(m->cname, sizeof(m->cname), "%.16s@sipuad", tok);
-	dtmf_tx_init(&m->dtx, MEDIA_RATE);
-	dtmf_rx_init(&m->drx, MEDIA_RATE);
+	dtmf_tx_setup(&m->dtx, MEDIA_RATE);
+	dtmf_rx_setup(&m->drx, MEDIA_RATE);
 	tone_init(&m->tone, src->kind == MEDIA_SRC_TONE ? src->tone_hz : 0, MEDIA_RATE, 8000);
 	m->eng = eng;
 	m->next = eng->first;
