@@ -22,6 +22,8 @@
  * under 2^31 packets (we never re-key within a session; 2^31 is also the
  * SRTCP index limit, so a key that lives that long never needs it), and
  * every session parameter (UNENCRYPTED_SRTP, KDR, WSH, FEC_ORDER, ...).
+ * A lifetime above the suites' own limit (2^48) is accepted: it only
+ * says the key may outlive the call, and libsrtp2 enforces its limit.
  * A malformed field anywhere wins over a skippable one, so that -EBADMSG
  * always means the peer wrote something wrong.
  *
