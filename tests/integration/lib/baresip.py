@@ -114,8 +114,9 @@ DTMF:
     later: 240 ms per digit, payload type 101, volume 10, audio packets
     still flowing in between (same SSRC and sequence).  Keys 0-9 * # A-D
     (a-d are sent upper case); any other key makes the response ok=false
-    "Invalid argument" after the keys before it were sent.  There is no
-    in-band DTMF and no INFO sending in 1.0.0.
+    "Invalid argument" after the keys before it were sent.  Without a call
+    the command does not exist ("command not found (sndcode)", as hold).
+    There is no in-band DTMF and no INFO sending in 1.0.0.
   - receiving: CALL_DTMF_START with param the digit at the first event
     packet, CALL_DTMF_END (no param) at the end packet, ~180 ms later for
     baresip's own digits (dtmf_received(), wait_dtmf()).  An INFO with
@@ -249,6 +250,12 @@ class Baresip:
         self.codecs = codecs
         self.srate = rates.pop()
         self.srtp = srtp
+        if source_wav is not None:
+            check_source_wav(os.path.abspath(source_wav), self.srate)
+        if record_dir is not None:
+            # sndfile builds "%s/dump-....-dec.wav" in a 128-byte buffer
+            check(len(os.path.abspath(record_dir)) <= 90,
+                  "record_dir longer than 90 characters: %r" % os.path.abspath(record_dir))
         self.name = name or user
         self.host = host
         self.user = user
@@ -264,7 +271,6 @@ class Baresip:
             write_wav(self.wav, wav_seconds, rate=self.srate, tone_hz=tone_hz)
         else:
             self.wav = os.path.abspath(source_wav)
-            check_source_wav(self.wav, self.srate)
         self.aor = "sip:%s@%s:%d" % (user, host, self.port)
         self.uri = self.aor
         self.log_path = os.path.join(self.dir, "baresip.log")
@@ -281,9 +287,6 @@ class Baresip:
         self.snd_path = None
         if record_dir is not None:
             self.snd_path = os.path.abspath(record_dir)
-            # sndfile builds "%s/dump-....-dec.wav" in a 128-byte buffer
-            check(len(self.snd_path) <= 90, "record_dir longer than 90 characters: %r"
-                  % self.snd_path)
             os.makedirs(self.snd_path, exist_ok=True)
             modules.append("sndfile.so")
         cfg = [
@@ -544,11 +547,15 @@ class Baresip:
 
     def send_dtmf(self, digits):
         """Send digits as telephone-events on the current call (menu
-        "sndcode"): baresip queues them and sends one after the other."""
+        "sndcode"): baresip queues them and sends one after the other, 240 ms
+        each.  Like hold, sndcode exists only while there is a call."""
         check(digits and all(d in DTMF_KEYS for d in digits.upper()),
               "DTMF digits %r: only %s" % (digits, DTMF_KEYS))
-        check(self.listcalls().strip() != "", "baresip %s: no call to send DTMF on" % self.name)
-        return self.command("sndcode", digits.upper())
+        r = self.command("sndcode", digits.upper(), ok=False)
+        check(r.get("ok") is True, "baresip %s: sndcode %r failed (%r): %s"
+              % (self.name, digits, r.get("data", ""),
+                 "no call" if "command not found" in r.get("data", "") else "see its log"))
+        return r
 
     def dtmf_received(self, after=0, call_id=None):
         """The digits received so far (CALL_DTMF_START events after mark()

@@ -14,8 +14,11 @@
      AES_CM_128_HMAC_SHA1_80 a=crypto line.
   5. codecs=["PCMA"] and ["G722"]: the offer and answer carry pt 8 / 9 (and
      101), B records A's 440 Hz at 8000 / 16000 Hz.
-  6. SRTP mandatory meets plain: 488, "No audio codecs" at the callee.
-  7. A 3 s source WAV ends A's call "end of file" after 3-4.5 s.
+  6. Options baresip would refuse later (a 16 kHz or stereo source WAV for
+     PCMU, codecs of two rates, an unknown SRTP mode, a record_dir too long
+     for sndfile's buffer) are refused at construction, leaving nothing.
+  7. SRTP mandatory meets plain: 488, "No audio codecs" at the callee.
+  8. A 3 s source WAV ends A's call "end of file" after 3-4.5 s.
 
 Every step waits for ctrl_tcp events (bounded); the media calls last a
 fixed few seconds so that there is audio to record.  Run:
@@ -41,6 +44,7 @@ What baresip 1.0.0 does on the wire (from its -s SIP trace, checked below):
 """
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -49,7 +53,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import audio  # noqa: E402
 from baresip import Baresip, available  # noqa: E402
-from sipt import check, run  # noqa: E402
+from sipt import TestFailure, check, run  # noqa: E402
 
 T0 = time.monotonic()
 
@@ -222,6 +226,35 @@ def test_codecs():
                   "%r: %r %r %r" % (ca, info, hz, share))
 
 
+def test_bad_options():
+    """The harness refuses what baresip would refuse later, before starting."""
+    d = tempfile.mkdtemp(prefix="baresip-selftest-")
+    before = set(os.listdir(tempfile.gettempdir()))
+    cases = [
+        ({"srtp": "yes"}, "srtp must be one of"),
+        ({"srtp": "mandatory", "account_params": ";mediaenc=srtp"}, "together"),
+        ({"codecs": ["opus"]}, "codec 'OPUS' is not one of"),
+        ({"codecs": ["PCMU", "G722"]}, "need different source rates"),
+        ({"source_wav": audio.write_tone(os.path.join(d, "16k.wav"), 440, 0.1, rate=16000)},
+         "is 1 channel(s), 16-bit, 16000 Hz: aufile needs mono 16-bit at 8000 Hz"),
+        ({"source_wav": audio.write_tone(os.path.join(d, "st.wav"), 440, 0.1, channels=2)},
+         "is 2 channel(s)"),
+        ({"source_wav": os.path.join(d, "absent.wav")}, "No such file"),
+        ({"record_dir": "/tmp/" + "x" * 90}, "record_dir longer than 90 characters"),
+    ]
+    try:
+        for kw, words in cases:
+            try:
+                Baresip(**kw)
+            except TestFailure as e:
+                check(words in str(e), "%r: %r does not say %r" % (kw, str(e), words))
+                continue
+            raise TestFailure("Baresip(%r) accepted" % kw)
+        check(set(os.listdir(tempfile.gettempdir())) == before, "a refused Baresip left a directory")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def test_srtp_refused():
     global T0
     T0 = time.monotonic()
@@ -262,5 +295,6 @@ if __name__ == "__main__":
          ("media: tones both ways and DTMF, plain RTP", test_media_plain),
          ("media: tones both ways and DTMF, SRTP mandatory", test_media_srtp),
          ("codecs PCMA and G722", test_codecs),
+         ("options baresip would refuse are refused first", test_bad_options),
          ("SRTP mandatory against plain: 488", test_srtp_refused),
          ("the source WAV's end ends the call", test_source_end)])

@@ -17,7 +17,10 @@
      whole dialog (INVITE, ACK, BYE) went through the hop.  Then SRTP
      mandatory with packet 60 tampered: B logs exactly one failed
      decryption and still records 440 Hz.
-Run:  python3 tests/integration/lib/relay_selftest.py
+  5. With sipuad (SIPUAD=path, or build/sipuad): baresip calls sipuad
+     through the hop and sipuad calls baresip through it; each is given
+     the relay's port, INVITE, ACK and BYE go through the hop.
+Run:  SIPUAD=... python3 tests/integration/lib/relay_selftest.py
 """
 
 import os
@@ -286,6 +289,51 @@ def test_baresip_through_relay():
             check(failed == 0, "plain call: %d decrypt failures" % failed)
 
 
+def test_sipuad_through_hop():
+    """The hop and relay with sipuad's SIP stack, both ways (no RTP from
+    sipuad yet: only baresip's side is counted)."""
+    import sipt
+    if not os.access(sipt.SIPUAD, os.X_OK):
+        print("  SKIP: no sipuad at %s (set SIPUAD=)" % sipt.SIPUAD)
+        return
+    cfg = {"sip": ["t1_ms = 100", "t2_ms = 800"], "call": ["answer = auto"]}
+    with sipt.Daemon(cfg=cfg) as d, baresip.Baresip(user="alice", name="A", tone_hz=440) as b:
+        c = d.ctl()
+        c.ok("subscribe", {"patterns": ["call.*"]})
+        for sipuad_calls in (False, True):
+            with Relay(loss=0.2, seed=3) as r, \
+                    SipHop(r, (b.host, b.port) if sipuad_calls else d.addr()) as hop:
+                mb = b.mark()
+                if sipuad_calls:
+                    h = c.ok("call", {"to": hop.uri("alice")})["call"]
+                else:
+                    b.dial(hop.uri("sipuad"))
+                    h = c.event("call.incoming")["call"]
+                b.wait_event("CALL_ESTABLISHED", after=mb)
+                info = c.ok("call-info", {"call": h})
+                # each side was given the relay's port that faces it
+                mine, theirs = ("b", "a") if sipuad_calls else ("a", "b")
+                check(b.sdp_media(sent=False)[-1]["port"] == r.addr(mine)[1],
+                      "baresip was not given the relay: %r" % b.sdp_media(sent=False)[-1])
+                check("m=audio %d " % r.addr(theirs)[1] in info["remote_sdp"],
+                      "sipuad was not given the relay: %r" % info["remote_sdp"])
+                time.sleep(1.0)
+                b.hangup()
+                b.wait_event("CALL_CLOSED", after=mb)
+                while c.event("call.state").get("state") != "ended":
+                    pass
+                firsts = [f.split(" ")[0] for _, f in hop.firsts()]
+                st = r.stats()["ba" if sipuad_calls else "ab"]
+                print("  %s: hop %s; relay from baresip %r"
+                      % ("sipuad calls" if sipuad_calls else "baresip calls", " ".join(firsts),
+                         st))
+                check(not hop.errors, "hop errors %r" % hop.errors)
+                for m in ("INVITE", "ACK", "BYE"):
+                    check(m in firsts, "%s did not go through the hop" % m)
+                check(st["rtp_in"] >= 30 and st["dropped"] > 0 and st["unroutable"] == 0,
+                      "relay %r" % st)
+
+
 if __name__ == "__main__":
     run([("1,000 packets each way: loss, reordering, duplicates, counted and seeded",
           test_faults),
@@ -293,4 +341,5 @@ if __name__ == "__main__":
          ("unroutable, held packet flushed, stop frees the ports", test_unroutable_hold_stop),
          ("SDP rewriting", test_rewrite_sdp),
          ("baresip calls baresip through the hop and a lossy relay, plain and SRTP",
-          test_baresip_through_relay)])
+          test_baresip_through_relay),
+         ("sipuad and baresip call each other through the hop", test_sipuad_through_hop)])
