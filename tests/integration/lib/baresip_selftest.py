@@ -52,6 +52,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import audio  # noqa: E402
+import baresip  # noqa: E402
 from baresip import Baresip, available  # noqa: E402
 from sipt import TestFailure, check, run  # noqa: E402
 
@@ -229,7 +230,13 @@ def test_codecs():
 def test_bad_options():
     """The harness refuses what baresip would refuse later, before starting."""
     d = tempfile.mkdtemp(prefix="baresip-selftest-")
-    before = set(os.listdir(tempfile.gettempdir()))
+    made = []
+    real_mkdtemp = baresip.tempfile.mkdtemp
+
+    def mkdtemp(*a, **kw):
+        made.append(real_mkdtemp(*a, **kw))
+        return made[-1]
+
     cases = [
         ({"srtp": "yes"}, "srtp must be one of"),
         ({"srtp": "mandatory", "account_params": ";mediaenc=srtp"}, "together"),
@@ -242,6 +249,7 @@ def test_bad_options():
         ({"source_wav": os.path.join(d, "absent.wav")}, "No such file"),
         ({"record_dir": "/tmp/" + "x" * 90}, "record_dir longer than 90 characters"),
     ]
+    baresip.tempfile.mkdtemp = mkdtemp
     try:
         for kw, words in cases:
             try:
@@ -250,9 +258,11 @@ def test_bad_options():
                 check(words in str(e), "%r: %r does not say %r" % (kw, str(e), words))
                 continue
             raise TestFailure("Baresip(%r) accepted" % kw)
-        check(set(os.listdir(tempfile.gettempdir())) == before, "a refused Baresip left a directory")
+        check(not made, "a refused Baresip made its directory %r" % made)
     finally:
-        shutil.rmtree(d, ignore_errors=True)
+        baresip.tempfile.mkdtemp = real_mkdtemp
+        for x in [d] + made:
+            shutil.rmtree(x, ignore_errors=True)
 
 
 def test_srtp_refused():
