@@ -22,7 +22,8 @@ from seed, three draws per packet whatever happens, so a fixed seed gives
 the same decisions for the same packets:
   loss       the packet is dropped;
   reorder    the packet is held and sent right after the next packet of its
-             direction (or after hold_ms if none comes); one held at a time;
+             direction that goes out (or after hold_ms if none does); one
+             held at a time;
   duplicate  the packet is sent twice;
   tamper     [("ab", N), ...]: the Nth RTP packet (1-based) of a direction
              gets one byte flipped (XOR 0xFF) at tamper_offset (12: the
