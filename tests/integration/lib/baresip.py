@@ -7,6 +7,12 @@
         b.hold(); b.resume(); b.hangup()
         b.wait_event("CALL_CLOSED")
 
+    with Baresip(tone_hz=440, record=True, srtp="mandatory", codecs=["PCMU"]) as b:
+        ...                                         # a call
+        b.send_dtmf("123#"); b.wait_dtmf("9", after=m)
+        b.menc()                                    # "AES_CM_128_HMAC_SHA1_80"
+        wav = b.received_wav()                      # after the call ended
+
 Each instance gets a private directory (config, accounts, a generated WAV as
 its audio source) and free loopback ports: SIP on PORT (UDP and TCP; baresip
 also binds TLS on PORT+1, so both are checked free), RTP in a private range,
@@ -43,7 +49,86 @@ both ways over one TCP connection.
             "answer" at the sender.  A dial to a dead UDP port ends with
             CALL_CLOSED "Connection timed out" after ~32 s.
 There is no sip_trace config option in 1.0.0; -s enables the trace, which
-sip_trace() / sdp_dirs() parse back out of the log.
+sip_trace() / sdp_dirs() / sdp_media() parse back out of the log.
+
+Audio, as measured with baresip 1.0.0 (Debian 1.0.0-4) calling itself on
+loopback (baresip_selftest.py, capture_selftest.py, relay_selftest.py),
+and read in its source (modules aufile, sndfile, srtp, menu; src/audio.c):
+
+aufile (source_wav=, or the generated tone):
+  - loads the whole WAV into memory when the call's audio starts; it must
+    be 16-bit mono at the codec's rate (8000 Hz for PCMU/PCMA) or the call
+    ends at once: the caller gets CALL_CLOSED "No such device" right after
+    the answer (log: "aufile: input file (...) must have sample-rate 8000
+    Hz") and the callee a BYE.  The harness refuses such a file up front.
+  - at the end of the file it does not loop: a 1 s timer (started with
+    the source) finds the buffer empty, AUDIO_ERROR "0,end of file" and
+    CALL_CLOSED "end of file" come, and baresip hangs up (BYE; the peer
+    sees "Connection reset by peer").  A 6 s file ended the call 6.0 s
+    after CALL_ESTABLISHED; expect up to 1 s more.  Until then it sends
+    each 20 ms frame on time (a 4 ms sleep loop in its own thread).
+sndfile (record_dir=):
+  - per call two files in snd_path, named by the local time (to the
+    second) at which the call's audio started: dump-YYYY-MM-DD-hh-mm-ss-
+    dec.wav (what it decoded: received audio) and ...-enc.wav (what it
+    encoded: sent audio); WAV, 16-bit PCM, mono, at the codec's rate (8000
+    Hz for G.711).  A second call starting in the same second would reuse
+    the names (dial() waits for the next second when recording).  The path
+    is built in 128 bytes: snd_path at most 90 characters.
+  - libsndfile writes the header's sizes only when the call ends (during
+    the call RIFF size is 8 and the data size 0; audio.read_wav() reads
+    such a file to its end anyway); received_wav() / sent_wav() wait until
+    the header matches the file.  Read them before the Baresip is stopped
+    when record_dir is inside its directory (record=True).
+  - dec holds one 20 ms frame per RTP packet received and decoded, not
+    wall-clock time: nothing while no packets come (hold), and after each
+    gap in sequence numbers the next packet's frame is written twice
+    (audio.c decodes it once with lostc, once without; G.711 has no PLC).
+    With 20 % loss a 4 s call recorded 3.7 s for 3.3 s of packets.  Lost
+    packets are not replaced by silence; reordering is undone by its
+    jitter buffer first.  enc holds every frame of the source from the
+    start, sent or not (it grows through a hold).
+  - holding (menu hold) stops baresip's own sending though it offers
+    a=sendonly: the peer's dec stops growing.
+srtp (srtp="optional" -> ;mediaenc=srtp, "mandatory" -> ;mediaenc=srtp-mand):
+  - SRTP is libre's own (not libsrtp).  An offer carries one line,
+    a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<40 base64 chars>, on
+    m=audio RTP/SAVP (mandatory) or RTP/AVP (optional).  As answerer it
+    takes the first offered line whose suite it knows
+    (AES_CM_128_HMAC_SHA1_32/_80, AEAD_AES_128_GCM, AEAD_AES_256_GCM) and
+    answers that tag and suite with its own key.  Both ends then get
+    CALL_MENC "0,audio,AES_CM_128_HMAC_SHA1_80" (menc()).  SRTP payloads are
+    160 + 10 bytes (tag) for PCMU.
+  - mandatory answering an RTP/AVP offer (with or without a=crypto) sends
+    488 Not Acceptable Here; the caller gets CALL_CLOSED "488 Not
+    Acceptable Here", the callee CALL_CLOSED "No audio codecs".  Optional
+    answering a plain offer puts an a=crypto line in its answer anyway,
+    and the call stays plain.
+  - a packet that fails authentication is dropped and logged: "srtp:
+    failed to decrypt RTP packet with N bytes (...)" (srtp_failures()).
+DTMF:
+  - sending: the menu command "sndcode DIGITS" (send_dtmf()) queues
+    RFC 4733 events on the current call, sent one after another: each
+    digit 9 packets 20 ms apart (duration 160..1440, marker on the first),
+    then 3 end packets (duration 1440, 180 ms), the next digit 60 ms
+    later: 240 ms per digit, payload type 101, volume 10, audio packets
+    still flowing in between (same SSRC and sequence).  Keys 0-9 * # A-D
+    (a-d are sent upper case); any other key makes the response ok=false
+    "Invalid argument" after the keys before it were sent.  Without a call
+    the command does not exist ("command not found (sndcode)", as hold).
+    There is no in-band DTMF and no INFO sending in 1.0.0.
+  - receiving: CALL_DTMF_START with param the digit at the first event
+    packet, CALL_DTMF_END (no param) at the end packet, ~180 ms later for
+    baresip's own digits (dtmf_received(), wait_dtmf()).  An INFO with
+    application/dtmf-relay (Signal=, Duration=) gives the same two events
+    (END after Duration ms), answered 200, and the log line "call:
+    received DTMF: 'X' (duration=N)"; other INFO bodies get 488.
+  - telephone-event/8000 (pt 101, a=fmtp:101 0-15) is always in the
+    offer, whatever audio_codecs says.
+codecs (audio_codecs): PCMA offers pt 8; G722 offers "a=rtpmap:9 G722/8000"
+  but samples at 16000 Hz: its source WAV and recordings are 16 kHz.
+RTCP: CALL_RTCP events (param "audio", with rtcp_stats {tx, rx: {sent,
+  lost, jit}, rtt}) come at the start and then about every 4-5 s.
 """
 
 import json
@@ -60,18 +145,43 @@ import threading
 import time
 import wave
 
+import audio
 from sipt import WAIT, TestFailure, check, free_port
 
 BARESIP = os.environ.get("BARESIP") or shutil.which("baresip") or "/usr/bin/baresip"
 MODULE_PATH = os.environ.get("BARESIP_MODULES") or "/usr/lib/baresip/modules"
 
 
-def available():
-    """True when baresip and the modules this harness loads are installed."""
+# codec name -> (module, source sample rate)
+CODECS = {"PCMU": ("g711.so", 8000), "PCMA": ("g711.so", 8000), "G722": ("g722.so", 16000)}
+# srtp= -> account parameter
+SRTP_MODES = {None: "", "optional": ";mediaenc=srtp", "mandatory": ";mediaenc=srtp-mand"}
+DTMF_KEYS = "0123456789*#ABCD"
+
+
+def available(media=False):
+    """True when baresip and the modules this harness loads are installed
+    (media: also sndfile and srtp)."""
+    mods = ["g711.so", "aufile.so", "aubridge.so", "menu.so", "ctrl_tcp.so", "account.so"]
+    if media:
+        mods += ["sndfile.so", "srtp.so"]
     return os.access(BARESIP, os.X_OK) and all(
-        os.path.exists(os.path.join(MODULE_PATH, m))
-        for m in ("g711.so", "aufile.so", "aubridge.so", "menu.so", "ctrl_tcp.so",
-                  "account.so"))
+        os.path.exists(os.path.join(MODULE_PATH, m)) for m in mods)
+
+
+def check_source_wav(path, rate):
+    """aufile plays only 16-bit mono PCM at the codec's rate: say so before
+    baresip refuses it in the middle of a call."""
+    try:
+        w = wave.open(path, "rb")
+    except (OSError, EOFError, wave.Error) as e:
+        raise TestFailure("source_wav %s: %s" % (path, e))
+    try:
+        got = (w.getnchannels(), w.getsampwidth(), w.getframerate())
+    finally:
+        w.close()
+    check(got == (1, 2, rate), "source_wav %s is %d channel(s), %d-bit, %d Hz: aufile "
+          "needs mono 16-bit at %d Hz" % (path, got[0], 8 * got[1], got[2], rate))
 
 
 def _port_free(port, host, proto):
@@ -96,26 +206,9 @@ def sip_port_pair(host="127.0.0.1"):
 
 
 def write_wav(path, seconds=60, rate=8000, tone_hz=None):
-    """16-bit mono WAV: silence, or a sine of tone_hz at a modest level."""
-    import math
-    n = int(seconds * rate)
-    w = wave.open(path, "wb")
-    try:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        if tone_hz is None:
-            w.writeframes(b"\0\0" * n)
-        else:
-            # one period-aligned second, repeated
-            one = bytearray()
-            for i in range(rate):
-                v = int(8000 * math.sin(2 * math.pi * tone_hz * i / rate))
-                one += (v & 0xFFFF).to_bytes(2, "little")
-            for _ in range(int(seconds)):
-                w.writeframes(bytes(one))
-    finally:
-        w.close()
+    """16-bit mono WAV: silence, or a sine of tone_hz at a modest level (8000
+    of 32767, -15 dBFS RMS)."""
+    audio.write_tone(path, tone_hz, seconds, rate=rate, amplitude=8000 / 32767.0)
 
 
 class Baresip:
@@ -124,15 +217,45 @@ class Baresip:
     answermode: "auto" or "manual" (account parameter; manual needs answer()).
     user: the user part of its AOR.  rtp_ports: (low, high) or None for a
     private random block.  extra_config: more config lines.  account_params:
-    more ";name=value" account parameters (e.g. ";mediaenc=srtp-mand").
-    wav_seconds / tone_hz: the generated audio source (baresip hangs up when
-    the file ends, so keep it longer than any call).  lifetime: -t bound.
+    more ";name=value" account parameters.  lifetime: -t bound.
+
+    Audio (see the notes at the top):
+    source_wav: a WAV to send (aufile); it must be 16-bit mono at the codec's
+      rate (8000 Hz for PCMU/PCMA, 16000 for G722) or aufile refuses it.
+      Without it a WAV is generated: wav_seconds of tone_hz (None: silence).
+      baresip ends the call ("end of file") when the source runs out, so keep
+      it longer than the call unless that is the point.
+    record_dir: module sndfile writes what this baresip decodes and encodes
+      per call there (received_wav(), sent_wav()); record=True is the same
+      with a directory of its own.
+    srtp: None, "optional" (;mediaenc=srtp) or "mandatory"
+      (;mediaenc=srtp-mand), module srtp.
+    codecs: audio_codecs, e.g. ["PCMU"] (the default), ["PCMA"],
+      ["PCMU", "PCMA"], ["G722"]; telephone-event is always offered (101).
     """
 
     def __init__(self, answermode="auto", user="bs", host="127.0.0.1", rtp_ports=None,
                  extra_config=(), account_params="", wav_seconds=120, tone_hz=None,
-                 lifetime=600, name=None, record=False):
+                 lifetime=600, name=None, record=False, source_wav=None, record_dir=None,
+                 srtp=None, codecs=None):
         check(answermode in ("auto", "manual"), "answermode must be auto or manual")
+        check(srtp in SRTP_MODES, "srtp must be one of %r" % (list(SRTP_MODES),))
+        check(not (srtp and "mediaenc" in account_params),
+              "srtp= and a mediaenc account parameter together")
+        codecs = [c.upper() for c in (codecs or ["PCMU"])]
+        for c in codecs:
+            check(c in CODECS, "codec %r is not one of %r" % (c, sorted(CODECS)))
+        rates = set(CODECS[c][1] for c in codecs)
+        check(len(rates) == 1, "codecs %r need different source rates %r" % (codecs, rates))
+        self.codecs = codecs
+        self.srate = rates.pop()
+        self.srtp = srtp
+        if source_wav is not None:
+            check_source_wav(os.path.abspath(source_wav), self.srate)
+        if record_dir is not None:
+            # sndfile builds "%s/dump-....-dec.wav" in a 128-byte buffer
+            check(len(os.path.abspath(record_dir)) <= 90,
+                  "record_dir longer than 90 characters: %r" % os.path.abspath(record_dir))
         self.name = name or user
         self.host = host
         self.user = user
@@ -143,12 +266,29 @@ class Baresip:
             low = random.randrange(40000, 49800, 2)
             rtp_ports = (low, low + 199)
         self.rtp_ports = rtp_ports
-        self.wav = os.path.join(self.dir, "source.wav")
-        write_wav(self.wav, wav_seconds, tone_hz=tone_hz)
+        if source_wav is None:
+            self.wav = os.path.join(self.dir, "source.wav")
+            write_wav(self.wav, wav_seconds, rate=self.srate, tone_hz=tone_hz)
+        else:
+            self.wav = os.path.abspath(source_wav)
         self.aor = "sip:%s@%s:%d" % (user, host, self.port)
         self.uri = self.aor
         self.log_path = os.path.join(self.dir, "baresip.log")
         self.lifetime = lifetime
+        modules = []
+        for c in codecs:
+            if CODECS[c][0] not in modules:
+                modules.append(CODECS[c][0])
+        modules += ["aufile.so", "aubridge.so"]
+        if srtp:
+            modules.append("srtp.so")
+        if record and record_dir is None:
+            record_dir = os.path.join(self.dir, "snd")
+        self.snd_path = None
+        if record_dir is not None:
+            self.snd_path = os.path.abspath(record_dir)
+            os.makedirs(self.snd_path, exist_ok=True)
+            modules.append("sndfile.so")
         cfg = [
             "poll_method\t\tepoll",
             "sip_listen\t\t%s:%d" % (host, self.port),
@@ -161,9 +301,9 @@ class Baresip:
             "audio_source\t\taufile,%s" % self.wav,
             "audio_alert\t\taubridge,%s-alert" % self.name,
             "module_path\t\t%s" % MODULE_PATH,
-            "module\t\t\tg711.so",
-            "module\t\t\taufile.so",
-            "module\t\t\taubridge.so",
+        ]
+        cfg += ["module\t\t\t%s" % m for m in modules]
+        cfg += [
             "module_tmp\t\taccount.so",
             "module_app\t\tmenu.so",
             "module_app\t\tctrl_tcp.so",
@@ -172,16 +312,15 @@ class Baresip:
             "ringback_disabled\tyes",
             "menu_bell\t\tno",
         ]
-        if record:  # dump-*-dec.wav (received) and dump-*-enc.wav (sent) per call
-            self.snd_path = os.path.join(self.dir, "snd")
-            os.mkdir(self.snd_path)
-            cfg += ["module\t\t\tsndfile.so", "snd_path\t\t%s" % self.snd_path]
+        if self.snd_path:
+            cfg.append("snd_path\t\t%s" % self.snd_path)
         cfg += list(extra_config)
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(cfg) + "\n")
+        params = account_params + SRTP_MODES[srtp]
         with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write("<%s>;answermode=%s;regint=0;audio_codecs=pcmu%s\n"
-                    % (self.aor, answermode, account_params))
+            f.write("<%s>;answermode=%s;regint=0;audio_codecs=%s%s\n"
+                    % (self.aor, answermode, ",".join(c.lower() for c in codecs), params))
         self.proc = None
         self.log = None
         self.sock = None
@@ -385,6 +524,8 @@ class Baresip:
     # ---- call control (menu.so commands; all act on the current call)
 
     def dial(self, uri):
+        if self.snd_path:
+            self._new_record_second()
         return self.command("dial", uri)
 
     def answer(self):
@@ -401,6 +542,130 @@ class Baresip:
 
     def listcalls(self):
         return self.command("listcalls").get("data", "")
+
+    # ---- DTMF (RFC 4733 telephone-events; see the notes at the top)
+
+    def send_dtmf(self, digits):
+        """Send digits as telephone-events on the current call (menu
+        "sndcode"): baresip queues them and sends one after the other, 240 ms
+        each.  Like hold, sndcode exists only while there is a call."""
+        check(digits and all(d in DTMF_KEYS for d in digits.upper()),
+              "DTMF digits %r: only %s" % (digits, DTMF_KEYS))
+        r = self.command("sndcode", digits.upper(), ok=False)
+        check(r.get("ok") is True, "baresip %s: sndcode %r failed (%r): %s"
+              % (self.name, digits, r.get("data", ""),
+                 "no call" if "command not found" in r.get("data", "") else "see its log"))
+        return r
+
+    def dtmf_received(self, after=0, call_id=None):
+        """The digits received so far (CALL_DTMF_START events after mark()
+        `after`, of call_id when given), as a string."""
+        with self.cv:
+            return "".join(e.get("param", "") for e in self.seen
+                           if e.get("type") == "CALL_DTMF_START" and e["_seq"] > after
+                           and (call_id is None or e.get("id") == call_id))
+
+    def wait_dtmf(self, digits, timeout=WAIT, after=0, call_id=None, ended=True):
+        """Wait until exactly `digits` were received after mark() `after`
+        (and, with ended, the last one's CALL_DTMF_END); more digits than
+        that, or other ones, fail at once.  Returns the DTMF events."""
+        end = time.monotonic() + timeout
+        with self.cv:
+            while True:
+                evs = [e for e in self.seen if e["_seq"] > after
+                       and e.get("type") in ("CALL_DTMF_START", "CALL_DTMF_END")
+                       and (call_id is None or e.get("id") == call_id)]
+                got = "".join(e.get("param", "") for e in evs
+                              if e["type"] == "CALL_DTMF_START")
+                check(digits.upper().startswith(got),
+                      "baresip %s: DTMF %r received, want %r" % (self.name, got, digits))
+                if got == digits.upper() and (not ended or evs[-1]["type"] == "CALL_DTMF_END"):
+                    return evs
+                left = end - time.monotonic()
+                if left <= 0:
+                    raise TestFailure("baresip %s: DTMF %r within %.0f s, got only %r"
+                                      % (self.name, digits, timeout, got))
+                self.cv.wait(min(left, 0.2))
+
+    # ---- media state
+
+    def menc(self, after=0):
+        """The SRTP suite of the last CALL_MENC event after mark() `after`
+        (param "0,audio,AES_CM_128_HMAC_SHA1_80"), or None: no SRTP."""
+        with self.cv:
+            evs = [e for e in self.seen if e.get("type") == "CALL_MENC" and e["_seq"] > after]
+        return evs[-1].get("param", "").split(",")[-1] if evs else None
+
+    def rtcp_stats(self, after=0):
+        """rtcp_stats of the last CALL_RTCP event after mark() `after`
+        ({"tx": {sent, lost, jit}, "rx": {...}, "rtt"}), or None."""
+        with self.cv:
+            evs = [e for e in self.seen if e.get("type") == "CALL_RTCP" and e["_seq"] > after
+                   and "rtcp_stats" in e]
+        return evs[-1]["rtcp_stats"] if evs else None
+
+    def srtp_failures(self):
+        """How many SRTP (RTP) packets failed to decrypt so far (log lines)."""
+        return self.logtext().count("srtp: failed to decrypt RTP packet")
+
+    # ---- recordings (module sndfile)
+
+    _REC = re.compile(r"^dump-(\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)-(dec|enc)\.wav$")
+
+    def recordings(self):
+        """Every call's recording in record_dir, oldest first: [{"stamp":
+        "YYYY-MM-DD-hh-mm-ss" (local time of the call's audio start),
+        "dec": received-audio path or None, "enc": sent-audio path or None}]."""
+        check(self.snd_path is not None, "baresip %s records nothing (no record_dir)"
+              % self.name)
+        calls = {}
+        for f in os.listdir(self.snd_path):
+            m = self._REC.match(f)
+            if m:
+                calls.setdefault(m.group(1), {"stamp": m.group(1), "dec": None, "enc": None})[
+                    m.group(2)] = os.path.join(self.snd_path, f)
+        return [calls[k] for k in sorted(calls)]
+
+    def _new_record_second(self):
+        """sndfile names files by the second: a call starting in the same
+        second as the last recorded one would overwrite its files."""
+        end = time.monotonic() + 1.5
+        while time.monotonic() < end:
+            recs = self.recordings()
+            if not recs or recs[-1]["stamp"] != time.strftime("%Y-%m-%d-%H-%M-%S"):
+                return
+            time.sleep(0.05)
+
+    def _closed_wav(self, which, timeout):
+        """The last call's dec/enc file once libsndfile closed it (its RIFF
+        size matches the file: sf_close writes the header at the call's end)."""
+        end = time.monotonic() + timeout
+        while True:
+            recs = self.recordings()
+            path = recs[-1][which] if recs else None
+            if path:
+                try:
+                    with open(path, "rb") as f:
+                        head = f.read(8)
+                    size = os.path.getsize(path)
+                    if len(head) == 8 and head[:4] == b"RIFF" and size > 44 \
+                            and int.from_bytes(head[4:8], "little") == size - 8:
+                        return path
+                except OSError:
+                    pass
+            if time.monotonic() > end:
+                raise TestFailure("baresip %s: no finished %s recording within %.0f s: %r"
+                                  % (self.name, which, timeout, recs))
+            time.sleep(0.05)
+
+    def received_wav(self, timeout=WAIT):
+        """Path of the last call's received (decoded) audio, a WAV that is
+        complete: call it after the call ended."""
+        return self._closed_wav("dec", timeout)
+
+    def sent_wav(self, timeout=WAIT):
+        """Path of the last call's sent (before encoding) audio, complete."""
+        return self._closed_wav("enc", timeout)
 
     # ---- the SIP trace (-s) in the log
 
@@ -429,3 +694,31 @@ class Baresip:
                                m["body"], re.M)
                 out.append((m["first"], d[-1] if d else "sendrecv"))
         return out
+
+    def sdp_media(self, sent=True):
+        """The audio line of each SDP body baresip sent (or received), in
+        order: [{"first": start line, "addr": c= address, "port": int,
+        "proto": "RTP/AVP"|"RTP/SAVP"..., "pts": [0, 101], "crypto":
+        [a=crypto values], "dir": "sendrecv"...}]."""
+        out = []
+        for m in self.sip_trace():
+            if m["sent"] != sent or "m=audio" not in m["body"]:
+                continue
+            body = m["body"]
+            ml = re.search(r"^m=audio (\d+) (\S+)((?: \d+)*)\s*$", body, re.M)
+            c = re.findall(r"^c=IN IP[46] (\S+)\s*$", body, re.M)
+            d = re.findall(r"^a=(sendrecv|sendonly|recvonly|inactive)\s*$", body, re.M)
+            out.append({"first": m["first"], "addr": c[-1] if c else None,
+                        "port": int(ml.group(1)) if ml else None,
+                        "proto": ml.group(2) if ml else None,
+                        "pts": [int(x) for x in ml.group(3).split()] if ml else [],
+                        "crypto": re.findall(r"^a=crypto:(.*?)\s*$", body, re.M),
+                        "dir": d[-1] if d else "sendrecv"})
+        return out
+
+    def rtp_port(self):
+        """The RTP port of baresip's last SDP (offer or answer) sent."""
+        m = self.sdp_media(sent=True)
+        check(m, "baresip %s has sent no SDP" % self.name)
+        return m[-1]["port"]
+

@@ -5,7 +5,23 @@
   2. B dials A (auto answer); A hangs up.
   3. A dials C (manual answer): CALL_INCOMING at C, C answers; C hangs up.
 
-Every step waits for ctrl_tcp events (bounded), never a fixed sleep.  Run:
+  4. Media, plain RTP and SRTP mandatory: A (source 440 Hz, recording)
+     calls B (source 1000 Hz, recording); A sends DTMF 1234#*0 and B
+     reports exactly those digits; after A hangs up, B's received recording
+     is 440 Hz for about the call's length and A's is 1000 Hz, each side's
+     sent recording is its own tone, no in-band DTMF is heard in them; with
+     SRTP both report the suite and A offered RTP/SAVP with one
+     AES_CM_128_HMAC_SHA1_80 a=crypto line.
+  5. codecs=["PCMA"] and ["G722"]: the offer and answer carry pt 8 / 9 (and
+     101), B records A's 440 Hz at 8000 / 16000 Hz.
+  6. Options baresip would refuse later (a 16 kHz or stereo source WAV for
+     PCMU, codecs of two rates, an unknown SRTP mode, a record_dir too long
+     for sndfile's buffer) are refused at construction, leaving nothing.
+  7. SRTP mandatory meets plain: 488, "No audio codecs" at the callee.
+  8. A 3 s source WAV ends A's call "end of file" after 3-4.5 s.
+
+Every step waits for ctrl_tcp events (bounded); the media calls last a
+fixed few seconds so that there is audio to record.  Run:
     python3 tests/integration/lib/baresip_selftest.py   (SIPT_KEEP=1 keeps the dirs)
 
 What baresip 1.0.0 does on the wire (from its -s SIP trace, checked below):
@@ -28,13 +44,17 @@ What baresip 1.0.0 does on the wire (from its -s SIP trace, checked below):
 """
 
 import os
+import shutil
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import audio  # noqa: E402
+import baresip  # noqa: E402
 from baresip import Baresip, available  # noqa: E402
-from sipt import check, run  # noqa: E402
+from sipt import TestFailure, check, run  # noqa: E402
 
 T0 = time.monotonic()
 
@@ -125,5 +145,166 @@ def test_calls():
     print("  %6.3f s  all stopped" % (time.monotonic() - T0))
 
 
+def near(got, want, tol, what):
+    check(abs(got - want) <= tol, "%s: %.2f, want %.2f +- %.2f" % (what, got, want, tol))
+
+
+def media_call(srtp):
+    """A (440 Hz) calls B (1000 Hz), both recording; DTMF from A; A hangs up."""
+    global T0
+    T0 = time.monotonic()
+    with Baresip(user="alice", name="A", tone_hz=440, record=True, srtp=srtp) as a, \
+            Baresip(user="bob", name="B", tone_hz=1000, record=True, srtp=srtp) as b:
+        ma, mb = a.mark(), b.mark()
+        a.dial(b.uri)
+        cid = established(a, b, ma, mb)
+        t_est = [e["_t"] for e in b.seen if e["type"] == "CALL_ESTABLISHED" and e["_seq"] > mb][0]
+        suite = "AES_CM_128_HMAC_SHA1_80" if srtp else None
+        check(a.menc(ma) == suite and b.menc(mb) == suite,
+              "SRTP suites %r %r, want %r" % (a.menc(ma), b.menc(mb), suite))
+        offer = a.sdp_media(sent=True)[-1]
+        check(offer["proto"] == ("RTP/SAVP" if srtp else "RTP/AVP") and offer["pts"] == [0, 101],
+              "A's offer %r" % offer)
+        check([c.split(" ")[:2] for c in offer["crypto"]] ==
+              ([["1", "AES_CM_128_HMAC_SHA1_80"]] if srtp else []), "crypto %r" % offer)
+        time.sleep(1.0)
+        a.send_dtmf("1234#*0")
+        evs = b.wait_dtmf("1234#*0", after=mb, call_id=cid)
+        show(b.name, {"type": "DTMF", "param": "".join(e.get("param", "") for e in evs)})
+        time.sleep(1.0)
+        a.hangup()
+        closed(a, b, cid)
+        t_end = [e["_t"] for e in b.seen if e["type"] == "CALL_CLOSED" and e["_seq"] > mb][0]
+        check(b.dtmf_received(mb) == "1234#*0", "B heard %r" % b.dtmf_received(mb))
+        check(a.dtmf_received(ma) == "", "A heard DTMF %r" % a.dtmf_received(ma))
+        wavs = {"B dec": b.received_wav(), "B enc": b.sent_wav(),
+                "A dec": a.received_wav(), "A enc": a.sent_wav()}
+        sig = dict((k, audio.read_wav(v)) for k, v in wavs.items())
+        check(all(audio.wav_info(v)["rate"] == 8000 for v in wavs.values()), "rates")
+    secs = t_end - t_est
+    want = {"B dec": 440, "B enc": 1000, "A dec": 1000, "A enc": 440}
+    for k, x in sorted(sig.items()):
+        hz, share = audio.dominant_hz(x, 8000, (440, 1000))
+        tone = audio.tone_seconds(x, 8000, want[k])
+        print("  %s %s: %.2f s, %r Hz (share %.3f) for %.2f s of a %.2f s call"
+              % (srtp or "plain", k, len(x) / 8000.0, hz, share, tone, secs))
+        check(hz == want[k] and share > 0.95, "%s: %r Hz, %.3f" % (k, hz, share))
+        near(tone, secs, 0.5, "%s: seconds of %d Hz" % (k, want[k]))
+        check(audio.dtmf_tones(x, 8000) == "", "%s: in-band DTMF heard" % k)
+
+
+def test_media_plain():
+    check(available(media=True), "baresip with sndfile and srtp is not installed")
+    media_call(None)
+
+
+def test_media_srtp():
+    check(available(media=True), "baresip with sndfile and srtp is not installed")
+    media_call("mandatory")
+
+
+def test_codecs():
+    """codecs=: PCMA (8 kHz) and G722 (16 kHz source and recording)."""
+    global T0
+    T0 = time.monotonic()
+    for ca, cb, pt, rate in ((["PCMA"], ["PCMU", "PCMA"], 8, 8000),
+                             (["G722"], ["G722"], 9, 16000)):
+        with Baresip(user="alice", name="A", tone_hz=440, codecs=ca) as a, \
+                Baresip(user="bob", name="B", codecs=cb, record=True) as b:
+            a.dial(b.uri)
+            cid = established(a, b)
+            time.sleep(1.5)
+            a.hangup()
+            closed(a, b, cid)
+            check(a.sdp_media()[-1]["pts"] == [pt, 101] and b.sdp_media()[-1]["pts"] == [pt, 101],
+                  "%r: offer %r answer %r" % (ca, a.sdp_media()[-1], b.sdp_media()[-1]))
+            wav = b.received_wav()
+            info = audio.wav_info(wav)
+            hz, share = audio.dominant_hz(audio.read_wav(wav), rate, (440, 1000))
+            print("  %s: B recorded %.2f s at %d Hz: %r Hz (%.3f)"
+                  % (ca[0], info["seconds"], info["rate"], hz, share))
+            check(info["rate"] == rate and info["seconds"] > 1.0 and hz == 440 and share > 0.95,
+                  "%r: %r %r %r" % (ca, info, hz, share))
+
+
+def test_bad_options():
+    """The harness refuses what baresip would refuse later, before starting."""
+    d = tempfile.mkdtemp(prefix="baresip-selftest-")
+    made = []
+    real_mkdtemp = baresip.tempfile.mkdtemp
+
+    def mkdtemp(*a, **kw):
+        made.append(real_mkdtemp(*a, **kw))
+        return made[-1]
+
+    cases = [
+        ({"srtp": "yes"}, "srtp must be one of"),
+        ({"srtp": "mandatory", "account_params": ";mediaenc=srtp"}, "together"),
+        ({"codecs": ["opus"]}, "codec 'OPUS' is not one of"),
+        ({"codecs": ["PCMU", "G722"]}, "need different source rates"),
+        ({"source_wav": audio.write_tone(os.path.join(d, "16k.wav"), 440, 0.1, rate=16000)},
+         "is 1 channel(s), 16-bit, 16000 Hz: aufile needs mono 16-bit at 8000 Hz"),
+        ({"source_wav": audio.write_tone(os.path.join(d, "st.wav"), 440, 0.1, channels=2)},
+         "is 2 channel(s)"),
+        ({"source_wav": os.path.join(d, "absent.wav")}, "No such file"),
+        ({"record_dir": "/tmp/" + "x" * 90}, "record_dir longer than 90 characters"),
+    ]
+    baresip.tempfile.mkdtemp = mkdtemp
+    try:
+        for kw, words in cases:
+            try:
+                Baresip(**kw)
+            except TestFailure as e:
+                check(words in str(e), "%r: %r does not say %r" % (kw, str(e), words))
+                continue
+            raise TestFailure("Baresip(%r) accepted" % kw)
+        check(not made, "a refused Baresip made its directory %r" % made)
+    finally:
+        baresip.tempfile.mkdtemp = real_mkdtemp
+        for x in [d] + made:
+            shutil.rmtree(x, ignore_errors=True)
+
+
+def test_srtp_refused():
+    global T0
+    T0 = time.monotonic()
+    with Baresip(user="alice", name="A", srtp="mandatory") as a, \
+            Baresip(user="bob", name="B") as b:
+        a.dial(b.uri)
+        show(a.name, a.wait_event("CALL_CLOSED", param="488 Not Acceptable Here"))
+        show(b.name, b.wait_event("CALL_CLOSED", param="No audio codecs"))
+        check(any(m["first"].startswith("SIP/2.0 488") for m in b.sip_trace() if m["sent"]),
+              "B sent no 488")
+
+
+def test_source_end():
+    global T0
+    T0 = time.monotonic()
+    d = tempfile.mkdtemp(prefix="baresip-selftest-")
+    src = audio.write_tone(os.path.join(d, "three.wav"), 440, 3.0)
+    try:
+        with Baresip(user="alice", name="A", source_wav=src) as a, \
+                Baresip(user="bob", name="B") as b:
+            a.dial(b.uri)
+            e1 = show(a.name, a.wait_event("CALL_ESTABLISHED"))
+            e2 = show(a.name, a.wait_event("CALL_CLOSED", param="end of file", timeout=10))
+            show(b.name, b.wait_event("CALL_CLOSED", param="Connection reset by peer"))
+            check(any(e["type"] == "AUDIO_ERROR" and e.get("param") == "0,end of file"
+                      for e in a.seen), "no AUDIO_ERROR")
+            check(3.0 - 0.3 <= e2["_t"] - e1["_t"] <= 4.5, "ended %.2f s after the answer"
+                  % (e2["_t"] - e1["_t"]))
+    finally:
+        if not os.environ.get("SIPT_KEEP"):
+            for f in os.listdir(d):
+                os.unlink(os.path.join(d, f))
+            os.rmdir(d)
+
+
 if __name__ == "__main__":
-    run([("baresip calls each other (dial, answer, hold, resume, hangup)", test_calls)])
+    run([("baresip calls each other (dial, answer, hold, resume, hangup)", test_calls),
+         ("media: tones both ways and DTMF, plain RTP", test_media_plain),
+         ("media: tones both ways and DTMF, SRTP mandatory", test_media_srtp),
+         ("codecs PCMA and G722", test_codecs),
+         ("options baresip would refuse are refused first", test_bad_options),
+         ("SRTP mandatory against plain: 488", test_srtp_refused),
+         ("the source WAV's end ends the call", test_source_end)])
