@@ -77,6 +77,8 @@ int media_engine_new(struct media_engine **out, struct event_base *base, struct 
 	eng->clk = clk;
 	cfg_fill(&eng->cfg, cfg);
 	tmr_init(&eng->tick, clk, on_tick, eng);
+	eng->wall0_us = media_wall_us();
+	eng->mono0_us = tmr_now_us(clk);
 	if (gethostname(eng->cname_host, sizeof(eng->cname_host)) < 0 || !eng->cname_host[0])
 		snprintf(eng->cname_host, sizeof(eng->cname_host), "sipuad");
 	eng->cname_host[sizeof(eng->cname_host) - 1] = '\0';

@@ -39,6 +39,8 @@ struct media_engine {
 	struct media *iter_next;   /* the tick's next session (media_free moves it on) */
 	unsigned n;
 	char cname_host[64];
+	/* Wall clock at mono0_us of the engine clock: NTP times run on the engine clock. */
+	uint64_t wall0_us, mono0_us;
 };
 
 /* A queued event with its own copies of the texts it names. */
@@ -129,6 +131,8 @@ void media_on_rtcp(int fd, short what, void *arg);
 
 /* media_tx.c */
 uint64_t media_wall_us(void);
+/* The engine clock as an NTP timestamp (RFC 3550 §4): wall time at start, monotonic since. */
+uint64_t media_ntp_now(const struct media_engine *eng);
 void media_tick(struct media *m, uint64_t now);
 void media_send_rtcp(struct media *m, bool bye, uint64_t now);
 void media_play_end(struct media *m, const char *reason);

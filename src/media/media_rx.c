@@ -86,7 +86,7 @@ static void rtcp_in(struct media *m, uint8_t *buf, size_t len, uint64_t now_us)
 		m->lsr_at_us = now_us;
 	}
 	if (ri.have_block) {
-		uint32_t now_mid = rtcp_ntp_mid(rtcp_ntp_of_us(media_wall_us()));
+		uint32_t now_mid = rtcp_ntp_mid(media_ntp_now(m->eng));
 		double rtt = rtcp_rtt_ms(ri.lsr, ri.dlsr, now_mid);
 
 		if (rtt >= 0)

@@ -6,6 +6,8 @@
  * timeout.  Also the statistics the UA shows.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -22,6 +24,11 @@ uint64_t media_wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t media_ntp_now(const struct media_engine *eng)
+{
+	return rtcp_ntp_of_us(eng->wall0_us + (tmr_now_us(eng->clk) - eng->mono0_us));
 }
 
 static void send_to(struct media *m, int fd, const struct net_addr *to, const uint8_t *buf,
@@ -177,10 +184,9 @@ void media_tick(struct media *m, uint64_t now)
 	sending = media_sending(m);
 	source(m, tx, m->last_rx);
 	if (m->rec) {
-		if (wavrec_write(m->rec, m->last_rx, sending ? tx : NULL, MEDIA_TICK_SAMPLES) ==
-			-ENOBUFS ||
-		    wavrec_flush(m->rec, MEDIA_REC_FLUSH) < 0)
-			; /* counted by wavrec; a write error is told when the recording ends */
+		/* Overflow is counted by wavrec; a write error is told when the recording ends. */
+		(void)wavrec_write(m->rec, m->last_rx, sending ? tx : NULL, MEDIA_TICK_SAMPLES);
+		(void)wavrec_flush(m->rec, MEDIA_REC_FLUSH);
 	}
 	if (sending) {
 		unsigned ptime = m->params.ptime > MEDIA_PTIME_MAX ? MEDIA_PTIME_MAX : m->params.ptime;
@@ -210,14 +216,12 @@ void media_send_rtcp(struct media *m, bool bye, uint64_t now)
 	alignas(8) uint8_t buf[RTCP_MAX + MSRTP_TRAILER];
 	struct rtcp_report r = {.ssrc = m->ssrc, .cname = m->cname};
 	size_t len;
-	uint64_t wall = media_wall_us();
-
 	(void)now;
 	if (!m->have || net_addr_is_any(&m->dest))
 		return;
 	if (m->tx_packets) {
 		r.sender = true;
-		r.ntp = rtcp_ntp_of_us(wall);
+		r.ntp = media_ntp_now(m->eng);
 		r.rtp_ts = m->ts;
 		r.packets = (uint32_t)m->tx_packets;
 		r.octets = (uint32_t)m->tx_bytes;
