@@ -168,6 +168,7 @@ json_t *daemon_media_json(const struct call_info *ci)
 	json_object_set_new(d, "srtp_auth", json_integer((json_int_t)s->drop_srtp_auth));
 	json_object_set_new(d, "srtp_replay", json_integer((json_int_t)s->drop_srtp_replay));
 	json_object_set_new(d, "late", json_integer((json_int_t)s->late));
+	json_object_set_new(d, "rtcp", json_integer((json_int_t)s->drop_rtcp));
 	json_object_set_new(o, "dropped", d);
 	json_object_set_new(o, "concealed_ms", json_integer((json_int_t)s->concealed_ms));
 	return o;

@@ -231,6 +231,7 @@ struct media_stats {
 	unsigned jitter_delay_ms;
 	uint64_t drop_source, drop_pt, drop_ssrc, drop_malformed, drop_srtp_auth,
 	    drop_srtp_replay, late, concealed_ms;
+	uint64_t drop_rtcp; /* RTCP that failed SRTCP or the RFC 3550 A.2 checks */
 	uint64_t rtcp_rx, rtcp_tx;
 	uint32_t ssrc, peer_ssrc;
 };

@@ -87,6 +87,7 @@ struct media {
 	bool timed_out;
 	uint64_t rx_packets, rx_bytes;
 	uint64_t drop_source, drop_pt, drop_ssrc, drop_malformed, drop_srtp_auth, drop_srtp_replay;
+	uint64_t drop_rtcp;
 	struct dtmf_rx drx;
 	struct dtmf_inband *inband;
 

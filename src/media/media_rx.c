@@ -72,12 +72,14 @@ static void rtcp_in(struct media *m, uint8_t *buf, size_t len, uint64_t now_us)
 {
 	struct rtcp_info ri;
 
-	if (m->srtp && msrtp_unprotect_rtcp(m->srtp, buf, &len) < 0) {
-		m->drop_srtp_auth++;
-		return;
-	}
-	if (rtcp_parse(buf, len, m->ssrc, &ri) < 0) {
-		m->drop_malformed++;
+	/*
+	 * RTCP that fails SRTCP or the RFC 3550 A.2 checks is counted apart from
+	 * RTP: some peers send lone APP packets (baresip's "PING"), which are
+	 * not the audio's fault.
+	 */
+	if ((m->srtp && msrtp_unprotect_rtcp(m->srtp, buf, &len) < 0) ||
+	    rtcp_parse(buf, len, m->ssrc, &ri) < 0) {
+		m->drop_rtcp++;
 		return;
 	}
 	m->rtcp_rx++;

@@ -163,7 +163,8 @@ static void timeout_check(struct media *m, uint64_t now)
 	/* Only a call in both directions: a held one (either side) may be silent. */
 	if (!t || m->timed_out || m->params.dir != MEDIA_SENDRECV || net_addr_is_any(&m->dest))
 		return;
-	if (now - m->last_rx_ms < (uint64_t)t * 1000)
+	/* A packet read after this tick's time was due (a late tick) is newer than now. */
+	if (now <= m->last_rx_ms || now - m->last_rx_ms < (uint64_t)t * 1000)
 		return;
 	m->timed_out = true;
 	media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_TIMEOUT, .seconds = t});
@@ -269,6 +270,7 @@ void media_stats(const struct media *m, struct media_stats *out)
 	out->drop_malformed = m->drop_malformed;
 	out->drop_srtp_auth = m->drop_srtp_auth;
 	out->drop_srtp_replay = m->drop_srtp_replay;
+	out->drop_rtcp = m->drop_rtcp;
 	out->rtcp_rx = m->rtcp_rx;
 	out->rtcp_tx = m->rtcp_tx;
 	if (m->jb) {

@@ -287,12 +287,16 @@ void call_end(struct call *c, int code, const char *reason, bool remote)
 	struct media_stats ms;
 
 	media_stats(c->media, &ms);
-	if (ms.valid && (ms.rx_packets || ms.tx_packets))
+	if (ms.valid && (ms.rx_packets || ms.tx_packets)) {
+		char rtt[32] = "unknown";
+
+		if (ms.rtt_ms >= 0)
+			snprintf(rtt, sizeof(rtt), "%.0f ms", ms.rtt_ms);
 		log_info("%s: ended %d %s (by %s); media: %" PRIu64 " packets received, %" PRIu64
-			 " sent, loss %.1f %%, jitter %.1f ms, rtt %.0f ms, MOS %.2f",
+			 " sent, loss %.1f %%, jitter %.1f ms, rtt %s, MOS %.2f",
 			 c->handle, code, reason, remote ? "remote" : "local", ms.rx_packets,
-			 ms.tx_packets, ms.loss_pct, ms.jitter_ms, ms.rtt_ms, ms.mos);
-	else
+			 ms.tx_packets, ms.loss_pct, ms.jitter_ms, rtt, ms.mos);
+	} else
 		log_info("%s: ended %d %s (by %s)", c->handle, code, reason,
 			 remote ? "remote" : "local");
 	call_media_end(c);

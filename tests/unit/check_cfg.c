@@ -39,7 +39,7 @@
 /* What an unknown key in an account is told. */
 #define ACCOUNT_KEYS                                                                               \
 	"uri, display_name, registrar, outbound_proxy, username, password, password_file, "        \
-	"register, expires, transport, keepalive_interval"
+	"register, expires, transport, keepalive_interval, srtp"
 #define URI_EXP "sip:USER@HOST or sips:USER@HOST"
 #define PROXY_EXP "sip:HOST or sips:HOST"
 #define TEXT_EXP "1..127 bytes of UTF-8 text without control characters, \" or \\"
@@ -309,7 +309,8 @@ START_TEST(test_unknown_key)
 		  "6: unknown key 'auto_answer' in [call]: expected one of answer, "
 		  "answer_delay_ms, reject_code, ring_timeout_s\n"
 		  "8: unknown key 'rtp_ports' in [media]: expected one of rtp_port_min, "
-		  "rtp_port_max, codecs\n");
+		  "rtp_port_max, codecs, srtp, source, record_dir, rtp_timeout_s, symmetric_rtp, "
+		  "rtcp_mux\n");
 }
 END_TEST
 
@@ -468,6 +469,46 @@ START_TEST(test_bad_enum)
 		  "2: level: 'verbose' is not one of error | warn | info | debug\n");
 	load_errs("[log]\nlevel = warning\x01\n",
 		  "2: level: 'warning\\x01' is not one of error | warn | info | debug\n");
+}
+END_TEST
+
+/* The [media] keys of the media engine, and an account's srtp: values and refusals. */
+START_TEST(test_media_keys)
+{
+	struct cfg *c = load_ok("[media]\nsrtp = mandatory\nsource = tone:440\nrecord_dir = /tmp/r\n"
+				"rtp_timeout_s = 0\nsymmetric_rtp = no\nrtcp_mux = no\n"
+				"[account a]\nuri = sip:a@example.com\nsrtp = optional\n");
+
+	ck_assert_uint_eq(c->srtp, CFG_SRTP_MANDATORY);
+	ck_assert_str_eq(c->source, "tone:440");
+	ck_assert_str_eq(c->record_dir, "/tmp/r");
+	ck_assert_uint_eq(c->rtp_timeout_s, 0);
+	ck_assert_uint_eq(c->symmetric_rtp, 0);
+	ck_assert_uint_eq(c->rtcp_mux, 0);
+	ck_assert_int_eq(c->accounts[0].srtp, CFG_SRTP_OPTIONAL);
+	cfg_free(c);
+	c = load_ok("[media]\nsource = file:/x y.wav\nrecord_dir =\n[account a]\nuri = sip:a@h\n");
+	ck_assert_str_eq(c->source, "file:/x y.wav");
+	ck_assert_str_eq(c->record_dir, "");
+	ck_assert_int_eq(c->accounts[0].srtp, -1);
+	cfg_free(c);
+	load_errs("[media]\nsrtp = yes\n",
+		  "2: srtp: 'yes' is not one of off | optional | mandatory\n");
+	load_errs("[media]\nsource = tone:4000\n",
+		  "2: source: 'tone:4000' is not one of echo | silence | tone:HZ (1..3999) | "
+		  "file:PATH\n");
+	load_errs("[media]\nsource = file:\n",
+		  "2: source: 'file:' is not one of echo | silence | tone:HZ (1..3999) | file:PATH\n");
+	load_errs("[media]\nsource = noise\n",
+		  "2: source: 'noise' is not one of echo | silence | tone:HZ (1..3999) | file:PATH\n");
+	load_errs("[media]\nsource =\n", "2: source: empty value: expected 1..1023 printable ASCII "
+					   "characters\n");
+	load_errs("[media]\nrtp_timeout_s = -1\n",
+		  "2: rtp_timeout_s: '-1' is not an integer (0..86400)\n");
+	load_errs("[media]\nsymmetric_rtp = 1\n", "2: symmetric_rtp: '1' is not one of yes | no\n");
+	load_errs("[media]\nrtcp_mux = maybe\n", "2: rtcp_mux: 'maybe' is not one of yes | no\n");
+	load_errs("[account a]\nuri = sip:a@h\nsrtp = on\n",
+		  "3: srtp: 'on' is not one of off | optional | mandatory\n");
 }
 END_TEST
 
@@ -984,7 +1025,7 @@ START_TEST(test_key_table)
 {
 	size_t n = cfg_key_count();
 
-	ck_assert_uint_eq(n, 41);
+	ck_assert_uint_eq(n, 48);
 	ck_assert_ptr_null(cfg_key_at(n));
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
@@ -993,7 +1034,8 @@ START_TEST(test_key_table)
 
 		ck_assert_ptr_nonnull(k);
 		ck_assert_msg(k->section[0] && k->name[0], "key %zu", i);
-		ck_assert_msg(k->def[0] || !strcmp(k->type, "address list"), "%s: no default",
+		ck_assert_msg(k->def[0] || !strcmp(k->type, "address list") || !strcmp(k->name, "record_dir"),
+			      "%s: no default",
 			      k->name);
 		ck_assert_msg(strlen(k->help) > 20, "%s: help too short", k->name);
 		check_key_range(k);
@@ -1787,6 +1829,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(errors, test_empty_value);
 	tcase_add_test(errors, test_bad_string);
 	tcase_add_test(errors, test_bad_enum);
+	tcase_add_test(errors, test_media_keys);
 	tcase_add_test(errors, test_malformed);
 	tcase_add_test(errors, test_long_line);
 	tcase_add_test(errors, test_nul_byte);
