@@ -43,8 +43,8 @@ int jbuf_new(struct jbuf **out, unsigned rate, unsigned min_ms, unsigned max_ms)
 void jbuf_free(struct jbuf *j);
 
 /*
- * A packet's n samples starting at RTP timestamp ts (marker: start of a
- * talk spurt), arrived at now_ms; pcm is copied.  The first packet
+ * A packet's n samples (pcm holds n) starting at RTP timestamp ts
+ * (marker: start of a talk spurt), arrived at now_ms; pcm is copied.  The first packet
  * anchors the playout; out-of-order packets land at their place; the
  * samples of one that arrives after its playout time are dropped and it
  * is counted as late, unless nothing is queued and it goes on where the
@@ -76,8 +76,7 @@ struct jbuf_stats {
 	uint64_t late;	    /* packets (or their heads) that arrived after their playout time */
 	uint64_t concealed; /* samples of silence played in place of missing audio */
 	uint64_t dropped_overflow; /* packets (or their tails) beyond the ring, dropped */
-	unsigned delay_ms; /* the current playout delay behind the fastest packets; 0 before any */
-	/* Added: */
+	unsigned delay_ms;  /* the current playout delay behind the fastest packets; 0 before any */
 	unsigned target_ms; /* where the delay is going: 3 x jitter + one packet, in bounds */
 	uint64_t skipped;   /* samples of received audio skipped to shorten the delay */
 };
