@@ -220,7 +220,7 @@ static int accept_parse(const char *s, unsigned *v)
 	    "1.." CFG_XSTRINGIFY(max) " entries of udp|tcp:HOST:PORT", 1, max, NULL, reload, help)
 #define CODECS_KEY(sec, field, def, reload, help)                                                 \
 	KEY(sec, #field, "codec list", CFG_CODECS, field, def,                                    \
-	    "1..3 entries of PCMU, PCMA, telephone-event", 1, CFG_MAX_CODECS, NULL, reload, help)
+	    "1..4 entries of PCMU, PCMA, G722, telephone-event", 1, CFG_MAX_CODECS, NULL, reload, help)
 #define DNS_KEY(sec, field, def, max, reload, help)                                               \
 	KEY(sec, #field, "address list", CFG_DNS, field, def,                                     \
 	    "0.." CFG_XSTRINGIFY(max) " entries of HOST or HOST:PORT", 0, max, NULL, reload, help)
@@ -293,8 +293,8 @@ static const struct cfg_key keys[] = {
 	     "Highest local RTP/RTCP port, at least rtp_port_min; the range must hold an even "
 	     "port P and P + 1. Changing it needs a restart."),
     CODECS_KEY("media", codecs, "PCMU, PCMA, telephone-event", true,
-	       "Codecs offered and accepted, in order of preference: PCMU, PCMA, and "
-	       "telephone-event for DTMF; at least one of PCMU, PCMA. New calls only."),
+	       "Codecs offered and accepted, in order of preference: PCMU, PCMA, G722, and "
+	       "telephone-event for DTMF; at least one audio codec. New calls only."),
     ENUM_KEY("media", "srtp", srtp, "off", "off | optional | mandatory", cfg_srtp_parse, true,
 	     "SRTP with SDES keys (RFC 4568): off; optional: offer RTP/AVP with a=crypto and use "
 	     "SRTP when the peer does; mandatory: offer RTP/SAVP and refuse plain RTP with 488. "

@@ -10,6 +10,8 @@
 static const struct codec tab[] = {
     {"PCMU", 0, 8000, 1, NULL, CODEC_AUDIO},
     {"PCMA", 8, 8000, 1, NULL, CODEC_AUDIO},
+    /* G.722 keeps an 8000 Hz RTP clock (RFC 3551 §4.5.2); carried at 8 kHz audio (g722.h). */
+    {"G722", 9, 8000, 1, NULL, CODEC_AUDIO},
     /* DTMF events 0-9, *, #, A-D and flash (RFC 4733 §3.2). */
     {"telephone-event", 101, 8000, 1, "0-16", CODEC_EVENT},
 };

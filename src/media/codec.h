@@ -5,6 +5,7 @@
  *   name              pt    rate  channels  fmtp
  *   PCMU               0    8000         1  -
  *   PCMA               8    8000         1  -
+ *   G722               9    8000         1  -  (RFC 3551: 16 kHz audio, 8000 Hz clock)
  *   telephone-event  101    8000         1  0-16
  *
  * The config ([media] codecs, through cfg's lookup hook) and the

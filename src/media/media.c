@@ -13,6 +13,8 @@
 
 #include "core/rnd.h"
 #include "media/afile.h"
+#include "media/g711.h"
+#include "media/g722.h"
 #include "media/media_int.h"
 #include "media/wavrec.h"
 
@@ -252,6 +254,7 @@ void media_free(struct media *m)
 	afile_close(m->file);
 	free(m->src_path);
 	jbuf_free(m->jb);
+	g722_free(m->g722);
 	dtmf_inband_free(m->inband);
 	msrtp_free(m->srtp);
 	sdes_wipe(&m->tx_key);
@@ -458,6 +461,42 @@ const char *media_codec(const struct media *m)
 const char *media_srtp_suite(const struct media *m)
 {
 	return m && m->have && m->params.srtp ? sdes_suite_name(m->params.tx_key.suite) : NULL;
+}
+
+/* ---- codecs: one octet per 8 kHz sample for each of them ---- */
+
+bool media_encode(struct media *m, const struct codec *c, uint8_t *out, const int16_t *pcm, size_t n)
+{
+	switch (c->pt) {
+	case 8:
+		g711_alaw_encode(out, pcm, n);
+		return true;
+	case 9:
+		if (!m->g722 && g722_new(&m->g722) < 0)
+			return false;
+		g722_enc(m->g722, out, pcm, n);
+		return true;
+	default:
+		g711_ulaw_encode(out, pcm, n);
+		return true;
+	}
+}
+
+bool media_decode(struct media *m, const struct codec *c, int16_t *pcm, const uint8_t *in, size_t n)
+{
+	switch (c->pt) {
+	case 8:
+		g711_alaw_decode(pcm, in, n);
+		return true;
+	case 9:
+		if (!m->g722 && g722_new(&m->g722) < 0)
+			return false;
+		g722_dec(m->g722, pcm, in, n);
+		return true;
+	default:
+		g711_ulaw_decode(pcm, in, n);
+		return true;
+	}
 }
 
 /* ---- commands ---- */

@@ -99,6 +99,8 @@ struct media {
 	double remote_loss_pct, remote_jitter_ms;
 	uint64_t rtcp_rx, rtcp_tx;
 
+	struct g722 *g722;	   /* G.722 codec state, made at its first use */
+
 	/* SRTP. */
 	struct msrtp *srtp;
 	struct sdes_key tx_key, rx_key; /* what srtp was made with */
@@ -129,6 +131,10 @@ void media_tick_arm(struct media_engine *eng);
 /* media_rx.c */
 void media_on_rtp(int fd, short what, void *arg);
 void media_on_rtcp(int fd, short what, void *arg);
+
+/* media.c: the codec's octets of n samples and back; false: no codec state (no memory). */
+bool media_encode(struct media *m, const struct codec *c, uint8_t *out, const int16_t *pcm, size_t n);
+bool media_decode(struct media *m, const struct codec *c, int16_t *pcm, const uint8_t *in, size_t n);
 
 /* media_tx.c */
 uint64_t media_wall_us(void);

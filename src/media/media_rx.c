@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "media/g711.h"
 #include "media/media_int.h"
 
 /* Is from where this session expects the peer's packets? */
@@ -58,14 +57,6 @@ static const struct codec *audio_of(const struct media *m, uint8_t pt)
 		if (c->kind == CODEC_AUDIO && c->pt == pt && pt < CODEC_PT_DYNAMIC)
 			return c;
 	return NULL;
-}
-
-static void decode(const struct codec *c, int16_t *pcm, const uint8_t *pl, size_t n)
-{
-	if (c->pt == 8)
-		g711_alaw_decode(pcm, pl, n);
-	else
-		g711_ulaw_decode(pcm, pl, n);
 }
 
 static void rtcp_in(struct media *m, uint8_t *buf, size_t len, uint64_t now_us)
@@ -153,7 +144,8 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 	}
 	if (!media_receiving(m) || h.plen == 0 || h.plen > MEDIA_BUF)
 		return;
-	decode(c, pcm, h.payload, h.plen);
+	if (!media_decode(m, c, pcm, h.payload, h.plen))
+		return;
 	jbuf_put(m->jb, h.ts, h.marker, pcm, h.plen, now_ms);
 }
 

@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include "media/afile.h"
-#include "media/g711.h"
 #include "media/media_int.h"
 #include "media/quality.h"
 #include "media/wavrec.h"
@@ -55,14 +54,6 @@ static void send_rtp(struct media *m, uint8_t pt, bool marker, uint32_t ts, cons
 	m->tx_bytes += plen;
 }
 
-static void encode(const struct codec *c, uint8_t *out, const int16_t *pcm, size_t n)
-{
-	if (c->pt == 8)
-		g711_alaw_encode(out, pcm, n);
-	else
-		g711_ulaw_encode(out, pcm, n);
-}
-
 /* A packet time is full: an event packet if DTMF is going, else the audio. */
 static void send_packet(struct media *m)
 {
@@ -78,7 +69,10 @@ static void send_packet(struct media *m)
 		m->spurt = true;
 	} else {
 		m->seq++;
-		encode(m->params.codec, pl, m->out, n);
+		if (!media_encode(m, m->params.codec, pl, m->out, n)) {
+			m->out_n = 0;
+			return;
+		}
 		send_rtp(m, (uint8_t)m->params.pt, m->spurt, m->ts, pl, n);
 		m->spurt = false;
 	}

@@ -762,24 +762,24 @@ START_TEST(test_codecs)
 	ck_assert(c->dtmf);
 	cfg_free(c);
 	load_errs("[media]\ncodecs = PCMU, G729\n",
-		  "2: codecs: unknown codec 'G729': expected PCMU, PCMA or telephone-event\n");
+		  "2: codecs: unknown codec 'G729': expected PCMU, PCMA, G722 or telephone-event\n");
 	load_errs("[media]\ncodecs = PCMU/8000\n",
-		  "2: codecs: unknown codec 'PCMU/8000': expected PCMU, PCMA or telephone-event\n");
+		  "2: codecs: unknown codec 'PCMU/8000': expected PCMU, PCMA, G722 or telephone-event\n");
 	load_errs("[media]\ncodecs = PCMU PCMA\n",
-		  "2: codecs: unknown codec 'PCMU PCMA': expected PCMU, PCMA or telephone-event\n");
+		  "2: codecs: unknown codec 'PCMU PCMA': expected PCMU, PCMA, G722 or telephone-event\n");
 	load_errs("[media]\ncodecs = PCMU, PCMA, pcmu\n", "2: codecs: duplicate entry 'PCMU'\n");
 	load_errs("[media]\ncodecs = telephone-event, PCMA, TELEPHONE-EVENT\n",
 		  "2: codecs: duplicate entry 'telephone-event'\n");
 	load_errs("[media]\ncodecs = PCMU, , PCMA\n",
-		  "2: codecs: empty entry: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+		  "2: codecs: empty entry: expected 1..4 entries of PCMU, PCMA, G722, telephone-event\n");
 	load_errs("[media]\ncodecs = PCMU,\n",
-		  "2: codecs: empty entry: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+		  "2: codecs: empty entry: expected 1..4 entries of PCMU, PCMA, G722, telephone-event\n");
 	load_errs("[media]\ncodecs = ,PCMU\n",
-		  "2: codecs: empty entry: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+		  "2: codecs: empty entry: expected 1..4 entries of PCMU, PCMA, G722, telephone-event\n");
 	load_errs("[media]\ncodecs =\n",
-		  "2: codecs: empty value: expected 1..3 entries of PCMU, PCMA, telephone-event\n");
+		  "2: codecs: empty value: expected 1..4 entries of PCMU, PCMA, G722, telephone-event\n");
 	load_errs("[media]\ncodecs = telephone-event\n",
-		  "2: codecs: no audio codec: expected at least one of PCMU, PCMA besides "
+		  "2: codecs: no audio codec: expected at least one of PCMU, PCMA, G722 besides "
 		  "telephone-event\n");
 	/* A long bad entry is quoted cut, like any value. */
 	load_errs("[media]\ncodecs = PCMU, "
@@ -787,7 +787,13 @@ START_TEST(test_codecs)
 		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
 		  "2: codecs: unknown codec "
 		  "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...': expected "
-		  "PCMU, PCMA or telephone-event\n");
+		  "PCMU, PCMA, G722 or telephone-event\n");
+	/* G.722 listed: offered with the others, in the order given. */
+	c = load_ok("[media]\ncodecs = G722, PCMU, telephone-event\n");
+	ck_assert_uint_eq(c->n_codecs, 2);
+	ck_assert_str_eq(c->codecs[0], "G722");
+	ck_assert_str_eq(c->codecs[1], "PCMU");
+	cfg_free(c);
 }
 END_TEST
 
@@ -990,7 +996,7 @@ static void check_key_range(const struct cfg_key_info *k)
 			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s %s",
 				 i ? "," : "", name);
 		ck_assert_str_eq(rest, want);
-		ck_assert_str_eq(rest, " entries of PCMU, PCMA, telephone-event");
+		ck_assert_str_eq(rest, " entries of PCMU, PCMA, G722, telephone-event");
 		ck_assert_uint_eq(hi, i);
 	} else if (strcmp(k->type, "address list") == 0) {
 		ck_assert_str_eq(rest, " entries of HOST or HOST:PORT");

@@ -20,7 +20,7 @@ START_TEST(test_table)
 {
 	const struct codec *c;
 
-	ck_assert_uint_eq(codec_count(), 3);
+	ck_assert_uint_eq(codec_count(), 4);
 	c = codec_at(0);
 	ck_assert_str_eq(c->name, "PCMU");
 	ck_assert_uint_eq(c->pt, 0);
@@ -33,13 +33,19 @@ START_TEST(test_table)
 	ck_assert_uint_eq(c->pt, 8);
 	ck_assert_uint_eq(c->rate, 8000);
 	ck_assert_int_eq(c->kind, CODEC_AUDIO);
+	/* G.722's RTP clock is 8000 Hz though it samples at 16 kHz (RFC 3551 §4.5.2). */
 	c = codec_at(2);
+	ck_assert_str_eq(c->name, "G722");
+	ck_assert_uint_eq(c->pt, 9);
+	ck_assert_uint_eq(c->rate, 8000);
+	ck_assert_int_eq(c->kind, CODEC_AUDIO);
+	c = codec_at(3);
 	ck_assert_str_eq(c->name, "telephone-event");
 	ck_assert_uint_eq(c->pt, 101);
 	ck_assert_uint_eq(c->rate, 8000);
 	ck_assert_str_eq(c->fmtp, "0-16");
 	ck_assert_int_eq(c->kind, CODEC_EVENT);
-	ck_assert_ptr_null(codec_at(3));
+	ck_assert_ptr_null(codec_at(4));
 	ck_assert_ptr_eq(codec_event(), c);
 }
 END_TEST
@@ -96,13 +102,15 @@ START_TEST(test_cfg_view)
 	ck_assert(audio);
 	ck_assert_str_eq(codec_cfg_name(1, &audio), "PCMA");
 	ck_assert(audio);
-	ck_assert_str_eq(codec_cfg_name(2, &audio), "telephone-event");
+	ck_assert_str_eq(codec_cfg_name(2, &audio), "G722");
+	ck_assert(audio);
+	ck_assert_str_eq(codec_cfg_name(3, &audio), "telephone-event");
 	ck_assert(!audio);
-	ck_assert_ptr_null(codec_cfg_name(3, &audio));
+	ck_assert_ptr_null(codec_cfg_name(4, &audio));
 }
 END_TEST
 
-/* The defaults of cfg come from the table: every audio row, telephone-event on. */
+/* The defaults of cfg: G.711 both laws, telephone-event on (G.722 only when listed). */
 START_TEST(test_cfg_defaults)
 {
 	struct cfg *c = NULL;

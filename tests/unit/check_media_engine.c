@@ -231,6 +231,12 @@ START_TEST(test_tone_pcma)
 }
 END_TEST
 
+START_TEST(test_tone_g722)
+{
+	tone_plain("G722");
+}
+END_TEST
+
 /* SRTP both ways with suite s: the audio arrives; a tampered copy of a packet is dropped. */
 static void srtp_run(enum sdes_suite s)
 {
@@ -424,6 +430,7 @@ static Suite *engine_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_tone_pcmu);
 	tcase_add_test(tc, test_tone_pcma);
+	tcase_add_test(tc, test_tone_g722);
 	tcase_add_loop_test(tc, test_srtp_suites, 0, SDES_SUITE_COUNT);
 	tcase_add_test(tc, test_dtmf);
 	tcase_add_test(tc, test_dtmf_no_te);
