@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -150,6 +151,29 @@ static int listen_all(struct daemon *dm)
 	return 0;
 }
 
+/*
+ * SDES keys (RFC 4568) end up in many places of the daemon's memory: the
+ * SDP we keep, the messages being retransmitted, libsrtp2's contexts.  A
+ * core dump would hold them all, so while any SRTP is configured the
+ * process is made non-dumpable (prctl PR_SET_DUMPABLE), once: a later
+ * reload that drops SRTP does not make the keys of earlier calls vanish.
+ */
+static void protect_keys(struct daemon *dm, const struct cfg *cfg)
+{
+	bool srtp = cfg->srtp != CFG_SRTP_OFF;
+
+	for (unsigned i = 0; i < cfg->n_accounts && !srtp; i++)
+		srtp = cfg->accounts[i].srtp > CFG_SRTP_OFF;
+	if (!srtp || dm->keys_protected)
+		return;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		log_warn("cannot turn core dumps off for SRTP keys: %s", strerror(errno));
+		return;
+	}
+	dm->keys_protected = true;
+	log_info("SRTP configured: core dumps are off, so that they cannot hold SDES keys");
+}
+
 /* Give every layer the values of a new config that apply at run time. */
 static void apply_cfg(struct daemon *dm, const struct cfg *n)
 {
@@ -158,6 +182,7 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 	struct call_cfg kc;
 
 	log_set_level(n->log_level);
+	protect_keys(dm, n);
 	ua_set_accounts(dm->ua, daemon_account_for_user, dm, n->accept_unknown_users);
 	if (!dm->cfg->dns_servers || !n->dns_servers ||
 	    strcmp(dm->cfg->dns_servers, n->dns_servers) != 0) {
@@ -461,6 +486,7 @@ int daemon_new(struct daemon **dp, struct cfg *cfg, const char *cfg_path)
 	if (!(dm->cfg_path = strdup(cfg_path)) || !(dm->base = event_base_new()))
 		goto out;
 	msg_lib_init();
+	protect_keys(dm, dm->cfg);
 	if ((err = build_layers(dm)) < 0) {
 		log_err("cannot start: %s", strerror(-err));
 		goto out;

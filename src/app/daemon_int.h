@@ -51,6 +51,7 @@ struct daemon {
 	struct options *opts;
 	struct calls *calls;
 	struct media_engine *media; /* every call's RTP; freed after calls */
+	bool keys_protected;	    /* PR_SET_DUMPABLE 0: SRTP is configured */
 	struct ctl *ctl;
 	struct stats stats;
 	struct daemon_listener listeners[CFG_MAX_LISTEN];
