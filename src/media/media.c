@@ -465,6 +465,14 @@ const char *media_srtp_suite(const struct media *m)
 
 /* ---- codecs: one octet per 8 kHz sample for each of them ---- */
 
+/* The call's G.722 state, made at first use; NULL: no memory. */
+static struct g722 *g722_of(struct media *m)
+{
+	if (!m->g722)
+		(void)g722_new(&m->g722);
+	return m->g722;
+}
+
 bool media_encode(struct media *m, const struct codec *c, uint8_t *out, const int16_t *pcm, size_t n)
 {
 	switch (c->pt) {
@@ -472,7 +480,7 @@ bool media_encode(struct media *m, const struct codec *c, uint8_t *out, const in
 		g711_alaw_encode(out, pcm, n);
 		return true;
 	case 9:
-		if (!m->g722 && g722_new(&m->g722) < 0)
+		if (!g722_of(m))
 			return false;
 		g722_enc(m->g722, out, pcm, n);
 		return true;
@@ -489,7 +497,7 @@ bool media_decode(struct media *m, const struct codec *c, int16_t *pcm, const ui
 		g711_alaw_decode(pcm, in, n);
 		return true;
 	case 9:
-		if (!m->g722 && g722_new(&m->g722) < 0)
+		if (!g722_of(m))
 			return false;
 		g722_dec(m->g722, pcm, in, n);
 		return true;
