@@ -130,7 +130,6 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 	m->rx_packets++;
 	m->rx_bytes += h.plen;
 	m->last_rx_ms = now_ms;
-	rtp_src_arrival(&m->src, h.ts, now_us);
 	if (c->kind == CODEC_EVENT) {
 		char digit;
 		unsigned dur;
@@ -142,6 +141,12 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 								    .duration_ms = dur});
 		return;
 	}
+	/*
+	 * A.8 jitter from audio only: an event's packets all carry the
+	 * timestamp of its start (RFC 4733 §2.5.1.2) while they go out a
+	 * packet time apart, which would read as jitter.
+	 */
+	rtp_src_arrival(&m->src, h.ts, now_us);
 	if (!media_receiving(m) || h.plen == 0 || h.plen > MEDIA_BUF)
 		return;
 	if (!media_decode(m, c, pcm, h.payload, h.plen))
