@@ -54,7 +54,8 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 		set_str(f, "by", e->by);
 		if (ci.codec)
 			set_str(f, "codec", ci.codec);
-		if (strcmp(e->state, "ended") == 0 && ci.media.valid)
+		if (strcmp(e->state, "ended") == 0 && ci.media.valid &&
+		    (ci.media.rx_packets || ci.media.tx_packets))
 			json_object_set_new(f, "quality", daemon_media_json(&ci));
 		ctl_event(dm->ctl, "call.state", f);
 		return;
@@ -362,10 +363,11 @@ void daemon_calls_info(struct daemon *dm, struct ctl_req *req)
 
 void daemon_calls_play(struct daemon *dm, struct ctl_req *req)
 {
-	struct call *c = arg_call(dm, req);
+	/* Arguments first: arg_call() answers and frees req when there is no such call. */
 	const char *file = json_string_value(json_object_get(req->args, "file"));
 	bool loop = json_is_true(json_object_get(req->args, "loop"));
 	bool stop = json_is_true(json_object_get(req->args, "stop"));
+	struct call *c = arg_call(dm, req);
 	struct why why = {0};
 	int err;
 
@@ -386,9 +388,9 @@ void daemon_calls_play(struct daemon *dm, struct ctl_req *req)
 
 void daemon_calls_record(struct daemon *dm, struct ctl_req *req)
 {
-	struct call *c = arg_call(dm, req);
 	const char *action = json_string_value(json_object_get(req->args, "action"));
 	const char *path = json_string_value(json_object_get(req->args, "path"));
+	struct call *c = arg_call(dm, req);
 	struct why why = {0};
 	struct call_info ci;
 	bool start;
@@ -417,10 +419,10 @@ void daemon_calls_record(struct daemon *dm, struct ctl_req *req)
 
 void daemon_calls_dtmf(struct daemon *dm, struct ctl_req *req)
 {
-	struct call *c = arg_call(dm, req);
 	const char *digits = json_string_value(json_object_get(req->args, "digits"));
 	json_t *dur = json_object_get(req->args, "duration");
 	json_int_t ms = dur ? json_integer_value(dur) : 0;
+	struct call *c = arg_call(dm, req);
 	struct why why = {0};
 	int err;
 

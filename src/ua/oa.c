@@ -622,7 +622,8 @@ static const struct codec *offered(const struct oa *oa, int pt, bool *te)
  * The SRTP of the answer m to our offer (RFC 4568 §7.1.2): its first
  * a=crypto must carry a tag we offered with that tag's suite; then we
  * send with our key of that tag and receive with theirs.  No a=crypto:
- * plain RTP, unless SRTP is mandatory or the answer is RTP/SAVP.
+ * plain RTP, unless SRTP is mandatory or the answer is RTP/SAVP; with srtp
+ * off an RTP/AVP answer's a=crypto is ignored.
  */
 static int answer_crypto(const struct oa *oa, const struct msdp_media *m, struct oa_result *r,
 			 char *why, size_t whylen)
@@ -636,7 +637,11 @@ static int answer_crypto(const struct oa *oa, const struct msdp_media *m, struct
 		return why_fmt(why, whylen, -EPROTO, "SRTP is mandatory and the answer has none");
 	if (!a && strcmp(m->proto, PROTO_SAVP) == 0)
 		return why_fmt(why, whylen, -EPROTO, "the answer is RTP/SAVP with no a=crypto");
-	if (!a)
+	/*
+	 * We offered no keys: an RTP/AVP answer's a=crypto is ignored, as an
+	 * offer's is (baresip with srtp optional puts one in any answer).
+	 */
+	if (!a || (oa->srtp == OA_SRTP_OFF && strcmp(m->proto, PROTO_SAVP) != 0))
 		return 0;
 	if (oa->srtp == OA_SRTP_OFF || !a->value)
 		return why_fmt(why, whylen, -EPROTO,

@@ -59,6 +59,7 @@ static const struct method methods[] = {
 	{ "CANCEL", m_cancel, true },
 	{ "BYE", m_bye, true },
 	{ "INVITE", m_invite, true },
+	{ "INFO", m_bye, true },	/* in a call's dialog: DTMF (application/dtmf-relay) */
 	{ "REGISTER", m_not_allowed, false },	/* we are no registrar */
 };
 
@@ -149,6 +150,7 @@ static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 }
 
 /* §15.1.2: a BYE for a dialog of ours ends its call; any other gets 481. */
+/* BYE and INFO: requests of a call's dialog, 481 outside one (§12.2.2). */
 static void m_bye(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 {
 	if (ua->calls && calls_in_dialog(ua->calls, st, req))
@@ -232,8 +234,9 @@ static bool body_refused(const struct sip_msg *req)
 {
 	char buf[160];
 
+	/* INFO's bodies are the call's to judge (DTMF types, 415 with its own Accept). */
 	if (msg_body_len(req) == 0 || !msg_content_type(req, buf, sizeof(buf)) ||
-	    strcmp(buf, UA_ACCEPT) == 0)
+	    strcmp(buf, UA_ACCEPT) == 0 || strcmp(req->method, "INFO") == 0)
 		return false;
 	return !msg_header_param(req, "Content-Disposition", NULL, "handling", buf, sizeof(buf)) ||
 	       strcasecmp(buf, "optional") != 0;

@@ -601,7 +601,7 @@ START_TEST(test_uas_auto_answer)
 	ck_assert(has(1, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
 	ck_assert(has(2, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
 	ck_assert(has(2, "\r\nContent-Type: application/sdp\r\n"));
-	ck_assert(has(2, "\r\nAllow: OPTIONS, ACK, CANCEL, BYE, INVITE\r\n"));
+	ck_assert(has(2, "\r\nAllow: OPTIONS, ACK, CANCEL, BYE, INVITE, INFO\r\n"));
 	ck_assert(has(2, "\r\nServer: sipuad/test\r\n"));
 	ck_assert(has(2, "\r\nm=audio 41"));
 	ck_assert(has(2, "a=rtpmap:0 PCMU/8000"));

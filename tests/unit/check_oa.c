@@ -1134,9 +1134,8 @@ static const struct {
     {OA_SRTP_OPTIONAL, ANS_SAVP("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KG128 "\r\n"),
      NO_MATCH},
     {OA_SRTP_OPTIONAL, ANS_SAVP("a=crypto\r\n"), NO_MATCH},
-    /* off: we offered no a=crypto */
-    {OA_SRTP_OFF, SDP_HEAD M_AUDIO("0") "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K80 "\r\n",
-     NO_MATCH},
+    /* off: we offered no a=crypto, and an RTP/SAVP answer is not ours */
+    {OA_SRTP_OFF, ANS_SAVP("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" K80 "\r\n"), NO_MATCH},
     /* mandatory and none */
     {OA_SRTP_MANDATORY, ANS_SAVP(""), ANS_NONE},
     {OA_SRTP_MANDATORY, SDP_HEAD M_AUDIO("0"), ANS_NONE},
@@ -1157,6 +1156,24 @@ START_TEST(test_take_answer_crypto_bad)
 	ck_assert_int_eq(r.pt, 55);
 	ck_assert(!oa_offer_pending(oa));
 	ck_assert_int_eq(oa_current(oa, &r), -ENOENT);
+}
+END_TEST
+
+/*
+ * off: an RTP/AVP answer's a=crypto is ignored, the call is plain (baresip
+ * with srtp optional puts one in every answer).
+ */
+START_TEST(test_take_answer_off_ignores_crypto)
+{
+	struct oa_result r;
+
+	use(OA_SRTP_OFF, false);
+	ck_assert_int_eq(offer_then(SDP_HEAD M_AUDIO("0") "a=crypto:1 AES_CM_128_HMAC_SHA1_80 "
+							 "inline:" K80 "\r\n",
+				    &r, NULL, 0),
+			 0);
+	ck_assert(!r.srtp && !r.rejected);
+	ck_assert(key_zero(&r.rx_key) && key_zero(&r.tx_key));
 }
 END_TEST
 
@@ -1363,6 +1380,7 @@ static Suite *oa_suite(void)
 	tcase_add_loop_test(tc, test_take_answer_crypto_bad, 0,
 			    (int)(sizeof(bad_answers) / sizeof(bad_answers[0])));
 	tcase_add_test(tc, test_take_answer_optional_plain);
+	tcase_add_test(tc, test_take_answer_off_ignores_crypto);
 	tcase_add_loop_test(tc, test_rtcp_offer, 0,
 			    (int)(sizeof(rtcp_cases) / sizeof(rtcp_cases[0])));
 	tcase_add_loop_test(tc, test_rtcp_answer, 0,

@@ -38,7 +38,7 @@
 #include "check_run.h"
 
 #define MAX_SENT 16
-#define UA_ALLOW "OPTIONS, ACK, CANCEL, BYE, INVITE"
+#define UA_ALLOW "OPTIONS, ACK, CANCEL, BYE, INVITE, INFO"
 
 static struct tmr_clock *clk;
 static struct event_base *base; /* the stack's transport wants one; never run */
