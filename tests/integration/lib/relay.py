@@ -30,6 +30,15 @@ the same decisions for the same packets:
              first payload byte after a plain header; negative from the end,
              -1: the last byte of an SRTP authentication tag); a tampered
              packet is never dropped, held or duplicated.
+Two switches a test can throw while the relay runs:
+  cut(direction)    every datagram of that direction (RTP, RTCP, other) is
+                    dropped from now on (counted as cut, no random draws),
+                    as if that peer had stopped sending; cut(direction,
+                    False) lets them through again;
+  inject(side, data) sends data out of `side`'s socket to its destination,
+                    so the endpoint there sees it come from its peer's
+                    address (counted as injected in the direction towards
+                    that side): forged packets that pass a source check.
 A datagram is RTCP when its second byte is 192-223 (RFC 5761), RTP when
 its version is 2, "other" otherwise (forwarded, counted, no faults).  It
 runs in one thread on a selector with a 10 ms tick and stops by stop().
@@ -56,7 +65,7 @@ from sipt import TestFailure, check
 
 DIRS = ("ab", "ba")
 _COUNTERS = ("rtp_in", "rtp_out", "dropped", "reordered", "duplicated", "tampered",
-             "rtcp_in", "rtcp_out", "other", "unroutable")
+             "rtcp_in", "rtcp_out", "other", "unroutable", "cut", "injected")
 LOG_MAX = 100000
 
 
@@ -116,6 +125,7 @@ class Relay:
         self.counts = {d: dict((c, 0) for c in _COUNTERS) for d in DIRS}
         self.log = {d: [] for d in DIRS}   # (n, seq, action) of RTP packets
         self.held = {d: None for d in DIRS}  # (data, since)
+        self.cuts = {d: False for d in DIRS}
         self.dest = {"a": a_dest, "b": b_dest}
         self.rtcp_dest = {"a": None, "b": None}
         self.seen = {("a", False): None, ("a", True): None,
@@ -139,6 +149,29 @@ class Relay:
         with self.lock:
             self.dest[side] = tuple(addr) if addr else None
             self.rtcp_dest[side] = tuple(rtcp) if rtcp else None
+
+    def cut(self, direction, on=True):
+        """Drop every datagram of direction ("ab": A to B) from now on (on),
+        or let them through again; a packet held for reordering is dropped
+        with the cut."""
+        check(direction in DIRS, "direction %r is not ab or ba" % direction)
+        with self.lock:
+            self.cuts[direction] = bool(on)
+            if on and self.held[direction] is not None:
+                self.held[direction] = None
+                self.counts[direction]["cut"] += 1
+
+    def inject(self, side, data, rtcp=False):
+        """Send data from the relay's `side` socket (RTP, or RTCP's port + 1)
+        to that side's endpoint, as if relayed from its peer.  Fails when the
+        side has no destination yet."""
+        check(side in ("a", "b"), "side %r is not a or b" % side)
+        d = "ba" if side == "a" else "ab"
+        with self.lock:
+            sock, dest = self._target("b" if side == "a" else "a", rtcp)
+            check(dest is not None, "inject: side %s has no destination yet" % side)
+            sock.sendto(bytes(data), dest)
+            self.counts[d]["injected"] += 1
 
     def addr(self, side):
         """(host, port) that endpoint `side` should send its RTP to."""
@@ -225,6 +258,9 @@ class Relay:
         with self.lock:
             self.seen[side, is_rtcp] = src
             c = self.counts[d]
+            if self.cuts[d]:
+                c["cut"] += 1
+                return
             sock, dest = self._target(side, is_rtcp)
             if kind == "rtp" or (kind == "rtcp" and self.rtcp_faults):
                 self._fault(d, c, sock, dest, data, kind)

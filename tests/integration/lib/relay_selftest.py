@@ -10,6 +10,10 @@
      port + 1 without faults; garbage is forwarded and counted as other; a
      packet with nowhere to go is counted unroutable; a held last packet
      still goes out after hold_ms; stop() frees the ports.
+  2b. cut("ab") drops everything A sends (RTP, RTCP, garbage), counted as
+     cut, while B's packets still reach A; cut("ab", False) lets A's through
+     again; inject() sends from the relay's side socket, so the endpoint
+     sees its peer's address, and needs a destination.
   3. SDP rewriting (rewrite_sdp) of c=, m= and a=rtcp.
   4. With baresip (when installed): A (440 Hz) calls B (recording) through
      SipHop and a relay losing 20 % and reordering 10 %: B still records
@@ -185,6 +189,56 @@ def test_tamper_rtcp_other():
           and classify(b"\x00" * 20) == "other" and classify(b"\x80") == "other", "classify")
 
 
+def refused(fn, what):
+    """fn() must fail with TestFailure."""
+    try:
+        fn()
+    except TestFailure:
+        return
+    raise TestFailure("%s accepted" % what)
+
+
+def test_cut_inject():
+    a, b = sock(), sock()
+    with Relay(seed=3, b_dest=b.getsockname()) as r:
+        got = pump(a, r.addr("a"), b, 5)
+        check(len(got) == 5, "before the cut: %d arrived" % len(got))
+        got = pump(b, r.addr("b"), a, 3, first=100)  # side a learns A's address
+        check(len(got) == 3, "B to A before the cut: %d arrived" % len(got))
+        r.cut("ab")
+        got = pump(a, r.addr("a"), b, 10, first=10)
+        a.sendto(bytes([0x80, 200, 0, 6]) + b"\0" * 24, r.addr("a"))
+        a.sendto(b"\x00garbage", r.addr("a"))
+        got += drain(b)
+        check(got == [], "%d datagrams crossed the cut" % len(got))
+        st = r.stats()["ab"]
+        check(st["cut"] == 12 and st["rtp_in"] == 5 and st["rtp_out"] == 5
+              and st["rtcp_in"] == 0 and st["other"] == 0, "cut counts %r" % st)
+        got = pump(b, r.addr("b"), a, 4, first=200)
+        check(len(got) == 4, "B to A during the cut: %d arrived" % len(got))
+        r.cut("ab", False)
+        got = pump(a, r.addr("a"), b, 5, first=30)
+        check([struct.unpack(">H", d[2:4])[0] for d, _ in got] == list(range(30, 35)),
+              "after the cut: %r" % got)
+        forged = rtp(7, ssrc=0xBAD)
+        r.inject("b", forged)
+        b.settimeout(2)
+        d, src = b.recvfrom(2048)
+        check(d == forged and src == r.addr("b"), "injected %r from %r" % (d[:12], src))
+        r.inject("a", b"\x00x")
+        a.settimeout(2)
+        d, src = a.recvfrom(2048)
+        check(d == b"\x00x" and src == r.addr("a"), "injected to A %r from %r" % (d, src))
+        st = r.stats()
+        check(st["ab"]["injected"] == 1 and st["ba"]["injected"] == 1, "injected %r" % st)
+        refused(lambda: r.cut("xy"), "cut of direction xy")
+        refused(lambda: r.inject("c", b"x"), "inject to side c")
+    with Relay(seed=3) as r:
+        refused(lambda: r.inject("b", b"x"), "inject without a destination")
+    a.close()
+    b.close()
+
+
 def test_unroutable_hold_stop():
     a, b = sock(), sock()
     r = Relay(reorder=1.0, seed=5, hold_ms=150).start()
@@ -338,6 +392,7 @@ if __name__ == "__main__":
     run([("1,000 packets each way: loss, reordering, duplicates, counted and seeded",
           test_faults),
          ("tampering, RTCP, garbage", test_tamper_rtcp_other),
+         ("cut one direction, inject from the relay's address", test_cut_inject),
          ("unroutable, held packet flushed, stop frees the ports", test_unroutable_hold_stop),
          ("SDP rewriting", test_rewrite_sdp),
          ("baresip calls baresip through the hop and a lossy relay, plain and SRTP",
