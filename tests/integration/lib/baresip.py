@@ -48,6 +48,9 @@ both ways over one TCP connection.
             event: a re-INVITE shows as CALL_REMOTE_SDP "offer" at the peer and
             "answer" at the sender.  A dial to a dead UDP port ends with
             CALL_CLOSED "Connection timed out" after ~32 s.
+Limits found by bench/media/run: baresip 1.0.0 numbers calls 1..255 and
+refuses the 256th ("call: could not assign linenumber"); its echo.so module
+answers calls itself only with answermode=manual.
 There is no sip_trace config option in 1.0.0; -s enables the trace, which
 sip_trace() / sdp_dirs() / sdp_media() parse back out of the log.
 
