@@ -219,7 +219,7 @@ static void detach(struct media *m)
 	if (!eng)
 		return;
 	if (m->have && (m->tx_packets || m->rx_packets))
-		media_send_rtcp(m, true, tmr_now(eng->clk));
+		media_send_rtcp(m, true);
 	if (eng->iter_next == m)
 		eng->iter_next = m->next;
 	if (m->prev)
@@ -257,8 +257,6 @@ void media_free(struct media *m)
 	g722_free(m->g722);
 	dtmf_inband_free(m->inband);
 	msrtp_free(m->srtp);
-	sdes_wipe(&m->tx_key);
-	sdes_wipe(&m->rx_key);
 	sdes_wipe(&m->params.tx_key);
 	sdes_wipe(&m->params.rx_key);
 	free(m);
@@ -319,6 +317,13 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
 	return 0;
 }
 
+void media_rtcp_dest(const struct net_addr *rtp, bool mux, struct net_addr *out)
+{
+	*out = *rtp;
+	if (!mux)
+		net_addr_set_port(out, (uint16_t)(net_addr_port(rtp) + 1));
+}
+
 static bool params_ok(const struct media_params *p)
 {
 	return p->codec && p->codec->kind == CODEC_AUDIO && p->pt >= 0 && p->pt <= 127 &&
@@ -334,7 +339,11 @@ static bool key_eq(const struct sdes_key *a, const struct sdes_key *b)
 	return a->suite == b->suite && a->len == b->len && memcmp(a->key, b->key, a->len) == 0;
 }
 
-/* SRTP as p asks: the sessions are made again only when a key changed. */
+/*
+ * SRTP as p asks: the sessions are made again only when a key changed.
+ * m->srtp, when there, was made with m->params' keys (kept while the
+ * stream is inactive too): the one copy of them the session holds.
+ */
 static int srtp_update(struct media *m, const struct media_params *p)
 {
 	struct msrtp *s = NULL;
@@ -343,11 +352,10 @@ static int srtp_update(struct media *m, const struct media_params *p)
 	if (!p->srtp) {
 		msrtp_free(m->srtp);
 		m->srtp = NULL;
-		sdes_wipe(&m->tx_key);
-		sdes_wipe(&m->rx_key);
 		return 0;
 	}
-	if (m->srtp && key_eq(&m->tx_key, &p->tx_key) && key_eq(&m->rx_key, &p->rx_key))
+	if (m->srtp && key_eq(&m->params.tx_key, &p->tx_key) &&
+	    key_eq(&m->params.rx_key, &p->rx_key))
 		return 0;
 	if ((err = msrtp_new(&s, &p->tx_key, &p->rx_key)) < 0)
 		return err == -ENOMEM ? err : -EIO;
@@ -355,12 +363,10 @@ static int srtp_update(struct media *m, const struct media_params *p)
 	 * New sessions start their rollover counters at 0: with the same send
 	 * key, a new SSRC keeps every packet's keystream new (RFC 3711 §9.1).
 	 */
-	if (m->srtp && key_eq(&m->tx_key, &p->tx_key))
+	if (m->srtp && key_eq(&m->params.tx_key, &p->tx_key))
 		m->ssrc = rnd_u32();
 	msrtp_free(m->srtp);
 	m->srtp = s;
-	m->tx_key = p->tx_key;
-	m->rx_key = p->rx_key;
 	return 0;
 }
 
@@ -371,11 +377,10 @@ static void peer_changed(struct media *m, const struct media_params *p)
 
 	if (moved || !m->latched) {
 		m->dest = p->remote;
-		m->dest_rtcp = p->rtcp_mux ? p->remote : p->remote_rtcp;
-		if (!m->dest_rtcp.len) {
-			m->dest_rtcp = p->remote;
-			net_addr_set_port(&m->dest_rtcp, (uint16_t)(net_addr_port(&p->remote) + 1));
-		}
+		if (p->remote_rtcp.len && !p->rtcp_mux)
+			m->dest_rtcp = p->remote_rtcp; /* RFC 3605 a=rtcp */
+		else
+			media_rtcp_dest(&p->remote, p->rtcp_mux, &m->dest_rtcp);
 		m->latched = false;
 	}
 	if (moved && m->have) {

@@ -103,7 +103,6 @@ struct media {
 
 	/* SRTP. */
 	struct msrtp *srtp;
-	struct sdes_key tx_key, rx_key; /* what srtp was made with */
 
 	/* Sources and sinks. */
 	struct media_source src_cfg;
@@ -127,6 +126,8 @@ void media_ev_push(struct media *m, const struct media_event_info *e);
 bool media_sending(const struct media *m);
 bool media_receiving(const struct media *m);
 void media_tick_arm(struct media_engine *eng);
+/* Where RTCP goes for RTP at rtp: rtp itself with rtcp-mux (RFC 5761), else its port + 1. */
+void media_rtcp_dest(const struct net_addr *rtp, bool mux, struct net_addr *out);
 
 /* media_rx.c */
 void media_on_rtp(int fd, short what, void *arg);
@@ -141,7 +142,7 @@ uint64_t media_wall_us(void);
 /* The engine clock as an NTP timestamp (RFC 3550 §4): wall time at start, monotonic since. */
 uint64_t media_ntp_now(const struct media_engine *eng);
 void media_tick(struct media *m, uint64_t now);
-void media_send_rtcp(struct media *m, bool bye, uint64_t now);
+void media_send_rtcp(struct media *m, bool bye);
 void media_play_end(struct media *m, const char *reason);
 double media_record_end(struct media *m, const char *reason);
 

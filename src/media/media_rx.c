@@ -37,12 +37,7 @@ static void latch(struct media *m, const struct net_addr *from)
 	if (net_addr_eq(from, &m->dest))
 		return;
 	m->dest = *from;
-	if (m->params.rtcp_mux)
-		m->dest_rtcp = *from;
-	else {
-		m->dest_rtcp = *from;
-		net_addr_set_port(&m->dest_rtcp, (uint16_t)(net_addr_port(from) + 1));
-	}
+	media_rtcp_dest(from, m->params.rtcp_mux, &m->dest_rtcp);
 	media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_SOURCE_LATCHED, .addr = from});
 }
 

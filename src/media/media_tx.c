@@ -30,12 +30,10 @@ uint64_t media_ntp_now(const struct media_engine *eng)
 	return rtcp_ntp_of_us(eng->wall0_us + (tmr_now_us(eng->clk) - eng->mono0_us));
 }
 
-static void send_to(struct media *m, int fd, const struct net_addr *to, const uint8_t *buf,
-		    size_t len)
+static void send_to(int fd, const struct net_addr *to, const uint8_t *buf, size_t len)
 {
 	/* A full socket buffer or an ICMP error: the packet is lost, as on the wire. */
 	(void)sendto(fd, buf, len, MSG_DONTWAIT, (const struct sockaddr *)&to->ss, to->len);
-	(void)m;
 }
 
 /* One RTP packet: header, payload, SRTP; counted. */
@@ -49,7 +47,7 @@ static void send_rtp(struct media *m, uint8_t pt, bool marker, uint32_t ts, cons
 	len += plen;
 	if (m->srtp && msrtp_protect(m->srtp, buf, &len, sizeof(buf)) < 0)
 		return;
-	send_to(m, m->pair.rtp_fd, &m->dest, buf, len);
+	send_to(m->pair.rtp_fd, &m->dest, buf, len);
 	m->tx_packets++;
 	m->tx_bytes += plen;
 }
@@ -67,15 +65,11 @@ static void send_packet(struct media *m)
 		send_rtp(m, (uint8_t)m->params.te_pt, p.marker, p.ts, p.payload, sizeof(p.payload));
 		/* Audio after an event starts a new talk spurt. */
 		m->spurt = true;
-	} else {
+	} else if (media_encode(m, m->params.codec, pl, m->out, n)) {
 		m->seq++;
-		if (!media_encode(m, m->params.codec, pl, m->out, n)) {
-			m->out_n = 0;
-			return;
-		}
 		send_rtp(m, (uint8_t)m->params.pt, m->spurt, m->ts, pl, n);
 		m->spurt = false;
-	}
+	} /* else no memory for the codec: this packet time passes silent */
 	m->ts += (uint32_t)n;
 	m->out_n = 0;
 }
@@ -110,15 +104,22 @@ double media_record_end(struct media *m, const char *reason)
 	return (double)frames / MEDIA_RATE;
 }
 
+/* n samples of f, silence after its end. */
+static void file_fill(struct afile *f, int16_t *out, size_t n)
+{
+	size_t got = afile_read(f, out, n);
+
+	if (got < n)
+		memset(out + got, 0, (n - got) * sizeof(*out));
+}
+
 /* 10 ms of what we send, from the play, else the default source. */
 static void source(struct media *m, int16_t *out, const int16_t *rx)
 {
-	size_t n = MEDIA_TICK_SAMPLES, got;
+	size_t n = MEDIA_TICK_SAMPLES;
 
 	if (m->play) {
-		got = afile_read(m->play, out, n);
-		if (got < n)
-			memset(out + got, 0, (n - got) * sizeof(*out));
+		file_fill(m->play, out, n);
 		if (afile_done(m->play)) {
 			const char *err = afile_error(m->play);
 			char reason[200];
@@ -138,9 +139,7 @@ static void source(struct media *m, int16_t *out, const int16_t *rx)
 		return;
 	case MEDIA_SRC_FILE:
 		if (m->file && !afile_done(m->file)) {
-			got = afile_read(m->file, out, n);
-			if (got < n)
-				memset(out + got, 0, (n - got) * sizeof(*out));
+			file_fill(m->file, out, n);
 			return;
 		}
 		break;
@@ -200,18 +199,18 @@ void media_tick(struct media *m, uint64_t now)
 		m->ts += MEDIA_TICK_SAMPLES;
 	}
 	if (now >= m->next_rtcp_ms) {
-		media_send_rtcp(m, false, now);
+		media_send_rtcp(m, false);
 		m->next_rtcp_ms = now + rtcp_interval_ms();
 	}
 	timeout_check(m, now);
 }
 
-void media_send_rtcp(struct media *m, bool bye, uint64_t now)
+void media_send_rtcp(struct media *m, bool bye)
 {
 	alignas(8) uint8_t buf[RTCP_MAX + MSRTP_TRAILER];
 	struct rtcp_report r = {.ssrc = m->ssrc, .cname = m->cname};
 	size_t len;
-	(void)now;
+
 	if (!m->have || net_addr_is_any(&m->dest))
 		return;
 	if (m->tx_packets) {
@@ -237,7 +236,7 @@ void media_send_rtcp(struct media *m, bool bye, uint64_t now)
 		return;
 	if (m->srtp && msrtp_protect_rtcp(m->srtp, buf, &len, sizeof(buf)) < 0)
 		return;
-	send_to(m, m->params.rtcp_mux ? m->pair.rtp_fd : m->pair.rtcp_fd, &m->dest_rtcp, buf, len);
+	send_to(m->params.rtcp_mux ? m->pair.rtp_fd : m->pair.rtcp_fd, &m->dest_rtcp, buf, len);
 	m->rtcp_tx++;
 }
 

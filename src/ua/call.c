@@ -388,7 +388,7 @@ void call_media_update(struct call *c, const struct oa_result *r, const char *re
 	if (media_update(c->media, &mp) < 0)
 		log_warn("%s: the negotiated media (%s) cannot be used", c->handle, r->codec);
 	else
-		call_media_started(c, r);
+		call_media_started(c);
 	sdes_wipe(&mp.tx_key);
 	sdes_wipe(&mp.rx_key);
 	if (held != c->remote_hold && c->answered_ms) {

@@ -158,7 +158,7 @@ void call_sdp_free(char *sdp);
 
 /* call_media.c: the media session's side of a call. */
 int call_media_attach(struct call *c);
-void call_media_started(struct call *c, const struct oa_result *r);
+void call_media_started(struct call *c);
 void call_media_end(struct call *c);
 int call_srtp_mode(const struct call *c);
 void calls_ports_exhausted(struct calls *cs);

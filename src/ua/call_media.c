@@ -134,7 +134,7 @@ static void default_record_path(const struct call *c, char *out, size_t size)
 	snprintf(out, size, "%s/%s-%s.wav", c->cs->cfg.record_dir, c->handle, id);
 }
 
-void call_media_started(struct call *c, const struct oa_result *r)
+void call_media_started(struct call *c)
 {
 	const struct media_params *mp = media_current(c->media);
 	char sig[sizeof(c->media_sig)], ra[NET_ADDR_STRLEN], path[1024], why[256];
@@ -142,7 +142,6 @@ void call_media_started(struct call *c, const struct oa_result *r)
 
 	if (!mp || !c->cs->env.media)
 		return;
-	(void)r;
 	snprintf(sig, sizeof(sig), "%s %s %s %d", mp->codec->name,
 		 net_addr_fmt(&mp->remote, ra, sizeof(ra)), suite ? suite : "-", (int)mp->dir);
 	if (strcmp(sig, c->media_sig) == 0)
