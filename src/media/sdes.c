@@ -425,6 +425,20 @@ static int parse_key_params(struct scan *sc, struct field f, struct sdes_key *ke
 	return sc->err;
 }
 
+/* Whether the n bytes at p are a session parameter name RFC 4568 §6.3 defines. */
+static bool session_param_known(const char *p, size_t n)
+{
+	static const char *const names[] = {
+	    "KDR", "UNENCRYPTED_SRTP", "UNENCRYPTED_SRTCP", "UNAUTHENTICATED_SRTP",
+	    "FEC_ORDER", "FEC_KEY", "WSH",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+			return true;
+	return false;
+}
+
 /* Whatever follows the key-params: session parameters, all refused. */
 static int parse_session_params(struct scan *sc, const char *pos)
 {
@@ -435,9 +449,15 @@ static int parse_session_params(struct scan *sc, const char *pos)
 		for (size_t i = 0; i < f.n; i++)
 			if (!is_vchar(f.p[i]))
 				return fault(sc, -EBADMSG, "control character after the key");
-		/* The name only: FEC_KEY's value is a key. */
-		fault(sc, -ENOTSUP, "session parameter %.*s not supported",
-		      name > 24 ? 24 : (int)name, f.p);
+		/*
+		 * Named only when it is one of RFC 4568's: FEC_KEY's value is a
+		 * key, and an unknown field may be a key split by whitespace.
+		 */
+		if (session_param_known(f.p, name))
+			fault(sc, -ENOTSUP, "session parameter %.*s not supported", (int)name,
+			      f.p);
+		else
+			fault(sc, -ENOTSUP, "unknown session parameter");
 	}
 	return sc->err;
 }

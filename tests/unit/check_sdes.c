@@ -427,6 +427,7 @@ START_TEST(test_session_params)
 		snprintf(line, sizeof(line), "1 %s inline:%s %s", CM80, B64_30, params[i]);
 		ck_assert_int_eq(code(line), -ENOTSUP);
 		ck_assert_ptr_nonnull(strstr(why, "session parameter"));
+		ck_assert_ptr_null(strstr(why, "inline"));
 	}
 	ck_assert_int_eq(code("1 " CM80 " inline:" B64_30 " KDR=1"), -ENOTSUP);
 	ck_assert_str_eq(why, "session parameter KDR not supported");
@@ -434,6 +435,11 @@ START_TEST(test_session_params)
 	ck_assert_int_eq(code("1 " CM80 " inline:" B64_30 " FEC_KEY=inline:" B64_28), -ENOTSUP);
 	ck_assert_str_eq(why, "session parameter FEC_KEY not supported");
 	ck_assert_ptr_null(strstr(why, B64_28));
+	/* Another field is not quoted: it may be key text (here one after INLINE:). */
+	ck_assert_int_eq(code("1 " CM80 " inline:" B64_30 " X-UNKNOWN"), -ENOTSUP);
+	ck_assert_str_eq(why, "unknown session parameter");
+	ck_assert_int_eq(code("1 " CM80 " INLINE:" B64_30 " inline:ABCDEFGHIJKLMNOPQ"), -ENOTSUP);
+	ck_assert_str_eq(why, "unknown session parameter");
 	ck_assert_int_eq(code("1 " CM80 " inline:" B64_30 " WSH=64 KDR=2"), -ENOTSUP);
 	ck_assert_str_eq(why, "session parameter WSH not supported");
 	/* Malformed wins over skippable, wherever it is. */
