@@ -59,6 +59,9 @@ enum { CFG_SRTP_OFF, CFG_SRTP_OPTIONAL, CFG_SRTP_MANDATORY };
 /* The names, in that order. */
 int cfg_srtp_parse(const char *s, unsigned *v);
 
+/* [tls] verify_client: the order of sip/tp.h's enum tp_verify_client. */
+enum { CFG_VERIFY_NO, CFG_VERIFY_OPTIONAL, CFG_VERIFY_REQUIRE };
+
 struct cfg_account {
 	char *name;	    /* NAME of the header: unique, never "default" */
 	char *uri;	    /* the address of record as written: "sip:alice@example.com" */
@@ -73,6 +76,7 @@ struct cfg_account {
 	int transport;	      /* an enum net_proto, or -1: not set, taken from the URIs */
 	unsigned keepalive_s; /* keepalive_interval in seconds; 0: none */
 	int srtp;	      /* a CFG_SRTP_*, or -1: not set, [media] srtp */
+	char *server_name;    /* TLS: the name the server's certificate must carry; NULL: the URI's host */
 	unsigned line;	      /* the line of the [account NAME] header, for messages */
 };
 
@@ -114,6 +118,17 @@ struct cfg {
 	unsigned rtp_timeout_s;		 /* 0: off */
 	unsigned symmetric_rtp;		 /* 0 no, 1 yes */
 	unsigned rtcp_mux;		 /* 0 no, 1 yes */
+	unsigned srtp_insecure_signalling; /* 1: SDES over plain UDP/TCP too (srtp = mandatory) */
+	/* [tls] (strings "": not set) */
+	char *tls_certificate;
+	char *tls_private_key;
+	char *tls_ca_file;
+	char *tls_ca_path;
+	char *tls_ciphers;
+	unsigned tls_verify_server;	  /* 0 no, 1 yes */
+	unsigned tls_verify_client;	  /* CFG_VERIFY_* */
+	unsigned tls_session_cache;	  /* 0 no, 1 yes */
+	unsigned tls_handshake_timeout_s; /* 1..300 */
 	/* [control] */
 	char *socket;		/* control socket path */
 	unsigned owner;		/* uid of the socket; CFG_ID_NONE: ours */

@@ -62,6 +62,10 @@ int net_proto_parse(const char *s, enum net_proto *out)
 		*out = NET_TCP;
 		return 0;
 	}
+	if (strcasecmp(s, "tls") == 0) {
+		*out = NET_TLS;
+		return 0;
+	}
 	return -EINVAL;
 }
 

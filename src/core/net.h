@@ -1,7 +1,7 @@
 /*
  * net: socket addresses and transport protocol names.
  *
- * Owns the small vocabulary every layer shares: which transport (UDP, TCP)
+ * Owns the small vocabulary every layer shares: which transport (UDP, TCP, TLS)
  * and an address that fits IPv4 and IPv6.  Parsing of listen entries
  * ("udp:127.0.0.1:5060", "tcp:[::1]:5062") lives here so the config module
  * and the tests agree on one grammar.
@@ -13,11 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-/*
- * NET_TLS is named (an account's transport, a URI's ;transport=tls) but not
- * parsed by net_proto_parse: no listener or transport carries it yet, so a
- * listen entry or a ;transport= parameter cannot ask for it.
- */
+/* TLS is a stream transport: everything said of TCP holds for it too. */
 enum net_proto {
 	NET_UDP,
 	NET_TCP,
@@ -36,7 +32,7 @@ struct net_addr {
 const char *net_proto_name(enum net_proto p);
 /* "UDP" / "TCP" / "TLS", as in a Via header. */
 const char *net_proto_via(enum net_proto p);
-/* Case-insensitive "udp" / "tcp". 0 or -EINVAL. */
+/* Case-insensitive "udp" / "tcp" / "tls". 0 or -EINVAL. */
 int net_proto_parse(const char *s, enum net_proto *out);
 
 /*

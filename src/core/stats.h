@@ -59,6 +59,13 @@ struct stats {
 	uint64_t tcp_accepted;
 	uint64_t tcp_refused; /* over max_tcp_connections */
 	uint64_t tcp_idle_closed;
+	/* TLS handshakes (both sides) and why the failed ones failed */
+	uint64_t tls_handshakes;    /* completed, resumed ones included */
+	uint64_t tls_resumed;	    /* of those, resumed sessions */
+	uint64_t tls_fail_verify;   /* the peer's certificate refused: chain, dates, name, none */
+	uint64_t tls_fail_timeout;  /* not done within handshake_timeout_s */
+	uint64_t tls_fail_protocol; /* not TLS, no common version or cipher, an alert */
+	uint64_t tls_fail_closed;   /* the peer closed or reset during the handshake */
 	struct stats_dir rx, tx;
 };
 

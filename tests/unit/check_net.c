@@ -27,9 +27,9 @@ START_TEST(test_proto)
 	ck_assert_int_eq(net_proto_parse("", &p), -EINVAL);
 	ck_assert_int_eq(net_proto_parse("udp ", &p), -EINVAL);
 	ck_assert_int_eq(net_proto_parse(NULL, &p), -EINVAL);
-	/* TLS has a name but no transport yet: nothing may parse into it. */
-	ck_assert_int_eq(net_proto_parse("tls", &p), -EINVAL);
 	ck_assert_int_eq(p, NET_UDP);
+	ck_assert_int_eq(net_proto_parse("TLS", &p), 0);
+	ck_assert_int_eq(p, NET_TLS);
 	ck_assert_str_eq(net_proto_name(NET_UDP), "udp");
 	ck_assert_str_eq(net_proto_name(NET_TCP), "tcp");
 	ck_assert_str_eq(net_proto_name(NET_TLS), "tls");
@@ -55,6 +55,8 @@ START_TEST(test_listen_ok)
 {
 	check_listen("udp:127.0.0.1:5060", NET_UDP, AF_INET, "127.0.0.1:5060");
 	check_listen("tcp:[::1]:5062", NET_TCP, AF_INET6, "[::1]:5062");
+	check_listen("tls:127.0.0.1:5061", NET_TLS, AF_INET, "127.0.0.1:5061");
+	check_listen("TLS:[::1]:5061", NET_TLS, AF_INET6, "[::1]:5061");
 	check_listen("UDP:0.0.0.0:0", NET_UDP, AF_INET, "0.0.0.0:0");
 	check_listen("Tcp:[2001:db8::1]:65535", NET_TCP, AF_INET6, "[2001:db8::1]:65535");
 	check_listen("udp:[::]:05060", NET_UDP, AF_INET6, "[::]:5060");
@@ -93,7 +95,7 @@ static const char *const bad_listen[] = {
     "sctp:127.0.0.1:5060",
     "udpx:127.0.0.1:5060",
     ":127.0.0.1:5060",
-    "tls:127.0.0.1:5061",
+    "tlsx:127.0.0.1:5061",
 };
 
 START_TEST(test_listen_bad)
