@@ -6,7 +6,7 @@ BUILD_DEPS=(build-essential autoconf automake pkg-config
 	libevent-dev libosip2-dev libsrtp2-dev libjansson-dev libinih-dev
 	libssl-dev libc-ares-dev libsndfile1-dev libsamplerate0-dev libspandsp-dev
 	libsystemd-dev check)
-TEST_DEPS=(sip-tester sipsak baresip kamailio dnsmasq-base python3 clang libclang-rt-14-dev mandoc man-db
+TEST_DEPS=(sip-tester sipsak baresip kamailio kamailio-tls-modules openssl dnsmasq-base python3 clang libclang-rt-14-dev mandoc man-db
 	procps util-linux iproute2 systemd tcpdump)
 
 # install_pkgs PKG...: apt-get install those not installed yet.
