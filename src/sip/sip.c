@@ -403,3 +403,29 @@ unsigned sip_conn_count(const struct sip *s)
 {
 	return tp_conn_count(s->tp);
 }
+
+int sip_tls_set(struct sip *s, const struct tp_tls_cfg *c, char *why, size_t whylen)
+{
+	return tp_tls_set(s->tp, c, why, whylen);
+}
+
+int sip_conn_info(const struct sip *s, uint64_t conn, struct tp_conn_info *out)
+{
+	return tp_conn_info(s->tp, conn, out);
+}
+
+void sip_conn_foreach(const struct sip *s, void (*fn)(void *arg, const struct tp_conn_info *ci),
+		      void *arg)
+{
+	tp_conn_foreach(s->tp, fn, arg);
+}
+
+int sip_conn_why(const struct sip *s, uint64_t conn, char *buf, size_t size)
+{
+	return tp_conn_why(s->tp, conn, buf, size);
+}
+
+unsigned sip_tls_conn_count(const struct sip *s)
+{
+	return tp_tls_conn_count(s->tp);
+}

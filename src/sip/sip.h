@@ -133,4 +133,16 @@ void sip_keepalive_cancel(struct sip_keepalive *k);
 unsigned sip_tsx_count(const struct sip *s);
 unsigned sip_conn_count(const struct sip *s);
 
+/*
+ * TLS, as the transport has it (tp.h): the settings for the connections
+ * made from now on (start, reload; on failure the old ones stay), what is
+ * known of one connection or of each, why one failed, how many are TLS.
+ */
+int sip_tls_set(struct sip *s, const struct tp_tls_cfg *c, char *why, size_t whylen);
+int sip_conn_info(const struct sip *s, uint64_t conn, struct tp_conn_info *out);
+void sip_conn_foreach(const struct sip *s, void (*fn)(void *arg, const struct tp_conn_info *ci),
+    void *arg);
+int sip_conn_why(const struct sip *s, uint64_t conn, char *buf, size_t size);
+unsigned sip_tls_conn_count(const struct sip *s);
+
 #endif
