@@ -107,6 +107,7 @@ static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
 	cc->record_dir = cfg->record_dir;
 	cc->srtp = (int)cfg->srtp;
 	cc->rtcp_mux = cfg->rtcp_mux != 0;
+	cc->srtp_insecure_signalling = cfg->srtp_insecure_signalling != 0;
 }
 
 static void media_cfg_from(const struct cfg *cfg, struct media_engine_cfg *mc)
@@ -122,7 +123,9 @@ static void dns_cfg_from(const struct daemon *dm, const struct cfg *cfg, struct 
 	memset(dc, 0, sizeof(*dc));
 	dc->servers = cfg->dns_servers;
 	for (unsigned i = 0; i < cfg->n_listen; i++)
-		dc->transports |= cfg->listen[i].proto == NET_TCP ? DNS_TP_TCP : DNS_TP_UDP;
+		dc->transports |= cfg->listen[i].proto == NET_TCP   ? DNS_TP_TCP
+				  : cfg->listen[i].proto == NET_TLS ? DNS_TP_TLS
+								    : DNS_TP_UDP;
 	(void)dm;
 }
 
@@ -389,6 +392,16 @@ static void hook_systemd(struct daemon *dm)
 #endif
 }
 
+static int conn_info_cb(const void *sip, uint64_t conn, struct tp_conn_info *out)
+{
+	return sip_conn_info(sip, conn, out);
+}
+
+static int conn_why_cb(const void *sip, uint64_t conn, char *buf, size_t size)
+{
+	return sip_conn_why(sip, conn, buf, size);
+}
+
 static int build_layers(struct daemon *dm)
 {
 	struct sip_cfg sc;
@@ -453,7 +466,10 @@ static int build_layers(struct daemon *dm)
 			       .account_find = daemon_account_find,
 			       .account_arg = dm,
 			       .dns = dm->dns,
-			       .media = dm->media};
+			       .media = dm->media,
+			       .conn_info = conn_info_cb,
+			       .conn_why = conn_why_cb,
+			       .conn_arg = dm->sip};
 	call_cfg_from(dm->cfg, &kc);
 	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)
 		return err;

@@ -44,6 +44,7 @@ static void acct_account_cfg(const struct cfg_account *ca, struct account_cfg *a
 	    .transport = ca->transport >= 0 ? (enum net_proto)ca->transport : NET_UDP,
 	    .keepalive_s = ca->keepalive_s,
 	    .srtp = ca->srtp + 1, /* -1 (not set) is 0 */
+	    .server_name = ca->server_name,
 	};
 }
 

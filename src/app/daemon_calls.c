@@ -27,6 +27,20 @@ static void set_str(json_t *o, const char *key, const char *s)
 		json_object_set_new(o, key, json_string(s));
 }
 
+json_t *daemon_tls_json(const struct tp_conn_info *ci)
+{
+	return json_pack("{s:s, s:b, s:b, s:s, s:s, s:s}", "subject", ci->subject, "verified",
+			 ci->verified, "resumed", ci->resumed, "server_name", ci->server_name,
+			 "version", ci->version, "cipher", ci->cipher);
+}
+
+/* "tls": the signalling hop's TLS peer (null: not TLS), "srtp_keys": how the keys went. */
+static void set_tls(json_t *o, const struct call_info *ci)
+{
+	json_object_set_new(o, "tls", ci->tls ? daemon_tls_json(&ci->tls_conn) : json_null());
+	json_object_set_new(o, "srtp_keys", ci->srtp_keys ? json_string(ci->srtp_keys) : json_null());
+}
+
 void daemon_call_event(void *arg, const struct call *c, const struct call_event_info *e)
 {
 	struct daemon *dm = arg;
@@ -71,6 +85,7 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 		set_str(f, "local_rtp", ci.local_rtp);
 		set_str(f, "remote_rtp", ci.remote_rtp);
 		json_object_set_new(f, "srtp", ci.srtp ? json_string(ci.srtp) : json_null());
+		set_tls(f, &ci);
 		json_object_set_new(f, "hold", json_string(ci.local_hold && ci.remote_hold ? "both"
 							  : ci.local_hold		 ? "local"
 							  : ci.remote_hold		 ? "remote"
@@ -350,6 +365,7 @@ void daemon_calls_info(struct daemon *dm, struct ctl_req *req)
 	set_sdp(r, "remote_sdp", ci.remote_sdp);
 	set_str(r, "codec", ci.codec);
 	json_object_set_new(r, "srtp", ci.srtp ? json_string(ci.srtp) : json_null());
+	set_tls(r, &ci);
 	set_str(r, "playing", ci.playing);
 	set_str(r, "recording", ci.recording);
 	if (ci.media.valid)

@@ -16,6 +16,7 @@
 #include "core/stats.h"
 #include "core/tmr.h"
 
+struct tp_conn_info;
 struct call;
 struct call_event_info;
 struct calls;
@@ -87,5 +88,7 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 /* The media figures of a call as JSON (daemon_calls.c). */
 struct call_info;
 json_t *daemon_media_json(const struct call_info *ci);
+/* A TLS connection as call-info, media.started and status show it. */
+json_t *daemon_tls_json(const struct tp_conn_info *ci);
 
 #endif

@@ -311,6 +311,10 @@ static void query_free(struct dns_query *q)
 /* The end: the caller hears, then the query is freed. */
 static void query_finish(struct dns_query *q, int err, size_t n, const char *why)
 {
+	/* RFC 5922 §4.1: a TLS server is checked against the URI's domain, not the SRV target. */
+	for (size_t i = 0; err == 0 && i < n; i++)
+		if (q->t[i].proto == NET_TLS && q->plan.first != DNS_STEP_LITERAL)
+			snprintf(q->t[i].name, sizeof(q->t[i].name), "%s", q->plan.host);
 	query_unlink(q);
 	q->done(q->arg, err, err ? NULL : q->t, err ? 0 : n, err ? why : NULL);
 	query_free(q);
@@ -498,8 +502,7 @@ static void query_start(struct dns_query *q)
 
 	switch (pl->first) {
 	case DNS_STEP_LITERAL:
-		q->t[0].proto = pl->tp == DNS_TP_UDP ? NET_UDP : NET_TCP;
-		q->t[0].tls = pl->tp == DNS_TP_TLS;
+		q->t[0].proto = dns_tp_proto(pl->tp);
 		q->t[0].addr = pl->literal;
 		memcpy(q->t[0].host, pl->host, sizeof(q->t[0].host));
 		query_finish(q, 0, 1, NULL);

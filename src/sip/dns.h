@@ -50,6 +50,7 @@
 #include <stdint.h>
 
 #include "core/net.h"
+#include "sip/dest.h"
 
 struct event_base;
 struct tmr_clock;
@@ -60,7 +61,7 @@ struct dns_query; /* one resolution in progress */
 /* Transports, as bits of dns_cfg.transports. */
 #define DNS_TP_UDP 0x1u
 #define DNS_TP_TCP 0x2u
-#define DNS_TP_TLS 0x4u /* kept for RFC 3263's table; no TLS transport yet */
+#define DNS_TP_TLS 0x4u
 
 #define DNS_TARGETS_MAX 16   /* targets handed to a callback, at most */
 #define DNS_CACHE_MAX 1024   /* cached answers, at most */
@@ -89,11 +90,22 @@ struct dns_cfg {
 
 /* One place to send to. */
 struct dns_target {
-	enum net_proto proto; /* NET_UDP, or NET_TCP (tls says if over TLS) */
-	bool tls;
+	enum net_proto proto; /* NET_UDP, NET_TCP or NET_TLS */
 	struct net_addr addr;
-	char host[256]; /* the name it came from (or the IP literal), for logs and TLS */
+	char host[256]; /* the name it came from (or the IP literal), for logs */
+	/*
+	 * TLS: the name the server's certificate must carry, the URI's host
+	 * (RFC 5922 §4.1: not an SRV or NAPTR target, which DNS without
+	 * DNSSEC cannot vouch for); "" for an IP literal (its address is
+	 * checked) and for UDP and TCP.
+	 */
+	char name[SIP_DEST_HOST_MAX];
 };
+
+/* Where t sends: proto, address and (TLS) name, the rest zeroed. */
+void dns_target_dest(const struct dns_target *t, struct sip_dest *d);
+/* The net_proto of a DNS_TP_* bit. */
+enum net_proto dns_tp_proto(unsigned tp);
 
 /*
  * The end of a resolution.  err 0: t[0..n) in the order to try (n >= 1),

@@ -78,9 +78,21 @@ const char *dns_tp_name(unsigned tp)
 
 const char *dns_target_proto(const struct dns_target *t)
 {
-	if (t->tls)
-		return "tls";
 	return net_proto_name(t->proto);
+}
+
+enum net_proto dns_tp_proto(unsigned tp)
+{
+	return tp == DNS_TP_UDP ? NET_UDP : tp == DNS_TP_TCP ? NET_TCP : NET_TLS;
+}
+
+void dns_target_dest(const struct dns_target *t, struct sip_dest *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->proto = t->proto;
+	d->addr = t->addr;
+	if (t->proto == NET_TLS)
+		memcpy(d->host, t->name, sizeof(d->host));
 }
 
 int dns_name_norm(const char *name, char out[DNS_NAME_SIZE])
@@ -399,12 +411,11 @@ size_t dns_targets_add(struct dns_target *t, size_t *n, size_t max, const struct
 		if (rs->rr[i].family != AF_INET && rs->rr[i].family != AF_INET6)
 			continue;
 		memset(&nt, 0, sizeof(nt));
-		nt.proto = h->tp == DNS_TP_UDP ? NET_UDP : NET_TCP;
-		nt.tls = h->tp == DNS_TP_TLS;
+		nt.proto = dns_tp_proto(h->tp);
 		addr_of_rr(&rs->rr[i], h->port, &nt.addr);
 		snprintf(nt.host, sizeof(nt.host), "%s", h->name);
 		for (size_t j = 0; j < *n && !dup; j++)
-			dup = t[j].proto == nt.proto && t[j].tls == nt.tls &&
+			dup = t[j].proto == nt.proto &&
 			      net_addr_eq(&t[j].addr, &nt.addr);
 		if (dup)
 			continue;

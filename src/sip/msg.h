@@ -169,7 +169,7 @@ int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite);
  *   -EINVAL           not a URI, not sip:/sips: (tel:, http:, ...), a host
  *                     that is not an IP literal (no DNS yet), a bad port,
  *                     a blank or control character
- *   -EPROTONOSUPPORT  sips:, or a transport other than udp and tcp
+ *   -EPROTONOSUPPORT  a transport other than udp, tcp and tls; sips: over udp
  */
 int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen);
 
@@ -435,5 +435,8 @@ struct msg_uri_parts {
  * more (-EPROTONOSUPPORT).
  */
 int msg_uri_parts(const char *uri, struct msg_uri_parts *p, char *why, size_t whylen);
+
+/* uri (a URI, or a name-addr or Route value "<uri;lr>") has the sips: scheme; NULL: false. */
+bool msg_uri_sips(const char *uri);
 
 #endif

@@ -154,6 +154,7 @@ int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite)
 /* ---- where a request goes, and the requests we start (§8.1) ---- */
 
 #define SIP_DEFAULT_PORT 5060 /* RFC 3263 §4.2, for sip: over UDP and TCP */
+#define SIP_DEFAULT_TLS_PORT 5061 /* RFC 3263 §4.2, for TLS (sips:, ;transport=tls) */
 #define REQ_MAX_FORWARDS "70" /* §8.1.1.6 */
 
 
@@ -170,29 +171,41 @@ bool msg_has_ctl(const char *s, bool blank_too)
 	return false;
 }
 
-/* RFC 3263 §4.1: ;transport= picks the protocol; none means UDP for sip:. */
-static int uri_transport(osip_uri_t *u, enum net_proto *proto, char *why, size_t whylen)
+/*
+ * RFC 3263 §4.1: ;transport= picks the protocol; none means UDP for sip:,
+ * TLS for sips:.  sips: means TLS on every hop (RFC 5630 §3.1.3): it takes
+ * ;transport=tls, and the deprecated ;transport=tcp of RFC 3261 §19.1 (TLS
+ * over TCP, §26.2.2); udp would downgrade it and is refused.
+ */
+static int uri_transport(osip_uri_t *u, bool sips, enum net_proto *proto, char *why,
+			 size_t whylen)
 {
 	osip_uri_param_t *p = NULL;
 
-	*proto = NET_UDP;
+	*proto = sips ? NET_TLS : NET_UDP;
 	if (osip_uri_uparam_get_byname(u, "transport", &p) != OSIP_SUCCESS || !p)
 		return 0;
 	if (!p->gvalue || !p->gvalue[0])
 		return why_fmt(why, whylen, -EINVAL, "transport parameter without a value");
 	if (net_proto_parse(p->gvalue, proto) < 0)
 		return why_fmt(why, whylen, -EPROTONOSUPPORT,
-			       "transport '%.16s' is not supported (udp, tcp)", p->gvalue);
+			       "transport '%.16s' is not supported (udp, tcp, tls)", p->gvalue);
+	if (sips && *proto == NET_UDP)
+		return why_fmt(why, whylen, -EPROTONOSUPPORT,
+			       "a sips: URI cannot go over udp (TLS over TCP is needed)");
+	if (sips)
+		*proto = NET_TLS;
 	return 0;
 }
 
-/* RFC 3263 §4.2: the URI's port, else 5060. 1..65535. */
-static int uri_port(const osip_uri_t *u, uint16_t *port, char *why, size_t whylen)
+/* RFC 3263 §4.2: the URI's port, else 5060 (5061 for TLS). 1..65535. */
+static int uri_port(const osip_uri_t *u, enum net_proto proto, uint16_t *port, char *why,
+		    size_t whylen)
 {
 	unsigned long v = 0;
 	const char *s = u->port;
 
-	*port = SIP_DEFAULT_PORT;
+	*port = proto == NET_TLS ? SIP_DEFAULT_TLS_PORT : SIP_DEFAULT_PORT;
 	if (!s)
 		return 0;
 	for (size_t i = 0; s[i]; i++) {
@@ -220,15 +233,11 @@ static int uri_to_dest(osip_uri_t *u, const char *uri, struct sip_dest *d, char 
 		return why_fmt(why, whylen, -EINVAL,
 			       "'%.16s:' URIs are not supported: a sip: URI is needed",
 			       u->scheme ? u->scheme : "?");
-	/* sips: means TLS on every hop (§19.1); we have none: refuse rather than downgrade. */
-	if (strcasecmp(u->scheme, "sips") == 0)
-		return why_fmt(why, whylen, -EPROTONOSUPPORT,
-			       "sips: needs TLS, which is not supported (udp, tcp)");
-	if ((err = uri_transport(u, &proto, why, whylen)) < 0)
+	if ((err = uri_transport(u, strcasecmp(u->scheme, "sips") == 0, &proto, why, whylen)) < 0)
 		return err;
 	if (!u->host || !u->host[0])
 		return why_fmt(why, whylen, -EINVAL, "'%.64s' has no host", uri);
-	if ((err = uri_port(u, &port, why, whylen)) < 0)
+	if ((err = uri_port(u, proto, &port, why, whylen)) < 0)
 		return err;
 	/*
 	 * RFC 3263 §4 would resolve a name (NAPTR, SRV, A/AAAA); only IP

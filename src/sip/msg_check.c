@@ -93,7 +93,7 @@ static bool check_framing(const struct sip_msg *m, struct msg_err *err)
 
 	if (m->raw.clen == -2)
 		why = "Malformed Content-Length";
-	else if (m->raw.clen == -1 && m->src.proto == NET_TCP)
+	else if (m->raw.clen == -1 && m->src.proto != NET_UDP)
 		why = "Missing Content-Length";
 	else if (m->raw.clen >= 0 && (size_t)m->raw.clen > m->raw.body_len)
 		why = "Content-Length larger than the body";

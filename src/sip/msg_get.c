@@ -554,3 +554,12 @@ int msg_uri_parts(const char *uri, struct msg_uri_parts *p, char *why, size_t wh
 		*p = out;
 	return err;
 }
+
+bool msg_uri_sips(const char *uri)
+{
+	if (!uri)
+		return false;
+	while (*uri == ' ' || *uri == '<')
+		uri++;
+	return strncasecmp(uri, "sips:", 5) == 0;
+}

@@ -581,6 +581,11 @@ const char *tsx_handle(const struct tsx *t)
 	return t->handle;
 }
 
+uint64_t tsx_conn(const struct tsx *t)
+{
+	return t->dest.conn;
+}
+
 const char *tsx_local_tag(const struct tsx *t)
 {
 	return t->local_tag;

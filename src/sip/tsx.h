@@ -180,6 +180,8 @@ enum tsx_state tsx_state(const struct tsx *t);
 const char *tsx_state_name(enum tsx_state s);
 /* Short stable handle for logs: "t42". */
 const char *tsx_handle(const struct tsx *t);
+/* The TCP/TLS connection t's messages went over (0: none, UDP): what tp_conn_why() knows of. */
+uint64_t tsx_conn(const struct tsx *t);
 /* The To tag every response of this server transaction carries (made once). */
 const char *tsx_local_tag(const struct tsx *t);
 /*

@@ -336,7 +336,7 @@ int tsx_request(struct tsx_layer *l, struct sip_msg *req, const struct sip_dest 
 	req = NULL;
 	t->state = invite ? TSX_CALLING : TSX_TRYING;
 	t->dest = *d;
-	t->reliable = d->proto == NET_TCP;
+	t->reliable = d->proto != NET_UDP;
 	if ((err = msg_to_str(t->req, &t->buf, &t->len)) < 0)
 		goto out;
 	if ((err = tsx_link(t, key, keylen)) < 0)

@@ -410,7 +410,7 @@ static int st_new(struct tsx_layer *l, struct sip_msg *req, char *key, size_t ke
 	t->state = invite ? TSX_PROCEEDING : TSX_TRYING;
 	t->held = true;
 	msg_response_dest(req, &t->dest);
-	t->reliable = req->src.proto == NET_TCP;
+	t->reliable = req->src.proto != NET_UDP;
 	if (req->to_tag) {
 		t->local_tag = strdup(req->to_tag);
 	} else if ((t->local_tag = malloc(RND_TAG_LEN))) {

@@ -32,6 +32,7 @@ struct account {
 	int transport;
 	unsigned keepalive_s;
 	int srtp;
+	char *server_name; /* NULL: none */
 	char *service_route[ACCOUNT_MAX_ROUTES];
 	size_t n_service_route;
 	struct net_addr public_addr; /* len 0: none known */
@@ -132,7 +133,8 @@ int account_new(struct account **ap, const struct account_cfg *cfg_in)
 	    dup_opt(&a->auth_user, cfg->auth_user) < 0 ||
 	    dup_opt(&a->password, cfg->password) < 0 ||
 	    dup_opt(&a->registrar, cfg->registrar) < 0 ||
-	    dup_opt(&a->outbound_proxy, cfg->outbound_proxy) < 0 || proxy_route(a) < 0) {
+	    dup_opt(&a->outbound_proxy, cfg->outbound_proxy) < 0 ||
+	    dup_opt(&a->server_name, cfg->server_name) < 0 || proxy_route(a) < 0) {
 		account_free(a);
 		return -ENOMEM;
 	}
@@ -181,6 +183,7 @@ void account_free(struct account *a)
 	cred_free(a->cred);
 	free(a->registrar);
 	free(a->outbound_proxy);
+	free(a->server_name);
 	free(a->proxy_route);
 	service_route_clear(a);
 	free(a);
@@ -260,7 +263,19 @@ bool account_same(const struct account *a, const struct account_cfg *b)
 	       str_same(a->outbound_proxy, b->outbound_proxy) && a->reg == b->reg &&
 	       a->expires == (b->expires ? b->expires : ACCOUNT_EXPIRES_DEFAULT) &&
 	       a->transport == (b->has_transport ? (int)b->transport : -1) &&
-	       a->keepalive_s == b->keepalive_s && a->srtp == b->srtp;
+	       a->keepalive_s == b->keepalive_s && a->srtp == b->srtp &&
+	       str_same(a->server_name, b->server_name);
+}
+
+const char *account_server_name(const struct account *a)
+{
+	return a ? a->server_name : NULL;
+}
+
+void account_tls_name(const struct account *a, struct sip_dest *d)
+{
+	if (d->proto == NET_TLS && a && a->server_name)
+		snprintf(d->host, sizeof(d->host), "%s", a->server_name);
 }
 
 size_t account_routes(const struct account *a, const char **out, size_t max)
@@ -350,19 +365,23 @@ void account_set_public(struct account *a, const struct net_addr *pub)
 }
 
 int account_contact(const struct account *a, enum net_proto proto, const struct net_addr *local,
-		    char *buf, size_t size)
+		    bool sips, char *buf, size_t size)
 {
+	static const char *const param[] = {[NET_UDP] = "", [NET_TCP] = ";transport=tcp",
+					    [NET_TLS] = ";transport=tls"};
 	char host[NET_ADDR_STRLEN];
 
 	if (a->public_addr.len && net_addr_family(&a->public_addr) == net_addr_family(local))
 		local = &a->public_addr;
 
 	net_addr_host(local, host, sizeof(host));
-	return fits(
-	    snprintf(buf, size,
-		     net_addr_family(local) == AF_INET6 ? "<sip:%s@[%s]:%u%s>" : "<sip:%s@%s:%u%s>",
-		     a->user, host, net_addr_port(local), proto == NET_TCP ? ";transport=tcp" : ""),
-	    size);
+	/* A sips: URI means TLS already; RFC 5630 §3.1.3 deprecates ;transport=tls in it. */
+	return fits(snprintf(buf, size,
+			     net_addr_family(local) == AF_INET6 ? "<%s:%s@[%s]:%u%s>"
+								: "<%s:%s@%s:%u%s>",
+			     sips ? "sips" : "sip", a->user, host, net_addr_port(local),
+			     sips ? "" : param[proto]),
+		    size);
 }
 
 int account_addr_toward(const struct net_addr *listener, const struct net_addr *peer,

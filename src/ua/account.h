@@ -29,6 +29,7 @@
 
 #include "core/net.h"
 #include "core/why.h"
+#include "sip/dest.h"
 
 #define ACCOUNT_DEFAULT_NAME "default"
 #define ACCOUNT_DEFAULT_USER "sipuad"
@@ -56,6 +57,7 @@ struct account_cfg {
 	enum net_proto transport;
 	unsigned keepalive_s;	    /* NAT keepalive interval; 0: none */
 	int srtp;		    /* 1 + an enum oa_srtp for its calls; 0: not set, [media] srtp */
+	const char *server_name;    /* TLS: the servers' certificate name; NULL: the URI's host */
 };
 
 #define ACCOUNT_EXPIRES_DEFAULT 600
@@ -141,11 +143,16 @@ void account_set_public(struct account *a, const struct net_addr *pub);
 /*
  * Our Contact (§8.1.1.8, a name-addr): "<sip:USER@HOST:PORT>" with local's
  * host and port (the public address of account_set_public() instead, when
- * one of local's family is known), and ";transport=tcp" for TCP.
- * 0, -ENOSPC.
+ * one of local's family is known), and ";transport=tcp" for TCP,
+ * ";transport=tls" for TLS; sips (§8.1.1.8, §12.1.1: the request or the
+ * dialog is sips:, proto TLS): "<sips:USER@HOST:PORT>".  0, -ENOSPC.
  */
 int account_contact(const struct account *a, enum net_proto proto, const struct net_addr *local,
-		    char *buf, size_t size);
+		    bool sips, char *buf, size_t size);
+/* TLS: the name its servers' certificates must carry (overrides the URI's host); NULL: none. */
+const char *account_server_name(const struct account *a);
+/* d (TLS) is checked against the account's server_name, if it has one. */
+void account_tls_name(const struct account *a, struct sip_dest *d);
 
 /*
  * The address we are reached at toward peer, given the listener a request

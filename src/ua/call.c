@@ -423,6 +423,11 @@ int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, 
 	return err;
 }
 
+bool call_conn_why(const struct calls *cs, uint64_t conn, char *buf, size_t size)
+{
+	return conn && cs->env.conn_why && cs->env.conn_why(cs->env.conn_arg, conn, buf, size) == 0;
+}
+
 /* Our address toward peer for proto: the listener (ours for proto if unknown), see account.h. */
 static int local_toward(struct calls *cs, enum net_proto proto, const struct net_addr *listener,
 			const struct net_addr *peer, struct net_addr *out)
@@ -472,7 +477,8 @@ int call_setup_local(struct call *c, enum net_proto proto, const struct net_addr
 		 net_addr_fmt(peer, a, sizeof(a)));
 	/* Who we are toward the peer: our address, and the Contact the account makes of it. */
 	if ((err = local_toward(c->cs, proto, listener, peer, &via)) < 0 ||
-	    (err = account_contact(c->acc, proto, &via, contact, sizeof(contact))) < 0 ||
+	    (err = account_contact(c->acc, proto, &via, c->sips && proto == NET_TLS, contact,
+				   sizeof(contact))) < 0 ||
 	    (err = sess_set_local(&c->s, proto, &via, contact)) < 0)
 		return err;
 	return media_setup(c);
@@ -710,6 +716,9 @@ void call_info(const struct call *c, struct call_info *out)
 	out->local_hold = c->local_hold;
 	out->remote_hold = c->remote_hold;
 	out->srtp = media_srtp_suite(c->media);
+	out->srtp_keys = call_srtp_keys(c);
+	out->tls = c->s.proto == NET_TLS && c->s.flow && c->cs->env.conn_info &&
+		   c->cs->env.conn_info(c->cs->env.conn_arg, c->s.flow, &out->tls_conn) == 0;
 	out->playing = media_playing(c->media);
 	out->recording = media_recording(c->media);
 	media_stats(c->media, &out->media);

@@ -38,6 +38,7 @@
 #include "media/media.h"
 #include "core/why.h"
 #include "sip/msg.h"
+#include "sip/tp.h"
 
 struct account;
 struct call;
@@ -74,6 +75,8 @@ struct call_cfg {
 	const char *record_dir;
 	int srtp; /* enum oa_srtp */
 	bool rtcp_mux;
+	/* srtp mandatory: SDES over plain UDP/TCP too (else only over TLS, RFC 4568 §8.3) */
+	bool srtp_insecure_signalling;
 };
 
 /* What the daemon is told. */
@@ -112,6 +115,13 @@ struct call_env {
 	void *local_arg;
 	call_event_fn *event;
 	void *event_arg;
+	/*
+	 * What the transport knows of a TCP/TLS connection (sip_conn_info(),
+	 * sip_conn_why()), with conn_arg; NULL: nothing (the unit tests).
+	 */
+	int (*conn_info)(const void *arg, uint64_t conn, struct tp_conn_info *out);
+	int (*conn_why)(const void *arg, uint64_t conn, char *buf, size_t size);
+	const void *conn_arg;
 	uint16_t rtp_port_min, rtp_port_max; /* fixed for the pool's life */
 	/*
 	 * Who we are in every call (account.h): borrowed, it must outlive the
@@ -276,7 +286,11 @@ struct call_info {
 	const char *remote_target;
 	const char *const *route; /* route set, in the order Route headers go out */
 	size_t n_route;
-	const char *transport; /* "udp" / "tcp" */
+	const char *transport; /* "udp" / "tcp" / "tls" */
+	/* TLS: the connection of the signalling hop, while it is open (tls false: none) */
+	bool tls;
+	struct tp_conn_info tls_conn;
+	const char *srtp_keys; /* how the SRTP keys travelled: "tls", "insecure"; NULL: no SRTP */
 	const char *source;    /* "udp:127.0.0.1:5062": where the INVITE came from / went */
 	const char *local_sdp; /* last sent, NULL: none */
 	const char *remote_sdp;

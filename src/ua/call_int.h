@@ -110,6 +110,12 @@ struct call {
 	bool local_hold, remote_hold;
 	bool recorded;       /* the record_dir recording was started once */
 	bool srtp_warned;    /* the SDES-over-plain-signalling warning, once per call */
+	/*
+	 * The dialog is sips: (the target or first route of our INVITE, or the
+	 * Request-URI, top Record-Route or Contact of theirs): our Contact
+	 * is a sips: URI then (§8.1.1.8, §12.1.1).
+	 */
+	bool sips;
 	char media_sig[160]; /* what media.started last said: codec, addresses, suite */
 	bool dtmf_info_busy; /* an INFO DTMF is out: the next digits wait */
 	char dtmf_info_q[64];
@@ -161,6 +167,16 @@ int call_media_attach(struct call *c);
 void call_media_started(struct call *c);
 void call_media_end(struct call *c);
 int call_srtp_mode(const struct call *c);
+/* Why TCP/TLS connection conn failed, in words (the transport's); false: nothing known. */
+bool call_conn_why(const struct calls *cs, uint64_t conn, char *buf, size_t size);
+/*
+ * RFC 4568 §8.3: SDES keys are only as secret as the signalling.  With
+ * srtp = mandatory a call's keys go only over a TLS hop, unless
+ * [media] srtp_insecure_signalling.  0, or -EPERM with why.
+ */
+int call_srtp_policy(const struct call *c, enum net_proto proto, char *why, size_t whylen);
+/* How the call's SRTP keys travelled: "tls", "insecure" (plain UDP/TCP), NULL: no SRTP. */
+const char *call_srtp_keys(const struct call *c);
 void calls_ports_exhausted(struct calls *cs);
 bool call_info_request(struct call *c, struct tsx *st, const struct sip_msg *req);
 

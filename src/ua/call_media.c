@@ -87,6 +87,25 @@ int call_srtp_mode(const struct call *c)
 	return acc >= 0 ? acc : c->cs->cfg.srtp;
 }
 
+int call_srtp_policy(const struct call *c, enum net_proto proto, char *why, size_t whylen)
+{
+	if (call_srtp_mode(c) != OA_SRTP_MANDATORY || proto == NET_TLS ||
+	    c->cs->cfg.srtp_insecure_signalling)
+		return 0;
+	return why_fmt(why, whylen, -EPERM,
+		       "srtp = mandatory needs TLS signalling: the SDES keys would cross %s in the "
+		       "clear (use sips: or ;transport=tls, or [media] srtp_insecure_signalling = "
+		       "yes)",
+		       net_proto_name(proto));
+}
+
+const char *call_srtp_keys(const struct call *c)
+{
+	if (!c->media || !media_srtp_suite(c->media))
+		return NULL;
+	return c->s.proto == NET_TLS ? "tls" : "insecure";
+}
+
 int call_media_attach(struct call *c)
 {
 	struct calls *cs = c->cs;

@@ -150,6 +150,10 @@ static int target_local(struct call *c, struct sip_dest *d, char *why, size_t wh
 	struct net_addr local;
 	int err;
 
+	if ((err = call_srtp_policy(c, d->proto, why, whylen)) < 0)
+		return err;
+	account_tls_name(c->acc, d);
+	c->sips = msg_uri_sips(c->ruri) || msg_uri_sips(c->hop.uri);
 	if ((err = call_uac_local(c, d->proto, &d->addr)) < 0)
 		return why_fmt(why, whylen, err, "%s", local_error(err));
 	if (cs->env.local(cs->env.local_arg, d->proto, net_addr_family(&d->addr), &local) < 0)
@@ -711,14 +715,16 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 		else if (err == -ETIMEDOUT)
 			call_end(c, 408, "no answer to the INVITE (Timer B)", false);
 		else {
-			char text[96];
+			char text[320], tp[224];
 
-			snprintf(text, sizeof(text), "cannot reach %s: %s", c->source,
-				 strerror(-err));
+			if (!call_conn_why(c->cs, tsx_conn(ct), tp, sizeof(tp)))
+				snprintf(tp, sizeof(tp), "%s", strerror(-err));
+			snprintf(text, sizeof(text), "cannot reach %s: %s", c->source, tp);
 			call_end(c, 503, text, false);
 		}
 		return;
 	}
+	sess_set_flow(&c->s, &resp->src);
 	if (resp->status < 200) {
 		c->reached = true; /* RFC 3263 §4.3: this target works on it: no failover */
 		on_provisional(c, ct, resp);

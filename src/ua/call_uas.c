@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/rnd.h"
@@ -194,11 +195,26 @@ static void busy_503(struct calls *cs, struct tsx *st, const char *why)
 	tsx_respond_code(st, 503, NULL, &e);
 }
 
+/*
+ * §12.1.1: the dialog is sips: when the INVITE's Request-URI is, or its
+ * top Record-Route (the first of the UAS's route set), or without a
+ * Record-Route its Contact.
+ */
+static bool uas_sips(const struct sip_msg *req, const struct dlg *d)
+{
+	char scheme[8];
+
+	if (msg_ruri_scheme(req, scheme, sizeof(scheme)) && strcasecmp(scheme, "sips") == 0)
+		return true;
+	return msg_uri_sips(d->n_route ? d->route[0] : d->remote_target);
+}
+
 void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
 		  const struct account *acc)
 {
 	struct call *c = NULL;
 	struct dlg *d = NULL;
+	char why[WHY_MSG_MAX];
 	int err;
 
 	if (cs->closing) {
@@ -231,6 +247,14 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
 		call_uas_refuse(c, 500, NULL, NULL, NULL, "out of memory");
 		return;
 	}
+	c->sips = uas_sips(req, c->s.dlg);
+	sess_set_flow(&c->s, &req->src);
+	if (call_srtp_policy(c, req->src.proto, why, sizeof(why)) < 0) {
+		/* RFC 3261 §20.43: the reason in a Warning, 399 (miscellaneous). */
+		call_uas_refuse(c, 488, NULL, "Warning",
+				"399 sipuad \"SRTP keys (SDES) need TLS signalling here\"", why);
+		return;
+	}
 	if ((err = call_setup_local(c, req->src.proto, &req->src.local, &req->src.addr)) < 0) {
 		char ra[16];
 
@@ -249,10 +273,8 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
 		return;
 	sess_uas_provisional(&c->s, 100);
 	if (cs->cfg.answer == CALL_ANSWER_REJECT) {
-		char why[64];
-
-		snprintf(why, sizeof(why), "rejected ([call] answer = reject)");
-		call_uas_refuse(c, (int)cs->cfg.reject_code, NULL, NULL, NULL, why);
+		call_uas_refuse(c, (int)cs->cfg.reject_code, NULL, NULL, NULL,
+				"rejected ([call] answer = reject)");
 		return;
 	}
 	sess_uas_provisional(&c->s, 180);

@@ -103,11 +103,7 @@ const struct dns_target *hop_next(struct hop *h)
 
 int hop_dest(const struct dns_target *t, struct sip_dest *d, char *why, size_t whylen)
 {
-	if (t->tls)
-		return why_fmt(why, whylen, -EPROTONOSUPPORT, "TLS is not supported (udp, tcp)");
-	memset(d, 0, sizeof(*d));
-	d->proto = t->proto;
-	d->addr = t->addr;
+	dns_target_dest(t, d);
 	return 0;
 }
 

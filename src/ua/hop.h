@@ -72,8 +72,8 @@ const struct dns_target *hop_target(const struct hop *h);
 /* Move on to the next target: it, or NULL when none is left. */
 const struct dns_target *hop_next(struct hop *h);
 /*
- * Where t sends: proto and address, the rest zeroed.  0, or
- * -EPROTONOSUPPORT with why for a TLS target (no TLS transport).
+ * Where t sends: proto, address and, for TLS, the name the server's
+ * certificate must carry (dns_target_dest()), the rest zeroed.  0.
  */
 int hop_dest(const struct dns_target *t, struct sip_dest *d, char *why, size_t whylen);
 /* t for a log line: "udp:192.0.2.1:5060 (a.example.test)"; buf returned. */

@@ -411,6 +411,7 @@ static int ping_send(struct ping *p, bool defer, struct why *why)
 
 	if ((err = hop_dest(t, &d, why->msg, sizeof(why->msg))) < 0)
 		return why_tag(why, err, WHY_FAILED, NULL);
+	account_tls_name(p->acc, &d);
 	if ((err = find_local(p->o, p->acc, &d, why)) < 0)
 		return err;
 	/*

@@ -87,6 +87,26 @@ int preroute_add(const struct account *a, struct sip_msg *m)
 	return 0;
 }
 
+/* RFC 3261 §26.2.2, RFC 5630 §3.1.3: a sips: request's first hop is TLS too. */
+static int first_hop_tls(const struct account *a, const char *ruri, const char *arg,
+			 struct why *why)
+{
+	struct msg_uri_parts hop;
+	char *uri = NULL;
+	int err;
+
+	if ((err = preroute_hop_uri(a, ruri, &uri, why->msg, sizeof(why->msg))) < 0)
+		return why_tag(why, err, WHY_FAILED, NULL);
+	err = msg_uri_parts(uri, &hop, NULL, 0);
+	if (err == 0 && !hop.sips && strcmp(hop.transport, "tls") != 0)
+		err = why_set(why, -EPROTONOSUPPORT, WHY_ARG, arg,
+			      "a sips: call needs TLS to the first hop too: route %s is not sips: "
+			      "or ;transport=tls",
+			      uri);
+	free(uri);
+	return err < 0 ? err : 0;
+}
+
 int preroute_check(const struct account *a, const char *uri, bool resolver, const char *arg,
 		   struct why *why)
 {
@@ -109,7 +129,6 @@ int preroute_check(const struct account *a, const char *uri, bool resolver, cons
 		return err == -ENOMEM ? why_tag(why, err, WHY_FAILED, NULL)
 				      : why_tag(why, err, WHY_ARG, arg);
 	if (parts.sips)
-		return why_set(why, -EPROTONOSUPPORT, WHY_ARG, arg,
-			       "sips: needs TLS, which is not supported (udp, tcp)");
+		return first_hop_tls(a, uri, arg, why);
 	return 0;
 }

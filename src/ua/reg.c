@@ -529,8 +529,11 @@ static int build(struct reg *r, bool unregister, struct sip_msg **mp, struct why
 	if ((err = account_addr_toward(&r->dest.local, &r->dest.addr, &via)) < 0)
 		return why_set(why, err, WHY_FAILED, NULL, "no route toward %s: %s",
 			       account_registrar(r->a), strerror(-err));
+	/* §8.1.1.8: a sips: Request-URI or first Route asks for a sips: Contact. */
 	if (!unregister &&
 	    (err = account_contact(r->a, r->dest.proto, &via,
+				   r->dest.proto == NET_TLS &&
+				       (msg_uri_sips(account_registrar(r->a)) || msg_uri_sips(route)),
 				   r->contact, sizeof(r->contact))) < 0)
 		return why_set(why, err, WHY_FAILED, NULL, "Contact too long");
 	memset(&spec, 0, sizeof(spec));
@@ -577,7 +580,9 @@ static int dest_local(struct reg *r, struct sip_dest *d, struct why *why)
 			       "no %s listener to send to %s from", net_proto_name(d->proto),
 			       account_registrar(r->a));
 	d->local = local;
-	if (r->have_dest && net_addr_eq(&r->dest.addr, &d->addr) && r->dest.proto == d->proto)
+	account_tls_name(r->a, d);
+	if (r->have_dest && net_addr_eq(&r->dest.addr, &d->addr) && r->dest.proto == d->proto &&
+	    strcmp(r->dest.host, d->host) == 0)
 		d->conn = r->dest.conn;
 	r->dest = *d;
 	r->have_dest = true;
@@ -613,9 +618,7 @@ static int use_target(struct reg *r, size_t i, struct why *why)
 {
 	struct sip_dest d;
 
-	memset(&d, 0, sizeof(d));
-	d.proto = r->tg[i].proto;
-	d.addr = r->tg[i].addr;
+	dns_target_dest(&r->tg[i], &d);
 	r->cur_tg = i;
 	return dest_local(r, &d, why);
 }

@@ -144,6 +144,26 @@ static bool same_hop(const struct sess *s, const char *uri)
 	       la == lb && strncasecmp(a.host, b.host, la) == 0;
 }
 
+/* The dialog's TLS connection for dst, when dst is its peer's address (any port). */
+static void sess_flow(const struct sess *s, struct sip_dest *dst)
+{
+	char a[NET_ADDR_STRLEN], b[NET_ADDR_STRLEN];
+
+	if (!s || !s->flow || dst->proto != NET_TLS)
+		return;
+	if (strcmp(net_addr_host(&dst->addr, a, sizeof(a)),
+		   net_addr_host(&s->flow_peer, b, sizeof(b))) == 0)
+		dst->conn = s->flow;
+}
+
+void sess_set_flow(struct sess *s, const struct sip_dest *src)
+{
+	if (src->proto != NET_TLS || !src->conn)
+		return;
+	s->flow = src->conn;
+	s->flow_peer = src->addr;
+}
+
 int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handle,
 	      struct sip_dest *out)
 {
@@ -172,6 +192,7 @@ int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handl
 	if ((err = ctx->local(ctx->local_arg, dst.proto, net_addr_family(&dst.addr), &local)) < 0)
 		return err;
 	dst.local = local;
+	sess_flow(sess_of(d), &dst);
 	*out = dst;
 	return 0;
 }
@@ -440,6 +461,7 @@ int sess_ok_send(struct sess *s, struct tsx *st, struct sip_msg *resp, bool *sen
 
 	*sent = false;
 	msg_response_dest(req, &s->ok_dest);
+	sess_set_flow(s, &req->src);
 	s->ok_cseq = req->cseq;
 	if ((err = tsx_respond(st, resp)) < 0)
 		return err; /* the transaction is over (§17.2.4): nothing went */

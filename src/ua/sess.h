@@ -85,6 +85,15 @@ struct sess {
 	enum net_proto proto;
 	struct net_addr via; /* our address toward the peer (Via, Contact, SDP) */
 	char *contact;	     /* our Contact, "<sip:user@host:port>" */
+	/*
+	 * TLS: the connection the dialog was set up over (0: none) and its
+	 * peer.  In-dialog requests to that peer's address go on it while it
+	 * is open (RFC 5923's reuse, without its alias): a caller that
+	 * connected to us is seldom reachable by a new connection to its
+	 * Contact, and a server we checked needs no second handshake.
+	 */
+	uint64_t flow;
+	struct net_addr flow_peer;
 
 	/* UAC: our initial INVITE (valid until its last callback) and its CANCEL. */
 	struct tsx *ict;
@@ -146,6 +155,8 @@ int sess_set_local(struct sess *s, enum net_proto proto, const struct net_addr *
 /* The same as dlg_build_request() wants it. */
 void sess_local(const struct sess *s, struct dlg_local *loc);
 
+/* src (a message that came over TLS) names the dialog's connection: see flow. */
+void sess_set_flow(struct sess *s, const struct sip_dest *src);
 /*
  * Where an in-dialog request of dialog d goes (§12.2.1.1, §8.1.2): the
  * first route (loose or strict), else the remote target, from our listener

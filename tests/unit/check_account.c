@@ -36,12 +36,17 @@ START_TEST(test_default_account)
 	ck_assert_str_eq(buf, "sip:sipuad@192.0.2.1");
 	ck_assert_int_eq(account_from(a, &v6, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "sip:sipuad@[2001:db8::1]");
-	ck_assert_int_eq(account_contact(a, NET_UDP, &v4, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(account_contact(a, NET_UDP, &v4, false, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "<sip:sipuad@192.0.2.1:5060>");
-	ck_assert_int_eq(account_contact(a, NET_TCP, &v4, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(account_contact(a, NET_TCP, &v4, false, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "<sip:sipuad@192.0.2.1:5060;transport=tcp>");
-	ck_assert_int_eq(account_contact(a, NET_UDP, &v6, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(account_contact(a, NET_UDP, &v6, false, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "<sip:sipuad@[2001:db8::1]:5070>");
+	/* TLS: ;transport=tls, or a sips: URI (RFC 5630 §3.1.3: no ;transport=tls in it). */
+	ck_assert_int_eq(account_contact(a, NET_TLS, &v4, false, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "<sip:sipuad@192.0.2.1:5060;transport=tls>");
+	ck_assert_int_eq(account_contact(a, NET_TLS, &v6, true, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "<sips:sipuad@[2001:db8::1]:5070>");
 	account_free(a);
 	account_free(NULL);
 }
@@ -66,7 +71,7 @@ START_TEST(test_configured_account)
 	/* The AOR is the From whatever our address; Contact has the user and our address. */
 	ck_assert_int_eq(account_from(a, &v4, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "sip:alice@example.com");
-	ck_assert_int_eq(account_contact(a, NET_TCP, &v4, buf, sizeof(buf)), 0);
+	ck_assert_int_eq(account_contact(a, NET_TCP, &v4, false, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "<sip:alice-7@192.0.2.1:5062;transport=tcp>");
 	account_free(a);
 }
@@ -112,7 +117,7 @@ START_TEST(test_buffer_too_small)
 
 	ck_assert_int_eq(account_new_default(&a), 0);
 	ck_assert_int_eq(account_from(a, &v4, buf, sizeof(buf) - 1), -ENOSPC);
-	ck_assert_int_eq(account_contact(a, NET_UDP, &v4, buf, sizeof(buf)), -ENOSPC);
+	ck_assert_int_eq(account_contact(a, NET_UDP, &v4, false, buf, sizeof(buf)), -ENOSPC);
 	ck_assert_int_eq(account_from(a, &v4, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "sip:sipuad@192.0.2.1");
 	account_free(a);

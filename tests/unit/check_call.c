@@ -374,11 +374,15 @@ static void check_ev(unsigned i, enum call_event ev, const char *state, int code
 
 /* ---- feeding the wire ---- */
 
+/* The transport messages from the peer came over (feed()); tests that change it put it back. */
+static enum net_proto feed_proto = NET_UDP;
+
 static void feed(const char *text)
 {
 	struct sip_msg *m = parse(text, strlen(text));
 
-	m->src.proto = NET_UDP;
+	m->src.proto = feed_proto;
+	m->src.conn = feed_proto == NET_UDP ? 0 : 7;
 	ck_assert_int_eq(net_addr_from_host(&m->src.addr, "127.0.0.1", 5062), 0);
 	ck_assert_int_eq(net_addr_from_host(&m->src.local, "127.0.0.1", 5060), 0);
 	if (m->is_request) {
@@ -2068,10 +2072,12 @@ START_TEST(test_uac_place_refused)
 	ck_assert_int_eq(call_place(cs, "http://x", NULL, ok, 1, &c, &w), -EINVAL);
 	ck_assert_int_eq(w.kind, WHY_ARG);
 	ck_assert_str_eq(w.arg, "to");
-	ck_assert_int_eq(call_place(cs, "sips:bob@127.0.0.1", NULL, NULL, 0, &c, &w),
+	/* sips: goes over TLS, never UDP (RFC 5630 §3.1.3). */
+	ck_assert_int_eq(call_place(cs, "sips:bob@127.0.0.1;transport=udp", NULL, NULL, 0, &c, &w),
 			 -EPROTONOSUPPORT);
 	ck_assert_int_eq(w.kind, WHY_ARG);
 	ck_assert_str_eq(w.arg, "to");
+	ck_assert_str_eq(w.msg, "a sips: URI cannot go over udp (TLS over TCP is needed)");
 	/* No listener toward the URI's family (local_stub has IPv4 only): it failed. */
 	ck_assert_int_eq(call_place(cs, "sip:bob@[::1]:5062", NULL, NULL, 0, &c, &w), -ENOENT);
 	ck_assert_int_eq(w.kind, WHY_FAILED);
@@ -2554,6 +2560,73 @@ START_TEST(test_uac_route_service_route)
 	ck_assert_str_eq(net_addr_fmt(&sent[0].d.addr, a, sizeof(a)), "127.0.0.1:5080");
 	respond(0, 486, "b1", NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "remote");
+	drain();
+}
+END_TEST
+
+/* RFC 3261 §8.1.1.8, §26.2: sips: and ;transport=tls go over TLS, with a Contact to match. */
+START_TEST(test_uac_tls)
+{
+	struct call *c;
+	char a[NET_ADDR_STRLEN];
+
+	c = place("sips:bob@127.0.0.1:5061");
+	ck_assert(starts(0, "INVITE sips:bob@127.0.0.1:5061 SIP/2.0\r\n"));
+	ck_assert_int_eq(sent[0].d.proto, NET_TLS);
+	ck_assert_str_eq(sent[0].d.host, ""); /* an IP literal: its address is the identity */
+	ck_assert(has(0, "\r\nVia: SIP/2.0/TLS "));
+	ck_assert(has(0, "\r\nContact: <sips:"));
+	ck_assert(!has(0, "transport=tls"));
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	c = place("sip:bob@127.0.0.1;transport=tls");
+	ck_assert_int_eq(sent[n_sent - 1].d.proto, NET_TLS);
+	/* RFC 3263 §4.2: 5061 for TLS. */
+	ck_assert_str_eq(net_addr_fmt(&sent[n_sent - 1].d.addr, a, sizeof(a)), "127.0.0.1:5061");
+	ck_assert(has(n_sent - 1, "\r\nContact: <sip:"));
+	ck_assert(has(n_sent - 1, ";transport=tls>"));
+	ck_assert_int_eq(call_hangup(c, &why), 0);
+	drain();
+}
+END_TEST
+
+/* RFC 4568 §8.3: with srtp = mandatory the SDES keys go over TLS hops only, unless allowed. */
+START_TEST(test_srtp_needs_tls)
+{
+	struct call *c = NULL;
+	struct why w;
+	struct pc p;
+	int i;
+
+	ccfg.srtp = OA_SRTP_MANDATORY;
+	calls_make(RTP_MIN, RTP_MAX);
+	ck_assert_int_eq(call_place(cs, BOB, NULL, NULL, 0, &c, &w), -EPERM);
+	ck_assert_ptr_null(c);
+	ck_assert_str_eq(w.msg, "srtp = mandatory needs TLS signalling: the SDES keys would cross "
+				"udp in the clear (use sips: or ;transport=tls, or [media] "
+				"srtp_insecure_signalling = yes)");
+	ck_assert_uint_eq(n_sent, 0);
+	c = place("sips:bob@127.0.0.1:5061");
+	ck_assert(has(0, "m=audio "));
+	ck_assert(has(0, " RTP/SAVP "));
+	ck_assert(has(0, "a=crypto:"));
+	ck_assert_int_eq(call_hangup(c, &w), 0);
+	/* An offer over UDP: 488, the reason in a Warning (§20.43). */
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	i = must_find(0, "SIP/2.0 488 ", "CSeq: 1 INVITE");
+	ck_assert(has((unsigned)i, "\r\nWarning: 399 sipuad \"SRTP keys (SDES) need TLS signalling here\"\r\n"));
+	/* Over TLS it is taken (a plain offer then gets the usual 488 of srtp = mandatory). */
+	feed_proto = NET_TLS;
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	ck_assert_int_eq(count(0, "SIP/2.0 488 ", "Warning: 399 sipuad"), 1);
+	/* Allowed: UDP again. */
+	feed_proto = NET_UDP;
+	ccfg.srtp_insecure_signalling = true;
+	calls_make(RTP_MIN, RTP_MAX);
+	c = place(BOB);
+	ck_assert(has(n_sent - 1, "a=crypto:"));
+	ck_assert_int_eq(call_hangup(c, &w), 0);
 	drain();
 }
 END_TEST
@@ -3052,12 +3125,13 @@ START_TEST(test_dns_outbound_proxy_name)
 	ck_assert_str_eq(addr_of((unsigned)i), "127.0.0.1:5070");
 	respond((unsigned)i, 404, "c1", NULL, NULL, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 404, "remote");
-	/* Routed, the Request-URI is still judged: a sip: URI, without TLS. */
+	/* Routed, a sips: Request-URI needs a TLS first hop (RFC 3261 §26.2.2). */
 	ck_assert_int_eq(call_place(cs, "sips:carol@elsewhere.example.test", NULL, NULL, 0, &c, &w),
 			 -EPROTONOSUPPORT);
 	ck_assert_int_eq(w.kind, WHY_ARG);
 	ck_assert_str_eq(w.arg, "to");
-	ck_assert_str_eq(w.msg, "sips: needs TLS, which is not supported (udp, tcp)");
+	ck_assert_str_eq(w.msg, "a sips: call needs TLS to the first hop too: route "
+				"sip:proxy.example.test:5070;lr is not sips: or ;transport=tls");
 	drain();
 }
 END_TEST
@@ -3243,6 +3317,8 @@ static Suite *call_suite(void)
 	tcase_add_test(auth, test_uac_route_outbound_proxy);
 	tcase_add_test(auth, test_uac_route_service_route);
 	tcase_add_test(auth, test_uac_account_transport);
+	tcase_add_test(auth, test_uac_tls);
+	tcase_add_test(auth, test_srtp_needs_tls);
 	tcase_add_test(auth, test_uac_route_not_in_dialog);
 	tcase_add_test(auth, test_uac_route_unusable);
 	tcase_add_test(auth, test_uac_auth_in_dialog);

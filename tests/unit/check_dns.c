@@ -477,9 +477,7 @@ START_TEST(targets_order_dedup_bound)
 	ck_assert_str_eq(t[2].host, "sip1.example");
 	ck_assert_int_eq(t[0].proto, NET_UDP);
 	ck_assert_int_eq(t[3].proto, NET_TCP);
-	ck_assert(!t[3].tls);
-	ck_assert_int_eq(t[5].proto, NET_TCP);
-	ck_assert(t[5].tls);
+	ck_assert_int_eq(t[5].proto, NET_TLS);
 	ck_assert_str_eq(dns_target_proto(&t[5]), "tls");
 	ck_assert_str_eq(dns_target_proto(&t[3]), "tcp");
 	ck_assert_str_eq(net_addr_fmt(&t[5].addr, s, sizeof(s)), "[2001:db8::1]:5061");

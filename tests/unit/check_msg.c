@@ -929,11 +929,14 @@ static const struct uri_case {
     {"sip:example.com", -EINVAL, 0, NULL,
      "host 'example.com' is not an IP address (DNS names are not supported yet)"},
     {"sip:bob@example.com:5070;transport=tcp", -EINVAL, 0, NULL, "'example.com'"},
-    {"sip:1.2.3.4;transport=tls", -EPROTONOSUPPORT, 0, NULL,
-     "transport 'tls' is not supported (udp, tcp)"},
+    {"sip:1.2.3.4;transport=tls", 0, NET_TLS, "1.2.3.4:5061", NULL},
+    {"sips:bob@[::1]:5071", 0, NET_TLS, "[::1]:5071", NULL},
+    {"sips:1.2.3.4;transport=tcp", 0, NET_TLS, "1.2.3.4:5061", NULL},
+    {"SIPS:1.2.3.4;transport=TLS", 0, NET_TLS, "1.2.3.4:5061", NULL},
+    {"sips:1.2.3.4;transport=udp", -EPROTONOSUPPORT, 0, NULL,
+     "a sips: URI cannot go over udp (TLS over TCP is needed)"},
     {"sip:1.2.3.4;transport=sctp", -EPROTONOSUPPORT, 0, NULL, "'sctp'"},
-    {"sip:[::1];transport=ws", -EPROTONOSUPPORT, 0, NULL, "'ws'"},
-    {"sips:1.2.3.4", -EPROTONOSUPPORT, 0, NULL, "sips: needs TLS"},
+    {"sip:[::1];transport=ws", -EPROTONOSUPPORT, 0, NULL, "'ws' is not supported (udp, tcp, tls)"},
     {"sip:1.2.3.4;transport", -EINVAL, 0, NULL, "transport parameter without a value"},
     {"garbage", -EINVAL, 0, NULL, "'garbage' is not a SIP URI"},
     {"", -EINVAL, 0, NULL, "no URI"},
@@ -968,6 +971,8 @@ START_TEST(uri_dest)
 	ck_assert_str_eq(net_addr_fmt(&d.addr, a, sizeof(a)), c->addr);
 	ck_assert_uint_eq(d.local.len, 0);
 	ck_assert_uint_eq(d.conn, 0);
+	/* An IP literal is its own identity: no name to check or send as SNI. */
+	ck_assert_str_eq(d.host, "");
 }
 END_TEST
 

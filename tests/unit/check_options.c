@@ -531,8 +531,8 @@ static const struct bad_uri {
 } bad_uris[] = {
     {"tel:+15551234567", -EINVAL, "'tel:' URIs are not supported"},
     {"sip:example.com", -EINVAL, "host 'example.com' is not an IP address"},
-    {"sip:127.0.0.1;transport=tls", -EPROTONOSUPPORT, "transport 'tls' is not supported"},
-    {"sips:127.0.0.1", -EPROTONOSUPPORT, "sips: needs TLS"},
+    {"sip:127.0.0.1;transport=sctp", -EPROTONOSUPPORT, "transport 'sctp' is not supported"},
+    {"sips:127.0.0.1;transport=udp", -EPROTONOSUPPORT, "a sips: URI cannot go over udp"},
     {"garbage", -EINVAL, "'garbage' is not a SIP URI"},
     {"sip:127.0.0.1:70000", -EINVAL, "port '70000'"},
     {"", -EINVAL, "no URI"},

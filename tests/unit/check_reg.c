@@ -677,7 +677,7 @@ START_TEST(nat_public_address)
 		char ct[128];
 
 		ck_assert_int_eq(net_addr_from_host(&l, "127.0.0.1", 5060), 0);
-		ck_assert_int_eq(account_contact(acc, NET_UDP, &l, ct, sizeof(ct)), 0);
+		ck_assert_int_eq(account_contact(acc, NET_UDP, &l, false, ct, sizeof(ct)), 0);
 		ck_assert_str_eq(ct, "<sip:alice@203.0.113.5:40000>");
 	}
 	/* A registrar that keeps seeing yet another address: once per attempt, no loop. */
