@@ -266,7 +266,7 @@ json_t *daemon_reload(struct daemon *dm)
 	/* Keys that need a restart keep their running values. */
 	cfg_keep_running(n, dm->cfg);
 	/* [tls] files that do not load leave the running TLS settings, and only those. */
-	err = daemon_tls_reload(dm, n, tls_errs, sizeof(tls_errs));
+	err = daemon_tls_reload(dm, n, tls_errs, sizeof(tls_errs) - 1); /* room for its \n */
 	apply_cfg(dm, n);
 	cfg_free(dm->cfg);
 	dm->cfg = n;
