@@ -100,9 +100,11 @@ int main(int argc, char **argv)
 	if (load(path, &cfg) < 0)
 		return 1;
 	if (check) {
-		printf("%s: configuration is valid\n", path);
+		rc = daemon_check(cfg, path) < 0;
+		if (rc == 0)
+			printf("%s: configuration is valid\n", path);
 		cfg_free(cfg);
-		return 0;
+		return rc;
 	}
 	log_open(foreground, cfg->log_level);
 	log_hook_libevent();

@@ -46,6 +46,7 @@
 #include "sip/sip.h"
 #include "ua/account.h"
 #include "app/daemon_accounts.h"
+#include "app/daemon_tls.h"
 #include "sip/dns.h"
 #include "ua/call.h"
 #include "ua/options.h"
@@ -117,7 +118,11 @@ static void media_cfg_from(const struct cfg *cfg, struct media_engine_cfg *mc)
 	mc->symmetric = cfg->symmetric_rtp != 0;
 }
 
-/* [sip] dns_servers, and the transports the listeners give (RFC 3263 §4.1). */
+/*
+ * [sip] dns_servers, and the transports we can use (RFC 3263 §4.1): those
+ * of the listeners.  TLS needs a tls: listener too, for the address our
+ * Via and Contact name.
+ */
 static void dns_cfg_from(const struct daemon *dm, const struct cfg *cfg, struct dns_cfg *dc)
 {
 	memset(dc, 0, sizeof(*dc));
@@ -156,25 +161,31 @@ static int listen_all(struct daemon *dm)
 
 /*
  * SDES keys (RFC 4568) end up in many places of the daemon's memory: the
- * SDP we keep, the messages being retransmitted, libsrtp2's contexts.  A
- * core dump would hold them all, so while any SRTP is configured the
- * process is made non-dumpable (prctl PR_SET_DUMPABLE), once: a later
- * reload that drops SRTP does not make the keys of earlier calls vanish.
+ * SDP we keep, the messages being retransmitted, libsrtp2's contexts; a
+ * TLS private key sits in OpenSSL's context.  A core dump would hold them
+ * all, so while any SRTP or a [tls] private_key is configured the process
+ * is made non-dumpable (prctl PR_SET_DUMPABLE), once: a later reload that
+ * drops them does not make the keys of earlier calls vanish.
  */
 static void protect_keys(struct daemon *dm, const struct cfg *cfg)
 {
-	bool srtp = cfg->srtp != CFG_SRTP_OFF;
+	bool srtp = cfg->srtp != CFG_SRTP_OFF, tls = cfg->tls_private_key[0] != '\0';
 
 	for (unsigned i = 0; i < cfg->n_accounts && !srtp; i++)
 		srtp = cfg->accounts[i].srtp > CFG_SRTP_OFF;
-	if (!srtp || dm->keys_protected)
+	if ((!srtp && !tls) || dm->keys_protected)
 		return;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
-		log_warn("cannot turn core dumps off for SRTP keys: %s", strerror(errno));
+		log_warn("cannot turn core dumps off for %s: %s",
+			 srtp ? "SRTP keys" : "the TLS key", strerror(errno));
 		return;
 	}
 	dm->keys_protected = true;
-	log_info("SRTP configured: core dumps are off, so that they cannot hold SDES keys");
+	if (srtp)
+		log_info("SRTP configured: core dumps are off, so that they cannot hold SDES keys");
+	else
+		log_info("TLS private key configured: core dumps are off, so that they cannot "
+			 "hold it");
 }
 
 /* Give every layer the values of a new config that apply at run time. */
@@ -187,13 +198,18 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 	log_set_level(n->log_level);
 	protect_keys(dm, n);
 	ua_set_accounts(dm->ua, daemon_account_for_user, dm, n->accept_unknown_users);
-	if (!dm->cfg->dns_servers || !n->dns_servers ||
-	    strcmp(dm->cfg->dns_servers, n->dns_servers) != 0) {
+	{
 		struct dns_cfg dc;
 
 		dns_cfg_from(dm, n, &dc);
-		if (dm->dns && dns_set_cfg(dm->dns, &dc) < 0)
-			log_warn("reload: [sip] dns_servers could not be applied; the old servers stay");
+		if (dm->dns && (strcmp(dm->cfg->dns_servers, n->dns_servers) != 0 ||
+				dc.transports != dm->dns_transports)) {
+			if (dns_set_cfg(dm->dns, &dc) < 0)
+				log_warn("reload: [sip] dns_servers could not be applied; the old "
+					 "servers stay");
+			else
+				dm->dns_transports = dc.transports;
+		}
 	}
 	daemon_accounts_reload(dm, n);
 	call_cfg_from(n, &kc);
@@ -230,7 +246,7 @@ static json_t *restart_list(const char *text)
 json_t *daemon_reload(struct daemon *dm)
 {
 	struct cfg *n = NULL;
-	char *errs = NULL, restart[512];
+	char *errs = NULL, restart[512], tls_errs[1024] = "";
 	json_t *ev;
 	int err;
 
@@ -238,8 +254,9 @@ json_t *daemon_reload(struct daemon *dm)
 	if ((err = cfg_load(dm->cfg_path, codec_cfg_name, &n, &errs)) < 0) {
 		log_err("reload of %s failed; the running config is kept:\n%s", dm->cfg_path,
 			errs ? errs : strerror(-err));
-		ev = json_pack("{s:b, s:s, s:s, s:[]}", "ok", 0, "config", dm->cfg_path, "errors",
-			       errs ? errs : strerror(-err), "restart_needed");
+		ev = json_pack("{s:b, s:b, s:s, s:s, s:[]}", "ok", 0, "applied", 0, "config",
+			       dm->cfg_path, "errors", errs ? errs : strerror(-err),
+			       "restart_needed");
 		free(errs);
 		daemon_notify("READY=1");
 		goto out;
@@ -248,12 +265,16 @@ json_t *daemon_reload(struct daemon *dm)
 		log_warn("reload: %s changed; that takes effect only after a restart", restart);
 	/* Keys that need a restart keep their running values. */
 	cfg_keep_running(n, dm->cfg);
+	/* [tls] files that do not load leave the running TLS settings, and only those. */
+	err = daemon_tls_reload(dm, n, tls_errs, sizeof(tls_errs) - 1); /* room for its \n */
 	apply_cfg(dm, n);
 	cfg_free(dm->cfg);
 	dm->cfg = n;
-	log_info("reloaded %s", dm->cfg_path);
-	ev = json_pack("{s:b, s:s, s:s, s:o}", "ok", 1, "config", dm->cfg_path, "errors", "",
-		       "restart_needed", restart_list(restart));
+	log_info("reloaded %s%s", dm->cfg_path, err < 0 ? " but for [tls]" : "");
+	if (err < 0)
+		strcat(tls_errs, "\n");
+	ev = json_pack("{s:b, s:b, s:s, s:s, s:o}", "ok", err == 0, "applied", 1, "config",
+		       dm->cfg_path, "errors", tls_errs, "restart_needed", restart_list(restart));
 	daemon_notify("READY=1");
 out:
 	if (ev)
@@ -346,14 +367,15 @@ static int hook_signals(struct daemon *dm)
 	return 0;
 }
 
-/* "udp:127.0.0.1:5060 ..., 0 transactions, 1 TCP connection, 2 control clients" */
+/* "0 calls, 2 listeners, 0 transactions, 1 TCP connection (0 TLS), 2 control clients" */
 static void status_line(const struct daemon *dm, char *buf, size_t size)
 {
 	snprintf(buf, size,
-		 "STATUS=%s%u call(s), %u listener(s), %u transaction(s), %u TCP connection(s), "
-		 "%u control client(s)",
+		 "STATUS=%s%u call(s), %u listener(s), %u transaction(s), %u TCP connection(s) "
+		 "(%u TLS), %u control client(s)",
 		 dm->stopping ? "stopping: " : "", calls_count(dm->calls), dm->n_listeners,
-		 sip_tsx_count(dm->sip), sip_conn_count(dm->sip), ctl_client_count(dm->ctl));
+		 sip_tsx_count(dm->sip), sip_conn_count(dm->sip), sip_tls_conn_count(dm->sip),
+		 ctl_client_count(dm->ctl));
 }
 
 static void on_status(void *arg)
@@ -402,13 +424,10 @@ static int conn_why_cb(const void *sip, uint64_t conn, char *buf, size_t size)
 	return sip_conn_why(sip, conn, buf, size);
 }
 
-static int build_layers(struct daemon *dm)
+/* The clock, the daemon's timers, the SIP stack and the UA core on it. */
+static int build_sip(struct daemon *dm)
 {
 	struct sip_cfg sc;
-	struct options_env oe;
-	struct call_env ce;
-	struct call_cfg kc;
-	struct dns_cfg dc;
 	int err;
 
 	if ((err = tmr_clock_new(&dm->clk, dm->base)) < 0)
@@ -425,7 +444,20 @@ static int build_layers(struct daemon *dm)
 	    (err = sip_new(&dm->sip, dm->base, dm->clk, &sc, &dm->stats)) < 0 ||
 	    (err = ua_new(&dm->ua, dm->sip)) < 0)
 		return err;
+	return 0;
+}
+
+/* Over the SIP stack and its TLS settings: resolver, accounts, pinger, media, calls. */
+static int build_layers(struct daemon *dm)
+{
+	struct options_env oe;
+	struct call_env ce;
+	struct call_cfg kc;
+	struct dns_cfg dc;
+	int err;
+
 	dns_cfg_from(dm, dm->cfg, &dc);
+	dm->dns_transports = dc.transports;
 	/* Without a resolver sipuad still works with IP addresses: said once, not fatal. */
 	if ((err = dns_new(&dm->dns, dm->base, dm->clk, &dc)) < 0)
 		log_warn("no DNS resolver (c-ares: %s): host names cannot be resolved%s",
@@ -503,6 +535,13 @@ int daemon_new(struct daemon **dp, struct cfg *cfg, const char *cfg_path)
 		goto out;
 	msg_lib_init();
 	protect_keys(dm, dm->cfg);
+	if ((err = build_sip(dm)) < 0) {
+		log_err("cannot start: %s", strerror(-err));
+		goto out;
+	}
+	/* TLS before the resolver (which learns whether TLS works) and the listeners. */
+	if ((err = daemon_tls_start(dm)) < 0)
+		goto out; /* logged, naming the file */
 	if ((err = build_layers(dm)) < 0) {
 		log_err("cannot start: %s", strerror(-err));
 		goto out;
@@ -515,6 +554,11 @@ int daemon_new(struct daemon **dp, struct cfg *cfg, const char *cfg_path)
 out:
 	daemon_free(dm);
 	return err;
+}
+
+int daemon_check(const struct cfg *cfg, const char *cfg_path)
+{
+	return daemon_tls_check(cfg, cfg_path, stderr);
 }
 
 int daemon_run(struct daemon *dm)

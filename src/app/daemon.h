@@ -18,6 +18,12 @@ struct cfg;
  * been logged.  0 or -errno.
  */
 int daemon_new(struct daemon **dp, struct cfg *cfg, const char *cfg_path);
+/*
+ * --check-config, past what cfg_load() checks: what only the layers can
+ * check, such as whether the transport loads the [tls] files.  0, or
+ * -errno with every error on stderr as "PATH:LINE: message".
+ */
+int daemon_check(const struct cfg *cfg, const char *cfg_path);
 /* Run until SIGTERM/SIGINT. Returns the process exit status. */
 int daemon_run(struct daemon *d);
 /* NULL is a no-op. */

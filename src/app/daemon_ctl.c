@@ -42,6 +42,48 @@ static json_t *listeners_json(const struct daemon *dm)
 	return a;
 }
 
+/* TLS connections shown by status at most; tls_connection_count has them all. */
+#define STATUS_TLS_CONNS_MAX 100
+
+/* s, or null for "": a field the connection does not have (yet). */
+static json_t *str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
+/* One TLS connection, as status lists it. */
+static json_t *tls_conn_json(const struct tp_conn_info *ci)
+{
+	char id[32], peer[NET_ADDR_STRLEN], local[NET_ADDR_STRLEN];
+
+	snprintf(id, sizeof(id), "tls%llu", (unsigned long long)ci->id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:o, s:o, s:b}", "id", id,
+			 "peer", net_addr_fmt(&ci->peer, peer, sizeof(peer)), "local",
+			 net_addr_fmt(&ci->local, local, sizeof(local)), "direction",
+			 ci->outgoing ? "out" : "in", "server_name", str_or_null(ci->server_name),
+			 "subject", str_or_null(ci->subject), "secure", ci->secure, "verified",
+			 ci->verified, "version", str_or_null(ci->version), "cipher",
+			 str_or_null(ci->cipher), "resumed", ci->resumed);
+}
+
+static void add_tls_conn(void *arg, const struct tp_conn_info *ci)
+{
+	json_t *a = arg;
+
+	if (ci->proto == NET_TLS && json_array_size(a) < STATUS_TLS_CONNS_MAX)
+		json_array_append_new(a, tls_conn_json(ci));
+}
+
+/* The first STATUS_TLS_CONNS_MAX open TLS connections, in the transport's order. */
+static json_t *tls_conns_json(const struct daemon *dm)
+{
+	json_t *a = json_array();
+
+	if (a)
+		sip_conn_foreach(dm->sip, add_tls_conn, a);
+	return a;
+}
+
 void daemon_ctl_status(struct daemon *dm, struct ctl_req *req)
 {
 	uint64_t up = (tmr_now(dm->clk) - dm->started_ms) / 1000;
@@ -65,6 +107,10 @@ void daemon_ctl_status(struct daemon *dm, struct ctl_req *req)
 		json_object_set_new(r, "accounts", json_integer(daemon_accounts_count(dm)));
 		daemon_accounts_registered(dm, &n_reg);
 		json_object_set_new(r, "registered", json_integer(n_reg));
+		json_object_set_new(r, "tls_available", json_boolean(dm->tls_ok));
+		json_object_set_new(r, "tls_connection_count",
+				    json_integer(sip_tls_conn_count(dm->sip)));
+		json_object_set_new(r, "tls_connections", tls_conns_json(dm));
 	}
 	ctl_reply_ok(req, r);
 }
@@ -88,28 +134,43 @@ static json_t *dir_json(const struct stats_dir *d, uint64_t requests, uint64_t r
 			 (json_int_t)responses, "methods", methods, "codes", codes);
 }
 
+/* Handshakes done and failed (by why), and the TLS connections open now. */
+static json_t *tls_stats_json(const struct daemon *dm)
+{
+	const struct stats *s = &dm->stats;
+
+	return json_pack(
+	    "{s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I}}", "handshakes", (json_int_t)s->tls_handshakes,
+	    "resumed", (json_int_t)s->tls_resumed, "connections",
+	    (json_int_t)sip_tls_conn_count(dm->sip), "failures", "verify",
+	    (json_int_t)s->tls_fail_verify, "timeout", (json_int_t)s->tls_fail_timeout, "protocol",
+	    (json_int_t)s->tls_fail_protocol, "closed", (json_int_t)s->tls_fail_closed);
+}
+
 void daemon_ctl_stats(struct daemon *dm, struct ctl_req *req)
 {
 	const struct stats *s = &dm->stats;
 	uint64_t tx_req = 0, tx_resp = 0;
+	json_t *r;
 
 	for (unsigned i = 0; i < STATS_NMETHODS; i++)
 		tx_req += s->tx.method[i];
 	for (unsigned i = 0; i < STATS_NCODES; i++)
 		tx_resp += s->tx.code[i];
-	ctl_reply_ok(
-	    req,
-	    json_pack(
-		"{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}", "in",
-		dir_json(&s->rx, s->rx_requests, s->rx_responses), "out",
-		dir_json(&s->tx, tx_req, tx_resp), "malformed_dropped", (json_int_t)s->rx_malformed,
-		"bad_requests_answered", (json_int_t)s->rx_bad_requests, "bad_responses_dropped",
-		(json_int_t)s->rx_bad_responses, "oversize", (json_int_t)s->rx_oversize,
-		"retransmissions_in", (json_int_t)s->rx_retransmissions, "retransmissions_out",
-		(json_int_t)s->tx_retransmissions, "stray_responses",
-		(json_int_t)s->rx_stray_responses, "sent_503", (json_int_t)s->tx_503, "send_errors",
-		(json_int_t)s->tx_errors, "tcp", "accepted", (json_int_t)s->tcp_accepted, "refused",
-		(json_int_t)s->tcp_refused, "idle_closed", (json_int_t)s->tcp_idle_closed));
+	r = json_pack(
+	    "{s:o, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I}}", "in",
+	    dir_json(&s->rx, s->rx_requests, s->rx_responses), "out",
+	    dir_json(&s->tx, tx_req, tx_resp), "malformed_dropped", (json_int_t)s->rx_malformed,
+	    "bad_requests_answered", (json_int_t)s->rx_bad_requests, "bad_responses_dropped",
+	    (json_int_t)s->rx_bad_responses, "oversize", (json_int_t)s->rx_oversize,
+	    "retransmissions_in", (json_int_t)s->rx_retransmissions, "retransmissions_out",
+	    (json_int_t)s->tx_retransmissions, "stray_responses", (json_int_t)s->rx_stray_responses,
+	    "sent_503", (json_int_t)s->tx_503, "send_errors", (json_int_t)s->tx_errors, "tcp",
+	    "accepted", (json_int_t)s->tcp_accepted, "refused", (json_int_t)s->tcp_refused,
+	    "idle_closed", (json_int_t)s->tcp_idle_closed);
+	if (r)
+		json_object_set_new(r, "tls", tls_stats_json(dm));
+	ctl_reply_ok(req, r);
 }
 
 void daemon_ctl_log_level(struct daemon *dm, struct ctl_req *req)
@@ -142,6 +203,15 @@ void daemon_ctl_reload(struct daemon *dm, struct ctl_req *req)
 		ctl_reply_err(req, CTL_ERR_FAILED, NULL, "out of memory");
 		return;
 	}
+	if (json_is_true(json_object_get(r, "applied")) &&
+	    !json_is_true(json_object_get(r, "ok"))) {
+		ctl_reply_err(req, CTL_ERR_FAILED, NULL,
+			      "%s: applied, but the [tls] files did not load; the running TLS "
+			      "settings are kept:\n%s",
+			      dm->cfg_path, json_string_value(json_object_get(r, "errors")));
+		json_decref(r);
+		return;
+	}
 	if (!json_is_true(json_object_get(r, "ok"))) {
 		ctl_reply_err(req, CTL_ERR_FAILED, NULL,
 			      "%s: invalid; the running config is kept:\n%s", dm->cfg_path,
@@ -150,6 +220,7 @@ void daemon_ctl_reload(struct daemon *dm, struct ctl_req *req)
 		return;
 	}
 	json_object_del(r, "ok");
+	json_object_del(r, "applied");
 	json_object_del(r, "errors");
 	ctl_reply_ok(req, r);
 }

@@ -52,7 +52,9 @@ struct daemon {
 	struct options *opts;
 	struct calls *calls;
 	struct media_engine *media; /* every call's RTP; freed after calls */
-	bool keys_protected;	    /* PR_SET_DUMPABLE 0: SRTP is configured */
+	bool keys_protected;	    /* PR_SET_DUMPABLE 0: SRTP or a TLS key is configured */
+	bool tls_ok;		    /* the transport took [tls] once: TLS works (daemon_tls.c) */
+	unsigned dns_transports;    /* the DNS_TP_* the resolver was given */
 	struct ctl *ctl;
 	struct stats stats;
 	struct daemon_listener listeners[CFG_MAX_LISTEN];
@@ -71,8 +73,11 @@ struct daemon {
 /*
  * Re-read the config file (SIGHUP, `reload`).  Applies what can change at
  * run time, reports what needs a restart, emits a config.reload event.
- * Returns the event's fields (new reference): {"ok": bool, "errors": text,
- * "restart_needed": [...], "config": path}.
+ * Returns the event's fields (new reference): {"ok": bool, "applied":
+ * bool, "errors": text, "restart_needed": [...], "config": path}.  ok
+ * false with applied false: the file has errors, the running config is
+ * kept; with applied true: the file applied but for [tls], whose files did
+ * not load and whose running settings are kept (errors says why).
  */
 json_t *daemon_reload(struct daemon *dm);
 /* Begin the orderly stop (SIGTERM, SIGINT, `shutdown`); why is logged. */

@@ -161,6 +161,17 @@ static int yesno_parse(const char *s, unsigned *v)
 	return name_index(s, names, 2, v);
 }
 
+static int verify_parse(const char *s, unsigned *v)
+{
+	static const char *const names[] = {
+	    [CFG_VERIFY_NO] = "no",
+	    [CFG_VERIFY_OPTIONAL] = "optional",
+	    [CFG_VERIFY_REQUIRE] = "require",
+	};
+
+	return name_index(s, names, sizeof(names) / sizeof(names[0]), v);
+}
+
 /* echo | silence | tone:HZ | file:PATH, the forms media_source_parse() takes (media/ is above us). */
 static int source_check(const char *s)
 {
@@ -213,11 +224,17 @@ static int accept_parse(const char *s, unsigned *v)
 #define STR_KEY(sec, field, def, lo, hi, reload, help)                                            \
 	KEY(sec, #field, "string", CFG_STR, field, def,                                           \
 	    #lo ".." #hi " printable ASCII characters", lo, hi, NULL, reload, help)
+/* A key whose name is not its field's ([tls] certificate is tls_certificate). */
+#define NSTR_KEY(sec, name, type, field, def, lo, hi, reload, help)                               \
+	KEY(sec, name, type, CFG_STR, field, def,                                                 \
+	    #lo ".." #hi " printable ASCII characters", lo, hi, NULL, reload, help)
+#define NUINT_KEY(sec, name, field, def, lo, hi, reload, help)                                    \
+	KEY(sec, name, "integer", CFG_UINT, field, #def, #lo ".." #hi, lo, hi, NULL, reload, help)
 #define ENUM_KEY(sec, name, field, def, range, parse, reload, help)                               \
 	KEY(sec, name, "enum", CFG_ENUM, field, def, range, 0, 0, parse, reload, help)
 #define LISTEN_KEY(sec, field, def, max, reload, help)                                            \
 	KEY(sec, #field, "listen list", CFG_LISTEN, field, def,                                   \
-	    "1.." CFG_XSTRINGIFY(max) " entries of udp|tcp:HOST:PORT", 1, max, NULL, reload, help)
+	    "1.." CFG_XSTRINGIFY(max) " entries of udp|tcp|tls:HOST:PORT", 1, max, NULL, reload, help)
 #define CODECS_KEY(sec, field, def, reload, help)                                                 \
 	KEY(sec, #field, "codec list", CFG_CODECS, field, def,                                    \
 	    "1..4 entries of PCMU, PCMA, G722, telephone-event", 1, CFG_MAX_CODECS, NULL, reload, help)
@@ -232,9 +249,11 @@ static int accept_parse(const char *s, unsigned *v)
  * values and a loopback listener, so a fresh install answers nobody else.
  */
 static const struct cfg_key keys[] = {
-    LISTEN_KEY("sip", listen, "udp:127.0.0.1:5060, tcp:127.0.0.1:5060", CFG_MAX_LISTEN, false,
-	       "Where SIP is received: comma-separated PROTO:HOST:PORT, PROTO udp or tcp, HOST an "
-	       "IPv4 or [IPv6] literal; changing it needs a restart."),
+    LISTEN_KEY(
+	"sip", listen, "udp:127.0.0.1:5060, tcp:127.0.0.1:5060", CFG_MAX_LISTEN, false,
+	"Where SIP is received: comma-separated PROTO:HOST:PORT, PROTO udp, tcp or tls, HOST "
+	"an IPv4 or [IPv6] literal; tls needs [tls] certificate. Changing it needs a "
+	"restart."),
     STR_KEY("sip", user_agent, "sipuad", 1, 127, true,
 	    "Sent in the User-Agent and Server headers of every message."),
     UINT_KEY("sip", t1_ms, 500, 50, 10000, true,
@@ -277,6 +296,40 @@ static const struct cfg_key keys[] = {
     UINT_KEY("sip", register_retry_max_s, 1800, 1, 86400, true,
 	     "The longest wait, in seconds, between tries of a failed registration; at least "
 	     "register_retry_min_s."),
+    /*
+     * [tls]: every key reloadable, since the transport swaps its settings
+     * on reload (tp_tls_set) and only connections made after it see them.
+     * The files are not opened here (core has no OpenSSL): the daemon has
+     * the transport load them at start, on reload and for --check-config.
+     */
+    NSTR_KEY("tls", "certificate", "path", tls_certificate, "", 0, 4095, true,
+	     "Our certificate, PEM, leaf first and then its chain: presented by tls: listeners "
+	     "and, as a client certificate, on outgoing TLS connections. Needs private_key."),
+    NSTR_KEY("tls", "private_key", "path", tls_private_key, "", 0, 4095, true,
+	     "The certificate's private key, PEM, in a file that neither group nor others may "
+	     "read (mode 0600 or 0400). Needs certificate."),
+    NSTR_KEY("tls", "ca_file", "path", tls_ca_file, "", 0, 4095, true,
+	     "A PEM bundle of the CAs trusted to sign peers' certificates; with ca_path empty "
+	     "too: the system's store."),
+    NSTR_KEY("tls", "ca_path", "path", tls_ca_path, "", 0, 4095, true,
+	     "A directory of trusted CA certificates named by hash (openssl rehash); with "
+	     "ca_file empty too: the system's store."),
+    NSTR_KEY("tls", "ciphers", "string", tls_ciphers, "", 0, 1023, true,
+	     "The TLS 1.2 cipher list, in OpenSSL's syntax; empty: OpenSSL's defaults. TLS 1.3 "
+	     "suites are not changed by it."),
+    ENUM_KEY("tls", "verify_server", tls_verify_server, "yes", "yes | no", yesno_parse, true,
+	     "Check the certificate of every server we connect to: its chain up to a trusted "
+	     "CA, its dates, and that it names the host we called (RFC 5922)."),
+    ENUM_KEY("tls", "verify_client", tls_verify_client, "no", "no | optional | require",
+	     verify_parse, true,
+	     "Whether tls: listeners ask clients for a certificate: no; optional (one sent "
+	     "must verify); require (a client without a good one is refused)."),
+    ENUM_KEY("tls", "session_cache", tls_session_cache, "yes", "yes | no", yesno_parse, true,
+	     "Resume TLS sessions, as server and as client, so that a new connection to a "
+	     "known peer skips the full handshake."),
+    NUINT_KEY("tls", "handshake_timeout_s", tls_handshake_timeout_s, 10, 1, 300, true,
+	      "Seconds a TLS handshake may take; a connection that has not finished it by then "
+	      "is closed."),
     ENUM_KEY("call", "answer", answer, "auto", "auto | manual | reject", answer_parse, true,
 	     "What an incoming call gets: 200 after answer_delay_ms, a wait for the control "
 	     "socket, or reject_code; new calls only."),
@@ -300,6 +353,11 @@ static const struct cfg_key keys[] = {
 	     "SRTP when the peer does; mandatory: offer RTP/SAVP and refuse plain RTP with 488. "
 	     "The keys travel in the SDP: only TLS signalling keeps them secret. New calls only; "
 	     "an account's srtp overrides it."),
+    ENUM_KEY("media", "srtp_insecure_signalling", srtp_insecure_signalling, "no", "yes | no",
+	     yesno_parse, true,
+	     "With srtp = mandatory, whether SDES keys may be offered and accepted over a hop "
+	     "that is not TLS (UDP, TCP), where anyone who sees the SIP sees them. New calls "
+	     "only."),
     STR_KEY("media", source, "echo", 1, 1023, true,
 	    "What a call sends when no play runs: echo (what arrives goes back), silence, "
 	    "tone:HZ (1..3999) or file:PATH (a WAV file, any rate, looped). New calls only."),
@@ -318,8 +376,8 @@ static const struct cfg_key keys[] = {
 	    "Path of the control socket that sipuactl and scripts use (mode 0660)."),
     KEY("control", "owner", "user", CFG_ENUM, owner, "none", "none, a user name or a uid", 0, 0,
 	user_parse, false, "Owner of the control socket; none keeps the daemon's user."),
-    KEY("control", "group", "group", CFG_ENUM, group, "none",
-	"none, a group name or a gid", 0, 0, group_parse, false,
+    KEY("control", "group", "group", CFG_ENUM, group, "none", "none, a group name or a gid", 0, 0,
+	group_parse, false,
 	"Group of the control socket; its members may use it (with root and the daemon's "
 	"user); none: the daemon's group."),
     UINT_KEY("control", max_clients, 64, 1, 1000, true,
@@ -545,10 +603,11 @@ static int parse_listen_entry(const struct cfg_key *k, const char *text, struct 
 	char q[CFG_QUOTE_SZ], addr[NET_ADDR_STRLEN];
 
 	if (net_listen_parse(text, &l->proto, &l->addr) < 0) {
-		snprintf(msg, size,
-			 "%s: bad entry '%s': expected PROTO:HOST:PORT, PROTO udp or tcp, HOST an "
-			 "IPv4 or [IPv6] literal, PORT 0..65535",
-			 k->info.name, cfg_quote(text, q, sizeof(q)));
+		snprintf(
+		    msg, size,
+		    "%s: bad entry '%s': expected PROTO:HOST:PORT, PROTO udp, tcp or tls, HOST "
+		    "an IPv4 or [IPv6] literal, PORT 0..65535",
+		    k->info.name, cfg_quote(text, q, sizeof(q)));
 		return -EINVAL;
 	}
 	snprintf(l->text, sizeof(l->text), "%s:%s", net_proto_name(l->proto),
@@ -559,6 +618,13 @@ static int parse_listen_entry(const struct cfg_key *k, const char *text, struct 
 static bool listen_eq(const struct cfg_listen *a, const struct cfg_listen *b)
 {
 	return a->proto == b->proto && net_addr_eq(&a->addr, &b->addr);
+}
+
+/* TCP and TLS listeners both bind a TCP socket: on one address and port, the second fails. */
+static bool listen_clash(const struct cfg_listen *a, const struct cfg_listen *b)
+{
+	return a->proto != b->proto && a->proto != NET_UDP && b->proto != NET_UDP &&
+	       net_addr_port(&a->addr) != 0 && net_addr_eq(&a->addr, &b->addr);
 }
 
 /* Copy the entry at *s up to the next ',' into buf, trimmed; move *s past it. true if a ',' was. */
@@ -609,6 +675,14 @@ static int parse_listen(const struct cfg_key *k, const char *val, struct cfg *c,
 			if (listen_eq(&l[i], &l[n])) {
 				snprintf(msg, size, "%s: duplicate entry '%s'", k->info.name,
 					 l[n].text);
+				return -EINVAL;
+			}
+			if (listen_clash(&l[i], &l[n])) {
+				snprintf(
+				    msg, size,
+				    "%s: '%s' and '%s' are one TCP port: expected another port "
+				    "for tls (5061 by convention)",
+				    k->info.name, l[i].text, l[n].text);
 				return -EINVAL;
 			}
 		}
@@ -1205,6 +1279,33 @@ static void rtp_pair_check(struct cfg_parse *p)
 		       lo_v, hi_v);
 }
 
+/* [tls] against the listeners and itself, once both are known (cfg_tls.c). */
+static void tls_check(struct cfg_parse *p)
+{
+	size_t l = 0, c = 0, k = 0;
+	struct cfg_tls_where w;
+
+	if (!key_find("sip", "listen", &l) || !key_find("tls", "certificate", &c) ||
+	    !key_find("tls", "private_key", &k))
+		return;
+	w = (struct cfg_tls_where){.listen = p->set_line[l],
+				   .certificate = p->set_line[c],
+				   .private_key = p->set_line[k],
+				   .listen_bad = p->bad[l],
+				   .certificate_bad = p->bad[c],
+				   .private_key_bad = p->bad[k]};
+	cfg_tls_check(p->cfg, &w, &p->errs);
+}
+
+/* Keep where each key was set, for messages that later checks write (cfg_key_line). */
+static int keep_lines(struct cfg_parse *p)
+{
+	if (!(p->cfg->key_lines = malloc(sizeof(p->set_line))))
+		return -ENOMEM;
+	memcpy(p->cfg->key_lines, p->set_line, sizeof(p->set_line));
+	return 0;
+}
+
 /* The values that follow from others once the whole file is read. */
 static void resolve(struct cfg *c)
 {
@@ -1236,7 +1337,10 @@ static int parse_file(struct cfg_parse *p)
 		report_malformed(p, (unsigned)ini);
 	cross_check(p);
 	rtp_pair_check(p);
+	tls_check(p);
 	resolve(p->cfg);
+	if (cfg_tls_resolve(p->cfg, p->path) < 0 || keep_lines(p) < 0)
+		return -ENOMEM;
 	if (p->errs.n > CFG_MAX_ERRS)
 		fprintf(p->errs.out, "%s: %u more errors not shown\n", p->path,
 			p->errs.n - CFG_MAX_ERRS);
@@ -1313,7 +1417,17 @@ void cfg_free(struct cfg *cfg)
 			free(*(char **)field(cfg, &keys[i]));
 	}
 	cfg_account_free_all(cfg->accounts, cfg->n_accounts);
+	free(cfg->key_lines);
 	free(cfg);
+}
+
+unsigned cfg_key_line(const struct cfg *cfg, const char *section, const char *name)
+{
+	size_t i;
+
+	if (!cfg->key_lines || !key_find(section, name, &i))
+		return 0;
+	return cfg->key_lines[i];
 }
 
 unsigned cfg_restart_needed(const struct cfg *old, const struct cfg *new_cfg, char *buf,

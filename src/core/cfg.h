@@ -76,7 +76,12 @@ struct cfg_account {
 	int transport;	      /* an enum net_proto, or -1: not set, taken from the URIs */
 	unsigned keepalive_s; /* keepalive_interval in seconds; 0: none */
 	int srtp;	      /* a CFG_SRTP_*, or -1: not set, [media] srtp */
-	char *server_name;    /* TLS: the name the server's certificate must carry; NULL: the URI's host */
+	/*
+	 * TLS: the name the server's certificate must carry and the SNI sent
+	 * (RFC 5922 §7.2, RFC 6066 §3); NULL: the host of the URI the request
+	 * goes to.  A DNS name, never an IP address.
+	 */
+	char *server_name;
 	unsigned line;	      /* the line of the [account NAME] header, for messages */
 };
 
@@ -119,7 +124,12 @@ struct cfg {
 	unsigned symmetric_rtp;		 /* 0 no, 1 yes */
 	unsigned rtcp_mux;		 /* 0 no, 1 yes */
 	unsigned srtp_insecure_signalling; /* 1: SDES over plain UDP/TCP too (srtp = mandatory) */
-	/* [tls] (strings "": not set) */
+	/*
+	 * [tls] (strings "": not set).  A relative path is made absolute at
+	 * load, as password_file is (cfg_path_resolve): the files are read by
+	 * the transport, at start and on every reload, from wherever the
+	 * daemon runs.
+	 */
 	char *tls_certificate;
 	char *tls_private_key;
 	char *tls_ca_file;
@@ -141,6 +151,8 @@ struct cfg {
 	/* [account NAME] sections, in file order */
 	struct cfg_account *accounts;
 	unsigned n_accounts;
+	/* Where each key of the fixed sections was set, by row: cfg_key_line(). NULL: nowhere. */
+	unsigned *key_lines;
 };
 
 /*
@@ -165,6 +177,14 @@ int cfg_defaults(cfg_codec_fn *codecs, struct cfg **cfgp);
 int cfg_load(const char *path, cfg_codec_fn *codecs, struct cfg **cfgp, char **errs);
 /* Wipes every account's password (explicit_bzero) before freeing it. NULL is a no-op. */
 void cfg_free(struct cfg *cfg);
+
+/*
+ * The line of the file where key name of section (a fixed section, not an
+ * account's) was set, for messages about its value that only a later
+ * check finds (the daemon's loading of [tls] files); 0: not set, or not
+ * a key.
+ */
+unsigned cfg_key_line(const struct cfg *cfg, const char *section, const char *name);
 
 /*
  * The keys whose values differ between old and new and that cannot change

@@ -66,7 +66,7 @@ struct name_node {
 };
 
 static akey_parse_fn parse_aor, parse_uri, parse_text, parse_password, parse_password_file,
-    parse_register, parse_uint, parse_transport, parse_srtp;
+    parse_register, parse_uint, parse_transport, parse_srtp, parse_server_name;
 
 /* clang-format off */
 #define AKEY(name_, type_, def_, range_, parse_, off_, help_)                                     \
@@ -119,6 +119,11 @@ static const struct account_key keys[] = {
 	      "not come within 10 s means registering again on a new connection."),
     AKEY("srtp", "enum", "[media] srtp", "off | optional | mandatory", parse_srtp, 0,
 	 "SRTP for the account's calls, as [media] srtp says it; not set: [media] srtp."),
+    AKEY("server_name", "string", "the host of the URI the request goes to", CFG_HOST_NAME_RANGE,
+	 parse_server_name, STR(server_name),
+	 "Over TLS, the name the server's certificate must carry (RFC 5922) and the SNI "
+	 "sent, for a server whose certificate names a service domain rather than the "
+	 "host the URIs name."),
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -435,11 +440,12 @@ static int parse_password(struct cfg_account_parse *ap, const struct account_key
 }
 
 /*
- * Where password_file names: an absolute path as it is; a relative one in
- * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) when that is set,
- * else in the config file's directory.  malloc'd, NULL: no memory.
+ * Where a path of the file names (password_file, the [tls] files): an
+ * absolute path as it is; a relative one in $CREDENTIALS_DIRECTORY
+ * (systemd's LoadCredential=) when that is set, else in the config file's
+ * directory.  malloc'd, NULL: no memory.
  */
-static char *password_path(const struct cfg_account_parse *ap, const char *val)
+char *cfg_path_resolve(const char *cfg_path, const char *val)
 {
 	const char *creds = getenv("CREDENTIALS_DIRECTORY"), *slash;
 	char *path = NULL;
@@ -449,8 +455,8 @@ static char *password_path(const struct cfg_account_parse *ap, const char *val)
 		return strdup(val);
 	if (creds && creds[0])
 		n = asprintf(&path, "%s/%s", creds, val);
-	else if ((slash = strrchr(ap->cfg_path, '/')))
-		n = asprintf(&path, "%.*s/%s", (int)(slash - ap->cfg_path), ap->cfg_path, val);
+	else if ((slash = strrchr(cfg_path, '/')))
+		n = asprintf(&path, "%.*s/%s", (int)(slash - cfg_path), cfg_path, val);
 	else
 		return strdup(val); /* the config file is in the working directory */
 	return n < 0 ? NULL : path;
@@ -525,7 +531,7 @@ static int parse_password_file(struct cfg_account_parse *ap, const struct accoun
 		}
 	}
 	/* Messages name the file read, whole: a path cut short names another. */
-	path = password_path(ap, val);
+	path = cfg_path_resolve(ap->cfg_path, val);
 	if (!path || asprintf(&what, "%s: %s", k->info.name, path) < 0) {
 		free(path);
 		return -ENOMEM;
@@ -609,6 +615,15 @@ static int parse_srtp(struct cfg_account_parse *ap, const struct account_key *k,
 	snprintf(msg, size, "%s: '%s' is not one of %s", k->info.name, cfg_quote(val, q, sizeof(q)),
 		 k->info.range);
 	return -EINVAL;
+}
+
+/* A DNS name (cfg_tls.c has the rules). */
+static int parse_server_name(struct cfg_account_parse *ap, const struct account_key *k,
+			     const char *val, unsigned line, char *msg, size_t size)
+{
+	int err = cfg_host_name_check(k->info.name, val, msg, size);
+
+	return err < 0 ? err : store(ap, k, val);
 }
 
 /* --- sections ------------------------------------------------------------ */
@@ -860,6 +875,7 @@ void cfg_account_free_all(struct cfg_account *accounts, unsigned n)
 		free(a->registrar);
 		free(a->outbound_proxy);
 		free(a->username);
+		free(a->server_name);
 	}
 	free(accounts);
 }

@@ -1,9 +1,10 @@
 /*
- * cfg_int: what cfg.c (the file, the fixed sections, the key table) and
- * cfg_account.c (the [account NAME] sections) share, and nobody else: the
- * error sink, the quoting of values in messages, the integer parser, and
- * the account module's entry points, which cfg.c calls as it reads the
- * file.
+ * cfg_int: what cfg.c (the file, the fixed sections, the key table),
+ * cfg_account.c (the [account NAME] sections) and cfg_tls.c (what TLS asks
+ * of the file) share, and nobody else: the error sink, the quoting of
+ * values in messages, the integer parser, the resolution of relative
+ * paths, and the account and TLS modules' entry points, which cfg.c calls
+ * as it reads the file.
  */
 #ifndef SIPUAD_CFG_INT_H
 #define SIPUAD_CFG_INT_H
@@ -41,6 +42,34 @@ const char *cfg_quote(const char *s, char *buf, size_t size);
  */
 int cfg_parse_uint(const char *name, const char *val, unsigned lo, unsigned hi, const char *range,
 		   unsigned *out, char *msg, size_t size);
+
+/*
+ * Where a relative path written in the file cfg_path names a file:
+ * in $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) when that is set,
+ * else in the config file's directory; an absolute one as it is.
+ * malloc'd; NULL: no memory.  (cfg_account.c, for password_file and [tls].)
+ */
+char *cfg_path_resolve(const char *cfg_path, const char *val);
+
+/* What a server_name takes, for the key table and messages. */
+#define CFG_HOST_NAME_RANGE                                                                        \
+	"a host name: dot-separated labels of 1..63 letters, digits and inner -, at most 253 "     \
+	"characters"
+
+/* cfg_tls.c: where the keys cfg_tls_check() looks at were set (0: not), and whether refused. */
+struct cfg_tls_where {
+	unsigned listen, certificate, private_key;
+	bool listen_bad, certificate_bad, private_key_bad;
+};
+/*
+ * Once the file is read: [tls] certificate and private_key go together,
+ * and every tls: listen entry needs them.  Errors to e, on the lines of w.
+ */
+void cfg_tls_check(const struct cfg *c, const struct cfg_tls_where *w, struct cfg_errs *e);
+/* The relative [tls] paths made absolute (cfg_path_resolve). 0 or -ENOMEM. */
+int cfg_tls_resolve(struct cfg *c, const char *cfg_path);
+/* [account] server_name: a DNS name, not an IP address.  0, or -EINVAL with msg "NAME: ...". */
+int cfg_host_name_check(const char *name, const char *val, char *msg, size_t size);
 
 /*
  * cfg_account.c: the reading of one file's [account NAME] sections into

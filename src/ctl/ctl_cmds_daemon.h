@@ -8,12 +8,13 @@
 
 #define CTL_CMDS_DAEMON(X)                                                                         \
 	X(status, "status", "status",                                                              \
-	  "Version, uptime, listeners, and counts of transactions, TCP connections and "           \
-	  "control clients.",                                                                      \
+	  "Version, uptime, listeners, and counts of transactions, TCP and TLS connections and "   \
+	  "control clients; each TLS connection with its peer's certificate.",                     \
 	  daemon_ctl_status, CTL_NOARGS)                                                           \
 	X(stats, "stats", "stats",                                                                 \
 	  "Counters: messages in and out per method and status code, malformed and "               \
-	  "dropped messages, retransmissions, 503s sent.",                                         \
+	  "dropped messages, retransmissions, 503s sent, TCP connections, TLS handshakes and "     \
+	  "their failures.",                                                                       \
 	  daemon_ctl_stats, CTL_NOARGS)                                                            \
 	X(options, "options", "options URI [--account A]",                                         \
 	  "Send OPTIONS to URI (a SIP ping) from account A (default: the default one); the "       \

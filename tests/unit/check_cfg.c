@@ -30,7 +30,7 @@
 /* [control] socket in the source tree's conf/sipuad.conf. */
 #define CHECKOUT_SOCKET "run/sipuad.sock"
 /* What an unknown or missing section is told, in table order. */
-#define SECTIONS "[sip], [call], [media], [control], [log], [account NAME]"
+#define SECTIONS "[sip], [tls], [call], [media], [control], [log], [account NAME]"
 /* What an unknown key in [sip] is told. */
 #define SIP_KEYS                                                                                   \
 	"listen, user_agent, t1_ms, t2_ms, t4_ms, max_transactions, max_calls, max_message_size, " \
@@ -39,7 +39,7 @@
 /* What an unknown key in an account is told. */
 #define ACCOUNT_KEYS                                                                               \
 	"uri, display_name, registrar, outbound_proxy, username, password, password_file, "        \
-	"register, expires, transport, keepalive_interval, srtp"
+	"register, expires, transport, keepalive_interval, srtp, server_name"
 #define URI_EXP "sip:USER@HOST or sips:USER@HOST"
 #define PROXY_EXP "sip:HOST or sips:HOST"
 #define TEXT_EXP "1..127 bytes of UTF-8 text without control characters, \" or \\"
@@ -188,6 +188,16 @@ static void assert_defaults(const struct cfg *c)
 	ck_assert_uint_eq(c->max_line_bytes, 65536);
 	ck_assert_uint_eq(c->event_queue, 1000);
 	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+	ck_assert_uint_eq(c->srtp_insecure_signalling, 0);
+	ck_assert_str_eq(c->tls_certificate, "");
+	ck_assert_str_eq(c->tls_private_key, "");
+	ck_assert_str_eq(c->tls_ca_file, "");
+	ck_assert_str_eq(c->tls_ca_path, "");
+	ck_assert_str_eq(c->tls_ciphers, "");
+	ck_assert_uint_eq(c->tls_verify_server, 1);
+	ck_assert_uint_eq(c->tls_verify_client, CFG_VERIFY_NO);
+	ck_assert_uint_eq(c->tls_session_cache, 1);
+	ck_assert_uint_eq(c->tls_handshake_timeout_s, 10);
 }
 
 /* Every default, the control socket path included. */
@@ -309,8 +319,8 @@ START_TEST(test_unknown_key)
 		  "6: unknown key 'auto_answer' in [call]: expected one of answer, "
 		  "answer_delay_ms, reject_code, ring_timeout_s\n"
 		  "8: unknown key 'rtp_ports' in [media]: expected one of rtp_port_min, "
-		  "rtp_port_max, codecs, srtp, source, record_dir, rtp_timeout_s, symmetric_rtp, "
-		  "rtcp_mux\n");
+		  "rtp_port_max, codecs, srtp, srtp_insecure_signalling, source, record_dir, "
+		  "rtp_timeout_s, symmetric_rtp, rtcp_mux\n");
 }
 END_TEST
 
@@ -366,8 +376,8 @@ START_TEST(test_bad_listen)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(text, sizeof(text), "[sip]\nlisten = udp:127.0.0.1:5060, %s\n", bad[i]);
 		snprintf(want, sizeof(want),
-			 "2: listen: bad entry '%s': expected PROTO:HOST:PORT, PROTO udp or tcp, "
-			 "HOST an IPv4 or [IPv6] literal, PORT 0..65535\n",
+			 "2: listen: bad entry '%s': expected PROTO:HOST:PORT, PROTO udp, tcp or "
+			 "tls, HOST an IPv4 or [IPv6] literal, PORT 0..65535\n",
 			 bad[i]);
 		load_errs(text, want);
 	}
@@ -406,9 +416,9 @@ START_TEST(test_listen_list)
 	load_errs("[sip]\nlisten = tcp:[::1]:5060,tcp:[0:0::1]:5060\n",
 		  "2: listen: duplicate entry 'tcp:[::1]:5060'\n");
 	load_errs("[sip]\nlisten = udp:127.0.0.1:5060, , tcp:127.0.0.1:5060\n",
-		  "2: listen: empty entry: expected 1..16 entries of udp|tcp:HOST:PORT\n");
+		  "2: listen: empty entry: expected 1..16 entries of udp|tcp|tls:HOST:PORT\n");
 	load_errs("[sip]\nlisten = udp:127.0.0.1:5060,\n",
-		  "2: listen: empty entry: expected 1..16 entries of udp|tcp:HOST:PORT\n");
+		  "2: listen: empty entry: expected 1..16 entries of udp|tcp|tls:HOST:PORT\n");
 }
 END_TEST
 
@@ -439,7 +449,7 @@ END_TEST
 START_TEST(test_empty_value)
 {
 	load_errs("[sip]\nlisten =\nuser_agent =\nt1_ms =\n[log]\nlevel = ; no value\n",
-		  "2: listen: empty value: expected 1..16 entries of udp|tcp:HOST:PORT\n"
+		  "2: listen: empty value: expected 1..16 entries of udp|tcp|tls:HOST:PORT\n"
 		  "3: user_agent: empty value: expected 1..127 printable ASCII characters\n"
 		  "4: t1_ms: empty value: expected an integer (50..10000)\n"
 		  "6: level: empty value: expected one of error | warn | info | debug\n");
@@ -590,8 +600,8 @@ START_TEST(test_many_errors)
 		  "7: unknown section [rtp]: expected one of " SECTIONS "\n"
 		  "10: level: 'loud' is not one of error | warn | info | debug\n"
 		  "11: malformed line: expected KEY = VALUE, [SECTION] or a ; comment\n"
-		  "13: listen: bad entry 'udp:127.0.0.1': expected PROTO:HOST:PORT, PROTO udp or "
-		  "tcp, HOST an IPv4 or [IPv6] literal, PORT 0..65535\n");
+		  "13: listen: bad entry 'udp:127.0.0.1': expected PROTO:HOST:PORT, PROTO udp, tcp "
+		  "or tls, HOST an IPv4 or [IPv6] literal, PORT 0..65535\n");
 }
 END_TEST
 
@@ -982,7 +992,7 @@ static void check_key_range(const struct cfg_key_info *k)
 		ck_assert_str_eq(rest, "");
 		v = strtoul(k->def, &rest, 10);
 		ck_assert_msg(!*rest && v >= lo && v <= hi, "%s: default out of range", k->name);
-	} else if (strcmp(k->type, "string") == 0) {
+	} else if (strcmp(k->type, "string") == 0 || strcmp(k->type, "path") == 0) {
 		ck_assert_str_eq(rest, " printable ASCII characters");
 		ck_assert(strlen(k->def) >= lo && strlen(k->def) <= hi);
 	} else if (strcmp(k->type, "codec list") == 0) {
@@ -1005,7 +1015,7 @@ static void check_key_range(const struct cfg_key_info *k)
 		ck_assert_str_eq(k->def, "");
 	} else {
 		ck_assert_str_eq(k->type, "listen list");
-		ck_assert_str_eq(rest, " entries of udp|tcp:HOST:PORT");
+		ck_assert_str_eq(rest, " entries of udp|tcp|tls:HOST:PORT");
 		ck_assert_uint_eq(hi, CFG_MAX_LISTEN);
 	}
 }
@@ -1024,6 +1034,7 @@ static void assert_account_defaults(const struct cfg_account *a)
 	ck_assert_uint_eq(a->expires, 600);
 	ck_assert_int_eq(a->transport, -1);
 	ck_assert_uint_eq(a->keepalive_s, 0);
+	ck_assert_ptr_null(a->server_name);
 	ck_assert_uint_eq(a->line, 1);
 }
 
@@ -1031,7 +1042,7 @@ START_TEST(test_key_table)
 {
 	size_t n = cfg_key_count();
 
-	ck_assert_uint_eq(n, 48);
+	ck_assert_uint_eq(n, 59);
 	ck_assert_ptr_null(cfg_key_at(n));
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
@@ -1040,16 +1051,17 @@ START_TEST(test_key_table)
 
 		ck_assert_ptr_nonnull(k);
 		ck_assert_msg(k->section[0] && k->name[0], "key %zu", i);
-		ck_assert_msg(k->def[0] || !strcmp(k->type, "address list") || !strcmp(k->name, "record_dir"),
-			      "%s: no default",
-			      k->name);
+		/* Empty defaults: no DNS server, no recording, no [tls] file or cipher list. */
+		ck_assert_msg(k->def[0] || !strcmp(k->type, "address list") ||
+				  !strcmp(k->name, "record_dir") || !strcmp(k->section, "tls"),
+			      "%s: no default", k->name);
 		ck_assert_msg(strlen(k->help) > 20, "%s: help too short", k->name);
 		check_key_range(k);
 		for (size_t j = 0; j < i; j++)
 			ck_assert(strcmp(cfg_key_at(j)->name, k->name) != 0 ||
 				  strcmp(cfg_key_at(j)->section, k->section) != 0);
 		/* The account rows come last, and all of them are reloadable. */
-		if (i >= n - 11) {
+		if (i >= n - 13) {
 			ck_assert_msg(is_account_row(k), "%s: not an account row", k->name);
 			ck_assert(k->reloadable);
 		}
@@ -1716,6 +1728,202 @@ START_TEST(test_account_reload)
 }
 END_TEST
 
+/* [tls], and [media] srtp_insecure_signalling: values, relative paths, the lines kept. */
+START_TEST(test_tls_keys)
+{
+	struct cfg *c;
+	char want[PATH_SZ];
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	c = load_ok("[sip]\nlisten = udp:127.0.0.1:5060, TLS:127.0.0.1:5061, tcp:[::1]:0, "
+		    "tls:[::1]:0\n"
+		    "[tls]\ncertificate = /etc/sipuad/cert.pem\nprivate_key = key.pem\n"
+		    "ca_file = ca/ca.pem\nca_path = /etc/ssl/certs\n"
+		    "ciphers = ECDHE+AESGCM:!aNULL\nverify_server = No\n"
+		    "verify_client = Require\nsession_cache = no\nhandshake_timeout_s = 300\n"
+		    "[media]\nsrtp_insecure_signalling = yes\n");
+	ck_assert_uint_eq(c->n_listen, 4);
+	ck_assert_int_eq(c->listen[1].proto, NET_TLS);
+	ck_assert_str_eq(c->listen[1].text, "tls:127.0.0.1:5061");
+	ck_assert_str_eq(c->listen[3].text, "tls:[::1]:0");
+	ck_assert_str_eq(c->tls_certificate, "/etc/sipuad/cert.pem");
+	/* Relative: beside the config file, as password_file. */
+	snprintf(want, sizeof(want), "%s/key.pem", tmp_dir);
+	ck_assert_str_eq(c->tls_private_key, want);
+	snprintf(want, sizeof(want), "%s/ca/ca.pem", tmp_dir);
+	ck_assert_str_eq(c->tls_ca_file, want);
+	ck_assert_str_eq(c->tls_ca_path, "/etc/ssl/certs");
+	ck_assert_str_eq(c->tls_ciphers, "ECDHE+AESGCM:!aNULL");
+	ck_assert_uint_eq(c->tls_verify_server, 0);
+	ck_assert_uint_eq(c->tls_verify_client, CFG_VERIFY_REQUIRE);
+	ck_assert_uint_eq(c->tls_session_cache, 0);
+	ck_assert_uint_eq(c->tls_handshake_timeout_s, 300);
+	ck_assert_uint_eq(c->srtp_insecure_signalling, 1);
+	/* Where each key was, for the messages of the daemon's checks. */
+	ck_assert_uint_eq(cfg_key_line(c, "sip", "listen"), 2);
+	ck_assert_uint_eq(cfg_key_line(c, "tls", "certificate"), 4);
+	ck_assert_uint_eq(cfg_key_line(c, "tls", "private_key"), 5);
+	ck_assert_uint_eq(cfg_key_line(c, "tls", "handshake_timeout_s"), 12);
+	ck_assert_uint_eq(cfg_key_line(c, "sip", "t1_ms"), 0);
+	ck_assert_uint_eq(cfg_key_line(c, "tls", "no_such_key"), 0);
+	ck_assert_uint_eq(cfg_key_line(c, "account NAME", "uri"), 0);
+	cfg_free(c);
+	c = load_ok("[tls]\nverify_client = optional\ncertificate =\nprivate_key =\n");
+	ck_assert_uint_eq(c->tls_verify_client, CFG_VERIFY_OPTIONAL);
+	ck_assert_str_eq(c->tls_certificate, "");
+	cfg_free(c);
+	/* Under systemd with LoadCredential=, relative files are credentials. */
+	setenv("CREDENTIALS_DIRECTORY", "/run/credentials/sipuad.service", 1);
+	c = load_ok("[tls]\ncertificate = cert.pem\nprivate_key = key.pem\n");
+	ck_assert_str_eq(c->tls_certificate, "/run/credentials/sipuad.service/cert.pem");
+	ck_assert_str_eq(c->tls_private_key, "/run/credentials/sipuad.service/key.pem");
+	cfg_free(c);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	ck_assert_int_eq(cfg_defaults(codec_cfg_name, &c), 0);
+	ck_assert_uint_eq(cfg_key_line(c, "tls", "certificate"), 0);
+	cfg_free(c);
+}
+END_TEST
+
+/* Every refused [tls] value, and what the keys ask of each other and of the listeners. */
+START_TEST(test_tls_errors)
+{
+	load_errs("[tls]\nverify_server = maybe\nverify_client = sometimes\nsession_cache = 1\n"
+		  "handshake_timeout_s = 0\n",
+		  "2: verify_server: 'maybe' is not one of yes | no\n"
+		  "3: verify_client: 'sometimes' is not one of no | optional | require\n"
+		  "4: session_cache: '1' is not one of yes | no\n"
+		  "5: handshake_timeout_s: 0 is out of range 1..300\n");
+	load_errs("[tls]\nhandshake_timeout_s = 301\nverify_client = yes\n",
+		  "2: handshake_timeout_s: 301 is out of range 1..300\n"
+		  "3: verify_client: 'yes' is not one of no | optional | require\n");
+	load_errs("[tls]\nhandshake_timeout_s = 10s\n",
+		  "2: handshake_timeout_s: '10s' is not an integer (1..300)\n");
+	load_errs("[tls]\nverify_server =\n",
+		  "2: verify_server: empty value: expected one of yes | no\n");
+	load_errs("[media]\nsrtp_insecure_signalling = true\n",
+		  "2: srtp_insecure_signalling: 'true' is not one of yes | no\n");
+	load_errs("[tls]\nciphers = HIGH:\x01\n",
+		  "2: ciphers: character 6 (\\x01) is not printable: expected 0..1023 printable "
+		  "ASCII characters\n");
+	load_errs("[tls]\ncertificate = cert.pem\n",
+		  "2: certificate: no private_key: expected [tls] private_key with it\n");
+	load_errs("[tls]\nprivate_key = key.pem\ncertificate =\n",
+		  "2: private_key: no certificate: expected [tls] certificate with it\n");
+	load_errs("[sip]\nlisten = udp:127.0.0.1:5060, tls:127.0.0.1:5061\n",
+		  "2: listen: tls:127.0.0.1:5061 needs [tls] certificate and private_key\n");
+	load_errs("[tls]\nprivate_key = key.pem\n[sip]\nt1_ms = 500\nlisten = tls:[::1]:5061\n",
+		  "5: listen: tls:[::1]:5061 needs [tls] certificate and private_key\n"
+		  "2: private_key: no certificate: expected [tls] certificate with it\n");
+	/* A refused certificate is reported once, not again by what needs it. */
+	load_errs("[sip]\nlisten = tls:127.0.0.1:5061\n[tls]\ncertificate = a\tb\n"
+		  "private_key = key.pem\n",
+		  "4: certificate: character 2 (\\x09) is not printable: expected 0..4095 "
+		  "printable ASCII characters\n");
+	/* TCP and TLS listeners both bind TCP: not on one port (port 0 is a new one each). */
+	load_errs("[sip]\nlisten = tcp:127.0.0.1:5060, tls:127.0.0.1:5060\n"
+		  "[tls]\ncertificate = c.pem\nprivate_key = k.pem\n",
+		  "2: listen: 'tcp:127.0.0.1:5060' and 'tls:127.0.0.1:5060' are one TCP port: "
+		  "expected another port for tls (5061 by convention)\n");
+	cfg_free(load_ok("[sip]\nlisten = udp:127.0.0.1:5060, tls:127.0.0.1:5060, tcp:[::1]:0, "
+			 "tls:[::1]:0\n[tls]\ncertificate = c.pem\nprivate_key = k.pem\n"));
+}
+END_TEST
+
+/* [account NAME] server_name: a DNS name, checked as one. */
+START_TEST(test_server_name)
+{
+	static const char *const good[] = {"sip.example.com", "PBX-1.Example.COM", "localhost", "a",
+					   "x1.example",      "123.example.com"};
+	static const char *const bad[] = {
+	    "-pbx.example.com",	    "pbx-.example.com", "a..b",
+	    "example.com.",	    ".example.com",	"*.example.com",
+	    "pbx_1.example.com",    "host.123",		"sip:pbx.example.com",
+	    "pbx.example.com:5061", "h\xc3\xa9.example"};
+	char text[1024], want[1024], name[300];
+	struct cfg *c;
+	int saved = ini_max_line;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text),
+			 "[account a]\nuri = sip:a@10.0.0.1\nserver_name = %s\n", good[i]);
+		c = load_ok(text);
+		ck_assert_str_eq(c->accounts[0].server_name, good[i]);
+		cfg_free(c);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char q[64];
+
+		snprintf(text, sizeof(text), "[account a]\nuri = sip:a@h\nserver_name = %s\n",
+			 bad[i]);
+		snprintf(q, sizeof(q), "%s", bad[i]);
+		if (strchr(q, '\xc3'))
+			snprintf(q, sizeof(q), "h\\xc3\\xa9.example");
+		snprintf(want, sizeof(want),
+			 "3: server_name: '%s' is not a host name: expected a host name: "
+			 "dot-separated labels of 1..63 letters, digits and inner -, at most 253 "
+			 "characters\n",
+			 q);
+		load_errs(text, want);
+	}
+	load_errs("[account a]\nuri = sip:a@h\nserver_name = 192.0.2.1\n",
+		  "3: server_name: '192.0.2.1' is an IP address: expected a host name (a server "
+		  "called by its address has that address checked)\n");
+	load_errs("[account a]\nuri = sip:a@h\nserver_name = ::1\n",
+		  "3: server_name: '::1' is an IP address: expected a host name (a server called "
+		  "by its address has that address checked)\n");
+	/* Labels up to 63 characters, names up to 253. */
+	ini_max_line = 1024;
+	memset(name, 'a', 63);
+	snprintf(name + 63, sizeof(name) - 63, ".example");
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@h\nserver_name = %s\n", name);
+	cfg_free(load_ok(text));
+	memset(name, 'a', 64);
+	snprintf(name + 64, sizeof(name) - 64, ".example");
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@h\nserver_name = %s\n", name);
+	snprintf(want, sizeof(want),
+		 "3: server_name: '%.64s...' is not a host name: expected a host name: "
+		 "dot-separated labels of 1..63 letters, digits and inner -, at most 253 "
+		 "characters\n",
+		 name);
+	load_errs(text, want);
+	for (size_t i = 0; i < 252; i++)
+		name[i] = i % 2 ? '.' : 'a';
+	name[252] = 'z';
+	name[253] = '\0';
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@h\nserver_name = %s\n", name);
+	cfg_free(load_ok(text));
+	snprintf(text, sizeof(text), "[account a]\nuri = sip:a@h\nserver_name = %sz\n", name);
+	load_errs(text, "3: server_name: 254 characters: expected a host name: dot-separated "
+			"labels of 1..63 letters, digits and inner -, at most 253 characters\n");
+	ini_max_line = saved;
+}
+END_TEST
+
+/* Every [tls] key and srtp_insecure_signalling reload without a restart. */
+START_TEST(test_restart_tls)
+{
+	struct cfg *a = load_ok("[sip]\nlisten = tls:127.0.0.1:5061\n[tls]\ncertificate = a.pem\n"
+				"private_key = a.key\n");
+	struct cfg *b =
+	    load_ok("[sip]\nlisten = tls:127.0.0.1:5061\n[tls]\ncertificate = b.pem\n"
+		    "private_key = b.key\nca_file = ca.pem\nca_path = /c\nciphers = HIGH\n"
+		    "verify_server = no\nverify_client = require\nsession_cache = no\n"
+		    "handshake_timeout_s = 1\n[media]\nsrtp_insecure_signalling = yes\n"
+		    "[account x]\nuri = sip:x@h\nserver_name = h.example\n");
+	char buf[128];
+
+	ck_assert_uint_eq(cfg_restart_needed(a, b, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	cfg_keep_running(b, a);
+	ck_assert_str_eq(b->tls_ciphers, "HIGH");
+	ck_assert_uint_eq(b->tls_handshake_timeout_s, 1);
+	ck_assert_str_eq(b->accounts[0].server_name, "h.example");
+	cfg_free(a);
+	cfg_free(b);
+}
+END_TEST
+
 /* $SRCDIR/name, or the first of the likely relative places that exists. */
 static void src_path(char *buf, size_t size, const char *name)
 {
@@ -1819,6 +2027,8 @@ static Suite *cfg_suite(void)
 	tcase_add_test(load, test_restart_needed);
 	tcase_add_test(load, test_keep_running);
 	tcase_add_test(load, test_restart_media);
+	tcase_add_test(load, test_tls_keys);
+	tcase_add_test(load, test_restart_tls);
 	suite_add_tcase(s, load);
 
 	tcase_add_checked_fixture(errors, setup, teardown);
@@ -1846,6 +2056,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(errors, test_rtp_ports);
 	tcase_add_test(errors, test_rtp_range);
 	tcase_add_test(errors, test_codecs);
+	tcase_add_test(errors, test_tls_errors);
 	suite_add_tcase(s, errors);
 
 	tcase_add_checked_fixture(accounts, setup, teardown);
@@ -1865,6 +2076,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(accounts, test_password_file_relative);
 	tcase_add_test(accounts, test_account_max);
 	tcase_add_test(accounts, test_account_reload);
+	tcase_add_test(accounts, test_server_name);
 	suite_add_tcase(s, accounts);
 
 	tcase_add_checked_fixture(table, setup, teardown);
