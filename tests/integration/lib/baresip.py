@@ -132,6 +132,21 @@ codecs (audio_codecs): PCMA offers pt 8; G722 offers "a=rtpmap:9 G722/8000"
   but samples at 16000 Hz: its source WAV and recordings are 16 kHz.
 RTCP: CALL_RTCP events (param "audio", with rtcp_stats {tx, rx: {sent,
   lost, jit}, rtt}) come at the start and then about every 4-5 s.
+TLS (tls=certs(); libre 1.1.0's TLS, measured by tests/integration/tls_interop):
+  - sip_certificate is the certificate and key in one PEM; TLS listens on
+    PORT+1 (tls_port, tls_uri).  It verifies no certificate: a self-signed
+    or expired server is accepted.  As a server it asks no client
+    certificate; as a client it presents sip_certificate when asked.  No
+    SNI to an IP literal.
+  - dial() cannot take sips: (menu makes it "sip:sips:..." over UDP): dial
+    sip:...;transport=tls.  It answers a sips: Request-URI, but sends no
+    in-dialog request (BYE) to a sips: Contact: nothing goes out.  To a
+    ;transport=tls Contact it opens a new connection (it does not reuse
+    the one the INVITE came on).
+  - Registering over TLS: aor="sip:USER@127.0.0.1:KPORT;transport=tls",
+    regint=600, password=...: REGISTER goes to sip:127.0.0.1:KPORT;
+    transport=tls with its TLS listener as Contact.  REGISTER_OK comes
+    before ctrl_tcp is connected: ask the registrar, not the event.
 """
 
 import json
@@ -233,6 +248,16 @@ class Baresip:
       with a directory of its own.
     srtp: None, "optional" (;mediaenc=srtp) or "mandatory"
       (;mediaenc=srtp-mand), module srtp.
+
+    TLS (see "TLS" in the notes at the top):
+    tls: a certs.Certs: sip_certificate is tls_cert's certificate and key in
+      one PEM (its listener's, and its client certificate when a server asks
+      for one), sip_cafile the test CA.  The listener is tls_port (PORT+1);
+      tls_uri is "sip:USER@HOST:TLS_PORT;transport=tls", what to dial it at.
+    aor: the account's AOR instead of sip:USER@HOST:PORT, e.g.
+      "sip:alice@127.0.0.1:KPORT;transport=tls" to register with a
+      registrar over TLS; regint: the registration interval (0: none);
+      password: auth_pass for the registrar's challenges.
     codecs: audio_codecs, e.g. ["PCMU"] (the default), ["PCMA"],
       ["PCMU", "PCMA"], ["G722"]; telephone-event is always offered (101).
     """
@@ -240,7 +265,8 @@ class Baresip:
     def __init__(self, answermode="auto", user="bs", host="127.0.0.1", rtp_ports=None,
                  extra_config=(), account_params="", wav_seconds=120, tone_hz=None,
                  lifetime=600, name=None, record=False, source_wav=None, record_dir=None,
-                 srtp=None, codecs=None):
+                 srtp=None, codecs=None, tls=None, tls_cert="server", aor=None, regint=0,
+                 password=None):
         check(answermode in ("auto", "manual"), "answermode must be auto or manual")
         check(srtp in SRTP_MODES, "srtp must be one of %r" % (list(SRTP_MODES),))
         check(not (srtp and "mediaenc" in account_params),
@@ -274,8 +300,10 @@ class Baresip:
             write_wav(self.wav, wav_seconds, rate=self.srate, tone_hz=tone_hz)
         else:
             self.wav = os.path.abspath(source_wav)
-        self.aor = "sip:%s@%s:%d" % (user, host, self.port)
-        self.uri = self.aor
+        self.uri = "sip:%s@%s:%d" % (user, host, self.port)
+        self.aor = aor or self.uri
+        self.tls_port = self.port + 1
+        self.tls_uri = "sip:%s@%s:%d;transport=tls" % (user, host, self.tls_port)
         self.log_path = os.path.join(self.dir, "baresip.log")
         self.lifetime = lifetime
         modules = []
@@ -317,13 +345,19 @@ class Baresip:
         ]
         if self.snd_path:
             cfg.append("snd_path\t\t%s" % self.snd_path)
+        if tls is not None:
+            cfg += ["sip_certificate\t\t%s" % tls.bundle(tls_cert),
+                    "sip_cafile\t\t%s" % tls.ca]
         cfg += list(extra_config)
         with open(os.path.join(self.dir, "config"), "w") as f:
             f.write("\n".join(cfg) + "\n")
         params = account_params + SRTP_MODES[srtp]
+        if password is not None:
+            params += ";auth_pass=%s" % password
         with open(os.path.join(self.dir, "accounts"), "w") as f:
-            f.write("<%s>;answermode=%s;regint=0;audio_codecs=%s%s\n"
-                    % (self.aor, answermode, ",".join(c.lower() for c in codecs), params))
+            f.write("<%s>;answermode=%s;regint=%d;audio_codecs=%s%s\n"
+                    % (self.aor, answermode, regint, ",".join(c.lower() for c in codecs),
+                       params))
         self.proc = None
         self.log = None
         self.sock = None
@@ -527,6 +561,8 @@ class Baresip:
     # ---- call control (menu.so commands; all act on the current call)
 
     def dial(self, uri):
+        check(not uri.startswith("sips:"), "baresip 1.0.0 cannot dial %s: it makes it "
+              "sip:sips:... and sends it over UDP; dial sip:...;transport=tls" % uri)
         if self.snd_path:
             self._new_record_second()
         return self.command("dial", uri)
@@ -674,16 +710,28 @@ class Baresip:
 
     _TRACE = re.compile(r"\x1b\[36;1m#\n(\w+) (\S+) -> (\S+)\n(.*?)\x1b\[;m", re.S)
 
+    _VIA = re.compile(r"^(?:Via|v)\s*:\s*SIP/2\.0/\S+\s+([^;\s]+)", re.M | re.I)
+
     def sip_trace(self):
         """Every SIP message baresip sent or received so far, in order, as dicts
-        {transport, src, dst, sent (bool), text, first (start line), body}."""
+        {transport, src, dst, sent (bool), text, first (start line), body}.
+        sent: from one of its listeners (PORT, TLS_PORT) or, on a connection
+        baresip opened (its side an ephemeral port), a request whose top Via
+        is its own or a response whose top Via is not."""
         out = []
-        me = "%s:%d" % (self.host, self.port)
+        mine = {"%s:%d" % (self.host, self.port), "%s:%d" % (self.host, self.tls_port)}
         for m in self._TRACE.finditer(self.logtext()):
             text = m.group(4).replace("\r\n", "\n")
             head, _, body = text.partition("\n\n")
-            out.append({"transport": m.group(1), "src": m.group(2), "dst": m.group(3),
-                        "sent": m.group(2) == me, "text": text,
+            src, dst = m.group(2), m.group(3)
+            if src in mine or dst in mine:
+                sent = src in mine
+            else:
+                via = self._VIA.search(head)
+                ours = via is not None and via.group(1) in mine
+                sent = ours != head.startswith("SIP/2.0 ")
+            out.append({"transport": m.group(1), "src": src, "dst": dst,
+                        "sent": sent, "text": text,
                         "first": head.split("\n", 1)[0], "body": body.strip()})
         return out
 

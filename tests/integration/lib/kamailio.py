@@ -1,7 +1,23 @@
 """Kamailio as a test peer: a registrar and proxy with digest auth, started
 on a free loopback port in a private directory, in the foreground, and
-stopped by PID whatever happens.  The config is a template (str.format)
-filled with the port, the control socket and the test's values."""
+stopped by PID whatever happens.  The config is a template whose @name@
+values are filled with the control socket and the test's values.
+
+TLS (Kamailio(..., tls=certs()), module tls.so of kamailio-tls-modules):
+it also listens on tls:127.0.0.1:TLS_PORT (self.tls_port, another free
+port) with a tls.cfg of its own in the work directory: as a server it
+presents server.pem (signed by the test CA) and asks no client certificate
+unless tls_client="require" (then verified against ca.pem); as a client
+(relaying to a TLS contact) it verifies the server against ca.pem unless
+tls_verify_server=False.  The template needs nothing for it: the lib puts
+enable_tls=yes, loadmodule "tls.so" and its modparam right after the
+#!KAMAILIO line (tls.so loaded first, before tm), and -l tls:... goes on
+the command line like the udp/tcp listeners.  Measured with Kamailio 5.6.3
+on loopback: TLS 1.3 is negotiated, the CA certificate is sent after the
+leaf, $pr is "tls" for what came over TLS, and a ;transport=tls contact is
+reached by a new connection that verifies the server.  More in
+tests/integration/tls_interop/README.md.
+"""
 
 import os
 import shutil
@@ -16,10 +32,37 @@ KAMAILIO = os.environ.get("KAMAILIO") or shutil.which("kamailio") or "/usr/sbin/
 KAMCMD = shutil.which("kamcmd") or "/usr/sbin/kamcmd"
 
 
+TLS_CFG = """# tls.cfg of a test Kamailio (lib/kamailio.py)
+[server:default]
+method = TLSv1.2+
+certificate = {cert}
+private_key = {key}
+ca_list = {ca}
+verify_certificate = {verify_client}
+require_certificate = {verify_client}
+
+[client:default]
+method = TLSv1.2+
+ca_list = {ca}
+verify_certificate = {verify_server}
+require_certificate = {verify_server}
+"""
+
+TLS_HEAD = """enable_tls=yes
+loadmodule "tls.so"
+modparam("tls", "config", "{cfg}")
+"""
+
+
 class Kamailio:
-    def __init__(self, work, template, **values):
+    def __init__(self, work, template, tls=None, tls_client="none", tls_verify_server=True,
+                 **values):
+        """tls: a certs.Certs to listen on TLS too (see the notes at the top);
+        tls_client: "none" or "require" (client certificates)."""
+        check(tls_client in ("none", "require"), "tls_client must be none or require")
         self.work = work
         self.port = sipt.free_port()
+        self.tls_port = sipt.free_port() if tls else None
         self.ctl = os.path.join(work, "kamailio-ctl.sock")
         self.log_path = os.path.join(work, "kamailio.log")
         self.cfg_path = os.path.join(work, "kamailio.cfg")
@@ -27,6 +70,16 @@ class Kamailio:
             text = f.read()
         for k, v in dict(values, ctl=self.ctl).items():
             text = text.replace("@%s@" % k, str(v))
+        if tls:
+            tls_cfg = os.path.join(work, "kamailio-tls.cfg")
+            yn = {True: "yes", False: "no"}
+            with open(tls_cfg, "w") as f:
+                f.write(TLS_CFG.format(cert=tls.pem("server"), key=tls.key("server"), ca=tls.ca,
+                                       verify_client=yn[tls_client == "require"],
+                                       verify_server=yn[bool(tls_verify_server)]))
+            first, nl, rest = text.partition("\n")
+            check(first.startswith("#!KAMAILIO"), "%s does not start with #!KAMAILIO" % template)
+            text = first + nl + TLS_HEAD.format(cfg=tls_cfg) + rest
         with open(self.cfg_path, "w") as f:
             f.write(text)
         self.proc = None
@@ -41,7 +94,8 @@ class Kamailio:
         self.proc = subprocess.Popen(
             [KAMAILIO, "-f", self.cfg_path, "-DD", "-E", "-Y", run_dir, "-w", run_dir,
              "-P", os.path.join(run_dir, "kamailio.pid"), "-m", "32", "-M", "4",
-             "-l", "udp:127.0.0.1:%d" % self.port, "-l", "tcp:127.0.0.1:%d" % self.port],
+             "-l", "udp:127.0.0.1:%d" % self.port, "-l", "tcp:127.0.0.1:%d" % self.port]
+            + (["-l", "tls:127.0.0.1:%d" % self.tls_port] if self.tls_port else []),
             stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)  # its children in a group of our own: stop() ends them all
         self.wait_up()

@@ -381,21 +381,24 @@ class Daemon:
     """The real sipuad on free loopback ports.
 
     listen: list of (proto, host) pairs; each gets a free port (the same port
-    for UDP and TCP on one host).  cfg: extra lines per section, e.g.
-    {"sip": ["t1_ms = 50"]}.
+    for UDP and TCP on one host; TLS another one, tls_addr(host)).  cfg:
+    extra lines per section, e.g. {"sip": ["t1_ms = 50"]}.
     """
 
     def __init__(self, listen=(("udp", "127.0.0.1"), ("tcp", "127.0.0.1")), cfg=None,
                  log_level="debug"):
         self.dir = tempfile.mkdtemp(prefix="sipuad-test-")
         self.ports = {}
+        self.tls_ports = {}
         entries = []
         for proto, host in listen:
             fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-            if host not in self.ports:
-                self.ports[host] = free_port(fam, host)
+            # TLS runs on TCP: a port of its own, so that tcp: and tls: can share a host.
+            ports = self.tls_ports if proto == "tls" else self.ports
+            if host not in ports:
+                ports[host] = free_port(fam, host)
             h = "[%s]" % host if ":" in host else host
-            entries.append("%s:%s:%d" % (proto, h, self.ports[host]))
+            entries.append("%s:%s:%d" % (proto, h, ports[host]))
         self.ctl_path = os.path.join(self.dir, "ctl.sock")
         sections = {"sip": ["listen = " + ", ".join(entries)], "log": ["level = " + log_level],
                     "control": ["socket = " + self.ctl_path]}
@@ -417,6 +420,10 @@ class Daemon:
 
     def addr(self, host="127.0.0.1"):
         return (host, self.ports[host])
+
+    def tls_addr(self, host="127.0.0.1"):
+        """The (host, port) of the tls: listener on host."""
+        return (host, self.tls_ports[host])
 
     def start(self, env=None):
         nsock_path = os.path.join(self.dir, "notify.sock")
