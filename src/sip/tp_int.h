@@ -1,19 +1,19 @@
 /*
- * tp_int: private to the transport.  Only tp.c, tp_udp.c and tp_stream.c
- * include this header (and the framing fuzzer, tests/fuzz/fuzz_frame.c,
- * which drives tp_stream_frame() as the connections do); everyone else
- * uses tp.h.
+ * tp_int: private to the transport.  Only the tp*.c files include this
+ * header (and the framing fuzzer, tests/fuzz/fuzz_frame.c, which drives
+ * tp_stream_frame() as the connections do); everyone else uses tp.h.
  *
  * The transport is split by concern, and the files form a stack:
  *   tp.c         the object: options, the listener table and its sockets,
  *                tp_send() routing by protocol, the accessors
  *   tp_udp.c     UDP: the read loop (a cap per wake-up) and sending
  *   tp_stream.c  TCP: accepting, connecting, the connection table and its
- *                bound, reading with Content-Length framing (frame.h),
- *                CRLF keepalive answers and our pings' pongs, idle
- *                timeouts, send queues.
+ *                bound, reading, CRLF keepalive answers and our pings'
+ *                pongs, idle timeouts, send queues.
  *                A connection is a bufferevent, so TLS can reuse all of it
  *                with a filtering bufferevent in place of the socket one.
+ *   tp_stream_frame.c  where each message of a stream ends: Content-Length
+ *                framing (frame.h), pings and pongs found, on a bare evbuffer
  * tp_udp.c and tp_stream.c call only what this header declares of tp.c
  * (nothing but the shared structs); tp.c calls them through the functions
  * declared below.
