@@ -202,6 +202,8 @@ int tp_tls_failed(struct tp_tls_peer *p, struct bufferevent *bev, int sys_err, c
     size_t n);
 /* The handshake bound passed: counted, logged, why.  -ETIMEDOUT. */
 int tp_tls_timed_out(struct tp_tls_peer *p, char *why, size_t n);
+/* All read for now: the record buffers go while the connection idles. */
+void tp_tls_idle(struct ssl_st *ssl);
 /* Best effort close_notify on an open connection, before it is freed. */
 void tp_tls_bye(struct ssl_st *ssl);
 /* The TLS facts of p's connection into ci (the rest zeroed by the caller). */

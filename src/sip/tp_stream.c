@@ -377,6 +377,8 @@ static void conn_read_cb(struct bufferevent *bev, void *arg)
 		conn_close(c, r);
 	else if (c->state == CONN_CLOSING)
 		conn_linger(c);
+	else if (c->tls)
+		tp_tls_idle(conn_ssl(c));
 }
 
 /* Called when the send queue has drained. */

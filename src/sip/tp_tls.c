@@ -589,6 +589,17 @@ void tp_tls_peer_free(struct tp_tls_peer *p, struct ssl_st *ssl)
 	free(p);
 }
 
+void tp_tls_idle(struct ssl_st *ssl)
+{
+	/*
+	 * SSL_MODE_RELEASE_BUFFERS frees the read buffer after application
+	 * data, not after a post-handshake message: a session ticket left
+	 * ~17 KB on every idle client connection (OpenSSL 3.0, measured).
+	 * Whatever is not in use goes now; 0 (in use) is fine too.
+	 */
+	SSL_free_buffers(ssl);
+}
+
 void tp_tls_bye(struct ssl_st *ssl)
 {
 	/* Best effort: close_notify if the socket takes it now, no waiting. */
