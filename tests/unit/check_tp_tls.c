@@ -449,6 +449,34 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* Idle: closed as TCP is, with a close_notify the peer takes for an orderly end. */
+START_TEST(test_idle)
+{
+	struct tp_opts ob = opts;
+	struct tp_tls_cfg ca = tls_cfg(NULL), cb = tls_cfg("server");
+	struct sip_dest d;
+	struct h h;
+
+	ob.tcp_idle_s = 1;
+	h_init(&h, &ob);
+	tls_set(&h.a, &ca);
+	d = tls_dest(&(struct net_addr){0}, "localhost");
+	d.addr = b_listen(&h, "127.0.0.1", &cb);
+	ck_assert_int_eq(tp_send(h.a.tp, &d, MSG1, strlen(MSG1)), 0);
+	h.want.b_msg = 1;
+	h.want.b_conn = 1;
+	h.want.a_conn = 1;
+	ck_assert(run(&h));
+	ck_assert_uint_eq(h.b.st.tcp_idle_closed, 1);
+	ck_assert_int_eq(h.b.conn_err[0], 0);
+	ck_assert_int_eq(h.a.conn_err[0], 0);
+	ck_assert_uint_eq(h.a.conn_id[0], d.conn);
+	ck_assert_int_eq(tp_conn_why(h.a.tp, d.conn, (char[8]){0}, 8), -ENOENT);
+	ck_assert_uint_eq(tp_tls_conn_count(h.a.tp) + tp_tls_conn_count(h.b.tp), 0);
+	h_fini(&h);
+}
+END_TEST
+
 /* max_tcp_conns counts TLS connections with the TCP ones. */
 START_TEST(test_max_conns)
 {
@@ -499,6 +527,7 @@ static Suite *tls_suite(void)
 	tcase_add_test(limits, test_handshake_timeout);
 	tcase_add_test(limits, test_refused);
 	tcase_add_test(limits, test_max_conns);
+	tcase_add_test(limits, test_idle);
 	suite_add_tcase(s, flow);
 	suite_add_tcase(s, limits);
 	return s;
