@@ -424,6 +424,12 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
 		log_debug("%s: closed by %s", c->handle, tp_fmt(&c->peer, a));
+		/*
+		 * Their close_notify answered with ours (RFC 8446 §6.1): also,
+		 * OpenSSL forgets a session whose SSL is freed without having
+		 * sent one, and the next connection could not resume it.
+		 */
+		conn_bye(c);
 		conn_close(c, 0);
 		return;
 	}

@@ -251,6 +251,13 @@ static int ctx_new(const struct tp_tls_cfg *c, bool server, SSL_CTX **out, char 
 		opts |= SSL_OP_NO_TICKET;
 	SSL_CTX_set_options(ctx, opts);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS); /* an idle connection keeps no buffers */
+	/*
+	 * We present the chain the certificate file holds, no more: OpenSSL
+	 * would otherwise complete it from the CAs we trust, sending a root
+	 * the peer must have anyway (and whose presence turns its "unknown
+	 * issuer" into "self-signed certificate in certificate chain").
+	 */
+	SSL_CTX_set_mode(ctx, SSL_MODE_NO_AUTO_CHAIN);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
 		err = ssl_why(why, n, -EINVAL, "TLS 1.2");
 		goto out;

@@ -662,8 +662,11 @@ def run_cmd(args, timeout=WAIT * 3, **kw):
 
 
 def run(tests):
-    """Run each (name, fn) in order; print PASS/FAIL; exit 0 only if all passed."""
+    """Run each (name, fn) in order; print PASS/FAIL; exit 0 only if all passed.
+    SIPT_ONLY=TEXT in the environment runs only the tests whose name holds TEXT."""
     failed = 0
+    only = os.environ.get("SIPT_ONLY")
+    tests = [t for t in tests if not only or only in t[0]]
     for name, fn in tests:
         try:
             fn()
