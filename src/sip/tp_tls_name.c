@@ -6,8 +6,9 @@
  * URIs "sip:HOST" (a sip URI with a user part names a user, not a
  * domain: skipped; other schemes too); only when it has no such URI, its
  * dNSName entries (§7.1: a DNS name counts "if and only if no other
- * identity is found that matches the sip URI type"); only when it has no
- * URI or dNSName entry at all, the last CN of its subject.  The name
+ * identity is found that matches the sip URI type"); and "if and only if
+ * the subjectAltName does not appear in the certificate" (§7.1), the last
+ * CN of its subject.  The name
  * wanted (the host of the URI the request went to, §7.3, never an SRV
  * target) matches an identity as a DNS name does (§7.2): whole and
  * case-insensitively, no suffix ("example.com" does not name
@@ -92,7 +93,7 @@ static bool dns_names(X509 *x, const char *host)
 	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
 
-		sans |= g->type == GEN_URI || g->type == GEN_DNS;
+		sans = true; /* any entry: then never the CN, not even for IP-only SANs */
 		if (g->type == GEN_URI) {
 			uris |= uri_identity(g->d.uniformResourceIdentifier, host, &uri_ok);
 		} else if (g->type == GEN_DNS) {

@@ -260,9 +260,9 @@ START_TEST(test_names)
 	ck_assert(!names(NULL, "DNS:.example.com", "foo.example.com"));
 	ck_assert(!names(NULL, "DNS:example.com", "foo.example.com"));
 	ck_assert(names(NULL, "DNS:*.example.com", "*.example.com"));
-	/* The CN only without URI or dNSName entries. */
+	/* The CN only "if and only if the subjectAltName does not appear" (§7.1). */
 	ck_assert(names("example.com", NULL, "example.com"));
-	ck_assert(names("example.com", "IP:192.0.2.9", "example.com"));
+	ck_assert(!names("example.com", "IP:192.0.2.9", "example.com"));
 	ck_assert(!names("example.com", "DNS:other.example", "example.com"));
 	ck_assert(!names("example.com", "URI:sips:example.com", "example.com"));
 	ck_assert(!names("*.example.com", NULL, "foo.example.com"));
