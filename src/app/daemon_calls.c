@@ -27,11 +27,18 @@ static void set_str(json_t *o, const char *key, const char *s)
 		json_object_set_new(o, key, json_string(s));
 }
 
+/* s, or null for "": a field the connection does not have (yet). */
+static json_t *str_or_null(const char *s)
+{
+	return s[0] ? json_string(s) : json_null();
+}
+
 json_t *daemon_tls_json(const struct tp_conn_info *ci)
 {
-	return json_pack("{s:s, s:b, s:b, s:s, s:s, s:s}", "subject", ci->subject, "verified",
-			 ci->verified, "resumed", ci->resumed, "server_name", ci->server_name,
-			 "version", ci->version, "cipher", ci->cipher);
+	return json_pack("{s:o, s:b, s:b, s:b, s:o, s:o, s:o}", "subject",
+			 str_or_null(ci->subject), "secure", ci->secure, "verified", ci->verified,
+			 "resumed", ci->resumed, "server_name", str_or_null(ci->server_name),
+			 "version", str_or_null(ci->version), "cipher", str_or_null(ci->cipher));
 }
 
 /* "tls": the signalling hop's TLS peer (null: not TLS), "srtp_keys": how the keys went. */

@@ -45,25 +45,20 @@ static json_t *listeners_json(const struct daemon *dm)
 /* TLS connections shown by status at most; tls_connection_count has them all. */
 #define STATUS_TLS_CONNS_MAX 100
 
-/* s, or null for "": a field the connection does not have (yet). */
-static json_t *str_or_null(const char *s)
-{
-	return s[0] ? json_string(s) : json_null();
-}
-
-/* One TLS connection, as status lists it. */
+/* One TLS connection, as status lists it: what a call shows of it, and where it runs. */
 static json_t *tls_conn_json(const struct tp_conn_info *ci)
 {
 	char id[32], peer[NET_ADDR_STRLEN], local[NET_ADDR_STRLEN];
+	json_t *o = daemon_tls_json(ci);
 
 	snprintf(id, sizeof(id), "tls%llu", (unsigned long long)ci->id);
-	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:o, s:o, s:b}", "id", id,
-			 "peer", net_addr_fmt(&ci->peer, peer, sizeof(peer)), "local",
-			 net_addr_fmt(&ci->local, local, sizeof(local)), "direction",
-			 ci->outgoing ? "out" : "in", "server_name", str_or_null(ci->server_name),
-			 "subject", str_or_null(ci->subject), "secure", ci->secure, "verified",
-			 ci->verified, "version", str_or_null(ci->version), "cipher",
-			 str_or_null(ci->cipher), "resumed", ci->resumed);
+	if (o)
+		json_object_update_new(
+		    o, json_pack("{s:s, s:s, s:s, s:s}", "id", id, "peer",
+				 net_addr_fmt(&ci->peer, peer, sizeof(peer)), "local",
+				 net_addr_fmt(&ci->local, local, sizeof(local)), "direction",
+				 ci->outgoing ? "out" : "in"));
+	return o;
 }
 
 static void add_tls_conn(void *arg, const struct tp_conn_info *ci)
