@@ -205,6 +205,10 @@ def check_source_wav(path, rate):
 def _port_free(port, host, proto):
     s = socket.socket(socket.AF_INET, proto)
     try:
+        if proto == socket.SOCK_STREAM:
+            # As listeners bind (libre and sipuad set it): a port whose last
+            # connection waits in TIME_WAIT is free for them.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((host, port))
         return True
     except OSError:
