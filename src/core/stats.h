@@ -62,7 +62,8 @@ struct stats {
 	/* TLS handshakes (both sides) and why the failed ones failed */
 	uint64_t tls_handshakes;    /* completed, resumed ones included */
 	uint64_t tls_resumed;	    /* of those, resumed sessions */
-	uint64_t tls_fail_verify;   /* the peer's certificate refused: chain, dates, name, none */
+	uint64_t tls_fail_verify;   /* a certificate refused: the peer's (chain, dates, name, none),
+				       or ours, as the peer's alert says (TLS 1.3: after our Finished) */
 	uint64_t tls_fail_timeout;  /* not done within handshake_timeout_s */
 	uint64_t tls_fail_protocol; /* not TLS, no common version or cipher, an alert */
 	uint64_t tls_fail_closed;   /* the peer closed or reset during the handshake */

@@ -1,12 +1,15 @@
 /*
- * tp: SIP transports, UDP and TCP over IPv4 and IPv6 (RFC 3261 §18).
+ * tp: SIP transports, UDP, TCP and TLS over IPv4 and IPv6 (RFC 3261 §18,
+ * §26.3.1).
  *
  * This file owns the transport object: its options, counters and
  * callbacks, the listeners (struct tp_lsn, a list in the order they were
  * made, so "the first listener" means the first configured) and their
  * sockets, and tp_send(), which routes by protocol.  The datagram side is
- * tp_udp.c, the stream side (TCP connections, their framing, keepalives,
- * idle timeouts and bound) tp_stream.c; tp_int.h is what the three share.
+ * tp_udp.c, the stream side (TCP and TLS connections, their framing,
+ * keepalives, handshake and idle timeouts and bound) tp_stream.c, what
+ * TLS connections share (OpenSSL's contexts, the checks) tp_tls.c;
+ * tp_int.h is what they share.
  *
  * Callbacks (recv, conn_cb, pong_cb) run only from the event loop, never
  * from inside a tp_*() call.  Inside them every tp_*() call is allowed
@@ -45,7 +48,7 @@ static void lsn_free(struct tp_lsn *l)
 	free(l);
 }
 
-/* A bound, non-blocking socket (listening for TCP).  0 or -errno. */
+/* A bound, non-blocking socket (listening for TCP and TLS).  0 or -errno. */
 static int lsn_socket(enum net_proto proto, const struct net_addr *a, int *fdp)
 {
 	int fam = net_addr_family(a);
@@ -59,9 +62,9 @@ static int lsn_socket(enum net_proto proto, const struct net_addr *a, int *fdp)
 		return -errno;
 	/* V6ONLY: udp:0.0.0.0:5060 and udp:[::]:5060 can both be listened on. */
 	if ((fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
-	    (proto == NET_TCP && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) ||
+	    (proto != NET_UDP && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) ||
 	    bind(fd, (const struct sockaddr *)&a->ss, a->len) < 0 ||
-	    (proto == NET_TCP && listen(fd, TP_BACKLOG) < 0)) {
+	    (proto != NET_UDP && listen(fd, TP_BACKLOG) < 0)) {
 		err = -errno;
 		close(fd);
 		goto out;
@@ -92,6 +95,9 @@ int tp_new(struct tp **tpp, struct event_base *base, const struct tp_opts *o, tp
 	err = tp_stream_init(tp);
 	if (err)
 		goto out;
+	err = tp_tls_init(tp);
+	if (err)
+		goto out;
 	tp_set_opts(tp, o);
 	*tpp = tp;
 	tp = NULL;
@@ -107,6 +113,7 @@ void tp_free(struct tp *tp)
 	if (!tp)
 		return;
 	tp_stream_fini(tp);
+	tp_tls_fini(tp); /* after the connections: their SSLs came from it */
 	while ((l = tp->lsn)) {
 		tp->lsn = l->next;
 		lsn_free(l);
@@ -136,6 +143,8 @@ int tp_listen(struct tp *tp, enum net_proto proto, const struct net_addr *a, str
 	l->tp = tp;
 	l->proto = proto;
 	l->fd = -1;
+	if (proto == NET_TLS && (err = tp_tls_can_listen(tp)) < 0)
+		goto out;
 	err = lsn_socket(proto, a, &l->fd);
 	if (err)
 		goto out;

@@ -1,34 +1,34 @@
 /*
- * tp_stream: SIP over TCP (RFC 3261 §18), the transport's stream side.
+ * tp_stream: SIP over TCP and TLS (RFC 3261 §18, §26.3.1), the
+ * transport's stream side.
  *
- * Owns the TCP connections (struct tp_conn, accepted or outgoing, found by
- * id and by peer address in two hashes), accepting them on the TCP
+ * Owns the connections (struct tp_conn, accepted or outgoing, found by id
+ * and by peer in two hashes), accepting them on the TCP and TLS
  * listeners, their bufferevents, idle timers, read buffers and send
- * queues, the bound on how many there are (max_tcp_conns: an accepted one
- * over it is closed at once, an outgoing one fails with -EMFILE), and the
- * framing of what they read.  Nothing outside holds a connection pointer:
- * callers name a connection by its id, which is never reused.  A
- * connection is a bufferevent: TLS can reuse everything here with a
- * filtering bufferevent over the socket one.
+ * queues, the bound on how many there are (max_tcp_conns, TCP and TLS
+ * together: an accepted one over it is closed at once, an outgoing one
+ * fails with -EMFILE), and the framing of what they read
+ * (tp_stream_frame.c).  Nothing outside holds a connection pointer:
+ * callers name a connection by its id, which is never reused.
  *
- * Stream framing (RFC 3261 §18.3), for example
+ * A connection is a bufferevent: a socket one for TCP, an OpenSSL one
+ * around the socket for TLS (tp_tls.c makes its SSL and judges its
+ * handshake); framing, keepalives, idle close and bounds are the same for
+ * both.  Its states:
  *
- *   "\r\n\r\n"                                 ping: answered "\r\n" (RFC 5626 §4.4.1)
- *   "OPTIONS sip:a@h SIP/2.0\r\n...Content-Length: 5\r\n\r\nhello"   one message
+ *   CONNECTING  TCP, outgoing: connect(2) runs, bounded by tcp_idle_s
+ *   HANDSHAKE   TLS: (outgoing: connect, then) the handshake, bounded by
+ *               handshake_timeout_s from the start, whatever comes in or
+ *               goes out meanwhile; what is sent is queued until it is done
+ *   OPEN        messages flow; closed after tcp_idle_s without a byte
+ *   CLOSING     the framing is lost: the queue is flushed, then it
+ *               closes (bounded by tcp_idle_s too)
  *
- * CR/LF bytes before a message are skipped; a run holding CRLFCRLF is a
- * ping and gets one CRLF pong.  While a ping of ours (tp_ping()) awaits
- * its pong, the first CRLF of a run is that pong instead, reported up
- * (the bytes before it dropped, those after it framed anew), and a run
- * ending in CR at the end of what is known waits for the LF that may
- * follow.  Then the header block is found (frame.h)
- * and the message is Content-Length more bytes long.  No Content-Length:
- * the header block alone is the message (the message layer answers 400).
- * A malformed Content-Length, or a message over max_msg, goes up as its
- * header block, then the connection closes once what is queued for it has
- * been sent (the framing is lost).  A header block over max_msg closes the
- * connection at once.  tp_stream_frame() decides all of this on a bare
- * evbuffer, so the fuzzer (tests/fuzz/fuzz_frame.c) runs the same code.
+ * The peer hash key is the protocol, the address and, for TLS, the server
+ * name the connection was checked against ("" for an accepted one and for
+ * one opened toward an address), so TCP and TLS to one address are
+ * different connections, and one checked for name A never carries a
+ * request meant for name B.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,23 +41,31 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <ctype.h>
+#include <strings.h>
+
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
 #include "core/acceptor.h"
 #include "core/htab.h"
 #include "core/log.h"
+#include "core/why.h"
 #include "sip/tp_int.h"
 
 #define TP_ACCEPT_BURST 64     /* connections accepted per wake-up */
 #define TP_OUTQ_MAX (4u << 20) /* bytes queued on one connection */
 #define TP_PAUSE_MS 1000       /* accept pause after EMFILE / ENFILE */
-#define TP_CRLF_PEEK 64	       /* CR/LF bytes looked at per step */
-#define TP_KEY_MAX 24	       /* proto, family, port, address, scope */
+#define TP_KEY_ADDR 24	       /* proto, family, port, address, scope */
+
+/* A peer's key: the address's, then a TLS server name. */
+#define TP_KEY_MAX (TP_KEY_ADDR + SIP_DEST_HOST_MAX)
 
 enum conn_state {
-	CONN_CONNECTING, /* outgoing, connect(2) in progress */
+	CONN_CONNECTING, /* TCP, outgoing: connect(2) in progress */
+	CONN_HANDSHAKE,	 /* TLS: (connect and) handshake in progress */
 	CONN_OPEN,
 	CONN_CLOSING, /* framing lost: flush the queue, then close */
 };
@@ -65,41 +73,58 @@ enum conn_state {
 struct tp_conn {
 	struct tp *tp;
 	uint64_t id;	 /* also the by_id key */
-	char handle[24]; /* "tcp7" */
+	char handle[24]; /* "tcp7", "tls8" */
+	enum net_proto proto;
+	bool outgoing;
 	enum conn_state state;
 	int close_err; /* CONN_CLOSING: for conn_cb */
 	struct net_addr peer, local;
-	struct bufferevent *bev; /* owns the socket */
-	struct event *idle;	 /* idle, connect and linger bound */
+	struct bufferevent *bev; /* owns the socket (and the SSL) */
+	struct event *idle;	 /* idle, connect, handshake and linger bound */
+	struct tp_tls_peer *tls; /* TLS: tp_tls.c's part; NULL for TCP */
 	struct htab_node by_id, by_peer;
 	bool in_id, in_peer;
-	char key[TP_KEY_MAX];
-	size_t keylen;
 	struct tp_framer fr; /* the message at the head of the input */
+	size_t keylen;
+	char key[]; /* by_peer's */
+};
+
+/* What a new connection is to be. */
+struct conn_how {
+	enum net_proto proto;
+	bool outgoing;
+	const struct net_addr *peer;
+	const char *host; /* TLS, outgoing: the server name; "" the address */
 };
 
 /* ---- addresses ------------------------------------------------------ */
 
-/* Hash key for a TCP peer: proto, family, port, address, scope. 0: no key. */
-static size_t addr_key(const struct net_addr *a, char key[TP_KEY_MAX])
+/*
+ * Hash key for a peer: proto, family, port, address, scope, then for TLS
+ * the server name, lower case (DNS names compare so).  0: no key.
+ */
+static size_t peer_key(enum net_proto proto, const struct net_addr *a, const char *host,
+		       char key[TP_KEY_MAX])
 {
 	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	size_t n = 0;
 
-	key[0] = (char)NET_TCP;
+	key[0] = (char)proto;
 	key[1] = (char)net_addr_family(a);
 	if (a->len >= sizeof(*s4) && s4->sin_family == AF_INET) {
 		memcpy(key + 2, &s4->sin_port, 2);
 		memcpy(key + 4, &s4->sin_addr, 4);
-		return 8;
-	}
-	if (a->len >= sizeof(*s6) && s6->sin6_family == AF_INET6) {
+		n = 8;
+	} else if (a->len >= sizeof(*s6) && s6->sin6_family == AF_INET6) {
 		memcpy(key + 2, &s6->sin6_port, 2);
 		memcpy(key + 4, &s6->sin6_addr, 16);
 		memcpy(key + 20, &s6->sin6_scope_id, 4);
-		return 24;
+		n = 24;
 	}
-	return 0;
+	for (size_t i = 0; n && proto == NET_TLS && i < SIP_DEST_HOST_MAX - 1 && host[i]; i++)
+		key[n++] = (char)tolower((unsigned char)host[i]);
+	return n;
 }
 
 static void tcp_nodelay(int fd)
@@ -108,168 +133,6 @@ static void tcp_nodelay(int fd)
 
 	/* Best effort: a message is written whole, Nagle only delays it. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-}
-
-/* ---- framing -------------------------------------------------------- */
-
-/*
- * Our ping's answer in the leading run p[0..n) of CR/LF bytes (f->pongs >
- * 0): the first CRLF, dropped with what precedes it.  A run that fills
- * the peeked avail bytes and ends in CR may be cut before the pong's LF:
- * everything but that CR is dropped, or with the CR alone, wait.
- * 1: out set; 0: no pong here; -EAGAIN: wait.
- */
-static int frame_pong(struct tp_framer *f, const char *p, size_t n, size_t avail,
-		      struct tp_frame *out)
-{
-	const char *crlf = memmem(p, n, "\r\n", 2);
-
-	if (crlf) {
-		out->skip = (size_t)(crlf - p) + 2;
-		out->pong = true;
-		f->pongs--;
-		return 1;
-	}
-	if (n < avail || p[n - 1] != '\r')
-		return 0;
-	if (n == 1)
-		return -EAGAIN;
-	out->skip = n - 1;
-	return 1;
-}
-
-/*
- * Leading CR/LF bytes (RFC 5626 §4.4.1): a run holding CRLFCRLF is a
- * keepalive ping and gets one CRLF pong; a shorter run is skipped.  A
- * short run at the end of the data may be half a ping: wait for more.
- * With a ping of ours unanswered, frame_pong() looks first.
- * 1: out->skip set; 0: none; -EAGAIN: wait; -ENOMEM.
- */
-static int frame_crlf(struct tp_framer *f, struct evbuffer *in, size_t len, struct tp_frame *out)
-{
-	size_t avail = len < TP_CRLF_PEEK ? len : TP_CRLF_PEEK;
-	const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)avail);
-	size_t n;
-	int r;
-
-	if (!p)
-		return -ENOMEM;
-	n = frame_skip_crlf(p, avail);
-	if (n == 0)
-		return 0;
-	if (f->pongs > 0 && (r = frame_pong(f, p, n, avail, out)) != 0)
-		return r;
-	if (n == len && n < 4)
-		return -EAGAIN;
-	out->skip = n;
-	out->ping = memmem(p, n, "\r\n\r\n", 4) != NULL;
-	return 1;
-}
-
-/*
- * Find the header block of the message at the head of the input.  Once
- * some bytes are known to hold no blank line, only the new ones (and the
- * two before them) are searched, so a header trickling in byte by byte
- * costs O(n), not O(n²); the whole block is scanned once it is complete.
- * 1: f->fi filled; 0: wait; 2: no blank line within max, f->fi holds the
- * complete lines that fit (the message layer answers 513 from them);
- * -EMSGSIZE: not even one line fits.
- */
-static int frame_hdr(struct tp_framer *f, struct evbuffer *in, size_t len, size_t max)
-{
-	size_t n = len < max ? len : max;
-	size_t from = f->scanned > 2 ? f->scanned - 2 : 0;
-	struct frame_info fi;
-	const char *p = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
-	int r;
-
-	if (!p)
-		return -ENOMEM;
-	if (from > 0 && from < n && n < max &&
-	    frame_scan(p + from, n - from, SIZE_MAX, &fi) == -EAGAIN) {
-		f->scanned = n;
-		return 0;
-	}
-	r = frame_scan(p, n, max, &fi);
-	if (r == -EAGAIN) {
-		f->scanned = n;
-		return 0;
-	}
-	if (r < 0) {
-		const char *lf = memrchr(p, '\n', n);
-
-		log_info("%s: no end of headers within %zu bytes, closing", f->name, max);
-		if (!lf) {
-			f->st->rx_oversize++;
-			return r;
-		}
-		f->fi.hdr_len = f->fi.msg_len = (size_t)(lf - p) + 1;
-		f->fi.clen = -1;
-		return 2;
-	}
-	f->fi = fi;
-	f->have_hdr = true;
-	return 1;
-}
-
-/* The next message starts after the one out names. */
-static int frame_msg(struct tp_framer *f, struct tp_frame *out, size_t len, bool oversize, int err)
-{
-	f->have_hdr = false;
-	f->scanned = 0;
-	out->len = len;
-	out->oversize = oversize;
-	out->err = err;
-	return 1;
-}
-
-/*
- * The header block is known: the message when all of it is here (exactly
- * msg_len bytes; no Content-Length: the header block), or its header
- * block alone and the end of the framing.  1: out set; 0: wait for the body.
- */
-static int frame_body(struct tp_framer *f, size_t len, size_t max, struct tp_frame *out)
-{
-	const struct frame_info *fi = &f->fi;
-
-	if (fi->clen == -2) {
-		log_info("%s: malformed Content-Length, closing", f->name);
-		f->st->rx_malformed++;
-		return frame_msg(f, out, fi->hdr_len, false, -EPROTO);
-	}
-	if (fi->msg_len > max) {
-		log_info("%s: %zu-byte message over the %zu-byte limit, closing", f->name,
-			 fi->msg_len, max);
-		return frame_msg(f, out, fi->hdr_len, true, -EMSGSIZE);
-	}
-	if (len < fi->msg_len)
-		return 0;
-	return frame_msg(f, out, fi->msg_len, false, 0);
-}
-
-int tp_stream_frame(struct tp_framer *f, struct evbuffer *in, size_t max, struct tp_frame *out)
-{
-	size_t len = evbuffer_get_length(in);
-	int r;
-
-	memset(out, 0, sizeof(*out));
-	if (len == 0)
-		return 0;
-	if (!f->have_hdr) {
-		r = frame_crlf(f, in, len, out);
-		if (r != 0)
-			return r == -EAGAIN ? 0 : r;
-		r = frame_hdr(f, in, len, max);
-		if (r == 2)
-			return frame_msg(f, out, f->fi.hdr_len, true, -EMSGSIZE);
-		if (r == -EMSGSIZE) {
-			out->err = r; /* nothing to deliver */
-			return 1;
-		}
-		if (r <= 0)
-			return r;
-	}
-	return frame_body(f, len, max, out);
 }
 
 /* ---- connections ---------------------------------------------------- */
@@ -284,11 +147,12 @@ static struct tp_conn *conn_by_id(const struct tp *tp, uint64_t id)
 	return n ? container_of(n, struct tp_conn, by_id) : NULL;
 }
 
-/* An open or opening connection to a (whichever side opened it). */
-static struct tp_conn *conn_by_peer(const struct tp *tp, const struct net_addr *a)
+/* An open or opening connection of proto to a, checked for host if TLS. */
+static struct tp_conn *conn_by_peer(const struct tp *tp, enum net_proto proto,
+				    const struct net_addr *a, const char *host)
 {
 	char key[TP_KEY_MAX];
-	size_t n = addr_key(a, key);
+	size_t n = peer_key(proto, a, host, key);
 	struct htab_node *h = n ? htab_find(tp->by_peer, key, n) : NULL;
 
 	for (; h; h = htab_find_next(tp->by_peer, h)) {
@@ -300,9 +164,33 @@ static struct tp_conn *conn_by_peer(const struct tp *tp, const struct net_addr *
 	return NULL;
 }
 
-/* Restart the idle bound: any byte in or out counts as activity. */
+/*
+ * d->conn names c: fine if c is of d's protocol and, outgoing TLS, was
+ * checked for d's name (or d names none: an answer on the connection).
+ * An accepted one is the caller's choice of flow (RFC 3261 §18.2.2).
+ */
+static bool conn_fits(const struct tp_conn *c, const struct sip_dest *d)
+{
+	if (c->proto != d->proto)
+		return false;
+	if (!c->tls || !c->outgoing || d->host[0] == '\0')
+		return true;
+	return strcasecmp(c->tls->host, d->host) == 0;
+}
+
+static struct ssl_st *conn_ssl(const struct tp_conn *c)
+{
+	return c->tls ? bufferevent_openssl_get_ssl(c->bev) : NULL;
+}
+
+/*
+ * Restart the idle bound: any byte in or out counts as activity.  Not in
+ * a handshake, whose bound runs from its start (conn_new()).
+ */
 static void conn_touch(struct tp_conn *c)
 {
+	if (c->state == CONN_HANDSHAKE)
+		return;
 	if (c->tp->o.tcp_idle_s > 0)
 		evtimer_add(c->idle, c->tp->idle_tv);
 	else
@@ -320,31 +208,64 @@ static void conn_free(struct tp_conn *c)
 		htab_remove(c->tp->by_peer, &c->by_peer);
 	if (c->idle)
 		event_free(c->idle);
+	if (c->tls) {
+		tp_tls_peer_free(c->tls, conn_ssl(c));
+		c->tp->n_tls--;
+	}
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c);
 }
 
-/* Free c, then tell the owner of the id (RFC 3261 §17.1.4). */
-static void conn_close(struct tp_conn *c, int err)
+/* We end an open connection in order: TLS says so first (close_notify). */
+static void conn_bye(struct tp_conn *c)
+{
+	if (c->tls && c->state != CONN_HANDSHAKE)
+		tp_tls_bye(conn_ssl(c));
+}
+
+/*
+ * Free c, then tell the owner of the id (RFC 3261 §17.1.4).  A failure's
+ * why (NULL: the errno's words) is kept for tp_conn_why().
+ */
+static void conn_close_why(struct tp_conn *c, int err, const char *why)
 {
 	struct tp *tp = c->tp;
 	uint64_t id = c->id;
+	char a[NET_ADDR_STRLEN], buf[WHY_MSG_MAX];
 
+	if (err && !why) {
+		snprintf(buf, sizeof(buf), "connection with %s: %s", tp_fmt(&c->peer, a),
+			 strerror(-err));
+		why = buf;
+	}
+	if (err)
+		tp_why_add(tp, id, why);
 	conn_free(c);
 	if (tp->conn_cb)
 		tp->conn_cb(tp->arg, id, err);
 }
 
+static void conn_close(struct tp_conn *c, int err)
+{
+	conn_close_why(c, err, NULL);
+}
+
 static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct tp_conn *c = arg;
-	char a[NET_ADDR_STRLEN];
+	char a[NET_ADDR_STRLEN], why[WHY_MSG_MAX];
+	int err;
 
 	switch (c->state) {
 	case CONN_CONNECTING:
 		log_info("%s: connect to %s timed out", c->handle, tp_fmt(&c->peer, a));
 		conn_close(c, -ETIMEDOUT);
+		break;
+	case CONN_HANDSHAKE:
+		/* Bounded: a peer that connects and says nothing holds nothing for long. */
+		err = tp_tls_timed_out(c->tls, why, sizeof(why));
+		conn_close_why(c, err, why);
 		break;
 	case CONN_CLOSING:
 		log_info("%s: %s does not read, closing", c->handle, tp_fmt(&c->peer, a));
@@ -353,6 +274,7 @@ static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 	case CONN_OPEN:
 		log_debug("%s: idle for %u s, closing", c->handle, c->tp->o.tcp_idle_s);
 		c->tp->st->tcp_idle_closed++;
+		conn_bye(c);
 		conn_close(c, 0);
 		break;
 	}
@@ -384,10 +306,13 @@ static int conn_up(struct tp_conn *c, struct evbuffer *in, size_t n, bool oversi
 	pkt.buf = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
 	if (!pkt.buf)
 		return -ENOMEM;
-	pkt.src.proto = NET_TCP;
+	pkt.src.proto = c->proto;
 	pkt.src.addr = c->peer;
 	pkt.src.local = c->local;
 	pkt.src.conn = c->id;
+	/* What came on a checked connection names its server, so answers go back on it. */
+	if (c->tls && c->outgoing)
+		memcpy(pkt.src.host, c->tls->host, sizeof(pkt.src.host));
 	tp->recv(tp->arg, &pkt);
 	evbuffer_drain(in, n);
 	return 0;
@@ -463,18 +388,36 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
 		conn_close(c, c->close_err);
 }
 
+/* TCP connected, or the TLS handshake done: messages may flow. */
+static void conn_opened(struct tp_conn *c)
+{
+	char a[NET_ADDR_STRLEN];
+
+	if (c->tls)
+		tp_tls_done(c->tls, conn_ssl(c));
+	else
+		log_debug("%s: connected to %s", c->handle, tp_fmt(&c->peer, a));
+	c->state = CONN_OPEN;
+	/* What was queued meanwhile goes out now. */
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_touch(c);
+}
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct tp_conn *c = arg;
 	int e = EVUTIL_SOCKET_ERROR(); /* before anything can change it */
-	char a[NET_ADDR_STRLEN];
+	char a[NET_ADDR_STRLEN], why[WHY_MSG_MAX];
 	int err;
 
 	if (what & BEV_EVENT_CONNECTED) {
-		c->state = CONN_OPEN;
-		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-		conn_touch(c);
-		log_debug("%s: connected to %s", c->handle, tp_fmt(&c->peer, a));
+		conn_opened(c);
+		return;
+	}
+	/* TLS: every error, and an end before the handshake is done. */
+	if (c->tls && (c->state == CONN_HANDSHAKE || !(what & BEV_EVENT_EOF))) {
+		err = tp_tls_failed(c->tls, bev, (what & BEV_EVENT_EOF) ? 0 : e, why, sizeof(why));
+		conn_close_why(c, err, why);
 		return;
 	}
 	if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
@@ -483,43 +426,81 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	err = e > 0 ? -e : -ECONNRESET;
-	log_info("%s: %s %s: %s", c->handle,
+	snprintf(why, sizeof(why), "%s %s: %s",
 		 c->state == CONN_CONNECTING ? "connect to" : "connection with",
 		 tp_fmt(&c->peer, a), strerror(-err));
-	conn_close(c, err);
+	log_info("%s: %s", c->handle, why);
+	conn_close_why(c, err, why);
+}
+
+/* c's bufferevent around fd (always taken over: closed on failure).  0 or -errno. */
+static int conn_bev(struct tp_conn *c, int fd, const struct conn_how *h)
+{
+	struct tp *tp = c->tp;
+	struct ssl_st *ssl;
+	int err;
+
+	if (h->proto != NET_TLS) {
+		c->bev = bufferevent_socket_new(tp->base, fd, BEV_OPT_CLOSE_ON_FREE);
+		err = c->bev ? 0 : -ENOMEM;
+		goto out;
+	}
+	err = tp_tls_ssl_new(tp, h->outgoing, h->peer, h->host, &c->tls, &ssl);
+	if (err)
+		goto out;
+	c->tls->handle = c->handle;
+	tp->n_tls++;
+	/* The handshake starts as the loop runs (outgoing: once connect(2) is done). */
+	c->bev = bufferevent_openssl_socket_new(
+	    tp->base, fd, ssl, h->outgoing ? BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE);
+	err = c->bev ? 0 : -ENOMEM; /* on failure it freed the SSL, not the socket */
+out:
+	if (err)
+		close(fd);
+	return err;
 }
 
 /*
  * A connection around fd (always taken over: closed on failure), in both
- * hashes, with its idle timer running.  The caller then enables reading
- * (accepted) or starts the connect (outgoing).  0 or -ENOMEM.
+ * hashes, with its idle (TLS: handshake) timer running.  The caller then
+ * enables it, or (TCP, outgoing) starts the connect.  0 or -errno.
  */
-static int conn_new(struct tp *tp, int fd, const struct net_addr *peer, enum conn_state state,
-		    struct tp_conn **cp)
+static int conn_new(struct tp *tp, int fd, const struct conn_how *h, struct tp_conn **cp)
 {
-	struct tp_conn *c = calloc(1, sizeof(*c));
+	char key[TP_KEY_MAX];
+	size_t keylen = peer_key(h->proto, h->peer, h->outgoing ? h->host : "", key);
+	struct tp_conn *c = calloc(1, sizeof(*c) + keylen);
 	int err = -ENOMEM;
 
-	if (!c)
+	if (!c) {
+		close(fd);
 		goto out;
+	}
 	c->tp = tp;
 	c->id = tp->next_id++;
-	snprintf(c->handle, sizeof(c->handle), "tcp%" PRIu64, c->id);
+	snprintf(c->handle, sizeof(c->handle), "%s%" PRIu64, net_proto_name(h->proto), c->id);
 	c->fr.name = c->handle;
 	c->fr.st = tp->st;
-	c->state = state;
-	c->peer = *peer;
+	c->proto = h->proto;
+	c->outgoing = h->outgoing;
+	if (h->proto == NET_TLS)
+		c->state = CONN_HANDSHAKE;
+	else
+		c->state = h->outgoing ? CONN_CONNECTING : CONN_OPEN;
+	c->peer = *h->peer;
 	c->local.len = sizeof(c->local.ss);
 	if (getsockname(fd, (struct sockaddr *)&c->local.ss, &c->local.len) < 0)
 		c->local.len = 0;
-	c->bev = bufferevent_socket_new(tp->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!c->bev)
+	memcpy(c->key, key, keylen);
+	c->keylen = keylen;
+	err = conn_bev(c, fd, h);
+	if (err)
 		goto out;
-	fd = -1;
+	err = -ENOMEM;
 	c->idle = evtimer_new(tp->base, conn_idle_cb, c);
 	if (!c->idle)
 		goto out;
-	c->keylen = addr_key(peer, c->key);
 	err = htab_insert(tp->by_id, &c->by_id, (const char *)&c->id, sizeof(c->id));
 	if (err)
 		goto out;
@@ -529,24 +510,32 @@ static int conn_new(struct tp *tp, int fd, const struct net_addr *peer, enum con
 		goto out;
 	c->in_peer = true;
 	bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, tp->o.max_msg);
+	/*
+	 * TCP reads stop at max_msg unconsumed.  Not TLS: OpenSSL's
+	 * bufferevent may then keep decrypted bytes that no socket event
+	 * brings out (libevent 2.1); the framing bounds the input anyway.
+	 */
+	if (!c->tls)
+		bufferevent_setwatermark(c->bev, EV_READ, 0, tp->o.max_msg);
+	if (c->tls)
+		evtimer_add(c->idle, tp_tls_hs_bound(tp));
 	conn_touch(c);
 	*cp = c;
 	c = NULL;
 out:
-	if (fd >= 0)
-		close(fd);
 	conn_free(c);
 	return err;
 }
 
 /*
- * Open a non-blocking connection to `to`; data can be queued at once.
- * 0, -EMFILE (max_tcp_conns), -EAFNOSUPPORT, or connect(2)'s -errno.
+ * Open a non-blocking connection toward d; data can be queued at once.
+ * 0, -EMFILE (max_tcp_conns), -EAFNOSUPPORT, -EPROTONOSUPPORT (TLS
+ * before tp_tls_set()), or connect(2)'s -errno.
  */
-static int conn_connect(struct tp *tp, const struct net_addr *to, struct tp_conn **cp)
+static int conn_connect(struct tp *tp, const struct sip_dest *d, struct tp_conn **cp)
 {
-	int fam = net_addr_family(to);
+	const struct conn_how h = {d->proto, true, &d->addr, d->host};
+	int fam = net_addr_family(&d->addr);
 	struct tp_conn *c = NULL;
 	int fd, err;
 
@@ -554,20 +543,26 @@ static int conn_connect(struct tp *tp, const struct net_addr *to, struct tp_conn
 		return -EMFILE;
 	if (fam != AF_INET && fam != AF_INET6)
 		return -EAFNOSUPPORT;
+	if (d->proto == NET_TLS && tp_tls_can_listen(tp) == -ENOPROTOOPT)
+		return -EPROTONOSUPPORT;
 	fd = socket(fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	tcp_nodelay(fd);
-	if (connect(fd, (const struct sockaddr *)&to->ss, to->len) < 0 && errno != EINPROGRESS) {
+	if (connect(fd, (const struct sockaddr *)&d->addr.ss, d->addr.len) < 0 &&
+	    errno != EINPROGRESS) {
 		err = -errno;
 		close(fd);
 		goto out;
 	}
-	err = conn_new(tp, fd, to, CONN_CONNECTING, &c);
+	err = conn_new(tp, fd, &h, &c);
 	if (err)
 		goto out;
-	/* No address: libevent takes the socket as already connecting. */
-	if (bufferevent_socket_connect(c->bev, NULL, 0) < 0) {
+	if (c->tls) {
+		/* The handshake waits for the socket to be writable: connected. */
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	} else if (bufferevent_socket_connect(c->bev, NULL, 0) < 0) {
+		/* No address: libevent takes the socket as already connecting. */
 		conn_free(c);
 		err = -ENOMEM;
 		goto out;
@@ -582,12 +577,16 @@ static void conn_apply_opts(struct htab_node *n, void *arg)
 {
 	struct tp_conn *c = container_of(n, struct tp_conn, by_id);
 
-	bufferevent_setwatermark(c->bev, EV_READ, 0, c->tp->o.max_msg);
+	if (!c->tls)
+		bufferevent_setwatermark(c->bev, EV_READ, 0, c->tp->o.max_msg);
 }
 
 static void conn_free_node(struct htab_node *n, void *arg)
 {
-	conn_free(container_of(n, struct tp_conn, by_id));
+	struct tp_conn *c = container_of(n, struct tp_conn, by_id);
+
+	conn_bye(c);
+	conn_free(c);
 }
 
 /* ---- accepting ------------------------------------------------------ */
@@ -597,6 +596,7 @@ static void lsn_take(void *arg, int fd, const struct net_addr *peer)
 {
 	struct tp_lsn *l = arg;
 	struct tp *tp = l->tp;
+	const struct conn_how h = {l->proto, false, peer, ""};
 	struct tp_conn *c;
 	char a[NET_ADDR_STRLEN];
 
@@ -611,7 +611,7 @@ static void lsn_take(void *arg, int fd, const struct net_addr *peer)
 	}
 	tp->refusing = false;
 	tcp_nodelay(fd);
-	if (conn_new(tp, fd, peer, CONN_OPEN, &c) < 0) {
+	if (conn_new(tp, fd, &h, &c) < 0) {
 		log_warn("%s: out of memory, connection from %s dropped", l->name, tp_fmt(peer, a));
 		return;
 	}
@@ -668,10 +668,12 @@ int tp_stream_send(struct tp *tp, struct sip_dest *d, const char *buf, size_t le
 
 	if (len > TP_OUTQ_MAX)
 		return -ENOBUFS;
+	if (c && !conn_fits(c, d))
+		c = NULL;
 	if (!c)
-		c = conn_by_peer(tp, &d->addr);
+		c = conn_by_peer(tp, d->proto, &d->addr, d->host);
 	if (!c) {
-		err = conn_connect(tp, &d->addr, &c);
+		err = conn_connect(tp, d, &c);
 		if (err)
 			return err;
 	}
@@ -698,6 +700,7 @@ int tp_stream_close(struct tp *tp, uint64_t conn)
 	if (!c)
 		return -ENOENT;
 	log_debug("%s: closing", c->handle);
+	conn_bye(c);
 	conn_free(c);
 	return 0;
 }
@@ -710,4 +713,55 @@ bool tp_stream_alive(const struct tp *tp, uint64_t conn)
 unsigned tp_stream_count(const struct tp *tp)
 {
 	return (unsigned)htab_count(tp->by_id);
+}
+
+/* ---- connection facts (tp.h) ---------------------------------------- */
+
+static void conn_info(const struct tp_conn *c, struct tp_conn_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->id = c->id;
+	ci->proto = c->proto;
+	ci->outgoing = c->outgoing;
+	ci->peer = c->peer;
+	ci->local = c->local;
+	if (c->tls)
+		tp_tls_info(c->tls, conn_ssl(c), c->state != CONN_HANDSHAKE, ci);
+}
+
+int tp_conn_info(const struct tp *tp, uint64_t conn, struct tp_conn_info *out)
+{
+	const struct tp_conn *c = conn_by_id(tp, conn);
+
+	if (!c)
+		return -ENOENT;
+	conn_info(c, out);
+	return 0;
+}
+
+struct foreach_arg {
+	void (*fn)(void *arg, const struct tp_conn_info *ci);
+	void *arg;
+};
+
+static void conn_info_node(struct htab_node *n, void *arg)
+{
+	const struct foreach_arg *fa = arg;
+	struct tp_conn_info ci;
+
+	conn_info(container_of(n, struct tp_conn, by_id), &ci);
+	fa->fn(fa->arg, &ci);
+}
+
+void tp_conn_foreach(const struct tp *tp, void (*fn)(void *arg, const struct tp_conn_info *ci),
+		     void *arg)
+{
+	struct foreach_arg fa = {fn, arg};
+
+	htab_foreach(tp->by_id, conn_info_node, &fa);
+}
+
+unsigned tp_tls_conn_count(const struct tp *tp)
+{
+	return tp->n_tls;
 }

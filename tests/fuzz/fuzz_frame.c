@@ -1,9 +1,10 @@
 /*
  * fuzz_frame: libFuzzer target for SIP stream framing (RFC 3261 §18.3), as
- * every TCP connection runs it: tp_stream_frame() (src/sip/tp_stream.c,
- * with frame.c under it) over an evbuffer that the bytes reach in
- * arbitrary chunks, each verdict acted on as the connection does (drop
- * skipped CR/LF, deliver and drain a message, stop at a close).
+ * every TCP and TLS connection runs it: tp_stream_frame()
+ * (src/sip/tp_stream_frame.c, with frame.c under it) over an evbuffer
+ * that the bytes reach in arbitrary chunks, each verdict acted on as the
+ * connection does (drop skipped CR/LF, deliver and drain a message, stop
+ * at a close).
  *
  * Input: byte 0-1 choose max_msg (32..2079 bytes, so the size limits are
  * hit) and, in the top two bits, how many pongs to our pings are awaited

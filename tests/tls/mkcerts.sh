@@ -12,6 +12,8 @@
 #   expired.pem expired.key       signed by ca, the names of server, expired in 2021
 #   wrongname.pem wrongname.key   signed by ca, for DNS:wrong.example only
 #   cnonly.pem cnonly.key         signed by ca, CN=localhost and no subjectAltName
+#   cnsan.pem cnsan.key           signed by ca, CN=localhost but subjectAltName
+#                                 DNS:elsewhere.example (the CN does not count)
 #   selfsigned.pem selfsigned.key the names of server, signed by itself (untrusted)
 #   other-ca.pem                  a CA nothing here chains to
 # Keys are mode 0600.  EC P-256 keys: fast to make and to use.
@@ -57,6 +59,7 @@ leaf server2 "sipuad test server 2" "$names" -days 3650 -set_serial 2
 leaf client "sipuad test client" "" -days 3650 -set_serial 3
 leaf wrongname "wrong.example" "DNS:wrong.example" -days 3650 -set_serial 4
 leaf cnonly "localhost" "" -days 3650 -set_serial 5
+leaf cnsan "localhost" "DNS:elsewhere.example" -days 3650 -set_serial 6
 
 # Expired: openssl x509 -req cannot date a certificate in the past, openssl ca can.
 key expired
