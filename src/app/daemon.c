@@ -120,8 +120,10 @@ static void media_cfg_from(const struct cfg *cfg, struct media_engine_cfg *mc)
 
 /*
  * [sip] dns_servers, and the transports we can use (RFC 3263 §4.1): those
- * of the listeners.  TLS needs a tls: listener too, for the address our
- * Via and Contact name.
+ * of the listeners, and TLS when the config asks for it and the transport
+ * took the [tls] settings (as a client, TLS needs no listener).  Not
+ * merely because TLS could work: a name whose NAPTR prefers TLS would then
+ * move calls of a config that never spoke of TLS onto it.
  */
 static void dns_cfg_from(const struct daemon *dm, const struct cfg *cfg, struct dns_cfg *dc)
 {
@@ -131,7 +133,8 @@ static void dns_cfg_from(const struct daemon *dm, const struct cfg *cfg, struct 
 		dc->transports |= cfg->listen[i].proto == NET_TCP   ? DNS_TP_TCP
 				  : cfg->listen[i].proto == NET_TLS ? DNS_TP_TLS
 								    : DNS_TP_UDP;
-	(void)dm;
+	if (dm->tls_ok && daemon_tls_wanted(cfg))
+		dc->transports |= DNS_TP_TLS;
 }
 
 static int listen_all(struct daemon *dm)

@@ -386,7 +386,12 @@ struct tsx_layer *sip_tsx(const struct sip *s)
 
 int sip_local(const struct sip *s, enum net_proto proto, int family, struct net_addr *out)
 {
-	return tp_local(s->tp, proto, family, out);
+	int err = tp_local(s->tp, proto, family, out);
+
+	/* TLS as a client only: our sent-by is another listener's (see sip.h). */
+	if (err == -ENOENT && proto == NET_TLS && (err = tp_local(s->tp, NET_TCP, family, out)))
+		err = tp_local(s->tp, NET_UDP, family, out);
+	return err;
 }
 
 int sip_local_cb(void *s, enum net_proto proto, int family, struct net_addr *out)

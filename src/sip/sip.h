@@ -83,7 +83,11 @@ void sip_recv(struct sip *s, const struct tp_pkt *pkt);
 struct tsx_layer *sip_tsx(const struct sip *s);
 /*
  * Our address for Via and Contact toward proto/family: the first listener
- * of that kind (a wildcard listener's address as bound).  0 or -EAFNOSUPPORT.
+ * of that kind (a wildcard listener's address as bound).  TLS without a
+ * tls: listener (no certificate: a client only) takes the first TCP, else
+ * UDP, listener's: responses and the dialog's requests come back on the
+ * connections we open (RFC 3261 §18.2.2), but a peer that would open a
+ * new TLS connection to us cannot.  0 or -ENOENT.
  */
 int sip_local(const struct sip *s, enum net_proto proto, int family, struct net_addr *out);
 /* The same, with a void * first argument for the layers' local-address callbacks. */

@@ -175,6 +175,14 @@ bool call_conn_why(const struct calls *cs, uint64_t conn, char *buf, size_t size
  * [media] srtp_insecure_signalling.  0, or -EPERM with why.
  */
 int call_srtp_policy(const struct call *c, enum net_proto proto, char *why, size_t whylen);
+/*
+ * The same for a call not placed yet, as far as uri and acc's routes tell
+ * without DNS: an IP literal or a ;transport= that is not TLS is refused
+ * at once (a name may resolve to TLS: call_srtp_policy() judges it then).
+ * 0, or -EPERM with why (WHY_ARG "to").
+ */
+int call_srtp_precheck(const struct calls *cs, const struct account *acc, const char *uri,
+		       struct why *why);
 /* How the call's SRTP keys travelled: "tls", "insecure" (plain UDP/TCP), NULL: no SRTP. */
 const char *call_srtp_keys(const struct call *c);
 void calls_ports_exhausted(struct calls *cs);

@@ -19,6 +19,7 @@
 #include "sip/tsx.h"
 #include "ua/account.h"
 #include "ua/call_int.h"
+#include "ua/preroute.h"
 
 /* The RFC 3326 cause we give for a dead media stream: like a request that timed out. */
 #define RTP_TIMEOUT_CAUSE 408
@@ -87,16 +88,43 @@ int call_srtp_mode(const struct call *c)
 	return acc >= 0 ? acc : c->cs->cfg.srtp;
 }
 
+/* The refusal of SDES keys over a hop of transport name over. */
+static int srtp_refused(const char *over, char *why, size_t whylen)
+{
+	return why_fmt(why, whylen, -EPERM,
+		       "srtp = mandatory needs TLS signalling: the SDES keys would cross %s in the "
+		       "clear (use sips: or ;transport=tls, or [media] srtp_insecure_signalling = "
+		       "yes)",
+		       over);
+}
+
 int call_srtp_policy(const struct call *c, enum net_proto proto, char *why, size_t whylen)
 {
 	if (call_srtp_mode(c) != OA_SRTP_MANDATORY || proto == NET_TLS ||
 	    c->cs->cfg.srtp_insecure_signalling)
 		return 0;
-	return why_fmt(why, whylen, -EPERM,
-		       "srtp = mandatory needs TLS signalling: the SDES keys would cross %s in the "
-		       "clear (use sips: or ;transport=tls, or [media] srtp_insecure_signalling = "
-		       "yes)",
-		       net_proto_name(proto));
+	return srtp_refused(net_proto_name(proto), why, whylen);
+}
+
+int call_srtp_precheck(const struct calls *cs, const struct account *acc, const char *uri,
+		       struct why *why)
+{
+	int mode = account_srtp(acc) >= 0 ? account_srtp(acc) : cs->cfg.srtp;
+	struct msg_uri_parts p;
+	struct net_addr a;
+	char *hop = NULL;
+	int err = 0;
+
+	if (mode != OA_SRTP_MANDATORY || cs->cfg.srtp_insecure_signalling ||
+	    preroute_hop_uri(acc, uri, &hop, NULL, 0) < 0)
+		return 0; /* a URI the resolver refuses is refused there */
+	if (msg_uri_parts(hop, &p, NULL, 0) == 0 && !p.sips && strcmp(p.transport, "tls") != 0 &&
+	    (p.transport[0] || net_addr_from_host(&a, p.host, 5060) == 0))
+		err = why_tag(why, srtp_refused(p.transport[0] ? p.transport : "udp", why->msg,
+						sizeof(why->msg)),
+			      WHY_ARG, "to");
+	free(hop);
+	return err;
 }
 
 const char *call_srtp_keys(const struct call *c)

@@ -378,7 +378,8 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 	for (size_t i = 0; i < n_headers; i++)
 		if ((err = header_check(headers[i], why)) < 0)
 			return err;
-	if ((err = preroute_check(acc, uri, cs->env.dns != NULL, "to", why)) < 0)
+	if ((err = preroute_check(acc, uri, cs->env.dns != NULL, "to", why)) < 0 ||
+	    (err = call_srtp_precheck(cs, acc, uri, why)) < 0)
 		return err;
 	if (cs->closing)
 		return why_set(why, -ECANCELED, WHY_FAILED, NULL, "sipuad is shutting down");
