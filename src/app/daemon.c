@@ -422,10 +422,6 @@ static int conn_info_cb(const void *sip, uint64_t conn, struct tp_conn_info *out
 	return sip_conn_info(sip, conn, out);
 }
 
-static int conn_why_cb(const void *sip, uint64_t conn, char *buf, size_t size)
-{
-	return sip_conn_why(sip, conn, buf, size);
-}
 
 /* The clock, the daemon's timers, the SIP stack and the UA core on it. */
 static int build_sip(struct daemon *dm)
@@ -503,7 +499,6 @@ static int build_layers(struct daemon *dm)
 			       .dns = dm->dns,
 			       .media = dm->media,
 			       .conn_info = conn_info_cb,
-			       .conn_why = conn_why_cb,
 			       .conn_arg = dm->sip};
 	call_cfg_from(dm->cfg, &kc);
 	if ((err = calls_new(&dm->calls, &ce, &kc)) < 0)

@@ -218,8 +218,11 @@ static void on_pong(void *arg, uint64_t conn)
  */
 static void conn_lost(struct sip *s, uint64_t conn, int err)
 {
+	char why[256];
+
 	ka_settle(s, conn, err < 0 ? err : -ECONNRESET);
-	tsx_layer_conn_closed(s->tsx, conn, err);
+	tsx_layer_conn_closed(s->tsx, conn, err,
+			      tp_conn_why(s->tp, conn, why, sizeof(why)) == 0 ? why : NULL);
 }
 
 static void on_conn(void *arg, uint64_t conn, int err)

@@ -237,6 +237,7 @@ void tsx_free(struct tsx *t)
 	if (t->next)
 		t->next->prev = t->prev;
 	msg_free(t->req);
+	free(t->why);
 	free(t->key);
 	free(t->mkey);
 	free(t->buf);
@@ -581,9 +582,9 @@ const char *tsx_handle(const struct tsx *t)
 	return t->handle;
 }
 
-uint64_t tsx_conn(const struct tsx *t)
+const char *tsx_why(const struct tsx *t)
 {
-	return t->dest.conn;
+	return t->why;
 }
 
 const char *tsx_local_tag(const struct tsx *t)

@@ -115,7 +115,7 @@ void tsx_layer_recv(struct tsx_layer *l, struct sip_msg *m);
  * Client transactions waiting on it fail with err per §17.1.4; server
  * transactions keep it and the transport reconnects for their responses.
  */
-void tsx_layer_conn_closed(struct tsx_layer *l, uint64_t conn, int err);
+void tsx_layer_conn_closed(struct tsx_layer *l, uint64_t conn, int err, const char *why);
 
 /*
  * Answer req without a transaction (malformed requests, 503 when full).
@@ -180,8 +180,12 @@ enum tsx_state tsx_state(const struct tsx *t);
 const char *tsx_state_name(enum tsx_state s);
 /* Short stable handle for logs: "t42". */
 const char *tsx_handle(const struct tsx *t);
-/* The TCP/TLS connection t's messages went over (0: none, UDP): what tp_conn_why() knows of. */
-uint64_t tsx_conn(const struct tsx *t);
+/*
+ * Why client transaction t failed on its connection, in the transport's
+ * words ("TLS handshake with 192.0.2.1:5061 failed: certificate verify
+ * failed (certificate has expired)"); NULL: not so, or nothing said.
+ */
+const char *tsx_why(const struct tsx *t);
 /* The To tag every response of this server transaction carries (made once). */
 const char *tsx_local_tag(const struct tsx *t);
 /*

@@ -366,7 +366,7 @@ out:
 	return err;
 }
 
-void tsx_layer_conn_closed(struct tsx_layer *l, uint64_t conn, int err)
+void tsx_layer_conn_closed(struct tsx_layer *l, uint64_t conn, int err, const char *why)
 {
 	struct tsx *t;
 
@@ -377,8 +377,11 @@ void tsx_layer_conn_closed(struct tsx_layer *l, uint64_t conn, int err)
 	for (t = l->all; t; t = t->next) {
 		if ((t->ops != &ict_ops && t->ops != &nict_ops) || t->dest.conn != conn)
 			continue;
-		if (t->state == TSX_CALLING || t->state == TSX_TRYING || t->state == TSX_PROCEEDING)
-			ct_on_error(t, err < 0 ? err : -ECONNRESET);
+		if (t->state != TSX_CALLING && t->state != TSX_TRYING && t->state != TSX_PROCEEDING)
+			continue;
+		if (why && !t->why)
+			t->why = strdup(why); /* best effort: without it, strerror() */
+		ct_on_error(t, err < 0 ? err : -ECONNRESET);
 	}
 	tsx_layer_leave(l);
 }

@@ -91,6 +91,7 @@ struct tsx {
 	bool reliable;	     /* TCP: no retransmissions, D/I/J/K = 0 */
 	struct sip_msg *req;
 	struct sip_dest dest; /* client: toward the peer; server: §18.2.2 */
+	char *why;	      /* client: its connection's failure in words (tsx_why()); NULL */
 
 	struct tmr retx;
 	uint64_t retx_ms; /* current interval of A, E or G */

@@ -423,11 +423,6 @@ int call_take_answer(struct call *c, const struct sip_msg *m, const char *what, 
 	return err;
 }
 
-bool call_conn_why(const struct calls *cs, uint64_t conn, char *buf, size_t size)
-{
-	return conn && cs->env.conn_why && cs->env.conn_why(cs->env.conn_arg, conn, buf, size) == 0;
-}
-
 /* Our address toward peer for proto: the listener (ours for proto if unknown), see account.h. */
 static int local_toward(struct calls *cs, enum net_proto proto, const struct net_addr *listener,
 			const struct net_addr *peer, struct net_addr *out)

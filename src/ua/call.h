@@ -116,11 +116,10 @@ struct call_env {
 	call_event_fn *event;
 	void *event_arg;
 	/*
-	 * What the transport knows of a TCP/TLS connection (sip_conn_info(),
-	 * sip_conn_why()), with conn_arg; NULL: nothing (the unit tests).
+	 * What the transport knows of a TCP/TLS connection (sip_conn_info()),
+	 * with conn_arg; NULL: nothing (the unit tests).
 	 */
 	int (*conn_info)(const void *arg, uint64_t conn, struct tp_conn_info *out);
-	int (*conn_why)(const void *arg, uint64_t conn, char *buf, size_t size);
 	const void *conn_arg;
 	uint16_t rtp_port_min, rtp_port_max; /* fixed for the pool's life */
 	/*

@@ -167,8 +167,7 @@ int call_media_attach(struct call *c);
 void call_media_started(struct call *c);
 void call_media_end(struct call *c);
 int call_srtp_mode(const struct call *c);
-/* Why TCP/TLS connection conn failed, in words (the transport's); false: nothing known. */
-bool call_conn_why(const struct calls *cs, uint64_t conn, char *buf, size_t size);
+
 /*
  * RFC 4568 §8.3: SDES keys are only as secret as the signalling.  With
  * srtp = mandatory a call's keys go only over a TLS hop, unless

@@ -716,11 +716,11 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 		else if (err == -ETIMEDOUT)
 			call_end(c, 408, "no answer to the INVITE (Timer B)", false);
 		else {
-			char text[320], tp[224];
+			char text[320];
+			const char *why = tsx_why(ct);
 
-			if (!call_conn_why(c->cs, tsx_conn(ct), tp, sizeof(tp)))
-				snprintf(tp, sizeof(tp), "%s", strerror(-err));
-			snprintf(text, sizeof(text), "cannot reach %s: %s", c->source, tp);
+			snprintf(text, sizeof(text), "cannot reach %s: %s", c->source,
+				 why ? why : strerror(-err));
 			call_end(c, 503, text, false);
 		}
 		return;

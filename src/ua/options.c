@@ -304,7 +304,10 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 	} else {
 		if (failover(p, err == -ETIMEDOUT ? "no answer (Timer F)" : strerror(-err)))
 			return;
-		ping_fail(p, err);
+		if (tsx_why(ct))
+			ping_fail_why(p, err, tsx_why(ct)); /* the transport's words: a TLS refusal */
+		else
+			ping_fail(p, err);
 	}
 }
 

@@ -434,7 +434,7 @@ static void on_tsx(void *arg, struct tsx *ct, const struct sip_msg *resp, int er
 			fail(r, 408, 0, "no response from %s (Timer F)", account_registrar(r->a));
 		else
 			fail(r, 503, 0, "cannot reach %s: %s", account_registrar(r->a),
-			     strerror(-err));
+			     tsx_why(ct) ? tsx_why(ct) : strerror(-err));
 		return;
 	}
 	if (resp->status == 401 || resp->status == 407) {

@@ -466,7 +466,7 @@ START_TEST(test_tcp_conn_lost_503)
 	ck_assert_uint_eq(n_sent, 1);
 	ck_assert_uint_eq(sent[0].d.conn, 42);
 	ck_assert_uint_eq(n_done, 0);
-	tsx_layer_conn_closed(layer, 42, -ECONNREFUSED);
+	tsx_layer_conn_closed(layer, 42, -ECONNREFUSED, NULL);
 	ck_assert_uint_eq(n_done, 1);
 	ck_assert_int_eq(dones[0].r.code, 503);
 	ck_assert_str_eq(dones[0].r.reason, "Service Unavailable");

@@ -44,6 +44,7 @@ struct cevent {
 	int err;
 	uint64_t at;
 	enum tsx_state state;
+	char why[160]; /* tsx_why() at the callback; "": none */
 };
 
 enum tu_mode {
@@ -135,6 +136,7 @@ static void on_resp(void *arg, struct tsx *ct, const struct sip_msg *resp, int e
 	e->err = err;
 	e->at = now();
 	e->state = tsx_state(ct);
+	snprintf(e->why, sizeof(e->why), "%s", tsx_why(ct) ? tsx_why(ct) : "");
 }
 
 static void layer_make(void)
@@ -1022,13 +1024,18 @@ START_TEST(test_conn_closed)
 	ck_assert_uint_eq(n_events, 1);
 	feed_resp(NET_TCP, 180, "z9hG4bKk1", "INVITE", "x");
 	ck_assert_uint_eq(n_events, 2);
-	tsx_layer_conn_closed(layer, 42, -ECONNRESET);
+	tsx_layer_conn_closed(layer, 42, -ECONNRESET,
+			      "TLS handshake with 192.0.2.1:5061 failed: certificate verify failed "
+			      "(certificate has expired)");
 	ck_assert_uint_eq(n_events, 3);
 	ck_assert_ptr_eq(events[2].t, a);
 	ck_assert_int_eq(events[2].err, -ECONNRESET);
+	/* The transport's words reach the TU (the call's end reason, the registration's). */
+	ck_assert_str_eq(events[2].why, "TLS handshake with 192.0.2.1:5061 failed: certificate "
+					"verify failed (certificate has expired)");
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	/* An orderly close fails a waiting transaction too. */
-	tsx_layer_conn_closed(layer, 43, 0);
+	tsx_layer_conn_closed(layer, 43, 0, NULL);
 	ck_assert_uint_eq(n_events, 4);
 	ck_assert_ptr_eq(events[3].t, b);
 	ck_assert_int_lt(events[3].err, 0);
