@@ -4,8 +4,12 @@
 # holds a private key: every test run makes its own.
 #
 #   ca.pem ca.key                 the test CA every good certificate chains to
-#   server.pem server.key         signed by ca: DNS:localhost, IP:127.0.0.1,
-#                                 IP:::1, URI:sip:localhost
+#   server.pem server.key         signed by ca: DNS:localhost,
+#                                 DNS:tls.example.test (a domain the DNS test
+#                                 serves, not its SRV target), IP:127.0.0.1,
+#                                 IP:::1, URI:sip:localhost,
+#                                 URI:sip:tls.example.test (RFC 5922 §7.1: with
+#                                 URI entries, only they count)
 #   server2.pem server2.key       another server certificate of the same names
 #                                 (serial 2, CN "sipuad test server 2"): the reload test
 #   client.pem client.key         signed by ca, for mutual TLS (CN "sipuad test client")
@@ -22,7 +26,7 @@ dir=${1:?usage: mkcerts.sh DIR}
 mkdir -p "$dir"
 cd "$dir"
 umask 077
-names="DNS:localhost,IP:127.0.0.1,IP:::1,URI:sip:localhost"
+names="DNS:localhost,DNS:tls.example.test,IP:127.0.0.1,IP:::1,URI:sip:localhost,URI:sip:tls.example.test"
 
 key() {
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1.key" 2>/dev/null
