@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -184,7 +185,7 @@ static uint8_t host_index(struct rtpport_pool *p, const struct net_addr *local, 
  * copes with strangers' packets).  Truncated reads: the bytes are not
  * wanted.  An error (a pending ICMP one) is consumed like a datagram.
  */
-static void drain(int fd)
+static void drain_fd(int fd)
 {
 	char buf[64];
 
@@ -194,6 +195,24 @@ static void drain(int fd)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 	}
+}
+
+/*
+ * Drain both sockets of a pair.  One poll(2) first: usually nothing is
+ * queued, and then that is the only syscall of the reuse.
+ */
+static void drain_pair(const struct rtpport_pair *pair)
+{
+	struct pollfd pf[2] = {{.fd = pair->rtp_fd, .events = POLLIN},
+			       {.fd = pair->rtcp_fd, .events = POLLIN}};
+
+	int n = poll(pf, 2, 0);
+
+	if (n == 0)
+		return; /* nothing queued */
+	for (int i = 0; i < 2; i++)
+		if (n < 0 || pf[i].revents) /* poll failed: read both anyway */
+			drain_fd(pf[i].fd);
 }
 
 /*
@@ -211,8 +230,7 @@ static int kept_take(struct rtpport_pool *p, uint8_t host, bool depth, struct rt
 	if (!k)
 		return -ENOENT;
 	kept_unlink(p, k);
-	drain(k->pair.rtp_fd);
-	drain(k->pair.rtcp_fd);
+	drain_pair(&k->pair);
 	*out = k->pair;
 	kept_release(p, k);
 	p->in_use++;
