@@ -327,10 +327,10 @@ int rtpport_get(struct rtpport_pool *p, const struct net_addr *local,
 	if (err == 0 || kept_take(p, host, false, out) == 0)
 		return 0;
 	/*
-	 * The range is all ours, but for pairs kept on other addresses: give
-	 * the oldest of those up and bind its ports afresh.
+	 * Nothing else left in the range but pairs kept on other addresses:
+	 * give the oldest of those up and bind its ports afresh.
 	 */
-	if (err == -ENOSPC && p->head) {
+	if ((err == -ENOSPC || err == -EADDRINUSE) && p->head) {
 		kept_close_oldest(p);
 		err = fresh_bind(p, local, out);
 	}

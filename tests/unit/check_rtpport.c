@@ -607,6 +607,32 @@ START_TEST(test_kept_other_host)
 }
 END_TEST
 
+/* The same when the rest of the range is another process's (EADDRINUSE). */
+START_TEST(test_kept_other_host_rest_taken)
+{
+	uint16_t base = free_base();
+	struct net_addr v4 = addr("127.0.0.1"), v6 = addr("::1");
+	struct rtpport_pool *p;
+	struct rtpport_pair a, b;
+	int t4 = udp_bound("127.0.0.1", base), t6 = udp_bound("::1", base);
+
+	ck_assert_int_ge(t4, 0);
+	ck_assert_int_ge(t6, 0);
+	ck_assert_int_eq(rtpport_pool_new(&p, base, base + 3), 0); /* pair 0 is taken */
+	ck_assert_int_eq(rtpport_get(p, &v6, &a), 0);
+	ck_assert_uint_eq(a.port, base + 2);
+	rtpport_put(p, &a);
+	ck_assert_int_eq(rtpport_get(p, &v4, &b), 0);
+	ck_assert_uint_eq(b.port, base + 2);
+	check_pair(&b, base, base + 3, AF_INET);
+	ck_assert_uint_eq(rtpport_kept(p), 0);
+	rtpport_put(p, &b);
+	rtpport_pool_free(p);
+	close(t4);
+	close(t6);
+}
+END_TEST
+
 static Suite *rtpport_suite(void)
 {
 	Suite *s = suite_create("rtpport");
@@ -628,6 +654,7 @@ static Suite *rtpport_suite(void)
 	tcase_add_test(tc, test_drain_v6);
 	tcase_add_test(tc, test_keep_cap);
 	tcase_add_test(tc, test_kept_other_host);
+	tcase_add_test(tc, test_kept_other_host_rest_taken);
 	suite_add_tcase(s, tc);
 	return s;
 }
