@@ -246,6 +246,7 @@ void media_free(struct media *m)
 		event_free(m->ev_rtcp);
 	if (m->ev_flush)
 		event_free(m->ev_flush);
+	/* No event left on the sockets: the pool may keep them for the next call. */
 	rtpport_put(m->pool, &m->pair);
 	wavrec_close(m->rec, NULL, NULL, 0);
 	free(m->rec_path);

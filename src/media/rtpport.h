@@ -12,17 +12,42 @@
  *   - the pool owns which pairs are ours (a bitmap, one bit per pair), so
  *     two calls of this daemon never get the same pair;
  *   - the caller owns the two fds of a pair from rtpport_get() until it
- *     hands them back with rtpport_put(), which closes them and frees the
- *     pair.  Never close them yourself: the pool would keep the pair
- *     marked as ours.
+ *     hands them back with rtpport_put(), with no libevent event left on
+ *     them (event_free() first) and no socket option or connect() of its
+ *     own: the pool may keep them open for the next call.  Never close
+ *     them yourself: the pool would keep the pair marked as ours.
  *
- * Choice of a pair: the first candidate of a pool is a random pair, then
- * the pool goes round-robin from the pair after the last one handed out.
- * A pair just released is therefore the last to be reused, which keeps
- * late packets of an ended call away from the next one.  A pair another
- * process holds (EADDRINUSE on either port) is skipped.  Each call tries
- * every pair of the range at most once, so it is bounded by the range
- * size.  No logging here: the caller decides what a failure means.
+ * Pairs kept bound.  Opening and binding two sockets per call, then
+ * closing them, was six syscalls per call; a released pair therefore
+ * stays bound in the pool ("kept") and is handed out again as it is.
+ *   - Kept pairs are reused oldest first (a queue), and only while at
+ *     least RTPPORT_REUSE_DEPTH are kept: a pair just released is the last
+ *     of them to be reused, after RTPPORT_REUSE_DEPTH - 1 others at least;
+ *     with fewer kept, a fresh pair is bound (below).
+ *   - On reuse, whatever was queued on the two sockets meanwhile (late
+ *     packets of the ended call) is read and dropped, at most
+ *     RTPPORT_DRAIN_MAX datagrams per socket, so none reaches the new call.
+ *   - The pool keeps at most RTPPORT_KEEP_MAX pairs (2 fds each); a put
+ *     beyond that closes the oldest kept pair.  A fixed bound rather than
+ *     one that follows the peak: the fds a daemon holds beyond its calls'
+ *     own stay at most 2 * RTPPORT_KEEP_MAX, during a burst and after it,
+ *     whatever the peak (LimitNOFILE keeps its margin).  At a steady call
+ *     rate the kept pairs hover between RTPPORT_REUSE_DEPTH and the cap,
+ *     and almost every call reuses one; only swings of the number of
+ *     calls wider than that bind or close.
+ *   - A kept pair is bound on one local address; a get on another address
+ *     skips it (it is closed first if the range has nothing else left).
+ *     The pool tells up to RTPPORT_HOSTS local addresses apart; pairs on
+ *     further ones are closed when put back, as they always were.
+ *   - rtpport_pool_free() closes the kept pairs.
+ *
+ * Choice of a fresh pair: the first candidate of a pool is a random pair,
+ * then the pool goes round-robin from the pair after the last one bound.
+ * A pair another process holds (EADDRINUSE on either port) is skipped.
+ * Each call tries every pair of the range at most once, so it is bounded
+ * by the range size.  When no fresh pair can be bound (the range is all
+ * ours, or the fds ran out), a kept pair is reused even below the depth.
+ * No logging here: the caller decides what a failure means.
  */
 #ifndef SIPUAD_RTPPORT_H
 #define SIPUAD_RTPPORT_H
@@ -34,6 +59,11 @@
 #define RTPPORT_MIN_DEFAULT	20000
 #define RTPPORT_MAX_DEFAULT	29999
 
+#define RTPPORT_REUSE_DEPTH	16	/* kept pairs before one is reused */
+#define RTPPORT_KEEP_MAX	64	/* kept pairs at most */
+#define RTPPORT_DRAIN_MAX	64	/* stale datagrams read per socket on reuse */
+#define RTPPORT_HOSTS		8	/* local addresses whose pairs are kept */
+
 struct rtpport_pool;
 
 /* One pair handed out by rtpport_get(); the fds are the caller's. */
@@ -41,6 +71,7 @@ struct rtpport_pair {
 	int rtp_fd;		/* bound to port */
 	int rtcp_fd;		/* bound to port + 1 */
 	uint16_t port;		/* the RTP port, even; 0: no pair */
+	uint8_t host;		/* the pool's: which local host it is bound on */
 };
 
 /*
@@ -52,33 +83,38 @@ struct rtpport_pair {
 int rtpport_pool_new(struct rtpport_pool **out, uint16_t min, uint16_t max);
 
 /*
- * Free the pool.  NULL is a no-op.  Pairs still held by callers are not
- * closed (their fds are the callers'); put them back first.
+ * Free the pool and close the pairs it keeps.  NULL is a no-op.  Pairs
+ * still held by callers are not closed (their fds are the callers'); put
+ * them back first.
  */
 void rtpport_pool_free(struct rtpport_pool *p);
 
 /*
- * Bind a free pair on local's address (its port is ignored) and fill
- * *out (written only on success).  0, or:
- *   -ENOSPC       every pair of the range is ours (in use by this pool);
+ * A pair on local's address (its port is ignored), kept or freshly bound,
+ * with nothing queued on it; *out written only on success.  0, or:
+ *   -ENOSPC       every pair of the range is in use (handed out);
  *   -EADDRINUSE   every pair not ours was held by another process;
  *   -EINVAL       p, local or out NULL, or local has no address;
  *   -errno        any other socket() / bind() error (EACCES, EAFNOSUPPORT,
- *                 EADDRNOTAVAIL for an address that is not local, EMFILE),
- *                 returned at once without trying other pairs.
+ *                 EADDRNOTAVAIL for an address that is not local, EMFILE)
+ *                 when no kept pair on that address is left either.
  */
 int rtpport_get(struct rtpport_pool *p, const struct net_addr *local,
 		struct rtpport_pair *out);
 
 /*
- * Close both sockets of pair and mark it free in the pool; the pair is
- * reset (fds -1, port 0), so a second put is a no-op.  pair NULL is a
- * no-op.  A pair not from rtpport_get() must have its fds at -1.
+ * Take pair back: kept bound for a later get, or closed beyond the cap
+ * (see above).  The pair is reset (fds -1, port 0), so a second put is a
+ * no-op.  pair NULL is a no-op.  A pair not from rtpport_get() must have
+ * its fds at -1.
  */
 void rtpport_put(struct rtpport_pool *p, struct rtpport_pair *pair);
 
 /* Pairs handed out and not yet put back. */
 unsigned rtpport_in_use(const struct rtpport_pool *p);
+
+/* Pairs put back and kept bound (2 fds each). */
+unsigned rtpport_kept(const struct rtpport_pool *p);
 
 /* Pairs in the range (the most rtpport_in_use() can reach). */
 unsigned rtpport_capacity(const struct rtpport_pool *p);

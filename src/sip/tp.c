@@ -89,7 +89,8 @@ int tp_new(struct tp **tpp, struct event_base *base, const struct tp_opts *o, tp
 	tp->conn_cb = conn_cb;
 	tp->arg = arg;
 	tp->st = st ? st : &tp->st_none;
-	tp->rxbuf = malloc(TP_UDP_RXBUF);
+	/* 1 MiB of address space; only the pages datagrams fill get resident. */
+	tp->rxbuf = malloc((size_t)TP_UDP_BATCH * TP_UDP_RXBUF);
 	if (!tp->rxbuf)
 		goto out;
 	err = tp_stream_init(tp);

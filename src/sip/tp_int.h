@@ -8,7 +8,7 @@
  * The transport is split by concern, and the files form a stack:
  *   tp.c         the object: options, the listener table and its sockets,
  *                tp_send() routing by protocol, the accessors
- *   tp_udp.c     UDP: the read loop (a cap per wake-up) and sending
+ *   tp_udp.c     UDP: the read loop (recvmmsg, a cap per wake-up) and sending
  *   tp_stream.c  TCP and TLS connections: accepting, connecting, the
  *                connection table and its bound, the TLS handshake state
  *                and its bound, reading, CRLF keepalive answers and our
@@ -74,7 +74,7 @@ struct tp {
 	struct stats st_none;
 	struct tp_lsn *lsn;
 	unsigned n_lsn;
-	char *rxbuf; /* TP_UDP_RXBUF bytes, for every UDP listener */
+	char *rxbuf; /* TP_UDP_BATCH slots of TP_UDP_RXBUF bytes, for every UDP listener */
 	/* tp_stream.c's */
 	struct htab *by_id, *by_peer;
 	uint64_t next_id;
@@ -94,6 +94,7 @@ static inline const char *tp_fmt(const struct net_addr *a, char buf[NET_ADDR_STR
 /* ---- tp_udp.c ---- */
 
 #define TP_UDP_RXBUF 65536 /* any UDP datagram fits */
+#define TP_UDP_BATCH 16	   /* datagrams per recvmmsg(2): slots of tp->rxbuf */
 
 /* Start reading datagrams on l (its socket is bound).  0 or -ENOMEM. */
 int tp_udp_start(struct tp_lsn *l);

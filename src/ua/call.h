@@ -13,7 +13,7 @@
  * A call, as UAS (answer = auto):
  *
  *   INVITE (SDP offer)            -->   c1 ringing (call.incoming)
- *   <-- 100 Trying, 180 Ringing
+ *   <-- 180 Ringing                      (no 100: §17.2.1, see call_uas.c)
  *   <-- 200 OK (SDP answer)              T1, 2T1 .. T2 resends until the ACK
  *   ACK                           -->   c1 answered
  *   BYE                           -->   c1 ended 200 by remote

@@ -1,12 +1,12 @@
 /*
  * call_uas: the UAS side of INVITE (RFC 3261 §13.3) and the requests a
  * peer sends inside a call's dialog (§12.2.2, §14.2, §15.1.2): answering
- * (100, 180, then auto, manual or reject), our 2xx resent until the ACK
+ * (180, then auto, manual or reject), our 2xx resent until the ACK
  * (§13.3.1.4), CANCEL (§9.2), BYE, re-INVITE with its glare answers, and
  * the ACK that completes an answer (late offer: it carries the answer).
  * The call's life, its table and the commands are in call.c.
  *
- *   INVITE (offer)        -->   100, 180 (To tag, Contact)   c1 ringing
+ *   INVITE (offer)        -->   180 (To tag, Contact)        c1 ringing
  *                         <--   200 (answer)                 resent T1..T2
  *   ACK                   -->                                c1 answered
  *   INVITE a=sendonly     -->   200 a=recvonly               c1 held (remote)
@@ -271,7 +271,13 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
 	call_emit_ev(c, CALL_EV_INCOMING, 0, NULL, NULL);
 	if (uas_take_offer(c, req, OA_SENDRECV, false) < 0)
 		return;
-	sess_uas_provisional(&c->s, 100);
+	/*
+	 * No 100 Trying of ours: the 180 or the final response leaves in this
+	 * same pass, and §17.2.1 lets a TU that answers within 200 ms leave
+	 * the 100 out (one datagram less per call).  Nothing here waits (no
+	 * DNS, no other process); were the TU ever silent, the IST sends its
+	 * own 100 after 200 ms (tsx_server.c).
+	 */
 	if (cs->cfg.answer == CALL_ANSWER_REJECT) {
 		call_uas_refuse(c, (int)cs->cfg.reject_code, NULL, NULL, NULL,
 				"rejected ([call] answer = reject)");

@@ -581,7 +581,10 @@ static struct call *placed_established(void)
 
 /* ---------------- UAS ---------------- */
 
-/* answer = auto, delay 0: 100, 180, 200 (answer) at once; ACK -> answered; BYE -> ended. */
+/*
+ * answer = auto, delay 0: 180, 200 (answer) at once, and no 100 Trying
+ * (§17.2.1: the TU answered within 200 ms); ACK -> answered; BYE -> ended.
+ */
 START_TEST(test_uas_auto_answer)
 {
 	struct pc p;
@@ -590,27 +593,25 @@ START_TEST(test_uas_auto_answer)
 
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
-	ck_assert_uint_eq(n_sent, 3);
-	ck_assert(starts(0, "SIP/2.0 100 Trying\r\n"));
-	ck_assert(starts(1, "SIP/2.0 180 Ringing\r\n"));
-	ck_assert(starts(2, "SIP/2.0 200 OK\r\n"));
-	for (unsigned i = 0; i < 3; i++) {
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(starts(0, "SIP/2.0 180 Ringing\r\n"));
+	ck_assert(starts(1, "SIP/2.0 200 OK\r\n"));
+	for (unsigned i = 0; i < 2; i++) {
 		ck_assert_uint_eq(sent[i].at, 0);
 		ck_assert_str_eq(net_addr_fmt(&sent[i].d.addr, a, sizeof(a)), "127.0.0.1:5062");
 	}
-	ck_assert(!has(0, "Contact:"));
-	to_tag_of(1, tag180, sizeof(tag180));
-	to_tag_of(2, tag200, sizeof(tag200));
+	to_tag_of(0, tag180, sizeof(tag180));
+	to_tag_of(1, tag200, sizeof(tag200));
 	ck_assert_str_eq(tag180, tag200);
+	ck_assert(has(0, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
 	ck_assert(has(1, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
-	ck_assert(has(2, "\r\nContact: <sip:sipuad@127.0.0.1:5060>\r\n"));
-	ck_assert(has(2, "\r\nContent-Type: application/sdp\r\n"));
-	ck_assert(has(2, "\r\nAllow: OPTIONS, ACK, CANCEL, BYE, INVITE, INFO\r\n"));
-	ck_assert(has(2, "\r\nServer: sipuad/test\r\n"));
-	ck_assert(has(2, "\r\nm=audio 41"));
-	ck_assert(has(2, "a=rtpmap:0 PCMU/8000"));
-	ck_assert(has(2, "c=IN IP4 127.0.0.1"));
-	ck_assert(!has(2, "PCMA"));
+	ck_assert(has(1, "\r\nContent-Type: application/sdp\r\n"));
+	ck_assert(has(1, "\r\nAllow: OPTIONS, ACK, CANCEL, BYE, INVITE, INFO\r\n"));
+	ck_assert(has(1, "\r\nServer: sipuad/test\r\n"));
+	ck_assert(has(1, "\r\nm=audio 41"));
+	ck_assert(has(1, "a=rtpmap:0 PCMU/8000"));
+	ck_assert(has(1, "c=IN IP4 127.0.0.1"));
+	ck_assert(!has(1, "PCMA"));
 	/* Events: incoming, ringing. */
 	ck_assert_uint_eq(n_ev, 2);
 	check_ev(0, CALL_EV_INCOMING, NULL, 0, NULL);
@@ -627,10 +628,11 @@ START_TEST(test_uas_auto_answer)
 	check_ev(2, CALL_EV_STATE, "answered", 200, NULL);
 	ck_assert_uint_eq(evs[2].at, 100);
 	advance_to(40000);
-	ck_assert_uint_eq(n_sent, 3); /* the ACK stopped the 200's resends */
+	ck_assert_uint_eq(n_sent, 2); /* the ACK stopped the 200's resends */
+	ck_assert_int_eq(find(0, "SIP/2.0 100 ", NULL), -1); /* nor a late 100 */
 
 	pc_req(&p, "BYE", 0, NULL);
-	b = must_find(3, "SIP/2.0 200 ", "CSeq: 2 BYE");
+	b = must_find(2, "SIP/2.0 200 ", "CSeq: 2 BYE");
 	ck_assert_uint_eq(sent[b].at, 40000);
 	ck_assert_uint_eq(n_ev, 4);
 	check_ev(3, CALL_EV_STATE, "ended", 200, "remote");
@@ -673,10 +675,10 @@ START_TEST(test_uas_record_route_copied)
 		 "Content-Length: %zu\r\n\r\n%s",
 		 p.inv_branch, p.ftag, p.call_id, strlen(SDP_OFFER), SDP_OFFER);
 	feed(buf);
-	ck_assert_uint_eq(n_sent, 3);
-	ck_assert(starts(1, "SIP/2.0 180 Ringing\r\n"));
-	ck_assert(starts(2, "SIP/2.0 200 OK\r\n"));
-	for (unsigned i = 1; i <= 2; i++) {
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(starts(0, "SIP/2.0 180 Ringing\r\n"));
+	ck_assert(starts(1, "SIP/2.0 200 OK\r\n"));
+	for (unsigned i = 0; i <= 1; i++) {
 		const char *at = sent[i].buf;
 
 		for (size_t k = 0; k < sizeof(rr) / sizeof(rr[0]); k++) {
@@ -686,12 +688,12 @@ START_TEST(test_uas_record_route_copied)
 			at = f + strlen(rr[k]);
 		}
 	}
-	pc_learn(&p, 2);
+	pc_learn(&p, 1);
 	pc_ack(&p, 1, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
 	/* Our BYE follows the route set (§12.1.1: in order): to the first, nearest proxy. */
 	ck_assert_int_eq(call_hangup(call_find(cs, "c1"), &why), 0);
-	b = must_find(3, "BYE sip:alice@127.0.0.1:5062 ", NULL);
+	b = must_find(2, "BYE sip:alice@127.0.0.1:5062 ", NULL);
 	ck_assert_str_eq(net_addr_fmt(&sent[b].d.addr, a, sizeof(a)), "127.0.0.1:5070");
 	ck_assert(has((unsigned)b, "\r\nRoute: <sip:127.0.0.1:5070;lr>\r\nRoute: "
 				   "<sip:p2.example.net;lr;ftag=a1>\r\nRoute: <sip:p3.example.net;lr>\r\n"));
@@ -806,14 +808,14 @@ START_TEST(test_uas_answer_delay)
 	set_cfg();
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
-	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(n_sent, 1); /* the 180 */
 	advance_to(299);
-	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(n_sent, 1); /* the 180 silenced the IST's own 100 */
 	advance_to(300);
-	ck_assert_uint_eq(n_sent, 3);
-	ck_assert(starts(2, "SIP/2.0 200 OK\r\n"));
-	ck_assert_uint_eq(sent[2].at, 300);
-	ok = 2;
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(starts(1, "SIP/2.0 200 OK\r\n"));
+	ck_assert_uint_eq(sent[1].at, 300);
+	ok = 1;
 	pc_learn(&p, (unsigned)ok);
 	pc_ack(&p, 1, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
@@ -837,12 +839,12 @@ START_TEST(test_uas_200_resent_until_ack)
 		if (!starts(i, "SIP/2.0 200 "))
 			continue;
 		ck_assert_uint_eq(sent[i].at, times[k]);
-		ck_assert_uint_eq(sent[i].len, sent[2].len);
-		ck_assert(memcmp(sent[i].buf, sent[2].buf, sent[2].len) == 0);
+		ck_assert_uint_eq(sent[i].len, sent[1].len);
+		ck_assert(memcmp(sent[i].buf, sent[1].buf, sent[1].len) == 0);
 		k++;
 	}
-	ck_assert(has(2, "\r\nServer: "));
-	pc_learn(&p, 2);
+	ck_assert(has(1, "\r\nServer: "));
+	pc_learn(&p, 1);
 	pc_ack(&p, 1, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
 	advance_to(60000);
@@ -904,7 +906,7 @@ START_TEST(test_uas_hangup_before_ack)
 	advance_to(1600);
 	ck_assert_int_eq(find(0, "BYE ", NULL), -1);
 	ck_assert_uint_eq(count(0, "SIP/2.0 200 ", NULL), 3); /* 0, 500, 1500 */
-	pc_learn(&p, 2);
+	pc_learn(&p, 1);
 	pc_ack(&p, 1, NULL);
 	b = must_find(0, "BYE sip:alice@127.0.0.1:5062 SIP/2.0\r\n", NULL);
 	ck_assert_uint_eq(sent[b].at, 1600);
@@ -929,14 +931,14 @@ START_TEST(test_uas_cancel)
 	set_cfg();
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
-	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(n_sent, 1);
 	advance_to(1000);
 	pc_cancel(&p);
-	ok = must_find(2, "SIP/2.0 200 ", "CSeq: 1 CANCEL");
-	r487 = must_find(2, "SIP/2.0 487 ", "CSeq: 1 INVITE");
+	ok = must_find(1, "SIP/2.0 200 ", "CSeq: 1 CANCEL");
+	r487 = must_find(1, "SIP/2.0 487 ", "CSeq: 1 INVITE");
 	ck_assert_int_lt(ok, r487);
 	ck_assert_uint_eq(sent[r487].at, 1000);
-	to_tag_of(1, t1, sizeof(t1));
+	to_tag_of(0, t1, sizeof(t1));
 	to_tag_of((unsigned)ok, t2, sizeof(t2));
 	ck_assert_str_eq(t1, t2);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "remote");
@@ -960,9 +962,9 @@ START_TEST(test_uas_ring_timeout)
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
 	advance_to(4999);
-	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(n_sent, 1);
 	advance_to(5000);
-	r = must_find(2, "SIP/2.0 480 ", NULL);
+	r = must_find(1, "SIP/2.0 480 ", NULL);
 	ck_assert_uint_eq(sent[r].at, 5000);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 480, "local");
 	pc_learn(&p, (unsigned)r);
@@ -1008,12 +1010,12 @@ START_TEST(test_uas_manual_answer)
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
 	advance_to(60000); /* rings on; nothing more is sent (below ring_timeout_s) */
-	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(n_sent, 1); /* the 180 alone: no 100 */
 	c = call_find(cs, "c1");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_ptr_null(call_find(cs, "c2"));
 	ck_assert_int_eq(call_answer(c, &why), 0);
-	ok = must_find(2, "SIP/2.0 200 ", "CSeq: 1 INVITE");
+	ok = must_find(1, "SIP/2.0 200 ", "CSeq: 1 INVITE");
 	ck_assert_uint_eq(sent[ok].at, 60000);
 	ck_assert(has((unsigned)ok, "m=audio "));
 	ck_assert_int_eq(call_answer(c, &why), -EPERM);
@@ -1043,15 +1045,40 @@ START_TEST(test_uas_reject)
 	ck_assert_str_eq(why.arg, "code");
 	ck_assert_str_eq(why.msg, "code 399: a rejection is 400..699");
 	ck_assert_int_eq(call_reject(c, 700, &why), -EINVAL);
-	ck_assert_uint_eq(n_sent, 2);
+	ck_assert_uint_eq(n_sent, 1);
 	ck_assert_uint_eq(calls_count(cs), 1);
 	advance_to(10);
 	ck_assert_int_eq(call_reject(c, 0, &why), 0); /* reject_code 486 */
-	r = must_find(2, "SIP/2.0 486 ", NULL);
+	r = must_find(1, "SIP/2.0 486 ", NULL);
 	ck_assert_uint_eq(sent[r].at, 10);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 486, "local");
 	ck_assert_uint_eq(calls_count(cs), 0);
 	pc_learn(&p, (unsigned)r);
+	pc_ack_failure(&p);
+	drain();
+}
+END_TEST
+
+/*
+ * answer = reject: the final response is the only one, at once; no 100
+ * Trying before it (§17.2.1: the TU answered within 200 ms) nor after.
+ */
+START_TEST(test_uas_answer_reject_no_100)
+{
+	struct pc p;
+
+	ccfg.answer = CALL_ANSWER_REJECT;
+	ccfg.reject_code = 603;
+	set_cfg();
+	pc_init(&p);
+	pc_invite(&p, SDP_OFFER);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert(starts(0, "SIP/2.0 603 "));
+	ck_assert_uint_eq(sent[0].at, 0);
+	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 603, "local");
+	advance_to(1000);
+	ck_assert_int_eq(find(0, "SIP/2.0 100 ", NULL), -1);
+	pc_learn(&p, 0);
 	pc_ack_failure(&p);
 	drain();
 }
@@ -1396,7 +1423,7 @@ START_TEST(test_uas_reinvite_lower_cseq_500)
 	pc_init(&p);
 	p.cseq = 5;
 	pc_invite(&p, SDP_OFFER);
-	pc_learn(&p, 2);
+	pc_learn(&p, 1);
 	pc_ack(&p, 5, NULL);
 	check_ev(n_ev - 1, CALL_EV_STATE, "answered", 200, NULL);
 	before = n_sent;
@@ -1423,7 +1450,7 @@ START_TEST(test_uas_reinvite_before_ack_500)
 
 	pc_init(&p);
 	pc_invite(&p, SDP_OFFER);
-	pc_learn(&p, 2);
+	pc_learn(&p, 1);
 	advance_to(100);
 	before = n_sent;
 	nev = n_ev;
@@ -1453,7 +1480,7 @@ START_TEST(test_uas_max_calls_503)
 	nev = n_ev;
 	pc_init(&q);
 	pc_invite(&q, SDP_OFFER);
-	r = must_find(2, "SIP/2.0 503 ", NULL);
+	r = must_find(1, "SIP/2.0 503 ", NULL);
 	ck_assert(has((unsigned)r, "\r\nRetry-After: 5\r\n"));
 	ck_assert(has((unsigned)r, q.call_id));
 	ck_assert_uint_eq(n_ev, nev);
@@ -1462,7 +1489,7 @@ START_TEST(test_uas_max_calls_503)
 	pc_ack_failure(&q);
 	pc_cancel(&p);
 	check_ev(n_ev - 1, CALL_EV_STATE, "ended", 487, "remote");
-	pc_learn(&p, 1);
+	pc_learn(&p, 0);
 	pc_ack_failure(&p);
 	drain();
 }
@@ -3269,6 +3296,7 @@ static Suite *call_suite(void)
 	tcase_add_test(uas, test_uas_ring_timeout);
 	tcase_add_test(uas, test_uas_manual_answer);
 	tcase_add_test(uas, test_uas_reject);
+	tcase_add_test(uas, test_uas_answer_reject_no_100);
 	tcase_add_test(uas, test_uas_late_offer);
 	tcase_add_test(uas, test_uas_late_offer_no_answer);
 	tcase_add_test(uas, test_uas_488);

@@ -23,6 +23,8 @@
 #include "check_run.h"
 
 #define WINDOW	8	/* ports per test: 4 pairs */
+#define DEPTH_WINDOW	(2 * (RTPPORT_REUSE_DEPTH + 4))
+#define BIG_WINDOW	(2 * (RTPPORT_KEEP_MAX + 8))
 
 /* A UDP socket bound to host:port, or -1. */
 static int udp_bound(const char *host, uint16_t port)
@@ -42,17 +44,18 @@ static int udp_bound(const char *host, uint16_t port)
 	return fd;
 }
 
-/* An even base such that [base, base + WINDOW) is free on both loopbacks. */
-static uint16_t free_base(void)
+/* An even base such that [base, base + w) is free on both loopbacks (w <= BIG_WINDOW). */
+static uint16_t free_window(int w)
 {
-	int fds[2 * WINDOW];
+	int fds[2 * BIG_WINDOW];
 
+	ck_assert_int_le(w, BIG_WINDOW);
 	for (int attempt = 0; attempt < 200; attempt++) {
-		uint16_t base = (uint16_t)(40000 + 2 * rnd_uniform(10000 - WINDOW));
+		uint16_t base = (uint16_t)(40000 + 2 * rnd_uniform(10000 - w));
 		int n = 0;
 		bool ok = true;
 
-		for (int i = 0; i < WINDOW && ok; i++) {
+		for (int i = 0; i < w && ok; i++) {
 			fds[n] = udp_bound("127.0.0.1", (uint16_t)(base + i));
 			ok = fds[n++] >= 0;
 			if (!ok)
@@ -66,8 +69,13 @@ static uint16_t free_base(void)
 		if (ok)
 			return base;
 	}
-	ck_abort_msg("no free window of %d UDP ports in 40000..59999", WINDOW);
+	ck_abort_msg("no free window of %d UDP ports in 40000..59999", w);
 	return 0;
+}
+
+static uint16_t free_base(void)
+{
+	return free_window(WINDOW);
 }
 
 static struct net_addr addr(const char *host)
@@ -242,8 +250,13 @@ START_TEST(test_skip_taken)
 	ck_assert_int_eq(rtpport_get(p, &local, &b), -EADDRINUSE);
 	ck_assert_uint_eq(rtpport_in_use(p), 1);
 	rtpport_put(p, &a);
+	/* Kept bound by the pool: pair 1 is still ours, nobody else's. */
+	ck_assert_uint_eq(rtpport_kept(p), 1);
+	ck_assert_int_lt(udp_bound("127.0.0.1", base + 2), 0);
+	rtpport_pool_free(p);
 
 	/* Now pair 1's RTP port is taken and pair 0 is free again. */
+	ck_assert_int_eq(rtpport_pool_new(&p, base, base + 3), 0);
 	close(rtcp_taken);
 	rtp_taken = udp_bound("127.0.0.1", base + 2);
 	ck_assert_int_ge(rtp_taken, 0);
@@ -355,7 +368,7 @@ START_TEST(test_errors)
 }
 END_TEST
 
-/* Many get/put rounds on both families leave the fd table as it was. */
+/* Many get/put rounds on both families leave the fd table as it was, once the pool is freed. */
 START_TEST(test_no_fd_leak)
 {
 	uint16_t base = free_base();
@@ -372,10 +385,251 @@ START_TEST(test_no_fd_leak)
 		ck_assert_int_eq(rtpport_get(p, &v4, &extra), -ENOSPC);
 		for (unsigned i = 0; i < WINDOW / 2; i++)
 			rtpport_put(p, &pr[i]);
-		ck_assert_int_eq(count_fds(), fds0);
+		/* Kept for the next round (the range is all ours): reused, not rebound. */
+		ck_assert_uint_eq(rtpport_kept(p), WINDOW / 2);
+		ck_assert_int_eq(count_fds(), fds0 + WINDOW);
 	}
 	rtpport_pool_free(p);
 	ck_assert_int_eq(count_fds(), fds0);
+}
+END_TEST
+
+/* ---- pairs kept bound (rtpport.h) ---- */
+
+/* A UDP client socket on host, port 0. */
+static int client(const char *host)
+{
+	int fd = udp_bound(host, 0);
+
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+static void send_to_port(int fd, const char *host, uint16_t port, int n)
+{
+	struct net_addr to;
+
+	ck_assert_int_eq(net_addr_from_host(&to, host, port), 0);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(sendto(fd, "stale", 5, 0, (struct sockaddr *)&to.ss, to.len), 5);
+}
+
+/* Datagrams queued on fd now (read and dropped). */
+static int queued(int fd)
+{
+	char buf[16];
+	int n = 0;
+
+	while (n < 1000 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
+		n++;
+	ck_assert(errno == EAGAIN || errno == EWOULDBLOCK);
+	return n;
+}
+
+/*
+ * Get and put one pair at a time, RTPPORT_REUSE_DEPTH times: each is bound
+ * fresh (round-robin), and all are kept.  The ports in order, their RTP fds.
+ */
+static void fill_kept(struct rtpport_pool *p, const struct net_addr *local, uint16_t *port,
+		      int *fd)
+{
+	struct rtpport_pair a;
+
+	for (unsigned i = 0; i < RTPPORT_REUSE_DEPTH; i++) {
+		ck_assert_int_eq(rtpport_get(p, local, &a), 0);
+		for (unsigned k = 0; k < i; k++)
+			ck_assert_uint_ne(a.port, port[k]); /* fresh: not one kept */
+		port[i] = a.port;
+		fd[i] = a.rtp_fd;
+		rtpport_put(p, &a);
+		ck_assert_uint_eq(rtpport_kept(p), i + 1);
+	}
+}
+
+/*
+ * Once RTPPORT_REUSE_DEPTH pairs are kept, a get hands out the oldest as
+ * it is (same port, same sockets, no fd opened), and the pair just put
+ * back is the last of them to come again.
+ */
+START_TEST(test_reuse_oldest)
+{
+	uint16_t base = free_window(DEPTH_WINDOW), port[RTPPORT_REUSE_DEPTH];
+	struct net_addr local = addr("127.0.0.1");
+	struct rtpport_pool *p;
+	struct rtpport_pair a;
+	int fd[RTPPORT_REUSE_DEPTH], fds0 = count_fds(), fds;
+
+	ck_assert_int_eq(rtpport_pool_new(&p, base, base + DEPTH_WINDOW - 1), 0);
+	fill_kept(p, &local, port, fd);
+	fds = count_fds();
+	ck_assert_int_eq(fds, fds0 + 2 * RTPPORT_REUSE_DEPTH);
+	/* Two rounds through the queue: always the oldest, in release order. */
+	for (unsigned round = 0; round < 2; round++) {
+		for (unsigned i = 0; i < RTPPORT_REUSE_DEPTH; i++) {
+			ck_assert_int_eq(rtpport_get(p, &local, &a), 0);
+			ck_assert_uint_eq(a.port, port[i]);
+			ck_assert_int_eq(a.rtp_fd, fd[i]);
+			check_pair(&a, base, base + DEPTH_WINDOW - 1, AF_INET);
+			ck_assert_uint_eq(rtpport_in_use(p), 1);
+			ck_assert_uint_eq(rtpport_kept(p), RTPPORT_REUSE_DEPTH - 1);
+			ck_assert_int_eq(count_fds(), fds);
+			rtpport_put(p, &a);
+		}
+	}
+	rtpport_pool_free(p);
+	ck_assert_int_eq(count_fds(), fds0);
+}
+END_TEST
+
+/*
+ * Late packets of the ended call, queued on a kept pair, are read and
+ * dropped when it is handed out again, on both sockets; a flood beyond
+ * RTPPORT_DRAIN_MAX is not read to its end (the drain is bounded).
+ */
+static void drain_on(const char *host, int family)
+{
+	uint16_t base = free_window(DEPTH_WINDOW), port[RTPPORT_REUSE_DEPTH];
+	struct net_addr local = addr(host);
+	struct rtpport_pool *p;
+	struct rtpport_pair a, b;
+	int fd[RTPPORT_REUSE_DEPTH], c = client(host);
+
+	ck_assert_int_eq(rtpport_pool_new(&p, base, base + DEPTH_WINDOW - 1), 0);
+	fill_kept(p, &local, port, fd);
+	send_to_port(c, host, port[0], 3);
+	send_to_port(c, host, (uint16_t)(port[0] + 1), 2);
+	send_to_port(c, host, port[1], RTPPORT_DRAIN_MAX + 5);
+	ck_assert_int_eq(rtpport_get(p, &local, &a), 0);
+	ck_assert_uint_eq(a.port, port[0]);
+	check_pair(&a, base, base + DEPTH_WINDOW - 1, family);
+	ck_assert_int_eq(queued(a.rtp_fd), 0);
+	ck_assert_int_eq(queued(a.rtcp_fd), 0);
+	/* A new packet on the reused pair does arrive. */
+	send_to_port(c, host, a.port, 1);
+	ck_assert_int_eq(queued(a.rtp_fd), 1);
+	rtpport_put(p, &a); /* back to RTPPORT_REUSE_DEPTH kept */
+	ck_assert_int_eq(rtpport_get(p, &local, &b), 0);
+	ck_assert_uint_eq(b.port, port[1]);
+	ck_assert_int_eq(queued(b.rtp_fd), 5);
+	rtpport_put(p, &b);
+	close(c);
+	rtpport_pool_free(p);
+}
+
+START_TEST(test_drain_v4)
+{
+	drain_on("127.0.0.1", AF_INET);
+}
+END_TEST
+
+START_TEST(test_drain_v6)
+{
+	drain_on("::1", AF_INET6);
+}
+END_TEST
+
+/* Nobody holds port on host: a socket can bind it. */
+static bool port_free(const char *host, uint16_t port)
+{
+	int fd = udp_bound(host, port);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * At most RTPPORT_KEEP_MAX pairs are kept: after a burst of more calls,
+ * the oldest released ones are closed (their ports free for anyone), the
+ * fds held are 2 * RTPPORT_KEEP_MAX, and all go with the pool.
+ */
+START_TEST(test_keep_cap)
+{
+	enum { N = BIG_WINDOW / 2 };
+	uint16_t base = free_window(BIG_WINDOW);
+	struct net_addr local = addr("127.0.0.1");
+	struct rtpport_pool *p;
+	struct rtpport_pair pr[N];
+	uint16_t port[N];
+	int fds0 = count_fds();
+
+	ck_assert_int_eq(rtpport_pool_new(&p, base, base + BIG_WINDOW - 1), 0);
+	for (unsigned i = 0; i < N; i++) {
+		ck_assert_int_eq(rtpport_get(p, &local, &pr[i]), 0);
+		port[i] = pr[i].port;
+	}
+	ck_assert_int_eq(count_fds(), fds0 + 2 * N);
+	for (unsigned i = 0; i < N; i++) {
+		rtpport_put(p, &pr[i]);
+		ck_assert_uint_le(rtpport_kept(p), RTPPORT_KEEP_MAX);
+	}
+	ck_assert_uint_eq(rtpport_kept(p), RTPPORT_KEEP_MAX);
+	ck_assert_uint_eq(rtpport_in_use(p), 0);
+	ck_assert_int_eq(count_fds(), fds0 + 2 * RTPPORT_KEEP_MAX);
+	for (unsigned i = 0; i < N; i++) {
+		bool closed = i < N - RTPPORT_KEEP_MAX;
+
+		ck_assert_msg(port_free("127.0.0.1", port[i]) == closed, "pair %u", i);
+		ck_assert(port_free("127.0.0.1", (uint16_t)(port[i] + 1)) == closed);
+	}
+	rtpport_pool_free(p);
+	ck_assert_int_eq(count_fds(), fds0);
+	ck_assert(port_free("127.0.0.1", port[N - 1]));
+}
+END_TEST
+
+/*
+ * A kept pair is bound on one address: a get on another skips it, and
+ * when the range has nothing else left it is closed and its ports bound
+ * on the address asked for.
+ */
+START_TEST(test_kept_other_host)
+{
+	uint16_t base = free_base();
+	struct net_addr v4 = addr("127.0.0.1"), v6 = addr("::1");
+	struct rtpport_pool *p;
+	struct rtpport_pair a, b;
+	uint16_t a_port;
+
+	ck_assert_int_eq(rtpport_pool_new(&p, base, base + 1), 0); /* one pair */
+	ck_assert_int_eq(rtpport_get(p, &v6, &a), 0);
+	a_port = a.port;
+	rtpport_put(p, &a);
+	ck_assert_uint_eq(rtpport_kept(p), 1);
+	ck_assert_int_eq(rtpport_get(p, &v4, &b), 0);
+	ck_assert_uint_eq(b.port, a_port);
+	check_pair(&b, base, base + 1, AF_INET);
+	ck_assert_uint_eq(rtpport_kept(p), 0);
+	ck_assert(port_free("::1", a_port)); /* the v6 pair was closed */
+	rtpport_put(p, &b);
+	rtpport_pool_free(p);
+}
+END_TEST
+
+/* The same when the rest of the range is another process's (EADDRINUSE). */
+START_TEST(test_kept_other_host_rest_taken)
+{
+	uint16_t base = free_base();
+	struct net_addr v4 = addr("127.0.0.1"), v6 = addr("::1");
+	struct rtpport_pool *p;
+	struct rtpport_pair a, b;
+	int t4 = udp_bound("127.0.0.1", base), t6 = udp_bound("::1", base);
+
+	ck_assert_int_ge(t4, 0);
+	ck_assert_int_ge(t6, 0);
+	ck_assert_int_eq(rtpport_pool_new(&p, base, base + 3), 0); /* pair 0 is taken */
+	ck_assert_int_eq(rtpport_get(p, &v6, &a), 0);
+	ck_assert_uint_eq(a.port, base + 2);
+	rtpport_put(p, &a);
+	ck_assert_int_eq(rtpport_get(p, &v4, &b), 0);
+	ck_assert_uint_eq(b.port, base + 2);
+	check_pair(&b, base, base + 3, AF_INET);
+	ck_assert_uint_eq(rtpport_kept(p), 0);
+	rtpport_put(p, &b);
+	rtpport_pool_free(p);
+	close(t4);
+	close(t6);
 }
 END_TEST
 
@@ -395,6 +649,12 @@ static Suite *rtpport_suite(void)
 	tcase_add_test(tc, test_bad_ranges);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_no_fd_leak);
+	tcase_add_test(tc, test_reuse_oldest);
+	tcase_add_test(tc, test_drain_v4);
+	tcase_add_test(tc, test_drain_v6);
+	tcase_add_test(tc, test_keep_cap);
+	tcase_add_test(tc, test_kept_other_host);
+	tcase_add_test(tc, test_kept_other_host_rest_taken);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -30,6 +31,7 @@
 #include "check_run.h"
 
 #define MAXREC 16
+#define MAXSEQ 256
 #define SAFETY_S 5
 #define CHUNK_MS 10
 
@@ -56,6 +58,12 @@ struct side {
 	int n_pong;
 	const char *reply; /* answer every message on its source with this */
 	int reply_err;
+	/* Tally mode: each message's number ("OPTIONS sip:N@...") and flags only. */
+	bool tally;
+	unsigned seq[MAXSEQ];
+	bool seq_oversize[MAXSEQ];
+	struct net_addr tally_from; /* every message must come from here */
+	int tally_bad_src;
 };
 
 /* A raw client socket, TCP or UDP. */
@@ -152,11 +160,33 @@ static bool run(struct h *h)
 	return h_done(h) && !h->timed_out;
 }
 
+/* Tally mode: the message's number, its flags, its source checked. */
+static void on_recv_tally(struct side *s, const struct tp_pkt *pkt)
+{
+	char head[64];
+	unsigned v = 0;
+	size_t n = pkt->len < sizeof(head) - 1 ? pkt->len : sizeof(head) - 1;
+
+	ck_assert_int_lt(s->n_msg, MAXSEQ);
+	memcpy(head, pkt->buf, n);
+	head[n] = '\0';
+	ck_assert_int_eq(sscanf(head, "%*s sip:%u@", &v), 1);
+	s->seq[s->n_msg] = v;
+	s->seq_oversize[s->n_msg++] = pkt->oversize;
+	if (!net_addr_eq(&pkt->src.addr, &s->tally_from))
+		s->tally_bad_src++;
+	poke(s->h);
+}
+
 static void on_recv(void *arg, const struct tp_pkt *pkt)
 {
 	struct side *s = arg;
 	struct rec *r;
 
+	if (s->tally) {
+		on_recv_tally(s, pkt);
+		return;
+	}
 	ck_assert_int_lt(s->n_msg, MAXREC);
 	r = &s->msg[s->n_msg++];
 	ck_assert_uint_le(pkt->len, sizeof(r->buf));
@@ -430,6 +460,83 @@ START_TEST(test_udp_oversize)
 	ck_assert(!h.a.msg[1].oversize);
 	ck_assert_uint_eq(h.a.st.rx_oversize, 1);
 	h_fini(&h);
+}
+END_TEST
+
+/*
+ * A burst of UDP_BURST_N datagrams queued before the loop runs (several
+ * recvmmsg batches and more than one wake-up's bound): every message goes
+ * up once, in the order sent, from the sender's address; among them an
+ * oversize one goes up as its headers with oversize set, a headerless
+ * oversize one is dropped and counted, and a CRLF keepalive is ignored,
+ * exactly as when they come alone.
+ */
+#define UDP_BURST_N 100 /* ~100 KiB of the listener's receive buffer (212 KiB by default) */
+#define UDP_BURST_BIG 37  /* over max_msg, with headers */
+#define UDP_BURST_CRLF 50 /* a keepalive */
+#define UDP_BURST_JUNK 90 /* over max_msg, no headers */
+
+static void udp_burst(const char *host)
+{
+	struct tp_opts o = opts_default;
+	char buf[2048];
+	struct net_addr bound;
+	struct h h;
+	int k = 0;
+
+	o.max_msg = 1000;
+	h_init(&h, &o, NULL);
+	bound = listen_on(&h.a, NET_UDP, host);
+	raw_udp(&h, &h.r1, host);
+	h.a.tally = true;
+	h.a.tally_from = h.r1.addr;
+	for (unsigned i = 0; i < UDP_BURST_N; i++) {
+		int n;
+
+		if (i == UDP_BURST_CRLF) {
+			raw_sendto(&h.r1, &bound, "\r\n", 2);
+			continue;
+		}
+		if (i == UDP_BURST_JUNK) {
+			memset(buf, 'x', 1200);
+			raw_sendto(&h.r1, &bound, buf, 1200);
+			continue;
+		}
+		n = snprintf(buf, sizeof(buf),
+			     "OPTIONS sip:%u@%s SIP/2.0\r\n"
+			     "Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKburst%u\r\n"
+			     "Content-Length: %d\r\n\r\n",
+			     i, "example.test", i, i == UDP_BURST_BIG ? 1500 : 0);
+		if (i == UDP_BURST_BIG) {
+			memset(buf + n, 'b', 1500);
+			n += 1500;
+		}
+		raw_sendto(&h.r1, &bound, buf, (size_t)n);
+	}
+	h.want.a_msg = UDP_BURST_N - 2;
+	ck_assert(run(&h));
+	ck_assert_int_eq(h.a.n_msg, UDP_BURST_N - 2);
+	for (unsigned i = 0; i < UDP_BURST_N; i++) {
+		if (i == UDP_BURST_CRLF || i == UDP_BURST_JUNK)
+			continue;
+		ck_assert_uint_eq(h.a.seq[k], i);
+		ck_assert(h.a.seq_oversize[k] == (i == UDP_BURST_BIG));
+		k++;
+	}
+	ck_assert_int_eq(h.a.tally_bad_src, 0);
+	ck_assert_uint_eq(h.a.st.rx_oversize, 1);
+	h_fini(&h);
+}
+
+START_TEST(test_udp_burst_v4)
+{
+	udp_burst("127.0.0.1");
+}
+END_TEST
+
+START_TEST(test_udp_burst_v6)
+{
+	udp_burst("::1");
 }
 END_TEST
 
@@ -1057,6 +1164,8 @@ static Suite *tp_suite(void)
 	tcase_add_test(udp, test_udp_v4);
 	tcase_add_test(udp, test_udp_v6);
 	tcase_add_test(udp, test_udp_oversize);
+	tcase_add_test(udp, test_udp_burst_v4);
+	tcase_add_test(udp, test_udp_burst_v6);
 	tcase_add_test(udp, test_udp_ping);
 	tcase_add_test(tcp, test_tcp_one);
 	tcase_add_test(tcp, test_tcp_v6);
