@@ -279,13 +279,13 @@ def shipped_config(port, sock, rtp, tuned=None):
     return edit_config(text, changes)
 
 
-def config_changes_text(tuned):
+def config_changes_text(tuned, label="tuned (--tuned)"):
     """One line saying which config a sipuad ran with."""
     base = ("the shipped conf/sipuad.conf, changed only in [sip] listen, [control] "
             "socket and [media] rtp_port_min/max")
     if not tuned:
         return base
-    return base + "; tuned (--tuned): " + ", ".join(
+    return base + "; %s: " % label + ", ".join(
         "[%s] %s = %s" % (s, k, v) for (s, k), v in sorted(tuned.items()))
 
 
