@@ -181,6 +181,28 @@ def fd_count(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
+def fd_kinds(pid):
+    """What a process's fds are, as {kind: count}: socket, pipe, anon_inode:[...],
+    or the file's path."""
+    out = {}
+    d = "/proc/%d/fd" % pid
+    for fd in os.listdir(d):
+        try:
+            t = os.readlink(os.path.join(d, fd))
+        except OSError:
+            continue
+        t = re.sub(r":\[\d+\]$", "", t)
+        out[t] = out.get(t, 0) + 1
+    return out
+
+
+def fd_diff(before, after):
+    """The kinds of fds in after and not (as many) in before, as text."""
+    extra = ["%s x%d" % (k, n - before.get(k, 0)) for k, n in sorted(after.items())
+             if n > before.get(k, 0)]
+    return ", ".join(extra) or "none"
+
+
 def percentile(sorted_vals, q):
     """Nearest-rank percentile of a sorted list."""
     if not sorted_vals:
@@ -439,14 +461,24 @@ def stat_int(row, key):
         return 0
 
 
+# SIPp -trace_err lines that are not why a call failed
+NOT_A_FAILURE = re.compile(r"Overload warning|Dead call|Discarding message")
+
+
 def first_error(path):
-    """The reason of the first failed call in a SIPp -trace_err file, shortened."""
+    """The reason of the first failed call in a SIPp -trace_err file,
+    shortened; else its first line of another kind (a watchdog warning...)."""
+    other = None
     try:
         with open(path, errors="replace") as f:
             for line in f:
                 m = re.match(r"^\S+\s+[\d:.]+\s+[\d.]+:\s*(.*)", line.strip())
-                if m:
-                    return re.sub(r" for Call-Id '[^']*'", "", m.group(1))[:200]
+                if not m:
+                    continue
+                text = re.sub(r" for Call-Id '[^']*'", "", m.group(1))[:200]
+                if not NOT_A_FAILURE.search(text):
+                    return text
+                other = other or text
     except OSError:
         pass
-    return None
+    return other
