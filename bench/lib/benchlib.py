@@ -225,8 +225,11 @@ def cmdline(args):
 
 
 def tail(path, n=800):
+    """The last n characters of a file (a log may be big: read only its end)."""
     try:
         with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 4 * n))
             return f.read().decode("utf-8", "replace")[-n:].strip()
     except OSError:
         return ""
