@@ -19,7 +19,8 @@
  * an event before the reply is read), so a call is found by its handle's
  * number, whichever comes first.  Latency: from writing the call command to
  * reading its answered event.  A call fails when the command is refused,
- * it ends before answered, or it is not answered by the deadline.
+ * it ends before answered, or it is not answered by the deadline; calls left
+ * up then (events lost, answered late) are hung up before the report.
  *
  * Output: one JSON object on stdout (counts, latency p50/p99/max in ms,
  * the first failure's reason).  Exit 0 when it ran, 1 on usage, 2 on I/O.
@@ -73,6 +74,7 @@ struct load {
 	size_t rlen, rcap;
 	int refused, ended_early, lost_events, answered, ended, hangup_errors;
 	int closed;		/* calls ended or failed: done with */
+	int cleanup;		/* hangups sent at the end to calls left over */
 	char first_error[256];
 	double t0;
 };
@@ -220,6 +222,8 @@ static void on_event(struct load *l, json_t *m, double t)
 
 	if (ev && !strcmp(ev, "lost")) {
 		l->lost_events += (int)json_integer_value(json_object_get(m, "count"));
+		note_error(l, "%s%sevents lost: the daemon's [control] event_queue overflowed",
+			   NULL, NULL);
 		return;
 	}
 	if (!ev || strcmp(ev, "call.state"))
@@ -372,13 +376,14 @@ static void report(struct load *l, double elapsed, double last_sent)
 			unanswered++;
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
-	o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f,"
+	o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f,"
 		      " s:f, s:f, s:f, s:f, s:s}",
 		      "calls", l->ncalls, "placed", l->next, "answered", l->answered,
 		      "failed", l->refused + l->ended_early + unanswered,
 		      "refused", l->refused, "ended_before_answer", l->ended_early,
 		      "unanswered", unanswered, "ended", l->ended,
 		      "hangup_errors", l->hangup_errors, "lost_events", l->lost_events,
+		      "cleanup_hangups", l->cleanup,
 		      "elapsed_s", elapsed,
 		      "offered_rate", last_sent > 0 ? (l->next - 1) / last_sent : 0.0,
 		      "p50_ms", pct(lat, n, 50), "p99_ms", pct(lat, n, 99),
@@ -388,6 +393,44 @@ static void report(struct load *l, double elapsed, double last_sent)
 	putchar('\n');
 	json_decref(o);
 	free(lat);
+}
+
+/*
+ * Calls whose events were lost (the daemon's event_queue overflowed) or that
+ * were not answered in time would stay up, and the SIPp UAS with them: hang
+ * up every call with a handle that was not hung up, and read until they end
+ * or 5 s have passed.
+ */
+static void clean_up(struct load *l)
+{
+	double end;
+	int left = 0;
+	char h[32];
+
+	for (int i = 0; i < l->ncalls; i++) {
+		struct lcall *c = &l->calls[i];
+
+		if (!c->handle || (c->state != C_SENT && c->state != C_ANSWERED))
+			continue;
+		snprintf(h, sizeof(h), "c%d", c->handle);
+		send_cmd(l, 2 * l->ncalls + i + 1, "hangup", "call", h);
+		l->cleanup++;
+		left++;
+	}
+	end = now() + 5.0;
+	while (left && now() < end) {
+		struct pollfd p = { .fd = l->fd, .events = POLLIN };
+
+		if (l->wlen)
+			p.events |= POLLOUT;
+		if (poll(&p, 1, 50) < 0 && errno != EINTR)
+			return;
+		if ((p.revents & POLLOUT && write_some(l) < 0) ||
+		    (p.revents & (POLLIN | POLLHUP | POLLERR) && read_some(l) < 0))
+			return;
+		if (!l->wlen && l->closed == l->ncalls)
+			return;
+	}
 }
 
 static int connect_ctl(const char *path)
@@ -468,7 +511,10 @@ int main(int argc, char **argv)
 		if (l.closed == l.ncalls)
 			break;
 	}
-	report(&l, now() - l.t0, last_sent);
+	t = now() - l.t0;
+	if (!err)
+		clean_up(&l);
+	report(&l, t, last_sent);
 	close(l.fd);
 	return err ? 2 : 0;
 }
