@@ -376,6 +376,8 @@ static void report(struct load *l, double elapsed, double last_sent)
 			unanswered++;
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_double);
+	if (unanswered)
+		note_error(l, "%s%scalls not answered by the deadline", NULL, NULL);
 	o = json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f, s:f,"
 		      " s:f, s:f, s:f, s:f, s:s}",
 		      "calls", l->ncalls, "placed", l->next, "answered", l->answered,
@@ -515,6 +517,12 @@ int main(int argc, char **argv)
 	if (!err)
 		clean_up(&l);
 	report(&l, t, last_sent);
+	fflush(stdout);
 	close(l.fd);
+	free(l.calls);
+	free(l.hq);
+	free(l.hs);
+	free(l.wbuf);
+	free(l.rbuf);
 	return err ? 2 : 0;
 }
