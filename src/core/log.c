@@ -245,8 +245,8 @@ int log_rl_parse(const char *s, unsigned *burst, unsigned *interval_s)
 		return 0;
 	}
 	slash = strchr(s, '/');
-	if (!slash || rl_num(s, slash, 1, 1000000, &b) < 0 ||
-	    rl_num(slash + 1, slash + strlen(slash), 1, 86400, &i) < 0)
+	if (!slash || rl_num(s, slash, 1, LOG_RL_BURST_MAX, &b) < 0 ||
+	    rl_num(slash + 1, slash + strlen(slash), 1, LOG_RL_INTERVAL_MAX, &i) < 0)
 		return -EINVAL;
 	*burst = b;
 	*interval_s = i;
@@ -374,7 +374,7 @@ bool log_rl_pass(struct log_rl *rl, enum log_level level)
 	rl->total++;
 	if (!log_enabled(level))
 		return false;
-	if (!burst || level == LOG_LVL_DEBUG || log_state.level == LOG_LVL_DEBUG)
+	if (!burst || level == LOG_LVL_DEBUG)
 		return true;
 	now = rl_now();
 	if (rl->start && now >= rl_window_end(rl)) {

@@ -67,7 +67,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
  * timeouts a peer causes, default 10 lines per 10 s per class; LOG_RL_CALL
  * for the lines of a normal call (INVITE from X, ended), default 100 per
  * second per class, generous, because a busy system must log its calls.
- * At level debug nothing is limited: the operator asked for everything.
+ * Debug lines are never limited (log_debug has no limiter): at level
+ * debug the operator asked for every message, and gets them, while the
+ * info lines keep their limits so that the log reads the same.
  *
  * The summary comes out when the window ends, even if the class never
  * logs again: log_rl_set_clock() lets the daemon hear when a summary falls
@@ -104,7 +106,9 @@ struct log_rl {
 /* burst 0: no limit for the tier.  Other values are taken as given (interval_s >= 1). */
 void log_rl_set_budget(enum log_rl_tier tier, unsigned burst, unsigned interval_s);
 void log_rl_get_budget(enum log_rl_tier tier, unsigned *burst, unsigned *interval_s);
-/* "N/S" (N lines per S seconds, 1..1000000 and 1..86400) or "off" (burst 0). 0 or -EINVAL. */
+#define LOG_RL_BURST_MAX 65535
+#define LOG_RL_INTERVAL_MAX 3600
+/* "N/S" (N lines per S seconds, 1..LOG_RL_BURST_MAX, 1..LOG_RL_INTERVAL_MAX) or "off" (burst 0). 0 or -EINVAL. */
 int log_rl_parse(const char *s, unsigned *burst, unsigned *interval_s);
 
 /*
@@ -122,8 +126,8 @@ void log_rl_set_clock(uint64_t (*now_ms)(void *arg), void (*due)(void *arg, uint
 uint64_t log_rl_flush(bool all);
 /*
  * Count one line of rl at level and say whether to log it.  Lines that the
- * level filters out are counted and never logged; debug lines and level
- * debug are never limited.
+ * level filters out are counted and never logged; debug lines are never
+ * limited.
  */
 bool log_rl_pass(struct log_rl *rl, enum log_level level);
 /* Flush rl and take it off the lists (for a limiter in freed memory). */

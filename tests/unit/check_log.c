@@ -187,24 +187,34 @@ START_TEST(test_flush_all)
 }
 END_TEST
 
-/* Level debug limits nothing; lines below the level are counted, not logged. */
+/*
+ * Debug lines are not limited; at level debug the info lines keep their
+ * limit; lines below the level are counted, not logged, and use no budget.
+ */
 START_TEST(test_levels)
 {
 	char out[16384];
 
 	capture_start();
 	log_set_level(LOG_LVL_DEBUG);
-	lines(&rl_a, 30, "dbg");
+	for (int i = 0; i < 30; i++)
+		log_rl_msg(&rl_b, LOG_LVL_DEBUG, "dbg %d", i);
+	lines(&rl_a, 12, "info-at-debug");
 	log_set_level(LOG_LVL_WARN);
-	lines(&rl_a, 30, "warn-level");
+	lines(&rl_c, 300, "warn-level");
 	log_set_level(LOG_LVL_INFO);
+	lines(&rl_c, 100, "after");
 	log_rl_flush(true);
 	capture_stop(out, sizeof(out));
-	ck_assert_uint_eq(count(out, "info: dbg "), 30);
+	ck_assert_uint_eq(count(out, "debug: dbg "), 30);
+	ck_assert_uint_eq(count(out, "info: info-at-debug "), 10);
+	ck_assert_msg(strstr(out, "2 more bad things in the last 1 s (suppressed)\n"), "%s", out);
 	ck_assert_uint_eq(count(out, "warn-level"), 0);
-	ck_assert_uint_eq(count(out, "(suppressed)"), 0);
-	ck_assert_uint_eq(rl_a.total, 60);
-	ck_assert_uint_eq(rl_a.total_dropped, 0);
+	ck_assert_uint_eq(count(out, "info: after "), 100);
+	ck_assert_uint_eq(count(out, "(suppressed)"), 1);
+	ck_assert_uint_eq(rl_b.total, 30);
+	ck_assert_uint_eq(rl_c.total, 400);
+	ck_assert_uint_eq(rl_c.total_dropped, 0);
 }
 END_TEST
 
@@ -289,9 +299,9 @@ START_TEST(test_parse)
 	ck_assert_uint_eq(i, 10);
 	ck_assert_int_eq(log_rl_parse("OFF", &b, &i), 0);
 	ck_assert_uint_eq(b, 0);
-	ck_assert_int_eq(log_rl_parse("1000000/86400", &b, &i), 0);
-	ck_assert_uint_eq(b, 1000000);
-	ck_assert_uint_eq(i, 86400);
+	ck_assert_int_eq(log_rl_parse("65535/3600", &b, &i), 0);
+	ck_assert_uint_eq(b, 65535);
+	ck_assert_uint_eq(i, 3600);
 	b = i = 7;
 	ck_assert_int_eq(log_rl_parse("0/10", &b, &i), -EINVAL);
 	ck_assert_int_eq(log_rl_parse("10/0", &b, &i), -EINVAL);
@@ -300,7 +310,8 @@ START_TEST(test_parse)
 	ck_assert_int_eq(log_rl_parse("/10", &b, &i), -EINVAL);
 	ck_assert_int_eq(log_rl_parse("10/10s", &b, &i), -EINVAL);
 	ck_assert_int_eq(log_rl_parse("-1/10", &b, &i), -EINVAL);
-	ck_assert_int_eq(log_rl_parse("1000001/1", &b, &i), -EINVAL);
+	ck_assert_int_eq(log_rl_parse("65536/1", &b, &i), -EINVAL);
+	ck_assert_int_eq(log_rl_parse("1/3601", &b, &i), -EINVAL);
 	ck_assert_int_eq(log_rl_parse("99999999999999999999/1", &b, &i), -EINVAL);
 	ck_assert_int_eq(log_rl_parse(" 10/10", &b, &i), -EINVAL);
 	ck_assert_int_eq(log_rl_parse(NULL, &b, &i), -EINVAL);
