@@ -614,6 +614,7 @@ int daemon_run(struct daemon *dm)
 		log_err("event loop failed");
 		return 1;
 	}
+	log_rl_flush(true); /* what the rate limits held back, before the last word */
 	log_info("stopped");
 	return dm->exit_status;
 }
