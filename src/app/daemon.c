@@ -623,7 +623,7 @@ void daemon_free(struct daemon *dm)
 {
 	if (!dm)
 		return;
-	/* What the limits held back is said before the daemon goes, and the clock is ours no more. */
+	/* What the limits held back is said (failed starts), and the clock is ours no more. */
 	if (dm->clk) {
 		log_rl_flush(true);
 		log_rl_set_clock(NULL, NULL, NULL);

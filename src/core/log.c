@@ -205,17 +205,8 @@ void log_rl_set_budget(enum log_rl_tier tier, unsigned burst, unsigned interval_
 	rl_state.tier[tier].interval_s = interval_s ? interval_s : 1;
 }
 
-void log_rl_get_budget(enum log_rl_tier tier, unsigned *burst, unsigned *interval_s)
-{
-	if ((unsigned)tier >= LOG_RL_NTIERS)
-		tier = LOG_RL_PEER;
-	*burst = rl_state.tier[tier].burst;
-	*interval_s = rl_state.tier[tier].interval_s;
-}
-
 /* A decimal in lo..hi, the whole of [s, end). */
-static int rl_num(const char *s, const char *end, unsigned long lo, unsigned long hi,
-		  unsigned *out)
+static int rl_num(const char *s, const char *end, unsigned long lo, unsigned long hi, unsigned *out)
 {
 	unsigned long v = 0;
 

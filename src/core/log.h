@@ -105,10 +105,13 @@ struct log_rl {
 
 /* burst 0: no limit for the tier.  Other values are taken as given (interval_s >= 1). */
 void log_rl_set_budget(enum log_rl_tier tier, unsigned burst, unsigned interval_s);
-void log_rl_get_budget(enum log_rl_tier tier, unsigned *burst, unsigned *interval_s);
+
 #define LOG_RL_BURST_MAX 65535
 #define LOG_RL_INTERVAL_MAX 3600
-/* "N/S" (N lines per S seconds, 1..LOG_RL_BURST_MAX, 1..LOG_RL_INTERVAL_MAX) or "off" (burst 0). 0 or -EINVAL. */
+/*
+ * "N/S", N lines per S seconds (1..LOG_RL_BURST_MAX, 1..LOG_RL_INTERVAL_MAX),
+ * or "off" (burst 0).  0 or -EINVAL, the outputs untouched.
+ */
 int log_rl_parse(const char *s, unsigned *burst, unsigned *interval_s);
 
 /*

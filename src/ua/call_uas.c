@@ -280,8 +280,8 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
 				"Retry-After", ra, "no RTP port or address for the call");
 		return;
 	}
-	log_rl_info(&rl_invite, "%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer, c->source,
-		    c->call_id);
+	log_rl_info(&rl_invite, "%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer,
+		    c->source, c->call_id);
 	call_emit_ev(c, CALL_EV_INCOMING, 0, NULL, NULL);
 	if (uas_take_offer(c, req, OA_SENDRECV, false) < 0)
 		return;
@@ -345,8 +345,8 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 	if (c->s.ist || sess_ok_pending(&c->s) || c->state != CALL_ESTABLISHED) {
 		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
 		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
-		log_rl_info(&rl_in_dialog, "%s: re-INVITE refused: 500 (an earlier INVITE is not done)",
-			    c->handle);
+		log_rl_info(&rl_in_dialog,
+			    "%s: re-INVITE refused: 500 (an earlier INVITE is not done)", c->handle);
 		st_final(c, st, 500, NULL, "Retry-After", ra);
 		return;
 	}

@@ -165,8 +165,10 @@ START_TEST(test_classes)
 	ck_assert_msg(strstr(out, "1 more bad things in the last 10 s (suppressed)\n"
 				  "20"),
 		      "%s", out);
-	ck_assert_msg(strstr(out, "3 more other things in the last 10 s (suppressed)\n"), "%s", out);
-	ck_assert_msg(strstr(out, "1 more bad things") < strstr(out, "an unlimited line"), "%s", out);
+	ck_assert_msg(strstr(out, "3 more other things in the last 10 s (suppressed)\n"), "%s",
+		      out);
+	ck_assert_msg(strstr(out, "1 more bad things") < strstr(out, "an unlimited line"), "%s",
+		      out);
 }
 END_TEST
 
