@@ -191,6 +191,43 @@ static void protect_keys(struct daemon *dm, const struct cfg *cfg)
 			 "hold it");
 }
 
+/* The rate limits of lines remote input causes (log.h tiers). */
+static void log_limits(const struct cfg *c)
+{
+	log_rl_set_budget(LOG_RL_PEER, CFG_RL_BURST(c->log_rate_limit),
+			  CFG_RL_INTERVAL(c->log_rate_limit));
+	log_rl_set_budget(LOG_RL_CALL, CFG_RL_BURST(c->log_rate_limit_calls),
+			  CFG_RL_INTERVAL(c->log_rate_limit_calls));
+}
+
+static uint64_t log_clock(void *arg)
+{
+	const struct daemon *dm = arg;
+
+	return tmr_now(dm->clk);
+}
+
+/* A summary falls due at `at`: one timer, moved earlier when a sooner one comes. */
+static void log_due(void *arg, uint64_t at)
+{
+	struct daemon *dm = arg;
+	uint64_t now = tmr_now(dm->clk);
+
+	if (tmr_armed(&dm->log_tmr) && dm->log_due <= at)
+		return;
+	dm->log_due = at;
+	tmr_start(&dm->log_tmr, at > now ? at - now : 0);
+}
+
+/* Summaries come out when their window ends, even if the daemon logs nothing else. */
+static void on_log_due(void *arg)
+{
+	uint64_t next = log_rl_flush(false);
+
+	if (next)
+		log_due(arg, next);
+}
+
 /* Give every layer the values of a new config that apply at run time. */
 static void apply_cfg(struct daemon *dm, const struct cfg *n)
 {
@@ -199,6 +236,7 @@ static void apply_cfg(struct daemon *dm, const struct cfg *n)
 	struct call_cfg kc;
 
 	log_set_level(n->log_level);
+	log_limits(n);
 	protect_keys(dm, n);
 	ua_set_accounts(dm->ua, daemon_account_for_user, dm, n->accept_unknown_users);
 	{
@@ -436,6 +474,8 @@ static int build_sip(struct daemon *dm)
 	tmr_init(&dm->status_tmr, dm->clk, on_status, dm);
 	tmr_init(&dm->stop_tmr, dm->clk, on_stop_timeout, dm);
 	tmr_init(&dm->drain_tmr, dm->clk, on_drain, dm);
+	tmr_init(&dm->log_tmr, dm->clk, on_log_due, dm);
+	log_rl_set_clock(log_clock, log_due, dm);
 	daemon_accounts_init_timers(dm);
 	sip_cfg_from(dm->cfg, &sc);
 	/* One account while the config has no [account] sections (ua/account.h). */
@@ -532,6 +572,7 @@ int daemon_new(struct daemon **dp, struct cfg *cfg, const char *cfg_path)
 	if (!(dm->cfg_path = strdup(cfg_path)) || !(dm->base = event_base_new()))
 		goto out;
 	msg_lib_init();
+	log_limits(dm->cfg);
 	protect_keys(dm, dm->cfg);
 	if ((err = build_sip(dm)) < 0) {
 		log_err("cannot start: %s", strerror(-err));
@@ -573,6 +614,7 @@ int daemon_run(struct daemon *dm)
 		log_err("event loop failed");
 		return 1;
 	}
+	log_rl_flush(true); /* what the rate limits held back, before the last word */
 	log_info("stopped");
 	return dm->exit_status;
 }
@@ -581,6 +623,12 @@ void daemon_free(struct daemon *dm)
 {
 	if (!dm)
 		return;
+	/* What the limits held back is said (failed starts), and the clock is ours no more. */
+	if (dm->clk) {
+		log_rl_flush(true);
+		log_rl_set_clock(NULL, NULL, NULL);
+	}
+	tmr_close(&dm->log_tmr);
 	if (dm->sig_term)
 		event_free(dm->sig_term);
 	if (dm->sig_int)

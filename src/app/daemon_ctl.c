@@ -142,6 +142,21 @@ static json_t *tls_stats_json(const struct daemon *dm)
 	    (json_int_t)s->tls_fail_protocol, "closed", (json_int_t)s->tls_fail_closed);
 }
 
+/*
+ * The classes of rate-limited log lines (log.h) used since the start: every
+ * event of each, logged or not, and how many lines were suppressed.
+ */
+static json_t *log_stats_json(void)
+{
+	json_t *o = json_object();
+
+	for (const struct log_rl *rl = log_rl_next(NULL); o && rl; rl = log_rl_next(rl))
+		json_object_set_new(o, rl->key,
+				    json_pack("{s:I, s:I}", "count", (json_int_t)rl->total,
+					      "suppressed", (json_int_t)rl->total_dropped));
+	return o;
+}
+
 void daemon_ctl_stats(struct daemon *dm, struct ctl_req *req)
 {
 	const struct stats *s = &dm->stats;
@@ -163,8 +178,10 @@ void daemon_ctl_stats(struct daemon *dm, struct ctl_req *req)
 	    "sent_503", (json_int_t)s->tx_503, "send_errors", (json_int_t)s->tx_errors, "tcp",
 	    "accepted", (json_int_t)s->tcp_accepted, "refused", (json_int_t)s->tcp_refused,
 	    "idle_closed", (json_int_t)s->tcp_idle_closed);
-	if (r)
+	if (r) {
 		json_object_set_new(r, "tls", tls_stats_json(dm));
+		json_object_set_new(r, "log", log_stats_json());
+	}
 	ctl_reply_ok(req, r);
 }
 

@@ -66,6 +66,8 @@ struct daemon {
 	struct tmr status_tmr; /* STATUS= refresh */
 	struct tmr stop_tmr;   /* shutdown_timeout_s: exit anyway */
 	struct tmr drain_tmr;  /* checks whether shutdown is done */
+	struct tmr log_tmr;    /* says the log's "(suppressed)" summaries when due */
+	uint64_t log_due;      /* when log_tmr fires (tmr_now) */
 	bool stopping;
 	int exit_status;
 };

@@ -124,6 +124,17 @@ static int level_parse(const char *s, unsigned *v)
 	return err;
 }
 
+/* "N/S" or "off" (0), packed: CFG_RL_PACK. */
+static int rate_parse(const char *s, unsigned *v)
+{
+	unsigned burst, interval_s;
+	int err = log_rl_parse(s, &burst, &interval_s);
+
+	if (err == 0)
+		*v = burst ? CFG_RL_PACK(burst, interval_s) : 0;
+	return err;
+}
+
 /* The index of s (no case) in names[0..n), into *v. 0 or -EINVAL. */
 static int name_index(const char *s, const char *const *names, unsigned n, unsigned *v)
 {
@@ -389,6 +400,14 @@ static const struct cfg_key keys[] = {
 	     "and counted in a lost event."),
     ENUM_KEY("log", "level", log_level, "info", "error | warn | info | debug", level_parse, true,
 	     "The least severe level logged; debug also traces every SIP message."),
+    KEY("log", "rate_limit", "rate", CFG_ENUM, log_rate_limit, "10/10",
+	"off, or N/S: N lines per S seconds (1..65535, 1..3600)", 0, 0, rate_parse, true,
+	"Lines a peer causes (refusals, malformed messages, timeouts, failed handshakes), per "
+	"kind: past N in S seconds they are counted, and one line says how many were "
+	"suppressed. stats has the exact counts."),
+    KEY("log", "rate_limit_calls", "rate", CFG_ENUM, log_rate_limit_calls, "100/1",
+	"off, or N/S: N lines per S seconds (1..65535, 1..3600)", 0, 0, rate_parse, true,
+	"The same for the lines of normal calls (INVITE from X, answered, ended), per kind."),
 };
 #define CFG_NKEYS (sizeof(keys) / sizeof(keys[0]))
 

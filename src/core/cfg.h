@@ -85,6 +85,11 @@ struct cfg_account {
 	unsigned line;	      /* the line of the [account NAME] header, for messages */
 };
 
+/* [log] rate_limit values: burst (1..65535) and interval_s (1..3600) in one unsigned. */
+#define CFG_RL_PACK(burst, interval_s) (((unsigned)(burst) << 16) | (unsigned)(interval_s))
+#define CFG_RL_BURST(v) ((v) >> 16)
+#define CFG_RL_INTERVAL(v) ((v) & 0xffffu)
+
 struct cfg {
 	/* [sip] */
 	struct cfg_listen listen[CFG_MAX_LISTEN];
@@ -148,6 +153,9 @@ struct cfg {
 	unsigned event_queue;
 	/* [log] */
 	enum log_level log_level;
+	/* Rate limits (log.h tiers) as CFG_RL_PACK(burst, interval_s); 0: off. */
+	unsigned log_rate_limit;       /* LOG_RL_PEER: refusals, malformed input, timeouts */
+	unsigned log_rate_limit_calls; /* LOG_RL_CALL: a normal call's lines */
 	/* [account NAME] sections, in file order */
 	struct cfg_account *accounts;
 	unsigned n_accounts;

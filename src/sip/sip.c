@@ -30,6 +30,13 @@
 #include "sip/msg.h"
 #include "sip/sip.h"
 
+/* Lines a peer causes, rate-limited (log.h); stats counts each class. */
+static struct log_rl rl_bad_ack = LOG_RL_INIT("bad_ack", "malformed ACKs dropped", LOG_RL_PEER);
+static struct log_rl rl_bad_request =
+    LOG_RL_INIT("bad_request", "malformed requests answered", LOG_RL_PEER);
+static struct log_rl rl_bad_response =
+    LOG_RL_INIT("bad_response", "malformed responses dropped", LOG_RL_PEER);
+
 struct sip {
 	struct tp *tp;
 	struct tsx_layer *tsx;
@@ -91,18 +98,19 @@ static void on_bad_request(struct sip *s, struct sip_msg *m, const struct msg_er
 	if (m->method && strcmp(m->method, "ACK") == 0) {
 		/* Nothing answers it: counted with what is dropped, not answered. */
 		s->st->rx_malformed++;
-		log_info("ACK from %s:%s dropped: %d %s", net_proto_name(m->src.proto), a, e->code,
-		    e->reason);
+		log_rl_info(&rl_bad_ack, "ACK from %s:%s dropped: %d %s",
+			    net_proto_name(m->src.proto), a, e->code, e->reason);
 		msg_free(m);
 		return;
 	}
 	s->st->rx_bad_requests++;
 	if ((err = tsx_reply_stateless(s->tsx, m, e)) < 0)
-		log_info("%s from %s:%s failed the checks (%d %s); the answer could not be sent: %s",
-		    what, net_proto_name(m->src.proto), a, e->code, e->reason, strerror(-err));
+		log_rl_info(&rl_bad_request,
+			    "%s from %s:%s failed the checks (%d %s); the answer could not be sent: %s",
+			    what, net_proto_name(m->src.proto), a, e->code, e->reason, strerror(-err));
 	else
-		log_info("%s from %s:%s answered %d %s", what, net_proto_name(m->src.proto), a,
-		    e->code, e->reason);
+		log_rl_info(&rl_bad_request, "%s from %s:%s answered %d %s", what,
+			    net_proto_name(m->src.proto), a, e->code, e->reason);
 	msg_free(m);
 }
 
@@ -127,8 +135,8 @@ void sip_recv(struct sip *s, const struct tp_pkt *pkt)
 		s->st->rx_responses++;
 		if (!msg_check_response(m, &why)) {
 			s->st->rx_bad_responses++;
-			log_info("response from %s dropped: %s", net_addr_fmt(&m->src.addr, a, sizeof(a)),
-			    why);
+			log_rl_info(&rl_bad_response, "response from %s dropped: %s",
+				    net_addr_fmt(&m->src.addr, a, sizeof(a)), why);
 			msg_free(m);
 			return;
 		}

@@ -55,6 +55,14 @@
 #include "core/why.h"
 #include "sip/tp_int.h"
 
+/* Lines peers cause, rate-limited (log.h); stats counts each class. */
+static struct log_rl rl_conn_failed =
+    LOG_RL_INIT("tcp_conn_failed", "TCP connections failed", LOG_RL_PEER);
+static struct log_rl rl_not_reading =
+    LOG_RL_INIT("tcp_not_reading", "TCP peers closed for not reading", LOG_RL_PEER);
+static struct log_rl rl_conn_limit =
+    LOG_RL_INIT("tcp_limit", "TCP connection-limit warnings", LOG_RL_PEER);
+
 #define TP_ACCEPT_BURST 64     /* connections accepted per wake-up */
 #define TP_OUTQ_MAX (4u << 20) /* bytes queued on one connection */
 #define TP_PAUSE_MS 1000       /* accept pause after EMFILE / ENFILE */
@@ -259,7 +267,8 @@ static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 
 	switch (c->state) {
 	case CONN_CONNECTING:
-		log_info("%s: connect to %s timed out", c->handle, tp_fmt(&c->peer, a));
+		log_rl_info(&rl_conn_failed, "%s: connect to %s timed out", c->handle,
+			    tp_fmt(&c->peer, a));
 		conn_close(c, -ETIMEDOUT);
 		break;
 	case CONN_HANDSHAKE:
@@ -268,7 +277,8 @@ static void conn_idle_cb(evutil_socket_t fd, short what, void *arg)
 		conn_close_why(c, err, why);
 		break;
 	case CONN_CLOSING:
-		log_info("%s: %s does not read, closing", c->handle, tp_fmt(&c->peer, a));
+		log_rl_info(&rl_not_reading, "%s: %s does not read, closing", c->handle,
+			    tp_fmt(&c->peer, a));
 		conn_close(c, c->close_err);
 		break;
 	case CONN_OPEN:
@@ -437,7 +447,7 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 	snprintf(why, sizeof(why), "%s %s: %s",
 		 c->state == CONN_CONNECTING ? "connect to" : "connection with",
 		 tp_fmt(&c->peer, a), strerror(-err));
-	log_info("%s: %s", c->handle, why);
+	log_rl_info(&rl_conn_failed, "%s: %s", c->handle, why);
 	conn_close_why(c, err, why);
 }
 
@@ -612,8 +622,9 @@ static void lsn_take(void *arg, int fd, const struct net_addr *peer)
 		close(fd);
 		tp->st->tcp_refused++;
 		if (!tp->refusing)
-			log_warn("%s: connection limit (%u) reached, refusing new connections",
-				 l->name, tp->o.max_tcp_conns);
+			log_rl_warn(&rl_conn_limit,
+				    "%s: connection limit (%u) reached, refusing new connections",
+				    l->name, tp->o.max_tcp_conns);
 		tp->refusing = true;
 		return;
 	}

@@ -29,6 +29,9 @@
 #include "core/log.h"
 #include "sip/tp_int.h"
 
+/* A peer's framing errors, rate-limited (log.h). */
+static struct log_rl rl_framing = LOG_RL_INIT("tcp_framing", "TCP framing errors", LOG_RL_PEER);
+
 #define TP_CRLF_PEEK 64 /* CR/LF bytes looked at per step */
 
 /*
@@ -117,7 +120,8 @@ static int frame_hdr(struct tp_framer *f, struct evbuffer *in, size_t len, size_
 	if (r < 0) {
 		const char *lf = memrchr(p, '\n', n);
 
-		log_info("%s: no end of headers within %zu bytes, closing", f->name, max);
+		log_rl_info(&rl_framing, "%s: no end of headers within %zu bytes, closing", f->name,
+			    max);
 		if (!lf) {
 			f->st->rx_oversize++;
 			return r;
@@ -152,13 +156,13 @@ static int frame_body(struct tp_framer *f, size_t len, size_t max, struct tp_fra
 	const struct frame_info *fi = &f->fi;
 
 	if (fi->clen == -2) {
-		log_info("%s: malformed Content-Length, closing", f->name);
+		log_rl_info(&rl_framing, "%s: malformed Content-Length, closing", f->name);
 		f->st->rx_malformed++;
 		return frame_msg(f, out, fi->hdr_len, false, -EPROTO);
 	}
 	if (fi->msg_len > max) {
-		log_info("%s: %zu-byte message over the %zu-byte limit, closing", f->name,
-			 fi->msg_len, max);
+		log_rl_info(&rl_framing, "%s: %zu-byte message over the %zu-byte limit, closing",
+			    f->name, fi->msg_len, max);
 		return frame_msg(f, out, fi->hdr_len, true, -EMSGSIZE);
 	}
 	if (len < fi->msg_len)

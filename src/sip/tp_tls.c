@@ -29,9 +29,9 @@
  * a check made under older settings into newer ones.
  *
  * Failed handshakes are logged once each, with the peer's address and
- * OpenSSL's reason, at most TLS_LOG_MAX lines per TLS_LOG_WINDOW_S
- * seconds; then one line says how many more there were.  A port scanner
- * or a plaintext client on the TLS port cannot flood the log.
+ * OpenSSL's reason, within the [log] rate_limit (log.h; 10 lines per 10 s
+ * by default); then one line says how many more there were.  A port
+ * scanner or a plaintext client on the TLS port cannot flood the log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,8 +55,6 @@
 
 #define TLS_SESS_MAX 256     /* client sessions kept, one per peer and name */
 #define TLS_SRV_CACHE 1024   /* server sessions kept (TLS 1.2 session ids) */
-#define TLS_LOG_MAX 10	     /* handshake failures logged per window */
-#define TLS_LOG_WINDOW_S 10  /* seconds */
 #define TLS_HS_DEFAULT_S 10  /* handshake bound when none is configured */
 #define TLS_SID_CTX "sipuad" /* our sessions are only for us */
 
@@ -84,9 +82,6 @@ struct tp_tls {
 	uint64_t sess_clock;
 	struct tls_why why[TP_WHY_KEEP];
 	unsigned why_next;
-	struct event *log_end; /* ends a log window, saying what it dropped */
-	bool log_open;
-	unsigned log_lines, log_dropped;
 };
 
 /* ---- errors --------------------------------------------------------- */
@@ -384,32 +379,13 @@ static int verify_cb(int ok, X509_STORE_CTX *x)
 
 /* ---- failures ------------------------------------------------------- */
 
-static void log_end_cb(evutil_socket_t fd, short what, void *arg)
+static struct log_rl rl_hs_fail =
+    LOG_RL_INIT("tls_handshake_failed", "TLS handshake failures", LOG_RL_PEER);
+
+/* One handshake failure's line, within the rate limit. */
+static void fail_log(const char *handle, const char *why)
 {
-	struct tp_tls *t = arg;
-
-	if (t->log_dropped)
-		log_info("%u more TLS handshake failures in the last %d s (suppressed)",
-			 t->log_dropped, TLS_LOG_WINDOW_S);
-	t->log_open = false;
-	t->log_lines = t->log_dropped = 0;
-}
-
-/* One handshake failure's line, within the window's bound. */
-static void fail_log(struct tp_tls *t, const char *handle, const char *why)
-{
-	struct timeval tv = {TLS_LOG_WINDOW_S, 0};
-
-	if (!t->log_open) {
-		t->log_open = true;
-		evtimer_add(t->log_end, &tv);
-	}
-	if (t->log_lines < TLS_LOG_MAX) {
-		t->log_lines++;
-		log_info("%s: %s", handle, why);
-	} else {
-		t->log_dropped++;
-	}
+	log_rl_info(&rl_hs_fail, "%s: %s", handle, why);
 }
 
 /* A certificate refused by the peer, as its alert says. */
@@ -493,7 +469,7 @@ static void fail_count(struct tp_tls_peer *p, int err, const char *why)
 		st->tls_fail_protocol++;
 	else
 		st->tls_fail_closed++;
-	fail_log(p->tp->tls, p->handle, why);
+	fail_log(p->handle, why);
 }
 
 int tp_tls_failed(struct tp_tls_peer *p, struct bufferevent *bev, int sys_err, char *why, size_t n)
@@ -522,13 +498,12 @@ int tp_tls_failed(struct tp_tls_peer *p, struct bufferevent *bev, int sys_err, c
 
 int tp_tls_timed_out(struct tp_tls_peer *p, char *why, size_t n)
 {
-	struct tp_tls *t = p->tp->tls;
 	char a[NET_ADDR_STRLEN];
 
 	p->tp->st->tls_fail_timeout++;
 	why_fmt(why, n, 0, "TLS handshake with %s timed out after %ld s", tp_fmt(&p->addr, a),
 		(long)p->hs_s);
-	fail_log(t, p->handle, why);
+	fail_log(p->handle, why);
 	return -ETIMEDOUT;
 }
 
@@ -659,11 +634,6 @@ int tp_tls_init(struct tp *tp)
 
 	if (!t)
 		return -ENOMEM;
-	t->log_end = evtimer_new(tp->base, log_end_cb, t);
-	if (!t->log_end) {
-		free(t);
-		return -ENOMEM;
-	}
 	tp->tls = t;
 	return 0;
 }
@@ -677,7 +647,6 @@ void tp_tls_fini(struct tp *tp)
 	sess_flush(t);
 	SSL_CTX_free(t->srv);
 	SSL_CTX_free(t->cli);
-	event_free(t->log_end);
 	free(t);
 	tp->tls = NULL;
 }

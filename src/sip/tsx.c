@@ -61,6 +61,10 @@
 #include "core/rnd.h"
 #include "sip/tsx_int.h"
 
+/* At the limit the table can go full and free again on every request: rate-limited (log.h). */
+static struct log_rl rl_tsx_below =
+    LOG_RL_INIT("tsx_below_limit", "transaction-limit ends", LOG_RL_PEER);
+
 #define MAGIC_COOKIE "z9hG4bK" /* §8.1.1.7 */
 
 static const char *const kind_names[] = {"ICT", "NICT", "IST", "NIST"};
@@ -184,7 +188,8 @@ static void tsx_unlink(struct tsx *t)
 		l->count--;
 		if (l->full && l->count < l->cfg.max_tsx) {
 			l->full = false;
-			log_info("tsx: %u transactions, below the limit again", l->count);
+			log_rl_info(&rl_tsx_below, "tsx: %u transactions, below the limit again",
+				    l->count);
 		}
 	}
 	if (t->in_merge) {

@@ -41,6 +41,16 @@
 #include "core/rnd.h"
 #include "sip/tsx_int.h"
 
+/* Lines a peer causes, rate-limited (log.h); stats counts each class. */
+static struct log_rl rl_timer_h =
+    LOG_RL_INIT("timer_h", "transactions ended without an ACK (Timer H)", LOG_RL_PEER);
+static struct log_rl rl_send_failed =
+    LOG_RL_INIT("response_send_failed", "responses that could not be sent", LOG_RL_PEER);
+static struct log_rl rl_tsx_full =
+    LOG_RL_INIT("tsx_limit", "transaction-limit warnings", LOG_RL_PEER);
+static struct log_rl rl_no_key =
+    LOG_RL_INIT("request_no_key", "requests dropped without a transaction key", LOG_RL_PEER);
+
 #define TRYING_MS 200 /* §17.2.1: the IST's own 100 after 200 ms */
 
 /*
@@ -279,8 +289,8 @@ static void ist_on_timer(struct tsx *t, enum tsx_slot slot)
 			break;
 		}
 		/* Timer H = 64*T1. */
-		log_info("%s: no ACK for %d in %u ms (Timer H)", t->handle, t->out_status,
-			 t->t1 * 64);
+		log_rl_info(&rl_timer_h, "%s: no ACK for %d in %u ms (Timer H)", t->handle,
+			    t->out_status, t->t1 * 64);
 		tsx_terminate(t, "Timer H");
 		break;
 	case TSX_CONFIRMED:
@@ -354,8 +364,8 @@ static void st_on_error(struct tsx *t, int err)
 {
 	if (t->state == TSX_TERMINATED)
 		return;
-	log_warn("%s: cannot send %d to %s: %s", t->handle, t->out_status, t->method,
-		 strerror(-err));
+	log_rl_warn(&rl_send_failed, "%s: cannot send %d to %s: %s", t->handle, t->out_status,
+		    t->method, strerror(-err));
 	t->err = err;
 	tsx_terminate(t, "transport error");
 }
@@ -450,7 +460,8 @@ static void st_refuse(struct tsx_layer *l, const struct sip_msg *req)
 	int err;
 
 	if (!l->full) {
-		log_warn("tsx: %u transactions, the limit: new requests get 503", l->count);
+		log_rl_warn(&rl_tsx_full, "tsx: %u transactions, the limit: new requests get 503",
+			    l->count);
 		l->full = true;
 	}
 	snprintf(ra, sizeof(ra), "%u", l->cfg.retry_after_s);
@@ -474,7 +485,7 @@ static void st_recv_request(struct tsx_layer *l, struct sip_msg *m)
 	int err;
 
 	if ((err = tsx_key_server(m, ack ? "INVITE" : m->method, &key, &keylen)) < 0) {
-		log_warn("tsx: %s dropped: no key: %s", m->method, strerror(-err));
+		log_rl_warn(&rl_no_key, "tsx: %s dropped: no key: %s", m->method, strerror(-err));
 		goto out;
 	}
 	if ((t = tsx_match_find(l, key, keylen))) {

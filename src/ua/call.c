@@ -35,6 +35,11 @@
 #include "ua/account.h"
 #include "ua/call_int.h"
 
+/* A normal call's lines, generously rate-limited (log.h LOG_RL_CALL). */
+static struct log_rl rl_ended = LOG_RL_INIT("call_ended", "calls ended", LOG_RL_CALL);
+static struct log_rl rl_remote_hold =
+    LOG_RL_INIT("remote_hold", "holds and resumes by peers", LOG_RL_CALL);
+
 static const char *const state_names[] = {
     [CALL_CALLING] = "calling",	      [CALL_RINGING] = "ringing",	  [CALL_EARLY] = "early",
     [CALL_CONNECTING] = "connecting", [CALL_ESTABLISHED] = "established", [CALL_ENDING] = "ending",
@@ -292,13 +297,14 @@ void call_end(struct call *c, int code, const char *reason, bool remote)
 
 		if (ms.rtt_ms >= 0)
 			snprintf(rtt, sizeof(rtt), "%.0f ms", ms.rtt_ms);
-		log_info("%s: ended %d %s (by %s); media: %" PRIu64 " packets received, %" PRIu64
-			 " sent, loss %.1f %%, jitter %.1f ms, rtt %s, MOS %.2f",
-			 c->handle, code, reason, remote ? "remote" : "local", ms.rx_packets,
-			 ms.tx_packets, ms.loss_pct, ms.jitter_ms, rtt, ms.mos);
+		log_rl_info(&rl_ended,
+			    "%s: ended %d %s (by %s); media: %" PRIu64 " packets received, %" PRIu64
+			    " sent, loss %.1f %%, jitter %.1f ms, rtt %s, MOS %.2f",
+			    c->handle, code, reason, remote ? "remote" : "local", ms.rx_packets,
+			    ms.tx_packets, ms.loss_pct, ms.jitter_ms, rtt, ms.mos);
 	} else
-		log_info("%s: ended %d %s (by %s)", c->handle, code, reason,
-			 remote ? "remote" : "local");
+		log_rl_info(&rl_ended, "%s: ended %d %s (by %s)", c->handle, code, reason,
+			    remote ? "remote" : "local");
 	call_media_end(c);
 	call_emit(c, "ended", code, reason, remote ? "remote" : "local");
 	call_free(c);
@@ -393,7 +399,8 @@ void call_media_update(struct call *c, const struct oa_result *r, const char *re
 	sdes_wipe(&mp.rx_key);
 	if (held != c->remote_hold && c->answered_ms) {
 		c->remote_hold = held;
-		log_info("%s: %s by the peer", c->handle, held ? "held" : "resumed");
+		log_rl_info(&rl_remote_hold, "%s: %s by the peer", c->handle,
+			    held ? "held" : "resumed");
 		call_emit(c, held ? "held" : "resumed", 0, NULL, "remote");
 	}
 	c->remote_hold = held;

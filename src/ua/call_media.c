@@ -21,6 +21,11 @@
 #include "ua/call_int.h"
 #include "ua/preroute.h"
 
+/* What peers send in calls, rate-limited (log.h); stats counts each class. */
+static struct log_rl rl_dtmf = LOG_RL_INIT("dtmf_in", "DTMF digits received", LOG_RL_CALL);
+static struct log_rl rl_latch =
+    LOG_RL_INIT("rtp_latch", "RTP destination changes (symmetric RTP)", LOG_RL_PEER);
+
 /* The RFC 3326 cause we give for a dead media stream: like a request that timed out. */
 #define RTP_TIMEOUT_CAUSE 408
 
@@ -45,7 +50,8 @@ static void on_media(void *arg, struct media *m, const struct media_event_info *
 	(void)m;
 	switch (e->ev) {
 	case MEDIA_EV_DTMF:
-		log_info("%s: DTMF %c received (%s)", c->handle, e->digit, e->dtmf_source);
+		log_rl_info(&rl_dtmf, "%s: DTMF %c received (%s)", c->handle, e->digit,
+			    e->dtmf_source);
 		emit(c, &(struct call_event_info){.ev = CALL_EV_DTMF,
 						  .digit = e->digit,
 						  .source = e->dtmf_source,
@@ -75,8 +81,9 @@ static void on_media(void *arg, struct media *m, const struct media_event_info *
 						  .reason = e->reason});
 		return;
 	case MEDIA_EV_SOURCE_LATCHED:
-		log_info("%s: RTP now goes to %s, where the peer's comes from (symmetric RTP)",
-			 c->handle, net_addr_fmt(e->addr, a, sizeof(a)));
+		log_rl_info(&rl_latch,
+			    "%s: RTP now goes to %s, where the peer's comes from (symmetric RTP)",
+			    c->handle, net_addr_fmt(e->addr, a, sizeof(a)));
 		return;
 	}
 }
@@ -390,7 +397,7 @@ bool call_info_request(struct call *c, struct tsx *st, const struct sip_msg *req
 		return true;
 	}
 	tsx_respond_code(st, 200, NULL, NULL);
-	log_info("%s: DTMF %c received (INFO)", c->handle, digit);
+	log_rl_info(&rl_dtmf, "%s: DTMF %c received (INFO)", c->handle, digit);
 	emit(c, &(struct call_event_info){
 		    .ev = CALL_EV_DTMF, .digit = digit, .source = "info", .duration_ms = dur});
 	return true;

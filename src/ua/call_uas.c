@@ -25,6 +25,19 @@
 
 #define CALL_WARN_AGENT "sipuad" /* §20.43: a pseudonym for warn-agent */
 
+/*
+ * Lines peers cause, rate-limited (log.h) and counted per class in stats:
+ * refusals tightly, a normal call's lines generously (LOG_RL_CALL).
+ */
+static struct log_rl rl_503 = LOG_RL_INIT("invite_503", "INVITEs refused with 503", LOG_RL_PEER);
+static struct log_rl rl_sdp = LOG_RL_INIT("sdp_refused", "SDP offers refused", LOG_RL_PEER);
+static struct log_rl rl_in_dialog =
+    LOG_RL_INIT("in_dialog_refused", "in-dialog requests refused", LOG_RL_PEER);
+static struct log_rl rl_invite = LOG_RL_INIT("invite_in", "incoming INVITEs", LOG_RL_CALL);
+static struct log_rl rl_answered = LOG_RL_INIT("call_answering", "calls answered", LOG_RL_CALL);
+static struct log_rl rl_established =
+    LOG_RL_INIT("call_established", "calls established", LOG_RL_CALL);
+
 /* ---- UAS: answering an INVITE (§13.3) ---- */
 
 /* A final non-2xx on st, a transaction no session holds, with an optional extra header. */
@@ -51,8 +64,8 @@ void call_uas_refuse(struct call *c, int code, const char *reason, const char *h
 static void reinvite_refuse(struct call *c, int code, const char *reason, const char *hname,
 			    const char *hvalue)
 {
-	log_info("%s: re-INVITE refused: %d %s", c->handle, code,
-		 reason ? reason : msg_reason(code));
+	log_rl_info(&rl_in_dialog, "%s: re-INVITE refused: %d %s", c->handle, code,
+		    reason ? reason : msg_reason(code));
 	sess_uas_final(&c->s, code, reason, hname, hvalue);
 }
 
@@ -111,7 +124,7 @@ int call_uas_answer(struct call *c)
 	if ((err = dlg_confirm(c->s.dlg, NULL)) < 0 || (err = uas_send_ok(c)) < 0)
 		return err;
 	c->state = CALL_CONNECTING;
-	log_info("%s: answered; waiting for the ACK", c->handle);
+	log_rl_info(&rl_answered, "%s: answered; waiting for the ACK", c->handle);
 	return 0;
 }
 
@@ -156,7 +169,7 @@ static int uas_take_offer(struct call *c, const struct sip_msg *req, enum oa_dir
 		oa_result_wipe(&res);
 		return 0;
 	}
-	log_info("%s: SDP offer refused: %s", c->handle, why[0] ? why : strerror(-err));
+	log_rl_info(&rl_sdp, "%s: SDP offer refused: %s", c->handle, why[0] ? why : strerror(-err));
 	snprintf(warn, sizeof(warn), "%d %s \"%s\"", OA_WARN_CODE, CALL_WARN_AGENT, OA_WARN_TEXT);
 	text = strerror(-err);
 	if (err == -EBADMSG) {
@@ -191,7 +204,7 @@ static void busy_503(struct calls *cs, struct tsx *st, const char *why)
 
 	snprintf(ra, sizeof(ra), "%u", tsx_layer_cfg(cs->env.tsx)->retry_after_s);
 	msg_err_set(&e, 503, NULL, "Retry-After", ra);
-	log_info("%s: INVITE refused: 503 (%s)", tsx_handle(st), why);
+	log_rl_info(&rl_503, "%s: INVITE refused: 503 (%s)", tsx_handle(st), why);
 	tsx_respond_code(st, 503, NULL, &e);
 }
 
@@ -267,7 +280,8 @@ void calls_invite(struct calls *cs, struct tsx *st, const struct sip_msg *req,
 				"Retry-After", ra, "no RTP port or address for the call");
 		return;
 	}
-	log_info("%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer, c->source, c->call_id);
+	log_rl_info(&rl_invite, "%s: INVITE from %s (%s), Call-ID %s", c->handle, c->peer,
+		    c->source, c->call_id);
 	call_emit_ev(c, CALL_EV_INCOMING, 0, NULL, NULL);
 	if (uas_take_offer(c, req, OA_SENDRECV, false) < 0)
 		return;
@@ -330,14 +344,15 @@ static void uas_reinvite(struct call *c, struct tsx *st, const struct sip_msg *r
 
 	if (c->update != CALL_UPD_NONE || (sess_ok_pending(&c->s) && c->offer_in_ok)) {
 		/* §14.2: ours is in progress (or our offer waits for its answer): glare. */
-		log_info("%s: re-INVITE refused: 491 (glare)", c->handle);
+		log_rl_info(&rl_in_dialog, "%s: re-INVITE refused: 491 (glare)", c->handle);
 		st_final(c, st, 491, NULL, NULL, NULL);
 		return;
 	}
 	if (c->s.ist || sess_ok_pending(&c->s) || c->state != CALL_ESTABLISHED) {
 		/* §14.2: the previous INVITE has no final answer (or no ACK) yet. */
 		snprintf(ra, sizeof(ra), "%u", rnd_uniform(11));
-		log_info("%s: re-INVITE refused: 500 (an earlier INVITE is not done)", c->handle);
+		log_rl_info(&rl_in_dialog,
+			    "%s: re-INVITE refused: 500 (an earlier INVITE is not done)", c->handle);
 		st_final(c, st, 500, NULL, "Retry-After", ra);
 		return;
 	}
@@ -368,8 +383,8 @@ bool calls_in_dialog(struct calls *cs, struct tsx *st, const struct sip_msg *req
 		return false;
 	if (dlg_check_remote_cseq(d, req) < 0) {
 		/* §12.2.2: lower than the last: 500. */
-		log_info("%s: %s with CSeq %u refused: 500, lower than the last", c->handle,
-			 req->method, req->cseq);
+		log_rl_info(&rl_in_dialog, "%s: %s with CSeq %u refused: 500, lower than the last",
+			    c->handle, req->method, req->cseq);
 		st_final(c, st, 500, "CSeq Out Of Order", NULL, NULL);
 		return true;
 	}
@@ -426,8 +441,8 @@ void calls_ack(struct calls *cs, const struct sip_msg *ack)
 	if (c->state == CALL_CONNECTING) {
 		c->state = CALL_ESTABLISHED;
 		c->answered_ms = tmr_now(cs->env.clk);
-		log_info("%s: established (%s)", c->handle,
-			 media_codec(c->media) ? media_codec(c->media) : "no media");
+		log_rl_info(&rl_established, "%s: established (%s)", c->handle,
+			    media_codec(c->media) ? media_codec(c->media) : "no media");
 		call_emit(c, "answered", 200, NULL, NULL);
 	}
 }

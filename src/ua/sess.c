@@ -35,6 +35,11 @@
 #include "ua/sess.h"
 #include "ua/ua.h"
 
+/* Lines peers cause, rate-limited (log.h); stats counts each class. */
+static struct log_rl rl_no_ack =
+    LOG_RL_INIT("ok_no_ack", "2xx never acknowledged (64*T1)", LOG_RL_PEER);
+static struct log_rl rl_fork = LOG_RL_INIT("fork_2xx", "2xx from extra forks", LOG_RL_PEER);
+
 static void on_ok_tmr(void *arg);
 static void on_glare_tmr(void *arg);
 static void on_cancel_tmr(void *arg);
@@ -505,8 +510,8 @@ static void on_ok_tmr(void *arg)
 	int err;
 
 	if (now >= s->ok_deadline) {
-		log_info("%s: no ACK for our 2xx in %u ms (64*T1)", s->handle,
-			 tsx_layer_cfg(s->ctx->tsx)->t1_ms * 64);
+		log_rl_info(&rl_no_ack, "%s: no ACK for our 2xx in %u ms (64*T1)", s->handle,
+			    tsx_layer_cfg(s->ctx->tsx)->t1_ms * 64);
 		sess_ok_stop(s);
 		s->h->ok_timeout(s->arg);
 		return;
@@ -586,17 +591,18 @@ void sess_fork_end(struct sess *s, struct dlg *d)
 	if (err == 0 && (err = build_in(s, d, "ACK", NULL, &ack)) == 0)
 		err = msg_to_str(ack, &buf, &len);
 	if (err < 0) {
-		log_info("%s: 2xx from a second fork (tag %s): no ACK or BYE: %s", s->handle,
-			 d->remote_tag, strerror(-err));
+		log_rl_info(&rl_fork, "%s: 2xx from a second fork (tag %s): no ACK or BYE: %s",
+			    s->handle, d->remote_tag, strerror(-err));
 		goto out;
 	}
 	ad = dst;
 	ack_err = tsx_send_raw(s->ctx->tsx, &ad, buf, len);
 	if ((err = build_in(s, d, "BYE", NULL, &bye)) == 0)
 		err = tsx_request(s->ctx->tsx, bye, &dst, on_fork_bye, NULL, NULL);
-	log_info("%s: 2xx from a second fork (tag %s): ACK %s%s, BYE %s%s", s->handle,
-		 d->remote_tag, ack_err ? "not sent: " : "sent", ack_err ? strerror(-ack_err) : "",
-		 err ? "not sent: " : "sent", err ? strerror(-err) : "");
+	log_rl_info(&rl_fork, "%s: 2xx from a second fork (tag %s): ACK %s%s, BYE %s%s", s->handle,
+		    d->remote_tag, ack_err ? "not sent: " : "sent",
+		    ack_err ? strerror(-ack_err) : "", err ? "not sent: " : "sent",
+		    err ? strerror(-err) : "");
 out:
 	free(buf);
 	msg_free(ack);

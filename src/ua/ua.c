@@ -87,6 +87,34 @@ static const struct method *method_find(const char *name)
 	return NULL;
 }
 
+/*
+ * Refusals a peer causes, rate-limited (log.h) by kind, so that a flood of
+ * one (unknown users) does not hide the others; stats counts each class.
+ */
+static struct log_rl rl_404 =
+    LOG_RL_INIT("refused_404", "requests refused with 404 (no such user)", LOG_RL_PEER);
+static struct log_rl rl_481 =
+    LOG_RL_INIT("refused_481", "requests refused with 481 (no such dialog)", LOG_RL_PEER);
+static struct log_rl rl_method =
+    LOG_RL_INIT("refused_method", "requests refused with 405 or 501", LOG_RL_PEER);
+static struct log_rl rl_refused =
+    LOG_RL_INIT("refused_other", "requests refused with 415, 416, 420 or 482", LOG_RL_PEER);
+
+static struct log_rl *refused_rl(int code)
+{
+	switch (code) {
+	case 404:
+		return &rl_404;
+	case 481:
+		return &rl_481;
+	case 405:
+	case 501:
+		return &rl_method;
+	default:
+		return &rl_refused;
+	}
+}
+
 /* Answer code with one extra header (name may be NULL); log the refusal. */
 static void refuse(struct tsx *st, int code, const char *reason, const char *hname,
     const char *hvalue)
@@ -96,7 +124,8 @@ static void refuse(struct tsx *st, int code, const char *reason, const char *hna
 	int err;
 
 	msg_err_set(&e, code, reason, hname, hvalue);
-	log_info("%s: %s refused: %d %s", tsx_handle(st), req->method, code, e.reason);
+	log_rl_info(refused_rl(code), "%s: %s refused: %d %s", tsx_handle(st), req->method, code,
+		    e.reason);
 	if ((err = tsx_respond_code(st, code, e.reason, &e)) < 0)
 		log_warn("%s: cannot send %d: %s", tsx_handle(st), code, strerror(-err));
 }

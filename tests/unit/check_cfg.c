@@ -188,6 +188,8 @@ static void assert_defaults(const struct cfg *c)
 	ck_assert_uint_eq(c->max_line_bytes, 65536);
 	ck_assert_uint_eq(c->event_queue, 1000);
 	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+	ck_assert_uint_eq(c->log_rate_limit, CFG_RL_PACK(10, 10));
+	ck_assert_uint_eq(c->log_rate_limit_calls, CFG_RL_PACK(100, 1));
 	ck_assert_uint_eq(c->srtp_insecure_signalling, 0);
 	ck_assert_str_eq(c->tls_certificate, "");
 	ck_assert_str_eq(c->tls_private_key, "");
@@ -315,7 +317,8 @@ START_TEST(test_unknown_key)
 	load_errs("[sip]\nmax_dialogs = 10\n[log]\nlevl = info\n[call]\nauto_answer = 1\n"
 		  "[media]\nrtp_ports = 1-2\n",
 		  "2: unknown key 'max_dialogs' in [sip]: expected one of " SIP_KEYS "\n"
-		  "4: unknown key 'levl' in [log]: expected one of level\n"
+		  "4: unknown key 'levl' in [log]: expected one of level, rate_limit, "
+		  "rate_limit_calls\n"
 		  "6: unknown key 'auto_answer' in [call]: expected one of answer, "
 		  "answer_delay_ms, reject_code, ring_timeout_s\n"
 		  "8: unknown key 'rtp_ports' in [media]: expected one of rtp_port_min, "
@@ -479,6 +482,30 @@ START_TEST(test_bad_enum)
 		  "2: level: 'verbose' is not one of error | warn | info | debug\n");
 	load_errs("[log]\nlevel = warning\x01\n",
 		  "2: level: 'warning\\x01' is not one of error | warn | info | debug\n");
+}
+END_TEST
+
+/* [log] rate_limit and rate_limit_calls: N/S or off. */
+START_TEST(test_rate_limit)
+{
+	struct cfg *c = load_ok("[log]\nrate_limit = 65535/3600\nrate_limit_calls = OFF\n");
+
+	ck_assert_uint_eq(CFG_RL_BURST(c->log_rate_limit), 65535);
+	ck_assert_uint_eq(CFG_RL_INTERVAL(c->log_rate_limit), 3600);
+	ck_assert_uint_eq(c->log_rate_limit_calls, 0);
+	cfg_free(c);
+	c = load_ok("[log]\nrate_limit = 1/1\nrate_limit_calls = 5/60\n");
+	ck_assert_uint_eq(c->log_rate_limit, CFG_RL_PACK(1, 1));
+	ck_assert_uint_eq(c->log_rate_limit_calls, CFG_RL_PACK(5, 60));
+	cfg_free(c);
+	load_errs("[log]\nrate_limit = 10\n", "2: rate_limit: '10' is not one of off, or N/S: N "
+						 "lines per S seconds (1..65535, 1..3600)\n");
+	load_errs("[log]\nrate_limit_calls = 0/1\n",
+		  "2: rate_limit_calls: '0/1' is not one of off, or N/S: N lines per S seconds "
+		  "(1..65535, 1..3600)\n");
+	load_errs("[log]\nrate_limit = 10/3601\n",
+		  "2: rate_limit: '10/3601' is not one of off, or N/S: N lines per S seconds "
+		  "(1..65535, 1..3600)\n");
 }
 END_TEST
 
@@ -982,6 +1009,13 @@ static void check_key_range(const struct cfg_key_info *k)
 		ck_assert_msg(enum_has(k->range, k->def), "%s: default not in range", k->name);
 		return;
 	}
+	if (strcmp(k->type, "rate") == 0) {
+		unsigned b, i;
+
+		ck_assert_int_eq(log_rl_parse(k->def, &b, &i), 0);
+		ck_assert_str_eq(k->range, "off, or N/S: N lines per S seconds (1..65535, 1..3600)");
+		return;
+	}
 	if (strcmp(k->type, "user") == 0 || strcmp(k->type, "group") == 0) {
 		ck_assert_str_eq(k->def, "none");
 		ck_assert_msg(strncmp(k->range, "none, a ", 8) == 0, "%s: range", k->name);
@@ -1042,7 +1076,7 @@ START_TEST(test_key_table)
 {
 	size_t n = cfg_key_count();
 
-	ck_assert_uint_eq(n, 59);
+	ck_assert_uint_eq(n, 61);
 	ck_assert_ptr_null(cfg_key_at(n));
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);
@@ -2045,6 +2079,7 @@ static Suite *cfg_suite(void)
 	tcase_add_test(errors, test_empty_value);
 	tcase_add_test(errors, test_bad_string);
 	tcase_add_test(errors, test_bad_enum);
+	tcase_add_test(errors, test_rate_limit);
 	tcase_add_test(errors, test_media_keys);
 	tcase_add_test(errors, test_malformed);
 	tcase_add_test(errors, test_long_line);
