@@ -221,12 +221,29 @@ static void keep_running(struct cfg *n, struct cfg *old)
 	n->tls_handshake_timeout_s = old->tls_handshake_timeout_s;
 }
 
+/* The [tls] keys that are not files are the same in a and b. */
+static bool same_switches(const struct cfg *a, const struct cfg *b)
+{
+	return a->tls_verify_server == b->tls_verify_server &&
+	       a->tls_verify_client == b->tls_verify_client &&
+	       a->tls_session_cache == b->tls_session_cache &&
+	       a->tls_handshake_timeout_s == b->tls_handshake_timeout_s;
+}
+
 int daemon_tls_reload(struct daemon *dm, struct cfg *n, char *errs, size_t size)
 {
 	struct tp_tls_cfg tc;
 	char why[WHY_MAX], text[WHY_MAX + 64];
 	int err;
 
+	/*
+	 * Neither the running config nor the new one speaks of TLS: the
+	 * contexts would be rebuilt from the same (empty) settings, reading
+	 * the system's CA store again: a few ms each, and a script that
+	 * reloads often pays it every time.
+	 */
+	if (!daemon_tls_wanted(n) && !daemon_tls_wanted(dm->cfg) && same_switches(n, dm->cfg))
+		return 0;
 	why[0] = '\0';
 	daemon_tls_cfg(n, &tc);
 	if ((err = listener_check(dm, n, why, sizeof(why))) == 0 &&
