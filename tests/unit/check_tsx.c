@@ -73,6 +73,9 @@ static struct tsx *tu_st; /* the last server transaction handed up */
 static unsigned n_requests, n_acks, n_strays;
 static enum tsx_state tu_state_after; /* TU_RESPOND: st's state after answering */
 static char tu_handle_after[24];
+static char tu_tag[32];	 /* the To tag of st's responses, taken in user.request */
+static int tu_code2;	 /* TU_RESPOND: then this too (0: no) ... */
+static int tu_err2;	 /* ... which returned this */
 
 static uint64_t now(void)
 {
@@ -106,8 +109,12 @@ static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
 {
 	n_requests++;
 	tu_st = st;
+	/* The TU may use st until it answers finally and returns: keep what tests need later. */
+	snprintf(tu_tag, sizeof(tu_tag), "%s", tsx_local_tag(st));
 	if (tu_mode == TU_RESPOND) {
 		ck_assert_int_eq(tsx_respond_code(st, tu_code, NULL, NULL), 0);
+		if (tu_code2)
+			tu_err2 = tsx_respond_code(st, tu_code2, NULL, NULL);
 		/* Under ASan: st must still be valid here, even on TCP (Timer J = 0). */
 		tu_state_after = tsx_state(st);
 		snprintf(tu_handle_after, sizeof(tu_handle_after), "%s", tsx_handle(st));
@@ -166,8 +173,9 @@ static void setup(void)
 	send_fail_after = 0;
 	tcp_conn = 7;
 	tu_mode = TU_SAVE;
-	tu_code = 0;
+	tu_code = tu_code2 = tu_err2 = 0;
 	tu_st = NULL;
+	tu_tag[0] = '\0';
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
 	layer_make();
@@ -521,7 +529,8 @@ START_TEST(test_nict_final_udp)
 	feed_resp(NET_UDP, 200, "z9hG4bKn3", "OPTIONS", "x");
 	ck_assert_uint_eq(n_events, 1);
 	ck_assert_int_eq(events[0].state, TSX_COMPLETED);
-	ck_assert_int_eq(tsx_state(ct), TSX_COMPLETED);
+	ck_assert_ptr_eq(events[0].t, ct);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1); /* the TU had its outcome: compact */
 	feed_resp(NET_UDP, 200, "z9hG4bKn3", "OPTIONS", "x");
 	ck_assert_uint_eq(n_events, 1);
 	advance_to(600 + T4 - 1);
@@ -598,9 +607,9 @@ START_TEST(test_ist_100_by_timer)
 	ck_assert_int_eq(tsx_respond_code(tu_st, 486, NULL, NULL), 0);
 	ck_assert_int_eq(status_of(1), 486);
 	r = parse(sent[1].buf);
-	ck_assert_str_eq(r->to_tag, tsx_local_tag(tu_st));
+	ck_assert_str_eq(r->to_tag, tu_tag);
 	msg_free(r);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs1", 1, NULL, tsx_local_tag(tu_st));
+	feed_req(NET_UDP, "ACK", "z9hG4bKs1", 1, NULL, tu_tag);
 	drain();
 }
 END_TEST
@@ -621,9 +630,7 @@ START_TEST(test_ist_no_100_when_tu_answers)
 	ck_assert_uint_eq(n_requests, 1);
 	ck_assert_uint_eq(stats.rx_retransmissions, 1);
 	ck_assert_int_eq(tsx_respond_code(tu_st, 603, NULL, NULL), 0);
-	/* A 180 after the final is refused. */
-	ck_assert_int_eq(tsx_respond_code(tu_st, 180, NULL, NULL), -EINVAL);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs2", 1, NULL, tsx_local_tag(tu_st));
+	feed_req(NET_UDP, "ACK", "z9hG4bKs2", 1, NULL, tu_tag);
 	drain();
 }
 END_TEST
@@ -632,13 +639,14 @@ END_TEST
 START_TEST(test_ist_486_confirmed)
 {
 	static const uint64_t times[] = {0, 500, 1500, 3500, 7500, 11500};
-	struct tsx *st;
 
 	tu_mode = TU_RESPOND;
 	tu_code = 486;
+	tu_code2 = 180; /* a 180 after the final is refused */
 	feed_req(NET_UDP, "INVITE", "z9hG4bKs3", 1, NULL, NULL);
-	st = tu_st;
 	ck_assert_int_eq(tu_state_after, TSX_COMPLETED);
+	ck_assert_int_eq(tu_err2, -EINVAL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1); /* compact from here on */
 	advance_to(12000);
 	check_times(times, 6);
 	ck_assert_int_eq(status_of(0), 486);
@@ -648,11 +656,14 @@ START_TEST(test_ist_486_confirmed)
 	ck_assert(same_bytes(0, 6));
 	ck_assert_uint_eq(n_requests, 1);
 	/* The ACK (To tag of the 486) is absorbed: Confirmed, retransmissions stop. */
-	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tsx_local_tag(st));
-	ck_assert_int_eq(tsx_state(st), TSX_CONFIRMED);
+	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tu_tag);
 	ck_assert_uint_eq(n_acks, 0);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tsx_local_tag(st));
+	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tu_tag);
 	ck_assert_uint_eq(n_acks, 0);
+	/* Confirmed: a retransmitted INVITE is absorbed, not answered. */
+	feed_req(NET_UDP, "INVITE", "z9hG4bKs3", 1, NULL, NULL);
+	ck_assert_uint_eq(n_requests, 1);
+	ck_assert_uint_eq(stats.rx_retransmissions, 3);
 	advance_to(12000 + T4 - 1);
 	ck_assert_uint_eq(n_sent, 7);
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
@@ -681,35 +692,40 @@ START_TEST(test_ist_no_ack)
 }
 END_TEST
 
-/* RFC 6026 §8.7: 2xx -> Accepted; the TU resends its 2xx; matching ACK to the TU; Timer L. */
+/*
+ * RFC 6026 §8.7: 2xx -> Accepted; the TU may resend its 2xx through st
+ * while it still holds it; INVITE retransmissions absorbed; matching ACK to
+ * the TU; Timer L.
+ */
 START_TEST(test_ist_2xx_accepted)
 {
-	struct tsx *st;
-
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	tu_code2 = 200; /* the TU's retransmission */
 	feed_req(NET_UDP, "INVITE", "z9hG4bKs5", 1, NULL, NULL);
-	st = tu_st;
-	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), 0);
-	ck_assert_int_eq(tsx_state(st), TSX_ACCEPTED);
-	ck_assert_uint_eq(n_sent, 1);
-	advance_to(300);
-	ck_assert_uint_eq(n_sent, 1); /* no 100 after a final */
-	feed_req(NET_UDP, "INVITE", "z9hG4bKs5", 1, NULL, NULL);
-	ck_assert_uint_eq(n_sent, 1); /* absorbed */
-	ck_assert_uint_eq(stats.rx_retransmissions, 1);
-	advance_to(500);
-	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), 0); /* the TU's retransmission */
+	ck_assert_int_eq(tu_state_after, TSX_ACCEPTED);
+	ck_assert_int_eq(tu_err2, 0);
 	ck_assert_uint_eq(n_sent, 2);
 	ck_assert(same_bytes(0, 1));
-	ck_assert_int_eq(tsx_respond_code(st, 486, NULL, NULL), -EINVAL);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, tsx_local_tag(st));
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	advance_to(300);
+	ck_assert_uint_eq(n_sent, 2); /* no 100 after a final */
+	feed_req(NET_UDP, "INVITE", "z9hG4bKs5", 1, NULL, NULL);
+	ck_assert_uint_eq(n_sent, 2); /* absorbed */
+	ck_assert_uint_eq(stats.rx_retransmissions, 1);
+	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, tu_tag);
 	ck_assert_uint_eq(n_acks, 1);
+	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, tu_tag); /* each one goes up */
+	ck_assert_uint_eq(n_acks, 2);
+	ck_assert_uint_eq(n_sent, 2);
 	advance_to(31999);
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	advance_to(32000); /* Timer L */
 	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
 	/* Afterwards an ACK with the same branch matches nothing: to the TU. */
 	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, "x");
-	ck_assert_uint_eq(n_acks, 2);
+	ck_assert_uint_eq(n_acks, 3);
 	drain();
 }
 END_TEST
@@ -736,17 +752,22 @@ START_TEST(test_nist)
 	ck_assert_uint_eq(n_sent, 2);
 	ck_assert(same_bytes(0, 1));
 	advance_to(1000);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
 	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), 0);
-	ck_assert_int_eq(tsx_state(st), TSX_COMPLETED);
+	/* Completed, and no TU holds it: compact from here on. */
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	ck_assert_int_eq(status_of(2), 200);
 	r = parse(sent[2].buf);
-	ck_assert_str_eq(r->to_tag, tsx_local_tag(st));
+	ck_assert_str_eq(r->to_tag, tu_tag);
 	msg_free(r);
 	feed_req(NET_UDP, "OPTIONS", "z9hG4bKo1", 5, NULL, NULL);
 	ck_assert_uint_eq(n_sent, 4);
 	ck_assert(same_bytes(2, 3));
-	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), -EINVAL);
+	ck_assert_uint_eq(sent[3].d.proto, NET_UDP);
+	ck_assert_uint_eq(net_addr_port(&sent[3].d.addr), 5062);
 	ck_assert_uint_eq(stats.rx_retransmissions, 3);
+	ck_assert_uint_eq(stats.tx_retransmissions, 2);
 	advance_to(1000 + 31999);
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	advance_to(1000 + 32000); /* Timer J */
@@ -798,6 +819,7 @@ END_TEST
 START_TEST(test_cancel_target)
 {
 	struct tsx *ist, *cancel;
+	char tag[32], tag3[32];
 
 	feed_req(NET_UDP, "INVITE", "z9hG4bKx1", 1, NULL, NULL);
 	ist = tu_st;
@@ -806,13 +828,29 @@ START_TEST(test_cancel_target)
 	ck_assert_ptr_ne(cancel, ist);
 	ck_assert_int_eq(tsx_kind(cancel), TSX_NIST);
 	ck_assert_ptr_eq(tsx_cancel_target(cancel), ist);
+	ck_assert(tsx_cancel_matched(cancel));
+	ck_assert_str_eq(tsx_local_tag(cancel), tsx_local_tag(ist)); /* §9.2: the same To tag */
 	ck_assert(!tsx_merged(cancel));
 	ck_assert_ptr_null(tsx_cancel_target(ist));
+	ck_assert(!tsx_cancel_matched(ist));
+	snprintf(tag, sizeof(tag), "%s", tsx_local_tag(ist));
 	ck_assert_int_eq(tsx_respond_code(cancel, 200, NULL, NULL), 0);
 	ck_assert_int_eq(tsx_respond_code(ist, 487, NULL, NULL), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 2);
+	/* A CANCEL crossing the final: the IST is answered (compact), still matched. */
+	feed_req(NET_UDP, "INVITE", "z9hG4bKx3", 1, NULL, NULL);
+	snprintf(tag3, sizeof(tag3), "%s", tsx_local_tag(tu_st));
+	ck_assert_int_eq(tsx_respond_code(tu_st, 486, NULL, NULL), 0);
+	feed_req(NET_UDP, "CANCEL", "z9hG4bKx3", 1, NULL, NULL);
+	ck_assert(tsx_cancel_matched(tu_st));
+	ck_assert_ptr_null(tsx_cancel_target(tu_st)); /* nothing left for the TU to answer */
+	ck_assert_str_eq(tsx_local_tag(tu_st), tag3);
+	ck_assert_int_eq(tsx_respond_code(tu_st, 200, NULL, NULL), 0);
+	feed_req(NET_UDP, "ACK", "z9hG4bKx3", 1, NULL, tag3);
 	/* A CANCEL with another branch has no target. */
 	feed_req(NET_UDP, "CANCEL", "z9hG4bKx2", 1, NULL, NULL);
 	ck_assert_ptr_null(tsx_cancel_target(tu_st));
+	ck_assert(!tsx_cancel_matched(tu_st));
 	ck_assert_int_eq(tsx_respond_code(tu_st, 481, NULL, NULL), 0);
 	/* Nor does one from another sent-by with the same branch. */
 	{
@@ -823,7 +861,7 @@ START_TEST(test_cancel_target)
 		ck_assert_ptr_null(tsx_cancel_target(tu_st));
 		ck_assert_int_eq(tsx_respond_code(tu_st, 481, NULL, NULL), 0);
 	}
-	feed_req(NET_UDP, "ACK", "z9hG4bKx1", 1, NULL, tsx_local_tag(ist));
+	feed_req(NET_UDP, "ACK", "z9hG4bKx1", 1, NULL, tag);
 	drain();
 }
 END_TEST
@@ -853,6 +891,8 @@ END_TEST
 START_TEST(test_rfc2543)
 {
 	struct tsx *st;
+	char tag[32];
+	unsigned n;
 
 	feed_req(NET_UDP, "INVITE", NULL, 1, NULL, NULL);
 	st = tu_st;
@@ -870,10 +910,15 @@ START_TEST(test_rfc2543)
 	feed_req(NET_UDP, "OPTIONS", "old1", 3, NULL, NULL);
 	ck_assert_uint_eq(n_requests, 3);
 	ck_assert_int_eq(tsx_respond_code(tu_st, 200, NULL, NULL), 0);
+	snprintf(tag, sizeof(tag), "%s", tsx_local_tag(st));
 	ck_assert_int_eq(tsx_respond_code(st, 486, NULL, NULL), 0);
-	feed_req(NET_UDP, "ACK", NULL, 1, NULL, tsx_local_tag(st));
-	ck_assert_int_eq(tsx_state(st), TSX_CONFIRMED);
+	feed_req(NET_UDP, "ACK", NULL, 1, NULL, tag);
 	ck_assert_uint_eq(n_acks, 0);
+	/* Confirmed: the INVITE again is absorbed, not answered. */
+	n = n_sent;
+	feed_req(NET_UDP, "INVITE", NULL, 1, NULL, NULL);
+	ck_assert_uint_eq(n_sent, n);
+	ck_assert_uint_eq(n_requests, 3);
 	drain();
 }
 END_TEST
