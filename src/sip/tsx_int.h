@@ -50,9 +50,9 @@ struct tsx_hdr {
 	bool wait;
 };
 
-/* Size classes of the waiting objects' pool (tsx_wait.c): 32 B steps up to 1 KiB. */
-#define TSX_POOL_STEP 32
-#define TSX_POOL_CLASSES 33 /* class c holds c * 32 bytes; 0: not pooled */
+/* Size classes of the waiting objects' pool (tsx_wait.c): 16 B steps (malloc's) up to 1 KiB. */
+#define TSX_POOL_STEP 16
+#define TSX_POOL_CLASSES 65 /* class c: chunks of c * 16 bytes; 0: not pooled */
 
 struct tsx_pool {
 	void *free[TSX_POOL_CLASSES]; /* singly linked through their first word */

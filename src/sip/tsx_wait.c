@@ -29,7 +29,7 @@
  * so that a CANCEL crossing the final response is answered as before, and
  * a server transaction its §8.2.2.2 merge key.  Timers G and H share the
  * one timer: it fires at the sooner of the two.  The objects come from a
- * pool of 32-byte size classes (tsx_pool_trim() gives spare ones back).
+ * pool of 16-byte size classes (tsx_pool_trim() gives spare ones back).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -151,9 +151,15 @@ static const char *w_handle(const struct tsx_wait *w, char *buf)
 
 /* ---- the pool ---- */
 
+/*
+ * Class c holds c * 16 - 8 bytes: with glibc's 8-byte chunk header, a
+ * chunk of exactly c * 16.
+ */
+#define POOL_HDR 8
+
 static struct tsx_wait *pool_get(struct tsx_layer *l, size_t size)
 {
-	unsigned cls = (unsigned)((size + TSX_POOL_STEP - 1) / TSX_POOL_STEP);
+	unsigned cls = (unsigned)((size + POOL_HDR + TSX_POOL_STEP - 1) / TSX_POOL_STEP);
 	struct tsx_wait *w;
 
 	if (cls >= TSX_POOL_CLASSES) {
@@ -164,7 +170,7 @@ static struct tsx_wait *pool_get(struct tsx_layer *l, size_t size)
 	if ((w = l->pool.free[cls])) {
 		l->pool.free[cls] = *(void **)(void *)w;
 		l->pool.n[cls]--;
-	} else if (!(w = malloc((size_t)cls * TSX_POOL_STEP))) {
+	} else if (!(w = malloc((size_t)cls * TSX_POOL_STEP - POOL_HDR))) {
 		return NULL;
 	}
 	w->cls = (uint8_t)cls;

@@ -76,6 +76,7 @@ static char tu_handle_after[24];
 static char tu_tag[32];	 /* the To tag of st's responses, taken in user.request */
 static int tu_code2;	 /* TU_RESPOND: then this too (0: no) ... */
 static int tu_err2;	 /* ... which returned this */
+static bool tu_merged;	 /* tsx_merged(st) in user.request */
 
 static uint64_t now(void)
 {
@@ -111,6 +112,7 @@ static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
 	tu_st = st;
 	/* The TU may use st until it answers finally and returns: keep what tests need later. */
 	snprintf(tu_tag, sizeof(tu_tag), "%s", tsx_local_tag(st));
+	tu_merged = tsx_merged(st);
 	if (tu_mode == TU_RESPOND) {
 		ck_assert_int_eq(tsx_respond_code(st, tu_code, NULL, NULL), 0);
 		if (tu_code2)
@@ -1229,6 +1231,236 @@ START_TEST(test_layer_free_live)
 }
 END_TEST
 
+/* ---- compact waiting transactions (tsx_wait.c) ---- */
+
+/* NIST Completed, compact: the BYE again gets the stored 200 to the same place; Timer J. */
+START_TEST(test_wait_nist)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 1); /* one timer */
+	advance_to(1000);
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	ck_assert_uint_eq(n_requests, 1);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(same_bytes(0, 1));
+	ck_assert(same_bytes(0, 2));
+	ck_assert_int_eq(sent[2].d.proto, NET_UDP);
+	ck_assert_uint_eq(net_addr_port(&sent[2].d.addr), 5062);
+	ck_assert_uint_eq(stats.rx_retransmissions, 2);
+	ck_assert_uint_eq(stats.tx_retransmissions, 2);
+	advance_to(31999);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(32000); /* Timer J */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+	/* Afterwards the same BYE is a new transaction. */
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	ck_assert_uint_eq(n_requests, 2);
+	drain();
+}
+END_TEST
+
+/* IST Completed on TCP, compact: no Timer G; the INVITE again gets the final on its connection. */
+START_TEST(test_wait_ist_tcp)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 603;
+	feed_req(NET_TCP, "INVITE", "z9hG4bKw2", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	advance_to(20000);
+	ck_assert_uint_eq(n_sent, 1);
+	feed_req(NET_TCP, "INVITE", "z9hG4bKw2", 1, NULL, NULL);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(same_bytes(0, 1));
+	ck_assert_uint_eq(sent[1].d.conn, 99);
+	ck_assert_int_eq(sent[1].d.proto, NET_TCP);
+	advance_to(32000); /* Timer H, no ACK */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	drain();
+}
+END_TEST
+
+/* ICT Completed, compact: a retransmitted 486 gets the same ACK to the same place; Timer D. */
+START_TEST(test_wait_ict_completed)
+{
+	start("INVITE", "z9hG4bKw3", NET_UDP);
+	feed_resp(NET_UDP, 486, "z9hG4bKw3", "INVITE", "r");
+	ck_assert_uint_eq(n_events, 1);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(starts(1, "ACK "));
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	advance_to(2000);
+	feed_resp(NET_UDP, 486, "z9hG4bKw3", "INVITE", "r");
+	feed_resp(NET_UDP, 180, "z9hG4bKw3", "INVITE", "r"); /* absorbed */
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(same_bytes(1, 2));
+	ck_assert_uint_eq(net_addr_port(&sent[2].d.addr), 5070);
+	ck_assert_uint_eq(stats.tx_retransmissions, 1);
+	ck_assert_uint_eq(n_events, 1);
+	ck_assert_uint_eq(n_strays, 0);
+	advance_to(31999);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(32000); /* Timer D */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	drain();
+}
+END_TEST
+
+/*
+ * ICT Accepted: while the TU holds it, every 2xx goes up (RFC 6026 §8.4);
+ * once it detaches, compact: 2xx absorbed as before, Timer M without a callback.
+ */
+START_TEST(test_wait_ict_accepted)
+{
+	struct tsx *ct = start("INVITE", "z9hG4bKw4", NET_UDP);
+
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0); /* held */
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(n_events, 2);
+	ck_assert_int_eq(events[1].status, 200);
+	ck_assert_ptr_eq(events[1].t, ct);
+	advance_to(1000);
+	tsx_detach(ct);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(n_events, 2);
+	ck_assert_uint_eq(n_strays, 0);
+	ck_assert_uint_eq(n_sent, 1);
+	advance_to(31999);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(32000); /* Timer M */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(n_events, 2);
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(n_strays, 1);
+	drain();
+}
+END_TEST
+
+/* NICT Completed, compact: retransmitted finals absorbed; Timer K = T4. */
+START_TEST(test_wait_nict)
+{
+	start("MESSAGE", "z9hG4bKw5", NET_UDP);
+	feed_resp(NET_UDP, 202, "z9hG4bKw5", "MESSAGE", "r");
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	feed_resp(NET_UDP, 202, "z9hG4bKw5", "MESSAGE", "r");
+	ck_assert_uint_eq(n_events, 1);
+	ck_assert_uint_eq(n_strays, 0);
+	advance_to(T4 - 1);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(T4);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	drain();
+}
+END_TEST
+
+/* §8.2.2.2: an answered INVITE, compact, still makes another fork of it merged, until Timer L. */
+START_TEST(test_wait_merged)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKw6", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	tu_code = 482;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKw7", 1, NULL, NULL);
+	ck_assert_uint_eq(n_requests, 2);
+	ck_assert(tu_merged);
+	ck_assert(tu_state_after == TSX_COMPLETED);
+	advance_to(32000);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	tu_mode = TU_SAVE;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKw8", 1, NULL, NULL);
+	ck_assert(!tsx_merged(tu_st));
+	ck_assert_int_eq(tsx_respond_code(tu_st, 486, NULL, NULL), 0);
+	drain();
+}
+END_TEST
+
+/* A compact one whose resend fails ends at once (§17.2.4), logged as before. */
+START_TEST(test_wait_send_error)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKw9", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	send_fail = -ENOBUFS;
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKw9", 1, NULL, NULL);
+	send_fail = 0;
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+	drain();
+}
+END_TEST
+
+/* Compact ones count against max_tsx; tsx_layer_free frees them. */
+START_TEST(test_wait_bound_and_free)
+{
+	cfg.max_tsx = 2;
+	tsx_layer_free(layer);
+	layer_make();
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwa", 1, NULL, NULL);
+	tu_code = 486;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKwb", 2, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 2);
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwc", 3, NULL, NULL);
+	ck_assert_uint_eq(n_requests, 2);
+	ck_assert_int_eq(status_of(n_sent - 1), 503);
+	ck_assert_uint_eq(stats.tx_503, 1);
+	tsx_layer_free(layer);
+	layer = NULL;
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+}
+END_TEST
+
+/*
+ * After a burst the count falls below 1/8 of its peak: one check a few
+ * seconds later trims (pool, malloc_trim); then nothing stays armed.
+ */
+START_TEST(test_wait_trim)
+{
+	char branch[32];
+	unsigned n = 4200;
+
+	cfg.max_tsx = 10000;
+	tsx_layer_free(layer);
+	layer_make();
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	for (unsigned i = 0; i < n; i++) {
+		char *s;
+
+		snprintf(branch, sizeof(branch), "z9hG4bKt%u", i);
+		s = peer_req("BYE", branch, "10.0.0.2", i + 1, NULL, "tt");
+		tsx_layer_recv(layer, incoming(NET_UDP, s));
+		free(s);
+		n_sent = 0; /* the capture keeps no more than MAX_SENT */
+		free(sent[0].buf);
+	}
+	ck_assert_uint_eq(tsx_layer_waiting(layer), n);
+	ck_assert_uint_eq(tsx_layer_count(layer), n);
+	ck_assert_uint_eq(tmr_fake_armed(clk), n);
+	advance_to(32000); /* Timer J for all: the trim check is armed */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 1);
+	advance_to(32000 + 5000);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+	/* The layer works on with what the pool kept. */
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwd", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	drain();
+}
+END_TEST
+
 static Suite *tsx_suite(void)
 {
 	Suite *s = suite_create("tsx");
@@ -1267,6 +1499,19 @@ static Suite *tsx_suite(void)
 	tcase_add_test(tc, test_detach);
 	tcase_add_test(tc, test_reentrant_callback);
 	tcase_add_test(tc, test_layer_free_live);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wait");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_wait_nist);
+	tcase_add_test(tc, test_wait_ist_tcp);
+	tcase_add_test(tc, test_wait_ict_completed);
+	tcase_add_test(tc, test_wait_ict_accepted);
+	tcase_add_test(tc, test_wait_nict);
+	tcase_add_test(tc, test_wait_merged);
+	tcase_add_test(tc, test_wait_send_error);
+	tcase_add_test(tc, test_wait_bound_and_free);
+	tcase_add_test(tc, test_wait_trim);
 	suite_add_tcase(s, tc);
 	return s;
 }
