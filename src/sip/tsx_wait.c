@@ -555,7 +555,8 @@ int tsx_wait_from(struct tsx *t)
 	}
 	memcpy(p, t->local_tag ? t->local_tag : "", taglen);
 	memcpy(p + taglen, t->dest.host, hostlen);
-	memcpy(p + taglen + hostlen, t->out, outlen);
+	if (outlen)
+		memcpy(p + taglen + hostlen, t->out, outlen);
 	if (w_init(w, t) < 0) {
 		pool_put(l, w);
 		return -ENOMEM;
