@@ -68,9 +68,9 @@ struct tsx_wait {
 	uint16_t out_status;
 	uint32_t outlen;
 	uint32_t t1, t2, t4;
-	uint32_t retx_ms;     /* IST Completed, UDP: Timer G's interval; 0: none */
-	uint64_t end_at;      /* IST Completed: when Timer H fires (tmr_now ms) */
-	unsigned long id;     /* the handle: "t<id>" */
+	uint32_t retx_ms; /* IST Completed, UDP: Timer G's interval; 0: none */
+	uint64_t end_at;  /* IST Completed: when Timer H fires (tmr_now ms) */
+	unsigned long id; /* the handle: "t<id>" */
 	struct tsx_layer *l;
 	struct tmr tmr;
 	/* [struct htab_node mnode][struct wait_dest] key mkey tag host out */

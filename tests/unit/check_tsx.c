@@ -73,10 +73,10 @@ static struct tsx *tu_st; /* the last server transaction handed up */
 static unsigned n_requests, n_acks, n_strays;
 static enum tsx_state tu_state_after; /* TU_RESPOND: st's state after answering */
 static char tu_handle_after[24];
-static char tu_tag[32];	 /* the To tag of st's responses, taken in user.request */
-static int tu_code2;	 /* TU_RESPOND: then this too (0: no) ... */
-static int tu_err2;	 /* ... which returned this */
-static bool tu_merged;	 /* tsx_merged(st) in user.request */
+static char tu_tag[32]; /* the To tag of st's responses, taken in user.request */
+static int tu_code2;	/* TU_RESPOND: then this too (0: no) ... */
+static int tu_err2;	/* ... which returned this */
+static bool tu_merged;	/* tsx_merged(st) in user.request */
 
 static uint64_t now(void)
 {
