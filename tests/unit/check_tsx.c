@@ -1461,6 +1461,33 @@ START_TEST(test_wait_trim)
 }
 END_TEST
 
+/* tsx_respond_copy(): the bytes sent, the TU's to keep (its 2xx resends), after st is compact. */
+START_TEST(test_wait_respond_copy)
+{
+	struct sip_msg *r = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	feed_req(NET_UDP, "INVITE", "z9hG4bKwe", 1, NULL, NULL);
+	ck_assert_int_eq(msg_build_response(&r, tsx_req(tu_st), 200, NULL, tu_tag), 0);
+	ck_assert_int_eq(tsx_respond_copy(tu_st, r, &buf, &len), 0);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(len, sent[0].len);
+	ck_assert(memcmp(buf, sent[0].buf, len) == 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	free(buf);
+	/* A provisional is copied too; st stays the TU's until its final. */
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwf", 2, NULL, NULL);
+	r = NULL;
+	ck_assert_int_eq(msg_build_response(&r, tsx_req(tu_st), 100, NULL, NULL), 0);
+	ck_assert_int_eq(tsx_respond_copy(tu_st, r, &buf, &len), 0);
+	free(buf);
+	ck_assert_int_eq(tsx_respond_code(tu_st, 200, NULL, NULL), 0);
+	drain();
+}
+END_TEST
+
 static Suite *tsx_suite(void)
 {
 	Suite *s = suite_create("tsx");
@@ -1512,6 +1539,7 @@ static Suite *tsx_suite(void)
 	tcase_add_test(tc, test_wait_send_error);
 	tcase_add_test(tc, test_wait_bound_and_free);
 	tcase_add_test(tc, test_wait_trim);
+	tcase_add_test(tc, test_wait_respond_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }
