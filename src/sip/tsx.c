@@ -190,15 +190,22 @@ void tsx_count_dec(struct tsx_layer *l)
 		l->full = false;
 		log_info("tsx: %u transactions, below the limit again", l->count);
 	}
-	if (l->peak >= TRIM_MIN && l->count < l->peak / TRIM_RATIO && !tmr_armed(&l->trim))
+	if (tmr_armed(&l->trim))
+		return;
+	if ((l->peak >= TRIM_MIN && l->count < l->peak / TRIM_RATIO) ||
+	    (l->trim_tail && l->count == 0))
 		tmr_start(&l->trim, TRIM_MS); /* best effort: without it, no trim */
 }
 
+/*
+ * The burst's calls and the last of its transactions end after the first
+ * trim: trim_tail has one more done once none is left.
+ */
 static void on_trim(void *arg)
 {
 	struct tsx_layer *l = arg;
 
-	if (l->count >= l->peak / TRIM_RATIO)
+	if (l->count >= l->peak / TRIM_RATIO && !(l->trim_tail && l->count == 0))
 		return; /* busy again */
 	log_debug("tsx: %u transactions, down from %u: memory handed back", l->count, l->peak);
 	tsx_pool_trim(l, TRIM_KEEP);
@@ -206,6 +213,7 @@ static void on_trim(void *arg)
 	malloc_trim(0); /* glibc keeps freed pages unless asked */
 #endif
 	l->peak = l->count;
+	l->trim_tail = l->count > 0;
 }
 
 int tsx_link(struct tsx *t, char *key, size_t keylen)

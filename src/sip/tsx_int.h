@@ -75,6 +75,7 @@ struct tsx_layer {
 	unsigned count;	    /* live: in the match table (full and compact) */
 	unsigned waiting;   /* of those, compact (struct tsx_wait) */
 	unsigned peak;	    /* highest count since the last trim */
+	bool trim_tail;	    /* trimmed with some left: once more when none is */
 	unsigned depth;	    /* layer entry points on the stack */
 	unsigned long next_id;
 	bool full; /* at max_tsx: logged once */

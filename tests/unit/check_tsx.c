@@ -1424,7 +1424,8 @@ END_TEST
 
 /*
  * After a burst the count falls below 1/8 of its peak: one check a few
- * seconds later trims (pool, malloc_trim); then nothing stays armed.
+ * seconds later trims (pool, malloc_trim), and once more when the last one
+ * is gone; then nothing stays armed.
  */
 START_TEST(test_wait_trim)
 {
@@ -1449,10 +1450,17 @@ START_TEST(test_wait_trim)
 	ck_assert_uint_eq(tsx_layer_waiting(layer), n);
 	ck_assert_uint_eq(tsx_layer_count(layer), n);
 	ck_assert_uint_eq(tmr_fake_armed(clk), n);
-	advance_to(32000); /* Timer J for all: the trim check is armed */
+	advance_to(10000);
+	feed_req(NET_UDP, "BYE", "z9hG4bKlast", 1, NULL, "tt"); /* the burst's tail */
+	advance_to(32000); /* Timer J for all but the last: the trim check is armed */
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 2);
+	advance_to(32000 + 5000); /* trimmed, one left: once more when it is gone */
+	ck_assert_uint_eq(tmr_fake_armed(clk), 1);
+	advance_to(42000);
 	ck_assert_uint_eq(tsx_layer_count(layer), 0);
 	ck_assert_uint_eq(tmr_fake_armed(clk), 1);
-	advance_to(32000 + 5000);
+	advance_to(42000 + 5000);
 	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
 	/* The layer works on with what the pool kept. */
 	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwd", 1, NULL, NULL);
