@@ -276,8 +276,9 @@ static const struct cfg_key keys[] = {
     UINT_KEY("sip", t4_ms, 5000, 100, 60000, true,
 	     "RFC 3261 T4 in ms, how long a message may live in the network: timers I and K "
 	     "on UDP."),
-    UINT_KEY("sip", max_transactions, 20000, 16, 1000000, true,
-	     "Transactions open at once; past it new requests get 503 with Retry-After."),
+    UINT_KEY("sip", max_transactions, 1000000, 16, 10000000, true,
+	     "Transactions open at once, the ones waiting 64*T1 after their final response "
+	     "included; past it new requests get 503 with Retry-After."),
     UINT_KEY("sip", max_calls, 10000, 1, 1000000, true,
 	     "Calls at once, both directions; past it an INVITE gets 503 with Retry-After and "
 	     "the call command busy."),

@@ -43,19 +43,36 @@
  * from the tables at once but freed only when that depth returns to zero,
  * so no transaction is freed while a callback about it runs.  Beyond that:
  *  - a client transaction stays valid until the callback with its final
- *    outcome returns, or until tsx_detach();
+ *    outcome returns (after a 2xx: until Timer M's callback), or until
+ *    tsx_detach();
  *  - a server transaction stays valid until the TU has sent a final
- *    response (after a 2xx: until Timer L), until tsx_respond*() fails
- *    with anything but -EINVAL, or until tsx_detach().  One that fails on
- *    its own (a resent provisional that cannot be sent) waits, out of the
- *    tables, for the TU to learn it through tsx_respond*().
+ *    response and the layer call or callback it did so in has returned,
+ *    until tsx_respond*() fails with anything but -EINVAL, or until
+ *    tsx_detach().  One that fails on its own (a resent provisional that
+ *    cannot be sent) waits, out of the tables, for the TU to learn it
+ *    through tsx_respond*().
+ *
+ * Waiting.  Most transactions spend most of their life waiting out 64*T1
+ * after their final response (Timers D, H, J, K, L, M).  When one no TU
+ * holds any more reaches such a state, tsx_layer_leave() replaces it by its
+ * compact form (tsx_wait.c): the key, the bytes it may send again, where
+ * they go, one timer.  It sits under the same key in the same table, does
+ * on a match what the full machine does in its state, logs the same lines
+ * and counts as a transaction as before.  The memory goes back after a
+ * burst: once the count falls below an eighth of its peak, a timer frees
+ * the pool's spare objects and hands glibc's free pages back (malloc_trim).
  */
+#include "config.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
 
 #include "core/log.h"
 #include "core/rnd.h"
@@ -66,6 +83,16 @@ static struct log_rl rl_tsx_below =
     LOG_RL_INIT("tsx_below_limit", "transaction-limit ends", LOG_RL_PEER);
 
 #define MAGIC_COOKIE "z9hG4bK" /* §8.1.1.7 */
+
+/*
+ * Memory back after a burst: checked TRIM_MS after the count falls below
+ * 1/TRIM_RATIO of its peak, if that peak was at least TRIM_MIN; the pool
+ * keeps TRIM_KEEP objects per size class.
+ */
+#define TRIM_MS 5000
+#define TRIM_RATIO 8
+#define TRIM_MIN 4096
+#define TRIM_KEEP 64
 
 static const char *const kind_names[] = {"ICT", "NICT", "IST", "NIST"};
 
@@ -142,23 +169,68 @@ static int key_merge(const struct sip_msg *m, char **kp, size_t *lenp)
 
 /* ---- the tables ---- */
 
-struct tsx *tsx_match_find(const struct tsx_layer *l, const char *key, size_t keylen)
+struct tsx_hdr *tsx_match_find(const struct tsx_layer *l, const char *key, size_t keylen)
 {
 	struct htab_node *n = htab_find(l->match, key, keylen);
 
-	return n ? container_of(n, struct tsx, node) : NULL;
+	return n ? container_of(n, struct tsx_hdr, node) : NULL;
+}
+
+void tsx_count_inc(struct tsx_layer *l)
+{
+	if (++l->count > l->peak)
+		l->peak = l->count;
+}
+
+/*
+ * After a burst, the count falls back: once it is below an eighth of its
+ * peak, check again a few seconds later (a timer, so a busy layer pays
+ * nothing per transaction) and then hand the memory back.
+ */
+void tsx_count_dec(struct tsx_layer *l)
+{
+	l->count--;
+	if (l->full && l->count < l->cfg.max_tsx) {
+		l->full = false;
+		log_rl_info(&rl_tsx_below, "tsx: %u transactions, below the limit again",
+			    l->count);
+	}
+	if (tmr_armed(&l->trim))
+		return;
+	if ((l->peak >= TRIM_MIN && l->count < l->peak / TRIM_RATIO) ||
+	    (l->trim_tail && l->count == 0))
+		tmr_start(&l->trim, TRIM_MS); /* best effort: without it, no trim */
+}
+
+/*
+ * The burst's calls and the last of its transactions end after the first
+ * trim: trim_tail has one more done once none is left.
+ */
+static void on_trim(void *arg)
+{
+	struct tsx_layer *l = arg;
+
+	if (l->count >= l->peak / TRIM_RATIO && !(l->trim_tail && l->count == 0))
+		return; /* busy again */
+	log_debug("tsx: %u transactions, down from %u: memory handed back", l->count, l->peak);
+	tsx_pool_trim(l, TRIM_KEEP);
+#ifdef HAVE_MALLOC_TRIM
+	malloc_trim(0); /* glibc keeps freed pages unless asked */
+#endif
+	l->peak = l->count;
+	l->trim_tail = l->count > 0;
 }
 
 int tsx_link(struct tsx *t, char *key, size_t keylen)
 {
 	int err;
 
-	if ((err = htab_insert(t->l->match, &t->node, key, keylen)) < 0)
+	if ((err = htab_insert(t->l->match, &t->h.node, key, keylen)) < 0)
 		return err;
 	t->key = key; /* t owns it from here */
 	t->keylen = keylen;
 	t->in_match = true;
-	t->l->count++;
+	tsx_count_inc(t->l);
 	return 0;
 }
 
@@ -183,14 +255,9 @@ static void tsx_unlink(struct tsx *t)
 	struct tsx_layer *l = t->l;
 
 	if (t->in_match) {
-		htab_remove(l->match, &t->node);
+		htab_remove(l->match, &t->h.node);
 		t->in_match = false;
-		l->count--;
-		if (l->full && l->count < l->cfg.max_tsx) {
-			l->full = false;
-			log_rl_info(&rl_tsx_below, "tsx: %u transactions, below the limit again",
-				    l->count);
-		}
+		tsx_count_dec(l);
 	}
 	if (t->in_merge) {
 		htab_remove(l->merge, &t->mnode);
@@ -209,6 +276,7 @@ int tsx_alloc(struct tsx_layer *l, const struct tsx_ops *ops, struct sip_msg *re
 
 	if (!t)
 		return -ENOMEM;
+	t->h.wait = false;
 	t->l = l;
 	t->ops = ops;
 	t->kind = ops->kind;
@@ -256,32 +324,36 @@ void tsx_layer_enter(struct tsx_layer *l)
 	l->depth++;
 }
 
-void tsx_slim(struct tsx *t)
+void tsx_settle(struct tsx *t)
 {
-	if (t->slim_queued || !t->req)
+	if (t->settle_queued)
 		return;
-	t->slim_queued = true;
-	t->slim_next = t->l->slim;
-	t->l->slim = t;
+	t->settle_queued = true;
+	t->settle_next = t->l->settle;
+	t->l->settle = t;
 }
 
 /*
- * Leaving the outermost entry point lets go of the requests of finally
- * answered server transactions (a transaction waits 64*T1 in Completed or
- * Accepted; its parsed request is most of its memory), then frees what
- * terminated meanwhile.
+ * Leaving the outermost entry point makes the transactions that settled
+ * into a waiting state compact (they wait 64*T1 in Completed or Accepted),
+ * or, for a server one the TU still holds, lets go of its parsed request
+ * (most of its memory); then frees what terminated meanwhile.
  */
 void tsx_layer_leave(struct tsx_layer *l)
 {
 	if (--l->depth > 0)
 		return;
-	while (l->slim) {
-		struct tsx *t = l->slim;
+	while (l->settle) {
+		struct tsx *t = l->settle;
 
-		l->slim = t->slim_next;
-		t->slim_queued = false;
-		msg_free(t->req);
-		t->req = NULL;
+		l->settle = t->settle_next;
+		t->settle_queued = false;
+		if (t->state == TSX_TERMINATED || tsx_wait_from(t) == 0)
+			continue; /* freed below, or already */
+		if (t->kind == TSX_IST || t->kind == TSX_NIST) {
+			msg_free(t->req);
+			t->req = NULL;
+		}
 	}
 	while (l->dead) {
 		struct tsx *t = l->dead;
@@ -428,6 +500,7 @@ int tsx_layer_new(struct tsx_layer **lp, struct tmr_clock *clk, const struct tsx
 	if (user)
 		l->user = *user;
 	l->st = st;
+	tmr_init(&l->trim, clk, on_trim, l);
 	if ((err = htab_new(&l->match)) < 0 || (err = htab_new(&l->merge)) < 0 ||
 	    (err = layer_cfg(l, cfg)) < 0)
 		goto out;
@@ -442,9 +515,13 @@ void tsx_layer_free(struct tsx_layer *l)
 {
 	if (!l)
 		return;
-	l->slim = NULL; /* its entries are in all */
+	l->settle = NULL; /* its entries are in all */
 	while (l->all)
 		tsx_free(l->all);
+	if (l->match)
+		tsx_wait_free_all(l);
+	tsx_pool_trim(l, 0);
+	tmr_close(&l->trim);
 	htab_free(l->match);
 	htab_free(l->merge);
 	free(l->server);
@@ -467,11 +544,17 @@ unsigned tsx_layer_count(const struct tsx_layer *l)
 	return l->count;
 }
 
+unsigned tsx_layer_waiting(const struct tsx_layer *l)
+{
+	return l->waiting;
+}
+
 /* ---- receiving ---- */
 
 void tsx_recv_response(struct tsx_layer *l, struct sip_msg *m)
 {
-	struct tsx *t = NULL;
+	struct tsx_hdr *h = NULL;
+	struct tsx *t;
 	char *key = NULL;
 	size_t keylen;
 
@@ -482,14 +565,19 @@ void tsx_recv_response(struct tsx_layer *l, struct sip_msg *m)
 			log_err("tsx: %d response dropped: out of memory", m->status);
 			goto out;
 		}
-		t = tsx_match_find(l, key, keylen);
+		h = tsx_match_find(l, key, keylen);
 	}
-	if (!t) {
+	if (!h) {
 		TSX_STAT_BUMP(l, rx_stray_responses);
 		if (l->user.stray_response)
 			l->user.stray_response(l->user.arg, m);
 		goto out;
 	}
+	if (h->wait) {
+		tsx_wait_on_response(h, m);
+		goto out;
+	}
+	t = tsx_of(h);
 	if (t->ops->on_response)
 		t->ops->on_response(t, m);
 out:

@@ -92,7 +92,13 @@ int tsx_layer_new(struct tsx_layer **lp, struct tmr_clock *clk, const struct tsx
 void tsx_layer_free(struct tsx_layer *l);
 /* New T1/T2/T4 and bounds apply to transactions created afterwards. */
 void tsx_layer_set_cfg(struct tsx_layer *l, const struct tsx_cfg *cfg);
+/* Live transactions, the waiting ones included (what max_tsx bounds). */
 unsigned tsx_layer_count(const struct tsx_layer *l);
+/*
+ * Of those, how many wait out their last timer in compact form (no TU
+ * holds them; see tsx.c).  For tests and measurements.
+ */
+unsigned tsx_layer_waiting(const struct tsx_layer *l);
 /*
  * The settings in force (T1, T2, T4, bounds, Retry-After, the Server /
  * User-Agent value, NULL for none): the one copy of the [sip] keys the
@@ -135,10 +141,19 @@ int tsx_request(struct tsx_layer *l, struct sip_msg *req, const struct sip_dest 
 
 /*
  * Send a response on server transaction st; the transaction takes resp.
- * A final response moves st to Completed/Accepted and starts its timers.
+ * A final response moves st to Completed/Accepted and starts its timers;
+ * the TU lets go of st then (see the lifetimes in tsx.c): after a 2xx it
+ * resends the 2xx itself (tsx_send_raw(), RFC 6026 §8.7).
  * 0, -EINVAL (a final response was already sent), -errno.
  */
 int tsx_respond(struct tsx *st, struct sip_msg *resp);
+/*
+ * tsx_respond(), and on success a copy of the bytes sent (our To tag and
+ * the Server header in) into *bufp (malloc'd, the caller's; NULL if out of
+ * memory) and *lenp: what a UAS core resends of its 2xx (§13.3.1.4),
+ * serialised once.
+ */
+int tsx_respond_copy(struct tsx *st, struct sip_msg *resp, char **bufp, size_t *lenp);
 /* Build and send code with reason (NULL: standard) and the extra header of err (may be NULL). */
 int tsx_respond_code(struct tsx *st, int code, const char *reason, const struct msg_err *extra);
 
@@ -194,7 +209,15 @@ const char *tsx_local_tag(const struct tsx *t);
  * merged request (answer 482).
  */
 bool tsx_merged(const struct tsx *st);
-/* §9.2: the IST a CANCEL (server transaction st) refers to, or NULL. */
+/*
+ * §9.2: CANCEL st matched an INVITE server transaction, answered or not;
+ * st's local tag (tsx_local_tag()) is then that INVITE's, for the 200.
+ */
+bool tsx_cancel_matched(const struct tsx *st);
+/*
+ * §9.2: the IST a CANCEL (server transaction st) refers to while it is
+ * still a TU's to answer (or in the callback that answered it), or NULL.
+ */
 struct tsx *tsx_cancel_target(const struct tsx *st);
 
 #endif

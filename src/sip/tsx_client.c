@@ -71,6 +71,7 @@ static void ict_completed(struct tsx *t, const struct sip_msg *resp)
 	tmr_stop(&t->retx);
 	tmr_stop(&t->end);
 	tsx_goto(t, TSX_COMPLETED, resp->status, NULL);
+	tsx_settle(t);
 	if ((err = ict_build_ack(t, resp)) < 0)
 		log_err("%s: cannot build the ACK for %d: %s", t->handle, resp->status,
 			strerror(-err));
@@ -104,6 +105,7 @@ static void ict_on_response(struct tsx *t, const struct sip_msg *resp)
 			tmr_stop(&t->retx);
 			tmr_stop(&t->end);
 			tsx_goto(t, TSX_ACCEPTED, code, NULL);
+			tsx_settle(t); /* compact once detached: see ict_detach() */
 			tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
 			ct_pass(t, resp, 0);
 		} else {
@@ -154,6 +156,7 @@ static void nict_on_response(struct tsx *t, const struct sip_msg *resp)
 		tmr_stop(&t->retx);
 		tmr_stop(&t->end);
 		tsx_goto(t, TSX_COMPLETED, code, NULL);
+		tsx_settle(t);
 		ct_pass(t, resp, 0);
 		if (t->state != TSX_COMPLETED)
 			break;
@@ -287,6 +290,9 @@ static void ict_detach(struct tsx *t)
 	 */
 	if (t->state == TSX_PROCEEDING)
 		tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
+	/* In Accepted only Timer M is left: nobody to pass 2xx to, so compact. */
+	if (t->state == TSX_ACCEPTED)
+		tsx_settle(t);
 }
 
 /* ---- the machines, as the layer sees them (tsx_int.h) ---- */

@@ -14,8 +14,13 @@
  *                 the receive entry point (a new request makes a server
  *                 transaction), timers G, H, I, J, L, the 100 Trying timer
  *                 and the NIST guard
+ *   tsx_wait.c    the compact form of a transaction its TU no longer holds
+ *                 and that only waits out its last timer (Accepted,
+ *                 Completed, Confirmed), with its pool
  * The two machine files call down into tsx.c; tsx.c reaches them only
- * through t->ops, which their constructors set.
+ * through t->ops, which their constructors set.  tsx.c hands a transaction
+ * to tsx_wait.c when it settles, and tsx_wait.c's objects answer for
+ * themselves when matched.
  */
 #ifndef SIPUAD_TSX_INT_H
 #define SIPUAD_TSX_INT_H
@@ -29,11 +34,34 @@
 #include "core/tmr.h"
 #include "sip/tsx.h"
 
+struct log_rl;
+/* tsx_server.c: the rate-limited lines (log.h) the compact ones share. */
+extern struct log_rl tsx_rl_timer_h, tsx_rl_send_failed;
+
 #define TSX_STAT_BUMP(l, field)                                                                    \
 	do {                                                                                       \
 		if ((l)->st)                                                                       \
 			(l)->st->field++;                                                          \
 	} while (0)
+
+/*
+ * What the match table holds: a running transaction (struct tsx) or a
+ * compact waiting one (struct tsx_wait, tsx_wait.c).  Both begin with this,
+ * so one lookup finds either and the flag tells which.
+ */
+struct tsx_hdr {
+	struct htab_node node;
+	bool wait;
+};
+
+/* Size classes of the waiting objects' pool (tsx_wait.c): 16 B steps (malloc's) up to 1 KiB. */
+#define TSX_POOL_STEP 16
+#define TSX_POOL_CLASSES 65 /* class c: chunks of c * 16 bytes; 0: not pooled */
+
+struct tsx_pool {
+	void *free[TSX_POOL_CLASSES]; /* singly linked through their first word */
+	unsigned n[TSX_POOL_CLASSES];
+};
 
 struct tsx_layer {
 	struct tmr_clock *clk;
@@ -47,11 +75,16 @@ struct tsx_layer {
 	struct htab *merge; /* §8.2.2.2 keys -> tsx.mnode */
 	struct tsx *all;    /* every transaction not yet freed */
 	struct tsx *dead;   /* terminated, freed when depth drops to 0 */
-	struct tsx *slim;   /* finally answered: request freed when depth drops to 0 */
-	unsigned count;	    /* live: in the match table */
+	struct tsx *settle; /* entered a waiting state: made compact when depth drops to 0 */
+	unsigned count;	    /* live: in the match table (full and compact) */
+	unsigned waiting;   /* of those, compact (struct tsx_wait) */
+	unsigned peak;	    /* highest count since the last trim */
+	bool trim_tail;	    /* trimmed with some left: once more when none is */
 	unsigned depth;	    /* layer entry points on the stack */
 	unsigned long next_id;
 	bool full; /* at max_tsx: logged once */
+	struct tsx_pool pool;
+	struct tmr trim; /* memory back after a burst: see tsx_count_dec() */
 };
 
 enum tsx_slot {
@@ -82,6 +115,7 @@ struct tsx_ops {
 };
 
 struct tsx {
+	struct tsx_hdr h; /* match table; h.wait false */
 	struct tsx_layer *l;
 	const struct tsx_ops *ops; /* the machine of its kind */
 	enum tsx_kind kind;	   /* ops->kind */
@@ -97,9 +131,8 @@ struct tsx {
 	uint64_t retx_ms; /* current interval of A, E or G */
 	struct tmr end;
 
-	char *key; /* match table */
+	char *key; /* match table (h.node) */
 	size_t keylen;
-	struct htab_node node;
 	bool in_match;
 	char *mkey; /* merge table (server, no To tag) */
 	size_t mkeylen;
@@ -124,9 +157,10 @@ struct tsx {
 	bool held;	 /* server: the TU may still use it */
 	bool merged;
 	void *owner;	 /* tsx_set_owner() */
-	char method[16]; /* the request's, kept when req is let go (tsx_slim) */
-	bool slim_queued;
-	struct tsx *slim_next; /* layer->slim */
+	char method[16]; /* the request's, kept when req is let go (tsx_settle) */
+	bool settle_queued;
+	struct tsx *settle_next; /* layer->settle */
+	bool cancel_hit;	 /* a CANCEL that matched an IST (tsx_cancel_matched()) */
 };
 
 static inline unsigned tsx_umin(unsigned a, unsigned b)
@@ -144,8 +178,18 @@ int tsx_key_client(const char *branch, const char *method, char **kp, size_t *le
  * Request-URI for an RFC 2543 key), -ENOMEM; *kp malloc'd.
  */
 int tsx_key_server(const struct sip_msg *m, const char *method, char **kp, size_t *lenp);
-/* The live transaction under key in the match table, or NULL. */
-struct tsx *tsx_match_find(const struct tsx_layer *l, const char *key, size_t keylen);
+/* What is under key in the match table (a struct tsx or a struct tsx_wait), or NULL. */
+struct tsx_hdr *tsx_match_find(const struct tsx_layer *l, const char *key, size_t keylen);
+
+/* The running transaction h is, or NULL (NULL, or a compact one). */
+static inline struct tsx *tsx_of(struct tsx_hdr *h)
+{
+	return h && !h->wait ? container_of(h, struct tsx, h) : NULL;
+}
+
+/* A transaction came into (count++) or left (count--) the match table. */
+void tsx_count_inc(struct tsx_layer *l);
+void tsx_count_dec(struct tsx_layer *l);
 /* Into the match table under key, which t owns from here on success. 0 or -errno. */
 int tsx_link(struct tsx *t, char *key, size_t keylen);
 /* §8.2.2.2: into the merge table; sets t->merged. 0 or -ENOMEM. */
@@ -163,12 +207,15 @@ void tsx_free(struct tsx *t);
 /* Every entry point into the layer brackets its work with these. */
 void tsx_layer_enter(struct tsx_layer *l);
 /*
- * A server transaction sent its final response: its parsed request is no
- * longer needed (retransmissions are matched by key and answered from
- * out).  It is freed when the layer's depth drops to 0, so the TU may use
- * it until the callback that answered returns.
+ * t entered a waiting state (Accepted, Completed, Confirmed) or its TU let
+ * go of it.  When the layer's depth drops to 0 (so the TU may use it until
+ * the callback that got it there returns), a transaction its TU no longer
+ * holds is replaced by its compact form (tsx_wait_from()); one the TU still
+ * holds (an ICT in Accepted before tsx_detach()) stays, a server one without
+ * its parsed request (retransmissions are matched by key and answered from
+ * out).
  */
-void tsx_slim(struct tsx *t);
+void tsx_settle(struct tsx *t);
 void tsx_layer_leave(struct tsx_layer *l);
 /* Queue a terminated transaction nobody holds for freeing by tsx_layer_leave(). */
 void tsx_release(struct tsx *t);
@@ -198,5 +245,25 @@ void tsx_on_error(struct tsx *t, int err);
  * (tsx_layer_enter).
  */
 void tsx_recv_response(struct tsx_layer *l, struct sip_msg *m);
+
+/* ---- tsx_wait.c: compact waiting transactions ---- */
+
+/*
+ * Replace t, which waits out its last timer and which no TU holds, by its
+ * compact form, in the same place of the tables, and free t.  0; -EAGAIN:
+ * not such a transaction (t stays); -ENOMEM (t stays).
+ */
+int tsx_wait_from(struct tsx *t);
+/* A request matched compact h (its state's §17.2 handling). */
+void tsx_wait_on_request(struct tsx_hdr *h, const struct sip_msg *req);
+/* A response matched compact h (its state's §17.1 handling). */
+void tsx_wait_on_response(struct tsx_hdr *h, const struct sip_msg *resp);
+/* Compact h's kind, and, for an IST, its To tag (NULL otherwise). */
+enum tsx_kind tsx_wait_kind(const struct tsx_hdr *h);
+const char *tsx_wait_local_tag(const struct tsx_hdr *h);
+/* Free every compact transaction (tsx_layer_free()). */
+void tsx_wait_free_all(struct tsx_layer *l);
+/* Free pooled objects beyond keep per size class. */
+void tsx_pool_trim(struct tsx_layer *l, unsigned keep);
 
 #endif

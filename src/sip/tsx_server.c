@@ -42,9 +42,9 @@
 #include "sip/tsx_int.h"
 
 /* Lines a peer causes, rate-limited (log.h); stats counts each class. */
-static struct log_rl rl_timer_h =
+struct log_rl tsx_rl_timer_h =
     LOG_RL_INIT("timer_h", "transactions ended without an ACK (Timer H)", LOG_RL_PEER);
-static struct log_rl rl_send_failed =
+struct log_rl tsx_rl_send_failed =
     LOG_RL_INIT("response_send_failed", "responses that could not be sent", LOG_RL_PEER);
 static struct log_rl rl_tsx_full =
     LOG_RL_INIT("tsx_limit", "transaction-limit warnings", LOG_RL_PEER);
@@ -102,7 +102,7 @@ static int nist_final(struct tsx *t)
 	tmr_stop(&t->end); /* the guard */
 	t->held = false;
 	tsx_goto(t, TSX_COMPLETED, t->out_status, NULL);
-	tsx_slim(t);
+	tsx_settle(t);
 	if ((err = tsx_send(t, t->out, t->outlen)) < 0)
 		return err;
 	/* Timer J = 64*T1 on UDP, 0 on TCP. */
@@ -132,9 +132,14 @@ static int ist_on_tu_response(struct tsx *t, struct sip_msg *resp)
 		if (code < 200)
 			return tsx_send(t, t->out, t->outlen);
 		if (code < 300) {
-			/* RFC 6026 §8.7: 2xx -> Accepted, Timer L = 64*T1. */
+			/*
+			 * RFC 6026 §8.7: 2xx -> Accepted, Timer L = 64*T1.  The
+			 * TU resends its 2xx itself (tsx_send_raw()), so it lets
+			 * go of t as of any final response.
+			 */
+			t->held = false;
 			tsx_goto(t, TSX_ACCEPTED, code, NULL);
-			tsx_slim(t);
+			tsx_settle(t);
 			if ((err = tsx_send(t, t->out, t->outlen)) < 0)
 				return err;
 			tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
@@ -143,7 +148,7 @@ static int ist_on_tu_response(struct tsx *t, struct sip_msg *resp)
 		/* 300-699 -> Completed: Timer G = T1 (UDP only), Timer H = 64*T1. */
 		t->held = false;
 		tsx_goto(t, TSX_COMPLETED, code, NULL);
-		tsx_slim(t);
+		tsx_settle(t);
 		if ((err = tsx_send(t, t->out, t->outlen)) < 0)
 			return err;
 		if (!t->reliable) {
@@ -153,7 +158,7 @@ static int ist_on_tu_response(struct tsx *t, struct sip_msg *resp)
 		tsx_arm(t, &t->end, (uint64_t)t->t1 * 64);
 		return 0;
 	case TSX_ACCEPTED:
-		/* RFC 6026 §8.7: the TU retransmits its 2xx through us. */
+		/* RFC 6026 §8.7: the TU may retransmit its 2xx through us (until it returns). */
 		if (code < 200 || code >= 300)
 			return -EINVAL;
 		if ((err = st_store(t, resp)) < 0)
@@ -231,6 +236,7 @@ static void ist_on_request(struct tsx *t, const struct sip_msg *req)
 		tmr_stop(&t->retx);
 		tmr_stop(&t->end);
 		tsx_goto(t, TSX_CONFIRMED, 0, "ACK");
+		tsx_settle(t);
 		if (t->reliable)
 			tsx_terminate(t, "Timer I = 0");
 		else
@@ -275,7 +281,6 @@ static void ist_on_timer(struct tsx *t, enum tsx_slot slot)
 		break;
 	case TSX_ACCEPTED:
 		/* Timer L = 64*T1: the TU's 2xx window is over too. */
-		t->held = false;
 		tsx_terminate(t, "Timer L");
 		break;
 	case TSX_COMPLETED:
@@ -289,7 +294,7 @@ static void ist_on_timer(struct tsx *t, enum tsx_slot slot)
 			break;
 		}
 		/* Timer H = 64*T1. */
-		log_rl_info(&rl_timer_h, "%s: no ACK for %d in %u ms (Timer H)", t->handle,
+		log_rl_info(&tsx_rl_timer_h, "%s: no ACK for %d in %u ms (Timer H)", t->handle,
 			    t->out_status, t->t1 * 64);
 		tsx_terminate(t, "Timer H");
 		break;
@@ -364,7 +369,7 @@ static void st_on_error(struct tsx *t, int err)
 {
 	if (t->state == TSX_TERMINATED)
 		return;
-	log_rl_warn(&rl_send_failed, "%s: cannot send %d to %s: %s", t->handle, t->out_status,
+	log_rl_warn(&tsx_rl_send_failed, "%s: cannot send %d to %s: %s", t->handle, t->out_status,
 		    t->method, strerror(-err));
 	t->err = err;
 	tsx_terminate(t, "transport error");
@@ -402,6 +407,33 @@ static const struct tsx_ops nist_ops = {
 };
 
 /*
+ * §9.2: a CANCEL whose INVITE server transaction is here, answered or not,
+ * takes its To tag: "the To tag of the response to the CANCEL and the To
+ * tag in the response to the original request SHOULD be the same".  0 or
+ * -ENOMEM.
+ */
+static int cancel_match(struct tsx *t, const struct sip_msg *req)
+{
+	struct tsx_hdr *h;
+	const char *tag = NULL;
+	char *key;
+	size_t keylen;
+
+	if (strcmp(req->method, "CANCEL") != 0 || tsx_key_server(req, "INVITE", &key, &keylen) < 0)
+		return 0; /* no key, no target: 481 as before */
+	h = tsx_match_find(t->l, key, keylen);
+	free(key);
+	if (h && !h->wait && tsx_of(h)->kind == TSX_IST)
+		tag = tsx_of(h)->local_tag;
+	else if (h && h->wait && tsx_wait_kind(h) == TSX_IST)
+		tag = tsx_wait_local_tag(h);
+	if (!tag)
+		return 0;
+	t->cancel_hit = true;
+	return (t->local_tag = strdup(tag)) ? 0 : -ENOMEM;
+}
+
+/*
  * A server transaction for req under key (both taken, also on failure),
  * with its 100 Trying timer (IST) or guard (NIST) running.  0 or -errno.
  */
@@ -423,7 +455,9 @@ static int st_new(struct tsx_layer *l, struct sip_msg *req, char *key, size_t ke
 	t->reliable = req->src.proto != NET_UDP;
 	if (req->to_tag) {
 		t->local_tag = strdup(req->to_tag);
-	} else if ((t->local_tag = malloc(RND_TAG_LEN))) {
+	} else if (!invite && (err = cancel_match(t, req)) < 0) {
+		goto out;
+	} else if (!t->local_tag && (t->local_tag = malloc(RND_TAG_LEN))) {
 		rnd_token(t->local_tag, RND_TAG_LEN);
 	}
 	err = -ENOMEM;
@@ -479,6 +513,7 @@ static void st_refuse(struct tsx_layer *l, const struct sip_msg *req)
 static void st_recv_request(struct tsx_layer *l, struct sip_msg *m)
 {
 	bool ack = strcmp(m->method, "ACK") == 0;
+	struct tsx_hdr *h;
 	struct tsx *t;
 	char *key = NULL;
 	size_t keylen;
@@ -488,8 +523,10 @@ static void st_recv_request(struct tsx_layer *l, struct sip_msg *m)
 		log_rl_warn(&rl_no_key, "tsx: %s dropped: no key: %s", m->method, strerror(-err));
 		goto out;
 	}
-	if ((t = tsx_match_find(l, key, keylen))) {
-		if (t->ops->on_request)
+	if ((h = tsx_match_find(l, key, keylen))) {
+		if (h->wait)
+			tsx_wait_on_request(h, m);
+		else if ((t = tsx_of(h))->ops->on_request)
 			t->ops->on_request(t, m);
 		goto out;
 	}
@@ -568,7 +605,7 @@ int tsx_respond_code(struct tsx *t, int code, const char *reason, const struct m
 		return -EINVAL;
 	if (!t->req) {
 		/*
-		 * The request was let go after the final response (tsx_slim):
+		 * The request was let go after the final response (tsx_settle):
 		 * in Accepted the TU's 2xx retransmission is the stored 2xx
 		 * again (RFC 6026 §8.7); anything else is too late.
 		 */
@@ -598,6 +635,11 @@ bool tsx_merged(const struct tsx *st)
 	return st->merged;
 }
 
+bool tsx_cancel_matched(const struct tsx *st)
+{
+	return st->cancel_hit;
+}
+
 struct tsx *tsx_cancel_target(const struct tsx *st)
 {
 	struct tsx *t;
@@ -607,7 +649,29 @@ struct tsx *tsx_cancel_target(const struct tsx *st)
 	if (st->kind != TSX_NIST || !st->req || strcmp(st->method, "CANCEL") != 0 ||
 	    tsx_key_server(st->req, "INVITE", &key, &keylen) < 0)
 		return NULL;
-	t = tsx_match_find(st->l, key, keylen);
+	t = tsx_of(tsx_match_find(st->l, key, keylen));
 	free(key);
 	return t && t->kind == TSX_IST ? t : NULL;
+}
+
+int tsx_respond_copy(struct tsx *t, struct sip_msg *resp, char **bufp, size_t *lenp)
+{
+	struct tsx_layer *l;
+	int err;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if (!t) {
+		msg_free(resp);
+		return -EINVAL;
+	}
+	l = t->l;
+	tsx_layer_enter(l); /* t stays whole until the copy is made */
+	err = tsx_respond(t, resp);
+	if (err == 0 && t->out && (*bufp = malloc(t->outlen))) {
+		memcpy(*bufp, t->out, t->outlen);
+		*lenp = t->outlen;
+	}
+	tsx_layer_leave(l);
+	return err;
 }

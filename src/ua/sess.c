@@ -461,22 +461,23 @@ int sess_ok_send(struct sess *s, struct tsx *st, struct sip_msg *resp, bool *sen
 {
 	const struct sip_msg *req = tsx_req(st);
 	uint64_t t1 = tsx_layer_cfg(s->ctx->tsx)->t1_ms;
-	const char *out;
+	char *out;
+	size_t len;
 	int err;
 
 	*sent = false;
 	msg_response_dest(req, &s->ok_dest);
 	sess_set_flow(s, &req->src);
 	s->ok_cseq = req->cseq;
-	if ((err = tsx_respond(st, resp)) < 0)
+	/* Our resends are the transaction's bytes: the 2xx is serialised once. */
+	if ((err = tsx_respond_copy(st, resp, &out, &len)) < 0)
 		return err; /* the transaction is over (§17.2.4): nothing went */
 	*sent = true;
-	/* Our resends are the transaction's bytes: the 2xx is serialised once. */
 	free(s->ok_buf);
-	s->ok_buf = NULL;
-	if (!(out = tsx_last_response(st, &s->ok_len)) || !(s->ok_buf = malloc(s->ok_len)))
+	s->ok_buf = out;
+	s->ok_len = len;
+	if (!out)
 		return -ENOMEM;
-	memcpy(s->ok_buf, out, s->ok_len);
 	s->ok_interval = t1;
 	s->ok_deadline = tmr_now(s->ctx->clk) + 64 * t1;
 	tmr_start(&s->ok_tmr, t1);

@@ -164,17 +164,17 @@ static void m_options(struct ua *ua, struct tsx *st, const struct sip_msg *req)
  */
 static void m_cancel(struct ua *ua, struct tsx *st, const struct sip_msg *req)
 {
-	struct tsx *inv = tsx_cancel_target(st);
+	struct tsx *inv = tsx_cancel_target(st); /* NULL once answered */
 	struct sip_msg *r = NULL;
 
-	if (!inv) {
+	if (!tsx_cancel_matched(st)) {
 		refuse(st, 481, NULL, NULL, NULL);
 		return;
 	}
-	/* §9.2: the 200 carries the To tag of the INVITE's responses. */
-	if (msg_build_response(&r, req, 200, NULL, tsx_local_tag(inv)) < 0 || tsx_respond(st, r) < 0)
+	/* §9.2: the 200 carries the To tag of the INVITE's responses (st took it). */
+	if (msg_build_response(&r, req, 200, NULL, tsx_local_tag(st)) < 0 || tsx_respond(st, r) < 0)
 		log_warn("%s: cannot send 200 to CANCEL", tsx_handle(st));
-	if (ua->calls)
+	if (inv && ua->calls)
 		calls_cancel(ua->calls, inv);
 }
 

@@ -158,7 +158,7 @@ static void assert_defaults(const struct cfg *c)
 	ck_assert_uint_eq(c->t1_ms, 500);
 	ck_assert_uint_eq(c->t2_ms, 4000);
 	ck_assert_uint_eq(c->t4_ms, 5000);
-	ck_assert_uint_eq(c->max_transactions, 20000);
+	ck_assert_uint_eq(c->max_transactions, 1000000);
 	ck_assert_uint_eq(c->max_calls, 10000);
 	ck_assert_uint_eq(c->max_message_size, 65535);
 	ck_assert_uint_eq(c->max_tcp_connections, 1024);
@@ -241,7 +241,7 @@ START_TEST(test_full_file)
 				"  t1_ms = 50\n"
 				"\tt2_ms=100\n"
 				"t4_ms : 60000\n"
-				"max_transactions = 1000000\n"
+				"max_transactions = 10000000\n"
 				"max_message_size = 1024\n"
 				"max_tcp_connections = 1\n"
 				"tcp_idle_timeout_s = 86400\n"
@@ -274,7 +274,7 @@ START_TEST(test_full_file)
 	ck_assert_uint_eq(c->t1_ms, 50);
 	ck_assert_uint_eq(c->t2_ms, 100);
 	ck_assert_uint_eq(c->t4_ms, 60000);
-	ck_assert_uint_eq(c->max_transactions, 1000000);
+	ck_assert_uint_eq(c->max_transactions, 10000000);
 	ck_assert_uint_eq(c->max_message_size, 1024);
 	ck_assert_uint_eq(c->max_tcp_connections, 1);
 	ck_assert_uint_eq(c->tcp_idle_timeout_s, 86400);
@@ -341,7 +341,7 @@ START_TEST(test_not_integer)
 		  "2: t1_ms: 'abc' is not an integer (50..10000)\n"
 		  "3: t2_ms: '-5' is not an integer (100..60000)\n"
 		  "4: t4_ms: '+500' is not an integer (100..60000)\n"
-		  "5: max_transactions: '100 0' is not an integer (16..1000000)\n"
+		  "5: max_transactions: '100 0' is not an integer (16..10000000)\n"
 		  "6: max_message_size: '2048b' is not an integer (1024..1048576)\n"
 		  "7: retry_after_s: '0x10' is not an integer (1..3600)\n"
 		  "8: tcp_idle_timeout_s: '1.5' is not an integer (1..86400)\n");
@@ -355,7 +355,7 @@ START_TEST(test_out_of_range)
 		  "2: t1_ms: 20 is out of range 50..10000\n"
 		  "3: t2_ms: 60001 is out of range 100..60000\n"
 		  "4: max_tcp_connections: 0 is out of range 1..100000\n"
-		  "5: max_transactions: 4294967296 is out of range 16..1000000\n"
+		  "5: max_transactions: 4294967296 is out of range 16..10000000\n"
 		  "6: t4_ms: 99999999999999999999999999 is out of range 100..60000\n");
 }
 END_TEST

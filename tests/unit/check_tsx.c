@@ -73,6 +73,10 @@ static struct tsx *tu_st; /* the last server transaction handed up */
 static unsigned n_requests, n_acks, n_strays;
 static enum tsx_state tu_state_after; /* TU_RESPOND: st's state after answering */
 static char tu_handle_after[24];
+static char tu_tag[32]; /* the To tag of st's responses, taken in user.request */
+static int tu_code2;	/* TU_RESPOND: then this too (0: no) ... */
+static int tu_err2;	/* ... which returned this */
+static bool tu_merged;	/* tsx_merged(st) in user.request */
 
 static uint64_t now(void)
 {
@@ -106,8 +110,13 @@ static void on_request(void *arg, struct tsx *st, const struct sip_msg *req)
 {
 	n_requests++;
 	tu_st = st;
+	/* The TU may use st until it answers finally and returns: keep what tests need later. */
+	snprintf(tu_tag, sizeof(tu_tag), "%s", tsx_local_tag(st));
+	tu_merged = tsx_merged(st);
 	if (tu_mode == TU_RESPOND) {
 		ck_assert_int_eq(tsx_respond_code(st, tu_code, NULL, NULL), 0);
+		if (tu_code2)
+			tu_err2 = tsx_respond_code(st, tu_code2, NULL, NULL);
 		/* Under ASan: st must still be valid here, even on TCP (Timer J = 0). */
 		tu_state_after = tsx_state(st);
 		snprintf(tu_handle_after, sizeof(tu_handle_after), "%s", tsx_handle(st));
@@ -166,8 +175,9 @@ static void setup(void)
 	send_fail_after = 0;
 	tcp_conn = 7;
 	tu_mode = TU_SAVE;
-	tu_code = 0;
+	tu_code = tu_code2 = tu_err2 = 0;
 	tu_st = NULL;
+	tu_tag[0] = '\0';
 	ck_assert_int_eq(tmr_clock_new(&clk, NULL), 0);
 	t0 = tmr_now(clk);
 	layer_make();
@@ -521,7 +531,8 @@ START_TEST(test_nict_final_udp)
 	feed_resp(NET_UDP, 200, "z9hG4bKn3", "OPTIONS", "x");
 	ck_assert_uint_eq(n_events, 1);
 	ck_assert_int_eq(events[0].state, TSX_COMPLETED);
-	ck_assert_int_eq(tsx_state(ct), TSX_COMPLETED);
+	ck_assert_ptr_eq(events[0].t, ct);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1); /* the TU had its outcome: compact */
 	feed_resp(NET_UDP, 200, "z9hG4bKn3", "OPTIONS", "x");
 	ck_assert_uint_eq(n_events, 1);
 	advance_to(600 + T4 - 1);
@@ -598,9 +609,9 @@ START_TEST(test_ist_100_by_timer)
 	ck_assert_int_eq(tsx_respond_code(tu_st, 486, NULL, NULL), 0);
 	ck_assert_int_eq(status_of(1), 486);
 	r = parse(sent[1].buf);
-	ck_assert_str_eq(r->to_tag, tsx_local_tag(tu_st));
+	ck_assert_str_eq(r->to_tag, tu_tag);
 	msg_free(r);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs1", 1, NULL, tsx_local_tag(tu_st));
+	feed_req(NET_UDP, "ACK", "z9hG4bKs1", 1, NULL, tu_tag);
 	drain();
 }
 END_TEST
@@ -621,9 +632,7 @@ START_TEST(test_ist_no_100_when_tu_answers)
 	ck_assert_uint_eq(n_requests, 1);
 	ck_assert_uint_eq(stats.rx_retransmissions, 1);
 	ck_assert_int_eq(tsx_respond_code(tu_st, 603, NULL, NULL), 0);
-	/* A 180 after the final is refused. */
-	ck_assert_int_eq(tsx_respond_code(tu_st, 180, NULL, NULL), -EINVAL);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs2", 1, NULL, tsx_local_tag(tu_st));
+	feed_req(NET_UDP, "ACK", "z9hG4bKs2", 1, NULL, tu_tag);
 	drain();
 }
 END_TEST
@@ -632,13 +641,14 @@ END_TEST
 START_TEST(test_ist_486_confirmed)
 {
 	static const uint64_t times[] = {0, 500, 1500, 3500, 7500, 11500};
-	struct tsx *st;
 
 	tu_mode = TU_RESPOND;
 	tu_code = 486;
+	tu_code2 = 180; /* a 180 after the final is refused */
 	feed_req(NET_UDP, "INVITE", "z9hG4bKs3", 1, NULL, NULL);
-	st = tu_st;
 	ck_assert_int_eq(tu_state_after, TSX_COMPLETED);
+	ck_assert_int_eq(tu_err2, -EINVAL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1); /* compact from here on */
 	advance_to(12000);
 	check_times(times, 6);
 	ck_assert_int_eq(status_of(0), 486);
@@ -648,11 +658,14 @@ START_TEST(test_ist_486_confirmed)
 	ck_assert(same_bytes(0, 6));
 	ck_assert_uint_eq(n_requests, 1);
 	/* The ACK (To tag of the 486) is absorbed: Confirmed, retransmissions stop. */
-	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tsx_local_tag(st));
-	ck_assert_int_eq(tsx_state(st), TSX_CONFIRMED);
+	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tu_tag);
 	ck_assert_uint_eq(n_acks, 0);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tsx_local_tag(st));
+	feed_req(NET_UDP, "ACK", "z9hG4bKs3", 1, NULL, tu_tag);
 	ck_assert_uint_eq(n_acks, 0);
+	/* Confirmed: a retransmitted INVITE is absorbed, not answered. */
+	feed_req(NET_UDP, "INVITE", "z9hG4bKs3", 1, NULL, NULL);
+	ck_assert_uint_eq(n_requests, 1);
+	ck_assert_uint_eq(stats.rx_retransmissions, 3);
 	advance_to(12000 + T4 - 1);
 	ck_assert_uint_eq(n_sent, 7);
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
@@ -681,35 +694,40 @@ START_TEST(test_ist_no_ack)
 }
 END_TEST
 
-/* RFC 6026 §8.7: 2xx -> Accepted; the TU resends its 2xx; matching ACK to the TU; Timer L. */
+/*
+ * RFC 6026 §8.7: 2xx -> Accepted; the TU may resend its 2xx through st
+ * while it still holds it; INVITE retransmissions absorbed; matching ACK to
+ * the TU; Timer L.
+ */
 START_TEST(test_ist_2xx_accepted)
 {
-	struct tsx *st;
-
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	tu_code2 = 200; /* the TU's retransmission */
 	feed_req(NET_UDP, "INVITE", "z9hG4bKs5", 1, NULL, NULL);
-	st = tu_st;
-	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), 0);
-	ck_assert_int_eq(tsx_state(st), TSX_ACCEPTED);
-	ck_assert_uint_eq(n_sent, 1);
-	advance_to(300);
-	ck_assert_uint_eq(n_sent, 1); /* no 100 after a final */
-	feed_req(NET_UDP, "INVITE", "z9hG4bKs5", 1, NULL, NULL);
-	ck_assert_uint_eq(n_sent, 1); /* absorbed */
-	ck_assert_uint_eq(stats.rx_retransmissions, 1);
-	advance_to(500);
-	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), 0); /* the TU's retransmission */
+	ck_assert_int_eq(tu_state_after, TSX_ACCEPTED);
+	ck_assert_int_eq(tu_err2, 0);
 	ck_assert_uint_eq(n_sent, 2);
 	ck_assert(same_bytes(0, 1));
-	ck_assert_int_eq(tsx_respond_code(st, 486, NULL, NULL), -EINVAL);
-	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, tsx_local_tag(st));
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	advance_to(300);
+	ck_assert_uint_eq(n_sent, 2); /* no 100 after a final */
+	feed_req(NET_UDP, "INVITE", "z9hG4bKs5", 1, NULL, NULL);
+	ck_assert_uint_eq(n_sent, 2); /* absorbed */
+	ck_assert_uint_eq(stats.rx_retransmissions, 1);
+	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, tu_tag);
 	ck_assert_uint_eq(n_acks, 1);
+	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, tu_tag); /* each one goes up */
+	ck_assert_uint_eq(n_acks, 2);
+	ck_assert_uint_eq(n_sent, 2);
 	advance_to(31999);
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	advance_to(32000); /* Timer L */
 	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
 	/* Afterwards an ACK with the same branch matches nothing: to the TU. */
 	feed_req(NET_UDP, "ACK", "z9hG4bKs5", 1, NULL, "x");
-	ck_assert_uint_eq(n_acks, 2);
+	ck_assert_uint_eq(n_acks, 3);
 	drain();
 }
 END_TEST
@@ -736,17 +754,22 @@ START_TEST(test_nist)
 	ck_assert_uint_eq(n_sent, 2);
 	ck_assert(same_bytes(0, 1));
 	advance_to(1000);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
 	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), 0);
-	ck_assert_int_eq(tsx_state(st), TSX_COMPLETED);
+	/* Completed, and no TU holds it: compact from here on. */
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	ck_assert_int_eq(status_of(2), 200);
 	r = parse(sent[2].buf);
-	ck_assert_str_eq(r->to_tag, tsx_local_tag(st));
+	ck_assert_str_eq(r->to_tag, tu_tag);
 	msg_free(r);
 	feed_req(NET_UDP, "OPTIONS", "z9hG4bKo1", 5, NULL, NULL);
 	ck_assert_uint_eq(n_sent, 4);
 	ck_assert(same_bytes(2, 3));
-	ck_assert_int_eq(tsx_respond_code(st, 200, NULL, NULL), -EINVAL);
+	ck_assert_uint_eq(sent[3].d.proto, NET_UDP);
+	ck_assert_uint_eq(net_addr_port(&sent[3].d.addr), 5062);
 	ck_assert_uint_eq(stats.rx_retransmissions, 3);
+	ck_assert_uint_eq(stats.tx_retransmissions, 2);
 	advance_to(1000 + 31999);
 	ck_assert_uint_eq(tsx_layer_count(layer), 1);
 	advance_to(1000 + 32000); /* Timer J */
@@ -798,6 +821,7 @@ END_TEST
 START_TEST(test_cancel_target)
 {
 	struct tsx *ist, *cancel;
+	char tag[32], tag3[32];
 
 	feed_req(NET_UDP, "INVITE", "z9hG4bKx1", 1, NULL, NULL);
 	ist = tu_st;
@@ -806,13 +830,29 @@ START_TEST(test_cancel_target)
 	ck_assert_ptr_ne(cancel, ist);
 	ck_assert_int_eq(tsx_kind(cancel), TSX_NIST);
 	ck_assert_ptr_eq(tsx_cancel_target(cancel), ist);
+	ck_assert(tsx_cancel_matched(cancel));
+	ck_assert_str_eq(tsx_local_tag(cancel), tsx_local_tag(ist)); /* §9.2: the same To tag */
 	ck_assert(!tsx_merged(cancel));
 	ck_assert_ptr_null(tsx_cancel_target(ist));
+	ck_assert(!tsx_cancel_matched(ist));
+	snprintf(tag, sizeof(tag), "%s", tsx_local_tag(ist));
 	ck_assert_int_eq(tsx_respond_code(cancel, 200, NULL, NULL), 0);
 	ck_assert_int_eq(tsx_respond_code(ist, 487, NULL, NULL), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 2);
+	/* A CANCEL crossing the final: the IST is answered (compact), still matched. */
+	feed_req(NET_UDP, "INVITE", "z9hG4bKx3", 1, NULL, NULL);
+	snprintf(tag3, sizeof(tag3), "%s", tsx_local_tag(tu_st));
+	ck_assert_int_eq(tsx_respond_code(tu_st, 486, NULL, NULL), 0);
+	feed_req(NET_UDP, "CANCEL", "z9hG4bKx3", 1, NULL, NULL);
+	ck_assert(tsx_cancel_matched(tu_st));
+	ck_assert_ptr_null(tsx_cancel_target(tu_st)); /* nothing left for the TU to answer */
+	ck_assert_str_eq(tsx_local_tag(tu_st), tag3);
+	ck_assert_int_eq(tsx_respond_code(tu_st, 200, NULL, NULL), 0);
+	feed_req(NET_UDP, "ACK", "z9hG4bKx3", 1, NULL, tag3);
 	/* A CANCEL with another branch has no target. */
 	feed_req(NET_UDP, "CANCEL", "z9hG4bKx2", 1, NULL, NULL);
 	ck_assert_ptr_null(tsx_cancel_target(tu_st));
+	ck_assert(!tsx_cancel_matched(tu_st));
 	ck_assert_int_eq(tsx_respond_code(tu_st, 481, NULL, NULL), 0);
 	/* Nor does one from another sent-by with the same branch. */
 	{
@@ -823,7 +863,7 @@ START_TEST(test_cancel_target)
 		ck_assert_ptr_null(tsx_cancel_target(tu_st));
 		ck_assert_int_eq(tsx_respond_code(tu_st, 481, NULL, NULL), 0);
 	}
-	feed_req(NET_UDP, "ACK", "z9hG4bKx1", 1, NULL, tsx_local_tag(ist));
+	feed_req(NET_UDP, "ACK", "z9hG4bKx1", 1, NULL, tag);
 	drain();
 }
 END_TEST
@@ -853,6 +893,8 @@ END_TEST
 START_TEST(test_rfc2543)
 {
 	struct tsx *st;
+	char tag[32];
+	unsigned n;
 
 	feed_req(NET_UDP, "INVITE", NULL, 1, NULL, NULL);
 	st = tu_st;
@@ -870,10 +912,15 @@ START_TEST(test_rfc2543)
 	feed_req(NET_UDP, "OPTIONS", "old1", 3, NULL, NULL);
 	ck_assert_uint_eq(n_requests, 3);
 	ck_assert_int_eq(tsx_respond_code(tu_st, 200, NULL, NULL), 0);
+	snprintf(tag, sizeof(tag), "%s", tsx_local_tag(st));
 	ck_assert_int_eq(tsx_respond_code(st, 486, NULL, NULL), 0);
-	feed_req(NET_UDP, "ACK", NULL, 1, NULL, tsx_local_tag(st));
-	ck_assert_int_eq(tsx_state(st), TSX_CONFIRMED);
+	feed_req(NET_UDP, "ACK", NULL, 1, NULL, tag);
 	ck_assert_uint_eq(n_acks, 0);
+	/* Confirmed: the INVITE again is absorbed, not answered. */
+	n = n_sent;
+	feed_req(NET_UDP, "INVITE", NULL, 1, NULL, NULL);
+	ck_assert_uint_eq(n_sent, n);
+	ck_assert_uint_eq(n_requests, 3);
 	drain();
 }
 END_TEST
@@ -1184,6 +1231,271 @@ START_TEST(test_layer_free_live)
 }
 END_TEST
 
+/* ---- compact waiting transactions (tsx_wait.c) ---- */
+
+/* NIST Completed, compact: the BYE again gets the stored 200 to the same place; Timer J. */
+START_TEST(test_wait_nist)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 1); /* one timer */
+	advance_to(1000);
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	ck_assert_uint_eq(n_requests, 1);
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(same_bytes(0, 1));
+	ck_assert(same_bytes(0, 2));
+	ck_assert_int_eq(sent[2].d.proto, NET_UDP);
+	ck_assert_uint_eq(net_addr_port(&sent[2].d.addr), 5062);
+	ck_assert_uint_eq(stats.rx_retransmissions, 2);
+	ck_assert_uint_eq(stats.tx_retransmissions, 2);
+	advance_to(31999);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(32000); /* Timer J */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+	/* Afterwards the same BYE is a new transaction. */
+	feed_req(NET_UDP, "BYE", "z9hG4bKw1", 2, NULL, "tt");
+	ck_assert_uint_eq(n_requests, 2);
+	drain();
+}
+END_TEST
+
+/* IST Completed on TCP, compact: no Timer G; the INVITE again gets the final on its connection. */
+START_TEST(test_wait_ist_tcp)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 603;
+	feed_req(NET_TCP, "INVITE", "z9hG4bKw2", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	advance_to(20000);
+	ck_assert_uint_eq(n_sent, 1);
+	feed_req(NET_TCP, "INVITE", "z9hG4bKw2", 1, NULL, NULL);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(same_bytes(0, 1));
+	ck_assert_uint_eq(sent[1].d.conn, 99);
+	ck_assert_int_eq(sent[1].d.proto, NET_TCP);
+	advance_to(32000); /* Timer H, no ACK */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	drain();
+}
+END_TEST
+
+/* ICT Completed, compact: a retransmitted 486 gets the same ACK to the same place; Timer D. */
+START_TEST(test_wait_ict_completed)
+{
+	start("INVITE", "z9hG4bKw3", NET_UDP);
+	feed_resp(NET_UDP, 486, "z9hG4bKw3", "INVITE", "r");
+	ck_assert_uint_eq(n_events, 1);
+	ck_assert_uint_eq(n_sent, 2);
+	ck_assert(starts(1, "ACK "));
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	advance_to(2000);
+	feed_resp(NET_UDP, 486, "z9hG4bKw3", "INVITE", "r");
+	feed_resp(NET_UDP, 180, "z9hG4bKw3", "INVITE", "r"); /* absorbed */
+	ck_assert_uint_eq(n_sent, 3);
+	ck_assert(same_bytes(1, 2));
+	ck_assert_uint_eq(net_addr_port(&sent[2].d.addr), 5070);
+	ck_assert_uint_eq(stats.tx_retransmissions, 1);
+	ck_assert_uint_eq(n_events, 1);
+	ck_assert_uint_eq(n_strays, 0);
+	advance_to(31999);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(32000); /* Timer D */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	drain();
+}
+END_TEST
+
+/*
+ * ICT Accepted: while the TU holds it, every 2xx goes up (RFC 6026 §8.4);
+ * once it detaches, compact: 2xx absorbed as before, Timer M without a callback.
+ */
+START_TEST(test_wait_ict_accepted)
+{
+	struct tsx *ct = start("INVITE", "z9hG4bKw4", NET_UDP);
+
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0); /* held */
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(n_events, 2);
+	ck_assert_int_eq(events[1].status, 200);
+	ck_assert_ptr_eq(events[1].t, ct);
+	advance_to(1000);
+	tsx_detach(ct);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(n_events, 2);
+	ck_assert_uint_eq(n_strays, 0);
+	ck_assert_uint_eq(n_sent, 1);
+	advance_to(31999);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(32000); /* Timer M */
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(n_events, 2);
+	feed_resp(NET_UDP, 200, "z9hG4bKw4", "INVITE", "r");
+	ck_assert_uint_eq(n_strays, 1);
+	drain();
+}
+END_TEST
+
+/* NICT Completed, compact: retransmitted finals absorbed; Timer K = T4. */
+START_TEST(test_wait_nict)
+{
+	start("MESSAGE", "z9hG4bKw5", NET_UDP);
+	feed_resp(NET_UDP, 202, "z9hG4bKw5", "MESSAGE", "r");
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	feed_resp(NET_UDP, 202, "z9hG4bKw5", "MESSAGE", "r");
+	ck_assert_uint_eq(n_events, 1);
+	ck_assert_uint_eq(n_strays, 0);
+	advance_to(T4 - 1);
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	advance_to(T4);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	drain();
+}
+END_TEST
+
+/* §8.2.2.2: an answered INVITE, compact, still makes another fork of it merged, until Timer L. */
+START_TEST(test_wait_merged)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKw6", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	tu_code = 482;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKw7", 1, NULL, NULL);
+	ck_assert_uint_eq(n_requests, 2);
+	ck_assert(tu_merged);
+	ck_assert(tu_state_after == TSX_COMPLETED);
+	advance_to(32000);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	tu_mode = TU_SAVE;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKw8", 1, NULL, NULL);
+	ck_assert(!tsx_merged(tu_st));
+	ck_assert_int_eq(tsx_respond_code(tu_st, 486, NULL, NULL), 0);
+	drain();
+}
+END_TEST
+
+/* A compact one whose resend fails ends at once (§17.2.4), logged as before. */
+START_TEST(test_wait_send_error)
+{
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKw9", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	send_fail = -ENOBUFS;
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKw9", 1, NULL, NULL);
+	send_fail = 0;
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+	drain();
+}
+END_TEST
+
+/* Compact ones count against max_tsx; tsx_layer_free frees them. */
+START_TEST(test_wait_bound_and_free)
+{
+	cfg.max_tsx = 2;
+	tsx_layer_free(layer);
+	layer_make();
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwa", 1, NULL, NULL);
+	tu_code = 486;
+	feed_req(NET_UDP, "INVITE", "z9hG4bKwb", 2, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 2);
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwc", 3, NULL, NULL);
+	ck_assert_uint_eq(n_requests, 2);
+	ck_assert_int_eq(status_of(n_sent - 1), 503);
+	ck_assert_uint_eq(stats.tx_503, 1);
+	tsx_layer_free(layer);
+	layer = NULL;
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+}
+END_TEST
+
+/*
+ * After a burst the count falls below 1/8 of its peak: one check a few
+ * seconds later trims (pool, malloc_trim), and once more when the last one
+ * is gone; then nothing stays armed.
+ */
+START_TEST(test_wait_trim)
+{
+	char branch[32];
+	unsigned n = 4200;
+
+	cfg.max_tsx = 10000;
+	tsx_layer_free(layer);
+	layer_make();
+	tu_mode = TU_RESPOND;
+	tu_code = 200;
+	for (unsigned i = 0; i < n; i++) {
+		char *s;
+
+		snprintf(branch, sizeof(branch), "z9hG4bKt%u", i);
+		s = peer_req("BYE", branch, "10.0.0.2", i + 1, NULL, "tt");
+		tsx_layer_recv(layer, incoming(NET_UDP, s));
+		free(s);
+		n_sent = 0; /* the capture keeps no more than MAX_SENT */
+		free(sent[0].buf);
+	}
+	ck_assert_uint_eq(tsx_layer_waiting(layer), n);
+	ck_assert_uint_eq(tsx_layer_count(layer), n);
+	ck_assert_uint_eq(tmr_fake_armed(clk), n);
+	advance_to(10000);
+	feed_req(NET_UDP, "BYE", "z9hG4bKlast", 1, NULL, "tt"); /* the burst's tail */
+	advance_to(32000); /* Timer J for all but the last: the trim check is armed */
+	ck_assert_uint_eq(tsx_layer_count(layer), 1);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 2);
+	advance_to(32000 + 5000); /* trimmed, one left: once more when it is gone */
+	ck_assert_uint_eq(tmr_fake_armed(clk), 1);
+	advance_to(42000);
+	ck_assert_uint_eq(tsx_layer_count(layer), 0);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 1);
+	advance_to(42000 + 5000);
+	ck_assert_uint_eq(tmr_fake_armed(clk), 0);
+	/* The layer works on with what the pool kept. */
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwd", 1, NULL, NULL);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	drain();
+}
+END_TEST
+
+/* tsx_respond_copy(): the bytes sent, the TU's to keep (its 2xx resends), after st is compact. */
+START_TEST(test_wait_respond_copy)
+{
+	struct sip_msg *r = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	feed_req(NET_UDP, "INVITE", "z9hG4bKwe", 1, NULL, NULL);
+	ck_assert_int_eq(msg_build_response(&r, tsx_req(tu_st), 200, NULL, tu_tag), 0);
+	ck_assert_int_eq(tsx_respond_copy(tu_st, r, &buf, &len), 0);
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_uint_eq(n_sent, 1);
+	ck_assert_uint_eq(len, sent[0].len);
+	ck_assert(memcmp(buf, sent[0].buf, len) == 0);
+	ck_assert_uint_eq(tsx_layer_waiting(layer), 1);
+	free(buf);
+	/* A provisional is copied too; st stays the TU's until its final. */
+	feed_req(NET_UDP, "OPTIONS", "z9hG4bKwf", 2, NULL, NULL);
+	r = NULL;
+	ck_assert_int_eq(msg_build_response(&r, tsx_req(tu_st), 100, NULL, NULL), 0);
+	ck_assert_int_eq(tsx_respond_copy(tu_st, r, &buf, &len), 0);
+	free(buf);
+	ck_assert_int_eq(tsx_respond_code(tu_st, 200, NULL, NULL), 0);
+	drain();
+}
+END_TEST
+
 static Suite *tsx_suite(void)
 {
 	Suite *s = suite_create("tsx");
@@ -1222,6 +1534,20 @@ static Suite *tsx_suite(void)
 	tcase_add_test(tc, test_detach);
 	tcase_add_test(tc, test_reentrant_callback);
 	tcase_add_test(tc, test_layer_free_live);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wait");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_wait_nist);
+	tcase_add_test(tc, test_wait_ist_tcp);
+	tcase_add_test(tc, test_wait_ict_completed);
+	tcase_add_test(tc, test_wait_ict_accepted);
+	tcase_add_test(tc, test_wait_nict);
+	tcase_add_test(tc, test_wait_merged);
+	tcase_add_test(tc, test_wait_send_error);
+	tcase_add_test(tc, test_wait_bound_and_free);
+	tcase_add_test(tc, test_wait_trim);
+	tcase_add_test(tc, test_wait_respond_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }
