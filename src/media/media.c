@@ -62,6 +62,11 @@ static void cfg_fill(struct media_engine_cfg *dst, const struct media_engine_cfg
 		dst->jitter_min_ms = 20;
 	if (!dst->jitter_max_ms || dst->jitter_max_ms < dst->jitter_min_ms)
 		dst->jitter_max_ms = dst->jitter_min_ms > 200 ? dst->jitter_min_ms : 200;
+	/* The sessions make their jitter buffers at their first audio: no failing then. */
+	if (dst->jitter_max_ms > JBUF_MAX_MS)
+		dst->jitter_max_ms = JBUF_MAX_MS;
+	if (dst->jitter_min_ms > dst->jitter_max_ms)
+		dst->jitter_min_ms = dst->jitter_max_ms;
 }
 
 int media_engine_new(struct media_engine **out, struct event_base *base, struct tmr_clock *clk,
@@ -94,6 +99,14 @@ void media_engine_free(struct media_engine *eng)
 		return;
 	tmr_close(&eng->tick);
 	free(eng);
+}
+
+unsigned media_buffers(const struct media *m)
+{
+	if (!m)
+		return 0;
+	return (m->jb ? MEDIA_BUF_JITTER : 0) | (m->inband ? MEDIA_BUF_DTMF : 0) |
+	       (m->out ? MEDIA_BUF_SEND : 0) | (m->evq ? MEDIA_BUF_EVENTS : 0);
 }
 
 void media_engine_set_cfg(struct media_engine *eng, const struct media_engine_cfg *cfg)
@@ -155,7 +168,11 @@ static void on_flush(int fd, short what, void *arg)
 		struct media_evq q = m->evq[0];
 
 		memmove(&m->evq[0], &m->evq[1], (m->evq_n - 1) * sizeof(m->evq[0]));
-		m->evq_n--;
+		if (!--m->evq_n) {
+			/* Told while none waits: nothing holds the queue's memory. */
+			free(m->evq);
+			m->evq = NULL;
+		}
 		if (q.info.path)
 			q.info.path = q.text;
 		if (q.info.reason)
@@ -175,6 +192,9 @@ void media_ev_push(struct media *m, const struct media_event_info *e)
 	struct media_evq *q;
 
 	if (!m->fn || !m->ev_flush || m->evq_n == MEDIA_EVQ)
+		return;
+	/* Like a full queue, no memory loses the event. */
+	if (!m->evq && !(m->evq = calloc(MEDIA_EVQ, sizeof(*m->evq))))
 		return;
 	q = &m->evq[m->evq_n++];
 	q->info = *e;
@@ -253,9 +273,10 @@ void media_free(struct media *m)
 	free(m->play_path);
 	afile_close(m->file);
 	free(m->src_path);
-	jbuf_free(m->jb);
+	free(m->evq);
+	free(m->out);
+	media_rx_release(m);
 	g722_free(m->g722);
-	dtmf_inband_free(m->inband);
 	msrtp_free(m->srtp);
 	sdes_wipe(&m->params.tx_key);
 	sdes_wipe(&m->params.rx_key);
@@ -270,24 +291,46 @@ static void on_inband(void *arg, char digit)
 			     .ev = MEDIA_EV_DTMF, .digit = digit, .dtmf_source = "inband"});
 }
 
+bool media_jb(struct media *m)
+{
+	const struct media_engine_cfg *c = &m->eng->cfg;
+
+	return m->jb || jbuf_new(&m->jb, MEDIA_RATE, c->jitter_min_ms, c->jitter_max_ms) == 0;
+}
+
+bool media_inband(struct media *m)
+{
+	return m->inband || dtmf_inband_new(&m->inband, on_inband, m) == 0;
+}
+
+void media_rx_release(struct media *m)
+{
+	struct jbuf_stats js;
+
+	if (m->jb) {
+		jbuf_stats(m->jb, &js);
+		m->jb_late += js.late;
+		m->jb_concealed += js.concealed;
+		jbuf_free(m->jb);
+		m->jb = NULL;
+	}
+	dtmf_inband_free(m->inband);
+	m->inband = NULL;
+}
+
 int media_attach(struct media *m, struct media_engine *eng, const struct media_source *src,
 		 media_event_fn *fn, void *arg)
 {
-	struct media_engine_cfg *c;
 	char tok[17];
 
 	if (!m || !eng || !src)
 		return -EINVAL;
 	if (m->eng || m->ev_rtp)
 		return -EALREADY;
-	c = &eng->cfg;
 	m->src_cfg = *src;
 	if (src->path && !(m->src_path = strdup(src->path)))
 		return -ENOMEM;
 	m->src_cfg.path = m->src_path;
-	if (jbuf_new(&m->jb, MEDIA_RATE, c->jitter_min_ms, c->jitter_max_ms) < 0 ||
-	    dtmf_inband_new(&m->inband, on_inband, m) < 0)
-		return -ENOMEM;
 	m->ev_rtp = event_new(eng->base, m->pair.rtp_fd, EV_READ | EV_PERSIST, media_on_rtp, m);
 	m->ev_rtcp = event_new(eng->base, m->pair.rtcp_fd, EV_READ | EV_PERSIST, media_on_rtcp, m);
 	m->ev_flush = event_new(eng->base, -1, 0, on_flush, m);
@@ -390,6 +433,18 @@ static void peer_changed(struct media *m, const struct media_params *p)
 	}
 }
 
+/* On hold (either way) or stopped: the buffers of the direction that stopped go. */
+static void idle_release(struct media *m)
+{
+	if (!media_receiving(m))
+		media_rx_release(m);
+	if (!media_sending(m)) {
+		free(m->out);
+		m->out = NULL;
+		m->out_n = m->out_cap = 0;
+	}
+}
+
 int media_update(struct media *m, const struct media_params *p)
 {
 	bool was;
@@ -399,6 +454,7 @@ int media_update(struct media *m, const struct media_params *p)
 		return -EINVAL;
 	if (!p->active) {
 		m->have = false;
+		idle_release(m);
 		return 0;
 	}
 	if (!params_ok(p))
@@ -421,6 +477,7 @@ int media_update(struct media *m, const struct media_params *p)
 			m->last_rx_ms = tmr_now(m->eng->clk);
 		m->timed_out = false;
 	}
+	idle_release(m);
 	if (m->eng && !m->file && m->src_cfg.kind == MEDIA_SRC_FILE) {
 		char why[256];
 

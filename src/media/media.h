@@ -78,7 +78,7 @@ struct media_engine;
 struct media_engine_cfg {
 	unsigned rtp_timeout_s; /* 0: off */
 	bool symmetric;		/* RFC 4961: send to where the peer's packets come from */
-	unsigned jitter_min_ms, jitter_max_ms; /* 0: 20 and 200 */
+	unsigned jitter_min_ms, jitter_max_ms; /* 0: 20 and 200; 2000 at most */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO (libsrtp2 would not start). */
@@ -236,5 +236,21 @@ struct media_stats {
 	uint32_t ssrc, peer_ssrc;
 };
 void media_stats(const struct media *m, struct media_stats *out);
+
+/*
+ * The buffers a session holds now, as MEDIA_BUF_* bits: each is made when
+ * first needed (the jitter buffer at the first audio received, the
+ * in-band DTMF detector at the first audio played out without
+ * telephone-event, the send buffer at our first packet time, the event
+ * queue at an event) and freed when no longer needed (the receiving ones
+ * and the send buffer when that direction stops: hold; the queue once its
+ * events are told), so that an established call without audio holds
+ * little more than its struct.  NULL: 0.
+ */
+#define MEDIA_BUF_JITTER 0x1
+#define MEDIA_BUF_DTMF 0x2
+#define MEDIA_BUF_SEND 0x4
+#define MEDIA_BUF_EVENTS 0x8
+unsigned media_buffers(const struct media *m);
 
 #endif
