@@ -620,7 +620,7 @@ static int build_retry(struct call *c, struct tsx *ct, struct sip_msg **mp)
 	if ((err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0 ||
 	    (err = msg_ruri(tsx_req(ct), &ruri)) < 0)
 		return err;
-	err = build_invite(c, ruri, &c->s.inv_dest, mp, why, sizeof(why));
+	err = build_invite(c, ruri, c->s.inv_dest, mp, why, sizeof(why));
 	free(ruri);
 	return err;
 }
@@ -636,7 +636,7 @@ static int build_retry(struct call *c, struct tsx *ct, struct sip_msg **mp)
  */
 static void auth_retry(struct call *c, struct tsx *ct, const struct sip_msg *resp)
 {
-	struct sip_dest d = c->s.inv_dest;
+	struct sip_dest d = *c->s.inv_dest; /* the INVITE went: it was challenged */
 	struct sip_msg *m = NULL;
 	struct why why;
 	char text[160];

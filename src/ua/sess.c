@@ -73,7 +73,11 @@ void sess_close(struct sess *s)
 	free(s->ok_buf);
 	free(s->ack_buf);
 	free(s->inv_uri);
+	free(s->inv_dest);
+	free(s->ok_dest);
+	free(s->ack_dest);
 	s->contact = s->ok_buf = s->ack_buf = s->inv_uri = NULL;
+	s->inv_dest = s->ok_dest = s->ack_dest = NULL;
 }
 
 struct sess *sess_of(const struct dlg *d)
@@ -182,8 +186,8 @@ int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handl
 	else
 		uri = d->remote_target;
 	if ((err = msg_uri_dest(uri, &dst, why, sizeof(why))) < 0) {
-		if (err == -EINVAL && same_hop(sess_of(d), uri)) {
-			*out = sess_of(d)->inv_dest;
+		if (err == -EINVAL && same_hop(sess_of(d), uri) && sess_of(d)->inv_dest) {
+			*out = *sess_of(d)->inv_dest;
 			return 0;
 		}
 		log_info("%s: cannot send to %s: %s", handle, uri, why);
@@ -273,7 +277,11 @@ int sess_invite(struct sess *s, struct sip_msg *m, const struct sip_dest *d, tsx
 {
 	int err;
 
-	s->inv_dest = *d;
+	if (!s->inv_dest && !(s->inv_dest = malloc(sizeof(*s->inv_dest)))) {
+		msg_free(m);
+		return -ENOMEM;
+	}
+	*s->inv_dest = *d;
 	s->provisional = false;
 	if ((err = tsx_request(s->ctx->tsx, m, d, cb, arg, &s->ict)) < 0)
 		s->ict = NULL;
@@ -308,7 +316,7 @@ static void on_cancel_resp(void *arg, struct tsx *ct, const struct sip_msg *resp
 static void send_cancel(struct sess *s)
 {
 	struct sip_msg *m = NULL;
-	struct sip_dest d = s->inv_dest;
+	struct sip_dest d = *s->inv_dest; /* the INVITE went: s->ict */
 	int err;
 
 	s->cancel_sent = true;
@@ -456,21 +464,26 @@ int sess_ok_send(struct sess *s, struct tsx *st, struct sip_msg *resp, bool *sen
 {
 	const struct sip_msg *req = tsx_req(st);
 	uint64_t t1 = tsx_layer_cfg(s->ctx->tsx)->t1_ms;
+	struct sip_dest d;
 	const char *out;
 	int err;
 
 	*sent = false;
-	msg_response_dest(req, &s->ok_dest);
+	msg_response_dest(req, &d);
 	sess_set_flow(s, &req->src);
 	s->ok_cseq = req->cseq;
 	if ((err = tsx_respond(st, resp)) < 0)
 		return err; /* the transaction is over (§17.2.4): nothing went */
 	*sent = true;
 	/* Our resends are the transaction's bytes: the 2xx is serialised once. */
-	free(s->ok_buf);
-	s->ok_buf = NULL;
-	if (!(out = tsx_last_response(st, &s->ok_len)) || !(s->ok_buf = malloc(s->ok_len)))
+	sess_ok_stop(s);
+	if (!(out = tsx_last_response(st, &s->ok_len)) || !(s->ok_dest = malloc(sizeof(d))) ||
+	    !(s->ok_buf = malloc(s->ok_len))) {
+		free(s->ok_dest);
+		s->ok_dest = NULL;
 		return -ENOMEM;
+	}
+	*s->ok_dest = d;
 	memcpy(s->ok_buf, out, s->ok_len);
 	s->ok_interval = t1;
 	s->ok_deadline = tmr_now(s->ctx->clk) + 64 * t1;
@@ -487,7 +500,9 @@ void sess_ok_stop(struct sess *s)
 {
 	tmr_stop(&s->ok_tmr);
 	free(s->ok_buf);
+	free(s->ok_dest);
 	s->ok_buf = NULL;
+	s->ok_dest = NULL;
 }
 
 bool sess_ok_acked(struct sess *s, const struct sip_msg *ack)
@@ -511,7 +526,7 @@ static void on_ok_tmr(void *arg)
 		s->h->ok_timeout(s->arg);
 		return;
 	}
-	if ((err = tsx_send_raw(s->ctx->tsx, &s->ok_dest, s->ok_buf, s->ok_len)) < 0)
+	if ((err = tsx_send_raw(s->ctx->tsx, s->ok_dest, s->ok_buf, s->ok_len)) < 0)
 		log_info("%s: cannot resend 200: %s", s->handle, strerror(-err));
 	s->ok_interval *= 2;
 	if (s->ok_interval > tsx_layer_cfg(s->ctx->tsx)->t2_ms)
@@ -525,10 +540,13 @@ static void on_ok_tmr(void *arg)
 
 static void ack_send(struct sess *s)
 {
-	struct sip_dest d = s->ack_dest;
+	struct sip_dest d;
 	int err;
 
-	if (s->ack_buf && (err = tsx_send_raw(s->ctx->tsx, &d, s->ack_buf, s->ack_len)) < 0)
+	if (!s->ack_buf)
+		return;
+	d = *s->ack_dest;
+	if ((err = tsx_send_raw(s->ctx->tsx, &d, s->ack_buf, s->ack_len)) < 0)
 		log_info("%s: cannot send ACK: %s", s->handle, strerror(-err));
 }
 
@@ -547,10 +565,14 @@ int sess_ack(struct sess *s, const char *sdp)
 	msg_free(m);
 	if (err < 0)
 		return err;
+	if (!s->ack_dest && !(s->ack_dest = malloc(sizeof(d)))) {
+		free(buf);
+		return -ENOMEM;
+	}
 	free(s->ack_buf);
 	s->ack_buf = buf;
 	s->ack_len = len;
-	s->ack_dest = d;
+	*s->ack_dest = d;
 	s->ack_cseq = s->dlg->invite_cseq;
 	ack_send(s);
 	return 0;
