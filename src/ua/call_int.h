@@ -116,7 +116,7 @@ struct call {
 	 * is a sips: URI then (§8.1.1.8, §12.1.1).
 	 */
 	bool sips;
-	char media_sig[160]; /* what media.started last said: codec, addresses, suite */
+	uint64_t media_sig; /* a hash of what media.started last said: codec, address, suite */
 	bool dtmf_info_busy; /* an INFO DTMF is out: the next digits wait */
 	char dtmf_info_q[64];
 	unsigned dtmf_info_dur;

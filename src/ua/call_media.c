@@ -181,19 +181,29 @@ static void default_record_path(const struct call *c, char *out, size_t size)
 	snprintf(out, size, "%s/%s-%s.wav", c->cs->cfg.record_dir, c->handle, id);
 }
 
+/* FNV-1a of s, never 0 (a call's "nothing said yet"). */
+static uint64_t sig_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
 void call_media_started(struct call *c)
 {
 	const struct media_params *mp = media_current(c->media);
-	char sig[sizeof(c->media_sig)], ra[NET_ADDR_STRLEN], path[1024], why[256];
+	char sig[160], ra[NET_ADDR_STRLEN], path[1024], why[256];
 	const char *suite = media_srtp_suite(c->media);
 
 	if (!mp || !c->cs->env.media)
 		return;
 	snprintf(sig, sizeof(sig), "%s %s %s %d", mp->codec->name,
 		 net_addr_fmt(&mp->remote, ra, sizeof(ra)), suite ? suite : "-", (int)mp->dir);
-	if (strcmp(sig, c->media_sig) == 0)
+	if (sig_hash(sig) == c->media_sig)
 		return;
-	snprintf(c->media_sig, sizeof(c->media_sig), "%s", sig);
+	c->media_sig = sig_hash(sig);
 	log_info("%s: media %s to %s%s%s", c->handle, mp->codec->name, ra, suite ? ", SRTP " : "",
 		 suite ? suite : "");
 	if (suite && c->s.proto != NET_TLS && !c->srtp_warned) {

@@ -74,10 +74,12 @@ void sess_close(struct sess *s)
 	free(s->ack_buf);
 	free(s->inv_uri);
 	free(s->inv_dest);
+	free(s->bye_reason);
 	free(s->ok_dest);
 	free(s->ack_dest);
 	s->contact = s->ok_buf = s->ack_buf = s->inv_uri = NULL;
 	s->inv_dest = s->ok_dest = s->ack_dest = NULL;
+	s->bye_reason = NULL;
 }
 
 struct sess *sess_of(const struct dlg *d)
@@ -700,7 +702,7 @@ int sess_bye(struct sess *s)
 	if (!s->dlg || s->dlg->state != DLG_CONFIRMED)
 		return -ENOTCONN;
 	memset(&s->bye_chain, 0, sizeof(s->bye_chain));
-	if (s->bye_reason[0]) {
+	if (s->bye_reason) {
 		struct sip_msg *m = NULL;
 		struct sip_dest d;
 
@@ -722,7 +724,8 @@ int sess_bye(struct sess *s)
 
 void sess_set_bye_reason(struct sess *s, const char *value)
 {
-	snprintf(s->bye_reason, sizeof(s->bye_reason), "%s", value ? value : "");
+	free(s->bye_reason);
+	s->bye_reason = value && value[0] ? strndup(value, SESS_BYE_REASON_MAX) : NULL;
 }
 
 int sess_info(struct sess *s, const char *ctype, const char *body, tsx_resp_fn *cb, void *arg)

@@ -130,7 +130,7 @@ struct sess {
 	struct tsx *reict; /* our re-INVITE, until its last callback */
 	struct tsx *bye;   /* our BYE, until its final outcome */
 	struct tsx *info;  /* our INFO (DTMF), until its final outcome: the owner's callback clears it */
-	char bye_reason[160]; /* a Reason header value for our BYE (RFC 3326); "": none */
+	char *bye_reason; /* a Reason header value for our BYE (RFC 3326), owned; NULL: none */
 	struct tmr glare_tmr;
 
 	/*
@@ -302,7 +302,12 @@ bool sess_glare_waiting(const struct sess *s);
  * -ENOTCONN, -errno.
  */
 int sess_bye(struct sess *s);
-/* The Reason header (RFC 3326) value our BYE will carry, e.g. SIP;cause=408;text="...". */
+/*
+ * The Reason header (RFC 3326) value our BYE will carry, e.g.
+ * SIP;cause=408;text="...": its first SESS_BYE_REASON_MAX bytes (none
+ * without memory).  NULL or "": none.
+ */
+#define SESS_BYE_REASON_MAX 159
 void sess_set_bye_reason(struct sess *s, const char *value);
 /*
  * An INFO in the dialog with body (ctype) on a new client transaction whose
