@@ -159,14 +159,19 @@ static void sb_free(struct sb *b)
 	b->len = b->cap = 0;
 }
 
-/* The string (caller frees), or NULL after an allocation failure. */
+/*
+ * The string at its length (caller frees), or NULL after an allocation
+ * failure.  A call keeps its descriptions as long as it lasts: the
+ * builder's block, 512 bytes at least, would be mostly slack.
+ */
 static char *sb_take(struct sb *b)
 {
-	if (b->oom || !b->s) {
-		sb_free(b);
-		return NULL;
-	}
-	return b->s;
+	char *s = NULL;
+
+	if (!b->oom && b->s && (s = malloc(b->len + 1)))
+		memcpy(s, b->s, b->len + 1);
+	sb_free(b);
+	return s;
 }
 
 /* A text of ours freed, wiped first (keys in a=crypto lines). NULL: no-op. */
