@@ -275,6 +275,7 @@ void media_free(struct media *m)
 	free(m->src_path);
 	free(m->evq);
 	free(m->out);
+	free(m->dtx);
 	media_rx_release(m);
 	g722_free(m->g722);
 	msrtp_free(m->srtp);
@@ -345,7 +346,6 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
 	m->spurt = true;
 	rnd_token(tok, sizeof(tok));
 	snprintf(m->cname, sizeof(m->cname), "%.16s@sipuad", tok);
-	dtmf_tx_setup(&m->dtx, MEDIA_RATE);
 	dtmf_rx_setup(&m->drx, MEDIA_RATE);
 	tone_init(&m->tone, src->kind == MEDIA_SRC_TONE ? src->tone_hz : 0, MEDIA_RATE, 8000);
 	m->eng = eng;
@@ -659,5 +659,10 @@ int media_dtmf(struct media *m, const char *digits, unsigned duration_ms)
 		return -ENOTCONN;
 	if (m->params.te_pt < 0)
 		return -ENOTSUP;
-	return dtmf_tx_queue(&m->dtx, digits, duration_ms);
+	if (!m->dtx) {
+		if (!(m->dtx = malloc(sizeof(*m->dtx))))
+			return -ENOMEM;
+		dtmf_tx_setup(m->dtx, MEDIA_RATE);
+	}
+	return dtmf_tx_queue(m->dtx, digits, duration_ms);
 }

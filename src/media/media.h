@@ -212,7 +212,7 @@ const char *media_recording(const struct media *m);
  * Send digits as RFC 4733 events of duration_ms (0: 100).  -ENOTSUP when
  * the peer took no telephone-event (the UA sends INFO instead), -ENOTCONN
  * when nothing is negotiated or the call is not sending, -EINVAL a bad
- * digit or duration, -ENOSPC too many queued.
+ * digit or duration, -ENOSPC too many queued, -ENOMEM.
  */
 int media_dtmf(struct media *m, const char *digits, unsigned duration_ms);
 
@@ -242,7 +242,8 @@ void media_stats(const struct media *m, struct media_stats *out);
  * first needed (the jitter buffer at the first audio received, the
  * in-band DTMF detector at the first audio played out without
  * telephone-event, the send buffer at our first packet time, the event
- * queue at an event) and freed when no longer needed (the receiving ones
+ * queue at an event; the RFC 4733 sender, kept once made, at the first
+ * media_dtmf()) and freed when no longer needed (the receiving ones
  * and the send buffer when that direction stops: hold; the queue once its
  * events are told), so that an established call without audio holds
  * little more than its struct.  NULL: 0.

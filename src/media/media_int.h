@@ -80,7 +80,7 @@ struct media {
 	unsigned out_n, out_cap;
 	uint64_t tx_packets, tx_bytes;
 	char cname[40];
-	struct dtmf_tx dtx;
+	struct dtmf_tx *dtx;	   /* RFC 4733 sending, made at the first media_dtmf() */
 
 	/* Receiving. */
 	bool have_src;
@@ -124,7 +124,6 @@ struct media {
 	char *play_path;
 	struct wavrec *rec;
 	char *rec_path;
-	int16_t last_rx[MEDIA_TICK_SAMPLES]; /* what the jitter buffer gave this tick */
 
 	/* Events waiting for the loop: MEDIA_EVQ at most, made at a push, freed once told. */
 	struct media_evq *evq;

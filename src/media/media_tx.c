@@ -59,7 +59,7 @@ static void send_packet(struct media *m)
 	struct dtmf_pkt p;
 	uint8_t pl[MEDIA_PKT_SAMPLES];
 
-	if (dtmf_tx_tick(&m->dtx, m->ts, n, &p) > 0) {
+	if (m->dtx && dtmf_tx_tick(m->dtx, m->ts, n, &p) > 0) {
 		if (p.new_seq)
 			m->seq++;
 		send_rtp(m, (uint8_t)m->params.te_pt, p.marker, p.ts, p.payload, sizeof(p.payload));
@@ -187,22 +187,22 @@ static bool out_room(struct media *m, unsigned want)
 
 void media_tick(struct media *m, uint64_t now)
 {
-	int16_t tx[MEDIA_TICK_SAMPLES];
+	int16_t tx[MEDIA_TICK_SAMPLES], rx[MEDIA_TICK_SAMPLES]; /* rx: what the jitter buffer gave */
 	bool sending;
 
 	if (!m->have)
 		return;
 	if (media_receiving(m)) {
-		if (jbuf_get(m->jb, m->last_rx, MEDIA_TICK_SAMPLES, now) > 0 && m->params.te_pt < 0 &&
+		if (jbuf_get(m->jb, rx, MEDIA_TICK_SAMPLES, now) > 0 && m->params.te_pt < 0 &&
 		    media_inband(m))
-			dtmf_inband_feed(m->inband, m->last_rx, MEDIA_TICK_SAMPLES);
+			dtmf_inband_feed(m->inband, rx, MEDIA_TICK_SAMPLES);
 	} else
-		memset(m->last_rx, 0, sizeof(m->last_rx));
+		memset(rx, 0, sizeof(rx));
 	sending = media_sending(m);
-	source(m, tx, m->last_rx);
+	source(m, tx, rx);
 	if (m->rec) {
 		/* Overflow is counted by wavrec; a write error is told when the recording ends. */
-		(void)wavrec_write(m->rec, m->last_rx, sending ? tx : NULL, MEDIA_TICK_SAMPLES);
+		(void)wavrec_write(m->rec, rx, sending ? tx : NULL, MEDIA_TICK_SAMPLES);
 		(void)wavrec_flush(m->rec, MEDIA_REC_FLUSH);
 	}
 	if (sending) {
