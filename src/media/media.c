@@ -191,9 +191,11 @@ void media_ev_push(struct media *m, const struct media_event_info *e)
 {
 	struct media_evq *q;
 
-	if (!m->fn || !m->ev_flush || m->evq_n == MEDIA_EVQ)
+	if (!m->fn || !m->eng || m->evq_n == MEDIA_EVQ)
 		return;
 	/* Like a full queue, no memory loses the event. */
+	if (!m->ev_flush && !(m->ev_flush = event_new(m->eng->base, -1, 0, on_flush, m)))
+		return;
 	if (!m->evq && !(m->evq = calloc(MEDIA_EVQ, sizeof(*m->evq))))
 		return;
 	q = &m->evq[m->evq_n++];
@@ -334,8 +336,7 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
 	m->src_cfg.path = m->src_path;
 	m->ev_rtp = event_new(eng->base, m->pair.rtp_fd, EV_READ | EV_PERSIST, media_on_rtp, m);
 	m->ev_rtcp = event_new(eng->base, m->pair.rtcp_fd, EV_READ | EV_PERSIST, media_on_rtcp, m);
-	m->ev_flush = event_new(eng->base, -1, 0, on_flush, m);
-	if (!m->ev_rtp || !m->ev_rtcp || !m->ev_flush || event_add(m->ev_rtp, NULL) < 0 ||
+	if (!m->ev_rtp || !m->ev_rtcp || event_add(m->ev_rtp, NULL) < 0 ||
 	    event_add(m->ev_rtcp, NULL) < 0)
 		return -ENOMEM;
 	m->fn = fn;

@@ -128,7 +128,7 @@ struct media {
 	/* Events waiting for the loop: MEDIA_EVQ at most, made at a push, freed once told. */
 	struct media_evq *evq;
 	unsigned evq_n;
-	struct event *ev_flush;
+	struct event *ev_flush;	   /* made at the first event */
 };
 
 /* media.c */
