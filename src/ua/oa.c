@@ -64,7 +64,7 @@ struct oa {
 	bool rtcp_mux;
 
 	/* Our SRTP keys, one per suite, drawn once (see the top of this file). */
-	struct sdes_key keys[SDES_SUITE_COUNT];
+	struct sdes_key *keys; /* [SDES_SUITE_COUNT], made at the first: a call without SRTP has none */
 	bool have_key[SDES_SUITE_COUNT];
 
 	uint32_t sess_id; /* o= sess-id: random, once (RFC 4566 §5.2) */
@@ -353,6 +353,8 @@ static int our_key(struct oa *oa, enum sdes_suite s, const struct sdes_key **k)
 {
 	int err;
 
+	if (!oa->keys && !(oa->keys = calloc(SDES_SUITE_COUNT, sizeof(*oa->keys))))
+		return -ENOMEM;
 	if (!oa->have_key[s]) {
 		if ((err = sdes_key_new(&oa->keys[s], s)) < 0)
 			return err;
@@ -483,8 +485,9 @@ void oa_free(struct oa *oa)
 {
 	if (!oa)
 		return;
-	for (size_t i = 0; i < SDES_SUITE_COUNT; i++)
+	for (size_t i = 0; oa->keys && i < SDES_SUITE_COUNT; i++)
 		sdes_wipe(&oa->keys[i]);
+	free(oa->keys);
 	oa_result_wipe(&oa->cur);
 	str_free(oa->last_desc);
 	str_free(oa->pend_desc);
@@ -655,7 +658,7 @@ static int answer_crypto(const struct oa *oa, const struct msdp_media *m, struct
 		return why_fmt(why, whylen, -EPROTO,
 			       "the answer's a=crypto does not match our offer (%s)", cwhy);
 	tag = c.tag;
-	if (tag < 1 || tag > N_OFFER_SUITES || c.key.suite != offer_suites[tag - 1]) {
+	if (tag < 1 || tag > N_OFFER_SUITES || c.key.suite != offer_suites[tag - 1] || !oa->keys) {
 		sdes_wipe(&c.key);
 		return why_fmt(why, whylen, -EPROTO,
 			       "the answer's a=crypto does not match our offer");

@@ -74,12 +74,15 @@ void sess_close(struct sess *s)
 	free(s->ack_buf);
 	free(s->inv_uri);
 	free(s->inv_dest);
+	free(s->flow_peer);
 	free(s->bye_reason);
 	free(s->ok_dest);
 	free(s->ack_dest);
 	s->contact = s->ok_buf = s->ack_buf = s->inv_uri = NULL;
 	s->inv_dest = s->ok_dest = s->ack_dest = NULL;
 	s->bye_reason = NULL;
+	s->flow_peer = NULL;
+	s->flow = 0;
 }
 
 struct sess *sess_of(const struct dlg *d)
@@ -158,7 +161,7 @@ static void sess_flow(const struct sess *s, struct sip_dest *dst)
 	if (!s || !s->flow || dst->proto != NET_TLS)
 		return;
 	if (strcmp(net_addr_host(&dst->addr, a, sizeof(a)),
-		   net_addr_host(&s->flow_peer, b, sizeof(b))) == 0)
+		   net_addr_host(s->flow_peer, b, sizeof(b))) == 0)
 		dst->conn = s->flow;
 }
 
@@ -166,8 +169,11 @@ void sess_set_flow(struct sess *s, const struct sip_dest *src)
 {
 	if (src->proto != NET_TLS || !src->conn)
 		return;
+	/* Without memory the dialog's requests open connections of their own. */
+	if (!s->flow_peer && !(s->flow_peer = malloc(sizeof(*s->flow_peer))))
+		return;
 	s->flow = src->conn;
-	s->flow_peer = src->addr;
+	*s->flow_peer = src->addr;
 }
 
 int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handle,

@@ -93,7 +93,7 @@ struct sess {
 	 * Contact, and a server we checked needs no second handshake.
 	 */
 	uint64_t flow;
-	struct net_addr flow_peer;
+	struct net_addr *flow_peer; /* owned; set with flow */
 
 	/* UAC: our initial INVITE (valid until its last callback) and its CANCEL. */
 	struct tsx *ict;
