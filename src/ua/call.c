@@ -240,6 +240,7 @@ static void call_free(struct call *c)
 	free(c->local_uri);
 	free(c->call_id);
 	free(c->local_tag);
+	free(c->end_reason);
 	call_sdp_free(c->local_sdp);
 	call_sdp_free(c->remote_sdp);
 	htab_remove(cs->by_handle, &c->node);
@@ -307,8 +308,12 @@ void call_end(struct call *c, int code, const char *reason, bool remote)
 static void set_end(struct call *c, int code, const char *reason, bool remote)
 {
 	c->end_code = code;
-	if (reason != c->end_reason) /* the stored reason passed back in */
-		snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	if (reason != call_end_reason(c)) { /* the stored reason passed back in */
+		char *r = strndup(reason, CALL_END_REASON_MAX);
+
+		free(c->end_reason);
+		c->end_reason = r;
+	}
 	c->end_remote = remote;
 }
 
@@ -340,7 +345,7 @@ static void on_bye_done(void *arg, const struct sip_msg *resp, int err)
 
 	(void)resp;
 	(void)err;
-	call_end(c, c->end_code, c->end_reason, c->end_remote);
+	call_end(c, c->end_code, call_end_reason(c), c->end_remote);
 }
 
 /*
@@ -516,7 +521,7 @@ static void on_cancel_timeout(void *arg)
 	struct call *c = arg;
 
 	/* §9.1: no final response 64*T1 after our CANCEL: the INVITE is over. */
-	call_end(c, c->end_code, c->end_reason, c->end_remote);
+	call_end(c, c->end_code, call_end_reason(c), c->end_remote);
 }
 
 /* The session's §14.1 back-off ran out: the 491'd re-INVITE again, if still fitting. */

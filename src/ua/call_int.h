@@ -127,9 +127,17 @@ struct call {
 
 	/* How it ends (kept while our BYE or CANCEL is out). */
 	int end_code;
-	char end_reason[128];
+	char *end_reason; /* owned, its first CALL_END_REASON_MAX bytes; NULL: "" (call_end_reason()) */
 	bool end_remote;
 };
+
+#define CALL_END_REASON_MAX 127
+
+/* The reason kept for how the call ends ("" before any, or without memory). */
+static inline const char *call_end_reason(const struct call *c)
+{
+	return c->end_reason ? c->end_reason : "";
+}
 
 /* The call whose session dialog d belongs to (any of its forks' dialogs too), or NULL. */
 static inline struct call *call_of_dlg(const struct dlg *d)

@@ -463,7 +463,7 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 	if (sess_cancelling(&c->s)) {
 		/* The 2xx crossed our CANCEL: the call exists; end it (§9.1, §15). */
 		log_info("%s: 200 crossed our CANCEL: ACK, then BYE", c->handle);
-		call_bye(c, c->end_code, c->end_reason, false);
+		call_bye(c, c->end_code, call_end_reason(c), false);
 		return;
 	}
 	if (oa_offer_pending(c->oa) && call_take_answer(c, resp, "the 2xx", 488) < 0)
@@ -681,7 +681,7 @@ static void on_failure(struct call *c, struct tsx *ct, const struct sip_msg *res
 
 		oa_cancel_offer(c->oa);
 		call_end(c, ours ? c->end_code : resp->status,
-			 ours ? c->end_reason : (reason ? reason : ""), false);
+			 ours ? call_end_reason(c) : (reason ? reason : ""), false);
 		return;
 	}
 	if (challenged(resp)) {
@@ -710,7 +710,7 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 		if (err == 0)
 			return; /* the Accepted ICT ended (Timer M) */
 		if (sess_cancelling(&c->s))
-			call_end(c, c->end_code, c->end_reason, false);
+			call_end(c, c->end_code, call_end_reason(c), false);
 		else if (failover(c, err == -ETIMEDOUT ? "no answer (Timer B)" : strerror(-err)))
 			return;
 		else if (err == -ETIMEDOUT)
