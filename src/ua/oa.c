@@ -72,7 +72,6 @@ struct oa {
 	char *last_desc;  /* last description sent and kept; NULL: none */
 
 	bool have_result;
-	struct oa_result cur;
 
 	/* Our offer awaiting an answer. */
 	bool pending;
@@ -488,7 +487,6 @@ void oa_free(struct oa *oa)
 	for (size_t i = 0; oa->keys && i < SDES_SUITE_COUNT; i++)
 		sdes_wipe(&oa->keys[i]);
 	free(oa->keys);
-	oa_result_wipe(&oa->cur);
 	str_free(oa->last_desc);
 	str_free(oa->pend_desc);
 	free(oa);
@@ -499,12 +497,9 @@ bool oa_offer_pending(const struct oa *oa)
 	return oa->pending;
 }
 
-int oa_current(const struct oa *oa, struct oa_result *res)
+bool oa_has_result(const struct oa *oa)
 {
-	if (!oa->have_result)
-		return -ENOENT;
-	*res = oa->cur;
-	return 0;
+	return oa->have_result;
 }
 
 void oa_media_params(const struct oa_result *r, struct media_params *p)
@@ -538,13 +533,11 @@ void oa_media_params(const struct oa_result *r, struct media_params *p)
 }
 
 /* The offered-or-answered description becomes the session's. */
-static void commit(struct oa *oa, char *desc, uint64_t version, const struct oa_result *res)
+static void commit(struct oa *oa, char *desc, uint64_t version)
 {
 	str_free(oa->last_desc);
 	oa->last_desc = desc;
 	oa->version = version;
-	oa_result_wipe(&oa->cur);
-	oa->cur = *res;
 	oa->have_result = true;
 }
 
@@ -758,7 +751,7 @@ int oa_take_answer(struct oa *oa, const char *text, size_t len, struct oa_result
 		oa_cancel_offer(oa);
 		return err;
 	}
-	commit(oa, oa->pend_desc, oa->pend_version, &r);
+	commit(oa, oa->pend_desc, oa->pend_version);
 	oa->pend_desc = NULL;
 	oa->pending = false;
 	*res = r;
@@ -1009,7 +1002,7 @@ int oa_take_offer(struct oa *oa, const char *text, size_t len, uint16_t port, en
 		oa_result_wipe(&r);
 		return -ENOMEM;
 	}
-	commit(oa, desc, version, &r);
+	commit(oa, desc, version);
 	*answer_out = body;
 	*res = r;
 	oa_result_wipe(&r);
