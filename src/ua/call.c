@@ -183,6 +183,18 @@ static const struct sess_handlers sess_h = {
     .cancel_timeout = on_cancel_timeout,
 };
 
+static void uac_free(struct call_uac *u)
+{
+	hop_close(&u->hop); /* a resolution in progress never calls back */
+	for (size_t i = 0; i < u->n_targets; i++)
+		free(u->targets[i]);
+	for (size_t i = 0; i < u->n_hdrs; i++)
+		free(u->hdrs[i]);
+	free(u->hdrs);
+	free(u->ruri);
+	free(u);
+}
+
 int call_new(struct calls *cs, bool outgoing, const struct account *acc, struct call **cp)
 {
 	struct call *c = calloc(1, sizeof(*c));
@@ -194,9 +206,15 @@ int call_new(struct calls *cs, bool outgoing, const struct account *acc, struct 
 	/* A reload may drop it from the daemon's table: the call holds it. */
 	c->acc = account_hold(acc ? acc : cs->env.account);
 	c->outgoing = outgoing;
+	if (outgoing && !(c->uac = calloc(1, sizeof(*c->uac)))) {
+		account_free(c->acc);
+		free(c);
+		return -ENOMEM;
+	}
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
 	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
 		account_free(c->acc);
+		free(c->uac);
 		free(c);
 		return err;
 	}
@@ -222,7 +240,8 @@ static void call_free(struct call *c)
 
 	tmr_close(&c->answer_tmr);
 	tmr_close(&c->ring_tmr);
-	hop_close(&c->hop); /* a resolution in progress never calls back */
+	if (c->uac)
+		uac_free(c->uac);
 	sess_close(&c->s);
 	/* A UAC's other forks may have left early dialogs (§12.3). */
 	if (c->outgoing && c->call_id && c->local_tag)
@@ -230,13 +249,7 @@ static void call_free(struct call *c)
 	media_free(c->media);
 	oa_free(c->oa);
 	account_free(c->acc);
-	for (size_t i = 0; i < c->n_targets; i++)
-		free(c->targets[i]);
-	for (size_t i = 0; i < c->n_hdrs; i++)
-		free(c->hdrs[i]);
-	free(c->hdrs);
 	free(c->peer);
-	free(c->ruri);
 	free(c->local_uri);
 	free(c->call_id);
 	free(c->local_tag);

@@ -63,6 +63,23 @@ struct calls {
 
 #define CALL_PORTS_LOG_S 10
 
+/*
+ * What only our own initial INVITE needs (call_uac.c), apart so that the
+ * calls we answer, most calls of a busy UAS, do not carry it.
+ */
+struct call_uac {
+	char *ruri;	 /* the Request-URI of our INVITE: peer, or a redirect's Contact */
+	struct hop hop;	 /* where it goes (RFC 3263): resolving, or the targets */
+	bool reached;	 /* a provisional came from the current target: no failover */
+	uint32_t inv_cseq;
+	struct cred_chain inv_chain; /* what a 401 / 407 to our INVITE was answered with (cred.h) */
+	char **hdrs; /* extra headers of the `call` command, for redirects */
+	size_t n_hdrs;
+	bool early_sent;		 /* "early" event given */
+	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
+	unsigned n_targets, next_target, redirects;
+};
+
 struct call {
 	struct calls *cs;
 	char handle[16];
@@ -88,16 +105,7 @@ struct call {
 	bool bye_after_ack; /* hung up while connecting: BYE once the ACK comes (§15) */
 
 	/* UAC (our INVITE's transaction and its CANCEL are s.ict and sess_cancel()). */
-	char *ruri;	 /* the Request-URI of our INVITE: peer, or a redirect's Contact */
-	struct hop hop;	 /* where it goes (RFC 3263): resolving, or the targets */
-	bool reached;	 /* a provisional came from the current target: no failover */
-	uint32_t inv_cseq;
-	struct cred_chain inv_chain; /* what a 401 / 407 to our INVITE was answered with (cred.h) */
-	char **hdrs; /* extra headers of the `call` command, for redirects */
-	size_t n_hdrs;
-	bool early_sent;		 /* "early" event given */
-	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
-	unsigned n_targets, next_target, redirects;
+	struct call_uac *uac; /* outgoing calls only */
 
 	/* Our re-INVITE (its transaction is s.reict): hold or resume. */
 	enum call_update update; /* what it is for; NONE: no final response pending */
