@@ -187,7 +187,8 @@ static bool out_room(struct media *m, unsigned want)
 
 void media_tick(struct media *m, uint64_t now)
 {
-	int16_t tx[MEDIA_TICK_SAMPLES], rx[MEDIA_TICK_SAMPLES]; /* rx: what the jitter buffer gave */
+	int16_t tx[MEDIA_TICK_SAMPLES];
+	int16_t rx[MEDIA_TICK_SAMPLES]; /* what the jitter buffer gave */
 	bool sending;
 
 	if (!m->have)

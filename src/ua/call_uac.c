@@ -197,7 +197,8 @@ static int send_invite(struct call *c, char *why, size_t whylen)
 		log_warn("%s: out of memory: requests in the call cannot go to %s by name",
 			 c->handle, c->uac->hop.uri);
 	c->uac->reached = false;
-	log_info("%s: INVITE %s sent to %s", c->handle, c->uac->ruri, hop_name(t, name, sizeof(name)));
+	log_info("%s: INVITE %s sent to %s", c->handle, c->uac->ruri,
+		 hop_name(t, name, sizeof(name)));
 	return 0;
 }
 

@@ -64,7 +64,8 @@ struct oa {
 	bool rtcp_mux;
 
 	/* Our SRTP keys, one per suite, drawn once (see the top of this file). */
-	struct sdes_key *keys; /* [SDES_SUITE_COUNT], made at the first: a call without SRTP has none */
+	/* [SDES_SUITE_COUNT], made with the first key: a call without SRTP has none. */
+	struct sdes_key *keys;
 	bool have_key[SDES_SUITE_COUNT];
 
 	uint32_t sess_id; /* o= sess-id: random, once (RFC 4566 §5.2) */
