@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -225,8 +226,6 @@ int media_new(struct media **mp, struct rtpport_pool *pool, const struct net_add
 		return err;
 	}
 	m->pool = pool;
-	m->local = *local;
-	net_addr_set_port(&m->local, m->pair.port);
 	m->rtt_ms = -1;
 	m->remote_loss_pct = -1;
 	m->remote_jitter_ms = -1;
@@ -508,7 +507,11 @@ uint16_t media_port(const struct media *m)
 
 void media_local(const struct media *m, struct net_addr *out)
 {
-	*out = m->local;
+	/* The RTP socket is bound to local and the pair's port (media_new): no copy kept. */
+	memset(out, 0, sizeof(*out));
+	out->len = sizeof(out->ss);
+	if (getsockname(m->pair.rtp_fd, (struct sockaddr *)&out->ss, &out->len) < 0)
+		out->len = 0;
 }
 
 const struct media_params *media_current(const struct media *m)

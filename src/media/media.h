@@ -171,7 +171,7 @@ int media_update(struct media *m, const struct media_params *p);
 
 /* Our RTP port for the m= line; 0 when m is NULL. */
 uint16_t media_port(const struct media *m);
-/* Our RTP address with its port. */
+/* Our RTP address with its port (the socket's: len 0 if it cannot tell). */
 void media_local(const struct media *m, struct net_addr *out);
 /* The negotiated parameters, or NULL when none are active. */
 const struct media_params *media_current(const struct media *m);

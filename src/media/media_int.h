@@ -59,8 +59,7 @@ struct media {
 	void *arg;
 
 	struct rtpport_pool *pool;
-	struct rtpport_pair pair;
-	struct net_addr local;
+	struct rtpport_pair pair; /* bound to our address: media_local() asks the socket */
 	struct event *ev_rtp, *ev_rtcp;
 
 	bool have;

@@ -254,6 +254,7 @@ static void call_free(struct call *c)
 	free(c->call_id);
 	free(c->local_tag);
 	free(c->end_reason);
+	free(c->dtmf_info_q);
 	call_sdp_free(c->local_sdp);
 	call_sdp_free(c->remote_sdp);
 	htab_remove(cs->by_handle, &c->node);

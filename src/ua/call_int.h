@@ -27,6 +27,7 @@
 
 #define CALL_MAX_REDIRECTS 5 /* 3xx followed per call */
 #define CALL_MAX_TARGETS 8   /* Contacts of one 3xx kept */
+#define CALL_DTMF_INFO_Q 64  /* digits waiting for INFO, with the NUL */
 
 enum call_state {
 	CALL_CALLING,	  /* UAC: INVITE sent, nothing back but 100 */
@@ -126,7 +127,7 @@ struct call {
 	bool sips;
 	uint64_t media_sig; /* a hash of what media.started last said: codec, address, suite */
 	bool dtmf_info_busy; /* an INFO DTMF is out: the next digits wait */
-	char dtmf_info_q[64];
+	char *dtmf_info_q; /* digits waiting for INFO, CALL_DTMF_INFO_Q bytes; NULL: none yet */
 	unsigned dtmf_info_dur;
 
 	struct tmr answer_tmr; /* UAS auto answer after answer_delay_ms */

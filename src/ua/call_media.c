@@ -324,7 +324,7 @@ static void info_next(struct call *c)
 	char body[64];
 	int err;
 
-	while (c->dtmf_info_q[0] && !c->s.info) {
+	while (c->dtmf_info_q && c->dtmf_info_q[0] && !c->s.info) {
 		char d = c->dtmf_info_q[0];
 
 		memmove(c->dtmf_info_q, c->dtmf_info_q + 1, strlen(c->dtmf_info_q));
@@ -363,8 +363,11 @@ int call_dtmf(struct call *c, const char *digits, unsigned duration_ms, struct w
 	if (err != -ENOTSUP)
 		return why_set(why, err, WHY_FAILED, NULL, "call %s is not sending media", c->handle);
 	/* The peer took no telephone-event: SIP INFO, one digit per request. */
+	/* Made at the first: most calls never send DTMF by INFO. */
+	if (!c->dtmf_info_q && !(c->dtmf_info_q = calloc(1, CALL_DTMF_INFO_Q)))
+		return why_set(why, -ENOMEM, WHY_FAILED, NULL, "out of memory");
 	n = strlen(c->dtmf_info_q);
-	if (n + strlen(digits) >= sizeof(c->dtmf_info_q))
+	if (n + strlen(digits) >= CALL_DTMF_INFO_Q)
 		return why_set(why, -ENOSPC, WHY_BUSY, NULL, "too many DTMF digits queued");
 	memcpy(c->dtmf_info_q + n, digits, strlen(digits) + 1);
 	c->dtmf_info_dur = duration_ms ? duration_ms : 100;
