@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -62,6 +63,11 @@ static void cfg_fill(struct media_engine_cfg *dst, const struct media_engine_cfg
 		dst->jitter_min_ms = 20;
 	if (!dst->jitter_max_ms || dst->jitter_max_ms < dst->jitter_min_ms)
 		dst->jitter_max_ms = dst->jitter_min_ms > 200 ? dst->jitter_min_ms : 200;
+	/* The sessions make their jitter buffers at their first audio: no failing then. */
+	if (dst->jitter_max_ms > JBUF_MAX_MS)
+		dst->jitter_max_ms = JBUF_MAX_MS;
+	if (dst->jitter_min_ms > dst->jitter_max_ms)
+		dst->jitter_min_ms = dst->jitter_max_ms;
 }
 
 int media_engine_new(struct media_engine **out, struct event_base *base, struct tmr_clock *clk,
@@ -94,6 +100,14 @@ void media_engine_free(struct media_engine *eng)
 		return;
 	tmr_close(&eng->tick);
 	free(eng);
+}
+
+unsigned media_buffers(const struct media *m)
+{
+	if (!m)
+		return 0;
+	return (m->jb ? MEDIA_BUF_JITTER : 0) | (m->inband ? MEDIA_BUF_DTMF : 0) |
+	       (m->out ? MEDIA_BUF_SEND : 0) | (m->evq ? MEDIA_BUF_EVENTS : 0);
 }
 
 void media_engine_set_cfg(struct media_engine *eng, const struct media_engine_cfg *cfg)
@@ -155,7 +169,11 @@ static void on_flush(int fd, short what, void *arg)
 		struct media_evq q = m->evq[0];
 
 		memmove(&m->evq[0], &m->evq[1], (m->evq_n - 1) * sizeof(m->evq[0]));
-		m->evq_n--;
+		if (!--m->evq_n) {
+			/* Told while none waits: nothing holds the queue's memory. */
+			free(m->evq);
+			m->evq = NULL;
+		}
 		if (q.info.path)
 			q.info.path = q.text;
 		if (q.info.reason)
@@ -174,7 +192,12 @@ void media_ev_push(struct media *m, const struct media_event_info *e)
 {
 	struct media_evq *q;
 
-	if (!m->fn || !m->ev_flush || m->evq_n == MEDIA_EVQ)
+	if (!m->fn || !m->eng || m->evq_n == MEDIA_EVQ)
+		return;
+	/* Like a full queue, no memory loses the event. */
+	if (!m->ev_flush && !(m->ev_flush = event_new(m->eng->base, -1, 0, on_flush, m)))
+		return;
+	if (!m->evq && !(m->evq = calloc(MEDIA_EVQ, sizeof(*m->evq))))
 		return;
 	q = &m->evq[m->evq_n++];
 	q->info = *e;
@@ -203,8 +226,6 @@ int media_new(struct media **mp, struct rtpport_pool *pool, const struct net_add
 		return err;
 	}
 	m->pool = pool;
-	m->local = *local;
-	net_addr_set_port(&m->local, m->pair.port);
 	m->rtt_ms = -1;
 	m->remote_loss_pct = -1;
 	m->remote_jitter_ms = -1;
@@ -254,9 +275,11 @@ void media_free(struct media *m)
 	free(m->play_path);
 	afile_close(m->file);
 	free(m->src_path);
-	jbuf_free(m->jb);
+	free(m->evq);
+	free(m->out);
+	free(m->dtx);
+	media_rx_release(m);
 	g722_free(m->g722);
-	dtmf_inband_free(m->inband);
 	msrtp_free(m->srtp);
 	sdes_wipe(&m->params.tx_key);
 	sdes_wipe(&m->params.rx_key);
@@ -271,28 +294,49 @@ static void on_inband(void *arg, char digit)
 			     .ev = MEDIA_EV_DTMF, .digit = digit, .dtmf_source = "inband"});
 }
 
+bool media_jb(struct media *m)
+{
+	const struct media_engine_cfg *c = &m->eng->cfg;
+
+	return m->jb || jbuf_new(&m->jb, MEDIA_RATE, c->jitter_min_ms, c->jitter_max_ms) == 0;
+}
+
+bool media_inband(struct media *m)
+{
+	return m->inband || dtmf_inband_new(&m->inband, on_inband, m) == 0;
+}
+
+void media_rx_release(struct media *m)
+{
+	struct jbuf_stats js;
+
+	if (m->jb) {
+		jbuf_stats(m->jb, &js);
+		m->jb_late += js.late;
+		m->jb_concealed += js.concealed;
+		jbuf_free(m->jb);
+		m->jb = NULL;
+	}
+	dtmf_inband_free(m->inband);
+	m->inband = NULL;
+}
+
 int media_attach(struct media *m, struct media_engine *eng, const struct media_source *src,
 		 media_event_fn *fn, void *arg)
 {
-	struct media_engine_cfg *c;
 	char tok[17];
 
 	if (!m || !eng || !src)
 		return -EINVAL;
 	if (m->eng || m->ev_rtp)
 		return -EALREADY;
-	c = &eng->cfg;
 	m->src_cfg = *src;
 	if (src->path && !(m->src_path = strdup(src->path)))
 		return -ENOMEM;
 	m->src_cfg.path = m->src_path;
-	if (jbuf_new(&m->jb, MEDIA_RATE, c->jitter_min_ms, c->jitter_max_ms) < 0 ||
-	    dtmf_inband_new(&m->inband, on_inband, m) < 0)
-		return -ENOMEM;
 	m->ev_rtp = event_new(eng->base, m->pair.rtp_fd, EV_READ | EV_PERSIST, media_on_rtp, m);
 	m->ev_rtcp = event_new(eng->base, m->pair.rtcp_fd, EV_READ | EV_PERSIST, media_on_rtcp, m);
-	m->ev_flush = event_new(eng->base, -1, 0, on_flush, m);
-	if (!m->ev_rtp || !m->ev_rtcp || !m->ev_flush || event_add(m->ev_rtp, NULL) < 0 ||
+	if (!m->ev_rtp || !m->ev_rtcp || event_add(m->ev_rtp, NULL) < 0 ||
 	    event_add(m->ev_rtcp, NULL) < 0)
 		return -ENOMEM;
 	m->fn = fn;
@@ -303,7 +347,6 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
 	m->spurt = true;
 	rnd_token(tok, sizeof(tok));
 	snprintf(m->cname, sizeof(m->cname), "%.16s@sipuad", tok);
-	dtmf_tx_setup(&m->dtx, MEDIA_RATE);
 	dtmf_rx_setup(&m->drx, MEDIA_RATE);
 	tone_init(&m->tone, src->kind == MEDIA_SRC_TONE ? src->tone_hz : 0, MEDIA_RATE, 8000);
 	m->eng = eng;
@@ -391,6 +434,18 @@ static void peer_changed(struct media *m, const struct media_params *p)
 	}
 }
 
+/* On hold (either way) or stopped: the buffers of the direction that stopped go. */
+static void idle_release(struct media *m)
+{
+	if (!media_receiving(m))
+		media_rx_release(m);
+	if (!media_sending(m)) {
+		free(m->out);
+		m->out = NULL;
+		m->out_n = m->out_cap = 0;
+	}
+}
+
 int media_update(struct media *m, const struct media_params *p)
 {
 	bool was;
@@ -400,6 +455,7 @@ int media_update(struct media *m, const struct media_params *p)
 		return -EINVAL;
 	if (!p->active) {
 		m->have = false;
+		idle_release(m);
 		return 0;
 	}
 	if (!params_ok(p))
@@ -422,6 +478,7 @@ int media_update(struct media *m, const struct media_params *p)
 			m->last_rx_ms = tmr_now(m->eng->clk);
 		m->timed_out = false;
 	}
+	idle_release(m);
 	if (m->eng && !m->file && m->src_cfg.kind == MEDIA_SRC_FILE) {
 		char why[256];
 
@@ -451,7 +508,11 @@ uint16_t media_port(const struct media *m)
 
 void media_local(const struct media *m, struct net_addr *out)
 {
-	*out = m->local;
+	/* The RTP socket is bound to local and the pair's port (media_new): no copy kept. */
+	memset(out, 0, sizeof(*out));
+	out->len = sizeof(out->ss);
+	if (getsockname(m->pair.rtp_fd, (struct sockaddr *)&out->ss, &out->len) < 0)
+		out->len = 0;
 }
 
 const struct media_params *media_current(const struct media *m)
@@ -603,5 +664,10 @@ int media_dtmf(struct media *m, const char *digits, unsigned duration_ms)
 		return -ENOTCONN;
 	if (m->params.te_pt < 0)
 		return -ENOTSUP;
-	return dtmf_tx_queue(&m->dtx, digits, duration_ms);
+	if (!m->dtx) {
+		if (!(m->dtx = malloc(sizeof(*m->dtx))))
+			return -ENOMEM;
+		dtmf_tx_setup(m->dtx, MEDIA_RATE);
+	}
+	return dtmf_tx_queue(m->dtx, digits, duration_ms);
 }

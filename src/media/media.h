@@ -78,7 +78,7 @@ struct media_engine;
 struct media_engine_cfg {
 	unsigned rtp_timeout_s; /* 0: off */
 	bool symmetric;		/* RFC 4961: send to where the peer's packets come from */
-	unsigned jitter_min_ms, jitter_max_ms; /* 0: 20 and 200 */
+	unsigned jitter_min_ms, jitter_max_ms; /* 0: 20 and 200; 2000 at most */
 };
 
 /* 0, -EINVAL, -ENOMEM, -EIO (libsrtp2 would not start). */
@@ -171,7 +171,7 @@ int media_update(struct media *m, const struct media_params *p);
 
 /* Our RTP port for the m= line; 0 when m is NULL. */
 uint16_t media_port(const struct media *m);
-/* Our RTP address with its port. */
+/* Our RTP address with its port (the socket's: len 0 if it cannot tell). */
 void media_local(const struct media *m, struct net_addr *out);
 /* The negotiated parameters, or NULL when none are active. */
 const struct media_params *media_current(const struct media *m);
@@ -212,7 +212,7 @@ const char *media_recording(const struct media *m);
  * Send digits as RFC 4733 events of duration_ms (0: 100).  -ENOTSUP when
  * the peer took no telephone-event (the UA sends INFO instead), -ENOTCONN
  * when nothing is negotiated or the call is not sending, -EINVAL a bad
- * digit or duration, -ENOSPC too many queued.
+ * digit or duration, -ENOSPC too many queued, -ENOMEM.
  */
 int media_dtmf(struct media *m, const char *digits, unsigned duration_ms);
 
@@ -236,5 +236,22 @@ struct media_stats {
 	uint32_t ssrc, peer_ssrc;
 };
 void media_stats(const struct media *m, struct media_stats *out);
+
+/*
+ * The buffers a session holds now, as MEDIA_BUF_* bits: each is made when
+ * first needed (the jitter buffer at the first audio received, the
+ * in-band DTMF detector at the first audio played out without
+ * telephone-event, the send buffer at our first packet time, the event
+ * queue at an event; the RFC 4733 sender, kept once made, at the first
+ * media_dtmf()) and freed when no longer needed (the receiving ones
+ * and the send buffer when that direction stops: hold; the queue once its
+ * events are told), so that an established call without audio holds
+ * little more than its struct.  NULL: 0.
+ */
+#define MEDIA_BUF_JITTER 0x1
+#define MEDIA_BUF_DTMF 0x2
+#define MEDIA_BUF_SEND 0x4
+#define MEDIA_BUF_EVENTS 0x8
+unsigned media_buffers(const struct media *m);
 
 #endif

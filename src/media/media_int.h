@@ -59,8 +59,7 @@ struct media {
 	void *arg;
 
 	struct rtpport_pool *pool;
-	struct rtpport_pair pair;
-	struct net_addr local;
+	struct rtpport_pair pair; /* bound to our address: media_local() asks the socket */
 	struct event *ev_rtp, *ev_rtcp;
 
 	bool have;
@@ -72,17 +71,28 @@ struct media {
 	uint32_t ssrc, ts;
 	uint16_t seq;
 	bool spurt;		   /* the next audio packet starts a talk spurt: marker */
-	int16_t out[MEDIA_PKT_SAMPLES];
-	unsigned out_n;
+	/*
+	 * What we send, gathered a tick at a time up to a packet time:
+	 * made for the packet time when we first send, freed on hold.
+	 */
+	int16_t *out;
+	unsigned out_n, out_cap;
 	uint64_t tx_packets, tx_bytes;
 	char cname[40];
-	struct dtmf_tx dtx;
+	struct dtmf_tx *dtx;	   /* RFC 4733 sending, made at the first media_dtmf() */
 
 	/* Receiving. */
 	bool have_src;
 	uint32_t peer_ssrc;
 	struct rtp_src src;
+	/*
+	 * The jitter buffer and the in-band DTMF detector are made at the
+	 * first audio that needs them and freed when we stop receiving (hold):
+	 * a call without audio coming in holds neither.  The late and
+	 * concealed counts of the jitter buffers freed go on here.
+	 */
 	struct jbuf *jb;
+	uint64_t jb_late, jb_concealed;
 	uint64_t last_rx_ms;	   /* last accepted RTP (or when media started) */
 	bool timed_out;
 	uint64_t rx_packets, rx_bytes;
@@ -113,12 +123,11 @@ struct media {
 	char *play_path;
 	struct wavrec *rec;
 	char *rec_path;
-	int16_t last_rx[MEDIA_TICK_SAMPLES]; /* what the jitter buffer gave this tick */
 
-	/* Events waiting for the loop. */
-	struct media_evq evq[MEDIA_EVQ];
+	/* Events waiting for the loop: MEDIA_EVQ at most, made at a push, freed once told. */
+	struct media_evq *evq;
 	unsigned evq_n;
-	struct event *ev_flush;
+	struct event *ev_flush;	   /* made at the first event */
 };
 
 /* media.c */
@@ -128,6 +137,13 @@ bool media_receiving(const struct media *m);
 void media_tick_arm(struct media_engine *eng);
 /* Where RTCP goes for RTP at rtp: rtp itself with rtcp-mux (RFC 5761), else its port + 1. */
 void media_rtcp_dest(const struct net_addr *rtp, bool mux, struct net_addr *out);
+
+/* The jitter buffer, made if needed. false: no memory (the audio is dropped). */
+bool media_jb(struct media *m);
+/* The in-band DTMF detector, made if needed. false: no memory (no detection this tick). */
+bool media_inband(struct media *m);
+/* Free what only receiving needs: the jitter buffer (its counts kept) and the DTMF detector. */
+void media_rx_release(struct media *m);
 
 /* media_rx.c */
 void media_on_rtp(int fd, short what, void *arg);

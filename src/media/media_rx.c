@@ -144,7 +144,7 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 	rtp_src_arrival(&m->src, h.ts, now_us);
 	if (!media_receiving(m) || h.plen == 0 || h.plen > MEDIA_BUF)
 		return;
-	if (!media_decode(m, c, pcm, h.payload, h.plen))
+	if (!media_decode(m, c, pcm, h.payload, h.plen) || !media_jb(m))
 		return;
 	jbuf_put(m->jb, h.ts, h.marker, pcm, h.plen, now_ms);
 }

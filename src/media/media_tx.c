@@ -59,7 +59,7 @@ static void send_packet(struct media *m)
 	struct dtmf_pkt p;
 	uint8_t pl[MEDIA_PKT_SAMPLES];
 
-	if (dtmf_tx_tick(&m->dtx, m->ts, n, &p) > 0) {
+	if (m->dtx && dtmf_tx_tick(m->dtx, m->ts, n, &p) > 0) {
 		if (p.new_seq)
 			m->seq++;
 		send_rtp(m, (uint8_t)m->params.te_pt, p.marker, p.ts, p.payload, sizeof(p.payload));
@@ -163,23 +163,47 @@ static void timeout_check(struct media *m, uint64_t now)
 	media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_TIMEOUT, .seconds = t});
 }
 
+/*
+ * Room in m->out for one more tick toward a packet of want samples: the
+ * buffer holds whole ticks (a packet time that is not a multiple of 10 ms
+ * goes at the tick after it) and grows, keeping what is gathered, when a
+ * re-INVITE asks for a longer packet time.  false: no memory.
+ */
+static bool out_room(struct media *m, unsigned want)
+{
+	unsigned cap = (want + MEDIA_TICK_SAMPLES - 1) / MEDIA_TICK_SAMPLES * MEDIA_TICK_SAMPLES;
+	int16_t *p;
+
+	if (m->out && m->out_cap >= m->out_n + MEDIA_TICK_SAMPLES)
+		return true;
+	if (cap < m->out_n + MEDIA_TICK_SAMPLES)
+		cap = m->out_n + MEDIA_TICK_SAMPLES;
+	if (!(p = realloc(m->out, cap * sizeof(*p))))
+		return false;
+	m->out = p;
+	m->out_cap = cap;
+	return true;
+}
+
 void media_tick(struct media *m, uint64_t now)
 {
 	int16_t tx[MEDIA_TICK_SAMPLES];
+	int16_t rx[MEDIA_TICK_SAMPLES]; /* what the jitter buffer gave */
 	bool sending;
 
 	if (!m->have)
 		return;
 	if (media_receiving(m)) {
-		if (jbuf_get(m->jb, m->last_rx, MEDIA_TICK_SAMPLES, now) > 0 && m->params.te_pt < 0)
-			dtmf_inband_feed(m->inband, m->last_rx, MEDIA_TICK_SAMPLES);
+		if (jbuf_get(m->jb, rx, MEDIA_TICK_SAMPLES, now) > 0 && m->params.te_pt < 0 &&
+		    media_inband(m))
+			dtmf_inband_feed(m->inband, rx, MEDIA_TICK_SAMPLES);
 	} else
-		memset(m->last_rx, 0, sizeof(m->last_rx));
+		memset(rx, 0, sizeof(rx));
 	sending = media_sending(m);
-	source(m, tx, m->last_rx);
+	source(m, tx, rx);
 	if (m->rec) {
 		/* Overflow is counted by wavrec; a write error is told when the recording ends. */
-		(void)wavrec_write(m->rec, m->last_rx, sending ? tx : NULL, MEDIA_TICK_SAMPLES);
+		(void)wavrec_write(m->rec, rx, sending ? tx : NULL, MEDIA_TICK_SAMPLES);
 		(void)wavrec_flush(m->rec, MEDIA_REC_FLUSH);
 	}
 	if (sending) {
@@ -188,6 +212,8 @@ void media_tick(struct media *m, uint64_t now)
 
 		if (want < MEDIA_TICK_SAMPLES)
 			want = MEDIA_TICK_SAMPLES;
+		if (!out_room(m, want))
+			goto rtcp; /* no memory: this tick's audio is not sent */
 		memcpy(m->out + m->out_n, tx, sizeof(tx));
 		m->out_n += MEDIA_TICK_SAMPLES;
 		if (m->out_n >= want)
@@ -198,6 +224,7 @@ void media_tick(struct media *m, uint64_t now)
 		/* The timestamp runs on while we are silent (RFC 3550 §5.1). */
 		m->ts += MEDIA_TICK_SAMPLES;
 	}
+rtcp:
 	if (now >= m->next_rtcp_ms) {
 		media_send_rtcp(m, false);
 		m->next_rtcp_ms = now + rtcp_interval_ms();
@@ -242,6 +269,8 @@ void media_send_rtcp(struct media *m, bool bye)
 
 void media_stats(const struct media *m, struct media_stats *out)
 {
+	uint64_t concealed;
+
 	memset(out, 0, sizeof(*out));
 	out->rtt_ms = -1;
 	out->remote_loss_pct = -1;
@@ -266,14 +295,18 @@ void media_stats(const struct media *m, struct media_stats *out)
 	out->drop_rtcp = m->drop_rtcp;
 	out->rtcp_rx = m->rtcp_rx;
 	out->rtcp_tx = m->rtcp_tx;
+	/* The counts of the jitter buffers freed on hold, and the current one's. */
+	out->late = m->jb_late;
+	concealed = m->jb_concealed;
 	if (m->jb) {
 		struct jbuf_stats js;
 
 		jbuf_stats(m->jb, &js);
-		out->late = js.late;
-		out->concealed_ms = js.concealed * 1000 / MEDIA_RATE;
+		out->late += js.late;
+		concealed += js.concealed;
 		out->jitter_delay_ms = js.delay_ms;
 	}
+	out->concealed_ms = concealed * 1000 / MEDIA_RATE;
 	if (m->have_src) {
 		uint32_t expected = rtp_src_expected(&m->src);
 		double delay;

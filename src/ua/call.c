@@ -188,6 +188,18 @@ static const struct sess_handlers sess_h = {
     .cancel_timeout = on_cancel_timeout,
 };
 
+static void uac_free(struct call_uac *u)
+{
+	hop_close(&u->hop); /* a resolution in progress never calls back */
+	for (size_t i = 0; i < u->n_targets; i++)
+		free(u->targets[i]);
+	for (size_t i = 0; i < u->n_hdrs; i++)
+		free(u->hdrs[i]);
+	free(u->hdrs);
+	free(u->ruri);
+	free(u);
+}
+
 int call_new(struct calls *cs, bool outgoing, const struct account *acc, struct call **cp)
 {
 	struct call *c = calloc(1, sizeof(*c));
@@ -199,9 +211,15 @@ int call_new(struct calls *cs, bool outgoing, const struct account *acc, struct 
 	/* A reload may drop it from the daemon's table: the call holds it. */
 	c->acc = account_hold(acc ? acc : cs->env.account);
 	c->outgoing = outgoing;
+	if (outgoing && !(c->uac = calloc(1, sizeof(*c->uac)))) {
+		account_free(c->acc);
+		free(c);
+		return -ENOMEM;
+	}
 	snprintf(c->handle, sizeof(c->handle), "c%lu", cs->next_id++);
 	if ((err = htab_insert(cs->by_handle, &c->node, c->handle, strlen(c->handle))) < 0) {
 		account_free(c->acc);
+		free(c->uac);
 		free(c);
 		return err;
 	}
@@ -227,7 +245,8 @@ static void call_free(struct call *c)
 
 	tmr_close(&c->answer_tmr);
 	tmr_close(&c->ring_tmr);
-	hop_close(&c->hop); /* a resolution in progress never calls back */
+	if (c->uac)
+		uac_free(c->uac);
 	sess_close(&c->s);
 	/* A UAC's other forks may have left early dialogs (§12.3). */
 	if (c->outgoing && c->call_id && c->local_tag)
@@ -235,16 +254,12 @@ static void call_free(struct call *c)
 	media_free(c->media);
 	oa_free(c->oa);
 	account_free(c->acc);
-	for (size_t i = 0; i < c->n_targets; i++)
-		free(c->targets[i]);
-	for (size_t i = 0; i < c->n_hdrs; i++)
-		free(c->hdrs[i]);
-	free(c->hdrs);
 	free(c->peer);
-	free(c->ruri);
 	free(c->local_uri);
 	free(c->call_id);
 	free(c->local_tag);
+	free(c->end_reason);
+	free(c->dtmf_info_q);
 	call_sdp_free(c->local_sdp);
 	call_sdp_free(c->remote_sdp);
 	htab_remove(cs->by_handle, &c->node);
@@ -313,8 +328,12 @@ void call_end(struct call *c, int code, const char *reason, bool remote)
 static void set_end(struct call *c, int code, const char *reason, bool remote)
 {
 	c->end_code = code;
-	if (reason != c->end_reason) /* the stored reason passed back in */
-		snprintf(c->end_reason, sizeof(c->end_reason), "%s", reason);
+	if (reason != call_end_reason(c)) { /* the stored reason passed back in */
+		char *r = strndup(reason, CALL_END_REASON_MAX);
+
+		free(c->end_reason);
+		c->end_reason = r;
+	}
 	c->end_remote = remote;
 }
 
@@ -346,7 +365,7 @@ static void on_bye_done(void *arg, const struct sip_msg *resp, int err)
 
 	(void)resp;
 	(void)err;
-	call_end(c, c->end_code, c->end_reason, c->end_remote);
+	call_end(c, c->end_code, call_end_reason(c), c->end_remote);
 }
 
 /*
@@ -523,7 +542,7 @@ static void on_cancel_timeout(void *arg)
 	struct call *c = arg;
 
 	/* §9.1: no final response 64*T1 after our CANCEL: the INVITE is over. */
-	call_end(c, c->end_code, c->end_reason, c->end_remote);
+	call_end(c, c->end_code, call_end_reason(c), c->end_remote);
 }
 
 /* The session's §14.1 back-off ran out: the 491'd re-INVITE again, if still fitting. */

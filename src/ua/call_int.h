@@ -27,6 +27,7 @@
 
 #define CALL_MAX_REDIRECTS 5 /* 3xx followed per call */
 #define CALL_MAX_TARGETS 8   /* Contacts of one 3xx kept */
+#define CALL_DTMF_INFO_Q 64  /* digits waiting for INFO, with the NUL */
 
 enum call_state {
 	CALL_CALLING,	  /* UAC: INVITE sent, nothing back but 100 */
@@ -63,6 +64,23 @@ struct calls {
 
 #define CALL_PORTS_LOG_S 10
 
+/*
+ * What only our own initial INVITE needs (call_uac.c), apart so that the
+ * calls we answer, most calls of a busy UAS, do not carry it.
+ */
+struct call_uac {
+	char *ruri;	 /* the Request-URI of our INVITE: peer, or a redirect's Contact */
+	struct hop hop;	 /* where it goes (RFC 3263): resolving, or the targets */
+	bool reached;	 /* a provisional came from the current target: no failover */
+	uint32_t inv_cseq;
+	struct cred_chain inv_chain; /* what a 401 / 407 to our INVITE was answered with (cred.h) */
+	char **hdrs; /* extra headers of the `call` command, for redirects */
+	size_t n_hdrs;
+	bool early_sent;		 /* "early" event given */
+	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
+	unsigned n_targets, next_target, redirects;
+};
+
 struct call {
 	struct calls *cs;
 	char handle[16];
@@ -88,16 +106,7 @@ struct call {
 	bool bye_after_ack; /* hung up while connecting: BYE once the ACK comes (§15) */
 
 	/* UAC (our INVITE's transaction and its CANCEL are s.ict and sess_cancel()). */
-	char *ruri;	 /* the Request-URI of our INVITE: peer, or a redirect's Contact */
-	struct hop hop;	 /* where it goes (RFC 3263): resolving, or the targets */
-	bool reached;	 /* a provisional came from the current target: no failover */
-	uint32_t inv_cseq;
-	struct cred_chain inv_chain; /* what a 401 / 407 to our INVITE was answered with (cred.h) */
-	char **hdrs; /* extra headers of the `call` command, for redirects */
-	size_t n_hdrs;
-	bool early_sent;		 /* "early" event given */
-	char *targets[CALL_MAX_TARGETS]; /* 3xx Contacts left to try, best first */
-	unsigned n_targets, next_target, redirects;
+	struct call_uac *uac; /* outgoing calls only */
 
 	/* Our re-INVITE (its transaction is s.reict): hold or resume. */
 	enum call_update update; /* what it is for; NONE: no final response pending */
@@ -116,9 +125,9 @@ struct call {
 	 * is a sips: URI then (§8.1.1.8, §12.1.1).
 	 */
 	bool sips;
-	char media_sig[160]; /* what media.started last said: codec, addresses, suite */
+	uint64_t media_sig; /* a hash of what media.started last said: codec, address, suite */
 	bool dtmf_info_busy; /* an INFO DTMF is out: the next digits wait */
-	char dtmf_info_q[64];
+	char *dtmf_info_q; /* digits waiting for INFO, CALL_DTMF_INFO_Q bytes; NULL: none yet */
 	unsigned dtmf_info_dur;
 
 	struct tmr answer_tmr; /* UAS auto answer after answer_delay_ms */
@@ -127,9 +136,17 @@ struct call {
 
 	/* How it ends (kept while our BYE or CANCEL is out). */
 	int end_code;
-	char end_reason[128];
+	char *end_reason; /* owned, its first CALL_END_REASON_MAX bytes; NULL: "" (call_end_reason()) */
 	bool end_remote;
 };
+
+#define CALL_END_REASON_MAX 127
+
+/* The reason kept for how the call ends ("" before any, or without memory). */
+static inline const char *call_end_reason(const struct call *c)
+{
+	return c->end_reason ? c->end_reason : "";
+}
 
 /* The call whose session dialog d belongs to (any of its forks' dialogs too), or NULL. */
 static inline struct call *call_of_dlg(const struct dlg *d)

@@ -188,19 +188,29 @@ static void default_record_path(const struct call *c, char *out, size_t size)
 	snprintf(out, size, "%s/%s-%s.wav", c->cs->cfg.record_dir, c->handle, id);
 }
 
+/* FNV-1a of s, never 0 (a call's "nothing said yet"). */
+static uint64_t sig_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
 void call_media_started(struct call *c)
 {
 	const struct media_params *mp = media_current(c->media);
-	char sig[sizeof(c->media_sig)], ra[NET_ADDR_STRLEN], path[1024], why[256];
+	char sig[160], ra[NET_ADDR_STRLEN], path[1024], why[256];
 	const char *suite = media_srtp_suite(c->media);
 
 	if (!mp || !c->cs->env.media)
 		return;
 	snprintf(sig, sizeof(sig), "%s %s %s %d", mp->codec->name,
 		 net_addr_fmt(&mp->remote, ra, sizeof(ra)), suite ? suite : "-", (int)mp->dir);
-	if (strcmp(sig, c->media_sig) == 0)
+	if (sig_hash(sig) == c->media_sig)
 		return;
-	snprintf(c->media_sig, sizeof(c->media_sig), "%s", sig);
+	c->media_sig = sig_hash(sig);
 	log_info("%s: media %s to %s%s%s", c->handle, mp->codec->name, ra, suite ? ", SRTP " : "",
 		 suite ? suite : "");
 	if (suite && c->s.proto != NET_TLS && !c->srtp_warned) {
@@ -321,7 +331,7 @@ static void info_next(struct call *c)
 	char body[64];
 	int err;
 
-	while (c->dtmf_info_q[0] && !c->s.info) {
+	while (c->dtmf_info_q && c->dtmf_info_q[0] && !c->s.info) {
 		char d = c->dtmf_info_q[0];
 
 		memmove(c->dtmf_info_q, c->dtmf_info_q + 1, strlen(c->dtmf_info_q));
@@ -360,8 +370,11 @@ int call_dtmf(struct call *c, const char *digits, unsigned duration_ms, struct w
 	if (err != -ENOTSUP)
 		return why_set(why, err, WHY_FAILED, NULL, "call %s is not sending media", c->handle);
 	/* The peer took no telephone-event: SIP INFO, one digit per request. */
+	/* Made at the first: most calls never send DTMF by INFO. */
+	if (!c->dtmf_info_q && !(c->dtmf_info_q = calloc(1, CALL_DTMF_INFO_Q)))
+		return why_set(why, -ENOMEM, WHY_FAILED, NULL, "out of memory");
 	n = strlen(c->dtmf_info_q);
-	if (n + strlen(digits) >= sizeof(c->dtmf_info_q))
+	if (n + strlen(digits) >= CALL_DTMF_INFO_Q)
 		return why_set(why, -ENOSPC, WHY_BUSY, NULL, "too many DTMF digits queued");
 	memcpy(c->dtmf_info_q + n, digits, strlen(digits) + 1);
 	c->dtmf_info_dur = duration_ms ? duration_ms : 100;

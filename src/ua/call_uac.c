@@ -89,7 +89,7 @@ static int add_header_line(struct sip_msg *m, const char *h)
 static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int err);
 
 /*
- * Our INVITE to ruri with CSeq c->inv_cseq (§8.1.1, §13.2.1): the extra
+ * Our INVITE to ruri with CSeq c->uac->inv_cseq (§8.1.1, §13.2.1): the extra
  * headers of the `call` command, the account's route set (§8.1.2) and
  * our offer c->local_sdp.  0, or -errno with why.
  */
@@ -107,7 +107,7 @@ static int build_invite(struct call *c, const char *ruri, const struct sip_dest 
 	spec.from = c->local_uri;
 	spec.from_tag = c->local_tag;
 	spec.call_id = c->call_id;
-	spec.cseq = c->inv_cseq;
+	spec.cseq = c->uac->inv_cseq;
 	spec.via_proto = d->proto;
 	spec.via_addr = c->s.via;
 	spec.contact = c->s.contact;
@@ -117,8 +117,8 @@ static int build_invite(struct call *c, const char *ruri, const struct sip_dest 
 	if ((err = msg_add_header(m, "Allow", ua_allow())) < 0 ||
 	    (err = msg_add_header(m, "Supported", "")) < 0)
 		goto fail;
-	for (size_t i = 0; i < c->n_hdrs; i++)
-		if ((err = add_header_line(m, c->hdrs[i])) < 0)
+	for (size_t i = 0; i < c->uac->n_hdrs; i++)
+		if ((err = add_header_line(m, c->uac->hdrs[i])) < 0)
 			goto fail;
 	if ((err = preroute_add(c->acc, m)) < 0 ||
 	    (err = msg_set_body(m, OA_CONTENT_TYPE, c->local_sdp, strlen(c->local_sdp))) < 0)
@@ -153,7 +153,7 @@ static int target_local(struct call *c, struct sip_dest *d, char *why, size_t wh
 	if ((err = call_srtp_policy(c, d->proto, why, whylen)) < 0)
 		return err;
 	account_tls_name(c->acc, d);
-	c->sips = msg_uri_sips(c->ruri) || msg_uri_sips(c->hop.uri);
+	c->sips = msg_uri_sips(c->uac->ruri) || msg_uri_sips(c->uac->hop.uri);
 	if ((err = call_uac_local(c, d->proto, &d->addr)) < 0)
 		return why_fmt(why, whylen, err, "%s", local_error(err));
 	if (cs->env.local(cs->env.local_arg, d->proto, net_addr_family(&d->addr), &local) < 0)
@@ -172,13 +172,13 @@ static int target_local(struct call *c, struct sip_dest *d, char *why, size_t wh
 }
 
 /*
- * Build and send our INVITE to c->ruri at the current target: a new
+ * Build and send our INVITE to c->uac->ruri at the current target: a new
  * request chain, whose challenges are answered afresh.  0, or -errno with
  * why.
  */
 static int send_invite(struct call *c, char *why, size_t whylen)
 {
-	const struct dns_target *t = hop_target(&c->hop);
+	const struct dns_target *t = hop_target(&c->uac->hop);
 	struct sip_msg *m = NULL;
 	struct sip_dest d;
 	char name[NET_ADDR_STRLEN + 280];
@@ -186,18 +186,19 @@ static int send_invite(struct call *c, char *why, size_t whylen)
 
 	if ((err = hop_dest(t, &d, why, whylen)) < 0 ||
 	    (err = target_local(c, &d, why, whylen)) < 0 ||
-	    (err = build_invite(c, c->ruri, &d, &m, why, whylen)) < 0)
+	    (err = build_invite(c, c->uac->ruri, &d, &m, why, whylen)) < 0)
 		return err;
-	memset(&c->inv_chain, 0, sizeof(c->inv_chain));
+	memset(&c->uac->inv_chain, 0, sizeof(c->uac->inv_chain));
 	if ((err = sess_invite(&c->s, m, &d, on_invite, c)) < 0)
 		return why_fmt(why, whylen, err, "cannot send the INVITE: %s",
 			       err == -EAGAIN ? "transaction table full" : strerror(-err));
 	/* The dialog's requests may name the same host: they go to this target too. */
-	if (sess_set_inv_uri(&c->s, c->hop.uri) < 0)
+	if (sess_set_inv_uri(&c->s, c->uac->hop.uri) < 0)
 		log_warn("%s: out of memory: requests in the call cannot go to %s by name",
-			 c->handle, c->hop.uri);
-	c->reached = false;
-	log_info("%s: INVITE %s sent to %s", c->handle, c->ruri, hop_name(t, name, sizeof(name)));
+			 c->handle, c->uac->hop.uri);
+	c->uac->reached = false;
+	log_info("%s: INVITE %s sent to %s", c->handle, c->uac->ruri,
+		 hop_name(t, name, sizeof(name)));
 	return 0;
 }
 
@@ -218,7 +219,7 @@ static bool send_to_targets(struct call *c, char *why, size_t whylen)
 {
 	char name[NET_ADDR_STRLEN + 280];
 
-	for (const struct dns_target *t = hop_target(&c->hop); t; t = hop_next(&c->hop)) {
+	for (const struct dns_target *t = hop_target(&c->uac->hop); t; t = hop_next(&c->uac->hop)) {
 		if (send_invite(c, why, whylen) == 0)
 			return true;
 		log_info("%s: cannot send the INVITE to %s: %s", c->handle,
@@ -243,12 +244,12 @@ static int resolve_ruri(struct call *c, const char *ruri, bool *route, char *why
 	int err;
 
 	*route = first != NULL;
-	c->reached = false;
-	if ((err = call_set_str(&c->ruri, ruri)) < 0)
+	c->uac->reached = false;
+	if ((err = call_set_str(&c->uac->ruri, ruri)) < 0)
 		return why_fmt(why, whylen, err, "out of memory");
 	if ((err = preroute_hop_uri(c->acc, ruri, &uri, why, whylen)) < 0)
 		return err;
-	err = hop_resolve(&c->hop, uri, text, sizeof(text));
+	err = hop_resolve(&c->uac->hop, uri, text, sizeof(text));
 	free(uri);
 	if (err < 0 && first)
 		return why_fmt(why, whylen, err, "route %.100s of account '%.64s': %s", first,
@@ -261,19 +262,19 @@ static int resolve_ruri(struct call *c, const char *ruri, bool *route, char *why
 static bool next_target(struct call *c);
 
 /*
- * Every target of c->ruri failed before any INVITE went, or its name did
+ * Every target of c->uac->ruri failed before any INVITE went, or its name did
  * not resolve: the next redirect target, if any, else the end (code, why).
  */
 static void ruri_failed(struct call *c, int code, const char *why)
 {
-	if (c->next_target < c->n_targets)
-		log_info("%s: redirect target %s unusable: %s", c->handle, c->ruri, why);
+	if (c->uac->next_target < c->uac->n_targets)
+		log_info("%s: redirect target %s unusable: %s", c->handle, c->uac->ruri, why);
 	if (next_target(c))
 		return;
 	call_end(c, code, why, false);
 }
 
-/* The resolver answered for c->ruri's next hop. */
+/* The resolver answered for c->uac->ruri's next hop. */
 static void on_hop(void *arg, int err, const char *why)
 {
 	struct call *c = arg;
@@ -298,12 +299,12 @@ static bool failover(struct call *c, const char *what)
 	char was[sizeof(c->source)], name[NET_ADDR_STRLEN + 280], why[WHY_MSG_MAX];
 	const struct dns_target *t;
 
-	if (c->reached || sess_cancelling(&c->s) || !(t = hop_next(&c->hop)))
+	if (c->uac->reached || sess_cancelling(&c->s) || !(t = hop_next(&c->uac->hop)))
 		return false;
 	snprintf(was, sizeof(was), "%s", c->source);
 	log_info("%s: %s from %s: trying the next target, %s", c->handle, what, was,
 		 hop_name(t, name, sizeof(name)));
-	c->inv_cseq++;
+	c->uac->inv_cseq++;
 	offer_again(c);
 	if (send_to_targets(c, why, sizeof(why)))
 		return true;
@@ -343,7 +344,7 @@ static int place_first(struct call *c, const char *uri, struct why *why)
 	bool route;
 	int err;
 
-	c->inv_cseq = CALL_FIRST_CSEQ;
+	c->uac->inv_cseq = CALL_FIRST_CSEQ;
 	if ((err = resolve_ruri(c, uri, &route, why->msg, sizeof(why->msg))) < 0)
 		return why_tag(why, err,
 			       err == -EBUSY		 ? WHY_BUSY
@@ -389,17 +390,17 @@ int call_place(struct calls *cs, const char *uri, const char *account, const cha
 			       cs->cfg.max_calls);
 	if ((err = call_new(cs, true, acc, &c)) < 0)
 		return why_set(why, err, WHY_FAILED, NULL, "out of memory");
-	hop_init(&c->hop, cs->env.dns, on_hop, c);
-	if (n_headers && !(c->hdrs = calloc(n_headers, sizeof(char *)))) {
+	hop_init(&c->uac->hop, cs->env.dns, on_hop, c);
+	if (n_headers && !(c->uac->hdrs = calloc(n_headers, sizeof(char *)))) {
 		err = -ENOMEM;
 		goto fail;
 	}
 	for (size_t i = 0; i < n_headers; i++) {
-		if (!(c->hdrs[i] = strdup(headers[i]))) {
+		if (!(c->uac->hdrs[i] = strdup(headers[i]))) {
 			err = -ENOMEM;
 			goto fail;
 		}
-		c->n_hdrs++;
+		c->uac->n_hdrs++;
 	}
 	if ((err = set_identity(c, uri)) < 0)
 		goto fail;
@@ -463,7 +464,7 @@ static void first_2xx(struct call *c, struct tsx *ct, const struct sip_msg *resp
 	if (sess_cancelling(&c->s)) {
 		/* The 2xx crossed our CANCEL: the call exists; end it (§9.1, §15). */
 		log_info("%s: 200 crossed our CANCEL: ACK, then BYE", c->handle);
-		call_bye(c, c->end_code, c->end_reason, false);
+		call_bye(c, c->end_code, call_end_reason(c), false);
 		return;
 	}
 	if (oa_offer_pending(c->oa) && call_take_answer(c, resp, "the 2xx", 488) < 0)
@@ -517,8 +518,8 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 			log_info("%s: SDP in %d ignored: %s", c->handle, resp->status, why);
 	}
 	if (resp->status == 183 || sdp) {
-		if (!c->early_sent) {
-			c->early_sent = true;
+		if (!c->uac->early_sent) {
+			c->uac->early_sent = true;
 			c->state = CALL_EARLY;
 			call_emit(c, "early", resp->status, msg_reason_phrase(resp), NULL);
 		}
@@ -528,7 +529,7 @@ static void on_provisional(struct call *c, struct tsx *ct, const struct sip_msg 
 	}
 }
 
-/* The Contacts of a 3xx being sorted into c->targets, highest q first (§8.1.3.4). */
+/* The Contacts of a 3xx being sorted into c->uac->targets, highest q first (§8.1.3.4). */
 struct targets {
 	struct call *c;
 	double q[CALL_MAX_TARGETS];
@@ -541,17 +542,17 @@ static int add_target(void *arg, const char *uri, double v)
 	char *copy;
 	size_t at;
 
-	if (c->n_targets == CALL_MAX_TARGETS)
+	if (c->uac->n_targets == CALL_MAX_TARGETS)
 		return 1;
 	if (!(copy = strdup(uri)))
 		return 0; /* this one is lost; the others may fit */
-	for (at = c->n_targets; at > 0 && t->q[at - 1] < v; at--) {
+	for (at = c->uac->n_targets; at > 0 && t->q[at - 1] < v; at--) {
 		t->q[at] = t->q[at - 1];
-		c->targets[at] = c->targets[at - 1];
+		c->uac->targets[at] = c->uac->targets[at - 1];
 	}
 	t->q[at] = v;
-	c->targets[at] = copy;
-	c->n_targets++;
+	c->uac->targets[at] = copy;
+	c->uac->n_targets++;
 	return 0;
 }
 
@@ -559,9 +560,9 @@ static void collect_targets(struct call *c, const struct sip_msg *resp)
 {
 	struct targets t = {.c = c};
 
-	for (size_t i = 0; i < c->n_targets; i++)
-		free(c->targets[i]);
-	c->n_targets = c->next_target = 0;
+	for (size_t i = 0; i < c->uac->n_targets; i++)
+		free(c->uac->targets[i]);
+	c->uac->n_targets = c->uac->next_target = 0;
 	msg_contacts(resp, add_target, &t);
 }
 
@@ -576,10 +577,10 @@ static bool next_target(struct call *c)
 	bool route;
 	int err;
 
-	while (c->next_target < c->n_targets) {
-		const char *t = c->targets[c->next_target++];
+	while (c->uac->next_target < c->uac->n_targets) {
+		const char *t = c->uac->targets[c->uac->next_target++];
 
-		c->inv_cseq++;
+		c->uac->inv_cseq++;
 		offer_again(c);
 		if ((err = resolve_ruri(c, t, &route, why, sizeof(why))) == 0) {
 			log_info("%s: redirected to %s", c->handle, t);
@@ -612,15 +613,15 @@ static int build_retry(struct call *c, struct tsx *ct, struct sip_msg **mp)
 	char *ruri = NULL, why[WHY_MSG_MAX];
 	int err;
 
-	c->inv_cseq++;
+	c->uac->inv_cseq++;
 	if (oa_offer_pending(c->oa))
-		return msg_build_retry(mp, tsx_req(ct), c->inv_cseq);
+		return msg_build_retry(mp, tsx_req(ct), c->uac->inv_cseq);
 	call_sdp_free(c->local_sdp);
 	c->local_sdp = NULL;
 	if ((err = oa_make_offer(c->oa, media_port(c->media), OA_SENDRECV, &c->local_sdp)) < 0 ||
 	    (err = msg_ruri(tsx_req(ct), &ruri)) < 0)
 		return err;
-	err = build_invite(c, ruri, &c->s.inv_dest, mp, why, sizeof(why));
+	err = build_invite(c, ruri, c->s.inv_dest, mp, why, sizeof(why));
 	free(ruri);
 	return err;
 }
@@ -636,7 +637,7 @@ static int build_retry(struct call *c, struct tsx *ct, struct sip_msg **mp)
  */
 static void auth_retry(struct call *c, struct tsx *ct, const struct sip_msg *resp)
 {
-	struct sip_dest d = c->s.inv_dest;
+	struct sip_dest d = *c->s.inv_dest; /* the INVITE went: it was challenged */
 	struct sip_msg *m = NULL;
 	struct why why;
 	char text[160];
@@ -648,7 +649,7 @@ static void auth_retry(struct call *c, struct tsx *ct, const struct sip_msg *res
 		call_end(c, 500, text, false);
 		return;
 	}
-	if (cred_authorize(account_cred(c->acc), &c->inv_chain, resp, m, &why) < 0) {
+	if (cred_authorize(account_cred(c->acc), &c->uac->inv_chain, resp, m, &why) < 0) {
 		msg_free(m);
 		oa_cancel_offer(c->oa);
 		call_end(c, resp->status, why.msg, true);
@@ -662,7 +663,7 @@ static void auth_retry(struct call *c, struct tsx *ct, const struct sip_msg *res
 		return;
 	}
 	log_debug("%s: INVITE challenged (%d): sent again with credentials (CSeq %u)", c->handle,
-		  resp->status, (unsigned)c->inv_cseq);
+		  resp->status, (unsigned)c->uac->inv_cseq);
 }
 
 /* A final non-2xx: §12.3 the early dialogs end; a challenge answered, a redirect, or the end. */
@@ -681,7 +682,7 @@ static void on_failure(struct call *c, struct tsx *ct, const struct sip_msg *res
 
 		oa_cancel_offer(c->oa);
 		call_end(c, ours ? c->end_code : resp->status,
-			 ours ? c->end_reason : (reason ? reason : ""), false);
+			 ours ? call_end_reason(c) : (reason ? reason : ""), false);
 		return;
 	}
 	if (challenged(resp)) {
@@ -691,8 +692,8 @@ static void on_failure(struct call *c, struct tsx *ct, const struct sip_msg *res
 	oa_cancel_offer(c->oa);
 	if (resp->status == 503 && failover(c, "503"))
 		return;
-	if (resp->status < 400 && c->redirects < CALL_MAX_REDIRECTS) {
-		c->redirects++;
+	if (resp->status < 400 && c->uac->redirects < CALL_MAX_REDIRECTS) {
+		c->uac->redirects++;
 		collect_targets(c, resp);
 	}
 	if (next_target(c))
@@ -710,7 +711,7 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 		if (err == 0)
 			return; /* the Accepted ICT ended (Timer M) */
 		if (sess_cancelling(&c->s))
-			call_end(c, c->end_code, c->end_reason, false);
+			call_end(c, c->end_code, call_end_reason(c), false);
 		else if (failover(c, err == -ETIMEDOUT ? "no answer (Timer B)" : strerror(-err)))
 			return;
 		else if (err == -ETIMEDOUT)
@@ -727,7 +728,7 @@ static void on_invite(void *arg, struct tsx *ct, const struct sip_msg *resp, int
 	}
 	sess_set_flow(&c->s, &resp->src);
 	if (resp->status < 200) {
-		c->reached = true; /* RFC 3263 §4.3: this target works on it: no failover */
+		c->uac->reached = true; /* RFC 3263 §4.3: this target works on it: no failover */
 		on_provisional(c, ct, resp);
 	} else if (resp->status < 300)
 		on_2xx(c, ct, resp);

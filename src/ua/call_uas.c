@@ -102,7 +102,7 @@ void call_uas_ok_timeout(void *arg)
 	struct call *c = arg;
 
 	if (c->bye_after_ack)
-		call_bye(c, c->end_code, c->end_reason, c->end_remote);
+		call_bye(c, c->end_code, call_end_reason(c), c->end_remote);
 	else
 		call_bye(c, 408, "no ACK for our 200 within 64*T1", false);
 }
@@ -429,7 +429,7 @@ void calls_ack(struct calls *cs, const struct sip_msg *ack)
 		return;
 	}
 	if (c->bye_after_ack) {
-		call_bye(c, c->end_code, c->end_reason, c->end_remote);
+		call_bye(c, c->end_code, call_end_reason(c), c->end_remote);
 		return;
 	}
 	if (c->offer_in_ok) {

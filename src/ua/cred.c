@@ -77,12 +77,27 @@ static struct auth_nc *nc_of(struct cred *c, const char *realm)
 	return &c->slot[i].nc;
 }
 
+/*
+ * FNV-1a over the whole realm.  A server could make two of its realms
+ * collide, but it could as well challenge one realm twice: either way it
+ * only stops our retries.
+ */
+static uint64_t realm_hash(const char *realm)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)realm; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h;
+}
+
 static bool chain_answered(const struct cred_chain *ch, const struct msg_challenge *m)
 {
+	uint64_t h = realm_hash(m->realm);
 	unsigned i;
 
 	for (i = 0; i < ch->n; i++)
-		if (ch->realm[i].proxy == m->proxy && strcmp(ch->realm[i].realm, m->realm) == 0)
+		if (ch->realm[i].proxy == m->proxy && ch->realm[i].realm == h)
 			return true;
 	return false;
 }
@@ -267,7 +282,7 @@ int cred_authorize_keep(struct cred *c, struct cred_chain *ch, const struct sip_
 	ch->n = 0;
 	for (i = 0; i < (size_t)k; i++) {
 		ch->realm[ch->n].proxy = m[idx[i]].proxy;
-		snprintf(ch->realm[ch->n].realm, sizeof(ch->realm[0].realm), "%s", m[idx[i]].realm);
+		ch->realm[ch->n].realm = realm_hash(m[idx[i]].realm);
 		ch->n++;
 	}
 	ch->tries++;

@@ -29,6 +29,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/why.h"
 #include "sip/msg.h"
@@ -42,9 +43,14 @@ struct cred;
 struct cred_chain {
 	unsigned tries; /* challenges answered so far */
 	unsigned n;	/* realms answered in the last retry */
+	/*
+	 * A realm by a 64-bit hash of its name, not its text (up to 128
+	 * bytes per realm, four of them in each of the three chains of
+	 * every call): a chain only asks whether it answered a realm.
+	 */
 	struct {
 		bool proxy;
-		char realm[128];
+		uint64_t realm;
 	} realm[CRED_MAX_REALMS];
 };
 

@@ -64,7 +64,8 @@ struct oa {
 	bool rtcp_mux;
 
 	/* Our SRTP keys, one per suite, drawn once (see the top of this file). */
-	struct sdes_key keys[SDES_SUITE_COUNT];
+	/* [SDES_SUITE_COUNT], made with the first key: a call without SRTP has none. */
+	struct sdes_key *keys;
 	bool have_key[SDES_SUITE_COUNT];
 
 	uint32_t sess_id; /* o= sess-id: random, once (RFC 4566 §5.2) */
@@ -72,7 +73,6 @@ struct oa {
 	char *last_desc;  /* last description sent and kept; NULL: none */
 
 	bool have_result;
-	struct oa_result cur;
 
 	/* Our offer awaiting an answer. */
 	bool pending;
@@ -159,14 +159,19 @@ static void sb_free(struct sb *b)
 	b->len = b->cap = 0;
 }
 
-/* The string (caller frees), or NULL after an allocation failure. */
+/*
+ * The string at its length (caller frees), or NULL after an allocation
+ * failure.  A call keeps its descriptions as long as it lasts: the
+ * builder's block, 512 bytes at least, would be mostly slack.
+ */
 static char *sb_take(struct sb *b)
 {
-	if (b->oom || !b->s) {
-		sb_free(b);
-		return NULL;
-	}
-	return b->s;
+	char *s = NULL;
+
+	if (!b->oom && b->s && (s = malloc(b->len + 1)))
+		memcpy(s, b->s, b->len + 1);
+	sb_free(b);
+	return s;
 }
 
 /* A text of ours freed, wiped first (keys in a=crypto lines). NULL: no-op. */
@@ -348,6 +353,8 @@ static int our_key(struct oa *oa, enum sdes_suite s, const struct sdes_key **k)
 {
 	int err;
 
+	if (!oa->keys && !(oa->keys = calloc(SDES_SUITE_COUNT, sizeof(*oa->keys))))
+		return -ENOMEM;
 	if (!oa->have_key[s]) {
 		if ((err = sdes_key_new(&oa->keys[s], s)) < 0)
 			return err;
@@ -478,9 +485,9 @@ void oa_free(struct oa *oa)
 {
 	if (!oa)
 		return;
-	for (size_t i = 0; i < SDES_SUITE_COUNT; i++)
+	for (size_t i = 0; oa->keys && i < SDES_SUITE_COUNT; i++)
 		sdes_wipe(&oa->keys[i]);
-	oa_result_wipe(&oa->cur);
+	free(oa->keys);
 	str_free(oa->last_desc);
 	str_free(oa->pend_desc);
 	free(oa);
@@ -491,12 +498,9 @@ bool oa_offer_pending(const struct oa *oa)
 	return oa->pending;
 }
 
-int oa_current(const struct oa *oa, struct oa_result *res)
+bool oa_has_result(const struct oa *oa)
 {
-	if (!oa->have_result)
-		return -ENOENT;
-	*res = oa->cur;
-	return 0;
+	return oa->have_result;
 }
 
 void oa_media_params(const struct oa_result *r, struct media_params *p)
@@ -530,13 +534,11 @@ void oa_media_params(const struct oa_result *r, struct media_params *p)
 }
 
 /* The offered-or-answered description becomes the session's. */
-static void commit(struct oa *oa, char *desc, uint64_t version, const struct oa_result *res)
+static void commit(struct oa *oa, char *desc, uint64_t version)
 {
 	str_free(oa->last_desc);
 	oa->last_desc = desc;
 	oa->version = version;
-	oa_result_wipe(&oa->cur);
-	oa->cur = *res;
 	oa->have_result = true;
 }
 
@@ -650,7 +652,7 @@ static int answer_crypto(const struct oa *oa, const struct msdp_media *m, struct
 		return why_fmt(why, whylen, -EPROTO,
 			       "the answer's a=crypto does not match our offer (%s)", cwhy);
 	tag = c.tag;
-	if (tag < 1 || tag > N_OFFER_SUITES || c.key.suite != offer_suites[tag - 1]) {
+	if (tag < 1 || tag > N_OFFER_SUITES || c.key.suite != offer_suites[tag - 1] || !oa->keys) {
 		sdes_wipe(&c.key);
 		return why_fmt(why, whylen, -EPROTO,
 			       "the answer's a=crypto does not match our offer");
@@ -750,7 +752,7 @@ int oa_take_answer(struct oa *oa, const char *text, size_t len, struct oa_result
 		oa_cancel_offer(oa);
 		return err;
 	}
-	commit(oa, oa->pend_desc, oa->pend_version, &r);
+	commit(oa, oa->pend_desc, oa->pend_version);
 	oa->pend_desc = NULL;
 	oa->pending = false;
 	*res = r;
@@ -1001,7 +1003,7 @@ int oa_take_offer(struct oa *oa, const char *text, size_t len, uint16_t port, en
 		oa_result_wipe(&r);
 		return -ENOMEM;
 	}
-	commit(oa, desc, version, &r);
+	commit(oa, desc, version);
 	*answer_out = body;
 	*res = r;
 	oa_result_wipe(&r);

@@ -203,7 +203,11 @@ int oa_take_answer(struct oa *oa, const char *sdp, size_t len, struct oa_result 
 /* True while our offer waits for an answer. */
 bool oa_offer_pending(const struct oa *oa);
 
-/* The last completed exchange's result (the caller wipes it). 0, or -ENOENT when none. */
-int oa_current(const struct oa *oa, struct oa_result *res);
+/*
+ * An exchange completed: an offer answered or an answer made.  Its result
+ * went to the caller, which keeps what it needs (the media session does):
+ * the oa object keeps no copy (464 bytes per call, with its keys).
+ */
+bool oa_has_result(const struct oa *oa);
 
 #endif

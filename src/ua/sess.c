@@ -78,7 +78,16 @@ void sess_close(struct sess *s)
 	free(s->ok_buf);
 	free(s->ack_buf);
 	free(s->inv_uri);
+	free(s->inv_dest);
+	free(s->flow_peer);
+	free(s->bye_reason);
+	free(s->ok_dest);
+	free(s->ack_dest);
 	s->contact = s->ok_buf = s->ack_buf = s->inv_uri = NULL;
+	s->inv_dest = s->ok_dest = s->ack_dest = NULL;
+	s->bye_reason = NULL;
+	s->flow_peer = NULL;
+	s->flow = 0;
 }
 
 struct sess *sess_of(const struct dlg *d)
@@ -157,7 +166,7 @@ static void sess_flow(const struct sess *s, struct sip_dest *dst)
 	if (!s || !s->flow || dst->proto != NET_TLS)
 		return;
 	if (strcmp(net_addr_host(&dst->addr, a, sizeof(a)),
-		   net_addr_host(&s->flow_peer, b, sizeof(b))) == 0)
+		   net_addr_host(s->flow_peer, b, sizeof(b))) == 0)
 		dst->conn = s->flow;
 }
 
@@ -165,8 +174,11 @@ void sess_set_flow(struct sess *s, const struct sip_dest *src)
 {
 	if (src->proto != NET_TLS || !src->conn)
 		return;
+	/* Without memory the dialog's requests open connections of their own. */
+	if (!s->flow_peer && !(s->flow_peer = malloc(sizeof(*s->flow_peer))))
+		return;
 	s->flow = src->conn;
-	s->flow_peer = src->addr;
+	*s->flow_peer = src->addr;
 }
 
 int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handle,
@@ -187,8 +199,8 @@ int sess_dest(const struct sess_ctx *ctx, const struct dlg *d, const char *handl
 	else
 		uri = d->remote_target;
 	if ((err = msg_uri_dest(uri, &dst, why, sizeof(why))) < 0) {
-		if (err == -EINVAL && same_hop(sess_of(d), uri)) {
-			*out = sess_of(d)->inv_dest;
+		if (err == -EINVAL && same_hop(sess_of(d), uri) && sess_of(d)->inv_dest) {
+			*out = *sess_of(d)->inv_dest;
 			return 0;
 		}
 		log_info("%s: cannot send to %s: %s", handle, uri, why);
@@ -278,7 +290,11 @@ int sess_invite(struct sess *s, struct sip_msg *m, const struct sip_dest *d, tsx
 {
 	int err;
 
-	s->inv_dest = *d;
+	if (!s->inv_dest && !(s->inv_dest = malloc(sizeof(*s->inv_dest)))) {
+		msg_free(m);
+		return -ENOMEM;
+	}
+	*s->inv_dest = *d;
 	s->provisional = false;
 	if ((err = tsx_request(s->ctx->tsx, m, d, cb, arg, &s->ict)) < 0)
 		s->ict = NULL;
@@ -313,7 +329,7 @@ static void on_cancel_resp(void *arg, struct tsx *ct, const struct sip_msg *resp
 static void send_cancel(struct sess *s)
 {
 	struct sip_msg *m = NULL;
-	struct sip_dest d = s->inv_dest;
+	struct sip_dest d = *s->inv_dest; /* the INVITE went: s->ict */
 	int err;
 
 	s->cancel_sent = true;
@@ -461,23 +477,27 @@ int sess_ok_send(struct sess *s, struct tsx *st, struct sip_msg *resp, bool *sen
 {
 	const struct sip_msg *req = tsx_req(st);
 	uint64_t t1 = tsx_layer_cfg(s->ctx->tsx)->t1_ms;
+	struct sip_dest d;
 	char *out;
 	size_t len;
 	int err;
 
 	*sent = false;
-	msg_response_dest(req, &s->ok_dest);
+	msg_response_dest(req, &d);
 	sess_set_flow(s, &req->src);
 	s->ok_cseq = req->cseq;
 	/* Our resends are the transaction's bytes: the 2xx is serialised once. */
 	if ((err = tsx_respond_copy(st, resp, &out, &len)) < 0)
 		return err; /* the transaction is over (§17.2.4): nothing went */
 	*sent = true;
-	free(s->ok_buf);
+	sess_ok_stop(s);
+	if (!out || !(s->ok_dest = malloc(sizeof(d)))) {
+		free(out);
+		return -ENOMEM;
+	}
+	*s->ok_dest = d;
 	s->ok_buf = out;
 	s->ok_len = len;
-	if (!out)
-		return -ENOMEM;
 	s->ok_interval = t1;
 	s->ok_deadline = tmr_now(s->ctx->clk) + 64 * t1;
 	tmr_start(&s->ok_tmr, t1);
@@ -493,7 +513,9 @@ void sess_ok_stop(struct sess *s)
 {
 	tmr_stop(&s->ok_tmr);
 	free(s->ok_buf);
+	free(s->ok_dest);
 	s->ok_buf = NULL;
+	s->ok_dest = NULL;
 }
 
 bool sess_ok_acked(struct sess *s, const struct sip_msg *ack)
@@ -517,7 +539,7 @@ static void on_ok_tmr(void *arg)
 		s->h->ok_timeout(s->arg);
 		return;
 	}
-	if ((err = tsx_send_raw(s->ctx->tsx, &s->ok_dest, s->ok_buf, s->ok_len)) < 0)
+	if ((err = tsx_send_raw(s->ctx->tsx, s->ok_dest, s->ok_buf, s->ok_len)) < 0)
 		log_info("%s: cannot resend 200: %s", s->handle, strerror(-err));
 	s->ok_interval *= 2;
 	if (s->ok_interval > tsx_layer_cfg(s->ctx->tsx)->t2_ms)
@@ -531,10 +553,13 @@ static void on_ok_tmr(void *arg)
 
 static void ack_send(struct sess *s)
 {
-	struct sip_dest d = s->ack_dest;
+	struct sip_dest d;
 	int err;
 
-	if (s->ack_buf && (err = tsx_send_raw(s->ctx->tsx, &d, s->ack_buf, s->ack_len)) < 0)
+	if (!s->ack_buf)
+		return;
+	d = *s->ack_dest;
+	if ((err = tsx_send_raw(s->ctx->tsx, &d, s->ack_buf, s->ack_len)) < 0)
 		log_info("%s: cannot send ACK: %s", s->handle, strerror(-err));
 }
 
@@ -553,10 +578,14 @@ int sess_ack(struct sess *s, const char *sdp)
 	msg_free(m);
 	if (err < 0)
 		return err;
+	if (!s->ack_dest && !(s->ack_dest = malloc(sizeof(d)))) {
+		free(buf);
+		return -ENOMEM;
+	}
 	free(s->ack_buf);
 	s->ack_buf = buf;
 	s->ack_len = len;
-	s->ack_dest = d;
+	*s->ack_dest = d;
 	s->ack_cseq = s->dlg->invite_cseq;
 	ack_send(s);
 	return 0;
@@ -685,7 +714,7 @@ int sess_bye(struct sess *s)
 	if (!s->dlg || s->dlg->state != DLG_CONFIRMED)
 		return -ENOTCONN;
 	memset(&s->bye_chain, 0, sizeof(s->bye_chain));
-	if (s->bye_reason[0]) {
+	if (s->bye_reason) {
 		struct sip_msg *m = NULL;
 		struct sip_dest d;
 
@@ -707,7 +736,8 @@ int sess_bye(struct sess *s)
 
 void sess_set_bye_reason(struct sess *s, const char *value)
 {
-	snprintf(s->bye_reason, sizeof(s->bye_reason), "%s", value ? value : "");
+	free(s->bye_reason);
+	s->bye_reason = value && value[0] ? strndup(value, SESS_BYE_REASON_MAX) : NULL;
 }
 
 int sess_info(struct sess *s, const char *ctype, const char *body, tsx_resp_fn *cb, void *arg)

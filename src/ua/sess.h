@@ -93,11 +93,11 @@ struct sess {
 	 * Contact, and a server we checked needs no second handshake.
 	 */
 	uint64_t flow;
-	struct net_addr flow_peer;
+	struct net_addr *flow_peer; /* owned; set with flow */
 
 	/* UAC: our initial INVITE (valid until its last callback) and its CANCEL. */
 	struct tsx *ict;
-	struct sip_dest inv_dest; /* where it went: the CANCEL goes there too */
+	struct sip_dest *inv_dest; /* where it went (owned): the CANCEL goes there too */
 	char *inv_uri;		  /* the URI inv_dest was resolved from (RFC 3263); NULL: none */
 	bool provisional;	  /* a 1xx came: the CANCEL may go (§9.1) */
 	bool cancel_wanted;	  /* the owner ends the call before the answer */
@@ -109,9 +109,14 @@ struct sess {
 	bool ist_reinvite;
 
 	/* UAS: our 2xx, resent until the ACK (§13.3.1.4). */
+	/*
+	 * The 2xx bytes and where they go, held only until the ACK: a
+	 * struct sip_dest is 544 bytes, which an established call need not
+	 * keep.
+	 */
 	char *ok_buf; /* NULL: none pending */
 	size_t ok_len;
-	struct sip_dest ok_dest;
+	struct sip_dest *ok_dest;
 	uint32_t ok_cseq;
 	uint64_t ok_interval, ok_deadline;
 	struct tmr ok_tmr;
@@ -119,13 +124,13 @@ struct sess {
 	/* UAC: the ACK of the latest 2xx to our INVITE (§13.2.2.4). */
 	char *ack_buf; /* NULL: none */
 	size_t ack_len;
-	struct sip_dest ack_dest;
+	struct sip_dest *ack_dest; /* set with ack_buf (owned) */
 	uint32_t ack_cseq;
 
 	struct tsx *reict; /* our re-INVITE, until its last callback */
 	struct tsx *bye;   /* our BYE, until its final outcome */
 	struct tsx *info;  /* our INFO (DTMF), until its final outcome: the owner's callback clears it */
-	char bye_reason[160]; /* a Reason header value for our BYE (RFC 3326); "": none */
+	char *bye_reason; /* a Reason header value for our BYE (RFC 3326), owned; NULL: none */
 	struct tmr glare_tmr;
 
 	/*
@@ -297,7 +302,12 @@ bool sess_glare_waiting(const struct sess *s);
  * -ENOTCONN, -errno.
  */
 int sess_bye(struct sess *s);
-/* The Reason header (RFC 3326) value our BYE will carry, e.g. SIP;cause=408;text="...". */
+/*
+ * The Reason header (RFC 3326) value our BYE will carry, e.g.
+ * SIP;cause=408;text="...": its first SESS_BYE_REASON_MAX bytes (none
+ * without memory).  NULL or "": none.
+ */
+#define SESS_BYE_REASON_MAX 159
 void sess_set_bye_reason(struct sess *s, const char *value);
 /*
  * An INFO in the dialog with body (ctype) on a new client transaction whose

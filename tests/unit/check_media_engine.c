@@ -444,6 +444,69 @@ START_TEST(test_timeout_and_hold)
 }
 END_TEST
 
+/* Both sides' directions and telephone-event (te: its payload type, -1: none). */
+static void dirs(enum media_dir a, enum media_dir b, int te)
+{
+	struct media_params pa, pb;
+
+	params(&pa, &B, "PCMU");
+	params(&pb, &A, "PCMU");
+	pa.dir = a;
+	pb.dir = b;
+	pa.te_pt = pb.te_pt = te;
+	ck_assert_int_eq(media_update(A.m, &pa), 0);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+}
+
+/*
+ * Issue 12: a session holds its buffers only while it needs them (an
+ * established call without audio holds little more than its struct).  The
+ * jitter buffer comes with the first audio received, the in-band DTMF
+ * detector with the first audio played out without telephone-event, the
+ * send buffer with our first packet; hold frees them, the counts stay;
+ * the event queue goes once its events are told.
+ */
+START_TEST(test_buffers_lazy)
+{
+	struct media_stats st, held;
+
+	open_side(&A, "tone:1000");
+	open_side(&B, "silence");
+	ck_assert_uint_eq(media_buffers(A.m), 0);
+	dirs(MEDIA_RECVONLY, MEDIA_SENDONLY, 101);
+	ck_assert_uint_eq(media_buffers(A.m), 0);
+	run_ms(200);
+	ck_assert_uint_eq(media_buffers(A.m), MEDIA_BUF_JITTER);
+	ck_assert_uint_eq(media_buffers(B.m), MEDIA_BUF_SEND);
+	dirs(MEDIA_SENDRECV, MEDIA_SENDRECV, -1);
+	run_ms(200);
+	ck_assert_uint_eq(media_buffers(A.m), MEDIA_BUF_JITTER | MEDIA_BUF_DTMF | MEDIA_BUF_SEND);
+	ck_assert_uint_eq(media_buffers(B.m), MEDIA_BUF_JITTER | MEDIA_BUF_DTMF | MEDIA_BUF_SEND);
+	media_stats(A.m, &st);
+	dirs(MEDIA_INACTIVE, MEDIA_INACTIVE, -1);
+	ck_assert_uint_eq(media_buffers(A.m), 0);
+	ck_assert_uint_eq(media_buffers(B.m), 0);
+	media_stats(A.m, &held);
+	ck_assert_uint_eq(held.late, st.late);
+	ck_assert_uint_eq(held.concealed_ms, st.concealed_ms);
+	ck_assert_uint_eq(held.rx_packets, st.rx_packets);
+	run_ms(200);
+	ck_assert_uint_eq(media_buffers(A.m), 0);
+	/* Resumed with telephone-event: no detector; a digit told leaves no queue behind. */
+	dirs(MEDIA_SENDRECV, MEDIA_SENDRECV, 101);
+	run_ms(100);
+	ck_assert_int_eq(media_dtmf(A.m, "7", 100), 0);
+	run_ms(500);
+	ck_assert_str_eq(B.digits, "7");
+	ck_assert_uint_eq(media_buffers(B.m), MEDIA_BUF_JITTER | MEDIA_BUF_SEND);
+	media_stats(A.m, &st);
+	ck_assert_uint_ge(st.rx_packets, held.rx_packets + 20);
+	media_free(B.m);
+	B.m = NULL;
+	ck_assert_uint_eq(media_buffers(NULL), 0);
+}
+END_TEST
+
 START_TEST(test_rtcp_rtt)
 {
 	struct media_stats st;
@@ -511,6 +574,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_dtmf_no_te);
 	tcase_add_test(tc, test_garbage_and_stranger);
 	tcase_add_test(tc, test_timeout_and_hold);
+	tcase_add_test(tc, test_buffers_lazy);
 	tcase_add_test(tc, test_rtcp_rtt);
 	tcase_add_test(tc, test_play);
 	tcase_add_test(tc, test_source_parse);
