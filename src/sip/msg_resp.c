@@ -1,0 +1,573 @@
+/*
+ * msg_resp: responses built as text.
+ *
+ * Serialising a response through libosip2 costs a malloc per header and
+ * more per parameter (osip_message_to_str), and a UAS sends several
+ * responses per call.  RFC 3261 §8.2.6.2 makes most of a response a copy
+ * of its request: the Via lines in order, From, Call-ID and CSeq equal to
+ * the request's, To too, with our tag added.  So a response is written as
+ * text into one growing buffer from the lines of the request's kept text
+ * (struct msg_lines, noted by the raw scan in msg_scan.c):
+ *
+ *   SIP/2.0 200 OK                              status line
+ *   Via: SIP/2.0/UDP a;branch=z9hG4bK1;rport=5060;received=192.0.2.9
+ *   v: SIP/2.0/UDP b;branch=z9hG4bK0            the top Via from libosip2 if
+ *                                               the stamp changed it (§18.2.1),
+ *                                               every other line as sent
+ *   f: <sip:alice@a>;tag=1                      From, Call-ID, CSeq as sent
+ *   t: <sip:bob@b>;tag=ours                     To as sent, our tag appended
+ *   i: 84b4c76e66710                            when it has none (code > 100)
+ *   CSeq: 7 INVITE
+ *   Allow: INVITE, ACK                          the TU's headers, in its order
+ *   Content-Type: application/sdp               when the TU set a body
+ *   Content-Length: 129                         last, then the body
+ *
+ * A request whose lines are not usable (see msg.h) gets a response built
+ * through libosip2 as before (msg_build.c).  The message still answers
+ * every accessor: its derived fields are set at build time (strings in its
+ * own block), and the rest reads libosip2's parse of the text, made on
+ * first use (msg_sip()).  A setter this file does not do as text (a Route,
+ * credentials, replacing a To tag the request had) first turns the
+ * message into libosip2's form for good (msg_out_demote).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "sip/frame.h"
+#include "sip/msg.h"
+#include "sip/msg_int.h"
+
+#define OUT_MIN_CAP 1024 /* a typical 200 with SDP fits; grows by doubling */
+
+struct msg_out {
+	char *buf;
+	size_t len, cap;
+	size_t hdrs_off;   /* where the TU's headers start */
+	size_t to_end;	   /* the end of the To value: where our tag goes */
+	size_t tag_len;	   /* our ";tag=..." at to_end; 0: none */
+	size_t fin_len;	   /* finalised: len before Content-Type/-Length and body; 0: not */
+	char *ctype;	   /* msg_set_body(): ctype, NUL, body in one malloc */
+	const char *body;
+	size_t body_len;
+	char *own_to_tag;  /* a tag set after the build */
+	bool spent;	   /* msg_take_str() took buf */
+	bool demoted;	   /* m->sip is the message now */
+};
+
+/* The response, its text state and its derived strings: one allocation. */
+struct out_block {
+	struct sip_msg m;
+	struct msg_out o;
+	char arena[];
+};
+
+bool msg_out_raw(const struct sip_msg *m)
+{
+	return m->out && !m->out->demoted;
+}
+
+/* Room for n more bytes. 0 or -ENOMEM. */
+static int out_reserve(struct msg_out *o, size_t n)
+{
+	size_t cap = o->cap ? o->cap : OUT_MIN_CAP;
+	char *b;
+
+	if (o->len + n <= o->cap)
+		return 0;
+	while (cap < o->len + n)
+		cap *= 2;
+	if (!(b = realloc(o->buf, cap)))
+		return -ENOMEM;
+	o->buf = b;
+	o->cap = cap;
+	return 0;
+}
+
+/* Append; the caller reserved the room. */
+static void out_put(struct msg_out *o, const char *s, size_t n)
+{
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
+}
+
+static void out_puts(struct msg_out *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+/* Insert s at off, moving what follows. 0 or -ENOMEM. */
+static int out_insert(struct msg_out *o, size_t off, const char *s, size_t n)
+{
+	if (out_reserve(o, n) < 0)
+		return -ENOMEM;
+	memmove(o->buf + off + n, o->buf + off, o->len - off);
+	memcpy(o->buf + off, s, n);
+	o->len += n;
+	return 0;
+}
+
+/*
+ * Where the first value of a comma-separated Via value v[0..n) ends: the
+ * first comma outside a quoted string (§7.3.1; a via-extension may be a
+ * quoted-string), or n.  *count gets the number of values.
+ */
+static size_t via_first_end(const char *v, size_t n, unsigned *count)
+{
+	size_t first = n;
+	bool q = false;
+
+	*count = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (q && v[i] == '\\' && i + 1 < n)
+			i++;
+		else if (v[i] == '"')
+			q = !q;
+		else if (!q && v[i] == ',') {
+			if (first == n)
+				first = i;
+			(*count)++;
+		}
+	}
+	return first;
+}
+
+/* A comma outside quotes and <> in v[0..n): a To with two values we do not append to. */
+static bool has_top_comma(const char *v, size_t n)
+{
+	bool q = false;
+	int angle = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (q && v[i] == '\\' && i + 1 < n)
+			i++;
+		else if (v[i] == '"')
+			q = !q;
+		else if (!q && v[i] == '<')
+			angle++;
+		else if (!q && v[i] == '>' && angle > 0)
+			angle--;
+		else if (!q && !angle && v[i] == ',')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether req's lines make a response libosip2 would read as it read req:
+ * as many Via values in the lines as libosip2 found, a To of one value.
+ */
+static bool lines_fit(const struct sip_msg *req)
+{
+	const struct msg_lines *l = &req->lines;
+	const struct msg_span *to = &l->to;
+	unsigned vias = 0, k;
+
+	if (!req->text || !l->ok || !req->sip || !req->sip->cseq || !req->sip->cseq->method)
+		return false;
+	for (unsigned i = 0; i < l->n_via; i++) {
+		const struct msg_span *s = &l->via[i];
+
+		via_first_end(req->text + s->off + s->voff, s->len - s->voff, &k);
+		vias += k;
+	}
+	if (vias != (unsigned)osip_list_size(&req->sip->vias))
+		return false;
+	return !has_top_comma(req->text + to->off + to->voff, to->len - to->voff);
+}
+
+/* The span s of req's text, and CRLF. */
+static void put_line(struct msg_out *o, const struct sip_msg *req, const struct msg_span *s)
+{
+	out_put(o, req->text + s->off, s->len);
+	out_put(o, "\r\n", 2);
+}
+
+/*
+ * The Via lines (§8.2.6.2).  The top value, when msg_stamp_via() changed
+ * it, is libosip2's serialisation of it; the rest of its line and the
+ * other lines are copied.  0, -ENOMEM, -EINVAL.
+ */
+static int put_vias(struct msg_out *o, const struct sip_msg *req)
+{
+	const struct msg_lines *l = &req->lines;
+	const struct msg_span *top = &l->via[0];
+	const char *v = req->text + top->off + top->voff;
+	osip_via_t *via = NULL;
+	char *s = NULL;
+	size_t first;
+	unsigned k;
+	int err = 0;
+
+	if (l->via_stamped) {
+		if (osip_message_get_via(req->sip, 0, &via) < 0 || !via)
+			return -EINVAL;
+		if (osip_via_to_str(via, &s) != OSIP_SUCCESS || !s)
+			return -ENOMEM;
+		first = via_first_end(v, top->len - top->voff, &k);
+		if (out_reserve(o, 5 + strlen(s) + top->len + 2) < 0) {
+			err = -ENOMEM;
+		} else {
+			out_put(o, "Via: ", 5);
+			out_puts(o, s);
+			out_put(o, v + first, top->len - top->voff - first);
+			out_put(o, "\r\n", 2);
+		}
+		osip_free(s);
+		if (err)
+			return err;
+	}
+	for (unsigned i = l->via_stamped ? 1 : 0; i < l->n_via; i++) {
+		if (out_reserve(o, l->via[i].len + 2) < 0)
+			return -ENOMEM;
+		put_line(o, req, &l->via[i]);
+	}
+	return 0;
+}
+
+/* A copy of s (may be NULL) in the arena at *a. */
+static const char *arena_dup(char **a, const char *s)
+{
+	char *d = *a;
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	*a += n;
+	return d;
+}
+
+static size_t len0(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* The derived fields of the response to req, copied into its block. */
+static struct out_block *block_new(const struct sip_msg *req, int code, const char *to_tag)
+{
+	const char *method = req->sip->cseq->method;
+	struct out_block *b;
+	char *a;
+
+	b = calloc(1, sizeof(*b) + len0(method) + len0(req->call_id) + len0(req->from_tag) +
+			  len0(to_tag) + len0(req->branch) + len0(req->via_host));
+	if (!b)
+		return NULL;
+	a = b->arena;
+	b->m.out = &b->o;
+	b->m.raw.clen = -1;
+	b->m.status = code;
+	b->m.cseq = req->cseq;
+	b->m.method = arena_dup(&a, method);
+	b->m.call_id = arena_dup(&a, req->call_id);
+	b->m.from_tag = arena_dup(&a, req->from_tag);
+	b->m.to_tag = arena_dup(&a, to_tag);
+	b->m.branch = arena_dup(&a, req->branch);
+	b->m.via_host = arena_dup(&a, req->via_host);
+	b->m.via_port = req->via_port;
+	return b;
+}
+
+/* Status line, Vias, From, To (with tag), Call-ID, CSeq. 0, -ENOMEM, -EINVAL. */
+static int put_head(struct msg_out *o, const struct sip_msg *req, int code, const char *reason,
+    const char *tag)
+{
+	const struct msg_lines *l = &req->lines;
+	char status[16];
+	size_t n = (size_t)snprintf(status, sizeof(status), "SIP/2.0 %d ", code);
+	int err;
+
+	if (out_reserve(o, n + strlen(reason) + 2) < 0)
+		return -ENOMEM;
+	out_put(o, status, n);
+	out_puts(o, reason);
+	out_put(o, "\r\n", 2);
+	if ((err = put_vias(o, req)) < 0)
+		return err;
+	if (out_reserve(o, l->from.len + l->to.len + l->call_id.len + l->cseq.len + 8 +
+			       (tag ? 5 + strlen(tag) : 0)) < 0)
+		return -ENOMEM;
+	put_line(o, req, &l->from);
+	out_put(o, req->text + l->to.off, l->to.len);
+	o->to_end = o->len;
+	if (tag) {
+		out_put(o, ";tag=", 5);
+		out_puts(o, tag);
+		o->tag_len = o->len - o->to_end;
+	}
+	out_put(o, "\r\n", 2);
+	put_line(o, req, &l->call_id);
+	put_line(o, req, &l->cseq);
+	o->hdrs_off = o->len;
+	return 0;
+}
+
+/*
+ * The response to req as text, if req's lines allow (see this file's
+ * header comment).  0, -EAGAIN (they do not: build it through libosip2),
+ * -ENOMEM.
+ */
+int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, const char *reason,
+    const char *to_tag)
+{
+	struct out_block *b;
+	const char *tag;
+	int err = -ENOMEM;
+
+	if (!lines_fit(req))
+		return -EAGAIN;
+	tag = to_tag && code > 100 && !req->to_tag ? to_tag : NULL;
+	if (!(b = block_new(req, code, tag ? tag : req->to_tag)))
+		return -ENOMEM;
+	if (out_reserve(&b->o, 0) < 0 ||
+	    (err = put_head(&b->o, req, code, reason ? reason : msg_reason(code), tag)) < 0) {
+		msg_free(&b->m);
+		return err == -EINVAL ? -EAGAIN : -ENOMEM;
+	}
+	*rp = &b->m;
+	return 0;
+}
+
+void msg_out_release(struct sip_msg *m)
+{
+	free(m->out->buf);
+	free(m->out->ctype);
+	free(m->out->own_to_tag);
+}
+
+/* Content-Type, Content-Length, the empty line, the body: once, before the text goes out. */
+static int out_finalise(struct msg_out *o)
+{
+	char clen[40];
+	size_t n;
+
+	if (o->fin_len)
+		return 0;
+	n = (size_t)snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n\r\n", o->body_len);
+	if (out_reserve(o, (o->ctype ? 16 + strlen(o->ctype) : 0) + n + o->body_len) < 0)
+		return -ENOMEM;
+	o->fin_len = o->len;
+	if (o->ctype) {
+		out_put(o, "Content-Type: ", 14);
+		out_puts(o, o->ctype);
+		out_put(o, "\r\n", 2);
+	}
+	out_put(o, clen, n);
+	if (o->body_len)
+		out_put(o, o->body, o->body_len);
+	return 0;
+}
+
+/*
+ * Before the text changes: back to before the finalisation, and the parse
+ * that was made of it is stale.  -EINVAL: the text was taken.
+ */
+static int out_edit(struct sip_msg *m)
+{
+	struct msg_out *o = m->out;
+
+	if (o->spent)
+		return -EINVAL;
+	if (o->fin_len) {
+		o->len = o->fin_len;
+		o->fin_len = 0;
+	}
+	if (m->sip) {
+		osip_message_free(m->sip);
+		m->sip = NULL;
+	}
+	return 0;
+}
+
+int msg_out_str(struct sip_msg *m, char **bufp, size_t *lenp, bool take)
+{
+	struct msg_out *o = m->out;
+	char *s;
+
+	if (o->spent)
+		return -EINVAL;
+	if (out_finalise(o) < 0)
+		return -ENOMEM;
+	if (take) {
+		*bufp = o->buf;
+		*lenp = o->len;
+		o->buf = NULL;
+		o->len = o->cap = o->fin_len = 0;
+		o->spent = true;
+		if (m->sip) {
+			osip_message_free(m->sip);
+			m->sip = NULL;
+		}
+		return 0;
+	}
+	if (!(s = malloc(o->len + 1)))
+		return -ENOMEM;
+	memcpy(s, o->buf, o->len);
+	s[o->len] = '\0'; /* as libosip2's text */
+	*bufp = s;
+	*lenp = o->len;
+	return 0;
+}
+
+/* libosip2's parse of the text, or NULL. */
+static osip_message_t *out_parse(struct sip_msg *m)
+{
+	osip_message_t *s = NULL;
+
+	if (m->out->spent || out_finalise(m->out) < 0 || osip_message_init(&s) != OSIP_SUCCESS)
+		return NULL;
+	if (osip_message_parse(s, m->out->buf, m->out->len) != OSIP_SUCCESS) {
+		osip_message_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+osip_message_t *msg_out_sip(const struct sip_msg *cm)
+{
+	/* Read only: an empty message for a text that is gone or does not parse. */
+	static osip_message_t empty;
+	struct sip_msg *m = (struct sip_msg *)cm; /* the parse is a cache of the text */
+
+	if (!m->sip && !m->out->demoted)
+		m->sip = out_parse(m);
+	return m->sip ? m->sip : &empty;
+}
+
+int msg_out_demote(struct sip_msg *m)
+{
+	if (!msg_out_raw(m))
+		return 0;
+	if (!m->sip && !(m->sip = out_parse(m)))
+		return -EINVAL;
+	m->out->demoted = true;
+	return 0;
+}
+
+int msg_out_set_to_tag(struct sip_msg *m, const char *tag)
+{
+	struct msg_out *o = m->out;
+	size_t n = strlen(tag);
+	char *own, *t;
+	int err;
+
+	if (m->to_tag && !o->tag_len)
+		return -EAGAIN; /* the request's tag: libosip2 replaces it */
+	if ((err = out_edit(m)) < 0)
+		return err;
+	if (!(own = strdup(tag)) || !(t = malloc(5 + n))) {
+		free(own);
+		return -ENOMEM;
+	}
+	memcpy(t, ";tag=", 5);
+	memcpy(t + 5, tag, n);
+	memmove(o->buf + o->to_end, o->buf + o->to_end + o->tag_len, o->len - o->to_end - o->tag_len);
+	o->len -= o->tag_len;
+	o->hdrs_off -= o->tag_len;
+	o->tag_len = 0;
+	err = out_insert(o, o->to_end, t, 5 + n);
+	free(t);
+	if (err < 0) {
+		free(own);
+		m->to_tag = NULL;
+		return err;
+	}
+	o->tag_len = 5 + n;
+	o->hdrs_off += o->tag_len;
+	free(o->own_to_tag);
+	m->to_tag = o->own_to_tag = own;
+	return 0;
+}
+
+int msg_out_add_header(struct sip_msg *m, const char *name, const char *value)
+{
+	struct msg_out *o = m->out;
+	size_t nl = strlen(name), vl = strlen(value);
+	int err;
+
+	if ((err = out_edit(m)) < 0)
+		return err;
+	if (out_reserve(o, nl + vl + 4) < 0)
+		return -ENOMEM;
+	out_put(o, name, nl);
+	out_put(o, ": ", 2);
+	out_put(o, value, vl);
+	out_put(o, "\r\n", 2);
+	return 0;
+}
+
+int msg_out_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t len)
+{
+	struct msg_out *o = m->out;
+	size_t cl = strlen(ctype);
+	char *c;
+	int err;
+
+	if ((err = out_edit(m)) < 0)
+		return err;
+	if (!(c = malloc(cl + 1 + len)))
+		return -ENOMEM;
+	memcpy(c, ctype, cl + 1);
+	memcpy(c + cl + 1, body, len);
+	free(o->ctype);
+	o->ctype = c;
+	o->body = c + cl + 1;
+	o->body_len = len;
+	return 0;
+}
+
+int msg_out_copy_record_routes(struct sip_msg *m, const struct sip_msg *req)
+{
+	osip_list_iterator_t it;
+	osip_record_route_t *rr;
+	int err;
+
+	if ((err = out_edit(m)) < 0)
+		return err;
+	for (rr = osip_list_get_first(&req->sip->record_routes, &it); rr;
+	     rr = osip_list_get_next(&it)) {
+		char *s = NULL;
+
+		if (osip_record_route_to_str(rr, &s) != OSIP_SUCCESS || !s) {
+			osip_free(s);
+			return -ENOMEM;
+		}
+		err = msg_out_add_header(m, "Record-Route", s);
+		osip_free(s);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* h is name (or its compact form). */
+static bool hdr_named(const struct frame_hdr *h, const char *name, const char *compact)
+{
+	size_t n = strlen(name);
+
+	if (h->name_len == n && strncasecmp(h->name, name, n) == 0)
+		return true;
+	n = compact ? strlen(compact) : 0;
+	return n && h->name_len == n && strncasecmp(h->name, compact, n) == 0;
+}
+
+bool msg_out_lacks(const struct sip_msg *m, const char *name, const char *compact)
+{
+	const struct msg_out *o = m->out;
+	size_t pos = o->hdrs_off, end = o->fin_len ? o->fin_len : o->len;
+	struct frame_hdr h;
+
+	if (!msg_out_raw(m) || o->spent)
+		return false;
+	while (frame_next_hdr(o->buf, end, &pos, &h))
+		if (hdr_named(&h, name, compact))
+			return false;
+	return true;
+}
