@@ -49,7 +49,8 @@ struct msg_out {
 	char *buf;
 	size_t len, cap;
 	size_t hdrs_off;   /* where the TU's headers start */
-	size_t to_end;	   /* the end of the To value: where our tag goes */
+	size_t to_val;	   /* the To value ... */
+	size_t to_end;	   /* ... and its end: where our tag goes */
 	size_t tag_len;	   /* our ";tag=..." at to_end; 0: none */
 	size_t fin_len;	   /* finalised: len before Content-Type/-Length and body; 0: not */
 	char *ctype;	   /* msg_set_body(): ctype, NUL, body in one malloc */
@@ -158,17 +159,92 @@ static bool has_top_comma(const char *v, size_t n)
 	return false;
 }
 
+/* RFC 3261 §25.1 token characters. */
+static bool tok_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-.!%*_+`'~", c));
+}
+
+static size_t skip_lws(const char *v, size_t i, size_t n)
+{
+	while (i < n && v[i] == ' ')
+		i++;
+	return i;
+}
+
+/* A quoted-string at v[i..n): its end, or 0. */
+static size_t quoted_end(const char *v, size_t i, size_t n)
+{
+	for (i++; i < n; i++) {
+		if (v[i] == '\\')
+			i++;
+		else if (v[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+/*
+ * The To value v[0..n) ends in parameters libosip2 and every peer read the
+ * same way once ";tag=..." follows them: *( SEMI token [ EQUAL ( token /
+ * quoted-string / "[" IPv6 "]" ) ] ) after the name-addr's ">" (or after
+ * the first ";" of an addr-spec), nothing else (§20.39, §25.1).  A
+ * request's "To: <sip:b@b>;x=" or "<sip:b@b>;" is read by libosip2 and
+ * would not be with a tag after it: such a To goes through libosip2.
+ */
+static bool to_params_ok(const char *v, size_t n)
+{
+	const char *gt = memchr(v, '>', n), *semi;
+	size_t i, k;
+
+	if (gt && memchr(v, '<', (size_t)(gt - v)))
+		i = (size_t)(gt - v) + 1;
+	else if (!memchr(v, '<', n) && !memchr(v, '"', n))
+		i = (semi = memchr(v, ';', n)) ? (size_t)(semi - v) : n;
+	else
+		return false;
+	while ((i = skip_lws(v, i, n)) < n) {
+		if (v[i] != ';')
+			return false;
+		for (k = i = skip_lws(v, i + 1, n); i < n && tok_char(v[i]); i++)
+			;
+		if (i == k)
+			return false;
+		if ((i = skip_lws(v, i, n)) == n || v[i] != '=')
+			continue;
+		i = skip_lws(v, i + 1, n);
+		if (i < n && v[i] == '"') {
+			if (!(i = quoted_end(v, i, n)))
+				return false;
+		} else if (i < n && v[i] == '[') {
+			for (k = i; i < n && v[i] != ']'; i++)
+				;
+			if (i++ == n)
+				return false;
+		} else {
+			for (k = i; i < n && tok_char(v[i]); i++)
+				;
+			if (i == k)
+				return false;
+		}
+	}
+	return true;
+}
+
 /*
  * Whether req's lines make a response libosip2 would read as it read req:
- * as many Via values in the lines as libosip2 found, a To of one value.
+ * the four headers libosip2 found too, as many Via values in the lines as
+ * it found, a To of one value, and parameters a tag can follow.
  */
-static bool lines_fit(const struct sip_msg *req)
+static bool lines_fit(const struct sip_msg *req, bool tagging)
 {
 	const struct msg_lines *l = &req->lines;
 	const struct msg_span *to = &l->to;
 	unsigned vias = 0, k;
 
-	if (!req->text || !l->ok || !req->sip || !req->sip->cseq || !req->sip->cseq->method)
+	if (!req->text || !l->ok || !req->sip || !req->sip->cseq || !req->sip->cseq->method ||
+	    !req->sip->from || !req->sip->to || !req->sip->call_id)
 		return false;
 	for (unsigned i = 0; i < l->n_via; i++) {
 		const struct msg_span *s = &l->via[i];
@@ -178,7 +254,9 @@ static bool lines_fit(const struct sip_msg *req)
 	}
 	if (vias != (unsigned)osip_list_size(&req->sip->vias))
 		return false;
-	return !has_top_comma(req->text + to->off + to->voff, to->len - to->voff);
+	if (has_top_comma(req->text + to->off + to->voff, to->len - to->voff))
+		return false;
+	return !tagging || to_params_ok(req->text + to->off + to->voff, to->len - to->voff);
 }
 
 /* The span s of req's text, and CRLF. */
@@ -295,6 +373,7 @@ static int put_head(struct msg_out *o, const struct sip_msg *req, int code, cons
 			       (tag ? 5 + strlen(tag) : 0)) < 0)
 		return -ENOMEM;
 	put_line(o, req, &l->from);
+	o->to_val = o->len + l->to.voff;
 	out_put(o, req->text + l->to.off, l->to.len);
 	o->to_end = o->len;
 	if (tag) {
@@ -321,9 +400,9 @@ int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, cons
 	const char *tag;
 	int err = -ENOMEM;
 
-	if (!lines_fit(req))
-		return -EAGAIN;
 	tag = to_tag && code > 100 && !req->to_tag ? to_tag : NULL;
+	if (!lines_fit(req, tag != NULL))
+		return -EAGAIN;
 	if (!(b = block_new(req, code, tag ? tag : req->to_tag)))
 		return -ENOMEM;
 	if (out_reserve(&b->o, 0) < 0 ||
@@ -458,8 +537,10 @@ int msg_out_set_to_tag(struct sip_msg *m, const char *tag)
 	char *own, *t;
 	int err;
 
-	if (m->to_tag && !o->tag_len)
-		return -EAGAIN; /* the request's tag: libosip2 replaces it */
+	/* The request's tag, or parameters a tag cannot follow: libosip2's way. */
+	if ((m->to_tag && !o->tag_len) ||
+	    (!o->tag_len && (o->spent || !to_params_ok(o->buf + o->to_val, o->to_end - o->to_val))))
+		return -EAGAIN;
 	if ((err = out_edit(m)) < 0)
 		return err;
 	if (!(own = strdup(tag)) || !(t = malloc(5 + n))) {

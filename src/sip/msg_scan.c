@@ -285,10 +285,23 @@ static void hdr_value_clean(struct frame_hdr *h, char *tmp, size_t size)
 #define LINES_MAX_VIA (sizeof(((struct msg_lines *)0)->via) / sizeof(((struct msg_lines *)0)->via[0]))
 
 /*
+ * A control character: a lone CR, a NUL, ... would end or bend the line
+ * for the peer's parser, which libosip2 read its own way.
+ */
+static bool has_ctl(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/*
  * Note where header h (a Via or one of the four) is, for a response built
  * from the text (msg_resp.c).  A folded or HTAB line, a repeat of the
  * four, more Via lines than the array: the lines are not usable, and the
- * response is built through libosip2.
+ * response is built through libosip2.  So does a line with a control
+ * character.
  */
 static void lines_note(struct msg_lines *l, const char *buf, const struct frame_hdr *h,
     struct msg_span *one)
@@ -300,7 +313,7 @@ static void lines_note(struct msg_lines *l, const char *buf, const struct frame_
 		.voff = (uint32_t)((size_t)(h->value - buf) - h->line_off),
 	};
 
-	if (h->unclean || end > UINT32_MAX)
+	if (h->unclean || end > UINT32_MAX || has_ctl(buf + h->line_off, s.len))
 		l->ok = false;
 	if (!one) {
 		if (l->n_via < LINES_MAX_VIA)

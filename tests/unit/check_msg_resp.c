@@ -415,7 +415,7 @@ END_TEST
 START_TEST(unusual_requests)
 {
 	const char *s = H_RL H_VIA H_FROM H_TO H_CSEQ H_END; /* no Call-ID */
-	struct sip_msg *req = parse(s, strlen(s)), *r = NULL;
+	struct sip_msg *req = parse(s, strlen(s)), *r = NULL, *back;
 	struct msg_err e;
 	char *buf;
 	size_t len;
@@ -426,6 +426,25 @@ START_TEST(unusual_requests)
 	ck_assert_int_eq(msg_to_str(r, &buf, &len), 0);
 	ck_assert_ptr_eq(strstr(buf, "SIP/2.0 400 Missing Call-ID header\r\n"), buf);
 	free(buf);
+	msg_free(r);
+	msg_free(req);
+	/* Parameters a tag cannot follow as text ("x=" with no value): libosip2 writes the To. */
+	req = req_of(H_RL H_VIA H_FROM "To: <sip:bob@b>;x=\r\n" H_CID H_CSEQ H_END);
+	ck_assert(req->lines.ok);
+	ck_assert_int_eq(msg_build_response(&r, req, 200, NULL, "tt"), 0);
+	ck_assert_ptr_null(r->out);
+	back = reparse(r);
+	ck_assert_str_eq(back->to_tag, "tt");
+	msg_free(back);
+	msg_free(r);
+	r = NULL;
+	/* Nor when the tag comes later. */
+	ck_assert_int_eq(msg_build_response(&r, req, 180, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(r->out);
+	ck_assert_int_eq(msg_set_to_tag(r, "t2"), 0);
+	back = reparse(r);
+	ck_assert_str_eq(back->to_tag, "t2");
+	msg_free(back);
 	msg_free(r);
 	msg_free(req);
 }
