@@ -89,6 +89,9 @@ struct sip_msg {
 			uint32_t len;  /* ... through its value, no trailing LWS or CRLF */
 			uint32_t voff; /* the value, from off */
 		} via[8], from, to, call_id, cseq;
+		bool rr_ok;	/* the Record-Route lines are all in rr[] */
+		uint8_t n_rr;
+		struct msg_span rr[4];
 	} lines;
 
 	struct msg_out *out;	/* a response built as bytes (msg_resp.c); NULL: libosip2's */

@@ -32,7 +32,6 @@
  */
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -90,6 +89,20 @@ static int out_reserve(struct msg_out *o, size_t n)
 	return 0;
 }
 
+/* v in decimal into d (at least 20 bytes); its length.  snprintf costs ten times more. */
+static size_t dec(char *d, size_t v)
+{
+	char t[20];
+	size_t n = 0, k = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		d[k++] = t[--n];
+	return k;
+}
+
 /* Append; the caller reserved the room. */
 static void out_put(struct msg_out *o, const char *s, size_t n)
 {
@@ -124,6 +137,8 @@ static size_t via_first_end(const char *v, size_t n, unsigned *count)
 	bool q = false;
 
 	*count = 1;
+	if (!memchr(v, ',', n))
+		return n; /* one value: the usual case */
 	for (size_t i = 0; i < n; i++) {
 		if (q && v[i] == '\\' && i + 1 < n)
 			i++;
@@ -138,13 +153,22 @@ static size_t via_first_end(const char *v, size_t n, unsigned *count)
 	return first;
 }
 
-/* A comma outside quotes and <> in v[0..n): a To with two values we do not append to. */
-static bool has_top_comma(const char *v, size_t n)
+static size_t skip_lws(const char *v, size_t i, size_t n)
+{
+	while (i < n && v[i] == ' ')
+		i++;
+	return i;
+}
+
+/* Where the value of a name-addr header that starts at v[i] ends: a comma outside quotes and <>, or n. */
+static size_t addr_value_end(const char *v, size_t i, size_t n)
 {
 	bool q = false;
 	int angle = 0;
 
-	for (size_t i = 0; i < n; i++) {
+	if (!memchr(v + i, ',', n - i))
+		return n;
+	for (; i < n; i++) {
 		if (q && v[i] == '\\' && i + 1 < n)
 			i++;
 		else if (v[i] == '"')
@@ -154,9 +178,38 @@ static bool has_top_comma(const char *v, size_t n)
 		else if (!q && v[i] == '>' && angle > 0)
 			angle--;
 		else if (!q && !angle && v[i] == ',')
-			return true;
+			return i;
 	}
-	return false;
+	return n;
+}
+
+/* The values of a name-addr header v[0..n): one more than its commas outside quotes and <>. */
+static unsigned addr_values(const char *v, size_t n)
+{
+	unsigned k = 1;
+
+	for (size_t i = addr_value_end(v, 0, n); i < n; i = addr_value_end(v, i + 1, n))
+		k++;
+	return k;
+}
+
+/* addr_values(), or 0 if one of them is empty. */
+static unsigned addr_values_full(const char *v, size_t n)
+{
+	unsigned k = 0;
+
+	for (size_t a = 0, e; a <= n; a = e + 1, k++) {
+		e = addr_value_end(v, a, n);
+		if (skip_lws(v, a, e) == e)
+			return 0;
+	}
+	return k;
+}
+
+/* A comma outside quotes and <> in v[0..n): a To with two values we do not append to. */
+static bool has_top_comma(const char *v, size_t n)
+{
+	return addr_values(v, n) > 1;
 }
 
 /* RFC 3261 §25.1 token characters. */
@@ -164,13 +217,6 @@ static bool tok_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 	       (c && strchr("-.!%*_+`'~", c));
-}
-
-static size_t skip_lws(const char *v, size_t i, size_t n)
-{
-	while (i < n && v[i] == ' ')
-		i++;
-	return i;
 }
 
 /* A quoted-string at v[i..n): its end, or 0. */
@@ -266,39 +312,134 @@ static void put_line(struct msg_out *o, const struct sip_msg *req, const struct 
 	out_put(o, "\r\n", 2);
 }
 
+/* The end of the Via parameter that starts at v[i] (a ';'): the next ';' outside quotes, or n. */
+static size_t param_end(const char *v, size_t i, size_t n)
+{
+	bool q = false;
+
+	for (i++; i < n && (q || v[i] != ';'); i++) {
+		if (q && v[i] == '\\' && i + 1 < n)
+			i++;
+		else if (v[i] == '"')
+			q = !q;
+	}
+	return i;
+}
+
+/* The parameter v[i..e) (from its ';') is named name. */
+static bool param_is(const char *v, size_t i, size_t e, const char *name)
+{
+	size_t k = strlen(name);
+
+	i = skip_lws(v, i + 1, e);
+	if (e - i < k || strncasecmp(v + i, name, k) != 0)
+		return false;
+	i += k;
+	return i == e || v[i] == '=' || v[i] == ' ';
+}
+
+static void put_param(struct msg_out *o, const char *name, const char *value)
+{
+	out_put(o, ";", 1);
+	out_puts(o, name);
+	out_put(o, "=", 1);
+	out_puts(o, value);
+}
+
 /*
- * The Via lines (§8.2.6.2).  The top value, when msg_stamp_via() changed
- * it, is libosip2's serialisation of it; the rest of its line and the
- * other lines are copied.  0, -ENOMEM, -EINVAL.
+ * The first value v[0..n) of the top Via with the stamp written in, as
+ * msg_stamp_via() wrote it into libosip2's Via: the first received= and
+ * rport= take recv and rport, received= is appended when absent (§18.2.1,
+ * RFC 3581 §4).  The rest is copied.  -EAGAIN: the text has no rport where
+ * libosip2 found one (let it serialise its Via).
+ */
+static int put_stamped(struct msg_out *o, const char *v, size_t n, const char *recv,
+    const char *rport)
+{
+	const char *semi = memchr(v, ';', n);
+	size_t i = semi ? (size_t)(semi - v) : n, e, start = o->len;
+	bool got_recv = false, got_rport = false;
+
+	if (out_reserve(o, n + 24 + strlen(recv) + (rport ? strlen(rport) : 0)) < 0)
+		return -ENOMEM;
+	out_put(o, v, i);
+	for (; i < n; i = e) {
+		e = param_end(v, i, n);
+		if (!got_recv && param_is(v, i, e, "received")) {
+			put_param(o, "received", recv);
+			got_recv = true;
+		} else if (rport && !got_rport && param_is(v, i, e, "rport")) {
+			put_param(o, "rport", rport);
+			got_rport = true;
+		} else {
+			out_put(o, v + i, e - i);
+		}
+	}
+	if (rport && !got_rport) {
+		o->len = start;
+		return -EAGAIN;
+	}
+	if (!got_recv)
+		put_param(o, "received", recv);
+	return 0;
+}
+
+/* The stamped values of via: received= (NULL: none) and rport= (NULL: none). */
+static const char *via_param(osip_via_t *via, const char *name)
+{
+	osip_generic_param_t *p = NULL;
+
+	if (osip_via_param_get_byname(via, (char *)name, &p) != OSIP_SUCCESS || !p)
+		return NULL;
+	return p->gvalue ? p->gvalue : "";
+}
+
+/* The stamped top value as libosip2 serialises its Via: the way for text we cannot read. */
+static int put_osip_via(struct msg_out *o, osip_via_t *via)
+{
+	char *s = NULL;
+	int err = 0;
+
+	if (osip_via_to_str(via, &s) != OSIP_SUCCESS || !s)
+		return -ENOMEM;
+	if (out_reserve(o, strlen(s)) < 0)
+		err = -ENOMEM;
+	else
+		out_puts(o, s);
+	osip_free(s);
+	return err;
+}
+
+/*
+ * The Via lines (§8.2.6.2), copied.  The top value, when msg_stamp_via()
+ * changed it, gets the stamp written in (put_stamped); the rest of its
+ * line is copied.  0, -ENOMEM, -EINVAL.
  */
 static int put_vias(struct msg_out *o, const struct sip_msg *req)
 {
 	const struct msg_lines *l = &req->lines;
 	const struct msg_span *top = &l->via[0];
-	const char *v = req->text + top->off + top->voff;
+	const char *v = req->text + top->off + top->voff, *recv;
 	osip_via_t *via = NULL;
-	char *s = NULL;
 	size_t first;
 	unsigned k;
-	int err = 0;
+	int err;
 
 	if (l->via_stamped) {
-		if (osip_message_get_via(req->sip, 0, &via) < 0 || !via)
+		if (osip_message_get_via(req->sip, 0, &via) < 0 || !via ||
+		    !(recv = via_param(via, "received")))
 			return -EINVAL;
-		if (osip_via_to_str(via, &s) != OSIP_SUCCESS || !s)
-			return -ENOMEM;
 		first = via_first_end(v, top->len - top->voff, &k);
-		if (out_reserve(o, 5 + strlen(s) + top->len + 2) < 0) {
-			err = -ENOMEM;
-		} else {
-			out_put(o, "Via: ", 5);
-			out_puts(o, s);
-			out_put(o, v + first, top->len - top->voff - first);
-			out_put(o, "\r\n", 2);
-		}
-		osip_free(s);
-		if (err)
-			return err;
+		if (out_reserve(o, top->voff) < 0)
+			return -ENOMEM;
+		out_put(o, req->text + top->off, top->voff); /* the name as sent */
+		err = put_stamped(o, v, first, recv, via_param(via, "rport"));
+		if (err == -EAGAIN)
+			err = put_osip_via(o, via);
+		if (err < 0 || out_reserve(o, top->len - top->voff - first + 2) < 0)
+			return err < 0 ? err : -ENOMEM;
+		out_put(o, v + first, top->len - top->voff - first);
+		out_put(o, "\r\n", 2);
 	}
 	for (unsigned i = l->via_stamped ? 1 : 0; i < l->n_via; i++) {
 		if (out_reserve(o, l->via[i].len + 2) < 0)
@@ -358,10 +499,11 @@ static int put_head(struct msg_out *o, const struct sip_msg *req, int code, cons
     const char *tag)
 {
 	const struct msg_lines *l = &req->lines;
-	char status[16];
-	size_t n = (size_t)snprintf(status, sizeof(status), "SIP/2.0 %d ", code);
+	char status[32] = "SIP/2.0 ";
+	size_t n = 8 + dec(status + 8, (size_t)code);
 	int err;
 
+	status[n++] = ' ';
 	if (out_reserve(o, n + strlen(reason) + 2) < 0)
 		return -ENOMEM;
 	out_put(o, status, n);
@@ -424,12 +566,14 @@ void msg_out_release(struct sip_msg *m)
 /* Content-Type, Content-Length, the empty line, the body: once, before the text goes out. */
 static int out_finalise(struct msg_out *o)
 {
-	char clen[40];
+	char clen[48] = "Content-Length: ";
 	size_t n;
 
 	if (o->fin_len)
 		return 0;
-	n = (size_t)snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n\r\n", o->body_len);
+	n = 16 + dec(clen + 16, o->body_len);
+	memcpy(clen + n, "\r\n\r\n", 4);
+	n += 4;
 	if (out_reserve(o, (o->ctype ? 16 + strlen(o->ctype) : 0) + n + o->body_len) < 0)
 		return -ENOMEM;
 	o->fin_len = o->len;
@@ -604,6 +748,50 @@ int msg_out_set_body(struct sip_msg *m, const char *ctype, const char *body, siz
 	return 0;
 }
 
+/*
+ * req's Record-Route values as they are, one per line, if its lines hold
+ * the values libosip2 found (it drops one it cannot read).  0, -EAGAIN
+ * (they do not), -ENOMEM.
+ */
+static int copy_rr_lines(struct msg_out *o, const struct sip_msg *req)
+{
+	const struct msg_lines *l = &req->lines;
+	unsigned k = 0;
+	size_t need = 0;
+
+	if (!req->text || !l->rr_ok)
+		return -EAGAIN;
+	for (unsigned i = 0; i < l->n_rr; i++) {
+		unsigned vals = addr_values_full(req->text + l->rr[i].off + l->rr[i].voff,
+						 l->rr[i].len - l->rr[i].voff);
+
+		if (!vals)
+			return -EAGAIN;
+		k += vals;
+		need += l->rr[i].len + 2;
+	}
+	if (k != (unsigned)osip_list_size(&req->sip->record_routes))
+		return -EAGAIN;
+	if (out_reserve(o, need + k * 16) < 0)
+		return -ENOMEM;
+	for (unsigned i = 0; i < l->n_rr; i++) {
+		const char *v = req->text + l->rr[i].off + l->rr[i].voff;
+		size_t n = l->rr[i].len - l->rr[i].voff, a, e, t;
+
+		/* One value per line, as libosip2 writes them (§7.3.1 makes it the same). */
+		for (a = 0; a < n; a = e + 1) {
+			e = addr_value_end(v, a, n);
+			for (t = e; t > a && v[t - 1] == ' '; t--)
+				;
+			a = skip_lws(v, a, t);
+			out_put(o, "Record-Route: ", 14);
+			out_put(o, v + a, t - a);
+			out_put(o, "\r\n", 2);
+		}
+	}
+	return 0;
+}
+
 int msg_out_copy_record_routes(struct sip_msg *m, const struct sip_msg *req)
 {
 	osip_list_iterator_t it;
@@ -611,6 +799,8 @@ int msg_out_copy_record_routes(struct sip_msg *m, const struct sip_msg *req)
 	int err;
 
 	if ((err = out_edit(m)) < 0)
+		return err;
+	if ((err = copy_rr_lines(m->out, req)) != -EAGAIN)
 		return err;
 	for (rr = osip_list_get_first(&req->sip->record_routes, &it); rr;
 	     rr = osip_list_get_next(&it)) {

@@ -328,6 +328,23 @@ static void lines_note(struct msg_lines *l, const char *buf, const struct frame_
 	*one = s;
 }
 
+/* A Record-Route line, for a response that copies them (msg_copy_record_routes). */
+static void lines_note_rr(struct msg_lines *l, const char *buf, const struct frame_hdr *h)
+{
+	size_t end = (size_t)(h->value + h->value_len - buf);
+
+	if (h->unclean || end > UINT32_MAX || l->n_rr >= sizeof(l->rr) / sizeof(l->rr[0]) ||
+	    has_ctl(buf + h->line_off, end - h->line_off)) {
+		l->rr_ok = false;
+		return;
+	}
+	l->rr[l->n_rr++] = (struct msg_span){
+		.off = (uint32_t)h->line_off,
+		.len = (uint32_t)(end - h->line_off),
+		.voff = (uint32_t)((size_t)(h->value - buf) - h->line_off),
+	};
+}
+
 /* Which span of m->lines header h goes to; NULL: none (not one of the four). */
 static struct msg_span *lines_slot(struct msg_lines *l, enum uniq_hdr id)
 {
@@ -354,12 +371,16 @@ void msg_lines_scan(struct sip_msg *m, const char *text, size_t hdr_len)
 	struct msg_span *one;
 
 	memset(&m->lines, 0, sizeof(m->lines));
-	m->lines.ok = true;
+	m->lines.ok = m->lines.rr_ok = true;
 	while (frame_next_hdr(text, hdr_len, &pos, &h)) {
+		enum uniq_hdr id = is_via(&h) ? U_NONE : classify(&h);
+
 		if (is_via(&h))
 			lines_note(&m->lines, text, &h, NULL);
-		else if ((one = lines_slot(&m->lines, classify(&h))))
+		else if ((one = lines_slot(&m->lines, id)))
 			lines_note(&m->lines, text, &h, one);
+		else if (id == U_NONE && name_is(&h, "Record-Route", 0))
+			lines_note_rr(&m->lines, text, &h);
 	}
 	lines_done(&m->lines);
 }
@@ -378,7 +399,7 @@ bool msg_raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 
 	pos = (size_t)((const char *)memchr(buf, '\n', hdr_len) - buf) + 1;
 	memset(&m->lines, 0, sizeof(m->lines));
-	m->lines.ok = true;
+	m->lines.ok = m->lines.rr_ok = true;
 	while (frame_next_hdr(buf, hdr_len, &pos, &h)) {
 		enum uniq_hdr id;
 		struct msg_span *one;
@@ -413,7 +434,10 @@ bool msg_raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 			if (!maxfwd_ok(h.value, h.value_len))
 				m->raw.maxfwd_bad = true;
 			break;
-		case U_NONE: break;
+		case U_NONE:
+			if (name_is(&h, "Record-Route", 0))
+				lines_note_rr(&m->lines, buf, &h);
+			break;
 		}
 	}
 	lines_done(&m->lines);

@@ -241,6 +241,29 @@ START_TEST(several_vias)
 }
 END_TEST
 
+START_TEST(record_routes)
+{
+	char s[2048];
+	size_t n;
+	char *b = answer_both(H_RL H_VIA "Record-Route: <sip:p2.example.com;lr>,<sip:p1;transport=tcp>\r\n"
+				 H_FROM "Record-Route:   \"P, 0\" <sip:p0@h;lr;x=y> ;a=b  \r\n"
+				 H_TO H_CID H_CSEQ H_END,
+			      200, "tt", true);
+
+	/* One value per line, in order, as libosip2 writes them. */
+	ck_assert_ptr_nonnull(strstr(b, "\r\nRecord-Route: <sip:p2.example.com;lr>\r\n"
+					"Record-Route: <sip:p1;transport=tcp>\r\n"
+					"Record-Route: \"P, 0\" <sip:p0@h;lr;x=y> ;a=b\r\n"));
+	free(b);
+	/* More lines than the array: libosip2 serialises the set. */
+	n = (size_t)snprintf(s, sizeof(s), "%s", H_RL H_VIA);
+	for (int i = 0; i < 6; i++)
+		n += (size_t)snprintf(s + n, sizeof(s) - n, "Record-Route: <sip:p%d;lr>\r\n", i);
+	snprintf(s + n, sizeof(s) - n, "%s", H_FROM H_TO H_CID H_CSEQ H_END);
+	free(answer_both(s, 180, "tt", true));
+}
+END_TEST
+
 START_TEST(via_stamped)
 {
 	/* rport asked and a sent-by that is not the source: received and rport filled. */
@@ -459,6 +482,7 @@ int main(void)
 	tcase_add_test(tc, plain_invite);
 	tcase_add_test(tc, compact_names);
 	tcase_add_test(tc, several_vias);
+	tcase_add_test(tc, record_routes);
 	tcase_add_test(tc, via_stamped);
 	tcase_add_test(tc, to_tagged);
 	tcase_add_test(tc, to_display_params);
