@@ -232,24 +232,18 @@ static size_t quoted_end(const char *v, size_t i, size_t n)
 }
 
 /*
- * The To value v[0..n) ends in parameters libosip2 and every peer read the
- * same way once ";tag=..." follows them: *( SEMI token [ EQUAL ( token /
- * quoted-string / "[" IPv6 "]" ) ] ) after the name-addr's ">" (or after
- * the first ";" of an addr-spec), nothing else (§20.39, §25.1).  A
- * request's "To: <sip:b@b>;x=" or "<sip:b@b>;" is read by libosip2 and
- * would not be with a tag after it: such a To goes through libosip2.
+ * v[i..n) is parameters libosip2 and every peer read the same way once
+ * another follows them: *( SEMI token [ EQUAL ( token / quoted-string /
+ * "[" IPv6 "]" ) ] ), nothing else (§25.1).  For a To (§20.39) they
+ * follow the name-addr's ">" (or the first ";" of an addr-spec); for a
+ * Via, its sent-by.  A request's "To: <sip:b@b>;x=" or "<sip:b@b>;" is
+ * read by libosip2 and would not be with a tag after it: such a To (or
+ * Via, before received=) goes through libosip2.
  */
-static bool to_params_ok(const char *v, size_t n)
+static bool params_ok(const char *v, size_t i, size_t n)
 {
-	const char *gt = memchr(v, '>', n), *semi;
-	size_t i, k;
+	size_t k;
 
-	if (gt && memchr(v, '<', (size_t)(gt - v)))
-		i = (size_t)(gt - v) + 1;
-	else if (!memchr(v, '<', n) && !memchr(v, '"', n))
-		i = (semi = memchr(v, ';', n)) ? (size_t)(semi - v) : n;
-	else
-		return false;
 	while ((i = skip_lws(v, i, n)) < n) {
 		if (v[i] != ';')
 			return false;
@@ -276,6 +270,20 @@ static bool to_params_ok(const char *v, size_t n)
 		}
 	}
 	return true;
+}
+
+static bool to_params_ok(const char *v, size_t n)
+{
+	const char *gt = memchr(v, '>', n), *semi;
+	size_t i;
+
+	if (gt && memchr(v, '<', (size_t)(gt - v)))
+		i = (size_t)(gt - v) + 1;
+	else if (!memchr(v, '<', n) && !memchr(v, '"', n))
+		i = (semi = memchr(v, ';', n)) ? (size_t)(semi - v) : n;
+	else
+		return false;
+	return params_ok(v, i, n);
 }
 
 /*
@@ -350,8 +358,8 @@ static void put_param(struct msg_out *o, const char *name, const char *value)
  * The first value v[0..n) of the top Via with the stamp written in, as
  * msg_stamp_via() wrote it into libosip2's Via: the first received= and
  * rport= take recv and rport, received= is appended when absent (§18.2.1,
- * RFC 3581 §4).  The rest is copied.  -EAGAIN: the text has no rport where
- * libosip2 found one (let it serialise its Via).
+ * RFC 3581 §4).  The rest is copied.  -EAGAIN: parameters params_ok()
+ * refuses, or no rport where libosip2 found one (let it serialise its Via).
  */
 static int put_stamped(struct msg_out *o, const char *v, size_t n, const char *recv,
     const char *rport)
@@ -360,6 +368,8 @@ static int put_stamped(struct msg_out *o, const char *v, size_t n, const char *r
 	size_t i = semi ? (size_t)(semi - v) : n, e, start = o->len;
 	bool got_recv = false, got_rport = false;
 
+	if (memchr(v, '"', i) || !params_ok(v, i, n))
+		return -EAGAIN;
 	if (out_reserve(o, n + 24 + strlen(recv) + (rport ? strlen(rport) : 0)) < 0)
 		return -ENOMEM;
 	out_put(o, v, i);
