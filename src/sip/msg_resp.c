@@ -289,7 +289,8 @@ static bool to_params_ok(const char *v, size_t n)
 /*
  * Whether req's lines make a response libosip2 would read as it read req:
  * the four headers libosip2 found too, as many Via values in the lines as
- * it found, a To of one value, and parameters a tag can follow.
+ * it found and no quote in them, a To of one value, and parameters a tag
+ * can follow.
  */
 static bool lines_fit(const struct sip_msg *req, bool tagging)
 {
@@ -302,8 +303,16 @@ static bool lines_fit(const struct sip_msg *req, bool tagging)
 		return false;
 	for (unsigned i = 0; i < l->n_via; i++) {
 		const struct msg_span *s = &l->via[i];
+		const char *v = req->text + s->off + s->voff;
 
-		via_first_end(req->text + s->off + s->voff, s->len - s->voff, &k);
+		/*
+		 * A quote in a Via (legal only in a via-extension's value) and
+		 * libosip2, which splits at every comma, may not agree on its
+		 * values.
+		 */
+		if (memchr(v, '"', s->len - s->voff))
+			return false;
+		via_first_end(v, s->len - s->voff, &k);
 		vias += k;
 	}
 	if (vias != (unsigned)osip_list_size(&req->sip->vias))
