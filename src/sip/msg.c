@@ -15,6 +15,10 @@
  *                the Via stamp (received, rport) and where a response goes
  *   msg_build.c  what we build and send: responses, ACK, CANCEL, requests
  *                of our own, where a URI sends to, the setters
+ *   msg_resp.c   responses built as text from the request's kept lines,
+ *                the usual way (msg_build.c's libosip2 builder is the
+ *                fallback for unusual requests); msg_lex.c reads the
+ *                header text it copies
  *   msg_get.c    the read accessors
  *
  * A datagram whose header block has no empty line is not a message (§7,

@@ -34,7 +34,9 @@ struct osip_message; /* libosip2's parsed message, behind this module */
 struct msg_out;	     /* a response built as text, private to msg_resp.c */
 
 struct sip_msg {
-	struct osip_message *sip; /* owned; libosip2's, read only in msg*.c */
+	struct osip_message *sip; /* owned; libosip2's, read only in msg*.c; for a
+				     response built as text, a parse of it made
+				     when an accessor needs one (msg_sip()) */
 
 	/* Derived at parse/build time; pointers into sip's strings. */
 	bool is_request;
@@ -162,7 +164,9 @@ int msg_stamp_via(struct sip_msg *m);
  * Build a response to req: copies Via, From, To, Call-ID, CSeq
  * (§8.2.6.2); adds to_tag to To if To has none and code > 100 (to_tag may
  * be NULL: then none is added); reason NULL means the standard phrase.
- * Derived fields are set.  0 or -ENOMEM.
+ * Derived fields are set.  Built as text from req's lines when they allow
+ * (see struct msg_lines and msg_resp.c): the TU's headers then come in the
+ * order added, Content-Type and Content-Length last.  0 or -ENOMEM.
  */
 int msg_build_response(struct sip_msg **rp, const struct sip_msg *req,
     int code, const char *reason, const char *to_tag);

@@ -1,6 +1,7 @@
 /*
  * msg_int: private to the message module.  Only msg.c, msg_scan.c,
- * msg_check.c, msg_build.c and msg_get.c include this header; everyone
+ * msg_check.c, msg_build.c, msg_get.c, msg_resp.c and msg_lex.c include
+ * this header; everyone
  * else uses msg.h.  What one file of the module uses from another:
  * msg_parse() (msg.c) runs the raw front (msg_scan.c); msg_refresh()
  * needs its hostport check; the Via stamp (msg_check.c) refreshes the
@@ -59,6 +60,18 @@ bool msg_ruri_hostport_ok(const struct sip_msg *m);
 
 /* msg_scan.c: where the Via, From, To, Call-ID and CSeq lines of text are (m->lines). */
 void msg_lines_scan(struct sip_msg *m, const char *text, size_t hdr_len);
+
+/* msg_lex.c: header text read where it is copied (see there). */
+size_t msg_skip_lws(const char *v, size_t i, size_t n);
+size_t msg_via_first_end(const char *v, size_t n, unsigned *count);
+size_t msg_addr_value_end(const char *v, size_t i, size_t n);
+unsigned msg_addr_values(const char *v, size_t n);
+unsigned msg_addr_values_full(const char *v, size_t n);
+bool msg_has_top_comma(const char *v, size_t n);
+bool msg_params_ok(const char *v, size_t i, size_t n);
+bool msg_to_params_ok(const char *v, size_t n);
+size_t msg_param_end(const char *v, size_t i, size_t n);
+bool msg_param_is(const char *v, size_t i, size_t e, const char *name);
 
 /* msg_resp.c: a response built as text. */
 int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, const char *reason,

@@ -127,166 +127,6 @@ static int out_insert(struct msg_out *o, size_t off, const char *s, size_t n)
 }
 
 /*
- * Where the first value of a comma-separated Via value v[0..n) ends: the
- * first comma outside a quoted string (§7.3.1; a via-extension may be a
- * quoted-string), or n.  *count gets the number of values.
- */
-static size_t via_first_end(const char *v, size_t n, unsigned *count)
-{
-	size_t first = n;
-	bool q = false;
-
-	*count = 1;
-	if (!memchr(v, ',', n))
-		return n; /* one value: the usual case */
-	for (size_t i = 0; i < n; i++) {
-		if (q && v[i] == '\\' && i + 1 < n)
-			i++;
-		else if (v[i] == '"')
-			q = !q;
-		else if (!q && v[i] == ',') {
-			if (first == n)
-				first = i;
-			(*count)++;
-		}
-	}
-	return first;
-}
-
-static size_t skip_lws(const char *v, size_t i, size_t n)
-{
-	while (i < n && v[i] == ' ')
-		i++;
-	return i;
-}
-
-/* Where the value of a name-addr header that starts at v[i] ends: a comma outside quotes and <>, or n. */
-static size_t addr_value_end(const char *v, size_t i, size_t n)
-{
-	bool q = false;
-	int angle = 0;
-
-	if (!memchr(v + i, ',', n - i))
-		return n;
-	for (; i < n; i++) {
-		if (q && v[i] == '\\' && i + 1 < n)
-			i++;
-		else if (v[i] == '"')
-			q = !q;
-		else if (!q && v[i] == '<')
-			angle++;
-		else if (!q && v[i] == '>' && angle > 0)
-			angle--;
-		else if (!q && !angle && v[i] == ',')
-			return i;
-	}
-	return n;
-}
-
-/* The values of a name-addr header v[0..n): one more than its commas outside quotes and <>. */
-static unsigned addr_values(const char *v, size_t n)
-{
-	unsigned k = 1;
-
-	for (size_t i = addr_value_end(v, 0, n); i < n; i = addr_value_end(v, i + 1, n))
-		k++;
-	return k;
-}
-
-/* addr_values(), or 0 if one of them is empty. */
-static unsigned addr_values_full(const char *v, size_t n)
-{
-	unsigned k = 0;
-
-	for (size_t a = 0, e; a <= n; a = e + 1, k++) {
-		e = addr_value_end(v, a, n);
-		if (skip_lws(v, a, e) == e)
-			return 0;
-	}
-	return k;
-}
-
-/* A comma outside quotes and <> in v[0..n): a To with two values we do not append to. */
-static bool has_top_comma(const char *v, size_t n)
-{
-	return addr_values(v, n) > 1;
-}
-
-/* RFC 3261 §25.1 token characters. */
-static bool tok_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("-.!%*_+`'~", c));
-}
-
-/* A quoted-string at v[i..n): its end, or 0. */
-static size_t quoted_end(const char *v, size_t i, size_t n)
-{
-	for (i++; i < n; i++) {
-		if (v[i] == '\\')
-			i++;
-		else if (v[i] == '"')
-			return i + 1;
-	}
-	return 0;
-}
-
-/*
- * v[i..n) is parameters libosip2 and every peer read the same way once
- * another follows them: *( SEMI token [ EQUAL ( token / quoted-string /
- * "[" IPv6 "]" ) ] ), nothing else (§25.1).  For a To (§20.39) they
- * follow the name-addr's ">" (or the first ";" of an addr-spec); for a
- * Via, its sent-by.  A request's "To: <sip:b@b>;x=" or "<sip:b@b>;" is
- * read by libosip2 and would not be with a tag after it: such a To (or
- * Via, before received=) goes through libosip2.
- */
-static bool params_ok(const char *v, size_t i, size_t n)
-{
-	size_t k;
-
-	while ((i = skip_lws(v, i, n)) < n) {
-		if (v[i] != ';')
-			return false;
-		for (k = i = skip_lws(v, i + 1, n); i < n && tok_char(v[i]); i++)
-			;
-		if (i == k)
-			return false;
-		if ((i = skip_lws(v, i, n)) == n || v[i] != '=')
-			continue;
-		i = skip_lws(v, i + 1, n);
-		if (i < n && v[i] == '"') {
-			if (!(i = quoted_end(v, i, n)))
-				return false;
-		} else if (i < n && v[i] == '[') {
-			for (k = i; i < n && v[i] != ']'; i++)
-				;
-			if (i++ == n)
-				return false;
-		} else {
-			for (k = i; i < n && tok_char(v[i]); i++)
-				;
-			if (i == k)
-				return false;
-		}
-	}
-	return true;
-}
-
-static bool to_params_ok(const char *v, size_t n)
-{
-	const char *gt = memchr(v, '>', n), *semi;
-	size_t i;
-
-	if (gt && memchr(v, '<', (size_t)(gt - v)))
-		i = (size_t)(gt - v) + 1;
-	else if (!memchr(v, '<', n) && !memchr(v, '"', n))
-		i = (semi = memchr(v, ';', n)) ? (size_t)(semi - v) : n;
-	else
-		return false;
-	return params_ok(v, i, n);
-}
-
-/*
  * Whether req's lines make a response libosip2 would read as it read req:
  * the four headers libosip2 found too, as many Via values in the lines as
  * it found and no quote in them, a To of one value, and parameters a tag
@@ -312,14 +152,14 @@ static bool lines_fit(const struct sip_msg *req, bool tagging)
 		 */
 		if (memchr(v, '"', s->len - s->voff))
 			return false;
-		via_first_end(v, s->len - s->voff, &k);
+		msg_via_first_end(v, s->len - s->voff, &k);
 		vias += k;
 	}
 	if (vias != (unsigned)osip_list_size(&req->sip->vias))
 		return false;
-	if (has_top_comma(req->text + to->off + to->voff, to->len - to->voff))
+	if (msg_has_top_comma(req->text + to->off + to->voff, to->len - to->voff))
 		return false;
-	return !tagging || to_params_ok(req->text + to->off + to->voff, to->len - to->voff);
+	return !tagging || msg_to_params_ok(req->text + to->off + to->voff, to->len - to->voff);
 }
 
 /* The span s of req's text, and CRLF. */
@@ -327,32 +167,6 @@ static void put_line(struct msg_out *o, const struct sip_msg *req, const struct 
 {
 	out_put(o, req->text + s->off, s->len);
 	out_put(o, "\r\n", 2);
-}
-
-/* The end of the Via parameter that starts at v[i] (a ';'): the next ';' outside quotes, or n. */
-static size_t param_end(const char *v, size_t i, size_t n)
-{
-	bool q = false;
-
-	for (i++; i < n && (q || v[i] != ';'); i++) {
-		if (q && v[i] == '\\' && i + 1 < n)
-			i++;
-		else if (v[i] == '"')
-			q = !q;
-	}
-	return i;
-}
-
-/* The parameter v[i..e) (from its ';') is named name. */
-static bool param_is(const char *v, size_t i, size_t e, const char *name)
-{
-	size_t k = strlen(name);
-
-	i = skip_lws(v, i + 1, e);
-	if (e - i < k || strncasecmp(v + i, name, k) != 0)
-		return false;
-	i += k;
-	return i == e || v[i] == '=' || v[i] == ' ';
 }
 
 static void put_param(struct msg_out *o, const char *name, const char *value)
@@ -367,7 +181,7 @@ static void put_param(struct msg_out *o, const char *name, const char *value)
  * The first value v[0..n) of the top Via with the stamp written in, as
  * msg_stamp_via() wrote it into libosip2's Via: the first received= and
  * rport= take recv and rport, received= is appended when absent (§18.2.1,
- * RFC 3581 §4).  The rest is copied.  -EAGAIN: parameters params_ok()
+ * RFC 3581 §4).  The rest is copied.  -EAGAIN: parameters msg_params_ok()
  * refuses, or no rport where libosip2 found one (let it serialise its Via).
  */
 static int put_stamped(struct msg_out *o, const char *v, size_t n, const char *recv,
@@ -377,17 +191,17 @@ static int put_stamped(struct msg_out *o, const char *v, size_t n, const char *r
 	size_t i = semi ? (size_t)(semi - v) : n, e, start = o->len;
 	bool got_recv = false, got_rport = false;
 
-	if (memchr(v, '"', i) || !params_ok(v, i, n))
+	if (memchr(v, '"', i) || !msg_params_ok(v, i, n))
 		return -EAGAIN;
 	if (out_reserve(o, n + 24 + strlen(recv) + (rport ? strlen(rport) : 0)) < 0)
 		return -ENOMEM;
 	out_put(o, v, i);
 	for (; i < n; i = e) {
-		e = param_end(v, i, n);
-		if (!got_recv && param_is(v, i, e, "received")) {
+		e = msg_param_end(v, i, n);
+		if (!got_recv && msg_param_is(v, i, e, "received")) {
 			put_param(o, "received", recv);
 			got_recv = true;
-		} else if (rport && !got_rport && param_is(v, i, e, "rport")) {
+		} else if (rport && !got_rport && msg_param_is(v, i, e, "rport")) {
 			put_param(o, "rport", rport);
 			got_rport = true;
 		} else {
@@ -448,7 +262,7 @@ static int put_vias(struct msg_out *o, const struct sip_msg *req)
 		if (osip_message_get_via(req->sip, 0, &via) < 0 || !via ||
 		    !(recv = via_param(via, "received")))
 			return -EINVAL;
-		first = via_first_end(v, top->len - top->voff, &k);
+		first = msg_via_first_end(v, top->len - top->voff, &k);
 		if (out_reserve(o, top->voff) < 0)
 			return -ENOMEM;
 		out_put(o, req->text + top->off, top->voff); /* the name as sent */
@@ -702,7 +516,7 @@ int msg_out_set_to_tag(struct sip_msg *m, const char *tag)
 
 	/* The request's tag, or parameters a tag cannot follow: libosip2's way. */
 	if ((m->to_tag && !o->tag_len) ||
-	    (!o->tag_len && (o->spent || !to_params_ok(o->buf + o->to_val, o->to_end - o->to_val))))
+	    (!o->tag_len && (o->spent || !msg_to_params_ok(o->buf + o->to_val, o->to_end - o->to_val))))
 		return -EAGAIN;
 	if ((err = out_edit(m)) < 0)
 		return err;
@@ -781,7 +595,7 @@ static int copy_rr_lines(struct msg_out *o, const struct sip_msg *req)
 	if (!req->text || !l->rr_ok)
 		return -EAGAIN;
 	for (unsigned i = 0; i < l->n_rr; i++) {
-		unsigned vals = addr_values_full(req->text + l->rr[i].off + l->rr[i].voff,
+		unsigned vals = msg_addr_values_full(req->text + l->rr[i].off + l->rr[i].voff,
 						 l->rr[i].len - l->rr[i].voff);
 
 		if (!vals)
@@ -799,10 +613,10 @@ static int copy_rr_lines(struct msg_out *o, const struct sip_msg *req)
 
 		/* One value per line, as libosip2 writes them (§7.3.1 makes it the same). */
 		for (a = 0; a < n; a = e + 1) {
-			e = addr_value_end(v, a, n);
+			e = msg_addr_value_end(v, a, n);
 			for (t = e; t > a && v[t - 1] == ' '; t--)
 				;
-			a = skip_lws(v, a, t);
+			a = msg_skip_lws(v, a, t);
 			out_put(o, "Record-Route: ", 14);
 			out_put(o, v + a, t - a);
 			out_put(o, "\r\n", 2);

@@ -386,9 +386,11 @@ void msg_lines_scan(struct sip_msg *m, const char *text, size_t hdr_len)
 }
 
 /*
- * Scan the header block: count, check CSeq / Max-Forwards, and say whether
- * libosip2 needs a cleaned copy (a unique header repeated, or a header
- * that is folded, holds an HTAB or has blanks before its colon).
+ * Scan the header block: count, check CSeq / Max-Forwards, note where the
+ * lines a response copies are (m->lines; the wire's, kept if libosip2
+ * parses the wire), and say whether libosip2 needs a cleaned copy (a
+ * unique header repeated, or a header that is folded, holds an HTAB or
+ * has blanks before its colon).
  */
 bool msg_raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 {
