@@ -15,6 +15,10 @@
  *                the Via stamp (received, rport) and where a response goes
  *   msg_build.c  what we build and send: responses, ACK, CANCEL, requests
  *                of our own, where a URI sends to, the setters
+ *   msg_resp.c   responses built as text from the request's kept lines,
+ *                the usual way (msg_build.c's libosip2 builder is the
+ *                fallback for unusual requests); msg_lex.c reads the
+ *                header text it copies
  *   msg_get.c    the read accessors
  *
  * A datagram whose header block has no empty line is not a message (§7,
@@ -74,6 +78,37 @@ static int osip_parse(struct sip_msg *m, const char *buf, size_t len)
 	if (osip_message_init(&m->sip) != OSIP_SUCCESS)
 		return -ENOMEM;
 	return osip_message_parse(m->sip, buf, len) == OSIP_SUCCESS ? 0 : -EBADMSG;
+}
+
+/*
+ * A request keeps the text libosip2 parsed, so that its responses copy
+ * their Via, From, To, Call-ID and CSeq lines from it (msg_resp.c): the
+ * cleaned copy when there is one (its lines are scanned again: the scan of
+ * the wire is not theirs), else a copy of the wire bytes, whose lines the
+ * raw scan noted.  An ACK gets no response: it keeps nothing.  Without
+ * memory the responses go through libosip2.
+ */
+static void keep_text(struct sip_msg *m, const char *buf, size_t len, char *copy,
+    const struct msg_start_line *sl)
+{
+	struct frame_info fi;
+
+	if (sl->method_len == 3 && memcmp(buf, "ACK", 3) == 0) {
+		m->lines.ok = false;
+		return;
+	}
+	if (copy) {
+		m->text = copy;
+		if (frame_scan(copy, len, len, &fi) == 0)
+			msg_lines_scan(m, copy, fi.hdr_len);
+		else
+			m->lines.ok = false;
+		return;
+	}
+	if ((m->text = malloc(len)))
+		memcpy(m->text, buf, len);
+	else
+		m->lines.ok = false;
 }
 
 int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
@@ -142,12 +177,12 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 	if (err == -EBADMSG) {
 		struct msg_clean_opts o = {.drop_cseq = m->raw.cseq_err != MSG_CSEQ_OK, .sl = &sl};
 
-		if (!(copy = malloc(msg_clean_cap(fi.hdr_len, body_len))))
+		if (!(copy = malloc(msg_clean_cap(fi.hdr_len, body_len)))) {
 			err = -ENOMEM;
-		else
-			err = osip_parse(
-			    m, copy,
-			    msg_clean_copy(copy, buf, fi.hdr_len, buf + fi.hdr_len, body_len, &o));
+		} else {
+			plen = msg_clean_copy(copy, buf, fi.hdr_len, buf + fi.hdr_len, body_len, &o);
+			err = osip_parse(m, copy, plen);
+		}
 		/*
 		 * libosip2 refuses a whole message for one header it cannot
 		 * read (a From with an unterminated quote, a Via with empty
@@ -164,10 +199,14 @@ int msg_parse(struct sip_msg **mp, const char *buf, size_t len, bool oversize)
 			err = m->raw.bad_hdr[0] ? osip_parse(m, copy, plen) : -EBADMSG;
 		}
 	}
+	if (!err && sl.request)
+		keep_text(m, buf, plen, copy, &sl);
 	if (!err && msg_refresh(m) < 0 && !m->is_request && !m->method)
 		err = -EBADMSG;	/* a response without CSeq cannot be matched */
 	if (!err && sl.request && !sl.hide_uri && !msg_ruri_hostport_ok(m))
 		m->raw.ruri_bad = true;
+	if (m->text == copy)
+		copy = NULL; /* kept */
 	if (!err) {
 		*mp = m;
 		m = NULL;
@@ -184,6 +223,9 @@ void msg_free(struct sip_msg *m)
 	if (m->sip)
 		osip_message_free(m->sip);
 	free(m->own_call_id);
+	free(m->text);
+	if (m->out)
+		msg_out_release(m); /* m and its text share one block */
 	free(m);
 }
 
@@ -281,6 +323,9 @@ int msg_refresh(struct sip_msg *m)
 	osip_message_t *s = m->sip;
 	int err;
 
+	if (msg_out_raw(m))
+		return 0; /* built as text: its fields were set with it */
+
 	m->is_request = MSG_IS_REQUEST(s);
 	m->status = m->is_request ? 0 : s->status_code;
 	m->method = m->is_request ? s->sip_method : (s->cseq ? s->cseq->method : NULL);
@@ -301,6 +346,11 @@ int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp)
 	char *s = NULL;
 	size_t len = 0;
 
+	if (msg_out_raw(m))
+		return msg_out_str(m, bufp, lenp, false);
+	if (m->out && !m->sip)
+		return -EINVAL; /* its text was taken */
+
 	/* Setters do not clear the text libosip2 caches for osip_message_to_str(). */
 	osip_message_force_update(m->sip);
 	if (osip_message_to_str(m->sip, &s, &len) != OSIP_SUCCESS || !s)
@@ -308,6 +358,13 @@ int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp)
 	*bufp = s;
 	*lenp = len;
 	return 0;
+}
+
+int msg_take_str(struct sip_msg *m, char **bufp, size_t *lenp)
+{
+	if (msg_out_raw(m))
+		return msg_out_str(m, bufp, lenp, true);
+	return msg_to_str(m, bufp, lenp);
 }
 
 static const struct {

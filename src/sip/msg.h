@@ -31,9 +31,12 @@
 #include "sip/dest.h"
 
 struct osip_message; /* libosip2's parsed message, behind this module */
+struct msg_out;	     /* a response built as text, private to msg_resp.c */
 
 struct sip_msg {
-	struct osip_message *sip; /* owned; libosip2's, read only in msg*.c */
+	struct osip_message *sip; /* owned; libosip2's, read only in msg*.c; for a
+				     response built as text, a parse of it made
+				     when an accessor needs one (msg_sip()) */
 
 	/* Derived at parse/build time; pointers into sip's strings. */
 	bool is_request;
@@ -68,6 +71,32 @@ struct sip_msg {
 	} raw;
 
 	char *own_call_id;	/* "number@host" when libosip2 split it */
+
+	/*
+	 * A received request keeps the bytes libosip2 parsed (the wire copy,
+	 * or the cleaned copy msg_scan.c made) and where its Via, From, To,
+	 * Call-ID and CSeq lines are, so that a response copies them as bytes
+	 * (§8.2.6.2) instead of serialising libosip2's objects.  lines.ok is
+	 * false when the request is unusual (no kept bytes, more Via lines than
+	 * the array, one of the four headers not exactly once): its responses
+	 * are built through libosip2 as before.
+	 */
+	char *text;		/* owned; NULL: none kept */
+	struct msg_lines {
+		bool ok;
+		bool via_stamped; /* msg_stamp_via() changed the top Via */
+		uint8_t n_via;
+		struct msg_span {
+			uint32_t off;  /* the line in text: its name ... */
+			uint32_t len;  /* ... through its value, no trailing LWS or CRLF */
+			uint32_t voff; /* the value, from off */
+		} via[8], from, to, call_id, cseq;
+		bool rr_ok;	/* the Record-Route lines are all in rr[] */
+		uint8_t n_rr;
+		struct msg_span rr[4];
+	} lines;
+
+	struct msg_out *out;	/* a response built as bytes (msg_resp.c); NULL: libosip2's */
 };
 
 /* An answer to a request that failed a check. */
@@ -135,7 +164,9 @@ int msg_stamp_via(struct sip_msg *m);
  * Build a response to req: copies Via, From, To, Call-ID, CSeq
  * (§8.2.6.2); adds to_tag to To if To has none and code > 100 (to_tag may
  * be NULL: then none is added); reason NULL means the standard phrase.
- * Derived fields are set.  0 or -ENOMEM.
+ * Derived fields are set.  Built as text from req's lines when they allow
+ * (see struct msg_lines and msg_resp.c): the TU's headers then come in the
+ * order added, Content-Type and Content-Length last.  0 or -ENOMEM.
  */
 int msg_build_response(struct sip_msg **rp, const struct sip_msg *req,
     int code, const char *reason, const char *to_tag);
@@ -297,8 +328,17 @@ const char *msg_header_param(const struct sip_msg *m, const char *name, const ch
 
 /*
  * Serialize.  *bufp is malloc'd (free()).  0 or -ENOMEM / -EINVAL.
+ * A response built by msg_build_response() is text already: this is one
+ * copy of it, not a serialisation.
  */
 int msg_to_str(struct sip_msg *m, char **bufp, size_t *lenp);
+/*
+ * As msg_to_str(), but a response built as text hands over its buffer
+ * without copying.  Afterwards m keeps its derived fields (status, method,
+ * cseq, call_id, tags, branch) and is good for nothing but msg_free():
+ * its other accessors see an empty message and its setters fail.
+ */
+int msg_take_str(struct sip_msg *m, char **bufp, size_t *lenp);
 
 /*
  * §18.2.2 (and RFC 3581): where the response to req goes.  Reliable

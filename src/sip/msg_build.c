@@ -33,7 +33,12 @@ int msg_build_response(struct sip_msg **rp, const struct sip_msg *req, int code,
 {
 	osip_message_t *r = NULL;
 	struct sip_msg *m;
-	int err = -ENOMEM;
+	int err;
+
+	/* As text from the request's lines (msg_resp.c), unless they are unusual. */
+	if ((err = msg_out_build(rp, req, code, reason, to_tag)) != -EAGAIN)
+		return err;
+	err = -ENOMEM;
 
 	if (osip_message_init(&r) != OSIP_SUCCESS)
 		return -ENOMEM;
@@ -115,17 +120,17 @@ static int ack_fill(osip_message_t *ack, const osip_message_t *inv, const osip_v
 
 int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const struct sip_msg *resp)
 {
-	const osip_message_t *inv = invite->sip;
+	const osip_message_t *inv = msg_sip(invite), *rs = msg_sip(resp);
 	osip_message_t *ack = NULL;
 	osip_via_t *via = NULL;
 	int err;
 
-	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->cseq || !resp->sip->to ||
+	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->cseq || !rs->to ||
 	    osip_message_get_via(inv, 0, &via) < 0 || !via)
 		return -EINVAL;
 	if (osip_message_init(&ack) != OSIP_SUCCESS)
 		return -ENOMEM;
-	if ((err = ack_fill(ack, inv, via, resp->sip->to, "ACK")) < 0) {
+	if ((err = ack_fill(ack, inv, via, rs->to, "ACK")) < 0) {
 		osip_message_free(ack);
 		return err;
 	}
@@ -445,8 +450,15 @@ int msg_set_to_tag(struct sip_msg *m, const char *tag)
 {
 	osip_generic_param_t *p = NULL;
 	char *v;
+	int err;
 
-	if (!m->sip->to || !tag)
+	if (!tag)
+		return -EINVAL;
+	if (msg_out_raw(m) && (err = msg_out_set_to_tag(m, tag)) != -EAGAIN)
+		return err;
+	if ((err = msg_out_demote(m)) < 0)
+		return err;
+	if (!m->sip->to)
 		return -EINVAL;
 	if (!(v = osip_strdup(tag)))
 		return -ENOMEM;
@@ -463,11 +475,15 @@ int msg_set_to_tag(struct sip_msg *m, const char *tag)
 
 int msg_add_header(struct sip_msg *m, const char *name, const char *value)
 {
+	if (msg_out_raw(m))
+		return msg_out_add_header(m, name, value);
 	return osip_message_set_header(m->sip, name, value) == OSIP_SUCCESS ? 0 : -ENOMEM;
 }
 
 int msg_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t len)
 {
+	if (msg_out_raw(m))
+		return msg_out_set_body(m, ctype, body, len);
 	if (osip_message_set_content_type(m->sip, ctype) != OSIP_SUCCESS ||
 	    osip_message_set_body(m->sip, body, len) != OSIP_SUCCESS)
 		return -ENOMEM;
@@ -478,7 +494,7 @@ int msg_add_route(struct sip_msg *m, const char *value)
 {
 	int rc;
 
-	if (!value || msg_has_ctl(value, false))
+	if (!value || msg_has_ctl(value, false) || msg_out_demote(m) < 0)
 		return -EINVAL;
 	rc = osip_message_set_route(m->sip, value);
 	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
@@ -489,6 +505,8 @@ int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req)
 	osip_list_iterator_t it;
 	osip_record_route_t *rr, *copy;
 
+	if (msg_out_raw(resp))
+		return msg_out_copy_record_routes(resp, req);
 	for (rr = osip_list_get_first(&req->sip->record_routes, &it); rr;
 	     rr = osip_list_get_next(&it)) {
 		if (osip_record_route_clone(rr, &copy) != OSIP_SUCCESS)
@@ -564,7 +582,7 @@ int msg_add_credentials(struct sip_msg *m, bool proxy, const char *value)
 {
 	int rc;
 
-	if (!value || msg_has_ctl(value, false))
+	if (!value || msg_has_ctl(value, false) || msg_out_demote(m) < 0)
 		return -EINVAL;
 	rc = proxy ? osip_message_set_proxy_authorization(m->sip, value)
 		   : osip_message_set_authorization(m->sip, value);

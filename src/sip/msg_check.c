@@ -216,8 +216,11 @@ int msg_stamp_via(struct sip_msg *m)
 	net_addr_host(&m->src.addr, host, sizeof(host));
 	osip_via_param_get_byname(via, "rport", &rport);
 	/* RFC 3581 §4: with rport, received is added even if the host matches. */
-	if (rport || !net_host_eq(via->host, &m->src.addr))
+	if (rport || !net_host_eq(via->host, &m->src.addr)) {
+		/* A response copies the other Via lines as text, this one from libosip2. */
+		m->lines.via_stamped = true;
 		err = via_param_set(via, "received", host);
+	}
 	if (!err && rport) {
 		snprintf(port, sizeof(port), "%u", net_addr_port(&m->src.addr));
 		err = via_param_set(via, "rport", port);

@@ -22,9 +22,12 @@ const char *msg_header(const struct sip_msg *m, const char *name, const char *co
 {
 	osip_header_t *h = NULL;
 
-	if (osip_message_header_get_byname(m->sip, name, 0, &h) >= 0 && h)
+	/* A response built as text answers "none" without a parse (tsx asks for Server). */
+	if (m->out && msg_out_lacks(m, name, compact))
+		return NULL;
+	if (osip_message_header_get_byname(msg_sip(m), name, 0, &h) >= 0 && h)
 		return h->hvalue ? h->hvalue : "";
-	if (compact && osip_message_header_get_byname(m->sip, compact, 0, &h) >= 0 && h)
+	if (compact && osip_message_header_get_byname(msg_sip(m), compact, 0, &h) >= 0 && h)
 		return h->hvalue ? h->hvalue : "";
 	return NULL;
 }
@@ -36,7 +39,7 @@ static unsigned join_named(const struct sip_msg *m, const char *name, char *out,
 	unsigned n = 0;
 	int pos = 0;
 
-	while ((pos = osip_message_header_get_byname(m->sip, name, pos, &h)) >= 0 && h) {
+	while ((pos = osip_message_header_get_byname(msg_sip(m), name, pos, &h)) >= 0 && h) {
 		int w = snprintf(out + *used, size - *used, "%s%s", *used ? ", " : "",
 		    h->hvalue ? h->hvalue : "");
 
@@ -68,9 +71,9 @@ int msg_ruri(const struct sip_msg *m, char **urip)
 	char *s = NULL;
 	int rc;
 
-	if (!m->sip->req_uri)
+	if (!msg_sip(m)->req_uri)
 		return -EINVAL;
-	if ((rc = osip_uri_to_str(m->sip->req_uri, &s)) != OSIP_SUCCESS || !s) {
+	if ((rc = osip_uri_to_str(msg_sip(m)->req_uri, &s)) != OSIP_SUCCESS || !s) {
 		osip_free(s);
 		return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
 	}
@@ -82,7 +85,7 @@ size_t msg_body_len(const struct sip_msg *m)
 {
 	osip_body_t *b = NULL;
 
-	if (osip_message_get_body(m->sip, 0, &b) < 0 || !b)
+	if (osip_message_get_body(msg_sip(m), 0, &b) < 0 || !b)
 		return 0;
 	return b->length;
 }
@@ -91,7 +94,7 @@ const char *msg_body(const struct sip_msg *m, size_t *lenp)
 {
 	osip_body_t *b = NULL;
 
-	if (osip_message_get_body(m->sip, 0, &b) < 0 || !b || !b->body || !b->length) {
+	if (osip_message_get_body(msg_sip(m), 0, &b) < 0 || !b || !b->body || !b->length) {
 		*lenp = 0;
 		return NULL;
 	}
@@ -101,7 +104,7 @@ const char *msg_body(const struct sip_msg *m, size_t *lenp)
 
 const char *msg_content_type(const struct sip_msg *m, char *buf, size_t size)
 {
-	const osip_content_type_t *ct = m->sip->content_type;
+	const osip_content_type_t *ct = msg_sip(m)->content_type;
 
 	if (!ct || !ct->type || !ct->subtype)
 		return NULL;
@@ -138,12 +141,12 @@ static int uri_text(const osip_uri_t *u, char **out)
 
 int msg_from_uri(const struct sip_msg *m, char **urip)
 {
-	return m->sip->from ? uri_text(m->sip->from->url, urip) : -EINVAL;
+	return msg_sip(m)->from ? uri_text(msg_sip(m)->from->url, urip) : -EINVAL;
 }
 
 int msg_to_uri(const struct sip_msg *m, char **urip)
 {
-	return m->sip->to ? uri_text(m->sip->to->url, urip) : -EINVAL;
+	return msg_sip(m)->to ? uri_text(msg_sip(m)->to->url, urip) : -EINVAL;
 }
 
 int msg_contact_uri(const struct sip_msg *m, unsigned index, char **urip)
@@ -151,7 +154,7 @@ int msg_contact_uri(const struct sip_msg *m, unsigned index, char **urip)
 	osip_contact_t *c = NULL;
 
 	/* libosip2 keeps "*" as a Contact without a URL. */
-	if (index > INT32_MAX || osip_message_get_contact(m->sip, (int)index, &c) < 0 || !c ||
+	if (index > INT32_MAX || osip_message_get_contact(msg_sip(m), (int)index, &c) < 0 || !c ||
 	    !c->url)
 		return -ENOENT;
 	return uri_text(c->url, urip);
@@ -164,7 +167,7 @@ int msg_record_routes(const struct sip_msg *m, char **out, size_t max)
 	size_t n = 0;
 	int err;
 
-	for (rr = osip_list_get_first(&m->sip->record_routes, &it); rr;
+	for (rr = osip_list_get_first(&msg_sip(m)->record_routes, &it); rr;
 	     rr = osip_list_get_next(&it), n++) {
 		char *s = NULL;
 
@@ -200,7 +203,7 @@ int msg_route_uri(const char *route, char **urip, bool *lr)
 
 const char *msg_ruri_scheme(const struct sip_msg *m, char *buf, size_t size)
 {
-	const osip_uri_t *u = m->sip->req_uri;
+	const osip_uri_t *u = msg_sip(m)->req_uri;
 	const char *s = m->raw.scheme[0] ? m->raw.scheme : u ? u->scheme : NULL;
 
 	if (!m->is_request || !s || size == 0)
@@ -278,7 +281,7 @@ const char *msg_header_param(const struct sip_msg *m, const char *name, const ch
 
 const char *msg_reason_phrase(const struct sip_msg *m)
 {
-	return m->is_request ? NULL : m->sip->reason_phrase;
+	return m->is_request ? NULL : msg_sip(m)->reason_phrase;
 }
 
 int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
@@ -287,7 +290,7 @@ int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
 	osip_contact_t *ct;
 	int n = 0;
 
-	for (ct = osip_list_get_first(&m->sip->contacts, &it); ct; ct = osip_list_get_next(&it)) {
+	for (ct = osip_list_get_first(&msg_sip(m)->contacts, &it); ct; ct = osip_list_get_next(&it)) {
 		osip_generic_param_t *p = NULL;
 		char *uri = NULL;
 		double q = 1.0;
@@ -311,7 +314,7 @@ int msg_contacts(const struct sip_msg *m, msg_contact_fn *fn, void *arg)
 int msg_contact_param(const struct sip_msg *m, unsigned index, const char *param, char *buf,
 		      size_t size)
 {
-	osip_contact_t *ct = osip_list_get(&m->sip->contacts, (int)index);
+	osip_contact_t *ct = osip_list_get(&msg_sip(m)->contacts, (int)index);
 	osip_generic_param_t *p = NULL;
 
 	if (!ct || !ct->url)
@@ -334,7 +337,7 @@ int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rpor
 	*rport = -1;
 	if (size)
 		host[0] = '\0';
-	if (osip_message_get_via(m->sip, 0, &via) < 0 || !via)
+	if (osip_message_get_via(msg_sip(m), 0, &via) < 0 || !via)
 		return -ENOENT;
 	if (osip_via_param_get_byname(via, "received", &p) == OSIP_SUCCESS && p && p->gvalue) {
 		if (msg_has_ctl(p->gvalue, true) ||
@@ -355,7 +358,7 @@ int msg_via_received(const struct sip_msg *m, char *host, size_t size, int *rpor
 
 const char *msg_ruri_user(const struct sip_msg *m, char *buf, size_t size)
 {
-	const char *u = m->sip->req_uri ? m->sip->req_uri->username : NULL;
+	const char *u = msg_sip(m)->req_uri ? msg_sip(m)->req_uri->username : NULL;
 
 	if (!u || !*u || msg_has_ctl(u, true) || strlen(u) >= size)
 		return NULL;
@@ -394,7 +397,7 @@ size_t msg_header_values(const struct sip_msg *m, const char *name, char **out, 
 	osip_header_t *h;
 	size_t n = 0;
 
-	for (h = osip_list_get_first(&m->sip->headers, &it); h; h = osip_list_get_next(&it)) {
+	for (h = osip_list_get_first(&msg_sip(m)->headers, &it); h; h = osip_list_get_next(&it)) {
 		const char *v, *e;
 
 		if (!h->hname || !h->hvalue || osip_strcasecmp(h->hname, name) != 0)
@@ -474,11 +477,11 @@ size_t msg_challenges(const struct sip_msg *m, struct msg_challenge *out, size_t
 	size_t n = 0;
 	int pos;
 
-	for (pos = 0; n < max && osip_message_get_www_authenticate(m->sip, pos, &w) >= 0 && w;
+	for (pos = 0; n < max && osip_message_get_www_authenticate(msg_sip(m), pos, &w) >= 0 && w;
 	     pos++)
 		if (challenge_fill(&out[n], w, false) == 0)
 			n++;
-	for (pos = 0; n < max && osip_message_get_proxy_authenticate(m->sip, pos, &w) >= 0 && w;
+	for (pos = 0; n < max && osip_message_get_proxy_authenticate(msg_sip(m), pos, &w) >= 0 && w;
 	     pos++)
 		if (challenge_fill(&out[n], w, true) == 0)
 			n++;

@@ -1,11 +1,14 @@
 /*
  * msg_int: private to the message module.  Only msg.c, msg_scan.c,
- * msg_check.c, msg_build.c and msg_get.c include this header; everyone
+ * msg_check.c, msg_build.c, msg_get.c, msg_resp.c and msg_lex.c include
+ * this header; everyone
  * else uses msg.h.  What one file of the module uses from another:
  * msg_parse() (msg.c) runs the raw front (msg_scan.c); msg_refresh()
  * needs its hostport check; the Via stamp (msg_check.c) refreshes the
  * derived fields; a response (msg_build.c) asks for the To tag; the
- * accessors (msg_get.c) refuse control characters as the builders do.
+ * accessors (msg_get.c) refuse control characters as the builders do;
+ * a response built as text (msg_resp.c) gives every accessor libosip2's
+ * form through msg_sip() and takes the setters it does as text.
  */
 #ifndef SIPUAD_MSG_INT_H
 #define SIPUAD_MSG_INT_H
@@ -54,6 +57,45 @@ size_t msg_clean_copy(char *out, const char *buf, size_t hdr_len, const char *bo
 bool msg_hostport_ok(const char *host, const char *port);
 bool msg_uri_readable(const char *buf, size_t len);
 bool msg_ruri_hostport_ok(const struct sip_msg *m);
+
+/* msg_scan.c: where the Via, From, To, Call-ID and CSeq lines of text are (m->lines). */
+void msg_lines_scan(struct sip_msg *m, const char *text, size_t hdr_len);
+
+/* msg_lex.c: header text read where it is copied (see there). */
+size_t msg_skip_lws(const char *v, size_t i, size_t n);
+size_t msg_via_first_end(const char *v, size_t n, unsigned *count);
+size_t msg_addr_value_end(const char *v, size_t i, size_t n);
+unsigned msg_addr_values(const char *v, size_t n);
+unsigned msg_addr_values_full(const char *v, size_t n);
+bool msg_has_top_comma(const char *v, size_t n);
+bool msg_params_ok(const char *v, size_t i, size_t n);
+bool msg_to_params_ok(const char *v, size_t n);
+size_t msg_param_end(const char *v, size_t i, size_t n);
+bool msg_param_is(const char *v, size_t i, size_t e, const char *name);
+
+/* msg_resp.c: a response built as text. */
+int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, const char *reason,
+    const char *to_tag);
+bool msg_out_raw(const struct sip_msg *m);	/* built as text, and still text */
+osip_message_t *msg_out_sip(const struct sip_msg *m);
+int msg_out_demote(struct sip_msg *m);
+void msg_out_release(struct sip_msg *m);
+int msg_out_str(struct sip_msg *m, char **bufp, size_t *lenp, bool take);
+int msg_out_set_to_tag(struct sip_msg *m, const char *tag);
+int msg_out_add_header(struct sip_msg *m, const char *name, const char *value);
+int msg_out_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t len);
+int msg_out_copy_record_routes(struct sip_msg *m, const struct sip_msg *req);
+bool msg_out_lacks(const struct sip_msg *m, const char *name, const char *compact);
+
+/*
+ * libosip2's form of m for the accessors: m->sip, or for a response built
+ * as text a parse of that text, made on first use and kept until the text
+ * changes (an empty message if the text is gone: msg_take_str()).
+ */
+static inline osip_message_t *msg_sip(const struct sip_msg *m)
+{
+	return m->out ? msg_out_sip(m) : m->sip;
+}
 
 /* msg.c: the derived fields. */
 const char *msg_tag_of(osip_from_t *h);

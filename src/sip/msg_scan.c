@@ -282,10 +282,115 @@ static void hdr_value_clean(struct frame_hdr *h, char *tmp, size_t size)
 	h->value = tmp;
 }
 
+#define LINES_MAX_VIA (sizeof(((struct msg_lines *)0)->via) / sizeof(((struct msg_lines *)0)->via[0]))
+
 /*
- * Scan the header block: count, check CSeq / Max-Forwards, and say whether
- * libosip2 needs a cleaned copy (a unique header repeated, or a header
- * that is folded, holds an HTAB or has blanks before its colon).
+ * A control character: a lone CR, a NUL, ... would end or bend the line
+ * for the peer's parser, which libosip2 read its own way.
+ */
+static bool has_ctl(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * Note where header h (a Via or one of the four) is, for a response built
+ * from the text (msg_resp.c).  A folded or HTAB line, a repeat of the
+ * four, more Via lines than the array: the lines are not usable, and the
+ * response is built through libosip2.  So does a line with a control
+ * character.
+ */
+static void lines_note(struct msg_lines *l, const char *buf, const struct frame_hdr *h,
+    struct msg_span *one)
+{
+	size_t end = (size_t)(h->value + h->value_len - buf);
+	struct msg_span s = {
+		.off = (uint32_t)h->line_off,
+		.len = (uint32_t)(end - h->line_off),
+		.voff = (uint32_t)((size_t)(h->value - buf) - h->line_off),
+	};
+
+	if (h->unclean || end > UINT32_MAX || has_ctl(buf + h->line_off, s.len))
+		l->ok = false;
+	if (!one) {
+		if (l->n_via < LINES_MAX_VIA)
+			l->via[l->n_via] = s;
+		else
+			l->ok = false;
+		bump(&l->n_via);
+		return;
+	}
+	if (one->len)
+		l->ok = false;
+	*one = s;
+}
+
+/* A Record-Route line, for a response that copies them (msg_copy_record_routes). */
+static void lines_note_rr(struct msg_lines *l, const char *buf, const struct frame_hdr *h)
+{
+	size_t end = (size_t)(h->value + h->value_len - buf);
+
+	if (h->unclean || end > UINT32_MAX || l->n_rr >= sizeof(l->rr) / sizeof(l->rr[0]) ||
+	    has_ctl(buf + h->line_off, end - h->line_off)) {
+		l->rr_ok = false;
+		return;
+	}
+	l->rr[l->n_rr++] = (struct msg_span){
+		.off = (uint32_t)h->line_off,
+		.len = (uint32_t)(end - h->line_off),
+		.voff = (uint32_t)((size_t)(h->value - buf) - h->line_off),
+	};
+}
+
+/* Which span of m->lines header h goes to; NULL: none (not one of the four). */
+static struct msg_span *lines_slot(struct msg_lines *l, enum uniq_hdr id)
+{
+	switch (id) {
+	case U_FROM: return &l->from;
+	case U_TO: return &l->to;
+	case U_CALLID: return &l->call_id;
+	case U_CSEQ: return &l->cseq;
+	default: return NULL;
+	}
+}
+
+/* All four found once, and at least one Via. */
+static void lines_done(struct msg_lines *l)
+{
+	l->ok = l->ok && l->n_via > 0 && l->from.len && l->to.len && l->call_id.len && l->cseq.len;
+}
+
+void msg_lines_scan(struct sip_msg *m, const char *text, size_t hdr_len)
+{
+	const char *nl = memchr(text, '\n', hdr_len);
+	size_t pos = nl ? (size_t)(nl - text) + 1 : hdr_len;
+	struct frame_hdr h;
+	struct msg_span *one;
+
+	memset(&m->lines, 0, sizeof(m->lines));
+	m->lines.ok = m->lines.rr_ok = true;
+	while (frame_next_hdr(text, hdr_len, &pos, &h)) {
+		enum uniq_hdr id = is_via(&h) ? U_NONE : classify(&h);
+
+		if (is_via(&h))
+			lines_note(&m->lines, text, &h, NULL);
+		else if ((one = lines_slot(&m->lines, id)))
+			lines_note(&m->lines, text, &h, one);
+		else if (id == U_NONE && name_is(&h, "Record-Route", 0))
+			lines_note_rr(&m->lines, text, &h);
+	}
+	lines_done(&m->lines);
+}
+
+/*
+ * Scan the header block: count, check CSeq / Max-Forwards, note where the
+ * lines a response copies are (m->lines; the wire's, kept if libosip2
+ * parses the wire), and say whether libosip2 needs a cleaned copy (a
+ * unique header repeated, or a header that is folded, holds an HTAB or
+ * has blanks before its colon).
  */
 bool msg_raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 {
@@ -295,13 +400,22 @@ bool msg_raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 	char tmp[128];
 
 	pos = (size_t)((const char *)memchr(buf, '\n', hdr_len) - buf) + 1;
+	memset(&m->lines, 0, sizeof(m->lines));
+	m->lines.ok = m->lines.rr_ok = true;
 	while (frame_next_hdr(buf, hdr_len, &pos, &h)) {
+		enum uniq_hdr id;
+		struct msg_span *one;
+
 		repeats |= h.unclean;
 		if (is_via(&h)) {
 			bump(&m->raw.n_via);
+			lines_note(&m->lines, buf, &h, NULL);
 			continue;
 		}
-		switch (classify(&h)) {
+		id = classify(&h);
+		if ((one = lines_slot(&m->lines, id)))
+			lines_note(&m->lines, buf, &h, one);
+		switch (id) {
 		case U_FROM: bump(&m->raw.n_from); repeats |= m->raw.n_from > 1; break;
 		case U_TO: bump(&m->raw.n_to); repeats |= m->raw.n_to > 1; break;
 		case U_CALLID: bump(&m->raw.n_callid); repeats |= m->raw.n_callid > 1; break;
@@ -322,9 +436,13 @@ bool msg_raw_scan(struct sip_msg *m, const char *buf, size_t hdr_len)
 			if (!maxfwd_ok(h.value, h.value_len))
 				m->raw.maxfwd_bad = true;
 			break;
-		case U_NONE: break;
+		case U_NONE:
+			if (name_is(&h, "Record-Route", 0))
+				lines_note_rr(&m->lines, buf, &h);
+			break;
 		}
 	}
+	lines_done(&m->lines);
 	return repeats;
 }
 

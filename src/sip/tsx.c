@@ -604,7 +604,7 @@ int tsx_reply_stateless(struct tsx_layer *l, const struct sip_msg *req, const st
 	if (l->server && !msg_header(resp, "Server", NULL) &&
 	    (rc = msg_add_header(resp, "Server", l->server)) < 0)
 		goto out;
-	if ((rc = msg_to_str(resp, &buf, &len)) < 0)
+	if ((rc = msg_take_str(resp, &buf, &len)) < 0)
 		goto out;
 	msg_response_dest(req, &d);
 	rc = l->send(l->send_arg, &d, buf, len);

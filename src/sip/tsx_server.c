@@ -68,7 +68,8 @@ static int st_store(struct tsx *t, struct sip_msg *resp)
 	if (t->l->server && !msg_header(resp, "Server", NULL) &&
 	    (err = msg_add_header(resp, "Server", t->l->server)) < 0)
 		return err;
-	if ((err = msg_to_str(resp, &buf, &len)) < 0)
+	/* The text of a response built as text is taken, not copied: resp is spent. */
+	if ((err = msg_take_str(resp, &buf, &len)) < 0)
 		return err;
 	free(t->out);
 	t->out = buf;
