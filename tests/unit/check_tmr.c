@@ -235,7 +235,7 @@ START_TEST(test_remaining)
 	ck_assert_uint_gt(tmr_now(fx.clk), 0);
 	tmr_close(&a.t);
 	ck_assert(!tmr_armed(&a.t));
-	ck_assert_ptr_null(a.t.ev);
+	ck_assert_ptr_null(a.t.link.next);
 	/* Closing again, or a zeroed timer, is harmless. */
 	tmr_close(&a.t);
 	evtimer_del(fx.safety);
