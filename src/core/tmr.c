@@ -33,9 +33,9 @@
 
 struct tmr_clock {
 	struct event_base *base; /* not owned */
-	struct event *ev;	/* the one timer that drives the wheel */
-	uint64_t ev_due;	/* ms ev is armed for; UINT64_MAX: not pending */
-	bool in_run;		/* the wheel is firing: leave ev alone */
+	struct event *ev;	 /* the one timer that drives the wheel */
+	uint64_t ev_due;	 /* ms ev is armed for; UINT64_MAX: not pending */
+	bool in_run;		 /* the wheel is firing: leave ev alone */
 	struct tmr_wheel w;
 };
 

@@ -47,8 +47,8 @@
 
 #define L0_SLOTS 256
 #define LN_SLOTS 64
-#define NLEVELS 5	/* 0..4; above: the overflow list */
-#define OVF_SHIFT 32	/* overflow is re-placed when cur crosses 2^32 ms */
+#define NLEVELS 5    /* 0..4; above: the overflow list */
+#define OVF_SHIFT 32 /* overflow is re-placed when cur crosses 2^32 ms */
 
 static void list_init(struct tmr_link *h)
 {

@@ -19,11 +19,11 @@
 #define TMR_WHEEL_MAX_DUE ((uint64_t)1 << 62)
 
 struct tmr_wheel {
-	uint64_t cur;		/* every timer due before cur has been collected */
+	uint64_t cur; /* every timer due before cur has been collected */
 	size_t narmed;
-	struct tmr_link ready;	/* armed with due < cur: fire on the next run */
-	struct tmr_link batch;	/* collected by the running tmr_wheel_run() */
-	struct tmr_link ovf;	/* due 2^32 ms (49.7 days) or more ahead of cur */
+	struct tmr_link ready;		    /* armed with due < cur: fire on the next run */
+	struct tmr_link batch;		    /* collected by the running tmr_wheel_run() */
+	struct tmr_link ovf;		    /* due 2^32 ms (49.7 days) or more ahead of cur */
 	uint64_t map[TMR_WHEEL_SLOTS / 64]; /* bit i: slot[i] not empty */
 	struct tmr_link slot[TMR_WHEEL_SLOTS];
 };

@@ -18,17 +18,17 @@
 
 #include "check_run.h"
 
-#define T0 1000000		/* the wheel's clock at init */
+#define T0 1000000 /* the wheel's clock at init */
 #define MAX_FIRES 4096
 
 struct wt {
 	struct tmr t;
 	int id;
-	uint64_t seq;		/* arming order */
-	uint64_t due;		/* copy of t.due at arming */
+	uint64_t seq; /* arming order */
+	uint64_t due; /* copy of t.due at arming */
 	int rearm_left;
 	uint64_t rearm_ms;
-	struct wt *stop;	/* stop this one when fired */
+	struct wt *stop; /* stop this one when fired */
 	bool close_self;
 };
 
@@ -39,7 +39,7 @@ static struct {
 	int fired[MAX_FIRES];
 	uint64_t at[MAX_FIRES];
 	int nfired;
-	bool strict;		/* each timer must fire at exactly its due ms */
+	bool strict; /* each timer must fire at exactly its due ms */
 } fx;
 
 /* tmr_armed() lives in tmr.c, which this test does not link. */
@@ -207,7 +207,7 @@ START_TEST(test_zero_ms_next_run)
 
 	wt_init(&a, 0);
 	wt_init(&b, 1);
-	a.rearm_left = 1000000;	/* would livelock a naive wheel */
+	a.rearm_left = 1000000; /* would livelock a naive wheel */
 	a.rearm_ms = 0;
 	arm(&a, 3);
 	arm(&b, 3);
@@ -290,13 +290,33 @@ END_TEST
 START_TEST(test_cascade_edges)
 {
 	static const uint64_t ms[] = {
-		0, 1, 254, 255, 256, 257, 511, 512,
-		16383, 16384, 16385, 32000, 32768,
-		(1 << 20) - 1, 1 << 20, (1 << 20) + 1, 3600000,
-		(1 << 26) - 1, 1 << 26, (1 << 26) + 1, 86400000, 7 * 86400000ULL,
-		((uint64_t)1 << 32) - 1, (uint64_t)1 << 32, ((uint64_t)1 << 32) + 1,
-		100 * 86400000ULL,
-	};	/* in increasing order */
+	    0,
+	    1,
+	    254,
+	    255,
+	    256,
+	    257,
+	    511,
+	    512,
+	    16383,
+	    16384,
+	    16385,
+	    32000,
+	    32768,
+	    (1 << 20) - 1,
+	    1 << 20,
+	    (1 << 20) + 1,
+	    3600000,
+	    (1 << 26) - 1,
+	    1 << 26,
+	    (1 << 26) + 1,
+	    86400000,
+	    7 * 86400000ULL,
+	    ((uint64_t)1 << 32) - 1,
+	    (uint64_t)1 << 32,
+	    ((uint64_t)1 << 32) + 1,
+	    100 * 86400000ULL,
+	}; /* in increasing order */
 	enum { N = sizeof(ms) / sizeof(ms[0]) };
 	struct wt x[N];
 	int wakeups = 0;
@@ -434,7 +454,7 @@ END_TEST
 struct mt {
 	struct tmr t;
 	int id;
-	bool armed;		/* the model's view */
+	bool armed; /* the model's view */
 	uint64_t due, seq;
 };
 
