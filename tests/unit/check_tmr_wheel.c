@@ -341,6 +341,33 @@ START_TEST(test_cascade_edges)
 }
 END_TEST
 
+/*
+ * A lone long timer costs a wake-up per level it cascades through, not one
+ * per ms or per slot: an idle daemon sleeps.
+ */
+START_TEST(test_long_timer_few_wakeups)
+{
+	static const uint64_t ms[] = {200, 32000, 600000, 3600000, 86400000, 100 * 86400000ULL};
+	struct wt a;
+	uint64_t n;
+	int wakeups;
+
+	fx.strict = true;
+	for (unsigned k = 0; k < sizeof(ms) / sizeof(ms[0]); k++) {
+		wt_init(&a, (int)k);
+		arm(&a, ms[k]);
+		for (wakeups = 0; (n = tmr_wheel_next(&fx.w)) != UINT64_MAX; wakeups++) {
+			ck_assert_uint_gt(n, fx.now);
+			fx.now = n;
+			tmr_wheel_run(&fx.w, fx.now);
+		}
+		ck_assert_int_eq(fx.nfired, (int)k + 1);
+		/* each 2^32 ms boundary (overflow list), levels 4..1, the timer */
+		ck_assert_int_le(wakeups, ms[k] < 50 * 86400000ULL ? 5 : 7);
+	}
+}
+END_TEST
+
 /* Starting from a clock value just below a 2^32 boundary. */
 START_TEST(test_overflow_boundary)
 {
@@ -655,6 +682,7 @@ static Suite *tmr_wheel_suite(void)
 	tcase_add_test(tc, test_stop_in_callback);
 	tcase_add_test(tc, test_free_in_callback);
 	tcase_add_test(tc, test_cascade_edges);
+	tcase_add_test(tc, test_long_timer_few_wakeups);
 	tcase_add_test(tc, test_overflow_boundary);
 	tcase_add_test(tc, test_overdue_batch);
 	tcase_add_test(tc, test_many_stop);
