@@ -52,9 +52,10 @@ void tmr_init(struct tmr *t, struct tmr_clock *clk, tmr_cb *cb, void *arg);
 /*
  * Arm (or re-arm) to fire once after ms milliseconds; always 0 (the int is
  * kept for callers written when it could fail).  Timers due in the same
- * millisecond fire in the order they were armed.  One armed with 0 ms from
- * inside a timer callback fires on the next pass of the loop, not in the
- * pass that is running.
+ * millisecond fire in the order they were armed.  On the real clock, one
+ * armed with 0 ms from inside a timer callback fires on the next pass of
+ * the loop, not in the pass that is running (the fake clock fires it within
+ * the same tmr_fake_advance()).
  */
 int tmr_start(struct tmr *t, uint64_t ms);
 void tmr_stop(struct tmr *t);
