@@ -1,5 +1,6 @@
 /*
- * check_tmr: the real clock of src/core/tmr.c on a real event_base.
+ * check_tmr: the real clock of src/core/tmr.c (the timing wheel of
+ * tmr_wheel.c behind one libevent timer) on a real event_base.
  *
  * Deadlines are a few milliseconds and nothing asserts elapsed wall-clock
  * time, only order and counts.  Each test arms a safety timer (2 s) that
@@ -235,7 +236,7 @@ START_TEST(test_remaining)
 	ck_assert_uint_gt(tmr_now(fx.clk), 0);
 	tmr_close(&a.t);
 	ck_assert(!tmr_armed(&a.t));
-	ck_assert_ptr_null(a.t.ev);
+	ck_assert_ptr_null(a.t.link.next);
 	/* Closing again, or a zeroed timer, is harmless. */
 	tmr_close(&a.t);
 	evtimer_del(fx.safety);
@@ -298,6 +299,91 @@ START_TEST(test_clock_needs_base)
 }
 END_TEST
 
+
+/*
+ * A callback that re-arms itself with 0 ms fires once per loop iteration,
+ * not again and again in the pass that runs it (which would starve I/O).
+ */
+START_TEST(test_zero_ms_rearm_once_per_pass)
+{
+	struct rt a;
+
+	rt_init(&a, 1);
+	a.rearm_left = 1000000;
+	ck_assert_int_eq(tmr_start(&a.t, 0), 0);
+	for (int i = 1; i <= 5; i++) {
+		ck_assert_int_eq(event_base_loop(fx.base, EVLOOP_ONCE), 0);
+		ck_assert_int_eq(fx.nfired, i);
+		ck_assert(tmr_armed(&a.t));
+	}
+	tmr_close(&a.t);
+	evtimer_del(fx.safety);
+	/* Nothing armed: the clock left no event in the base. */
+	ck_assert_int_eq(event_base_dispatch(fx.base), 1);
+}
+END_TEST
+
+/* Stopping the last armed timer takes the clock's event out of the base. */
+START_TEST(test_idle_leaves_base)
+{
+	struct rt a, b;
+
+	rt_init(&a, 1);
+	rt_init(&b, 2);
+	ck_assert_int_eq(tmr_start(&a.t, 3600000), 0);
+	ck_assert_int_eq(tmr_start(&b.t, 1), 0);
+	tmr_stop(&b.t);
+	tmr_stop(&a.t);
+	evtimer_del(fx.safety);
+	ck_assert_int_eq(event_base_dispatch(fx.base), 1);
+	ck_assert_int_eq(fx.nfired, 0);
+}
+END_TEST
+
+#define NMANY 20000
+
+static struct {
+	struct tmr t[NMANY];
+	uint64_t due[NMANY];
+	int order[NMANY];
+	int n;
+} many;
+
+static void many_cb(void *arg)
+{
+	int i = (int)((struct tmr *)arg - many.t);
+
+	ck_assert(!tmr_armed(&many.t[i]));
+	many.order[many.n++] = i;
+	if (many.n == NMANY)
+		evtimer_del(fx.safety);
+}
+
+/* Many timers, due within a few ms: all fire once, in due order, ties in arming order. */
+START_TEST(test_many_in_order)
+{
+	uint64_t now;
+
+	many.n = 0;
+	for (int i = 0; i < NMANY; i++) {
+		tmr_init(&many.t[i], fx.clk, many_cb, &many.t[i]);
+		now = tmr_now(fx.clk);
+		ck_assert_int_eq(tmr_start(&many.t[i], (uint64_t)(i * 7) % 5), 0);
+		/* the same sum tmr_start() made, or one ms later */
+		ck_assert_uint_ge(many.t[i].due, now + (uint64_t)(i * 7) % 5);
+		many.due[i] = many.t[i].due;
+	}
+	ck_assert_int_eq(event_base_dispatch(fx.base), 1);
+	ck_assert(!fx.timed_out);
+	ck_assert_int_eq(many.n, NMANY);
+	for (int k = 1; k < NMANY; k++) {
+		int a = many.order[k - 1], b = many.order[k];
+
+		ck_assert(many.due[a] < many.due[b] || (many.due[a] == many.due[b] && a < b));
+	}
+}
+END_TEST
+
 static Suite *tmr_suite(void)
 {
 	Suite *s = suite_create("tmr");
@@ -314,6 +400,9 @@ static Suite *tmr_suite(void)
 	tcase_add_test(tc, test_free_in_callback);
 	tcase_add_test(tc, test_clock_needs_base);
 	tcase_add_test(tc, test_now_us);
+	tcase_add_test(tc, test_zero_ms_rearm_once_per_pass);
+	tcase_add_test(tc, test_idle_leaves_base);
+	tcase_add_test(tc, test_many_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

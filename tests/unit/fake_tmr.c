@@ -25,9 +25,14 @@
 
 struct tmr_clock {
 	uint64_t now;
-	struct tmr *armed; /* sorted by due, then arming order */
+	struct tmr_link armed; /* circular, sorted by due, then arming order */
 	unsigned narmed;
 };
+
+static struct tmr *fake_first(struct tmr_clock *clk)
+{
+	return clk->armed.next == &clk->armed ? NULL : (struct tmr *)clk->armed.next;
+}
 
 int tmr_clock_new(struct tmr_clock **clkp, struct event_base *base)
 {
@@ -36,6 +41,7 @@ int tmr_clock_new(struct tmr_clock **clkp, struct event_base *base)
 	if (!clk)
 		return -ENOMEM;
 	clk->now = FAKE_TMR_EPOCH;
+	clk->armed.next = clk->armed.prev = &clk->armed;
 	*clkp = clk;
 	return 0;
 }
@@ -43,14 +49,14 @@ int tmr_clock_new(struct tmr_clock **clkp, struct event_base *base)
 /* Timers still armed are disarmed, so a later tmr_close() on them is safe. */
 void tmr_clock_free(struct tmr_clock *clk)
 {
-	struct tmr *t, *next;
+	struct tmr_link *l, *next;
 
 	if (!clk)
 		return;
-	for (t = clk->armed; t; t = next) {
-		next = t->next;
-		t->next = NULL;
-		t->due = 0;
+	for (l = clk->armed.next; l != &clk->armed; l = next) {
+		next = l->next;
+		l->next = l->prev = NULL;
+		((struct tmr *)l)->due = 0;
 	}
 	free(clk);
 }
@@ -67,37 +73,35 @@ uint64_t tmr_now_us(const struct tmr_clock *clk)
 
 void tmr_init(struct tmr *t, struct tmr_clock *clk, tmr_cb *cb, void *arg)
 {
+	t->link.next = t->link.prev = NULL;
 	t->clk = clk;
 	t->cb = cb;
 	t->arg = arg;
 	t->due = 0;
-	t->ev = NULL;
-	t->next = NULL;
 }
 
 static void fake_unlink(struct tmr *t)
 {
-	struct tmr **pp;
-
-	for (pp = &t->clk->armed; *pp; pp = &(*pp)->next) {
-		if (*pp == t) {
-			*pp = t->next;
-			t->next = NULL;
-			t->clk->narmed--;
-			return;
-		}
-	}
+	t->link.prev->next = t->link.next;
+	t->link.next->prev = t->link.prev;
+	t->link.next = t->link.prev = NULL;
+	t->clk->narmed--;
 }
 
-/* After every timer with due <= t->due, so equal deadlines fire in arming order. */
+/*
+ * After every timer with due <= t->due, so equal deadlines fire in arming
+ * order; searched from the tail, where the latest deadlines are.
+ */
 static void fake_link(struct tmr *t)
 {
-	struct tmr **pp = &t->clk->armed;
+	struct tmr_link *h = &t->clk->armed, *p = h->prev;
 
-	while (*pp && (*pp)->due <= t->due)
-		pp = &(*pp)->next;
-	t->next = *pp;
-	*pp = t;
+	while (p != h && ((struct tmr *)p)->due > t->due)
+		p = p->prev;
+	t->link.prev = p;
+	t->link.next = p->next;
+	p->next->prev = &t->link;
+	p->next = &t->link;
 	t->clk->narmed++;
 }
 
@@ -135,7 +139,6 @@ uint64_t tmr_remaining(const struct tmr *t)
 void tmr_close(struct tmr *t)
 {
 	tmr_stop(t);
-	t->ev = NULL;
 }
 
 void tmr_fake_advance(struct tmr_clock *clk, uint64_t ms)
@@ -143,10 +146,8 @@ void tmr_fake_advance(struct tmr_clock *clk, uint64_t ms)
 	uint64_t target = ms > UINT64_MAX - clk->now ? UINT64_MAX : clk->now + ms;
 	struct tmr *t;
 
-	while ((t = clk->armed) && t->due <= target) {
-		clk->armed = t->next;
-		clk->narmed--;
-		t->next = NULL;
+	while ((t = fake_first(clk)) && t->due <= target) {
+		fake_unlink(t);
 		if (t->due > clk->now)
 			clk->now = t->due;
 		t->due = 0;
