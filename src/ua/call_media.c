@@ -23,6 +23,7 @@
 
 /* What peers send in calls, rate-limited (log.h); stats counts each class. */
 static struct log_rl rl_dtmf = LOG_RL_INIT("dtmf_in", "DTMF digits received", LOG_RL_CALL);
+static struct log_rl rl_media = LOG_RL_INIT("media_started", "media started or changed", LOG_RL_CALL);
 static struct log_rl rl_latch =
     LOG_RL_INIT("rtp_latch", "RTP destination changes (symmetric RTP)", LOG_RL_PEER);
 
@@ -211,8 +212,8 @@ void call_media_started(struct call *c)
 	if (sig_hash(sig) == c->media_sig)
 		return;
 	c->media_sig = sig_hash(sig);
-	log_info("%s: media %s to %s%s%s", c->handle, mp->codec->name, ra, suite ? ", SRTP " : "",
-		 suite ? suite : "");
+	log_rl_info(&rl_media, "%s: media %s to %s%s%s", c->handle, mp->codec->name, ra,
+		    suite ? ", SRTP " : "", suite ? suite : "");
 	if (suite && c->s.proto != NET_TLS && !c->srtp_warned) {
 		c->srtp_warned = true;
 		log_warn("%s: SRTP keys travel in SDP over %s: anyone on the signalling path can "
