@@ -471,9 +471,14 @@ int media_update(struct media *m, const struct media_params *p)
 	m->params = *p;
 	m->have = true;
 	if (!was || p->dir != MEDIA_SENDRECV) {
-		/* A start or a resume: a new talk spurt, and the RTP timeout counts from now. */
+		/*
+		 * A start or a resume: a new talk spurt, the RTP timeout counts
+		 * from now, and echo sends its first packet at once.
+		 */
 		m->spurt = true;
 		m->out_n = 0;
+		m->heard = false;
+		m->quiet = MEDIA_ECHO_KEEPALIVE;
 		if (m->eng)
 			m->last_rx_ms = tmr_now(m->eng->clk);
 		m->timed_out = false;

@@ -28,6 +28,13 @@
 #define MEDIA_REC_FLUSH 800
 /* Events a session can hold before the loop delivers them. */
 #define MEDIA_EVQ 16
+/*
+ * Echo with nothing to give back sends nothing, as a sender with voice
+ * activity detection does: its first packet (to open NAT bindings and
+ * let the peer latch) and one of silence every 5 s of quiet, so that a
+ * peer with an RTP timeout, another echo among them, keeps the call.
+ */
+#define MEDIA_ECHO_KEEPALIVE (5 * MEDIA_RATE)
 
 struct media_engine {
 	struct event_base *base;
@@ -71,6 +78,8 @@ struct media {
 	uint32_t ssrc, ts;
 	uint16_t seq;
 	bool spurt;		   /* the next audio packet starts a talk spurt: marker */
+	bool heard;		   /* the packet being gathered holds audio received */
+	uint16_t quiet;		   /* samples since echo last sent, up to MEDIA_ECHO_KEEPALIVE */
 	/*
 	 * What we send, gathered a tick at a time up to a packet time:
 	 * made for the packet time when we first send, freed on hold.

@@ -52,6 +52,13 @@ static void send_rtp(struct media *m, uint8_t pt, bool marker, uint32_t ts, cons
 	m->tx_bytes += plen;
 }
 
+/* Echo with nothing received in this packet time: it stays quiet (MEDIA_ECHO_KEEPALIVE). */
+static bool echo_quiet(const struct media *m)
+{
+	return m->src_cfg.kind == MEDIA_SRC_ECHO && !m->play && !m->heard &&
+	       m->quiet < MEDIA_ECHO_KEEPALIVE;
+}
+
 /* A packet time is full: an event packet if DTMF is going, else the audio. */
 static void send_packet(struct media *m)
 {
@@ -65,13 +72,21 @@ static void send_packet(struct media *m)
 		send_rtp(m, (uint8_t)m->params.te_pt, p.marker, p.ts, p.payload, sizeof(p.payload));
 		/* Audio after an event starts a new talk spurt. */
 		m->spurt = true;
+		m->quiet = 0;
+	} else if (echo_quiet(m)) {
+		/* The timestamp runs on; what is sent next starts a talk spurt. */
+		m->spurt = true;
+		m->quiet = (uint16_t)(m->quiet + n > MEDIA_ECHO_KEEPALIVE ? MEDIA_ECHO_KEEPALIVE
+									    : m->quiet + n);
 	} else if (media_encode(m, m->params.codec, pl, m->out, n)) {
 		m->seq++;
 		send_rtp(m, (uint8_t)m->params.pt, m->spurt, m->ts, pl, n);
 		m->spurt = false;
+		m->quiet = 0;
 	} /* else no memory for the codec: this packet time passes silent */
 	m->ts += (uint32_t)n;
 	m->out_n = 0;
+	m->heard = false;
 }
 
 void media_play_end(struct media *m, const char *reason)
@@ -189,13 +204,13 @@ void media_tick(struct media *m, uint64_t now)
 {
 	int16_t tx[MEDIA_TICK_SAMPLES];
 	int16_t rx[MEDIA_TICK_SAMPLES]; /* what the jitter buffer gave */
-	bool sending;
+	bool sending, heard = false;
 
 	if (!m->have)
 		return;
 	if (media_receiving(m)) {
-		if (jbuf_get(m->jb, rx, MEDIA_TICK_SAMPLES, now) > 0 && m->params.te_pt < 0 &&
-		    media_inband(m))
+		heard = jbuf_get(m->jb, rx, MEDIA_TICK_SAMPLES, now) > 0;
+		if (heard && m->params.te_pt < 0 && media_inband(m))
 			dtmf_inband_feed(m->inband, rx, MEDIA_TICK_SAMPLES);
 	} else
 		memset(rx, 0, sizeof(rx));
@@ -216,10 +231,12 @@ void media_tick(struct media *m, uint64_t now)
 			goto rtcp; /* no memory: this tick's audio is not sent */
 		memcpy(m->out + m->out_n, tx, sizeof(tx));
 		m->out_n += MEDIA_TICK_SAMPLES;
+		m->heard |= heard;
 		if (m->out_n >= want)
 			send_packet(m);
 	} else {
 		m->out_n = 0;
+		m->heard = false;
 		m->spurt = true;
 		/* The timestamp runs on while we are silent (RFC 3550 §5.1). */
 		m->ts += MEDIA_TICK_SAMPLES;

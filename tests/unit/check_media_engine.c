@@ -536,6 +536,77 @@ START_TEST(test_play)
 }
 END_TEST
 
+/*
+ * Echo with nothing to give back stays quiet: its first packet, then one
+ * of silence per 5 s; audio that arrives goes back in every packet time;
+ * when it stops, echo goes quiet again.  A (echo) and B (a tone; sending,
+ * then not, then again).
+ */
+START_TEST(test_echo_quiet)
+{
+	struct media_stats a, b;
+	uint64_t tx;
+
+	open_side(&A, "echo");
+	open_side(&B, "tone:800");
+	connect_both("PCMU");
+	run_ms(1000);
+	media_stats(A.m, &a);
+	ck_assert_msg(a.tx_packets >= 40, "echo: %llu", (unsigned long long)a.tx_packets);
+	/* B on hold (sendonly from A's view: B sends nothing): A goes quiet. */
+	{
+		struct media_params pb;
+
+		params(&pb, &A, "PCMU");
+		pb.dir = MEDIA_RECVONLY;
+		ck_assert_int_eq(media_update(B.m, &pb), 0);
+	}
+	run_ms(500); /* the jitter buffer empties */
+	media_stats(A.m, &a);
+	tx = a.tx_packets;
+	run_ms(4000);
+	media_stats(A.m, &a);
+	ck_assert_msg(a.tx_packets - tx <= 1, "quiet echo sent %llu in 4 s",
+		      (unsigned long long)(a.tx_packets - tx));
+	/* 12 s more: a packet of silence per 5 s of quiet, no more, no less. */
+	tx = a.tx_packets;
+	run_ms(12000);
+	media_stats(A.m, &a);
+	ck_assert_msg(a.tx_packets - tx >= 2 && a.tx_packets - tx <= 3, "keepalives %llu",
+		      (unsigned long long)(a.tx_packets - tx));
+	/* B sends again: it comes back, every packet time. */
+	connect_both("PCMU");
+	run_ms(500);
+	media_stats(A.m, &a);
+	tx = a.tx_packets;
+	run_ms(1000);
+	media_stats(A.m, &a);
+	media_stats(B.m, &b);
+	ck_assert_msg(a.tx_packets - tx >= 49 && a.tx_packets - tx <= 51, "echoed %llu in 1 s",
+		      (unsigned long long)(a.tx_packets - tx));
+	ck_assert_int_eq(b.lost, 0);
+}
+END_TEST
+
+/* A fresh session with the echo source sends its first packet at once (NAT, latching). */
+START_TEST(test_echo_first_packet)
+{
+	struct media_stats a;
+	struct media_params pa;
+
+	open_side(&A, "echo");
+	open_side(&B, "silence");
+	params(&pa, &B, "PCMU");
+	ck_assert_int_eq(media_update(A.m, &pa), 0);
+	run_ms(100);
+	media_stats(A.m, &a);
+	ck_assert_uint_eq(a.tx_packets, 1);
+	run_ms(2000);
+	media_stats(A.m, &a);
+	ck_assert_uint_eq(a.tx_packets, 1);
+}
+END_TEST
+
 START_TEST(test_source_parse)
 {
 	struct media_source s;
@@ -578,6 +649,8 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_rtcp_rtt);
 	tcase_add_test(tc, test_play);
 	tcase_add_test(tc, test_source_parse);
+	tcase_add_test(tc, test_echo_quiet);
+	tcase_add_test(tc, test_echo_first_packet);
 	suite_add_tcase(s, tc);
 	return s;
 }
