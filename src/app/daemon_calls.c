@@ -48,12 +48,29 @@ static void set_tls(json_t *o, const struct call_info *ci)
 	json_object_set_new(o, "srtp_keys", ci->srtp_keys ? json_string(ci->srtp_keys) : json_null());
 }
 
+static const char *const event_names[] = {
+	[CALL_EV_INCOMING] = "call.incoming", [CALL_EV_STATE] = "call.state",
+	[CALL_EV_UPDATE] = "call.update",     [CALL_EV_MEDIA] = "media.started",
+	[CALL_EV_DTMF] = "call.dtmf",	      [CALL_EV_PLAY] = "play.done",
+	[CALL_EV_RECORD] = "record.done",
+};
+
 void daemon_call_event(void *arg, const struct call *c, const struct call_event_info *e)
 {
 	struct daemon *dm = arg;
 	struct call_info ci;
-	json_t *f = json_object();
+	const char *name;
+	json_t *f;
 
+	if ((unsigned)e->ev >= sizeof(event_names) / sizeof(event_names[0]) ||
+	    !(name = event_names[e->ev]))
+		return;
+	/* Nobody listening: the event takes its seq and costs nothing more. */
+	if (!ctl_event_wanted(dm->ctl, name)) {
+		ctl_event_skip(dm->ctl);
+		return;
+	}
+	f = json_object();
 	call_info(c, &ci);
 	json_object_set_new(f, "call", json_string(ci.handle));
 	switch (e->ev) {
@@ -63,7 +80,7 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 		set_str(f, "to", ci.local_uri);
 		set_str(f, "call_id", ci.call_id);
 		set_str(f, "source", ci.source);
-		ctl_event(dm->ctl, "call.incoming", f);
+		ctl_event(dm->ctl, name, f);
 		return;
 	case CALL_EV_STATE:
 		set_str(f, "state", e->state);
@@ -78,14 +95,14 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 		if (strcmp(e->state, "ended") == 0 && ci.media.valid &&
 		    (ci.media.rx_packets || ci.media.tx_packets))
 			json_object_set_new(f, "quality", daemon_media_json(&ci));
-		ctl_event(dm->ctl, "call.state", f);
+		ctl_event(dm->ctl, name, f);
 		return;
 	case CALL_EV_UPDATE:
 		json_object_set_new(f, "ok", json_false());
 		json_object_set_new(f, "code", json_integer(e->code));
 		set_str(f, "reason", e->reason);
 		set_str(f, "what", e->what);
-		ctl_event(dm->ctl, "call.update", f);
+		ctl_event(dm->ctl, name, f);
 		return;
 	case CALL_EV_MEDIA:
 		set_str(f, "codec", ci.codec);
@@ -97,7 +114,7 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 							  : ci.local_hold		 ? "local"
 							  : ci.remote_hold		 ? "remote"
 											 : "none"));
-		ctl_event(dm->ctl, "media.started", f);
+		ctl_event(dm->ctl, name, f);
 		return;
 	case CALL_EV_DTMF: {
 		char d[2] = {e->digit, '\0'};
@@ -106,19 +123,19 @@ void daemon_call_event(void *arg, const struct call *c, const struct call_event_
 		set_str(f, "source", e->source);
 		if (e->duration_ms)
 			json_object_set_new(f, "duration_ms", json_integer(e->duration_ms));
-		ctl_event(dm->ctl, "call.dtmf", f);
+		ctl_event(dm->ctl, name, f);
 		return;
 	}
 	case CALL_EV_PLAY:
 		set_str(f, "file", e->path);
 		set_str(f, "reason", e->reason);
-		ctl_event(dm->ctl, "play.done", f);
+		ctl_event(dm->ctl, name, f);
 		return;
 	case CALL_EV_RECORD:
 		set_str(f, "path", e->path);
 		json_object_set_new(f, "seconds", json_real(e->seconds));
 		set_str(f, "error", e->reason);
-		ctl_event(dm->ctl, "record.done", f);
+		ctl_event(dm->ctl, name, f);
 		return;
 	}
 	json_decref(f);

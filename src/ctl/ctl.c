@@ -1065,6 +1065,34 @@ uint64_t ctl_event(struct ctl *c, const char *name, json_t *fields)
 	return e.seq;
 }
 
+struct wanted {
+	const char *name;
+	bool yes;
+};
+
+static void wanted_node(struct htab_node *n, void *arg)
+{
+	struct ctl_client *cl = container_of(n, struct ctl_client, by_id);
+	struct wanted *w = arg;
+
+	w->yes = w->yes || (cl->state == CL_OPEN && client_matches(cl, w->name));
+}
+
+bool ctl_event_wanted(const struct ctl *c, const char *name)
+{
+	struct wanted w = {.name = name};
+
+	if (!c || !c->nclients)
+		return false;
+	htab_foreach(c->clients, wanted_node, &w);
+	return w.yes;
+}
+
+uint64_t ctl_event_skip(struct ctl *c)
+{
+	return c ? ++c->seq : 0;
+}
+
 unsigned ctl_client_count(const struct ctl *c)
 {
 	return c->nclients;

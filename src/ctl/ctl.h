@@ -113,6 +113,16 @@ unsigned ctl_unsubscribe(struct ctl_req *req, const char *pattern);
  */
 uint64_t ctl_event(struct ctl *c, const char *name, json_t *fields);
 
+/*
+ * Whether an event of this name would reach a client (one that matches,
+ * a full queue counting it lost included).  When not, the caller may skip
+ * building its fields and call ctl_event_skip(), which takes its seq, as
+ * ctl_event() would have: under load with nobody listening, events cost
+ * nothing.  c NULL: false.
+ */
+bool ctl_event_wanted(const struct ctl *c, const char *name);
+uint64_t ctl_event_skip(struct ctl *c);
+
 /* Clients connected and admitted (not those being refused). */
 unsigned ctl_client_count(const struct ctl *c);
 /* Of those, the ones holding at least one pattern. */
