@@ -51,11 +51,33 @@ out:
  * "random" value that is not random would be a silent security hole, so a
  * failing kernel CSPRNG (only possible on pre-3.17 kernels or with a bad
  * pointer) aborts the process.
+ *
+ * They serve the values that go on the wire (tags, branches, Call-IDs,
+ * SSRCs, sequence numbers) and draw them from a pool filled by one
+ * getrandom(2) call at a time: a call used to cost seven of them.  Each
+ * byte is handed out once and cleared from the pool.  Secrets (SRTP keys,
+ * hash seeds, cnonces) go through rnd_bytes(), straight from the kernel.
  */
+static unsigned char rnd_pool[256];
+static size_t rnd_left; /* the unused bytes are rnd_pool[0..rnd_left) */
+
 static void rnd_must(void *buf, size_t n)
 {
-	if (rnd_bytes(buf, n) < 0)
-		abort();
+	unsigned char *p = buf;
+
+	if (n > sizeof(rnd_pool)) {
+		if (rnd_bytes(buf, n) < 0)
+			abort();
+		return;
+	}
+	if (rnd_left < n) {
+		if (rnd_bytes(rnd_pool, sizeof(rnd_pool)) < 0)
+			abort();
+		rnd_left = sizeof(rnd_pool);
+	}
+	rnd_left -= n;
+	memcpy(p, rnd_pool + rnd_left, n);
+	memset(rnd_pool + rnd_left, 0, n);
 }
 
 uint32_t rnd_u32(void)
@@ -82,19 +104,15 @@ uint32_t rnd_uniform(uint32_t bound)
 
 void rnd_token(char *out, size_t size)
 {
-	unsigned char pool[64];
-	size_t i = 0, used = sizeof(pool);
+	size_t i = 0;
+	unsigned char b;
 
 	if (size == 0)
 		return;
 	while (i < size - 1) {
-		if (used == sizeof(pool)) {
-			rnd_must(pool, sizeof(pool));
-			used = 0;
-		}
-		if (pool[used] < RND_BYTE_LIMIT)
-			out[i++] = rnd_alphabet[pool[used] % RND_ALPHABET_LEN];
-		used++;
+		rnd_must(&b, 1);
+		if (b < RND_BYTE_LIMIT)
+			out[i++] = rnd_alphabet[b % RND_ALPHABET_LEN];
 	}
 	out[i] = '\0';
 }
