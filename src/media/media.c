@@ -212,6 +212,34 @@ void media_ev_push(struct media *m, const struct media_event_info *e)
 
 /* ---- sessions ---- */
 
+void media_socks_free(void *arg)
+{
+	struct media_socks *ms = arg;
+
+	if (!ms)
+		return;
+	if (ms->rtp)
+		event_free(ms->rtp);
+	if (ms->rtcp)
+		event_free(ms->rtcp);
+	free(ms);
+}
+
+static struct media_socks *media_socks_new(struct event_base *base, const struct rtpport_pair *pair)
+{
+	struct media_socks *ms = calloc(1, sizeof(*ms));
+
+	if (!ms)
+		return NULL;
+	ms->rtp = event_new(base, pair->rtp_fd, EV_READ | EV_PERSIST, media_on_rtp, ms);
+	ms->rtcp = event_new(base, pair->rtcp_fd, EV_READ | EV_PERSIST, media_on_rtcp, ms);
+	if (!ms->rtp || !ms->rtcp || event_add(ms->rtp, NULL) < 0 || event_add(ms->rtcp, NULL) < 0) {
+		media_socks_free(ms);
+		return NULL;
+	}
+	return ms;
+}
+
 int media_new(struct media **mp, struct rtpport_pool *pool, const struct net_addr *local)
 {
 	struct media *m;
@@ -221,10 +249,13 @@ int media_new(struct media **mp, struct rtpport_pool *pool, const struct net_add
 		return -EINVAL;
 	if (!(m = calloc(1, sizeof(*m))))
 		return -ENOMEM;
+	rtpport_pool_set_user_free(pool, media_socks_free);
 	if ((err = rtpport_get(pool, local, &m->pair)) < 0) {
 		free(m);
 		return err;
 	}
+	m->socks = m->pair.user; /* attached to an engine in media_attach() */
+	m->pair.user = NULL;
 	m->pool = pool;
 	m->rtt_ms = -1;
 	m->remote_loss_pct = -1;
@@ -239,7 +270,8 @@ static void detach(struct media *m)
 
 	if (!eng)
 		return;
-	if (m->have && (m->tx_packets || m->rx_packets))
+	/* RFC 3550 §6.3.7: no BYE from one that never sent RTP or RTCP. */
+	if (m->have && (m->tx_packets || m->rtcp_tx))
 		media_send_rtcp(m, true);
 	if (eng->iter_next == m)
 		eng->iter_next = m->next;
@@ -261,13 +293,13 @@ void media_free(struct media *m)
 	if (m->alive)
 		*m->alive = false;
 	detach(m);
-	if (m->ev_rtp)
-		event_free(m->ev_rtp);
-	if (m->ev_rtcp)
-		event_free(m->ev_rtcp);
 	if (m->ev_flush)
 		event_free(m->ev_flush);
-	/* No event left on the sockets: the pool may keep them for the next call. */
+	/* The pair's events go to the pool with it, reading into nothing. */
+	if (m->socks) {
+		m->socks->m = NULL;
+		m->pair.user = m->socks;
+	}
 	rtpport_put(m->pool, &m->pair);
 	wavrec_close(m->rec, NULL, NULL, 0);
 	free(m->rec_path);
@@ -328,17 +360,20 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
 
 	if (!m || !eng || !src)
 		return -EINVAL;
-	if (m->eng || m->ev_rtp)
+	if (m->eng || (m->socks && m->socks->m))
 		return -EALREADY;
 	m->src_cfg = *src;
 	if (src->path && !(m->src_path = strdup(src->path)))
 		return -ENOMEM;
 	m->src_cfg.path = m->src_path;
-	m->ev_rtp = event_new(eng->base, m->pair.rtp_fd, EV_READ | EV_PERSIST, media_on_rtp, m);
-	m->ev_rtcp = event_new(eng->base, m->pair.rtcp_fd, EV_READ | EV_PERSIST, media_on_rtcp, m);
-	if (!m->ev_rtp || !m->ev_rtcp || event_add(m->ev_rtp, NULL) < 0 ||
-	    event_add(m->ev_rtcp, NULL) < 0)
+	/* A kept pair's events serve again, unless they were made on another base. */
+	if (m->socks && event_get_base(m->socks->rtp) != eng->base) {
+		media_socks_free(m->socks);
+		m->socks = NULL;
+	}
+	if (!m->socks && !(m->socks = media_socks_new(eng->base, &m->pair)))
 		return -ENOMEM;
+	m->socks->m = m;
 	m->fn = fn;
 	m->arg = arg;
 	m->ssrc = rnd_u32();

@@ -607,6 +607,43 @@ START_TEST(test_echo_first_packet)
 }
 END_TEST
 
+/*
+ * RFC 3550 §6.3.7: a participant that never sent an RTP or RTCP packet
+ * MUST NOT send a BYE when it leaves; one that did sends it.  A only
+ * receives (recvonly) for 1 s, before its first report is due, and ends:
+ * B gets no RTCP.  Then the same with A sending: B gets A's BYE.
+ */
+START_TEST(test_rtcp_bye_only_after_sending)
+{
+	struct media_stats b;
+
+	open_side(&A, "silence");
+	open_side(&B, "tone:400");
+	dirs(MEDIA_RECVONLY, MEDIA_SENDONLY, 101);
+	run_ms(1000);
+	media_stats(A.m, &b);
+	ck_assert_uint_eq(b.tx_packets, 0);
+	ck_assert_uint_eq(b.rtcp_tx, 0);
+	ck_assert_uint_gt(b.rx_packets, 40);
+	media_free(A.m);
+	A.m = NULL;
+	run_ms(50);
+	media_stats(B.m, &b);
+	ck_assert_uint_eq(b.rtcp_rx, 0);
+
+	open_side(&A, "silence");
+	dirs(MEDIA_SENDRECV, MEDIA_SENDRECV, 101);
+	run_ms(1000);
+	media_stats(B.m, &b);
+	ck_assert_uint_eq(b.rtcp_rx, 0);
+	media_free(A.m);
+	A.m = NULL;
+	run_ms(50);
+	media_stats(B.m, &b);
+	ck_assert_uint_eq(b.rtcp_rx, 1);
+}
+END_TEST
+
 START_TEST(test_source_parse)
 {
 	struct media_source s;
@@ -651,6 +688,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_source_parse);
 	tcase_add_test(tc, test_echo_quiet);
 	tcase_add_test(tc, test_echo_first_packet);
+	tcase_add_test(tc, test_rtcp_bye_only_after_sending);
 	suite_add_tcase(s, tc);
 	return s;
 }
