@@ -58,6 +58,17 @@ struct media_evq {
 	struct net_addr addr;
 };
 
+/*
+ * The libevent events of a port pair.  They stay registered while the
+ * pair is kept in the pool between calls (the pair's user), so a call
+ * costs no epoll_ctl: m is the session reading them, NULL while kept,
+ * when what arrives is read and dropped.
+ */
+struct media_socks {
+	struct event *rtp, *rtcp;
+	struct media *m;
+};
+
 struct media {
 	struct media_engine *eng; /* NULL: not attached, no I/O */
 	struct media *prev, *next;
@@ -67,7 +78,7 @@ struct media {
 
 	struct rtpport_pool *pool;
 	struct rtpport_pair pair; /* bound to our address: media_local() asks the socket */
-	struct event *ev_rtp, *ev_rtcp;
+	struct media_socks *socks; /* the pair's events, kept with it (below) */
 
 	bool have;
 	struct media_params params;
@@ -157,6 +168,7 @@ void media_rx_release(struct media *m);
 /* media_rx.c */
 void media_on_rtp(int fd, short what, void *arg);
 void media_on_rtcp(int fd, short what, void *arg);
+void media_socks_free(void *ms); /* the pool's user_free for a pair's events */
 
 /* media.c: the codec's octets of n samples and back; false: no codec state (no memory). */
 bool media_encode(struct media *m, const struct codec *c, uint8_t *out, const int16_t *pcm, size_t n);

@@ -181,14 +181,35 @@ static void drain(struct media *m, int fd, bool rtcp_port)
 	}
 }
 
+/* A kept pair (no session): read and drop, at most a burst per wake-up. */
+static void discard(int fd)
+{
+	char buf[64];
+
+	for (int i = 0; i < MEDIA_READ_BURST; i++)
+		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) < 0 &&
+		    (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+}
+
 void media_on_rtp(int fd, short what, void *arg)
 {
+	struct media_socks *ms = arg;
+
 	(void)what;
-	drain(arg, fd, false);
+	if (ms->m)
+		drain(ms->m, fd, false);
+	else
+		discard(fd);
 }
 
 void media_on_rtcp(int fd, short what, void *arg)
 {
+	struct media_socks *ms = arg;
+
 	(void)what;
-	drain(arg, fd, true);
+	if (ms->m)
+		drain(ms->m, fd, true);
+	else
+		discard(fd);
 }

@@ -47,6 +47,7 @@ struct rtpport_pool {
 	struct net_addr hosts[RTPPORT_HOSTS]; /* the local hosts seen (port 0) */
 	unsigned n_hosts;
 	unsigned long *bits;	/* npairs bits, set: ours (handed out or kept) */
+	void (*user_free)(void *user);
 };
 
 static bool bit_get(const struct rtpport_pool *p, unsigned i)
@@ -97,9 +98,18 @@ int rtpport_pool_new(struct rtpport_pool **out, uint16_t min, uint16_t max)
 	return 0;
 }
 
-/* Close both sockets of a pair (either may be -1). */
-static void pair_close(struct rtpport_pair *pair)
+void rtpport_pool_set_user_free(struct rtpport_pool *p, void (*fn)(void *user))
 {
+	if (p)
+		p->user_free = fn;
+}
+
+/* Close both sockets of a pair (either may be -1), its user's first. */
+static void pair_close(const struct rtpport_pool *p, struct rtpport_pair *pair)
+{
+	if (pair->user && p && p->user_free)
+		p->user_free(pair->user);
+	pair->user = NULL;
 	if (pair->rtp_fd >= 0)
 		close(pair->rtp_fd);
 	if (pair->rtcp_fd >= 0)
@@ -145,7 +155,7 @@ static void kept_close_oldest(struct rtpport_pool *p)
 	unsigned i = pair_index(p, k->pair.port);
 
 	kept_unlink(p, k);
-	pair_close(&k->pair);
+	pair_close(p, &k->pair);
 	if (i < p->npairs)
 		bit_clear(p, i);
 	kept_release(p, k);
@@ -304,6 +314,7 @@ static int fresh_bind(struct rtpport_pool *p, const struct net_addr *local,
 		out->rtcp_fd = rtcp_fd;
 		out->port = port;
 		out->host = host_index(p, local, true);
+		out->user = NULL;
 		return 0;
 	}
 	return tried ? -EADDRINUSE : -ENOSPC;
@@ -347,7 +358,7 @@ void rtpport_put(struct rtpport_pool *p, struct rtpport_pair *pair)
 	i = p ? pair_index(p, pair->port) : 0;
 	if (!p || i >= p->npairs || !bit_get(p, i) || pair->rtp_fd < 0 || pair->rtcp_fd < 0) {
 		/* Not a pair of ours handed out: closed, as it always was. */
-		pair_close(pair);
+		pair_close(p, pair);
 		if (p && i < p->npairs && bit_get(p, i)) {
 			bit_clear(p, i);
 			p->in_use--;
@@ -356,7 +367,7 @@ void rtpport_put(struct rtpport_pool *p, struct rtpport_pair *pair)
 	}
 	p->in_use--;
 	if (pair->host == NO_HOST) {
-		pair_close(pair); /* on an address the pool cannot tell apart */
+		pair_close(p, pair); /* on an address the pool cannot tell apart */
 		bit_clear(p, i);
 		goto out;
 	}
@@ -377,6 +388,7 @@ out:
 	pair->rtp_fd = -1;
 	pair->rtcp_fd = -1;
 	pair->port = 0;
+	pair->user = NULL;
 }
 
 unsigned rtpport_in_use(const struct rtpport_pool *p)

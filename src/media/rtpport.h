@@ -12,10 +12,11 @@
  *   - the pool owns which pairs are ours (a bitmap, one bit per pair), so
  *     two calls of this daemon never get the same pair;
  *   - the caller owns the two fds of a pair from rtpport_get() until it
- *     hands them back with rtpport_put(), with no libevent event left on
- *     them (event_free() first) and no socket option or connect() of its
- *     own: the pool may keep them open for the next call.  Never close
- *     them yourself: the pool would keep the pair marked as ours.
+ *     hands them back with rtpport_put(), with no socket option or
+ *     connect() of its own, and no libevent event left on them but those
+ *     it keeps in the pair's user (below): the pool may keep them open for
+ *     the next call.  Never close them yourself: the pool would keep the
+ *     pair marked as ours.
  *
  * Pairs kept bound.  Opening and binding two sockets per call, then
  * closing them, was six syscalls per call; a released pair therefore
@@ -72,7 +73,16 @@ struct rtpport_pair {
 	int rtcp_fd;		/* bound to port + 1 */
 	uint16_t port;		/* the RTP port, even; 0: no pair */
 	uint8_t host;		/* the pool's: which local host it is bound on */
+	/*
+	 * The caller's, kept with the pair: what rtpport_put() is given here
+	 * comes back from the rtpport_get() that hands the same pair out
+	 * again (NULL from a fresh bind); the pool's user_free gets it when it
+	 * closes the pair instead.  The media layer keeps the pair's libevent
+	 * events here, registered all along (see media.c).
+	 */
+	void *user;
 };
+
 
 /*
  * A pool over [min, max].  An odd min is rounded up to even; the range
@@ -81,6 +91,8 @@ struct rtpport_pair {
  * only on success and is the caller's, to rtpport_pool_free().
  */
 int rtpport_pool_new(struct rtpport_pool **out, uint16_t min, uint16_t max);
+/* What frees a pair's user (above) when the pool closes the pair; NULL: nothing. */
+void rtpport_pool_set_user_free(struct rtpport_pool *p, void (*fn)(void *user));
 
 /*
  * Free the pool and close the pairs it keeps.  NULL is a no-op.  Pairs
