@@ -177,6 +177,23 @@ const char *net_addr_host(const struct net_addr *a, char *buf, size_t size)
 
 	if (size == 0)
 		return buf;
+	if (family == AF_INET && size >= INET_ADDRSTRLEN) {
+		/* inet_ntop() formats each byte through sprintf: several per call. */
+		const uint8_t *b = (const uint8_t *)&((const struct sockaddr_in *)&a->ss)->sin_addr;
+		char *w = buf;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned v = b[i];
+
+			if (v >= 100)
+				*w++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*w++ = (char)('0' + v / 10 % 10);
+			*w++ = (char)('0' + v % 10);
+			*w++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (family == AF_INET)
 		src = &((const struct sockaddr_in *)&a->ss)->sin_addr;
 	else if (family == AF_INET6)

@@ -150,6 +150,32 @@ START_TEST(test_from_host)
 }
 END_TEST
 
+/* The IPv4 formatter of our own agrees with inet_ntop(3) on every byte value. */
+START_TEST(test_host_v4_all_bytes)
+{
+	char buf[INET6_ADDRSTRLEN], want[INET_ADDRSTRLEN], small[INET_ADDRSTRLEN - 1];
+	struct net_addr a;
+
+	for (unsigned v = 0; v < 256; v++) {
+		struct sockaddr_in *sin;
+		uint8_t *b;
+
+		ck_assert_int_eq(net_addr_from_host(&a, "0.0.0.0", 1), 0);
+		sin = (struct sockaddr_in *)&a.ss;
+		b = (uint8_t *)&sin->sin_addr;
+		b[0] = (uint8_t)v;
+		b[1] = (uint8_t)(255 - v);
+		b[2] = (uint8_t)(v * 7);
+		b[3] = (uint8_t)(v ^ 0x5a);
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, &sin->sin_addr, want, sizeof(want)));
+		ck_assert_str_eq(net_addr_host(&a, buf, sizeof(buf)), want);
+	}
+	/* A buffer too small for any address: inet_ntop's answer (empty on failure). */
+	ck_assert_int_eq(net_addr_from_host(&a, "255.255.255.255", 1), 0);
+	ck_assert_str_eq(net_addr_host(&a, small, sizeof(small)), "");
+}
+END_TEST
+
 START_TEST(test_fmt)
 {
 	struct net_addr a = {0};
@@ -265,6 +291,7 @@ static Suite *net_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, test_proto);
+	tcase_add_test(tc, test_host_v4_all_bytes);
 	tcase_add_test(tc, test_listen_ok);
 	tcase_add_loop_test(tc, test_listen_bad, 0,
 			    (int)(sizeof(bad_listen) / sizeof(bad_listen[0])));
