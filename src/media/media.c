@@ -218,22 +218,29 @@ void media_socks_free(void *arg)
 
 	if (!ms)
 		return;
-	if (ms->rtp)
-		event_free(ms->rtp);
-	if (ms->rtcp)
-		event_free(ms->rtcp);
+	event_del(ms->rtp);
+	event_del(ms->rtcp);
 	free(ms);
 }
 
+/* The struct and both events in one allocation: a call's pair costs one malloc. */
 static struct media_socks *media_socks_new(struct event_base *base, const struct rtpport_pair *pair)
 {
-	struct media_socks *ms = calloc(1, sizeof(*ms));
+	size_t esz = event_get_struct_event_size();
+	size_t head = (sizeof(struct media_socks) + 15) & ~(size_t)15;
+	struct media_socks *ms = calloc(1, head + 2 * esz);
 
 	if (!ms)
 		return NULL;
-	ms->rtp = event_new(base, pair->rtp_fd, EV_READ | EV_PERSIST, media_on_rtp, ms);
-	ms->rtcp = event_new(base, pair->rtcp_fd, EV_READ | EV_PERSIST, media_on_rtcp, ms);
-	if (!ms->rtp || !ms->rtcp || event_add(ms->rtp, NULL) < 0 || event_add(ms->rtcp, NULL) < 0) {
+	ms->rtp = (struct event *)((char *)ms + head);
+	ms->rtcp = (struct event *)((char *)ms + head + esz);
+	if (event_assign(ms->rtp, base, pair->rtp_fd, EV_READ | EV_PERSIST, media_on_rtp, ms) < 0 ||
+	    event_assign(ms->rtcp, base, pair->rtcp_fd, EV_READ | EV_PERSIST, media_on_rtcp, ms) <
+		0) {
+		free(ms);
+		return NULL;
+	}
+	if (event_add(ms->rtp, NULL) < 0 || event_add(ms->rtcp, NULL) < 0) {
 		media_socks_free(ms);
 		return NULL;
 	}
@@ -254,8 +261,6 @@ int media_new(struct media **mp, struct rtpport_pool *pool, const struct net_add
 		free(m);
 		return err;
 	}
-	m->socks = m->pair.user; /* attached to an engine in media_attach() */
-	m->pair.user = NULL;
 	m->pool = pool;
 	m->rtt_ms = -1;
 	m->remote_loss_pct = -1;
@@ -295,11 +300,9 @@ void media_free(struct media *m)
 	detach(m);
 	if (m->ev_flush)
 		event_free(m->ev_flush);
-	/* The pair's events go to the pool with it, reading into nothing. */
-	if (m->socks) {
-		m->socks->m = NULL;
-		m->pair.user = m->socks;
-	}
+	/* The pair's events go to the pool with it (its user), reading into nothing. */
+	if (m->pair.user)
+		((struct media_socks *)m->pair.user)->m = NULL;
 	rtpport_put(m->pool, &m->pair);
 	wavrec_close(m->rec, NULL, NULL, 0);
 	free(m->rec_path);
@@ -356,24 +359,26 @@ void media_rx_release(struct media *m)
 int media_attach(struct media *m, struct media_engine *eng, const struct media_source *src,
 		 media_event_fn *fn, void *arg)
 {
+	struct media_socks *ms;
 	char tok[17];
 
 	if (!m || !eng || !src)
 		return -EINVAL;
-	if (m->eng || (m->socks && m->socks->m))
+	ms = m->pair.user;
+	if (m->eng || (ms && ms->m))
 		return -EALREADY;
 	m->src_cfg = *src;
 	if (src->path && !(m->src_path = strdup(src->path)))
 		return -ENOMEM;
 	m->src_cfg.path = m->src_path;
 	/* A kept pair's events serve again, unless they were made on another base. */
-	if (m->socks && event_get_base(m->socks->rtp) != eng->base) {
-		media_socks_free(m->socks);
-		m->socks = NULL;
+	if (ms && event_get_base(ms->rtp) != eng->base) {
+		media_socks_free(ms);
+		m->pair.user = ms = NULL;
 	}
-	if (!m->socks && !(m->socks = media_socks_new(eng->base, &m->pair)))
+	if (!ms && !(m->pair.user = ms = media_socks_new(eng->base, &m->pair)))
 		return -ENOMEM;
-	m->socks->m = m;
+	ms->m = m;
 	m->fn = fn;
 	m->arg = arg;
 	m->ssrc = rnd_u32();

@@ -65,7 +65,7 @@ struct media_evq {
  * when what arrives is read and dropped.
  */
 struct media_socks {
-	struct event *rtp, *rtcp;
+	struct event *rtp, *rtcp; /* in the same allocation, after the struct */
 	struct media *m;
 };
 
@@ -77,13 +77,14 @@ struct media {
 	void *arg;
 
 	struct rtpport_pool *pool;
-	struct rtpport_pair pair; /* bound to our address: media_local() asks the socket */
-	struct media_socks *socks; /* the pair's events, kept with it (below) */
+	/*
+	 * Bound to our address: media_local() asks the socket.  Its user is
+	 * the struct media_socks of its events (made at media_attach()).
+	 */
+	struct rtpport_pair pair;
 
-	bool have;
 	struct media_params params;
 	struct net_addr dest, dest_rtcp; /* where we send: the SDP's, or latched */
-	bool latched;
 
 	/* Sending. */
 	uint32_t ssrc, ts;
@@ -91,6 +92,11 @@ struct media {
 	bool spurt;		   /* the next audio packet starts a talk spurt: marker */
 	bool heard;		   /* the packet being gathered holds audio received */
 	uint16_t quiet;		   /* samples since echo last sent, up to MEDIA_ECHO_KEEPALIVE */
+	/* The flags, together (a struct of this size per call). */
+	bool have;
+	bool latched;
+	bool have_src;
+	bool timed_out;
 	/*
 	 * What we send, gathered a tick at a time up to a packet time:
 	 * made for the packet time when we first send, freed on hold.
@@ -98,11 +104,10 @@ struct media {
 	int16_t *out;
 	unsigned out_n, out_cap;
 	uint64_t tx_packets, tx_bytes;
-	char cname[40];
+	char cname[24];		   /* "%.16s@sipuad" */
 	struct dtmf_tx *dtx;	   /* RFC 4733 sending, made at the first media_dtmf() */
 
 	/* Receiving. */
-	bool have_src;
 	uint32_t peer_ssrc;
 	struct rtp_src src;
 	/*
@@ -114,16 +119,15 @@ struct media {
 	struct jbuf *jb;
 	uint64_t jb_late, jb_concealed;
 	uint64_t last_rx_ms;	   /* last accepted RTP (or when media started) */
-	bool timed_out;
 	uint64_t rx_packets, rx_bytes;
 	uint64_t drop_source, drop_pt, drop_ssrc, drop_malformed, drop_srtp_auth, drop_srtp_replay;
 	uint64_t drop_rtcp;
 	struct dtmf_rx drx;
+	uint32_t lsr;		   /* RTCP: middle 32 bits of the peer's last SR */
 	struct dtmf_inband *inband;
 
 	/* RTCP. */
 	uint64_t next_rtcp_ms;
-	uint32_t lsr;		   /* middle 32 bits of the peer's last SR */
 	uint64_t lsr_at_us;
 	double rtt_ms;
 	double remote_loss_pct, remote_jitter_ms;
