@@ -60,6 +60,9 @@ static int lsn_socket(enum net_proto proto, const struct net_addr *a, int *fdp)
 	fd = socket(fam, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
+	/* Best effort: a smaller buffer than asked is no reason not to listen. */
+	if (proto == NET_UDP)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){TP_UDP_RCVBUF}, sizeof(int));
 	/* V6ONLY: udp:0.0.0.0:5060 and udp:[::]:5060 can both be listened on. */
 	if ((fam == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) < 0) ||
 	    (proto != NET_UDP && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0) ||
