@@ -102,6 +102,7 @@ void daemon_ctl_status(struct daemon *dm, struct ctl_req *req)
 		json_object_set_new(r, "accounts", json_integer(daemon_accounts_count(dm)));
 		daemon_accounts_registered(dm, &n_reg);
 		json_object_set_new(r, "registered", json_integer(n_reg));
+		json_object_set_new(r, "rtp_ports_kept", json_integer(calls_rtp_kept(dm->calls)));
 		json_object_set_new(r, "tls_available", json_boolean(dm->tls_ok));
 		json_object_set_new(r, "tls_connection_count",
 				    json_integer(sip_tls_conn_count(dm->sip)));

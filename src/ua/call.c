@@ -155,6 +155,11 @@ unsigned calls_rtp_in_use(const struct calls *cs)
 	return rtpport_in_use(cs->rtp);
 }
 
+unsigned calls_rtp_kept(const struct calls *cs)
+{
+	return rtpport_kept(cs->rtp);
+}
+
 struct call *call_find(const struct calls *cs, const char *handle)
 {
 	struct htab_node *n = htab_find(cs->by_handle, handle, strlen(handle));

@@ -160,6 +160,8 @@ unsigned calls_count(const struct calls *cs);
 unsigned calls_dialogs(const struct calls *cs);
 /* RTP port pairs held. */
 unsigned calls_rtp_in_use(const struct calls *cs);
+/* Port pairs the pool keeps bound for the next calls (2 fds each; at most RTPPORT_KEEP_MAX). */
+unsigned calls_rtp_kept(const struct calls *cs);
 
 /*
  * Stop taking calls (new INVITEs get 503) and end every call: BYE for an
