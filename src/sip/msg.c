@@ -65,8 +65,14 @@ msg_osip_trace(const char *fi, int li, osip_trace_level_t level, const char *chf
  */
 void msg_lib_init(void)
 {
+	msg_alloc_install();
 	parser_init();
 	osip_trace_initialize_func(TRACE_LEVEL4, msg_osip_trace);
+}
+
+void msg_lib_trim(void)
+{
+	msg_alloc_trim(64);
 }
 
 /* Parse buf with libosip2 into m->sip. 0 or -EBADMSG / -ENOMEM. */

@@ -109,6 +109,8 @@ struct msg_err {
 
 /* Once, before any parse: libosip2 crashes in osip_message_parse() without parser_init(). */
 void msg_lib_init(void);
+/* After a burst: libosip2's freed blocks kept for reuse go back to malloc (all but a few). */
+void msg_lib_trim(void);
 
 /*
  * Parse one message of len bytes.  A message that repeats a header that

@@ -110,4 +110,17 @@ bool msg_has_ctl(const char *s, bool blank_too);
  */
 int msg_uri_parse_checked(const char *uri, osip_uri_t **up, char *why, size_t whylen);
 
+/* msg_alloc.c: libosip2's allocations through free lists (see there). */
+#define MSG_ALLOC_MAX 256   /* larger blocks go straight to malloc/free */
+#define MSG_ALLOC_KEEP 4096 /* freed blocks kept per 16-byte class at most */
+void *msg_alloc_malloc(size_t n);
+void *msg_alloc_realloc(void *p, size_t n);
+void msg_alloc_free(void *p);
+/* Free what the lists keep beyond keep blocks per class. */
+void msg_alloc_trim(unsigned keep);
+/* Blocks the lists keep now. */
+size_t msg_alloc_kept(void);
+/* libosip2 allocates through the above from now on (not under AddressSanitizer). */
+void msg_alloc_install(void);
+
 #endif

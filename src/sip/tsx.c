@@ -214,6 +214,7 @@ static void on_trim(void *arg)
 		return; /* busy again */
 	log_debug("tsx: %u transactions, down from %u: memory handed back", l->count, l->peak);
 	tsx_pool_trim(l, TRIM_KEEP);
+	msg_lib_trim();
 #ifdef HAVE_MALLOC_TRIM
 	malloc_trim(0); /* glibc keeps freed pages unless asked */
 #endif
