@@ -227,7 +227,7 @@ void media_socks_free(void *arg)
 static struct media_socks *media_socks_new(struct event_base *base, const struct rtpport_pair *pair)
 {
 	size_t esz = event_get_struct_event_size();
-	size_t head = (sizeof(struct media_socks) + 15) & ~(size_t)15;
+	size_t head = (sizeof(struct media_socks) + 7) & ~(size_t)7; /* struct event: 8-aligned */
 	struct media_socks *ms = calloc(1, head + 2 * esz);
 
 	if (!ms)

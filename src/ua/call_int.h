@@ -125,19 +125,18 @@ struct call {
 	 * is a sips: URI then (§8.1.1.8, §12.1.1).
 	 */
 	bool sips;
-	uint64_t media_sig; /* a hash of what media.started last said: codec, address, suite */
 	bool dtmf_info_busy; /* an INFO DTMF is out: the next digits wait */
+	bool end_remote;     /* how it ends (below): the peer ended it */
+	uint64_t media_sig; /* a hash of what media.started last said: codec, address, suite */
 	char *dtmf_info_q; /* digits waiting for INFO, CALL_DTMF_INFO_Q bytes; NULL: none yet */
 	unsigned dtmf_info_dur;
+	/* How it ends (kept while our BYE or CANCEL is out). */
+	int end_code;
+	char *end_reason; /* owned, its first CALL_END_REASON_MAX bytes; NULL: "" (call_end_reason()) */
 
 	struct tmr answer_tmr; /* UAS auto answer after answer_delay_ms */
 	struct tmr ring_tmr;   /* ring_timeout_s */
 	uint64_t answered_ms;  /* 0: not yet */
-
-	/* How it ends (kept while our BYE or CANCEL is out). */
-	int end_code;
-	char *end_reason; /* owned, its first CALL_END_REASON_MAX bytes; NULL: "" (call_end_reason()) */
-	bool end_remote;
 };
 
 #define CALL_END_REASON_MAX 127
