@@ -17,7 +17,7 @@ int rnd_bytes(void *buf, size_t n);
 uint32_t rnd_u32(void);
 /* Uniform in [0, bound) (bound > 0). */
 uint32_t rnd_uniform(uint32_t bound);
-/* size-1 characters of [0-9a-zA-Z] and a NUL. */
+/* size-1 characters of [0-9a-z] and a NUL (no capitals: see rnd.c). */
 void rnd_token(char *out, size_t size);
 
 /* Lengths including the NUL. */
