@@ -181,17 +181,6 @@ static void drain(struct media *m, int fd, bool rtcp_port)
 	}
 }
 
-/* A kept pair (no session): read and drop, at most a burst per wake-up. */
-static void discard(int fd)
-{
-	char buf[64];
-
-	for (int i = 0; i < MEDIA_READ_BURST; i++)
-		if (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) < 0 &&
-		    (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-}
-
 void media_on_rtp(int fd, short what, void *arg)
 {
 	struct media_socks *ms = arg;
@@ -200,7 +189,7 @@ void media_on_rtp(int fd, short what, void *arg)
 	if (ms->m)
 		drain(ms->m, fd, false);
 	else
-		discard(fd);
+		rtpport_drain_fd(fd); /* a kept pair: no session reads it */
 }
 
 void media_on_rtcp(int fd, short what, void *arg)
@@ -211,5 +200,5 @@ void media_on_rtcp(int fd, short what, void *arg)
 	if (ms->m)
 		drain(ms->m, fd, true);
 	else
-		discard(fd);
+		rtpport_drain_fd(fd); /* a kept pair: no session reads it */
 }

@@ -195,7 +195,7 @@ static uint8_t host_index(struct rtpport_pool *p, const struct net_addr *local, 
  * copes with strangers' packets).  Truncated reads: the bytes are not
  * wanted.  An error (a pending ICMP one) is consumed like a datagram.
  */
-static void drain_fd(int fd)
+void rtpport_drain_fd(int fd)
 {
 	char buf[64];
 
@@ -222,7 +222,7 @@ static void drain_pair(const struct rtpport_pair *pair)
 		return; /* nothing queued */
 	for (int i = 0; i < 2; i++)
 		if (n < 0 || pf[i].revents) /* poll failed: read both anyway */
-			drain_fd(pf[i].fd);
+			rtpport_drain_fd(pf[i].fd);
 }
 
 /*

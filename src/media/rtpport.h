@@ -121,6 +121,12 @@ int rtpport_get(struct rtpport_pool *p, const struct net_addr *local,
  * its fds at -1.
  */
 void rtpport_put(struct rtpport_pool *p, struct rtpport_pair *pair);
+/*
+ * Read and drop what is queued on fd, at most RTPPORT_DRAIN_MAX datagrams:
+ * what a kept pair's sockets do with what arrives (on reuse here, and in
+ * the media layer's events while kept).
+ */
+void rtpport_drain_fd(int fd);
 
 /* Pairs handed out and not yet put back. */
 unsigned rtpport_in_use(const struct rtpport_pool *p);
