@@ -4,10 +4,11 @@
  *
  * The table is an htab keyed by "Call-ID NUL local-tag NUL remote-tag";
  * the key lives in the dialog.  URIs, Contact and Record-Route are read
- * through the message layer's accessors, as text; requests are built with
- * msg_build_request() and completed here with the To tag and the Route
- * headers (msg_add_route() parses each value, so Route is serialized in
- * its place among the headers).  libosip2 stays behind msg.h.
+ * through the message layer's accessors, as text.  The lines every request
+ * in the dialog repeats (To, From, Call-ID, Route, Contact, User-Agent)
+ * are kept as bytes, made once and again only when one of them changes,
+ * and each request is written around them (msg_build_dlg_request()).
+ * libosip2 stays behind msg.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,8 +132,19 @@ static int route_set_read(const struct sip_msg *m, bool reverse, struct route_se
 	return err;
 }
 
+/* The kept lines are stale: the next request makes them again. */
+static void lines_drop(struct dlg *d)
+{
+	free(d->lines);
+	free(d->lines_contact);
+	free(d->lines_ua);
+	d->lines = d->lines_contact = d->lines_ua = NULL;
+	d->lines_len = 0;
+}
+
 static void route_set_take(struct dlg *d, struct route_set *rs)
 {
+	lines_drop(d);
 	routes_free(d->route, d->n_route);
 	free(d->strict_uri);
 	d->route = rs->r;
@@ -151,6 +163,7 @@ static void dlg_release(struct dlg *d)
 	free(d->remote_target);
 	routes_free(d->route, d->n_route);
 	free(d->strict_uri);
+	lines_drop(d);
 	free(d->key);
 	free(d);
 }
@@ -283,7 +296,7 @@ int dlg_confirm(struct dlg *d, const struct sip_msg *resp)
 		}
 		route_set_take(d, &rs);
 		free(d->remote_target);
-		d->remote_target = target;
+		d->remote_target = target; /* route_set_take() dropped the lines */
 	}
 	d->state = DLG_CONFIRMED;
 	return 0;
@@ -355,6 +368,7 @@ int dlg_refresh_target(struct dlg *d, const struct sip_msg *m)
 
 	if ((err = msg_contact_uri(m, 0, &target)) < 0)
 		return err == -EINVAL ? -ENOENT : err;
+	lines_drop(d); /* the Request-URI, or a strict route's last entry */
 	free(d->remote_target);
 	d->remote_target = target;
 	return 0;
@@ -376,32 +390,58 @@ int dlg_next_cseq(struct dlg *d, uint32_t *cseq)
 	return 0;
 }
 
-/* §12.2.1.1: the Route headers after the Request-URI is chosen. */
-static int add_routes(struct sip_msg *m, const struct dlg *d)
+static bool same_str(const char *a, const char *b)
 {
-	size_t i = d->strict_uri ? 1 : 0;
-	char *last = NULL;
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int dup_or_null(char **dst, const char *s)
+{
+	*dst = NULL;
+	return s && !(*dst = strdup(s)) ? -ENOMEM : 0;
+}
+
+/*
+ * d's lines for loc, made if it has none or they hold another Contact or
+ * User-Agent (an account's address changed).  §12.2.1.1 picks the Route
+ * set: none or loose (route[0] has ;lr): the route set as it is; strict:
+ * the rest of it, then the remote target.
+ */
+static int lines_make(struct dlg *d, const struct dlg_local *loc)
+{
+	struct msg_dlg_ids ids = {
+	    .ruri = d->strict_uri ? d->strict_uri : d->remote_target,
+	    .remote_uri = d->remote_uri,
+	    .remote_tag = d->remote_tag,
+	    .local_uri = d->local_uri,
+	    .local_tag = d->local_tag,
+	    .call_id = d->call_id,
+	    .route = d->strict_uri ? d->route + 1 : d->route,
+	    .n_route = d->strict_uri ? d->n_route - 1 : d->n_route,
+	    .route_last = d->strict_uri ? d->remote_target : NULL,
+	    .contact = loc->contact,
+	    .user_agent = loc->user_agent,
+	};
 	int err;
 
-	for (; i < d->n_route; i++) {
-		if ((err = msg_add_route(m, d->route[i])) < 0)
-			return err;
-	}
-	if (!d->strict_uri)
+	if (d->lines && same_str(d->lines_contact, loc->contact) &&
+	    same_str(d->lines_ua, loc->user_agent))
 		return 0;
-	/* Strict router: the remote target goes last. */
-	if (asprintf(&last, "<%s>", d->remote_target) < 0)
+	lines_drop(d);
+	if ((err = msg_dlg_lines(&d->lines, &d->lines_len, &ids)) < 0)
+		return err;
+	if (dup_or_null(&d->lines_contact, loc->contact) < 0 ||
+	    dup_or_null(&d->lines_ua, loc->user_agent) < 0) {
+		lines_drop(d);
 		return -ENOMEM;
-	err = msg_add_route(m, last);
-	free(last);
-	return err;
+	}
+	return 0;
 }
 
 int dlg_build_request(struct sip_msg **mp, struct dlg *d, const char *method,
 		      const struct dlg_local *loc)
 {
-	struct msg_req_spec spec = {0};
-	struct sip_msg *m = NULL;
+	struct msg_dlg_req r = {0};
 	bool ack = is_method(method, "ACK");
 	uint32_t cseq;
 	int err;
@@ -409,32 +449,28 @@ int dlg_build_request(struct sip_msg **mp, struct dlg *d, const char *method,
 	if (!method || is_method(method, "CANCEL") || !d->remote_target ||
 	    (ack && !d->invite_cseq_set))
 		return -EINVAL;
+	if ((err = lines_make(d, loc)) < 0)
+		return err;
 	if (ack)
 		cseq = d->invite_cseq;
 	else if ((err = dlg_next_cseq(d, &cseq)) < 0)
 		return err;
-	spec.method = method;
-	spec.ruri = d->strict_uri ? d->strict_uri : d->remote_target;
-	spec.to = d->remote_uri;
-	spec.from = d->local_uri;
-	spec.from_tag = d->local_tag;
-	spec.call_id = d->call_id;
-	spec.cseq = cseq;
-	spec.via_proto = loc->via_proto;
-	spec.via_addr = loc->via_addr;
-	spec.contact = loc->contact;
-	spec.user_agent = loc->user_agent;
-	if ((err = msg_build_request(&m, &spec)) < 0)
+	r.method = method;
+	r.ruri = d->strict_uri ? d->strict_uri : d->remote_target;
+	r.cseq = cseq;
+	r.via_proto = loc->via_proto;
+	r.via_addr = loc->via_addr;
+	r.lines = d->lines;
+	r.lines_len = d->lines_len;
+	r.call_id = d->call_id;
+	r.from_tag = d->local_tag;
+	r.to_tag = d->remote_tag;
+	if ((err = msg_build_dlg_request(mp, &r)) < 0)
 		return err;
-	if ((err = msg_set_to_tag(m, d->remote_tag)) < 0 || (err = add_routes(m, d)) < 0) {
-		msg_free(m);
-		return err;
-	}
 	if (is_method(method, "INVITE")) {
 		d->invite_cseq = cseq;
 		d->invite_cseq_set = true;
 	}
-	*mp = m;
 	return 0;
 }
 

@@ -80,6 +80,16 @@ struct dlg {
 	bool invite_cseq_set;
 	void *owner; /* the caller's (the call using it); dlg.c never touches it */
 
+	/*
+	 * The lines every request we send in it carries (msg_dlg_lines()),
+	 * made by the first dlg_build_request() and again when the route set,
+	 * the remote target or our Contact / User-Agent change.
+	 */
+	char *lines;
+	size_t lines_len;
+	char *lines_contact; /* the Contact and User-Agent they hold (NULL: none) */
+	char *lines_ua;
+
 	/* Table membership. */
 	struct dlg_table *tab;
 	struct htab_node node;
@@ -176,13 +186,14 @@ int dlg_next_cseq(struct dlg *d, uint32_t *cseq);
  * Build an in-dialog request (§12.2.1.1): To = remote URI + tag, From =
  * local URI + tag, Call-ID, CSeq (dlg_next_cseq(), or the latest INVITE's
  * for ACK), Max-Forwards 70, a Via with a fresh branch, loc's Contact.
+ * Written as text around the dialog's kept lines (msg_build_dlg_request()).
  * Request-URI and Route: no route set: the remote target, no Route; loose
  * (route[0] has ;lr): the remote target, Route = the route set; strict:
  * route[0]'s URI with its parameters, Route = the rest + <remote target>.
  * Sending an INVITE records its CSeq for the ACK.
  *   0        *mp owns a new message (msg_free), ready for tsx_request()
  *   -EINVAL  CANCEL (built from the INVITE, §9.1), ACK with no INVITE
- *            sent, no remote target, a field msg_build_request() refuses
+ *            sent, no remote target, a field msg_dlg_lines() refuses
  *   -ERANGE  local CSeq exhausted
  *   -ENOMEM
  */

@@ -13,12 +13,16 @@
  *                libosip2 parses, hostport checks
  *   msg_check.c  the RFC 3261 §8.2 request checks, the response checks,
  *                the Via stamp (received, rport) and where a response goes
- *   msg_build.c  what we build and send: responses, ACK, CANCEL, requests
- *                of our own, where a URI sends to, the setters
+ *   msg_build.c  what we build through libosip2: responses to unusual
+ *                requests, ACK, CANCEL, a copy sent again; where a URI
+ *                sends to; the setters
  *   msg_resp.c   responses built as text from the request's kept lines,
  *                the usual way (msg_build.c's libosip2 builder is the
  *                fallback for unusual requests); msg_lex.c reads the
  *                header text it copies
+ *   msg_req.c    the requests we send, built as text: inside a dialog
+ *                around its kept lines, outside one from their spec; and
+ *                sent again after a challenge
  *   msg_get.c    the read accessors
  *
  * A datagram whose header block has no empty line is not a message (§7,

@@ -15,9 +15,11 @@
  * Derived fields (method, cseq, tags, branch, sent-by) are filled at parse
  * time so the transaction layer never touches libosip2.
  *
- * It also builds what we send: responses, the ACK of a non-2xx, and
+ * It also builds what we send: responses, the ACK of a non-2xx,
  * out-of-dialog requests (§8.1.1) toward a URI that msg_uri_dest() turned
- * into a destination.
+ * into a destination, and requests inside a dialog around the lines it
+ * keeps (§12.2.1.1).  Responses and our requests are written as text,
+ * not through libosip2.
  */
 #ifndef SIPUAD_MSG_H
 #define SIPUAD_MSG_H
@@ -31,7 +33,7 @@
 #include "sip/dest.h"
 
 struct osip_message; /* libosip2's parsed message, behind this module */
-struct msg_out;	     /* a response built as text, private to msg_resp.c */
+struct msg_out;	     /* a message built as text, private to msg*.c */
 
 struct sip_msg {
 	struct osip_message *sip; /* owned; libosip2's, read only in msg*.c; for a
@@ -231,12 +233,64 @@ struct msg_req_spec {
  * From with a tag, Call-ID, CSeq, Max-Forwards 70, one Via
  * "SIP/2.0/UDP host:port;branch=z9hG4bK...;rport" (RFC 3581) with a fresh
  * branch, the optional Contact and User-Agent, Content-Length 0.  IPv6
- * hosts are bracketed in Via and Call-ID.  Derived fields are set; add
- * headers or a body with msg_add_header() / msg_set_body().
- * 0 (*mp owns a new message: msg_free), -EINVAL (a missing field, a URI
- * libosip2 cannot parse, a CSeq of 2^31 or more, no via_addr), -ENOMEM.
+ * hosts are bracketed in Via and Call-ID.  Written as text (msg_req.c);
+ * derived fields are set; add headers or a body with msg_add_header() /
+ * msg_set_body().  0 (*mp owns a new message: msg_free), -EINVAL (a
+ * missing field, a method that is not a token, a URI libosip2 cannot
+ * parse or with < > " in it, a Contact it cannot parse, a From tag that
+ * is not a token, a Call-ID that is not word ["@" word], a control
+ * character, a CSeq of 2^31 or more, no via_addr), -ENOMEM.
  */
 int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec);
+
+/*
+ * What every request of one dialog carries unchanged (§12.2.1.1), for
+ * dlg.c to keep as bytes: To (the remote URI and tag), From (the local URI
+ * and tag), Call-ID, the Route set, our Contact and User-Agent.  URIs are
+ * addr-specs.
+ */
+struct msg_dlg_ids {
+	const char *ruri;	 /* the Request-URI they go with: checked, not written */
+	const char *remote_uri, *remote_tag;
+	const char *local_uri, *local_tag;
+	const char *call_id;
+	char *const *route;	 /* Route values in order ("<sip:p1;lr>") ... */
+	size_t n_route;
+	const char *route_last;	 /* ... and a URI after them (strict routing); NULL: none */
+	const char *contact;	 /* NULL: none; as msg_req_spec's */
+	const char *user_agent;	 /* NULL: none */
+};
+
+/*
+ * The lines of ids as text, each with its CRLF, after the checks
+ * msg_build_request() makes (no control character; URIs without blanks
+ * or < > "; tags tokens and the Call-ID word ["@" word] (§25.1); a Contact
+ * libosip2 reads).
+ * 0 (*linesp malloc'd and NUL-terminated: free(); *lenp without the NUL),
+ * -EINVAL, -ENOMEM.
+ */
+int msg_dlg_lines(char **linesp, size_t *lenp, const struct msg_dlg_ids *ids);
+
+/* An in-dialog request: a start line, a Via and a CSeq around the dialog's lines. */
+struct msg_dlg_req {
+	const char *method;	  /* a token */
+	const char *ruri;	  /* the one given to msg_dlg_lines() */
+	uint32_t cseq;		  /* below 2^31 */
+	enum net_proto via_proto;
+	struct net_addr via_addr;
+	const char *lines;	  /* msg_dlg_lines() */
+	size_t lines_len;
+	const char *call_id, *from_tag, *to_tag; /* the derived fields: as in lines */
+};
+
+/*
+ * Build r as text: "METHOD ruri SIP/2.0", a Via as msg_build_request()'s
+ * (fresh branch, rport), Max-Forwards 70, CSeq, the lines, Content-Length
+ * 0.  Derived fields are set; the setters work as on msg_build_request()'s
+ * messages.  0 (*mp: msg_free), -EINVAL (a method that is not a token, no
+ * Request-URI or lines, a CSeq of 2^31 or more, no via_addr), -ENOMEM.
+ */
+int msg_build_dlg_request(struct sip_msg **mp, const struct msg_dlg_req *r);
 
 /*
  * Set the To tag of m to tag (copied), replacing one it has; derived

@@ -1,9 +1,11 @@
 /*
- * msg_build: the messages we build and send: responses to a request, the
- * ACK for a non-2xx and the CANCEL of an INVITE, requests of our own
- * outside a dialog (§8.1), where a URI sends to (msg_uri_dest, RFC 3263),
- * and the setters (To tag, a header, the body, a Route, the Record-Route
- * copied into a response).
+ * msg_build: the messages we build through libosip2: responses to the
+ * unusual requests msg_resp.c leaves (see there), the ACK for a non-2xx,
+ * the CANCEL of an INVITE, a request sent again (msg_build_retry); where
+ * a URI sends to (msg_uri_dest, RFC 3263); and the setters (To tag, a
+ * header, the body, a Route, the Record-Route copied into a response),
+ * which a message built as text (msg_resp.c, msg_req.c) takes as text
+ * where it can.
  */
 
 #include <arpa/inet.h>
@@ -24,13 +26,14 @@
 /* Copy one header object of req into r with its clone function. */
 #define CLONE_INTO(field, clone)                                                                   \
 	do {                                                                                       \
-		if (req->sip->field && clone(req->sip->field, &r->field) != OSIP_SUCCESS)          \
+		if (q->field && clone(q->field, &r->field) != OSIP_SUCCESS)                        \
 			goto out;                                                                  \
 	} while (0)
 
 int msg_build_response(struct sip_msg **rp, const struct sip_msg *req, int code,
     const char *reason, const char *to_tag)
 {
+	const osip_message_t *q;
 	osip_message_t *r = NULL;
 	struct sip_msg *m;
 	int err;
@@ -40,12 +43,13 @@ int msg_build_response(struct sip_msg **rp, const struct sip_msg *req, int code,
 		return err;
 	err = -ENOMEM;
 
+	q = msg_sip(req); /* a request of ours built as text: its parse */
 	if (osip_message_init(&r) != OSIP_SUCCESS)
 		return -ENOMEM;
 	osip_message_set_version(r, osip_strdup("SIP/2.0"));
 	osip_message_set_status_code(r, code);
 	osip_message_set_reason_phrase(r, osip_strdup(reason ? reason : msg_reason(code)));
-	if (osip_list_clone(&req->sip->vias, &r->vias, (int (*)(void *, void **))osip_via_clone) < 0)
+	if (osip_list_clone(&q->vias, &r->vias, (int (*)(void *, void **))osip_via_clone) < 0)
 		goto out;
 	CLONE_INTO(from, osip_from_clone);
 	CLONE_INTO(to, osip_to_clone);
@@ -139,7 +143,7 @@ int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const str
 
 int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite)
 {
-	const osip_message_t *inv = invite->sip;
+	const osip_message_t *inv = msg_sip(invite);
 	osip_message_t *c = NULL;
 	osip_via_t *via = NULL;
 	int err;
@@ -160,7 +164,6 @@ int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite)
 
 #define SIP_DEFAULT_PORT 5060 /* RFC 3263 §4.2, for sip: over UDP and TCP */
 #define SIP_DEFAULT_TLS_PORT 5061 /* RFC 3263 §4.2, for TLS (sips:, ;transport=tls) */
-#define REQ_MAX_FORWARDS "70" /* §8.1.1.6 */
 
 
 /*
@@ -293,159 +296,6 @@ int msg_uri_dest(const char *uri, struct sip_dest *d, char *why, size_t whylen)
 	return err;
 }
 
-/* libosip2's codes, once: OSIP_NOMEM is ours to report, anything else is bad input. */
-static int osip_errno(int rc)
-{
-	if (rc >= 0)
-		return 0;
-	return rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
-}
-
-/* The host of a as it goes in a header: "192.0.2.1", "[2001:db8::1]". */
-static const char *host_ref(const struct net_addr *a, char *buf, size_t size)
-{
-	char h[NET_ADDR_STRLEN];
-
-	net_addr_host(a, h, sizeof(h));
-	snprintf(buf, size, net_addr_family(a) == AF_INET6 ? "[%s]" : "%s", h);
-	return buf;
-}
-
-/* A parsed URI in *up. 0, -EINVAL, -ENOMEM. */
-static int uri_new(const char *s, osip_uri_t **up)
-{
-	osip_uri_t *u = NULL;
-	int rc;
-
-	if (!s || msg_has_ctl(s, true))
-		return -EINVAL;
-	if (osip_uri_init(&u) != OSIP_SUCCESS)
-		return -ENOMEM;
-	if ((rc = osip_uri_parse(u, s)) != OSIP_SUCCESS) {
-		osip_uri_free(u);
-		return osip_errno(rc);
-	}
-	*up = u;
-	return 0;
-}
-
-/* Start line (§7.1, §8.1.1.1). */
-static int req_line(osip_message_t *r, const struct msg_req_spec *spec)
-{
-	int err;
-
-	osip_message_set_method(r, osip_strdup(spec->method));
-	osip_message_set_version(r, osip_strdup("SIP/2.0"));
-	if (!r->sip_method || !r->sip_version)
-		return -ENOMEM;
-	return (err = uri_new(spec->ruri, &r->req_uri)) < 0 ? err : 0;
-}
-
-/* To without a tag (§8.1.1.2), From with one (§8.1.1.3). */
-static int req_to_from(osip_message_t *r, const struct msg_req_spec *spec)
-{
-	char fresh[RND_TAG_LEN];
-	const char *tag = spec->from_tag;
-	char *t;
-	int err;
-
-	if (osip_to_init(&r->to) != OSIP_SUCCESS || osip_from_init(&r->from) != OSIP_SUCCESS)
-		return -ENOMEM;
-	if ((err = uri_new(spec->to ? spec->to : spec->ruri, &r->to->url)) < 0 ||
-	    (err = uri_new(spec->from, &r->from->url)) < 0)
-		return err;
-	if (!tag) {
-		rnd_token(fresh, sizeof(fresh));
-		tag = fresh;
-	}
-	if (!tag[0] || msg_has_ctl(tag, true))
-		return -EINVAL;
-	if (!(t = osip_strdup(tag)))
-		return -ENOMEM;
-	if (osip_from_set_tag(r->from, t) != OSIP_SUCCESS) {
-		osip_free(t);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Call-ID (§8.1.1.4), CSeq (§8.1.1.5), Via: fresh branch and rport (§8.1.1.7, RFC 3581). */
-static int req_ids(osip_message_t *r, const struct msg_req_spec *spec)
-{
-	char host[NET_ADDR_STRLEN + 2], sent_by[NET_ADDR_STRLEN], tok[RND_CALLID_LEN];
-	char branch[RND_BRANCH_LEN], buf[RND_CALLID_LEN + NET_ADDR_STRLEN + 64];
-	int err;
-
-	host_ref(&spec->via_addr, host, sizeof(host));
-	if (spec->call_id) {
-		if (!spec->call_id[0] || msg_has_ctl(spec->call_id, true))
-			return -EINVAL;
-		err = osip_errno(osip_message_set_call_id(r, spec->call_id));
-	} else {
-		rnd_token(tok, sizeof(tok));
-		snprintf(buf, sizeof(buf), "%s@%s", tok, host);
-		err = osip_errno(osip_message_set_call_id(r, buf));
-	}
-	if (err < 0)
-		return err;
-	snprintf(buf, sizeof(buf), "%u %s", (unsigned)spec->cseq, spec->method);
-	if ((err = osip_errno(osip_message_set_cseq(r, buf))) < 0)
-		return err;
-	rnd_branch(branch);
-	snprintf(buf, sizeof(buf), "SIP/2.0/%s %s;branch=%s;rport", net_proto_via(spec->via_proto),
-		 net_addr_fmt(&spec->via_addr, sent_by, sizeof(sent_by)), branch);
-	return osip_errno(osip_message_set_via(r, buf));
-}
-
-/* Max-Forwards (§8.1.1.6), Contact (§8.1.1.8), User-Agent, Content-Length 0. */
-static int req_rest(osip_message_t *r, const struct msg_req_spec *spec)
-{
-	const char *c = spec->contact;
-	char *bracketed = NULL;
-	int err;
-
-	if ((err = osip_errno(osip_message_set_max_forwards(r, REQ_MAX_FORWARDS))) < 0)
-		return err;
-	if (c) {
-		/* A bare URI in <>: its parameters must stay URI parameters (§20.10). */
-		if (c[0] != '<' && c[0] != '"' && c[0] != '*') {
-			if (asprintf(&bracketed, "<%s>", c) < 0)
-				return -ENOMEM;
-			c = bracketed;
-		}
-		err = msg_has_ctl(c, false) ? -EINVAL : osip_errno(osip_message_set_contact(r, c));
-		free(bracketed);
-		if (err < 0)
-			return err;
-	}
-	if (spec->user_agent) {
-		if (msg_has_ctl(spec->user_agent, false))
-			return -EINVAL;
-		if ((err = osip_errno(osip_message_set_header(r, "User-Agent", spec->user_agent))) <
-		    0)
-			return err;
-	}
-	return osip_errno(osip_message_set_content_length(r, "0"));
-}
-
-int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec)
-{
-	osip_message_t *r = NULL;
-	int err;
-
-	if (!spec->method || !spec->method[0] || msg_has_ctl(spec->method, true) || !spec->ruri ||
-	    !spec->from || spec->cseq >= 0x80000000u || spec->via_addr.len == 0)
-		return -EINVAL;
-	if (osip_message_init(&r) != OSIP_SUCCESS)
-		return -ENOMEM;
-	if ((err = req_line(r, spec)) < 0 || (err = req_to_from(r, spec)) < 0 ||
-	    (err = req_ids(r, spec)) < 0 || (err = req_rest(r, spec)) < 0) {
-		osip_message_free(r);
-		return err;
-	}
-	return msg_wrap(mp, r);
-}
-
 int msg_set_to_tag(struct sip_msg *m, const char *tag)
 {
 	osip_generic_param_t *p = NULL;
@@ -490,14 +340,36 @@ int msg_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t 
 	return 0;
 }
 
-int msg_add_route(struct sip_msg *m, const char *value)
+/* libosip2's result as ours: OSIP_NOMEM is ours to report, anything else is bad input. */
+static int osip_rc(int rc)
 {
+	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+/* A Route value libosip2 reads, before it goes into a message built as text. */
+static int route_ok(const char *value)
+{
+	osip_route_t *r = NULL;
 	int rc;
 
-	if (!value || msg_has_ctl(value, false) || msg_out_demote(m) < 0)
+	if (osip_route_init(&r) != OSIP_SUCCESS)
+		return -ENOMEM;
+	rc = osip_route_parse(r, value);
+	osip_route_free(r);
+	return osip_rc(rc);
+}
+
+int msg_add_route(struct sip_msg *m, const char *value)
+{
+	int err;
+
+	if (!value || msg_has_ctl(value, false))
 		return -EINVAL;
-	rc = osip_message_set_route(m->sip, value);
-	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	if (msg_out_raw(m))
+		return (err = route_ok(value)) < 0 ? err : msg_out_add_header(m, "Route", value);
+	if (msg_out_demote(m) < 0)
+		return -EINVAL;
+	return osip_rc(osip_message_set_route(m->sip, value));
 }
 
 int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req)
@@ -546,15 +418,21 @@ static int via_new_branch(osip_via_t *v)
 
 int msg_build_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq)
 {
+	const osip_message_t *r;
 	osip_message_t *c = NULL;
 	osip_via_t *via = NULL;
 	char num[16], *n;
 	int err = -ENOMEM;
 
-	if (!req->is_request || !req->sip->cseq || cseq >= 0x80000000u ||
+	if (!req->is_request || !req->method || cseq >= 0x80000000u ||
 	    strcmp(req->method, "ACK") == 0 || strcmp(req->method, "CANCEL") == 0)
 		return -EINVAL;
-	if (osip_message_clone(req->sip, &c) != OSIP_SUCCESS)
+	if (msg_out_raw(req))
+		return msg_req_retry(mp, req, cseq); /* ours, as text: edited as text */
+	r = msg_sip(req);
+	if (!r->cseq)
+		return -EINVAL;
+	if (osip_message_clone(r, &c) != OSIP_SUCCESS)
 		return -ENOMEM;
 	if (osip_message_get_via(c, 0, &via) < 0 || !via) {
 		err = -EINVAL;
@@ -578,13 +456,32 @@ fail:
 	return err;
 }
 
-int msg_add_credentials(struct sip_msg *m, bool proxy, const char *value)
+/* Credentials libosip2 reads, before they go into a message built as text. */
+static int credentials_ok(const char *value)
 {
+	osip_authorization_t *a = NULL;
 	int rc;
 
-	if (!value || msg_has_ctl(value, false) || msg_out_demote(m) < 0)
+	if (osip_authorization_init(&a) != OSIP_SUCCESS)
+		return -ENOMEM;
+	rc = osip_authorization_parse(a, value);
+	osip_authorization_free(a);
+	return osip_rc(rc);
+}
+
+int msg_add_credentials(struct sip_msg *m, bool proxy, const char *value)
+{
+	int err;
+
+	if (!value || msg_has_ctl(value, false))
 		return -EINVAL;
-	rc = proxy ? osip_message_set_proxy_authorization(m->sip, value)
-		   : osip_message_set_authorization(m->sip, value);
-	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	if (msg_out_raw(m))
+		return (err = credentials_ok(value)) < 0
+			   ? err
+			   : msg_out_add_header(m, proxy ? "Proxy-Authorization" : "Authorization",
+						value);
+	if (msg_out_demote(m) < 0)
+		return -EINVAL;
+	return osip_rc(proxy ? osip_message_set_proxy_authorization(m->sip, value)
+			     : osip_message_set_authorization(m->sip, value));
 }

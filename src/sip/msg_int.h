@@ -1,7 +1,7 @@
 /*
  * msg_int: private to the message module.  Only msg.c, msg_scan.c,
- * msg_check.c, msg_build.c, msg_get.c, msg_resp.c and msg_lex.c include
- * this header; everyone
+ * msg_check.c, msg_build.c, msg_get.c, msg_resp.c, msg_req.c and msg_lex.c
+ * include this header; everyone
  * else uses msg.h.  What one file of the module uses from another:
  * msg_parse() (msg.c) runs the raw front (msg_scan.c); msg_refresh()
  * needs its hostport check; the Via stamp (msg_check.c) refreshes the
@@ -72,6 +72,53 @@ bool msg_params_ok(const char *v, size_t i, size_t n);
 bool msg_to_params_ok(const char *v, size_t n);
 size_t msg_param_end(const char *v, size_t i, size_t n);
 bool msg_param_is(const char *v, size_t i, size_t e, const char *name);
+
+/*
+ * msg_resp.c: a message built as text (a response, or a request of ours:
+ * msg_req.c), its text state and its derived strings in one allocation.
+ */
+#define OUT_MIN_CAP 1024 /* a typical 200 with SDP fits; grows by doubling */
+
+struct msg_out {
+	char *buf;
+	size_t len, cap;
+	size_t hdrs_off;   /* where msg_out_lacks() starts looking: a response's TU
+			      headers, a request's first header */
+	size_t to_val;	   /* the To value ... */
+	size_t to_end;	   /* ... and its end: where our tag goes */
+	size_t tag_len;	   /* our ";tag=..." at to_end; 0: none */
+	size_t fin_len;	   /* finalised: len before Content-Type/-Length and body; 0: not */
+	char *ctype;	   /* msg_set_body(): ctype, NUL, body in one malloc */
+	const char *body;
+	size_t body_len;
+	char *own_to_tag;  /* a tag set after the build */
+	bool spent;	   /* msg_take_str() took buf */
+	bool demoted;	   /* m->sip is the message now */
+};
+
+struct out_block {
+	struct sip_msg m;
+	struct msg_out o;
+	char arena[];
+};
+
+/* Room for n more bytes. 0 or -ENOMEM. */
+int msg_out_reserve(struct msg_out *o, size_t n);
+/* Append; the caller reserved the room. */
+void msg_out_put(struct msg_out *o, const char *s, size_t n);
+void msg_out_puts(struct msg_out *o, const char *s);
+/* v in decimal into d (at least 20 bytes); its length.  snprintf costs ten times more. */
+size_t msg_dec(char *d, size_t v);
+/* A copy of s (may be NULL) in the arena at *a, which moves past it. */
+const char *msg_arena_dup(char **a, const char *s);
+/* strlen(s) + 1; 0 for NULL: the arena room msg_arena_dup() takes. */
+size_t msg_len0(const char *s);
+
+/*
+ * msg_req.c: a request of ours built as text, sent again (msg_build_retry):
+ * a copy with a fresh branch, CSeq number cseq, no credentials.
+ */
+int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq);
 
 /* msg_resp.c: a response built as text. */
 int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, const char *reason,

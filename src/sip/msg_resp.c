@@ -26,9 +26,10 @@
  * through libosip2 as before (msg_build.c).  The message still answers
  * every accessor: its derived fields are set at build time (strings in its
  * own block), and the rest reads libosip2's parse of the text, made on
- * first use (msg_sip()).  A setter this file does not do as text (a Route,
- * credentials, replacing a To tag the request had) first turns the
- * message into libosip2's form for good (msg_out_demote).
+ * first use (msg_sip()).  A setter that cannot work on the text (replacing
+ * a To tag the request had, a tag after parameters it cannot follow)
+ * first turns the message into libosip2's form for good (msg_out_demote).
+ * msg_req.c writes our requests with the same machinery.
  */
 
 #include <errno.h>
@@ -42,38 +43,12 @@
 #include "sip/msg.h"
 #include "sip/msg_int.h"
 
-#define OUT_MIN_CAP 1024 /* a typical 200 with SDP fits; grows by doubling */
-
-struct msg_out {
-	char *buf;
-	size_t len, cap;
-	size_t hdrs_off;   /* where the TU's headers start */
-	size_t to_val;	   /* the To value ... */
-	size_t to_end;	   /* ... and its end: where our tag goes */
-	size_t tag_len;	   /* our ";tag=..." at to_end; 0: none */
-	size_t fin_len;	   /* finalised: len before Content-Type/-Length and body; 0: not */
-	char *ctype;	   /* msg_set_body(): ctype, NUL, body in one malloc */
-	const char *body;
-	size_t body_len;
-	char *own_to_tag;  /* a tag set after the build */
-	bool spent;	   /* msg_take_str() took buf */
-	bool demoted;	   /* m->sip is the message now */
-};
-
-/* The response, its text state and its derived strings: one allocation. */
-struct out_block {
-	struct sip_msg m;
-	struct msg_out o;
-	char arena[];
-};
-
 bool msg_out_raw(const struct sip_msg *m)
 {
 	return m->out && !m->out->demoted;
 }
 
-/* Room for n more bytes. 0 or -ENOMEM. */
-static int out_reserve(struct msg_out *o, size_t n)
+int msg_out_reserve(struct msg_out *o, size_t n)
 {
 	size_t cap = o->cap ? o->cap : OUT_MIN_CAP;
 	char *b;
@@ -89,8 +64,7 @@ static int out_reserve(struct msg_out *o, size_t n)
 	return 0;
 }
 
-/* v in decimal into d (at least 20 bytes); its length.  snprintf costs ten times more. */
-static size_t dec(char *d, size_t v)
+size_t msg_dec(char *d, size_t v)
 {
 	char t[20];
 	size_t n = 0, k = 0;
@@ -103,22 +77,21 @@ static size_t dec(char *d, size_t v)
 	return k;
 }
 
-/* Append; the caller reserved the room. */
-static void out_put(struct msg_out *o, const char *s, size_t n)
+void msg_out_put(struct msg_out *o, const char *s, size_t n)
 {
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
 }
 
-static void out_puts(struct msg_out *o, const char *s)
+void msg_out_puts(struct msg_out *o, const char *s)
 {
-	out_put(o, s, strlen(s));
+	msg_out_put(o, s, strlen(s));
 }
 
 /* Insert s at off, moving what follows. 0 or -ENOMEM. */
 static int out_insert(struct msg_out *o, size_t off, const char *s, size_t n)
 {
-	if (out_reserve(o, n) < 0)
+	if (msg_out_reserve(o, n) < 0)
 		return -ENOMEM;
 	memmove(o->buf + off + n, o->buf + off, o->len - off);
 	memcpy(o->buf + off, s, n);
@@ -165,16 +138,16 @@ static bool lines_fit(const struct sip_msg *req, bool tagging)
 /* The span s of req's text, and CRLF. */
 static void put_line(struct msg_out *o, const struct sip_msg *req, const struct msg_span *s)
 {
-	out_put(o, req->text + s->off, s->len);
-	out_put(o, "\r\n", 2);
+	msg_out_put(o, req->text + s->off, s->len);
+	msg_out_put(o, "\r\n", 2);
 }
 
 static void put_param(struct msg_out *o, const char *name, const char *value)
 {
-	out_put(o, ";", 1);
-	out_puts(o, name);
-	out_put(o, "=", 1);
-	out_puts(o, value);
+	msg_out_put(o, ";", 1);
+	msg_out_puts(o, name);
+	msg_out_put(o, "=", 1);
+	msg_out_puts(o, value);
 }
 
 /*
@@ -193,9 +166,9 @@ static int put_stamped(struct msg_out *o, const char *v, size_t n, const char *r
 
 	if (memchr(v, '"', i) || !msg_params_ok(v, i, n))
 		return -EAGAIN;
-	if (out_reserve(o, n + 24 + strlen(recv) + (rport ? strlen(rport) : 0)) < 0)
+	if (msg_out_reserve(o, n + 24 + strlen(recv) + (rport ? strlen(rport) : 0)) < 0)
 		return -ENOMEM;
-	out_put(o, v, i);
+	msg_out_put(o, v, i);
 	for (; i < n; i = e) {
 		e = msg_param_end(v, i, n);
 		if (!got_recv && msg_param_is(v, i, e, "received")) {
@@ -205,7 +178,7 @@ static int put_stamped(struct msg_out *o, const char *v, size_t n, const char *r
 			put_param(o, "rport", rport);
 			got_rport = true;
 		} else {
-			out_put(o, v + i, e - i);
+			msg_out_put(o, v + i, e - i);
 		}
 	}
 	if (rport && !got_rport) {
@@ -235,10 +208,10 @@ static int put_osip_via(struct msg_out *o, osip_via_t *via)
 
 	if (osip_via_to_str(via, &s) != OSIP_SUCCESS || !s)
 		return -ENOMEM;
-	if (out_reserve(o, strlen(s)) < 0)
+	if (msg_out_reserve(o, strlen(s)) < 0)
 		err = -ENOMEM;
 	else
-		out_puts(o, s);
+		msg_out_puts(o, s);
 	osip_free(s);
 	return err;
 }
@@ -263,27 +236,26 @@ static int put_vias(struct msg_out *o, const struct sip_msg *req)
 		    !(recv = via_param(via, "received")))
 			return -EINVAL;
 		first = msg_via_first_end(v, top->len - top->voff, &k);
-		if (out_reserve(o, top->voff) < 0)
+		if (msg_out_reserve(o, top->voff) < 0)
 			return -ENOMEM;
-		out_put(o, req->text + top->off, top->voff); /* the name as sent */
+		msg_out_put(o, req->text + top->off, top->voff); /* the name as sent */
 		err = put_stamped(o, v, first, recv, via_param(via, "rport"));
 		if (err == -EAGAIN)
 			err = put_osip_via(o, via);
-		if (err < 0 || out_reserve(o, top->len - top->voff - first + 2) < 0)
+		if (err < 0 || msg_out_reserve(o, top->len - top->voff - first + 2) < 0)
 			return err < 0 ? err : -ENOMEM;
-		out_put(o, v + first, top->len - top->voff - first);
-		out_put(o, "\r\n", 2);
+		msg_out_put(o, v + first, top->len - top->voff - first);
+		msg_out_put(o, "\r\n", 2);
 	}
 	for (unsigned i = l->via_stamped ? 1 : 0; i < l->n_via; i++) {
-		if (out_reserve(o, l->via[i].len + 2) < 0)
+		if (msg_out_reserve(o, l->via[i].len + 2) < 0)
 			return -ENOMEM;
 		put_line(o, req, &l->via[i]);
 	}
 	return 0;
 }
 
-/* A copy of s (may be NULL) in the arena at *a. */
-static const char *arena_dup(char **a, const char *s)
+const char *msg_arena_dup(char **a, const char *s)
 {
 	char *d = *a;
 	size_t n;
@@ -296,7 +268,7 @@ static const char *arena_dup(char **a, const char *s)
 	return d;
 }
 
-static size_t len0(const char *s)
+size_t msg_len0(const char *s)
 {
 	return s ? strlen(s) + 1 : 0;
 }
@@ -308,8 +280,8 @@ static struct out_block *block_new(const struct sip_msg *req, int code, const ch
 	struct out_block *b;
 	char *a;
 
-	b = calloc(1, sizeof(*b) + len0(method) + len0(req->call_id) + len0(req->from_tag) +
-			  len0(to_tag) + len0(req->branch) + len0(req->via_host));
+	b = calloc(1, sizeof(*b) + msg_len0(method) + msg_len0(req->call_id) + msg_len0(req->from_tag) +
+			  msg_len0(to_tag) + msg_len0(req->branch) + msg_len0(req->via_host));
 	if (!b)
 		return NULL;
 	a = b->arena;
@@ -317,12 +289,12 @@ static struct out_block *block_new(const struct sip_msg *req, int code, const ch
 	b->m.raw.clen = -1;
 	b->m.status = code;
 	b->m.cseq = req->cseq;
-	b->m.method = arena_dup(&a, method);
-	b->m.call_id = arena_dup(&a, req->call_id);
-	b->m.from_tag = arena_dup(&a, req->from_tag);
-	b->m.to_tag = arena_dup(&a, to_tag);
-	b->m.branch = arena_dup(&a, req->branch);
-	b->m.via_host = arena_dup(&a, req->via_host);
+	b->m.method = msg_arena_dup(&a, method);
+	b->m.call_id = msg_arena_dup(&a, req->call_id);
+	b->m.from_tag = msg_arena_dup(&a, req->from_tag);
+	b->m.to_tag = msg_arena_dup(&a, to_tag);
+	b->m.branch = msg_arena_dup(&a, req->branch);
+	b->m.via_host = msg_arena_dup(&a, req->via_host);
 	b->m.via_port = req->via_port;
 	return b;
 }
@@ -333,30 +305,30 @@ static int put_head(struct msg_out *o, const struct sip_msg *req, int code, cons
 {
 	const struct msg_lines *l = &req->lines;
 	char status[32] = "SIP/2.0 ";
-	size_t n = 8 + dec(status + 8, (size_t)code);
+	size_t n = 8 + msg_dec(status + 8, (size_t)code);
 	int err;
 
 	status[n++] = ' ';
-	if (out_reserve(o, n + strlen(reason) + 2) < 0)
+	if (msg_out_reserve(o, n + strlen(reason) + 2) < 0)
 		return -ENOMEM;
-	out_put(o, status, n);
-	out_puts(o, reason);
-	out_put(o, "\r\n", 2);
+	msg_out_put(o, status, n);
+	msg_out_puts(o, reason);
+	msg_out_put(o, "\r\n", 2);
 	if ((err = put_vias(o, req)) < 0)
 		return err;
-	if (out_reserve(o, l->from.len + l->to.len + l->call_id.len + l->cseq.len + 8 +
+	if (msg_out_reserve(o, l->from.len + l->to.len + l->call_id.len + l->cseq.len + 8 +
 			       (tag ? 5 + strlen(tag) : 0)) < 0)
 		return -ENOMEM;
 	put_line(o, req, &l->from);
 	o->to_val = o->len + l->to.voff;
-	out_put(o, req->text + l->to.off, l->to.len);
+	msg_out_put(o, req->text + l->to.off, l->to.len);
 	o->to_end = o->len;
 	if (tag) {
-		out_put(o, ";tag=", 5);
-		out_puts(o, tag);
+		msg_out_put(o, ";tag=", 5);
+		msg_out_puts(o, tag);
 		o->tag_len = o->len - o->to_end;
 	}
-	out_put(o, "\r\n", 2);
+	msg_out_put(o, "\r\n", 2);
 	put_line(o, req, &l->call_id);
 	put_line(o, req, &l->cseq);
 	o->hdrs_off = o->len;
@@ -380,7 +352,7 @@ int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, cons
 		return -EAGAIN;
 	if (!(b = block_new(req, code, tag ? tag : req->to_tag)))
 		return -ENOMEM;
-	if (out_reserve(&b->o, 0) < 0 ||
+	if (msg_out_reserve(&b->o, 0) < 0 ||
 	    (err = put_head(&b->o, req, code, reason ? reason : msg_reason(code), tag)) < 0) {
 		msg_free(&b->m);
 		return err == -EINVAL ? -EAGAIN : -ENOMEM;
@@ -404,20 +376,20 @@ static int out_finalise(struct msg_out *o)
 
 	if (o->fin_len)
 		return 0;
-	n = 16 + dec(clen + 16, o->body_len);
+	n = 16 + msg_dec(clen + 16, o->body_len);
 	memcpy(clen + n, "\r\n\r\n", 4);
 	n += 4;
-	if (out_reserve(o, (o->ctype ? 16 + strlen(o->ctype) : 0) + n + o->body_len) < 0)
+	if (msg_out_reserve(o, (o->ctype ? 16 + strlen(o->ctype) : 0) + n + o->body_len) < 0)
 		return -ENOMEM;
 	o->fin_len = o->len;
 	if (o->ctype) {
-		out_put(o, "Content-Type: ", 14);
-		out_puts(o, o->ctype);
-		out_put(o, "\r\n", 2);
+		msg_out_put(o, "Content-Type: ", 14);
+		msg_out_puts(o, o->ctype);
+		msg_out_put(o, "\r\n", 2);
 	}
-	out_put(o, clen, n);
+	msg_out_put(o, clen, n);
 	if (o->body_len)
-		out_put(o, o->body, o->body_len);
+		msg_out_put(o, o->body, o->body_len);
 	return 0;
 }
 
@@ -528,7 +500,8 @@ int msg_out_set_to_tag(struct sip_msg *m, const char *tag)
 	memcpy(t + 5, tag, n);
 	memmove(o->buf + o->to_end, o->buf + o->to_end + o->tag_len, o->len - o->to_end - o->tag_len);
 	o->len -= o->tag_len;
-	o->hdrs_off -= o->tag_len;
+	if (o->hdrs_off > o->to_end)
+		o->hdrs_off -= o->tag_len; /* a response's: after To; a request's: before it */
 	o->tag_len = 0;
 	err = out_insert(o, o->to_end, t, 5 + n);
 	free(t);
@@ -538,7 +511,8 @@ int msg_out_set_to_tag(struct sip_msg *m, const char *tag)
 		return err;
 	}
 	o->tag_len = 5 + n;
-	o->hdrs_off += o->tag_len;
+	if (o->hdrs_off > o->to_end)
+		o->hdrs_off += o->tag_len;
 	free(o->own_to_tag);
 	m->to_tag = o->own_to_tag = own;
 	return 0;
@@ -552,12 +526,12 @@ int msg_out_add_header(struct sip_msg *m, const char *name, const char *value)
 
 	if ((err = out_edit(m)) < 0)
 		return err;
-	if (out_reserve(o, nl + vl + 4) < 0)
+	if (msg_out_reserve(o, nl + vl + 4) < 0)
 		return -ENOMEM;
-	out_put(o, name, nl);
-	out_put(o, ": ", 2);
-	out_put(o, value, vl);
-	out_put(o, "\r\n", 2);
+	msg_out_put(o, name, nl);
+	msg_out_put(o, ": ", 2);
+	msg_out_put(o, value, vl);
+	msg_out_put(o, "\r\n", 2);
 	return 0;
 }
 
@@ -605,7 +579,7 @@ static int copy_rr_lines(struct msg_out *o, const struct sip_msg *req)
 	}
 	if (k != (unsigned)osip_list_size(&req->sip->record_routes))
 		return -EAGAIN;
-	if (out_reserve(o, need + k * 16) < 0)
+	if (msg_out_reserve(o, need + k * 16) < 0)
 		return -ENOMEM;
 	for (unsigned i = 0; i < l->n_rr; i++) {
 		const char *v = req->text + l->rr[i].off + l->rr[i].voff;
@@ -617,9 +591,9 @@ static int copy_rr_lines(struct msg_out *o, const struct sip_msg *req)
 			for (t = e; t > a && v[t - 1] == ' '; t--)
 				;
 			a = msg_skip_lws(v, a, t);
-			out_put(o, "Record-Route: ", 14);
-			out_put(o, v + a, t - a);
-			out_put(o, "\r\n", 2);
+			msg_out_put(o, "Record-Route: ", 14);
+			msg_out_put(o, v + a, t - a);
+			msg_out_put(o, "\r\n", 2);
 		}
 	}
 	return 0;

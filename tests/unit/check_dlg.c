@@ -371,6 +371,91 @@ START_TEST(target_refresh)
 }
 END_TEST
 
+/* A request's header line named name (with ": "), as text; "" if none. */
+static void line_of(const char *text, const char *name, char *out, size_t size)
+{
+	const char *p = strstr(text, name), *e;
+
+	out[0] = '\0';
+	if (!p)
+		return;
+	e = strstr(p, "\r\n");
+	snprintf(out, size, "%.*s", (int)(e - p), p);
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The text of method built in d for l. */
+static char *built_text(struct dlg *d, const char *method, const struct dlg_local *l)
+{
+	struct sip_msg *m = NULL;
+	char *txt = NULL;
+	size_t len;
+
+	ck_assert_int_eq(dlg_build_request(&m, d, method, l), 0);
+	ck_assert_int_eq(msg_to_str(m, &txt, &len), 0);
+	msg_free(m);
+	return txt;
+}
+
+/*
+ * The lines a dialog keeps for its requests follow each change: a target
+ * refresh (the Request-URI), a route set recomputed by the 2xx (§13.2.2.4),
+ * a new Contact or User-Agent of ours.
+ */
+START_TEST(kept_lines_follow)
+{
+	struct sip_msg *inv = uac_invite();
+	struct dlg *d = uac(inv, R180_F1);
+	struct sip_msg *ok = parse(
+	    RESP("200 OK", "fork1",
+		 "Record-Route: <sip:p9.example.com;lr>\r\nContact: <sip:bob@192.0.2.21>\r\n"));
+	struct sip_msg *reinv = parse("INVITE sip:alice@192.0.2.10 SIP/2.0\r\n"
+				      "Via: SIP/2.0/UDP h;branch=z9hG4bKr\r\n"
+				      "From: <sip:bob@b.example>;tag=fork1\r\n"
+				      "To: <sip:alice@a.example>;tag=u1\r\n"
+				      "Call-ID: uc1@host\r\nCSeq: 3 INVITE\r\n"
+				      "Contact: <sip:bob@198.51.100.7:5080>\r\n\r\n");
+	struct dlg_local l = local();
+	char *t, line[256];
+
+	t = built_text(d, "INFO", &l); /* early: the 180's route set, reversed (§12.1.2) */
+	line_of(t, "Route: ", line, sizeof(line));
+	ck_assert_str_eq(line, "Route: <sip:p2.example.com;lr>");
+	ck_assert_ptr_nonnull(strstr(t, "\r\nRoute: <sip:p1.example.com;lr>\r\n"));
+	ck_assert_ptr_nonnull(strstr(t, "Contact: <sip:me@192.0.2.10>\r\n"));
+	free(t);
+
+	ck_assert_int_eq(dlg_confirm(d, ok), 0);
+	t = built_text(d, "BYE", &l);
+	ck_assert(starts(t, "BYE sip:bob@192.0.2.21 SIP/2.0\r\n"));
+	line_of(t, "Route: ", line, sizeof(line));
+	ck_assert_str_eq(line, "Route: <sip:p9.example.com;lr>");
+	ck_assert_ptr_null(strstr(t, "p1.example.com"));
+	free(t);
+
+	ck_assert_int_eq(dlg_refresh_target(d, reinv), 0);
+	l.contact = "sip:me@192.0.2.11:5070";
+	l.user_agent = "sipuad/2";
+	t = built_text(d, "BYE", &l);
+	ck_assert(starts(t, "BYE sip:bob@198.51.100.7:5080 SIP/2.0\r\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\r\nContact: <sip:me@192.0.2.11:5070>\r\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\r\nUser-Agent: sipuad/2\r\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\r\nRoute: <sip:p9.example.com;lr>\r\n"));
+	free(t);
+	l.user_agent = NULL;
+	t = built_text(d, "BYE", &l);
+	ck_assert_ptr_null(strstr(t, "User-Agent"));
+	free(t);
+	msg_free(reinv);
+	msg_free(ok);
+	msg_free(inv);
+}
+END_TEST
+
 static struct sip_msg *req_cseq(const char *method, unsigned cseq)
 {
 	char buf[512];
@@ -459,7 +544,7 @@ END_TEST
 START_TEST(build_strict)
 {
 	struct dlg *d = uas(INV_STRICT);
-	struct sip_msg *bye;
+	struct sip_msg *bye, *reinv;
 
 	ck_assert_str_eq(d->strict_uri, "sip:p2.example.com;transport=tcp");
 	bye = build_parse(d, "BYE");
@@ -469,6 +554,21 @@ START_TEST(build_strict)
 	assert_route(bye, 0, "<sip:p1.example.com;lr>");
 	assert_route(bye, 1, "<sip:alice@192.0.2.1:5070>");
 	msg_free(bye);
+
+	/* A target refresh moves the last Route: the dialog's kept lines are made again. */
+	reinv = parse("INVITE sip:bob@192.0.2.2 SIP/2.0\r\n"
+		      "Via: SIP/2.0/UDP h;branch=z9hG4bKr\r\n"
+		      "From: <sip:alice@a.example>;tag=a1\r\n"
+		      "To: <sip:bob@b.example>;tag=b7\r\n"
+		      "Call-ID: c1@a\r\nCSeq: 12 INVITE\r\n"
+		      "Contact: <sip:alice@198.51.100.7:5080>\r\n\r\n");
+	ck_assert_int_eq(dlg_refresh_target(d, reinv), 0);
+	bye = build_parse(d, "BYE");
+	assert_ruri(bye, "sip:p2.example.com;transport=tcp");
+	ck_assert_int_eq(n_routes(bye), 2);
+	assert_route(bye, 1, "<sip:alice@198.51.100.7:5080>");
+	msg_free(bye);
+	msg_free(reinv);
 }
 END_TEST
 
@@ -563,6 +663,7 @@ int main(void)
 	tcase_add_test(tc, uac_early_without_contact);
 	tcase_add_test(tc, match_requests);
 	tcase_add_test(tc, target_refresh);
+	tcase_add_test(tc, kept_lines_follow);
 	tcase_add_test(tc, cseq_rules);
 	tcase_add_test(tc, build_loose);
 	tcase_add_test(tc, build_strict);

@@ -17,6 +17,7 @@
 #include "sip/msg.h"
 
 #include "check_run.h"
+#include "osip_same.h"
 
 #define H_RL "INVITE sip:bob@b SIP/2.0\r\n"
 #define H_VIA "Via: SIP/2.0/UDP 192.0.2.1:5070;branch=z9hG4bKabc\r\n"
@@ -75,37 +76,6 @@ static struct sip_msg *reparse(struct sip_msg *r)
 	ck_assert_msg(msg_check_response(m, &why), "%s: %s", why, buf);
 	free(buf);
 	return m;
-}
-
-typedef int(to_str_fn)(void *, char **);
-
-/* Compare two libosip2 objects by their serialisation. */
-static void same(void *a, void *b, to_str_fn *fn, const char *what)
-{
-	char *sa = NULL, *sb = NULL;
-
-	ck_assert_msg(!a == !b, "%s: one is missing", what);
-	if (!a)
-		return;
-	ck_assert_int_eq(fn(a, &sa), 0);
-	ck_assert_int_eq(fn(b, &sb), 0);
-	ck_assert_msg(strcmp(sa, sb) == 0, "%s: '%s' != '%s'", what, sa, sb);
-	osip_free(sa);
-	osip_free(sb);
-}
-
-static void same_list(const osip_list_t *a, const osip_list_t *b, to_str_fn *fn, const char *what)
-{
-	ck_assert_int_eq(osip_list_size(a), osip_list_size(b));
-	for (int i = 0; i < osip_list_size(a); i++)
-		same(osip_list_get(a, i), osip_list_get(b, i), fn, what);
-}
-
-static void same_str(const char *a, const char *b, const char *what)
-{
-	ck_assert_msg(!a == !b, "%s: one is missing", what);
-	if (a)
-		ck_assert_msg(strcmp(a, b) == 0, "%s: '%s' != '%s'", what, a, b);
 }
 
 /* The text response n and libosip2's o, both parsed back, agree field by field. */
