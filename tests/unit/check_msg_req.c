@@ -624,6 +624,8 @@ START_TEST(retry_as_text)
 	/* ACK and CANCEL are never sent again this way. */
 	r = req_base("ACK", 20, lines, len, &ids);
 	msg_free(r1);
+	msg_free(r2);
+	r2 = NULL;
 	ck_assert_int_eq(msg_build_dlg_request(&r1, &r), 0);
 	ck_assert_int_eq(msg_build_retry(&r2, r1, 21), -EINVAL);
 
