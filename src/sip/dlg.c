@@ -24,6 +24,7 @@
 
 struct dlg_table {
 	struct htab *h;
+	struct htab *early; /* UAC early dialogs by "Call-ID NUL local-tag", a prefix of their key */
 	unsigned next_id;
 };
 
@@ -33,7 +34,8 @@ int dlg_table_new(struct dlg_table **tp)
 
 	if (!t)
 		return -ENOMEM;
-	if (htab_new(&t->h) < 0) {
+	if (htab_new(&t->h) < 0 || htab_new(&t->early) < 0) {
+		htab_free(t->h);
 		free(t);
 		return -ENOMEM;
 	}
@@ -53,6 +55,7 @@ void dlg_table_free(struct dlg_table *t)
 		return;
 	htab_foreach(t->h, free_cb, NULL);
 	htab_free(t->h);
+	htab_free(t->early);
 	free(t);
 }
 
@@ -204,6 +207,11 @@ static void dlg_link(struct dlg_table *t, struct dlg *d)
 	d->tab = t;
 	htab_insert(t->h, &d->node, d->key, d->keylen);
 	d->linked = true;
+	if (d->is_uac && d->state == DLG_EARLY) {
+		htab_insert(t->early, &d->early_node, d->key,
+			    strlen(d->call_id) + 1 + strlen(d->local_tag));
+		d->early_linked = true;
+	}
 	log_debug("%s: %s %s dialog, Call-ID %s", d->handle,
 		  d->state == DLG_EARLY ? "early" : "confirmed", d->is_uac ? "UAC" : "UAS",
 		  d->call_id);
@@ -278,6 +286,14 @@ out:
 	return err;
 }
 
+static void early_unlink(struct dlg *d)
+{
+	if (d->early_linked) {
+		htab_remove(d->tab->early, &d->early_node);
+		d->early_linked = false;
+	}
+}
+
 int dlg_confirm(struct dlg *d, const struct sip_msg *resp)
 {
 	struct route_set rs;
@@ -299,35 +315,29 @@ int dlg_confirm(struct dlg *d, const struct sip_msg *resp)
 		d->remote_target = target; /* route_set_take() dropped the lines */
 	}
 	d->state = DLG_CONFIRMED;
+	early_unlink(d);
 	return 0;
-}
-
-struct end_early {
-	const char *call_id, *local_tag;
-	size_t n;
-};
-
-static void end_early_cb(struct htab_node *n, void *arg)
-{
-	struct dlg *d = container_of(n, struct dlg, node);
-	struct end_early *e = arg;
-
-	if (d->is_uac && d->state == DLG_EARLY && strcmp(d->call_id, e->call_id) == 0 &&
-	    strcmp(d->local_tag, e->local_tag) == 0) {
-		log_debug("%s: early dialog ended by a non-2xx final", d->handle);
-		dlg_free(d);
-		e->n++;
-	}
 }
 
 size_t dlg_table_end_early(struct dlg_table *t, const char *call_id, const char *local_tag)
 {
-	struct end_early e = {.call_id = call_id, .local_tag = local_tag};
+	char key[DLG_KEY_MAX];
+	struct htab_node *n, *next;
+	size_t len, ended = 0;
 
-	if (!call_id || !local_tag)
+	/* "call_id NUL local_tag NUL x": the prefix before the x is the index's key. */
+	if (!call_id || !local_tag || make_key(key, sizeof(key), call_id, local_tag, "x", &len) < 0)
 		return 0;
-	htab_foreach(t->h, end_early_cb, &e);
-	return e.n;
+	len -= 2;
+	for (n = htab_find(t->early, key, len); n; n = next) {
+		struct dlg *d = container_of(n, struct dlg, early_node);
+
+		next = htab_find_next(t->early, n);
+		log_debug("%s: early dialog ended with the INVITE's final response", d->handle);
+		dlg_free(d);
+		ended++;
+	}
+	return ended;
 }
 
 struct dlg *dlg_match(const struct dlg_table *t, const struct sip_msg *m)
@@ -488,6 +498,7 @@ void dlg_remove(struct dlg *d)
 		return;
 	htab_remove(d->tab->h, &d->node);
 	d->linked = false;
+	early_unlink(d);
 }
 
 void dlg_free(struct dlg *d)

@@ -96,6 +96,8 @@ struct dlg {
 	bool linked;
 	char *key;
 	size_t keylen;
+	struct htab_node early_node; /* UAC early: in the table's index by (Call-ID, local tag) */
+	bool early_linked;
 };
 
 /* What our side puts in a request it builds. */
@@ -151,6 +153,8 @@ int dlg_confirm(struct dlg *d, const struct sip_msg *resp);
  * §12.3 / §13.2.2.4: a non-2xx final response to our INVITE ends every
  * early UAC dialog it created.  Frees the early UAC dialogs of (call_id,
  * local_tag); returns how many.  Pointers the caller held to them dangle.
+ * Found through an index of the early UAC dialogs: the cost does not grow
+ * with the dialogs the table holds.
  */
 size_t dlg_table_end_early(struct dlg_table *t, const char *call_id, const char *local_tag);
 

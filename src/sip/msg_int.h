@@ -119,6 +119,12 @@ size_t msg_len0(const char *s);
  * a copy with a fresh branch, CSeq number cseq, no credentials.
  */
 int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq);
+/*
+ * msg_req.c: the URI of a request's name header ("From", "To") as msg_req.c
+ * wrote it, without parsing the text.  0 (*urip malloc'd), -ENOMEM,
+ * -EAGAIN (not such a request, or the header is not as we write it).
+ */
+int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip);
 
 /* msg_resp.c: a response built as text. */
 int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, const char *reason,

@@ -514,3 +514,26 @@ fail:
 	msg_free(&b->m);
 	return err;
 }
+
+int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip)
+{
+	const struct msg_out *o = m->out;
+	size_t end = o->fin_len ? o->fin_len : o->len, pos = o->hdrs_off;
+	const char *gt;
+	struct frame_hdr h;
+
+	if (!m->is_request || o->spent)
+		return -EAGAIN;
+	while (frame_next_hdr(o->buf, end, &pos, &h)) {
+		if (!hdr_is(&h, name))
+			continue;
+		/* As l_addr() wrote it: "<" URI ">" (the URI holds no '>': uri_text_ok()). */
+		if (h.value_len < 2 || h.value[0] != '<' ||
+		    !(gt = memchr(h.value, '>', h.value_len)))
+			return -EAGAIN;
+		if (!(*urip = strndup(h.value + 1, (size_t)(gt - h.value - 1))))
+			return -ENOMEM;
+		return 0;
+	}
+	return -EAGAIN;
+}

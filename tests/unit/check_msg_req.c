@@ -65,6 +65,17 @@ static void same_derived(const struct sip_msg *n, const struct sip_msg *p)
 	same_str(n->branch, p->branch, "branch");
 	same_str(n->via_host, p->via_host, "via_host");
 	ck_assert_uint_eq(n->via_port, p->via_port);
+	/* From and To URIs: read from n's text where it was written, from p's parse. */
+	for (int i = 0; i < 2; i++) {
+		int (*get)(const struct sip_msg *, char **) = i ? msg_to_uri : msg_from_uri;
+		char *a = NULL, *b = NULL;
+
+		ck_assert_int_eq(get(n, &a), 0);
+		ck_assert_int_eq(get(p, &b), 0);
+		same_str(a, b, i ? "To URI" : "From URI");
+		free(a);
+		free(b);
+	}
 }
 
 /* Two requests, both parsed back, agree field by field and in libosip2's serialisation. */
