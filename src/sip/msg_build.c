@@ -124,10 +124,22 @@ static int ack_fill(osip_message_t *ack, const osip_message_t *inv, const osip_v
 
 int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const struct sip_msg *resp)
 {
-	const osip_message_t *inv = msg_sip(invite), *rs = msg_sip(resp);
+	const osip_message_t *inv, *rs = msg_sip(resp);
 	osip_message_t *ack = NULL;
 	osip_via_t *via = NULL;
+	char *to = NULL;
 	int err;
+
+	/* Our INVITE written as text: the ACK is too, with the response's To (and tag). */
+	if (msg_out_raw(invite) && rs->to) {
+		if (osip_to_to_str(rs->to, &to) != OSIP_SUCCESS || !to)
+			return -ENOMEM;
+		err = msg_req_ack_cancel(ackp, invite, "ACK", to, resp->to_tag);
+		osip_free(to);
+		if (err != -EAGAIN)
+			return err;
+	}
+	inv = msg_sip(invite);
 
 	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->cseq || !rs->to ||
 	    osip_message_get_via(inv, 0, &via) < 0 || !via)
@@ -143,10 +155,15 @@ int msg_build_ack(struct sip_msg **ackp, const struct sip_msg *invite, const str
 
 int msg_build_cancel(struct sip_msg **cp, const struct sip_msg *invite)
 {
-	const osip_message_t *inv = msg_sip(invite);
+	const osip_message_t *inv;
 	osip_message_t *c = NULL;
 	osip_via_t *via = NULL;
 	int err;
+
+	if (msg_out_raw(invite) &&
+	    (err = msg_req_ack_cancel(cp, invite, "CANCEL", NULL, invite->to_tag)) != -EAGAIN)
+		return err;
+	inv = msg_sip(invite);
 
 	if (!inv->req_uri || !inv->call_id || !inv->from || !inv->to || !inv->cseq ||
 	    osip_message_get_via(inv, 0, &via) < 0 || !via)

@@ -125,6 +125,15 @@ int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq)
  * -EAGAIN (not such a request, or the header is not as we write it).
  */
 int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip);
+/*
+ * msg_req.c: the ACK of a non-2xx (§17.1.1.3) or the CANCEL (§9.1) of inv,
+ * an INVITE of ours written as text, written as text too: its Request-URI,
+ * top Via, From, Call-ID and Route lines as they are, To as to_value (NULL:
+ * inv's To line), CSeq with inv's number and method.  to_tag: the derived
+ * field.  0, -ENOMEM, -EAGAIN (inv is not such an INVITE).
+ */
+int msg_req_ack_cancel(struct sip_msg **mp, const struct sip_msg *inv, const char *method,
+		       const char *to_value, const char *to_tag);
 
 /* msg_resp.c: a response built as text. */
 int msg_out_build(struct sip_msg **rp, const struct sip_msg *req, int code, const char *reason,

@@ -46,8 +46,10 @@
 
 #define REQ_MAX_FORWARDS "70"  /* §8.1.1.6 */
 #define CSEQ_LIMIT 0x80000000u /* §8.1.1.5 */
-/* After the branch: rport asked for (RFC 3581), then the hop limit and the CSeq's name. */
-#define VIA_TAIL ";rport\r\nMax-Forwards: " REQ_MAX_FORWARDS "\r\nCSeq: "
+/* The hop limit and the CSeq's name, after the Via. */
+#define MF_CSEQ "Max-Forwards: " REQ_MAX_FORWARDS "\r\nCSeq: "
+/* After the branch: rport asked for (RFC 3581), then MF_CSEQ. */
+#define VIA_TAIL ";rport\r\n" MF_CSEQ
 
 /* What the start line, Via and CSeq are made of, and the lines that follow. */
 struct req_parts {
@@ -263,7 +265,7 @@ int msg_dlg_lines(char **linesp, size_t *lenp, const struct msg_dlg_ids *ids)
 
 /* The request's block: the message, its text state and its derived strings. */
 static struct out_block *req_block(const struct req_parts *p, const char *branch,
-				   const char *via_host)
+				   const char *via_host, uint16_t via_port)
 {
 	struct out_block *b;
 	char *a;
@@ -284,7 +286,7 @@ static struct out_block *req_block(const struct req_parts *p, const char *branch
 	b->m.to_tag = msg_arena_dup(&a, p->to_tag);
 	b->m.branch = msg_arena_dup(&a, branch);
 	b->m.via_host = msg_arena_dup(&a, via_host);
-	b->m.via_port = net_addr_port(p->via_addr);
+	b->m.via_port = via_port;
 	return b;
 }
 
@@ -302,7 +304,7 @@ static int req_write(struct sip_msg **mp, const struct req_parts *p)
 	net_addr_host(p->via_addr, host, sizeof(host));
 	net_addr_fmt(p->via_addr, sent_by, sizeof(sent_by));
 	nl = msg_dec(num, p->cseq);
-	if (!(b = req_block(p, branch, host)))
+	if (!(b = req_block(p, branch, host, net_addr_port(p->via_addr))))
 		return -ENOMEM;
 	o = &b->o;
 	if (msg_out_reserve(o, ml + strlen(p->ruri) + 160 + strlen(sent_by) + nl + ml +
@@ -467,9 +469,8 @@ int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq)
 
 	rnd_branch(branch);
 	nl = msg_dec(num, cseq);
-	if (!(b = req_block(&p, branch, req->via_host)))
+	if (!(b = req_block(&p, branch, req->via_host, req->via_port)))
 		return -ENOMEM;
-	b->m.via_port = req->via_port;
 	n = &b->o;
 	if (msg_out_reserve(n, end + 64 + RND_BRANCH_LEN) < 0)
 		goto fail; /* room enough: only the branch and the CSeq number are new */
@@ -536,4 +537,66 @@ int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip)
 		return 0;
 	}
 	return -EAGAIN;
+}
+
+int msg_req_ack_cancel(struct sip_msg **mp, const struct sip_msg *inv, const char *method,
+		       const char *to_value, const char *to_tag)
+{
+	const struct msg_out *o = inv->out;
+	size_t end = o->fin_len ? o->fin_len : o->len, pos = o->hdrs_off, nl, ml = strlen(method);
+	const char *ruri = o->buf + strlen(inv->method) + 1;
+	size_t ruri_len = o->hdrs_off - (size_t)(ruri - o->buf) - 10; /* " SIP/2.0\r\n" */
+	struct req_parts p = {
+	    .method = method,
+	    .cseq = inv->cseq,
+	    .call_id = inv->call_id,
+	    .from_tag = inv->from_tag,
+	    .to_tag = to_tag,
+	};
+	bool via_done = false;
+	struct out_block *b;
+	struct msg_out *n;
+	struct frame_hdr h;
+	char num[24];
+
+	if (!inv->is_request || o->spent || strcmp(inv->method, "INVITE") != 0)
+		return -EAGAIN;
+	nl = msg_dec(num, inv->cseq);
+	if (!(b = req_block(&p, inv->branch, inv->via_host, inv->via_port)))
+		return -ENOMEM;
+	n = &b->o;
+	if (msg_out_reserve(n, end + 64 + (to_value ? strlen(to_value) : 0)) < 0) {
+		msg_free(&b->m);
+		return -ENOMEM;
+	}
+	msg_out_put(n, method, ml);
+	msg_out_put(n, " ", 1);
+	msg_out_put(n, ruri, ruri_len);
+	msg_out_put(n, " SIP/2.0\r\n", 10);
+	n->hdrs_off = n->len;
+	while (frame_next_hdr(o->buf, end, &pos, &h)) {
+		const char *line = o->buf + h.line_off;
+
+		if (hdr_is(&h, "Via")) {
+			if (via_done)
+				continue; /* the top Via only: its branch matches the transaction */
+			via_done = true;
+		} else if (hdr_is(&h, "To") && to_value) {
+			msg_out_put(n, "To: ", 4);
+			msg_out_puts(n, to_value);
+			msg_out_put(n, "\r\n", 2);
+			continue;
+		} else if (!hdr_is(&h, "From") && !hdr_is(&h, "To") && !hdr_is(&h, "Call-ID") &&
+			   !hdr_is(&h, "Route")) {
+			continue;
+		}
+		msg_out_put(n, line, h.line_len);
+	}
+	msg_out_put(n, MF_CSEQ, sizeof(MF_CSEQ) - 1);
+	msg_out_put(n, num, nl);
+	msg_out_put(n, " ", 1);
+	msg_out_put(n, method, ml);
+	msg_out_put(n, "\r\n", 2);
+	*mp = &b->m;
+	return 0;
 }

@@ -13,7 +13,8 @@
  *   - holds only the header lines we write (no field smuggles in one),
  *     with as many Route lines as values given;
  *   - parses back, and the parse has the derived fields the build set;
- *   - still does after a retry with credentials;
+ *   - still does after a retry with credentials, and its CANCEL (an
+ *     INVITE's, written from its text) does too;
  * and nothing leaks.
  *
  *   tests/fuzz/fuzz_msg_req -max_total_time=60 tests/fuzz/corpus/msg_req
@@ -220,6 +221,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			routes += msg_add_route(m, f[i]) == 0;
 		check(m, routes);
 		retry(m, routes);
+		if (strcmp(m->method, "INVITE") == 0) {
+			struct sip_msg *c = NULL;
+
+			if (msg_build_cancel(&c, m) == 0)
+				check(c, routes);
+			msg_free(c);
+		}
 		msg_free(m);
 	}
 	for (size_t i = 0; i < 4; i++)

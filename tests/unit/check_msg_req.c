@@ -652,38 +652,57 @@ START_TEST(retry_as_text)
 }
 END_TEST
 
-/* The ACK of a non-2xx and the CANCEL come from a text INVITE through its parse. */
+/*
+ * The ACK of a non-2xx (§17.1.1.3) and the CANCEL (§9.1) of an INVITE of
+ * ours are written as text from its text, and equal what libosip2 builds
+ * from its parse: the Request-URI, top Via (so the branch), From,
+ * Call-ID, Route, To (the response's for the ACK), the CSeq number; no
+ * Contact, User-Agent, TU header or body.
+ */
 START_TEST(ack_cancel_of_text_invite)
 {
 	struct msg_req_spec s = spec_base();
-	struct sip_msg *inv = NULL, *resp = NULL, *ack = NULL, *cancel = NULL, *b;
+	struct sip_msg *inv = NULL, *parsed, *resp = NULL, *m[2] = {0}, *ref[2] = {0}, *b, *rb;
 	char *text = NULL;
 
 	ck_assert_int_eq(msg_build_request(&inv, &s), 0);
 	ck_assert_int_eq(msg_add_route(inv, "<sip:proxy.example;lr>"), 0);
-	ck_assert_int_eq(msg_build_cancel(&cancel, inv), 0);
-	b = reparse(cancel, &text);
-	ck_assert_str_eq(b->method, "CANCEL");
-	ck_assert_str_eq(b->branch, inv->branch);
-	ck_assert_uint_eq(b->cseq, 1);
-	ck_assert_ptr_nonnull(strstr(text, "\r\nRoute: <sip:proxy.example;lr>\r\n"));
-	free(text);
-	msg_free(b);
+	ck_assert_int_eq(msg_add_route(inv, "<sip:p2.example:5070;lr>"), 0);
+	ck_assert_int_eq(msg_add_header(inv, "X-A", "1"), 0);
+	ck_assert_int_eq(msg_set_body(inv, "application/sdp", "v=0\r\n", 5), 0);
+	parsed = reparse(inv, NULL); /* not text: msg_build_*() take libosip2's way */
+	ck_assert_int_eq(msg_build_response(&resp, parsed, 486, NULL, "rt5"), 0);
 
-	b = reparse(inv, NULL);
-	ck_assert_int_eq(msg_build_response(&resp, b, 486, NULL, "rt5"), 0);
-	msg_free(b);
-	ck_assert_int_eq(msg_build_ack(&ack, inv, resp), 0);
-	b = reparse(ack, &text);
-	ck_assert_str_eq(b->method, "ACK");
-	ck_assert_str_eq(b->branch, inv->branch);
-	ck_assert_str_eq(b->to_tag, "rt5");
-	ck_assert_ptr_nonnull(strstr(text, "\r\nRoute: <sip:proxy.example;lr>\r\n"));
-	free(text);
-	msg_free(b);
-	msg_free(ack);
+	ck_assert_int_eq(msg_build_cancel(&m[0], inv), 0);
+	ck_assert_int_eq(msg_build_cancel(&ref[0], parsed), 0);
+	ck_assert_int_eq(msg_build_ack(&m[1], inv, resp), 0);
+	ck_assert_int_eq(msg_build_ack(&ref[1], parsed, resp), 0);
+	for (int i = 0; i < 2; i++) {
+		b = reparse(m[i], &text);
+		rb = reparse(ref[i], NULL);
+		same_msg(b, rb);
+		same_derived(m[i], b);
+		ck_assert_str_eq(b->method, i ? "ACK" : "CANCEL");
+		ck_assert_str_eq(b->branch, inv->branch);
+		ck_assert_uint_eq(b->cseq, 1);
+		ck_assert_ptr_nonnull(strstr(text, "\r\nRoute: <sip:proxy.example;lr>\r\n"
+						   "Route: <sip:p2.example:5070;lr>\r\n"));
+		ck_assert_ptr_null(strstr(text, "X-A"));
+		ck_assert_ptr_null(strstr(text, "Contact"));
+		ck_assert_ptr_null(strstr(text, "User-Agent"));
+		ck_assert_ptr_nonnull(strstr(text, "\r\nContent-Length: 0\r\n\r\n"));
+		if (i)
+			ck_assert_str_eq(b->to_tag, "rt5");
+		else
+			ck_assert_ptr_null(b->to_tag);
+		free(text);
+		msg_free(b);
+		msg_free(rb);
+		msg_free(m[i]);
+		msg_free(ref[i]);
+	}
 	msg_free(resp);
-	msg_free(cancel);
+	msg_free(parsed);
 	msg_free(inv);
 }
 END_TEST
