@@ -237,9 +237,9 @@ struct msg_req_spec {
  * derived fields are set; add headers or a body with msg_add_header() /
  * msg_set_body().  0 (*mp owns a new message: msg_free), -EINVAL (a
  * missing field, a method that is not a token, a URI libosip2 cannot
- * parse or with < > " in it, a Contact it cannot parse, a From tag that
- * is not a token, a Call-ID that is not word ["@" word], a control
- * character, a CSeq of 2^31 or more, no via_addr), -ENOMEM.
+ * parse or with < > " in it, a Contact it cannot parse, a From tag with
+ * ; , < > " or a blank, a Call-ID with a blank, a control character, a
+ * CSeq of 2^31 or more, no via_addr), -ENOMEM.
  */
 int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec);
 
@@ -264,8 +264,9 @@ struct msg_dlg_ids {
 /*
  * The lines of ids as text, each with its CRLF, after the checks
  * msg_build_request() makes (no control character; URIs without blanks
- * or < > "; tags tokens and the Call-ID word ["@" word] (§25.1); a Contact
- * libosip2 reads).
+ * or < > "; tags and the Call-ID without blanks, tags without ; , < > ";
+ * a Contact libosip2 reads).  A peer's tag or Call-ID is otherwise echoed
+ * as it came, whatever its grammar.
  * 0 (*linesp malloc'd and NUL-terminated: free(); *lenp without the NUL),
  * -EINVAL, -ENOMEM.
  */

@@ -64,9 +64,11 @@ struct req_parts {
 	const char *call_id, *from_tag, *to_tag; /* the derived fields, as in lines */
 };
 
-/* s is made of alphanumerics and extra, at least one (§25.1). */
-static bool chars_ok(const char *s, const char *extra)
+/* Method: a token (§25.1). */
+static bool token_ok(const char *s)
 {
+	static const char extra[] = "-.!%*_+`'~";
+
 	if (!s || !*s)
 		return false;
 	for (; *s; s++)
@@ -76,19 +78,21 @@ static bool chars_ok(const char *s, const char *extra)
 	return true;
 }
 
-/* A token (§25.1): a method, a tag (§19.3: tag-param = "tag" EQUAL token). */
-static bool token_ok(const char *s)
+/*
+ * A Call-ID or a tag as it is echoed: a peer's value goes back exactly as
+ * it came, whatever its grammar (base64 Call-IDs end in '='), so only what
+ * would change how the line reads is refused: nothing empty, no blank or
+ * control character, and in a tag none of ; , < > " (another parameter,
+ * another value, the end of the name-addr).
+ */
+static bool word_ok(const char *s)
 {
-	return chars_ok(s, "-.!%*_+`'~");
+	return s && *s && !msg_has_ctl(s, true);
 }
 
-/* A Call-ID (§25.1: callid = word [ "@" word ]): a parser then reads it back as it is. */
-static bool call_id_ok(const char *s)
+static bool tag_ok(const char *s)
 {
-	const char *at = s ? strchr(s, '@') : NULL;
-
-	return chars_ok(s, "-.!%*_+`'~()<>:\\\"/[]?{}@") &&
-	       (!at || (at != s && at[1] && !strchr(at + 1, '@')));
+	return word_ok(s) && !strpbrk(s, ";,<>\"");
 }
 
 /*
@@ -131,8 +135,12 @@ static int contact_ok(const char *c)
 
 	if (!c || !*c || msg_has_ctl(c, false))
 		return -EINVAL;
-	if (contact_bare(c) && (!uri_text_ok(c) || asprintf(&v, "<%s>", c) < 0))
-		return v ? -ENOMEM : -EINVAL;
+	if (contact_bare(c)) {
+		if (!uri_text_ok(c))
+			return -EINVAL;
+		if (asprintf(&v, "<%s>", c) < 0)
+			return -ENOMEM;
+	}
 	if (osip_contact_init(&ct) != OSIP_SUCCESS) {
 		free(v);
 		return -ENOMEM;
@@ -229,9 +237,8 @@ int msg_dlg_lines(char **linesp, size_t *lenp, const struct msg_dlg_ids *ids)
 	int err;
 
 	if (!uri_text_ok(ids->ruri) || !uri_text_ok(ids->remote_uri) ||
-	    !uri_text_ok(ids->local_uri) || !token_ok(ids->remote_tag) ||
-	    !token_ok(ids->local_tag) || !call_id_ok(ids->call_id) ||
-	    (ids->route_last && !uri_text_ok(ids->route_last)) ||
+	    !uri_text_ok(ids->local_uri) || !tag_ok(ids->remote_tag) || !tag_ok(ids->local_tag) ||
+	    !word_ok(ids->call_id) || (ids->route_last && !uri_text_ok(ids->route_last)) ||
 	    (ids->user_agent && msg_has_ctl(ids->user_agent, false)))
 		return -EINVAL;
 	for (size_t i = 0; i < ids->n_route; i++)
@@ -376,7 +383,7 @@ int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec)
 	if ((err = uri_parses(spec->ruri)) < 0 || (err = uri_parses(to)) < 0 ||
 	    (err = uri_parses(spec->from)) < 0)
 		return err;
-	if ((from_tag && !token_ok(from_tag)) || (cid && !call_id_ok(cid)) ||
+	if ((from_tag && !tag_ok(from_tag)) || (cid && !word_ok(cid)) ||
 	    (spec->user_agent && msg_has_ctl(spec->user_agent, false)))
 		return -EINVAL;
 	if (spec->contact && (err = contact_ok(spec->contact)) < 0)
