@@ -71,6 +71,9 @@ int msg_ruri(const struct sip_msg *m, char **urip)
 	char *s = NULL;
 	int rc;
 
+	/* A request of ours written as text: its start line, as it goes on the wire. */
+	if (msg_out_raw(m) && (rc = msg_req_ruri(m, urip)) != -EAGAIN)
+		return rc;
 	if (!msg_sip(m)->req_uri)
 		return -EINVAL;
 	if ((rc = osip_uri_to_str(msg_sip(m)->req_uri, &s)) != OSIP_SUCCESS || !s) {

@@ -125,6 +125,8 @@ int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq)
  * -EAGAIN (not such a request, or the header is not as we write it).
  */
 int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip);
+/* msg_req.c: the Request-URI of a request of ours from its start line; as msg_req_addr_uri(). */
+int msg_req_ruri(const struct sip_msg *m, char **urip);
 /*
  * msg_req.c: the ACK of a non-2xx (§17.1.1.3) or the CANCEL (§9.1) of inv,
  * an INVITE of ours written as text, written as text too: its Request-URI,

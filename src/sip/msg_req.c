@@ -607,3 +607,19 @@ int msg_req_ack_cancel(struct sip_msg **mp, const struct sip_msg *inv, const cha
 	*mp = &b->m;
 	return 0;
 }
+
+int msg_req_ruri(const struct sip_msg *m, char **urip)
+{
+	const struct msg_out *o = m->out;
+	const char *sp, *end;
+
+	/* "METHOD SP Request-URI SP SIP/2.0 CRLF", as req_write() wrote it. */
+	if (!m->is_request || o->spent || o->hdrs_off < 12 ||
+	    memcmp(o->buf + o->hdrs_off - 10, " SIP/2.0\r\n", 10) != 0 ||
+	    !(sp = memchr(o->buf, ' ', o->hdrs_off)))
+		return -EAGAIN;
+	end = o->buf + o->hdrs_off - 10;
+	if (end <= sp + 1)
+		return -EAGAIN;
+	return (*urip = strndup(sp + 1, (size_t)(end - sp - 1))) ? 0 : -ENOMEM;
+}

@@ -56,6 +56,8 @@ static struct sip_msg *reparse(struct sip_msg *m, char **textp)
 /* The derived fields of n (as built) and of p (a parse): the same. */
 static void same_derived(const struct sip_msg *n, const struct sip_msg *p)
 {
+	char *ua = NULL, *ub = NULL;
+
 	ck_assert(n->is_request && p->is_request);
 	same_str(n->method, p->method, "method");
 	ck_assert_uint_eq(n->cseq, p->cseq);
@@ -65,7 +67,13 @@ static void same_derived(const struct sip_msg *n, const struct sip_msg *p)
 	same_str(n->branch, p->branch, "branch");
 	same_str(n->via_host, p->via_host, "via_host");
 	ck_assert_uint_eq(n->via_port, p->via_port);
-	/* From and To URIs: read from n's text where it was written, from p's parse. */
+	/* Request-URI, From and To URIs: read from n's text where it was written, from p's parse.
+	 */
+	ck_assert_int_eq(msg_ruri(n, &ua), 0);
+	ck_assert_int_eq(msg_ruri(p, &ub), 0);
+	same_str(ua, ub, "Request-URI");
+	free(ua);
+	free(ub);
 	for (int i = 0; i < 2; i++) {
 		int (*get)(const struct sip_msg *, char **) = i ? msg_to_uri : msg_from_uri;
 		char *a = NULL, *b = NULL;
