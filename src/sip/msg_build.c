@@ -357,12 +357,6 @@ int msg_set_body(struct sip_msg *m, const char *ctype, const char *body, size_t 
 	return 0;
 }
 
-/* libosip2's result as ours: OSIP_NOMEM is ours to report, anything else is bad input. */
-static int osip_rc(int rc)
-{
-	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
-}
-
 /* A Route value libosip2 reads, before it goes into a message built as text. */
 static int route_ok(const char *value)
 {
@@ -373,7 +367,7 @@ static int route_ok(const char *value)
 		return -ENOMEM;
 	rc = osip_route_parse(r, value);
 	osip_route_free(r);
-	return osip_rc(rc);
+	return msg_osip_rc(rc);
 }
 
 int msg_add_route(struct sip_msg *m, const char *value)
@@ -386,7 +380,7 @@ int msg_add_route(struct sip_msg *m, const char *value)
 		return (err = route_ok(value)) < 0 ? err : msg_out_add_header(m, "Route", value);
 	if (msg_out_demote(m) < 0)
 		return -EINVAL;
-	return osip_rc(osip_message_set_route(m->sip, value));
+	return msg_osip_rc(osip_message_set_route(m->sip, value));
 }
 
 int msg_copy_record_routes(struct sip_msg *resp, const struct sip_msg *req)
@@ -483,7 +477,7 @@ static int credentials_ok(const char *value)
 		return -ENOMEM;
 	rc = osip_authorization_parse(a, value);
 	osip_authorization_free(a);
-	return osip_rc(rc);
+	return msg_osip_rc(rc);
 }
 
 int msg_add_credentials(struct sip_msg *m, bool proxy, const char *value)
@@ -499,6 +493,6 @@ int msg_add_credentials(struct sip_msg *m, bool proxy, const char *value)
 						value);
 	if (msg_out_demote(m) < 0)
 		return -EINVAL;
-	return osip_rc(proxy ? osip_message_set_proxy_authorization(m->sip, value)
-			     : osip_message_set_authorization(m->sip, value));
+	return msg_osip_rc(proxy ? osip_message_set_proxy_authorization(m->sip, value)
+				 : osip_message_set_authorization(m->sip, value));
 }

@@ -147,7 +147,7 @@ int msg_from_uri(const struct sip_msg *m, char **urip)
 	int err;
 
 	/* A request of ours written as text: read where we wrote it, not through a parse. */
-	if (msg_out_raw(m) && (err = msg_req_addr_uri(m, "From", urip)) != -EAGAIN)
+	if (msg_out_raw(m) && (err = msg_req_addr_uri(m, "From", "f", urip)) != -EAGAIN)
 		return err;
 	return msg_sip(m)->from ? uri_text(msg_sip(m)->from->url, urip) : -EINVAL;
 }
@@ -156,7 +156,7 @@ int msg_to_uri(const struct sip_msg *m, char **urip)
 {
 	int err;
 
-	if (msg_out_raw(m) && (err = msg_req_addr_uri(m, "To", urip)) != -EAGAIN)
+	if (msg_out_raw(m) && (err = msg_req_addr_uri(m, "To", "t", urip)) != -EAGAIN)
 		return err;
 	return msg_sip(m)->to ? uri_text(msg_sip(m)->to->url, urip) : -EINVAL;
 }

@@ -13,6 +13,7 @@
 #ifndef SIPUAD_MSG_INT_H
 #define SIPUAD_MSG_INT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -104,6 +105,14 @@ struct out_block {
 
 /* Room for n more bytes. 0 or -ENOMEM. */
 int msg_out_reserve(struct msg_out *o, size_t n);
+struct frame_hdr;
+/* h (frame_next_hdr()) is the header name, or its compact form (NULL: none). */
+bool msg_hdr_named(const struct frame_hdr *h, const char *name, const char *compact);
+/* libosip2's result as ours: OSIP_NOMEM is ours to report, anything else is bad input. */
+static inline int msg_osip_rc(int rc)
+{
+	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+}
 /* Append; the caller reserved the room. */
 void msg_out_put(struct msg_out *o, const char *s, size_t n);
 void msg_out_puts(struct msg_out *o, const char *s);
@@ -120,11 +129,13 @@ size_t msg_len0(const char *s);
  */
 int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq);
 /*
- * msg_req.c: the URI of a request's name header ("From", "To") as msg_req.c
- * wrote it, without parsing the text.  0 (*urip malloc'd), -ENOMEM,
- * -EAGAIN (not such a request, or the header is not as we write it).
+ * msg_req.c: the URI of a request's name header ("From", "To"; compact its
+ * compact form) as msg_req.c wrote it, without parsing the text.  0
+ * (*urip malloc'd), -ENOMEM, -EAGAIN (not such a request, or the header is
+ * not as we write it).
  */
-int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip);
+int msg_req_addr_uri(const struct sip_msg *m, const char *name, const char *compact,
+    char **urip);
 /* msg_req.c: the Request-URI of a request of ours from its start line; as msg_req_addr_uri(). */
 int msg_req_ruri(const struct sip_msg *m, char **urip);
 /*

@@ -35,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <osipparser2/osip_parser.h>
 
@@ -50,6 +49,13 @@
 #define MF_CSEQ "Max-Forwards: " REQ_MAX_FORWARDS "\r\nCSeq: "
 /* After the branch: rport asked for (RFC 3581), then MF_CSEQ. */
 #define VIA_TAIL ";rport\r\n" MF_CSEQ
+/*
+ * What req_write() writes besides the method (twice), the Request-URI, the
+ * sent-by, the CSeq number and the lines (each sizeof counts one byte more).
+ */
+#define REQ_FIXED_LEN                                                                              \
+	(sizeof(" SIP/2.0\r\nVia: SIP/2.0/TLS ;branch=") + RND_BRANCH_LEN + sizeof(VIA_TAIL) +     \
+	 sizeof(" \r\n"))
 
 /* What the start line, Via and CSeq are made of, and the lines that follow. */
 struct req_parts {
@@ -148,36 +154,22 @@ static int contact_ok(const char *c)
 	rc = osip_contact_parse(ct, v ? v : c);
 	osip_contact_free(ct);
 	free(v);
-	return rc == OSIP_SUCCESS ? 0 : rc == OSIP_NOMEM ? -ENOMEM : -EINVAL;
+	return msg_osip_rc(rc);
 }
 
 /* A growing text: the lines a request carries after its CSeq. */
 struct lines {
-	char *buf;
-	size_t len, cap;
-	bool nomem;
+	struct msg_out o; /* only its buf, len and cap */
+	bool nomem;	  /* sticky: the writers below do nothing after a failure */
 	size_t to_val, to_end;
 };
 
 static void l_put(struct lines *l, const char *s, size_t n)
 {
-	char *b;
-	size_t cap;
-
-	if (l->nomem)
-		return;
-	if (l->len + n > l->cap) {
-		for (cap = l->cap ? l->cap : 256; cap < l->len + n;)
-			cap *= 2;
-		if (!(b = realloc(l->buf, cap))) {
-			l->nomem = true;
-			return;
-		}
-		l->buf = b;
-		l->cap = cap;
-	}
-	memcpy(l->buf + l->len, s, n);
-	l->len += n;
+	if (l->nomem || msg_out_reserve(&l->o, n) < 0)
+		l->nomem = true;
+	else
+		msg_out_put(&l->o, s, n);
 }
 
 static void l_puts(struct lines *l, const char *s)
@@ -202,9 +194,9 @@ static void l_addr(struct lines *l, const char *name, const char *uri, const cha
 static void l_ids(struct lines *l, const char *to, const char *to_tag, const char *from,
 		  const char *from_tag, const char *call_id)
 {
-	l->to_val = l->len + 4;
+	l->to_val = l->o.len + 4;
 	l_addr(l, "To", to, to_tag);
-	l->to_end = l->len;
+	l->to_end = l->o.len;
 	l_put(l, "\r\n", 2);
 	l_addr(l, "From", from, from_tag);
 	l_put(l, "\r\nCall-ID: ", 11);
@@ -261,12 +253,11 @@ int msg_dlg_lines(char **linesp, size_t *lenp, const struct msg_dlg_ids *ids)
 	l_contact_ua(&l, ids->contact, ids->user_agent);
 	l_put(&l, "", 1); /* a string too, for logs and tests */
 	if (l.nomem) {
-		free(l.buf);
+		free(l.o.buf);
 		return -ENOMEM;
 	}
-	l.len--;
-	*linesp = l.buf;
-	*lenp = l.len;
+	*linesp = l.o.buf;
+	*lenp = l.o.len - 1;
 	return 0;
 }
 
@@ -314,8 +305,8 @@ static int req_write(struct sip_msg **mp, const struct req_parts *p)
 	if (!(b = req_block(p, branch, host, net_addr_port(p->via_addr))))
 		return -ENOMEM;
 	o = &b->o;
-	if (msg_out_reserve(o, ml + strlen(p->ruri) + 160 + strlen(sent_by) + nl + ml +
-				   p->lines_len) < 0) {
+	if (msg_out_reserve(o, 2 * ml + strlen(p->ruri) + strlen(sent_by) + nl + p->lines_len +
+				   REQ_FIXED_LEN) < 0) {
 		msg_free(&b->m);
 		return -ENOMEM;
 	}
@@ -369,7 +360,7 @@ int msg_build_dlg_request(struct sip_msg **mp, const struct msg_dlg_req *r)
 
 int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec)
 {
-	char tag[RND_TAG_LEN], tok[RND_CALLID_LEN], host[NET_ADDR_STRLEN + 2];
+	char tag[RND_TAG_LEN], tok[RND_CALLID_LEN], host[NET_ADDR_STRLEN];
 	char call_id[RND_CALLID_LEN + NET_ADDR_STRLEN + 4];
 	const char *to = spec->to ? spec->to : spec->ruri, *from_tag = spec->from_tag;
 	const char *cid = spec->call_id;
@@ -394,17 +385,17 @@ int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec)
 	}
 	if (!cid) {
 		/* §8.1.1.4: random, and our host for uniqueness ("[v6]" bracketed). */
-		net_addr_host(&spec->via_addr, host + 1, sizeof(host) - 2);
+		net_addr_host(&spec->via_addr, host, sizeof(host));
 		rnd_token(tok, sizeof(tok));
 		snprintf(call_id, sizeof(call_id),
 			 net_addr_family(&spec->via_addr) == AF_INET6 ? "%s@[%s]" : "%s@%s", tok,
-			 host + 1);
+			 host);
 		cid = call_id;
 	}
 	l_ids(&l, to, NULL, spec->from, from_tag, cid);
 	l_contact_ua(&l, spec->contact, spec->user_agent);
 	if (l.nomem) {
-		free(l.buf);
+		free(l.o.buf);
 		return -ENOMEM;
 	}
 	p = (struct req_parts){
@@ -413,24 +404,16 @@ int msg_build_request(struct sip_msg **mp, const struct msg_req_spec *spec)
 	    .cseq = spec->cseq,
 	    .via_proto = spec->via_proto,
 	    .via_addr = &spec->via_addr,
-	    .lines = l.buf,
-	    .lines_len = l.len,
+	    .lines = l.o.buf,
+	    .lines_len = l.o.len,
 	    .to_val = l.to_val,
 	    .to_end = l.to_end,
 	    .call_id = cid,
 	    .from_tag = from_tag,
 	};
 	err = req_write(mp, &p);
-	free(l.buf);
+	free(l.o.buf);
 	return err;
-}
-
-/* h is name (full form; no compact form for these). */
-static bool hdr_is(const struct frame_hdr *h, const char *name)
-{
-	size_t n = strlen(name);
-
-	return h->name_len == n && strncasecmp(h->name, name, n) == 0;
 }
 
 /*
@@ -485,9 +468,10 @@ int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq)
 	n->hdrs_off = n->len;
 	while (frame_next_hdr(o->buf, end, &pos, &h)) {
 		line = n->len;
-		if (hdr_is(&h, "Authorization") || hdr_is(&h, "Proxy-Authorization"))
+		if (msg_hdr_named(&h, "Authorization", NULL) ||
+		    msg_hdr_named(&h, "Proxy-Authorization", NULL))
 			continue; /* they answered the old challenge: the caller adds new ones */
-		if (!via_done && (hdr_is(&h, "Via") || hdr_is(&h, "v"))) {
+		if (!via_done && msg_hdr_named(&h, "Via", "v")) {
 			msg_out_put(n, h.name, (size_t)(h.value - h.name));
 			if (put_new_branch(n, h.value, h.value_len, branch) < 0) {
 				err = -EINVAL;
@@ -495,7 +479,7 @@ int msg_req_retry(struct sip_msg **mp, const struct sip_msg *req, uint32_t cseq)
 			}
 			msg_out_put(n, "\r\n", 2);
 			via_done = true;
-		} else if (hdr_is(&h, "CSeq")) {
+		} else if (msg_hdr_named(&h, "CSeq", NULL)) {
 			msg_out_put(n, "CSeq: ", 6);
 			msg_out_put(n, num, nl);
 			msg_out_put(n, " ", 1);
@@ -523,7 +507,7 @@ fail:
 	return err;
 }
 
-int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip)
+int msg_req_addr_uri(const struct sip_msg *m, const char *name, const char *compact, char **urip)
 {
 	const struct msg_out *o = m->out;
 	size_t end = o->fin_len ? o->fin_len : o->len, pos = o->hdrs_off;
@@ -533,7 +517,7 @@ int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip)
 	if (!m->is_request || o->spent)
 		return -EAGAIN;
 	while (frame_next_hdr(o->buf, end, &pos, &h)) {
-		if (!hdr_is(&h, name))
+		if (!msg_hdr_named(&h, name, compact))
 			continue;
 		/* As l_addr() wrote it: "<" URI ">" (the URI holds no '>': uri_text_ok()). */
 		if (h.value_len < 2 || h.value[0] != '<' ||
@@ -546,13 +530,34 @@ int msg_req_addr_uri(const struct sip_msg *m, const char *name, char **urip)
 	return -EAGAIN;
 }
 
+/*
+ * The Request-URI in o's start line, "METHOD SP Request-URI SP SIP/2.0
+ * CRLF" as req_write() writes it.  false: no text, or not that shape.
+ */
+static bool start_line_uri(const struct msg_out *o, const char **urip, size_t *lenp)
+{
+	static const char tail[] = " SIP/2.0\r\n";
+	const size_t tl = sizeof(tail) - 1;
+	const char *sp, *end;
+
+	if (o->spent || o->hdrs_off < tl + 3 || memcmp(o->buf + o->hdrs_off - tl, tail, tl) != 0 ||
+	    !(sp = memchr(o->buf, ' ', o->hdrs_off - tl)))
+		return false;
+	end = o->buf + o->hdrs_off - tl;
+	if (end <= sp + 1)
+		return false;
+	*urip = sp + 1;
+	*lenp = (size_t)(end - sp - 1);
+	return true;
+}
+
 int msg_req_ack_cancel(struct sip_msg **mp, const struct sip_msg *inv, const char *method,
 		       const char *to_value, const char *to_tag)
 {
 	const struct msg_out *o = inv->out;
 	size_t end = o->fin_len ? o->fin_len : o->len, pos = o->hdrs_off, nl, ml = strlen(method);
-	const char *ruri = o->buf + strlen(inv->method) + 1;
-	size_t ruri_len = o->hdrs_off - (size_t)(ruri - o->buf) - 10; /* " SIP/2.0\r\n" */
+	size_t ruri_len;
+	const char *ruri;
 	struct req_parts p = {
 	    .method = method,
 	    .cseq = inv->cseq,
@@ -566,7 +571,8 @@ int msg_req_ack_cancel(struct sip_msg **mp, const struct sip_msg *inv, const cha
 	struct frame_hdr h;
 	char num[24];
 
-	if (!inv->is_request || o->spent || strcmp(inv->method, "INVITE") != 0)
+	if (!inv->is_request || strcmp(inv->method, "INVITE") != 0 ||
+	    !start_line_uri(o, &ruri, &ruri_len))
 		return -EAGAIN;
 	nl = msg_dec(num, inv->cseq);
 	if (!(b = req_block(&p, inv->branch, inv->via_host, inv->via_port)))
@@ -584,17 +590,18 @@ int msg_req_ack_cancel(struct sip_msg **mp, const struct sip_msg *inv, const cha
 	while (frame_next_hdr(o->buf, end, &pos, &h)) {
 		const char *line = o->buf + h.line_off;
 
-		if (hdr_is(&h, "Via")) {
+		if (msg_hdr_named(&h, "Via", "v")) {
 			if (via_done)
 				continue; /* the top Via only: its branch matches the transaction */
 			via_done = true;
-		} else if (hdr_is(&h, "To") && to_value) {
+		} else if (msg_hdr_named(&h, "To", "t") && to_value) {
 			msg_out_put(n, "To: ", 4);
 			msg_out_puts(n, to_value);
 			msg_out_put(n, "\r\n", 2);
 			continue;
-		} else if (!hdr_is(&h, "From") && !hdr_is(&h, "To") && !hdr_is(&h, "Call-ID") &&
-			   !hdr_is(&h, "Route")) {
+		} else if (!msg_hdr_named(&h, "From", "f") && !msg_hdr_named(&h, "To", "t") &&
+			   !msg_hdr_named(&h, "Call-ID", "i") &&
+			   !msg_hdr_named(&h, "Route", NULL)) {
 			continue;
 		}
 		msg_out_put(n, line, h.line_len);
@@ -610,16 +617,10 @@ int msg_req_ack_cancel(struct sip_msg **mp, const struct sip_msg *inv, const cha
 
 int msg_req_ruri(const struct sip_msg *m, char **urip)
 {
-	const struct msg_out *o = m->out;
-	const char *sp, *end;
+	const char *uri;
+	size_t len;
 
-	/* "METHOD SP Request-URI SP SIP/2.0 CRLF", as req_write() wrote it. */
-	if (!m->is_request || o->spent || o->hdrs_off < 12 ||
-	    memcmp(o->buf + o->hdrs_off - 10, " SIP/2.0\r\n", 10) != 0 ||
-	    !(sp = memchr(o->buf, ' ', o->hdrs_off)))
+	if (!m->is_request || !start_line_uri(m->out, &uri, &len))
 		return -EAGAIN;
-	end = o->buf + o->hdrs_off - 10;
-	if (end <= sp + 1)
-		return -EAGAIN;
-	return (*urip = strndup(sp + 1, (size_t)(end - sp - 1))) ? 0 : -ENOMEM;
+	return (*urip = strndup(uri, len)) ? 0 : -ENOMEM;
 }

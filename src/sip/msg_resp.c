@@ -625,8 +625,7 @@ int msg_out_copy_record_routes(struct sip_msg *m, const struct sip_msg *req)
 	return 0;
 }
 
-/* h is name (or its compact form). */
-static bool hdr_named(const struct frame_hdr *h, const char *name, const char *compact)
+bool msg_hdr_named(const struct frame_hdr *h, const char *name, const char *compact)
 {
 	size_t n = strlen(name);
 
@@ -645,7 +644,7 @@ bool msg_out_lacks(const struct sip_msg *m, const char *name, const char *compac
 	if (!msg_out_raw(m) || o->spent)
 		return false;
 	while (frame_next_hdr(o->buf, end, &pos, &h))
-		if (hdr_named(&h, name, compact))
+		if (msg_hdr_named(&h, name, compact))
 			return false;
 	return true;
 }
