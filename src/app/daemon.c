@@ -41,6 +41,7 @@
 #include "core/stats.h"
 #include "core/tmr.h"
 #include "media/codec.h"
+#include "media/msrtp.h"
 #include "ctl/ctl.h"
 #include "sip/msg.h"
 #include "sip/sip.h"
@@ -524,6 +525,9 @@ static int build_layers(struct daemon *dm)
 				err == -EIO ? " (libsrtp2's srtp_init failed)" : "");
 			return err;
 		}
+		if (strcmp(msrtp_crypto(), "openssl") != 0)
+			log_warn("libsrtp2 refused sipuad's OpenSSL SRTP crypto (its known-answer "
+				 "tests failed): SRTP uses libsrtp2's own, slower");
 	}
 	ce = (struct call_env){.tsx = sip_tsx(dm->sip),
 			       .clk = dm->clk,

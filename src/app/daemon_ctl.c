@@ -25,6 +25,7 @@
 #include "core/why.h"
 #include "ctl/ctl.h"
 #include "ctl_proto.h"
+#include "media/msrtp.h"
 #include "sip/sip.h"
 #include "ua/call.h"
 #include "ua/options.h"
@@ -104,6 +105,7 @@ void daemon_ctl_status(struct daemon *dm, struct ctl_req *req)
 		json_object_set_new(r, "registered", json_integer(n_reg));
 		json_object_set_new(r, "rtp_ports_kept", json_integer(calls_rtp_kept(dm->calls)));
 		json_object_set_new(r, "tls_available", json_boolean(dm->tls_ok));
+		json_object_set_new(r, "srtp_crypto", json_string(msrtp_crypto()));
 		json_object_set_new(r, "tls_connection_count",
 				    json_integer(sip_tls_conn_count(dm->sip)));
 		json_object_set_new(r, "tls_connections", tls_conns_json(dm));

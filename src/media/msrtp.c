@@ -25,6 +25,7 @@
 #include <srtp2/srtp.h>
 
 #include "media/msrtp.h"
+#include "media/msrtp_ossl.h"
 
 /* Replay window in packets (RFC 3711 §3.3.2: at least 64). */
 #define MSRTP_WINDOW 128
@@ -38,10 +39,10 @@ struct msrtp {
 };
 
 /*
- * libsrtp2's crypto kernel is per process, so is this flag: it spares
- * a second srtp_init() (which reruns every cipher's self-test).
+ * libsrtp2's crypto kernel is per process, so are these flags: the first
+ * spares a second srtp_init() (which reruns every cipher's self-test).
  */
-static bool initialized;
+static bool initialized, ossl;
 
 int msrtp_global_init(void)
 {
@@ -49,8 +50,16 @@ int msrtp_global_init(void)
 		return 0;
 	if (srtp_init() != srtp_err_status_ok)
 		return -EIO;
+	ossl = msrtp_ossl_install() == 0;
 	initialized = true;
 	return 0;
+}
+
+const char *msrtp_crypto(void)
+{
+	if (!initialized)
+		return NULL;
+	return ossl ? "openssl" : "libsrtp2";
 }
 
 /* The crypto policies of suite s for RTP and RTCP (see msrtp.h's table). */

@@ -19,9 +19,12 @@
  * We never send the same sequence number twice under one key (libsrtp2's
  * allow_repeat_tx is off): protecting it again is refused too.
  *
- * Cost: creating the sessions costs about a millisecond with Debian's
- * libsrtp2 (NSS backend; figures in bench/RESULTS.md): create them when
- * the keys change, never per packet or per unchanged re-INVITE.
+ * Crypto: libsrtp2 keeps the protocol; its AES-CM, AES-GCM and HMAC-SHA1
+ * are replaced at msrtp_global_init() by ours on OpenSSL (msrtp_ossl.h),
+ * because Debian's libsrtp2 does them through NSS at a cost that grows
+ * with the calls alive.  Creating a call's sessions then costs tens of
+ * microseconds (figures in bench/RESULTS.md); still, create them when the
+ * keys change, never per packet or per unchanged re-INVITE.
  *
  * Buffers: libsrtp2 works in place and reads the header in 32-bit words,
  * so a buffer must be 4-byte aligned and have MSRTP_TRAILER spare bytes
@@ -52,6 +55,13 @@
  * broken libsrtp2 shows there.
  */
 int msrtp_global_init(void);
+
+/*
+ * Whose crypto the sessions use: "openssl" (ours, msrtp_ossl.h), or
+ * "libsrtp2" if libsrtp2 refused one of our types (its known-answer
+ * tests failed), NULL before msrtp_global_init().
+ */
+const char *msrtp_crypto(void);
 
 struct msrtp;
 
