@@ -20,17 +20,27 @@
  *     jitter buffer's counts only grow.
  * And every RTCP report we build from the input's bytes parses back to
  * what was put in.
+ *  3. through SRTP and SRTCP (msrtp, libsrtp2 with our OpenSSL crypto),
+ *     with fresh sessions of the suite the first byte picks: unprotecting
+ *     the datagram fails cleanly or only shortens it; a datagram that
+ *     parses as RTP (or RTCP) is protected and comes back byte for byte.
+ *  4. the payload of a parsed RTP packet as an RFC 4733 event
+ *     (dtmf_rx_packet): a known result, a digit when it reports one.
  *
  *   tests/fuzz/fuzz_rtp -max_total_time=60 tests/fuzz/corpus/rtp
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/dtmf.h"
 #include "media/jbuf.h"
+#include "media/msrtp.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
+#include "media/sdes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -208,10 +218,98 @@ static void report(const uint8_t *d, size_t n)
 		abort();
 }
 
+/* A buffer as the engine's: 8-aligned, with room for the SRTP trailer. */
+#define PKT_MAX 1500
+union pkt {
+	uint64_t align;
+	uint8_t b[PKT_MAX + MSRTP_TRAILER];
+};
+
+/* msrtp's result on input it did not make: refused in one of its ways, or only shortened. */
+static void unprotect_any(int rc, size_t before, size_t after)
+{
+	if (rc != 0 && rc != -EBADMSG && rc != -EALREADY && rc != -EINVAL)
+		abort();
+	if (rc != 0 && after != before)
+		abort(); /* a refusal leaves the length */
+	if (rc == 0 && after > before)
+		abort();
+}
+
+static void srtp(const uint8_t *d, size_t n)
+{
+	struct sdes_key k;
+	struct msrtp *tx = NULL, *rx = NULL;
+	union pkt p;
+	struct rtp_hdr h;
+	struct rtcp_info ri;
+	size_t len;
+	bool is_rtcp;
+
+	if (n < 1 || n > PKT_MAX)
+		return;
+	memset(&k, 0, sizeof(k));
+	k.suite = (enum sdes_suite)(d[0] % SDES_SUITE_COUNT);
+	k.len = sdes_key_len(k.suite);
+	for (size_t i = 0; i < k.len; i++)
+		k.key[i] = (uint8_t)(i * 37 + 1);
+	if (msrtp_new(&tx, &k, &k) < 0 || msrtp_new(&rx, &k, &k) < 0)
+		abort();
+	is_rtcp = rtp_is_rtcp(d, n);
+
+	/* What arrives: anything. */
+	memcpy(p.b, d, n);
+	len = n;
+	unprotect_any(is_rtcp ? msrtp_unprotect_rtcp(rx, p.b, &len) : msrtp_unprotect(rx, p.b, &len),
+		      n, len);
+
+	/* What we send: a packet that parses comes back the same. */
+	memcpy(p.b, d, n);
+	len = n;
+	if (!is_rtcp && rtp_parse(d, n, &h) == 0) {
+		if (msrtp_protect(tx, p.b, &len, sizeof(p.b)) != 0)
+			abort();
+		if (msrtp_unprotect(rx, p.b, &len) != 0 || len != n || memcmp(p.b, d, n) != 0)
+			abort();
+	} else if (is_rtcp && rtcp_parse(d, n, OUR_SSRC, &ri) == 0) {
+		if (msrtp_protect_rtcp(tx, p.b, &len, sizeof(p.b)) != 0)
+			abort();
+		if (msrtp_unprotect_rtcp(rx, p.b, &len) != 0 || len != n || memcmp(p.b, d, n) != 0)
+			abort();
+	}
+	msrtp_free(tx);
+	msrtp_free(rx);
+}
+
+/* The payload of an RTP packet read as a telephone-event (RFC 4733). */
+static void event(const uint8_t *d, size_t n)
+{
+	struct rtp_hdr h;
+	struct dtmf_rx r;
+	char digit = 0;
+	unsigned dur = 0;
+	int rc;
+
+	if (rtp_parse(d, n, &h) < 0)
+		return;
+	dtmf_rx_setup(&r, 8000);
+	for (int i = 0; i < 2; i++) { /* twice: the second is a repeat */
+		rc = dtmf_rx_packet(&r, h.ts, h.marker, h.payload, h.plen, &digit, &dur);
+		if (rc != 0 && rc != 1 && rc != -EBADMSG && rc != -ENOTSUP)
+			abort();
+		if (rc == 1 && (i == 1 || !digit || !strchr("0123456789*#ABCD", digit)))
+			abort();
+		if (rc < 0 && h.plen >= 4 && h.payload[0] < 16)
+			abort(); /* a DTMF code in a long enough payload is read */
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	one(data, size);
 	stream(data, size);
 	report(data, size);
+	srtp(data, size);
+	event(data, size);
 	return 0;
 }
