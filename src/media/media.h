@@ -222,7 +222,12 @@ struct media_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	int64_t lost;	      /* RFC 3550 A.3, cumulative */
 	double loss_pct;      /* lost / expected, % */
-	uint8_t fraction;     /* last report interval, /256 */
+	/*
+	 * RFC 3550 §6.4.1 fraction lost, in 1/256 (0..255), as our report
+	 * blocks carry it: of the interval our last report covered; before
+	 * our first report about this source, since its start.
+	 */
+	uint8_t fraction;
 	double jitter_ms;     /* A.8 */
 	double rtt_ms;	      /* from the peer's reports; < 0: unknown */
 	double remote_loss_pct; /* what the peer reported of our stream; < 0: unknown */

@@ -96,6 +96,7 @@ struct media {
 	bool have;
 	bool latched;
 	bool have_src;
+	bool reported; /* a report block about the peer's source went out: see fraction */
 	bool timed_out;
 	/*
 	 * What we send, gathered a tick at a time up to a packet time:
@@ -132,6 +133,7 @@ struct media {
 	double rtt_ms;
 	double remote_loss_pct, remote_jitter_ms;
 	uint64_t rtcp_rx, rtcp_tx;
+	uint8_t fraction; /* RFC 3550 §6.4.1 fraction lost our last report block carried */
 
 	struct g722 *g722;	   /* G.722 codec state, made at its first use */
 

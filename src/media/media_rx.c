@@ -112,6 +112,7 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 	if (!m->have_src) {
 		m->have_src = true;
 		m->peer_ssrc = h.ssrc;
+		m->reported = false;
 		rtp_src_init(&m->src, h.seq, MEDIA_RATE);
 	} else if (h.ssrc != m->peer_ssrc) {
 		m->drop_ssrc++;

@@ -270,6 +270,8 @@ void media_send_rtcp(struct media *m, bool bye)
 		r.have_block = true;
 		r.peer_ssrc = m->peer_ssrc;
 		r.fraction = rtp_src_fraction(&m->src);
+		m->fraction = r.fraction;
+		m->reported = true;
 		r.lost = rtp_src_lost(&m->src);
 		r.ext_max = rtp_src_ext_max(&m->src);
 		r.jitter = rtp_src_jitter(&m->src);
@@ -282,6 +284,22 @@ void media_send_rtcp(struct media *m, bool bye)
 		return;
 	send_to(m->params.rtcp_mux ? m->pair.rtp_fd : m->pair.rtcp_fd, &m->dest_rtcp, buf, len);
 	m->rtcp_tx++;
+}
+
+/*
+ * The fraction lost media_stats() tells: the one our last report block
+ * carried (RFC 3550 §6.4.1), or before our first, the one it would carry
+ * now: since the start.  rtp_src_fraction() ends the interval, so a copy
+ * is asked.
+ */
+static uint8_t fraction_lost(const struct media *m)
+{
+	struct rtp_src s;
+
+	if (m->reported)
+		return m->fraction;
+	s = m->src;
+	return rtp_src_fraction(&s);
 }
 
 void media_stats(const struct media *m, struct media_stats *out)
@@ -331,6 +349,7 @@ void media_stats(const struct media *m, struct media_stats *out)
 		out->peer_ssrc = m->peer_ssrc;
 		out->lost = rtp_src_lost(&m->src);
 		out->loss_pct = expected && out->lost > 0 ? out->lost * 100.0 / expected : 0;
+		out->fraction = fraction_lost(m);
 		out->jitter_ms = rtp_src_jitter_ms(&m->src);
 		delay = (m->rtt_ms > 0 ? m->rtt_ms / 2 : 0) + out->jitter_delay_ms +
 			(m->have ? m->params.ptime : 20);

@@ -25,6 +25,7 @@
 #include "core/tmr.h"
 #include "media/codec.h"
 #include "media/media.h"
+#include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/rtpport.h"
 #include "media/sdes.h"
@@ -303,18 +304,75 @@ START_TEST(test_dtmf)
 }
 END_TEST
 
-/* Send one RTP packet of pt from fd to m. */
-static void send_pkt(int fd, const struct media *m, uint8_t pt, bool marker, uint16_t seq,
-		     uint32_t ts, const uint8_t *pl, size_t plen)
+/* The SSRC the tests' hand-made peer sends with. */
+#define PEER_SSRC 0x1234abcdu
+
+/* Send one RTP packet of pt and ssrc from fd to m. */
+static void send_pkt_ssrc(int fd, const struct media *m, uint32_t ssrc, uint8_t pt, bool marker,
+			  uint16_t seq, uint32_t ts, const uint8_t *pl, size_t plen)
 {
 	uint8_t buf[RTP_HDR_LEN + 160];
 	struct net_addr to;
-	size_t n = rtp_write_hdr(buf, pt, marker, seq, ts, 0x1234abcd);
+	size_t n = rtp_write_hdr(buf, pt, marker, seq, ts, ssrc);
 
+	ck_assert_uint_le(plen, 160);
 	memcpy(buf + n, pl, plen);
 	media_local(m, &to);
 	ck_assert_int_eq(sendto(fd, buf, n + plen, 0, (struct sockaddr *)&to.ss, to.len),
 			 (ssize_t)(n + plen));
+}
+
+/* Send one RTP packet of pt from fd to m. */
+static void send_pkt(int fd, const struct media *m, uint8_t pt, bool marker, uint16_t seq,
+		     uint32_t ts, const uint8_t *pl, size_t plen)
+{
+	send_pkt_ssrc(fd, m, PEER_SSRC, pt, marker, seq, ts, pl, plen);
+}
+
+/* A hand-made peer's socket on 127.0.0.1, non-blocking; its address in *a. */
+static int peer_open(struct net_addr *a)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &sl), 0);
+	ck_assert_int_eq(net_addr_from_host(a, "127.0.0.1", ntohs(sin.sin_port)), 0);
+	return fd;
+}
+
+/* Parameters for a session whose peer is the hand-made one at rtp (RTCP at rtcp): PCMU, 20 ms. */
+static void peer_params(struct media_params *p, const struct net_addr *rtp,
+			const struct net_addr *rtcp)
+{
+	memset(p, 0, sizeof(*p));
+	p->active = true;
+	p->remote = *rtp;
+	p->remote_rtcp = *rtcp;
+	p->codec = codec_find("PCMU");
+	p->pt = 0;
+	p->te_pt = 101;
+	p->dir = MEDIA_SENDRECV;
+	p->ptime = 20;
+}
+
+/* Run the clock until an RTCP report about PEER_SSRC arrives at fd (8 s at most). */
+static void wait_report(int fd, struct rtcp_info *ri)
+{
+	uint8_t buf[RTCP_MAX];
+
+	for (unsigned t = 0; t < 8000; t += MEDIA_TICK_MS) {
+		ssize_t n;
+
+		run_ms(MEDIA_TICK_MS);
+		while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+			if (rtcp_parse(buf, (size_t)n, PEER_SSRC, ri) == 0 && ri->have_block)
+				return;
+	}
+	ck_abort_msg("no report in 8 s");
 }
 
 /*
@@ -372,6 +430,58 @@ START_TEST(test_dtmf_not_jitter)
 	ck_assert_uint_eq(st.rx_packets, 72);
 	ck_assert_uint_eq(st.lost, 0);
 	ck_assert_msg(st.jitter_ms < 1.0, "jitter %.1f ms on a perfect link", st.jitter_ms);
+}
+END_TEST
+
+/*
+ * The fraction lost (RFC 3550 §6.4.1) the statistics publish: before our
+ * first report, over what arrived since the start; then what our last
+ * report block carried, until the next one.  The hand-made peer loses 9
+ * of its first 50 packets, then 2 of the next 50.
+ */
+START_TEST(test_fraction_lost)
+{
+	struct media_params pb;
+	struct media_stats st;
+	struct rtcp_info ri;
+	struct net_addr pa, pr;
+	uint8_t pl[160];
+	uint16_t seq = 500;
+	uint32_t ts = 8000;
+	int fd = peer_open(&pa), rfd = peer_open(&pr);
+
+	memset(pl, 0xff, sizeof(pl));
+	open_side(&B, "silence");
+	peer_params(&pb, &pa, &pr);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (int i = 0; i < 50; i++, seq++, ts += 160) {
+		if (i == 0 || i % 5)
+			send_pkt(fd, B.m, 0, i == 0, seq, ts, pl, sizeof(pl));
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.rtcp_tx, 0);
+	ck_assert_int_eq(st.lost, 9);
+	ck_assert_uint_eq(st.fraction, 9 * 256 / 50);
+	wait_report(rfd, &ri);
+	ck_assert_uint_eq(ri.fraction, 9 * 256 / 50);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.fraction, 9 * 256 / 50);
+	/* The next interval's loss shows when the next report carries it. */
+	for (int i = 0; i < 50; i++, seq++, ts += 160) {
+		if (i != 10 && i != 30)
+			send_pkt(fd, B.m, 0, false, seq, ts, pl, sizeof(pl));
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.fraction, 9 * 256 / 50);
+	wait_report(rfd, &ri);
+	ck_assert_uint_eq(ri.fraction, 2 * 256 / 50);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.fraction, 2 * 256 / 50);
+	ck_assert_int_eq(st.lost, 11);
+	close(fd);
+	close(rfd);
 }
 END_TEST
 
@@ -680,6 +790,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_dtmf);
 	tcase_add_test(tc, test_dtmf_not_jitter);
 	tcase_add_test(tc, test_dtmf_no_te);
+	tcase_add_test(tc, test_fraction_lost);
 	tcase_add_test(tc, test_garbage_and_stranger);
 	tcase_add_test(tc, test_timeout_and_hold);
 	tcase_add_test(tc, test_buffers_lazy);
