@@ -1,12 +1,12 @@
 /*
  * media_rx: what arrives on a session's sockets.  RTP goes through, in
  * order: the source check (the SDP's address, or the first source when
- * symmetric RTP latches), SRTP, the header, the payload type, the SSRC,
- * the sequence (RFC 3550 A.1); then telephone-event payloads become
- * digits and audio goes, decoded, into the jitter buffer.  Every packet
- * dropped on the way is counted by why.  RTCP (its own port, or the RTP
- * port with rtcp-mux) feeds the round-trip time and the peer's view of our
- * stream.
+ * symmetric RTP latches), SRTP, the header, the payload type (the
+ * negotiated audio format or telephone-event), the SSRC, the sequence
+ * (RFC 3550 A.1); then telephone-event payloads become digits and audio
+ * goes, decoded, into the jitter buffer.  Every packet dropped on the way
+ * is counted by why.  RTCP (its own port, or the RTP port with rtcp-mux)
+ * feeds the round-trip time and the peer's view of our stream.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,16 +41,19 @@ static void latch(struct media *m, const struct net_addr *from)
 	media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_SOURCE_LATCHED, .addr = from});
 }
 
-static const struct codec *audio_of(const struct media *m, uint8_t pt)
+/*
+ * The codec row of payload type pt, or NULL: only the negotiated audio
+ * format and telephone-event.  RFC 3264 §5.1 lets the peer switch among
+ * the formats both sides listed, but the parameters keep only the one
+ * chosen: a format we did not negotiate, even one of our table, is
+ * refused rather than guessed.
+ */
+static const struct codec *codec_of(const struct media *m, uint8_t pt)
 {
-	const struct codec *c;
-
 	if (pt == m->params.pt)
 		return m->params.codec;
-	/* A static type of the table the peer may switch to (RFC 3264 §5.1: any format we listed). */
-	for (size_t i = 0; (c = codec_at(i)); i++)
-		if (c->kind == CODEC_AUDIO && c->pt == pt && pt < CODEC_PT_DYNAMIC)
-			return c;
+	if (m->params.te_pt >= 0 && pt == m->params.te_pt)
+		return codec_event();
 	return NULL;
 }
 
@@ -103,9 +106,7 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 		m->drop_malformed++;
 		return;
 	}
-	if (m->params.te_pt >= 0 && h.pt == m->params.te_pt)
-		c = codec_event();
-	else if (!(c = audio_of(m, h.pt))) {
+	if (!(c = codec_of(m, h.pt))) {
 		m->drop_pt++;
 		return;
 	}

@@ -485,6 +485,43 @@ START_TEST(test_fraction_lost)
 }
 END_TEST
 
+/*
+ * Only the negotiated audio payload type (PCMU, 0) and telephone-event
+ * (101) are taken: PCMA (8) and G.722 (9) are in our codec table but were
+ * not negotiated, 3 (GSM) and 96 are in nothing; each is dropped and
+ * counted, and the stream's own packets go on.
+ */
+START_TEST(test_payload_type_negotiated_only)
+{
+	static const uint8_t others[] = {8, 9, 3, 96};
+	struct media_params pb;
+	struct media_stats st;
+	struct net_addr pa;
+	uint8_t pl[160], ev[4] = {1, 10, 0, 160};
+	uint16_t seq = 7;
+	uint32_t ts = 0;
+	int fd = peer_open(&pa);
+
+	memset(pl, 0xff, sizeof(pl));
+	open_side(&B, "silence");
+	peer_params(&pb, &pa, &pa);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (int i = 0; i < 10; i++, ts += 160) {
+		send_pkt(fd, B.m, 0, i == 0, seq++, ts, pl, sizeof(pl));
+		if (i < (int)sizeof(others))
+			send_pkt(fd, B.m, others[i], false, seq++, ts, pl, sizeof(pl));
+		run_ms(20);
+	}
+	send_pkt(fd, B.m, 101, true, seq++, ts, ev, sizeof(ev));
+	run_ms(100);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.drop_pt, sizeof(others));
+	ck_assert_uint_eq(st.rx_packets, 11);
+	ck_assert_str_eq(B.digits, "1");
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_dtmf_no_te)
 {
 	struct media_params pa, pb;
@@ -791,6 +828,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_dtmf_not_jitter);
 	tcase_add_test(tc, test_dtmf_no_te);
 	tcase_add_test(tc, test_fraction_lost);
+	tcase_add_test(tc, test_payload_type_negotiated_only);
 	tcase_add_test(tc, test_garbage_and_stranger);
 	tcase_add_test(tc, test_timeout_and_hold);
 	tcase_add_test(tc, test_buffers_lazy);
