@@ -165,8 +165,20 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
  * two suites) and nothing changes; -EIO: libsrtp2 refused the keys (the
  * session sends nothing then).  p is copied; the SRTP sessions are made
  * again only when a key changed (srtp_create is costly).  A new remote
- * address or a new SSRC from the peer starts its statistics afresh.
+ * address or new keys end the peer's source: its next packet starts one,
+ * whatever its SSRC.
+ *
+ * Within a stream, a packet of another SSRC than the peer's source is
+ * dropped and counted (drop_ssrc) unless it is the MEDIA_SSRC_PROBATION-th
+ * in sequence of that SSRC with none of the source's between them (RFC
+ * 3550 A.1's probation): then the peer restarted its stream (a PBX that
+ * switched sources), and that SSRC becomes its source.  A new source
+ * starts afresh its RFC 3550 figures (sequence, jitter, fraction lost, the
+ * report blocks about it), the jitter buffer and the RFC 4733 receiver;
+ * lost and loss_pct add up over the call's sources, and the packet, byte,
+ * drop, late and concealed counts are the call's.
  */
+#define MEDIA_SSRC_PROBATION 3
 int media_update(struct media *m, const struct media_params *p);
 
 /* Our RTP port for the m= line; 0 when m is NULL. */
@@ -220,15 +232,15 @@ int media_dtmf(struct media *m, const char *digits, unsigned duration_ms);
 struct media_stats {
 	bool valid; /* false: no media ever ran */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-	int64_t lost;	      /* RFC 3550 A.3, cumulative */
-	double loss_pct;      /* lost / expected, % */
+	int64_t lost;	 /* RFC 3550 A.3, cumulative over the peer's sources */
+	double loss_pct; /* lost / expected, %, as lost */
 	/*
 	 * RFC 3550 §6.4.1 fraction lost, in 1/256 (0..255), as our report
 	 * blocks carry it: of the interval our last report covered; before
 	 * our first report about this source, since its start.
 	 */
 	uint8_t fraction;
-	double jitter_ms;     /* A.8 */
+	double jitter_ms;     /* A.8, of the current source */
 	double rtt_ms;	      /* from the peer's reports; < 0: unknown */
 	double remote_loss_pct; /* what the peer reported of our stream; < 0: unknown */
 	double remote_jitter_ms;
@@ -238,7 +250,7 @@ struct media_stats {
 	    drop_srtp_replay, late, concealed_ms;
 	uint64_t drop_rtcp; /* RTCP that failed SRTCP or the RFC 3550 A.2 checks */
 	uint64_t rtcp_rx, rtcp_tx;
-	uint32_t ssrc, peer_ssrc;
+	uint32_t ssrc, peer_ssrc; /* peer_ssrc: the current source's; 0 before its first packet */
 };
 void media_stats(const struct media *m, struct media_stats *out);
 

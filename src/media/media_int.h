@@ -112,6 +112,16 @@ struct media {
 	uint32_t peer_ssrc;
 	struct rtp_src src;
 	/*
+	 * Another SSRC on probation (MEDIA_SSRC_PROBATION): its last seq and
+	 * its packets in sequence so far, none of peer_ssrc's between them.
+	 */
+	uint32_t cand_ssrc;
+	uint16_t cand_seq;
+	uint8_t cand_n;
+	/* Totals of the peer's sources before the current one: lost and loss_pct span them all. */
+	int64_t lost_prior;
+	uint64_t expected_prior;
+	/*
 	 * The jitter buffer and the in-band DTMF detector are made at the
 	 * first audio that needs them and freed when we stop receiving (hold):
 	 * a call without audio coming in holds neither.  The late and
@@ -170,6 +180,13 @@ bool media_jb(struct media *m);
 bool media_inband(struct media *m);
 /* Free what only receiving needs: the jitter buffer (its counts kept) and the DTMF detector. */
 void media_rx_release(struct media *m);
+/*
+ * The peer's source ends (a new SSRC, a new address, new keys): its
+ * counts go into the call's totals, the jitter buffer empties (its
+ * timestamps are not the next source's) and the RFC 4733 receiver forgets
+ * its digit; the next packet taken starts a source.  None: nothing.
+ */
+void media_src_end(struct media *m);
 
 /* media_rx.c */
 void media_on_rtp(int fd, short what, void *arg);

@@ -2,11 +2,12 @@
  * media_rx: what arrives on a session's sockets.  RTP goes through, in
  * order: the source check (the SDP's address, or the first source when
  * symmetric RTP latches), SRTP, the header, the payload type (the
- * negotiated audio format or telephone-event), the SSRC, the sequence
- * (RFC 3550 A.1); then telephone-event payloads become digits and audio
- * goes, decoded, into the jitter buffer.  Every packet dropped on the way
- * is counted by why.  RTCP (its own port, or the RTP port with rtcp-mux)
- * feeds the round-trip time and the peer's view of our stream.
+ * negotiated audio format or telephone-event), the SSRC (a new one is
+ * on probation: ssrc_ok()), the sequence (RFC 3550 A.1); then
+ * telephone-event payloads become digits and audio goes, decoded, into
+ * the jitter buffer.  Every packet dropped on the way is counted by why.
+ * RTCP (its own port, or the RTP port with rtcp-mux) feeds the round-trip
+ * time and the peer's view of our stream.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,6 +56,51 @@ static const struct codec *codec_of(const struct media *m, uint8_t pt)
 	if (m->params.te_pt >= 0 && pt == m->params.te_pt)
 		return codec_event();
 	return NULL;
+}
+
+/* h's source becomes the peer's: its statistics start (RFC 3550 A.1 init_seq). */
+static void src_start(struct media *m, const struct rtp_hdr *h)
+{
+	m->have_src = true;
+	m->peer_ssrc = h->ssrc;
+	m->reported = false;
+	m->cand_n = 0;
+	rtp_src_init(&m->src, h->seq, MEDIA_RATE);
+}
+
+/*
+ * Is h of the peer's source?  The first packet starts it.  Another SSRC
+ * is on probation, as a new source in RFC 3550 A.1 (MIN_SEQUENTIAL):
+ * once MEDIA_SSRC_PROBATION of its packets came in sequence with none of
+ * the current source's between them, it replaces it (a peer that
+ * restarted its stream); until then its packets are dropped.  So a stray
+ * packet, or a second source sending along with the first, never takes
+ * the call over.  false: drop h, counted in drop_ssrc.
+ */
+static bool ssrc_ok(struct media *m, const struct rtp_hdr *h)
+{
+	if (!m->have_src) {
+		src_start(m, h);
+		return true;
+	}
+	if (h->ssrc == m->peer_ssrc) {
+		m->cand_n = 0;
+		return true;
+	}
+	if (m->cand_n && h->ssrc == m->cand_ssrc && h->seq == (uint16_t)(m->cand_seq + 1))
+		m->cand_n++;
+	else {
+		m->cand_ssrc = h->ssrc;
+		m->cand_n = 1;
+	}
+	m->cand_seq = h->seq;
+	if (m->cand_n < MEDIA_SSRC_PROBATION) {
+		m->drop_ssrc++;
+		return false;
+	}
+	media_src_end(m);
+	src_start(m, h);
+	return true;
 }
 
 static void rtcp_in(struct media *m, uint8_t *buf, size_t len, uint64_t now_us)
@@ -110,15 +156,8 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 		m->drop_pt++;
 		return;
 	}
-	if (!m->have_src) {
-		m->have_src = true;
-		m->peer_ssrc = h.ssrc;
-		m->reported = false;
-		rtp_src_init(&m->src, h.seq, MEDIA_RATE);
-	} else if (h.ssrc != m->peer_ssrc) {
-		m->drop_ssrc++;
+	if (!ssrc_ok(m, &h))
 		return;
-	}
 	if (rtp_src_seq(&m->src, h.seq) < 0) {
 		m->drop_malformed++;
 		return;

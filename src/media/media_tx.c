@@ -304,7 +304,7 @@ static uint8_t fraction_lost(const struct media *m)
 
 void media_stats(const struct media *m, struct media_stats *out)
 {
-	uint64_t concealed;
+	uint64_t concealed, expected;
 
 	memset(out, 0, sizeof(*out));
 	out->rtt_ms = -1;
@@ -342,17 +342,21 @@ void media_stats(const struct media *m, struct media_stats *out)
 		out->jitter_delay_ms = js.delay_ms;
 	}
 	out->concealed_ms = concealed * 1000 / MEDIA_RATE;
+	/* Loss over every source the peer used; the rest is the current source's. */
+	out->lost = m->lost_prior;
+	expected = m->expected_prior;
 	if (m->have_src) {
-		uint32_t expected = rtp_src_expected(&m->src);
-		double delay;
-
 		out->peer_ssrc = m->peer_ssrc;
-		out->lost = rtp_src_lost(&m->src);
-		out->loss_pct = expected && out->lost > 0 ? out->lost * 100.0 / expected : 0;
+		out->lost += rtp_src_lost(&m->src);
+		expected += rtp_src_expected(&m->src);
 		out->fraction = fraction_lost(m);
 		out->jitter_ms = rtp_src_jitter_ms(&m->src);
-		delay = (m->rtt_ms > 0 ? m->rtt_ms / 2 : 0) + out->jitter_delay_ms +
-			(m->have ? m->params.ptime : 20);
+	}
+	out->loss_pct = expected && out->lost > 0 ? out->lost * 100.0 / expected : 0;
+	if (m->have_src || m->expected_prior) {
+		double delay = (m->rtt_ms > 0 ? m->rtt_ms / 2 : 0) + out->jitter_delay_ms +
+			       (m->have ? m->params.ptime : 20);
+
 		out->r = quality_r(out->loss_pct, delay);
 		out->mos = quality_mos(out->r);
 	}

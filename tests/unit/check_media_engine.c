@@ -14,6 +14,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <sndfile.h>
+#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include "core/tmr.h"
 #include "media/codec.h"
 #include "media/media.h"
+#include "media/msrtp.h"
 #include "media/rtcp.h"
 #include "media/rtp.h"
 #include "media/rtpport.h"
@@ -359,6 +361,45 @@ static void peer_params(struct media_params *p, const struct net_addr *rtp,
 	p->ptime = 20;
 }
 
+/* Send len bytes of buf from fd to m. */
+static void send_raw(int fd, const struct media *m, const uint8_t *buf, size_t len)
+{
+	struct net_addr to;
+
+	media_local(m, &to);
+	ck_assert_int_eq(sendto(fd, buf, len, 0, (struct sockaddr *)&to.ss, to.len), (ssize_t)len);
+}
+
+/* An SRTP packet of PCMU silence protected by s into buf (4-aligned, size bytes); its length. */
+static size_t srtp_pkt(struct msrtp *s, uint8_t *buf, size_t size, uint32_t ssrc, uint16_t seq,
+		       uint32_t ts)
+{
+	size_t len = rtp_write_hdr(buf, 0, false, seq, ts, ssrc);
+
+	memset(buf + len, 0xff, 160);
+	len += 160;
+	ck_assert_int_eq(msrtp_protect(s, buf, &len, size), 0);
+	return len;
+}
+
+/* The RTP packets waiting at fd, read and counted; SSRCs other than ssrc (0: any) fail. */
+static unsigned drain_rtp(int fd, uint32_t ssrc)
+{
+	uint8_t buf[2048];
+	struct rtp_hdr h;
+	unsigned n = 0;
+	ssize_t len;
+
+	while ((len = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		if (rtp_is_rtcp(buf, (size_t)len))
+			continue;
+		ck_assert_int_eq(rtp_parse(buf, (size_t)len, &h), 0);
+		ck_assert(!ssrc || h.ssrc == ssrc);
+		n++;
+	}
+	return n;
+}
+
 /* Run the clock until an RTCP report about PEER_SSRC arrives at fd (8 s at most). */
 static void wait_report(int fd, struct rtcp_info *ri)
 {
@@ -518,6 +559,203 @@ START_TEST(test_payload_type_negotiated_only)
 	ck_assert_uint_eq(st.drop_pt, sizeof(others));
 	ck_assert_uint_eq(st.rx_packets, 11);
 	ck_assert_str_eq(B.digits, "1");
+	close(fd);
+}
+END_TEST
+
+/*
+ * A lone packet of another SSRC (a stray from an old stream, a
+ * misdirected one) is dropped and counted; the peer's stream goes on.
+ */
+START_TEST(test_ssrc_stray)
+{
+	struct media_params pb;
+	struct media_stats st;
+	struct net_addr pa;
+	uint8_t pl[160];
+	int fd = peer_open(&pa);
+
+	memset(pl, 0xff, sizeof(pl));
+	open_side(&B, "silence");
+	peer_params(&pb, &pa, &pa);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (uint16_t i = 0; i < 30; i++) {
+		send_pkt(fd, B.m, 0, i == 0, (uint16_t)(100 + i), i * 160u, pl, sizeof(pl));
+		if (i == 10)
+			send_pkt_ssrc(fd, B.m, 0x5eed, 0, false, 9000, 12345, pl, sizeof(pl));
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.peer_ssrc, PEER_SSRC);
+	ck_assert_uint_eq(st.drop_ssrc, 1);
+	ck_assert_uint_eq(st.rx_packets, 30);
+	ck_assert_int_eq(st.lost, 0);
+	close(fd);
+}
+END_TEST
+
+/*
+ * A peer that restarts its stream with a new SSRC (and new sequence and
+ * timestamp bases) is followed after MEDIA_SSRC_PROBATION packets: its
+ * audio reaches the jitter buffer, which echo shows by sending it back.
+ * Its timestamps start where the old source's did, behind its last: the
+ * jitter buffer starts afresh, or they would all be late.  The loss adds
+ * up over both sources.
+ */
+START_TEST(test_ssrc_switch)
+{
+	struct media_params pb;
+	struct media_stats st;
+	struct net_addr pa;
+	uint8_t pl[160];
+	unsigned echoed;
+	int fd = peer_open(&pa);
+
+	memset(pl, 0x40, sizeof(pl));
+	open_side(&B, "echo");
+	peer_params(&pb, &pa, &pa);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	/* One lost before the switch, none after. */
+	for (uint16_t i = 0; i < 20; i++) {
+		if (i != 10)
+			send_pkt(fd, B.m, 0, i == 0, (uint16_t)(60000 + i), i * 160u, pl,
+				 sizeof(pl));
+		run_ms(20);
+	}
+	for (uint16_t i = 0; i < 50; i++) {
+		send_pkt_ssrc(fd, B.m, 0xfeed, 0, i == 0, (uint16_t)(5 + i), i * 160u, pl,
+			      sizeof(pl));
+		run_ms(20);
+		if (i == 25)
+			(void)drain_rtp(fd, 0);
+	}
+	echoed = drain_rtp(fd, 0);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.peer_ssrc, 0xfeed);
+	ck_assert_uint_eq(st.drop_ssrc, MEDIA_SSRC_PROBATION - 1);
+	ck_assert_uint_eq(st.rx_packets, 19 + 50 - (MEDIA_SSRC_PROBATION - 1));
+	ck_assert_int_eq(st.lost, 1);
+	ck_assert_msg(echoed >= 23, "echoed %u of 24 packet times", echoed);
+	ck_assert_uint_eq(st.late, 0);
+	ck_assert_uint_eq(media_buffers(B.m) & MEDIA_BUF_JITTER, MEDIA_BUF_JITTER);
+	close(fd);
+}
+END_TEST
+
+/*
+ * Two SSRCs interleaved, each in sequence (a bridge that leaks a second
+ * stream): the first stays the peer's source, the other is dropped
+ * packet by packet; no flip-flop between them.
+ */
+START_TEST(test_ssrc_interleaved)
+{
+	struct media_params pb;
+	struct media_stats st;
+	struct net_addr pa;
+	uint8_t pl[160];
+	int fd = peer_open(&pa);
+
+	memset(pl, 0xff, sizeof(pl));
+	open_side(&B, "silence");
+	peer_params(&pb, &pa, &pa);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (uint16_t i = 0; i < 40; i++) {
+		send_pkt(fd, B.m, 0, i == 0, (uint16_t)(100 + i), i * 160u, pl, sizeof(pl));
+		send_pkt_ssrc(fd, B.m, 0xbad, 0, i == 0, (uint16_t)(7000 + i), 99 + i * 160u, pl,
+			      sizeof(pl));
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.peer_ssrc, PEER_SSRC);
+	ck_assert_uint_eq(st.drop_ssrc, 40);
+	ck_assert_uint_eq(st.rx_packets, 40);
+	ck_assert_int_eq(st.lost, 0);
+	close(fd);
+}
+END_TEST
+
+/*
+ * Re-keying (RFC 4568 §7.1.4): a re-INVITE brings the peer's new key and
+ * keeps ours (oa.c keeps our key for the session).  Packets under the
+ * peer's new key are taken at once, though they come with a new SSRC (a
+ * new key starts the peer's source afresh, no probation); packets under
+ * its old key fail authentication.  We send under our key still, with a
+ * new SSRC (the SRTP sessions are new: RFC 3711 §9.1, no keystream
+ * reuse).
+ */
+START_TEST(test_srtp_rekey)
+{
+	alignas(8) uint8_t buf[RTP_HDR_LEN + 160 + MSRTP_TRAILER];
+	struct sdes_key kp1, kp2, kb;
+	struct msrtp *p1, *p2;
+	struct media_params pb;
+	struct media_stats st;
+	struct net_addr pa;
+	struct rtp_hdr h;
+	uint32_t old_ssrc;
+	uint16_t seq = 10;
+	unsigned got;
+	int fd = peer_open(&pa);
+
+	ck_assert_int_eq(sdes_key_new(&kp1, SDES_AES_CM_128_HMAC_SHA1_80), 0);
+	ck_assert_int_eq(sdes_key_new(&kp2, SDES_AES_CM_128_HMAC_SHA1_80), 0);
+	ck_assert_int_eq(sdes_key_new(&kb, SDES_AES_CM_128_HMAC_SHA1_80), 0);
+	ck_assert_int_eq(msrtp_new(&p1, &kp1, &kb), 0);
+	ck_assert_int_eq(msrtp_new(&p2, &kp2, &kb), 0);
+	open_side(&B, "tone:1000");
+	peer_params(&pb, &pa, &pa);
+	pb.srtp = true;
+	pb.tx_key = kb;
+	pb.rx_key = kp1;
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (uint32_t i = 0; i < 20; i++, seq++) {
+		send_raw(fd, B.m, buf, srtp_pkt(p1, buf, sizeof(buf), PEER_SSRC, seq, i * 160));
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.rx_packets, 20);
+	old_ssrc = st.ssrc;
+	ck_assert_uint_ge(drain_rtp(fd, old_ssrc), 18);
+	pb.rx_key = kp2;
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (uint32_t i = 0; i < 20; i++, seq++) {
+		send_raw(fd, B.m, buf,
+			 srtp_pkt(p2, buf, sizeof(buf), 0x2222, (uint16_t)(900 + i), i * 160));
+		if (i % 4 == 0)
+			send_raw(
+			    fd, B.m, buf,
+			    srtp_pkt(p1, buf, sizeof(buf), PEER_SSRC, seq, 20 * 160 + i * 160));
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.drop_srtp_auth, 5);
+	ck_assert_uint_eq(st.drop_ssrc, 0);
+	ck_assert_uint_eq(st.peer_ssrc, 0x2222);
+	ck_assert_uint_eq(st.rx_packets, 40);
+	ck_assert_int_eq(st.lost, 0);
+	/* What B sent since: our key, a new SSRC; each packet authenticates. */
+	ck_assert_uint_ne(st.ssrc, old_ssrc);
+	got = 0;
+	for (;;) {
+		size_t len;
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n <= 0)
+			break;
+		len = (size_t)n;
+		ck_assert_int_eq(msrtp_unprotect(p2, buf, &len), 0);
+		ck_assert_int_eq(rtp_parse(buf, len, &h), 0);
+		ck_assert_uint_eq(h.ssrc, st.ssrc);
+		got++;
+	}
+	ck_assert_uint_ge(got, 18);
+	msrtp_free(p1);
+	msrtp_free(p2);
+	sdes_wipe(&kp1);
+	sdes_wipe(&kp2);
+	sdes_wipe(&kb);
+	sdes_wipe(&pb.tx_key);
+	sdes_wipe(&pb.rx_key);
 	close(fd);
 }
 END_TEST
@@ -829,6 +1067,10 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_dtmf_no_te);
 	tcase_add_test(tc, test_fraction_lost);
 	tcase_add_test(tc, test_payload_type_negotiated_only);
+	tcase_add_test(tc, test_ssrc_stray);
+	tcase_add_test(tc, test_ssrc_switch);
+	tcase_add_test(tc, test_ssrc_interleaved);
+	tcase_add_test(tc, test_srtp_rekey);
 	tcase_add_test(tc, test_garbage_and_stranger);
 	tcase_add_test(tc, test_timeout_and_hold);
 	tcase_add_test(tc, test_buffers_lazy);
