@@ -77,7 +77,13 @@ struct media_engine;
 /* Settings every session of an engine shares; copied. */
 struct media_engine_cfg {
 	unsigned rtp_timeout_s; /* 0: off */
-	bool symmetric;		/* RFC 4961: send to where the peer's packets come from */
+	/*
+	 * RFC 4961 (comedia): send RTP and RTCP to where the peer's packets
+	 * come from.  Until a packet latches, any source is taken: the first
+	 * packet from anywhere that passes every other check (SRTP, header,
+	 * payload type, sequence) wins, even over the SDP's address.
+	 */
+	bool symmetric;
 	unsigned jitter_min_ms, jitter_max_ms; /* 0: 20 and 200; 2000 at most */
 };
 
