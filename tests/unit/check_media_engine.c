@@ -7,6 +7,11 @@
  * sending.  Each tick is MEDIA_TICK_MS of fake time followed by a
  * non-blocking pass of the event loop, so packets sent in a tick are read
  * before the next one.
+ *
+ * Where a test needs what no session sends (loss, other SSRCs and payload
+ * types, replays, old keys, another source address), a hand-made peer
+ * sends it from sockets of its own and reads what the session sends:
+ * packet sizes, timestamps, markers, RTCP reports.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -41,6 +46,8 @@ struct side {
 	unsigned timeouts, plays_done, records_done;
 	char last_reason[200];
 	double record_seconds;
+	unsigned latched;
+	struct net_addr latched_to;
 };
 
 static struct event_base *base;
@@ -72,6 +79,8 @@ static void on_ev(void *arg, struct media *m, const struct media_event_info *e)
 		s->record_seconds = e->record_seconds;
 		break;
 	case MEDIA_EV_SOURCE_LATCHED:
+		s->latched++;
+		s->latched_to = *e->addr;
 		break;
 	}
 }
@@ -398,6 +407,48 @@ static unsigned drain_rtp(int fd, uint32_t ssrc)
 		n++;
 	}
 	return n;
+}
+
+/* A packet a session sent, as the hand-made peer saw it. */
+struct pkt {
+	uint8_t pt;
+	bool marker;
+	uint16_t seq;
+	uint32_t ts, ssrc;
+	size_t plen;
+	uint64_t at; /* the fake clock when it was read */
+};
+
+/* The RTP packets waiting at fd, after out[*n], up to max. */
+static void collect(int fd, struct pkt *out, unsigned *n, unsigned max)
+{
+	uint8_t buf[2048];
+	struct rtp_hdr h;
+	ssize_t len;
+
+	while ((len = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		if (rtp_is_rtcp(buf, (size_t)len))
+			continue;
+		ck_assert_int_eq(rtp_parse(buf, (size_t)len, &h), 0);
+		ck_assert_uint_lt(*n, max);
+		out[*n] = (struct pkt){.pt = h.pt,
+				       .marker = h.marker,
+				       .seq = h.seq,
+				       .ts = h.ts,
+				       .ssrc = h.ssrc,
+				       .plen = h.plen,
+				       .at = tmr_now(clk)};
+		(*n)++;
+	}
+}
+
+/* Run ms of the clock, collecting what arrives at fd a tick at a time. */
+static void run_collect(unsigned ms, int fd, struct pkt *out, unsigned *n, unsigned max)
+{
+	for (unsigned t = 0; t < ms; t += MEDIA_TICK_MS) {
+		run_ms(MEDIA_TICK_MS);
+		collect(fd, out, n, max);
+	}
 }
 
 /* Run the clock until an RTCP report about PEER_SSRC arrives at fd (8 s at most). */
@@ -760,6 +811,349 @@ START_TEST(test_srtp_rekey)
 }
 END_TEST
 
+/* Two sockets of the hand-made peer on ports p and p + 1 (RTP and RTCP, no rtcp-mux). */
+static void peer_open_pair(int *rtp, int *rtcp, struct net_addr *a)
+{
+	for (int i = 0; i < 100; i++) {
+		struct sockaddr_in sin = {.sin_family = AF_INET};
+		int fd = peer_open(a), fd2 = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+		ck_assert_int_ge(fd2, 0);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sin.sin_port = htons((uint16_t)(net_addr_port(a) + 1));
+		if (net_addr_port(a) < 65535 &&
+		    bind(fd2, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+			*rtp = fd;
+			*rtcp = fd2;
+			return;
+		}
+		close(fd);
+		close(fd2);
+	}
+	ck_abort_msg("no two ports in a row");
+}
+
+/* Does an RTCP packet wait at fd?  Everything waiting is read. */
+static bool got_rtcp(int fd)
+{
+	uint8_t buf[2048];
+	bool got = false;
+	ssize_t n;
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		got |= rtp_is_rtcp(buf, (size_t)n);
+	return got;
+}
+
+/* Run the clock until RTCP arrives at fd, 8 s at most (the first report: 2.5 to 7.5 s). */
+static void wait_rtcp(int fd)
+{
+	for (unsigned t = 0; t < 8000; t += MEDIA_TICK_MS) {
+		run_ms(MEDIA_TICK_MS);
+		if (got_rtcp(fd))
+			return;
+	}
+	ck_abort_msg("no RTCP in 8 s");
+}
+
+/*
+ * Symmetric RTP (RFC 4961), on: B's SDP peer is at sdp, but the peer's
+ * packets come from real (a NAT).  A stranger's packet that fails a check
+ * (a payload type not negotiated) does not latch; the first valid packet,
+ * from real, does: MEDIA_EV_SOURCE_LATCHED, and our RTP goes to real, our
+ * RTCP to real's port + 1.  From then on the SDP's address is a stranger.
+ */
+START_TEST(test_symmetric_latch)
+{
+	struct media_engine_cfg ec = {.rtp_timeout_s = 2, .symmetric = true};
+	struct media_params pb;
+	struct net_addr sdp, sdp_rtcp, real, stranger;
+	struct media_stats st;
+	uint8_t pl[160];
+	int s_rtp, s_rtcp, r_rtp, r_rtcp, x = peer_open(&stranger);
+
+	memset(pl, 0xff, sizeof(pl));
+	media_engine_set_cfg(eng, &ec);
+	peer_open_pair(&s_rtp, &s_rtcp, &sdp);
+	peer_open_pair(&r_rtp, &r_rtcp, &real);
+	open_side(&B, "tone:1000");
+	sdp_rtcp = sdp;
+	net_addr_set_port(&sdp_rtcp, (uint16_t)(net_addr_port(&sdp) + 1));
+	peer_params(&pb, &sdp, &sdp_rtcp);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	run_ms(100);
+	ck_assert_uint_ge(drain_rtp(s_rtp, 0), 4);
+	send_pkt(x, B.m, 8, true, 1, 0, pl, sizeof(pl));
+	run_ms(20);
+	ck_assert_uint_eq(B.latched, 0);
+	ck_assert_uint_ge(drain_rtp(s_rtp, 0), 1);
+	send_pkt(r_rtp, B.m, 0, true, 1, 0, pl, sizeof(pl));
+	run_ms(20);
+	ck_assert_uint_eq(B.latched, 1);
+	ck_assert(net_addr_eq(&B.latched_to, &real));
+	(void)drain_rtp(s_rtp, 0);
+	run_ms(200);
+	ck_assert_uint_eq(drain_rtp(s_rtp, 0), 0);
+	ck_assert_uint_ge(drain_rtp(r_rtp, 0), 9);
+	/* The SDP's address is not the peer's any more. */
+	send_pkt(s_rtp, B.m, 0, false, 2, 160, pl, sizeof(pl));
+	run_ms(20);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.drop_pt, 1);
+	ck_assert_uint_eq(st.drop_source, 1);
+	ck_assert_uint_eq(st.rx_packets, 1);
+	/* The first report goes to real's RTCP port. */
+	wait_rtcp(r_rtcp);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.rtcp_tx, 1);
+	ck_assert(!got_rtcp(s_rtcp));
+	ck_assert_uint_eq(B.latched, 1);
+	close(s_rtp);
+	close(s_rtcp);
+	close(r_rtp);
+	close(r_rtcp);
+	close(x);
+}
+END_TEST
+
+/* Symmetric RTP off: packets from elsewhere than the SDP's address are dropped; we send there. */
+START_TEST(test_symmetric_off)
+{
+	struct media_params pb;
+	struct net_addr sdp, sdp_rtcp, real;
+	struct media_stats st;
+	uint8_t pl[160];
+	int s_rtp, s_rtcp, r_rtp, r_rtcp;
+
+	memset(pl, 0xff, sizeof(pl));
+	peer_open_pair(&s_rtp, &s_rtcp, &sdp);
+	peer_open_pair(&r_rtp, &r_rtcp, &real);
+	open_side(&B, "tone:1000");
+	sdp_rtcp = sdp;
+	net_addr_set_port(&sdp_rtcp, (uint16_t)(net_addr_port(&sdp) + 1));
+	peer_params(&pb, &sdp, &sdp_rtcp);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (uint16_t i = 0; i < 10; i++) {
+		send_pkt(r_rtp, B.m, 0, i == 0, i, i * 160u, pl, sizeof(pl));
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.drop_source, 10);
+	ck_assert_uint_eq(st.rx_packets, 0);
+	ck_assert_uint_eq(B.latched, 0);
+	ck_assert_uint_ge(drain_rtp(s_rtp, 0), 9);
+	ck_assert_uint_eq(drain_rtp(r_rtp, 0), 0);
+	wait_rtcp(s_rtcp);
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.rtcp_tx, 1);
+	ck_assert(!got_rtcp(r_rtcp));
+	close(s_rtp);
+	close(s_rtcp);
+	close(r_rtp);
+	close(r_rtcp);
+}
+END_TEST
+
+/*
+ * ptime (RFC 4566 a=ptime): G.711 packets of ptime ms, each ptime apart,
+ * of 8 samples (octets) a ms, their timestamps that many apart.
+ */
+START_TEST(test_ptime)
+{
+	static const unsigned ptimes[] = {20, 30};
+	unsigned ptime = ptimes[_i], n = 0;
+	struct media_params pb;
+	struct net_addr pa;
+	struct pkt p[64];
+	int fd = peer_open(&pa);
+
+	open_side(&B, "tone:1000");
+	peer_params(&pb, &pa, &pa);
+	pb.ptime = ptime;
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	run_collect(1200, fd, p, &n, 64);
+	ck_assert_uint_ge(n, 1200 / ptime - 1);
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_uint_eq(p[i].pt, 0);
+		ck_assert_uint_eq(p[i].plen, 8 * ptime);
+		if (i == 0)
+			continue;
+		ck_assert_uint_eq(p[i].ts - p[i - 1].ts, 8 * ptime);
+		ck_assert_uint_eq((uint16_t)(p[i].seq - p[i - 1].seq), 1);
+		ck_assert_uint_eq(p[i].at - p[i - 1].at, ptime);
+	}
+	close(fd);
+}
+END_TEST
+
+/*
+ * The marker bit (RFC 3551 §4.1): on the first packet of the stream and
+ * the first of each talk spurt, on no other.  A tone's talk spurts are
+ * broken by RFC 4733 events, whose own first packet is marked (RFC 4733
+ * §2.5.1.1).
+ */
+START_TEST(test_marker_dtmf)
+{
+	unsigned n = 0, events = 0, spurts = 0;
+	struct media_params pb;
+	struct net_addr pa;
+	struct pkt p[128];
+	int fd = peer_open(&pa);
+
+	open_side(&B, "tone:1000");
+	peer_params(&pb, &pa, &pa);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	run_collect(300, fd, p, &n, 128);
+	ck_assert_int_eq(media_dtmf(B.m, "12", 100), 0);
+	run_collect(1200, fd, p, &n, 128);
+	ck_assert_uint_ge(n, 60);
+	for (unsigned i = 0; i < n; i++) {
+		bool starts =
+		    i == 0 || p[i].pt != p[i - 1].pt || (p[i].pt == 101 && p[i].ts != p[i - 1].ts);
+
+		ck_assert_msg(p[i].marker == starts, "packet %u (pt %u): marker %d", i, p[i].pt,
+			      p[i].marker);
+		events += p[i].pt == 101 && starts;
+		spurts += p[i].pt == 0 && starts;
+	}
+	ck_assert_uint_eq(events, 2);
+	ck_assert_uint_eq(spurts, 3);
+	close(fd);
+}
+END_TEST
+
+/*
+ * Echo sends nothing while nothing arrives (as a sender with voice
+ * activity detection): its first packet is marked, and so is the first
+ * of each talk spurt it sends back, and no other.
+ */
+START_TEST(test_marker_echo)
+{
+	unsigned n = 0;
+	struct media_params pb;
+	struct net_addr pa;
+	struct pkt p[64];
+	uint8_t pl[160];
+	uint16_t seq = 1;
+	uint32_t ts = 0;
+	int fd = peer_open(&pa);
+
+	memset(pl, 0x40, sizeof(pl));
+	open_side(&B, "echo");
+	peer_params(&pb, &pa, &pa);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	run_collect(200, fd, p, &n, 64);
+	ck_assert_uint_eq(n, 1);
+	ck_assert(p[0].marker);
+	for (int spurt = 0; spurt < 2; spurt++) {
+		unsigned first = n;
+
+		for (int i = 0; i < 10; i++, seq++, ts += 160) {
+			send_pkt(fd, B.m, 0, i == 0, seq, ts, pl, sizeof(pl));
+			run_collect(20, fd, p, &n, 64);
+		}
+		run_collect(1000, fd, p, &n, 64);
+		ts += 8000;
+		ck_assert_uint_ge(n - first, 9);
+		for (unsigned i = first; i < n; i++)
+			ck_assert_msg(p[i].marker == (i == first), "spurt %d packet %u: marker %d",
+				      spurt, i - first, p[i].marker);
+	}
+	close(fd);
+}
+END_TEST
+
+/*
+ * RFC 3550 §5.1: the SSRC, the first sequence number and the first
+ * timestamp are random.  Four sessions: no two SSRCs or timestamps alike
+ * (a collision among four 32-bit values has odds of about 1e-9), and the
+ * sequence numbers not all the same.
+ */
+START_TEST(test_random_start)
+{
+	struct pkt first[4];
+	struct media_params pb;
+	struct net_addr pa;
+	int fd = peer_open(&pa);
+	bool seq_differ = false;
+
+	for (int k = 0; k < 4; k++) {
+		struct pkt p[8];
+		unsigned n = 0;
+
+		open_side(&A, "tone:1000");
+		peer_params(&pb, &pa, &pa);
+		ck_assert_int_eq(media_update(A.m, &pb), 0);
+		run_collect(30, fd, p, &n, 8);
+		ck_assert_uint_ge(n, 1);
+		first[k] = p[0];
+		media_free(A.m);
+		A.m = NULL;
+		run_ms(10);
+		(void)drain_rtp(fd, 0);
+	}
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++) {
+			ck_assert_uint_ne(first[i].ssrc, first[j].ssrc);
+			ck_assert_uint_ne(first[i].ts, first[j].ts);
+			seq_differ |= first[i].seq != first[j].seq;
+		}
+	ck_assert(seq_differ);
+	close(fd);
+}
+END_TEST
+
+/*
+ * SRTP replay protection (RFC 3711 §3.3.2): a packet that authenticates
+ * but was seen before is dropped and counted as a replay, not as an
+ * authentication failure; the stream goes on.
+ */
+START_TEST(test_srtp_replay)
+{
+	alignas(8) uint8_t buf[RTP_HDR_LEN + 160 + MSRTP_TRAILER], again[sizeof(buf)];
+	struct sdes_key kp, kb;
+	struct msrtp *p;
+	struct media_params pb;
+	struct media_stats st;
+	struct net_addr pa;
+	size_t again_len = 0;
+	int fd = peer_open(&pa);
+
+	ck_assert_int_eq(sdes_key_new(&kp, SDES_AES_CM_128_HMAC_SHA1_80), 0);
+	ck_assert_int_eq(sdes_key_new(&kb, SDES_AES_CM_128_HMAC_SHA1_80), 0);
+	ck_assert_int_eq(msrtp_new(&p, &kp, &kb), 0);
+	open_side(&B, "silence");
+	peer_params(&pb, &pa, &pa);
+	pb.srtp = true;
+	pb.tx_key = kb;
+	pb.rx_key = kp;
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (uint16_t i = 0; i < 10; i++) {
+		size_t len = srtp_pkt(p, buf, sizeof(buf), PEER_SSRC, (uint16_t)(50 + i), i * 160u);
+
+		send_raw(fd, B.m, buf, len);
+		if (i == 4) {
+			memcpy(again, buf, len);
+			again_len = len;
+		}
+		if (i == 6)
+			send_raw(fd, B.m, again, again_len);
+		run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.drop_srtp_replay, 1);
+	ck_assert_uint_eq(st.drop_srtp_auth, 0);
+	ck_assert_uint_eq(st.rx_packets, 10);
+	ck_assert_int_eq(st.lost, 0);
+	msrtp_free(p);
+	sdes_wipe(&kp);
+	sdes_wipe(&kb);
+	sdes_wipe(&pb.tx_key);
+	sdes_wipe(&pb.rx_key);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_dtmf_no_te)
 {
 	struct media_params pa, pb;
@@ -1071,6 +1465,13 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_ssrc_switch);
 	tcase_add_test(tc, test_ssrc_interleaved);
 	tcase_add_test(tc, test_srtp_rekey);
+	tcase_add_test(tc, test_srtp_replay);
+	tcase_add_test(tc, test_symmetric_latch);
+	tcase_add_test(tc, test_symmetric_off);
+	tcase_add_loop_test(tc, test_ptime, 0, 2);
+	tcase_add_test(tc, test_marker_dtmf);
+	tcase_add_test(tc, test_marker_echo);
+	tcase_add_test(tc, test_random_start);
 	tcase_add_test(tc, test_garbage_and_stranger);
 	tcase_add_test(tc, test_timeout_and_hold);
 	tcase_add_test(tc, test_buffers_lazy);
