@@ -176,8 +176,8 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
  *
  * Within a stream, a packet of another SSRC than the peer's source is
  * dropped and counted (drop_ssrc) unless it is the MEDIA_SSRC_PROBATION-th
- * in sequence of that SSRC with none of the source's between them (RFC
- * 3550 A.1's probation): then the peer restarted its stream (a PBX that
+ * or later in sequence of that SSRC (RFC 3550 A.1's probation) and the
+ * source has sent nothing for MEDIA_SSRC_QUIET_MS: then the peer restarted its stream (a PBX that
  * switched sources), and that SSRC becomes its source.  A new source
  * starts afresh its RFC 3550 figures (sequence, jitter, fraction lost, the
  * report blocks about it), the jitter buffer and the RFC 4733 receiver;
@@ -185,6 +185,7 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
  * drop, late and concealed counts are the call's.
  */
 #define MEDIA_SSRC_PROBATION 3
+#define MEDIA_SSRC_QUIET_MS 60
 int media_update(struct media *m, const struct media_params *p);
 
 /* Our RTP port for the m= line; 0 when m is NULL. */

@@ -111,10 +111,7 @@ struct media {
 	/* Receiving. */
 	uint32_t peer_ssrc;
 	struct rtp_src src;
-	/*
-	 * Another SSRC on probation (MEDIA_SSRC_PROBATION): its last seq and
-	 * its packets in sequence so far, none of peer_ssrc's between them.
-	 */
+	/* Another SSRC on probation: its last seq, its run in sequence (up to the probation). */
 	uint32_t cand_ssrc;
 	uint16_t cand_seq;
 	uint8_t cand_n;

@@ -69,32 +69,32 @@ static void src_start(struct media *m, const struct rtp_hdr *h)
 }
 
 /*
- * Is h of the peer's source?  The first packet starts it.  Another SSRC
- * is on probation, as a new source in RFC 3550 A.1 (MIN_SEQUENTIAL):
- * once MEDIA_SSRC_PROBATION of its packets came in sequence with none of
- * the current source's between them, it replaces it (a peer that
- * restarted its stream); until then its packets are dropped.  So a stray
- * packet, or a second source sending along with the first, never takes
- * the call over.  false: drop h, counted in drop_ssrc.
+ * Is h, arrived at now_ms, of the peer's source?  The first packet starts
+ * it.  Another SSRC is on probation, as a new source in RFC 3550 A.1
+ * (MIN_SEQUENTIAL): once MEDIA_SSRC_PROBATION of its packets came in
+ * sequence, and while the current source has been quiet for
+ * MEDIA_SSRC_QUIET_MS, it replaces it (a peer that restarted its stream);
+ * until then its packets are dropped.  So a stray packet, a burst, or a
+ * second source sending along with the first never takes the call over,
+ * and two sources never flip-flop.  false: drop h, counted in drop_ssrc.
  */
-static bool ssrc_ok(struct media *m, const struct rtp_hdr *h)
+static bool ssrc_ok(struct media *m, const struct rtp_hdr *h, uint64_t now_ms)
 {
 	if (!m->have_src) {
 		src_start(m, h);
 		return true;
 	}
-	if (h->ssrc == m->peer_ssrc) {
-		m->cand_n = 0;
+	if (h->ssrc == m->peer_ssrc)
 		return true;
-	}
-	if (m->cand_n && h->ssrc == m->cand_ssrc && h->seq == (uint16_t)(m->cand_seq + 1))
-		m->cand_n++;
-	else {
+	if (m->cand_n && h->ssrc == m->cand_ssrc && h->seq == (uint16_t)(m->cand_seq + 1)) {
+		if (m->cand_n < MEDIA_SSRC_PROBATION)
+			m->cand_n++;
+	} else {
 		m->cand_ssrc = h->ssrc;
 		m->cand_n = 1;
 	}
 	m->cand_seq = h->seq;
-	if (m->cand_n < MEDIA_SSRC_PROBATION) {
+	if (m->cand_n < MEDIA_SSRC_PROBATION || now_ms < m->last_rx_ms + MEDIA_SSRC_QUIET_MS) {
 		m->drop_ssrc++;
 		return false;
 	}
@@ -156,7 +156,7 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 		m->drop_pt++;
 		return;
 	}
-	if (!ssrc_ok(m, &h))
+	if (!ssrc_ok(m, &h, now_ms))
 		return;
 	if (rtp_src_seq(&m->src, h.seq) < 0) {
 		m->drop_malformed++;

@@ -646,6 +646,44 @@ START_TEST(test_ssrc_stray)
 END_TEST
 
 /*
+ * A burst of another SSRC's packets, in sequence, between two packets of
+ * the peer's stream (an injection, as tests/integration/media_faults
+ * makes): the stream has not gone quiet, so each is dropped and counted,
+ * and the stream goes on as it was.
+ */
+START_TEST(test_ssrc_burst)
+{
+	struct media_params pb;
+	struct media_stats st;
+	struct net_addr pa;
+	uint8_t pl[160];
+	int fd = peer_open(&pa);
+
+	memset(pl, 0xff, sizeof(pl));
+	open_side(&B, "silence");
+	peer_params(&pb, &pa, &pa);
+	ck_assert_int_eq(media_update(B.m, &pb), 0);
+	for (uint16_t i = 0; i < 30; i++) {
+		send_pkt(fd, B.m, 0, i == 0, (uint16_t)(100 + i), i * 160u, pl, sizeof(pl));
+		if (i == 10) {
+			run_ms(10);
+			for (uint16_t k = 0; k < 10; k++)
+				send_pkt_ssrc(fd, B.m, 0xbadc0de, 0, false, (uint16_t)(4000 + k),
+					      k * 160u, pl, sizeof(pl));
+			run_ms(10);
+		} else
+			run_ms(20);
+	}
+	media_stats(B.m, &st);
+	ck_assert_uint_eq(st.peer_ssrc, PEER_SSRC);
+	ck_assert_uint_eq(st.drop_ssrc, 10);
+	ck_assert_uint_eq(st.rx_packets, 30);
+	ck_assert_int_eq(st.lost, 0);
+	close(fd);
+}
+END_TEST
+
+/*
  * A peer that restarts its stream with a new SSRC (and new sequence and
  * timestamp bases) is followed after MEDIA_SSRC_PROBATION packets: its
  * audio reaches the jitter buffer, which echo shows by sending it back.
@@ -1462,6 +1500,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_fraction_lost);
 	tcase_add_test(tc, test_payload_type_negotiated_only);
 	tcase_add_test(tc, test_ssrc_stray);
+	tcase_add_test(tc, test_ssrc_burst);
 	tcase_add_test(tc, test_ssrc_switch);
 	tcase_add_test(tc, test_ssrc_interleaved);
 	tcase_add_test(tc, test_srtp_rekey);
