@@ -356,6 +356,18 @@ void media_rx_release(struct media *m)
 	m->inband = NULL;
 }
 
+void media_src_end(struct media *m)
+{
+	if (!m->have_src)
+		return;
+	m->lost_prior += rtp_src_lost(&m->src);
+	m->expected_prior += rtp_src_expected(&m->src);
+	m->have_src = false;
+	m->cand_n = 0;
+	jbuf_reset(m->jb);
+	dtmf_rx_setup(&m->drx, MEDIA_RATE);
+}
+
 int media_attach(struct media *m, struct media_engine *eng, const struct media_source *src,
 		 media_event_fn *fn, void *arg)
 {
@@ -454,10 +466,24 @@ static int srtp_update(struct media *m, const struct media_params *p)
 	return 0;
 }
 
-/* Our first audio after p: a new peer address starts its statistics afresh. */
+/* Does p turn SRTP on or off, or bring another key? */
+static bool keys_changed(const struct media_params *cur, const struct media_params *p)
+{
+	if (cur->srtp != p->srtp)
+		return true;
+	return p->srtp && !(key_eq(&cur->tx_key, &p->tx_key) && key_eq(&cur->rx_key, &p->rx_key));
+}
+
+/*
+ * Where we send after p.  A new peer address, or new SRTP keys (the peer
+ * restarts its stream, and our SRTP sessions are new), ends the peer's
+ * source: its next packet starts one, whatever its SSRC, with no
+ * probation.
+ */
 static void peer_changed(struct media *m, const struct media_params *p)
 {
 	bool moved = !m->have || !net_addr_eq(&m->params.remote, &p->remote);
+	bool rekeyed = keys_changed(&m->params, p);
 
 	if (moved || !m->latched) {
 		m->dest = p->remote;
@@ -467,11 +493,8 @@ static void peer_changed(struct media *m, const struct media_params *p)
 			media_rtcp_dest(&p->remote, p->rtcp_mux, &m->dest_rtcp);
 		m->latched = false;
 	}
-	if (moved && m->have) {
-		m->have_src = false;
-		if (m->jb)
-			jbuf_reset(m->jb);
-	}
+	if (m->have && (moved || rekeyed))
+		media_src_end(m);
 }
 
 /* On hold (either way) or stopped: the buffers of the direction that stopped go. */

@@ -77,7 +77,13 @@ struct media_engine;
 /* Settings every session of an engine shares; copied. */
 struct media_engine_cfg {
 	unsigned rtp_timeout_s; /* 0: off */
-	bool symmetric;		/* RFC 4961: send to where the peer's packets come from */
+	/*
+	 * RFC 4961 (comedia): send RTP and RTCP to where the peer's packets
+	 * come from.  Until a packet latches, any source is taken: the first
+	 * packet from anywhere that passes every other check (SRTP, header,
+	 * payload type, sequence) wins, even over the SDP's address.
+	 */
+	bool symmetric;
 	unsigned jitter_min_ms, jitter_max_ms; /* 0: 20 and 200; 2000 at most */
 };
 
@@ -165,8 +171,21 @@ int media_attach(struct media *m, struct media_engine *eng, const struct media_s
  * two suites) and nothing changes; -EIO: libsrtp2 refused the keys (the
  * session sends nothing then).  p is copied; the SRTP sessions are made
  * again only when a key changed (srtp_create is costly).  A new remote
- * address or a new SSRC from the peer starts its statistics afresh.
+ * address or new keys end the peer's source: its next packet starts one,
+ * whatever its SSRC.
+ *
+ * Within a stream, a packet of another SSRC than the peer's source is
+ * dropped and counted (drop_ssrc) unless it is the MEDIA_SSRC_PROBATION-th
+ * or later in sequence of that SSRC (RFC 3550 A.1's probation) and the
+ * source has sent nothing for MEDIA_SSRC_QUIET_MS: then the peer restarted its stream (a PBX that
+ * switched sources), and that SSRC becomes its source.  A new source
+ * starts afresh its RFC 3550 figures (sequence, jitter, fraction lost, the
+ * report blocks about it), the jitter buffer and the RFC 4733 receiver;
+ * lost and loss_pct add up over the call's sources, and the packet, byte,
+ * drop, late and concealed counts are the call's.
  */
+#define MEDIA_SSRC_PROBATION 3
+#define MEDIA_SSRC_QUIET_MS 60
 int media_update(struct media *m, const struct media_params *p);
 
 /* Our RTP port for the m= line; 0 when m is NULL. */
@@ -220,10 +239,15 @@ int media_dtmf(struct media *m, const char *digits, unsigned duration_ms);
 struct media_stats {
 	bool valid; /* false: no media ever ran */
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
-	int64_t lost;	      /* RFC 3550 A.3, cumulative */
-	double loss_pct;      /* lost / expected, % */
-	uint8_t fraction;     /* last report interval, /256 */
-	double jitter_ms;     /* A.8 */
+	int64_t lost;	 /* RFC 3550 A.3, cumulative over the peer's sources */
+	double loss_pct; /* lost / expected, %, as lost */
+	/*
+	 * RFC 3550 §6.4.1 fraction lost, in 1/256 (0..255), as our report
+	 * blocks carry it: of the interval our last report covered; before
+	 * our first report about this source, since its start.
+	 */
+	uint8_t fraction;
+	double jitter_ms;     /* A.8, of the current source */
 	double rtt_ms;	      /* from the peer's reports; < 0: unknown */
 	double remote_loss_pct; /* what the peer reported of our stream; < 0: unknown */
 	double remote_jitter_ms;
@@ -233,7 +257,7 @@ struct media_stats {
 	    drop_srtp_replay, late, concealed_ms;
 	uint64_t drop_rtcp; /* RTCP that failed SRTCP or the RFC 3550 A.2 checks */
 	uint64_t rtcp_rx, rtcp_tx;
-	uint32_t ssrc, peer_ssrc;
+	uint32_t ssrc, peer_ssrc; /* peer_ssrc: the current source's; 0 before its first packet */
 };
 void media_stats(const struct media *m, struct media_stats *out);
 

@@ -96,6 +96,7 @@ struct media {
 	bool have;
 	bool latched;
 	bool have_src;
+	bool reported; /* a report block about the peer's source went out: see fraction */
 	bool timed_out;
 	/*
 	 * What we send, gathered a tick at a time up to a packet time:
@@ -110,6 +111,13 @@ struct media {
 	/* Receiving. */
 	uint32_t peer_ssrc;
 	struct rtp_src src;
+	/* Another SSRC on probation: its last seq, its run in sequence (up to the probation). */
+	uint32_t cand_ssrc;
+	uint16_t cand_seq;
+	uint8_t cand_n;
+	/* Totals of the peer's sources before the current one: lost and loss_pct span them all. */
+	int64_t lost_prior;
+	uint64_t expected_prior;
 	/*
 	 * The jitter buffer and the in-band DTMF detector are made at the
 	 * first audio that needs them and freed when we stop receiving (hold):
@@ -132,6 +140,7 @@ struct media {
 	double rtt_ms;
 	double remote_loss_pct, remote_jitter_ms;
 	uint64_t rtcp_rx, rtcp_tx;
+	uint8_t fraction; /* RFC 3550 §6.4.1 fraction lost our last report block carried */
 
 	struct g722 *g722;	   /* G.722 codec state, made at its first use */
 
@@ -168,6 +177,13 @@ bool media_jb(struct media *m);
 bool media_inband(struct media *m);
 /* Free what only receiving needs: the jitter buffer (its counts kept) and the DTMF detector. */
 void media_rx_release(struct media *m);
+/*
+ * The peer's source ends (a new SSRC, a new address, new keys): its
+ * counts go into the call's totals, the jitter buffer empties (its
+ * timestamps are not the next source's) and the RFC 4733 receiver forgets
+ * its digit; the next packet taken starts a source.  None: nothing.
+ */
+void media_src_end(struct media *m);
 
 /* media_rx.c */
 void media_on_rtp(int fd, short what, void *arg);

@@ -1,12 +1,13 @@
 /*
  * media_rx: what arrives on a session's sockets.  RTP goes through, in
  * order: the source check (the SDP's address, or the first source when
- * symmetric RTP latches), SRTP, the header, the payload type, the SSRC,
- * the sequence (RFC 3550 A.1); then telephone-event payloads become
- * digits and audio goes, decoded, into the jitter buffer.  Every packet
- * dropped on the way is counted by why.  RTCP (its own port, or the RTP
- * port with rtcp-mux) feeds the round-trip time and the peer's view of our
- * stream.
+ * symmetric RTP latches), SRTP, the header, the payload type (the
+ * negotiated audio format or telephone-event), the SSRC (a new one is
+ * on probation: ssrc_ok()), the sequence (RFC 3550 A.1); then
+ * telephone-event payloads become digits and audio goes, decoded, into
+ * the jitter buffer.  Every packet dropped on the way is counted by why.
+ * RTCP (its own port, or the RTP port with rtcp-mux) feeds the round-trip
+ * time and the peer's view of our stream.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,17 +42,65 @@ static void latch(struct media *m, const struct net_addr *from)
 	media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_SOURCE_LATCHED, .addr = from});
 }
 
-static const struct codec *audio_of(const struct media *m, uint8_t pt)
+/*
+ * The codec row of payload type pt, or NULL: only the negotiated audio
+ * format and telephone-event.  RFC 3264 §5.1 lets the peer switch among
+ * the formats both sides listed, but the parameters keep only the one
+ * chosen: a format we did not negotiate, even one of our table, is
+ * refused rather than guessed.
+ */
+static const struct codec *codec_of(const struct media *m, uint8_t pt)
 {
-	const struct codec *c;
-
 	if (pt == m->params.pt)
 		return m->params.codec;
-	/* A static type of the table the peer may switch to (RFC 3264 §5.1: any format we listed). */
-	for (size_t i = 0; (c = codec_at(i)); i++)
-		if (c->kind == CODEC_AUDIO && c->pt == pt && pt < CODEC_PT_DYNAMIC)
-			return c;
+	if (m->params.te_pt >= 0 && pt == m->params.te_pt)
+		return codec_event();
 	return NULL;
+}
+
+/* h's source becomes the peer's: its statistics start (RFC 3550 A.1 init_seq). */
+static void src_start(struct media *m, const struct rtp_hdr *h)
+{
+	m->have_src = true;
+	m->peer_ssrc = h->ssrc;
+	m->reported = false;
+	m->cand_n = 0;
+	rtp_src_init(&m->src, h->seq, MEDIA_RATE);
+}
+
+/*
+ * Is h, arrived at now_ms, of the peer's source?  The first packet starts
+ * it.  Another SSRC is on probation, as a new source in RFC 3550 A.1
+ * (MIN_SEQUENTIAL): once MEDIA_SSRC_PROBATION of its packets came in
+ * sequence, and while the current source has been quiet for
+ * MEDIA_SSRC_QUIET_MS, it replaces it (a peer that restarted its stream);
+ * until then its packets are dropped.  So a stray packet, a burst, or a
+ * second source sending along with the first never takes the call over,
+ * and two sources never flip-flop.  false: drop h, counted in drop_ssrc.
+ */
+static bool ssrc_ok(struct media *m, const struct rtp_hdr *h, uint64_t now_ms)
+{
+	if (!m->have_src) {
+		src_start(m, h);
+		return true;
+	}
+	if (h->ssrc == m->peer_ssrc)
+		return true;
+	if (m->cand_n && h->ssrc == m->cand_ssrc && h->seq == (uint16_t)(m->cand_seq + 1)) {
+		if (m->cand_n < MEDIA_SSRC_PROBATION)
+			m->cand_n++;
+	} else {
+		m->cand_ssrc = h->ssrc;
+		m->cand_n = 1;
+	}
+	m->cand_seq = h->seq;
+	if (m->cand_n < MEDIA_SSRC_PROBATION || now_ms < m->last_rx_ms + MEDIA_SSRC_QUIET_MS) {
+		m->drop_ssrc++;
+		return false;
+	}
+	media_src_end(m);
+	src_start(m, h);
+	return true;
 }
 
 static void rtcp_in(struct media *m, uint8_t *buf, size_t len, uint64_t now_us)
@@ -103,20 +152,12 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 		m->drop_malformed++;
 		return;
 	}
-	if (m->params.te_pt >= 0 && h.pt == m->params.te_pt)
-		c = codec_event();
-	else if (!(c = audio_of(m, h.pt))) {
+	if (!(c = codec_of(m, h.pt))) {
 		m->drop_pt++;
 		return;
 	}
-	if (!m->have_src) {
-		m->have_src = true;
-		m->peer_ssrc = h.ssrc;
-		rtp_src_init(&m->src, h.seq, MEDIA_RATE);
-	} else if (h.ssrc != m->peer_ssrc) {
-		m->drop_ssrc++;
+	if (!ssrc_ok(m, &h, now_ms))
 		return;
-	}
 	if (rtp_src_seq(&m->src, h.seq) < 0) {
 		m->drop_malformed++;
 		return;

@@ -270,6 +270,8 @@ void media_send_rtcp(struct media *m, bool bye)
 		r.have_block = true;
 		r.peer_ssrc = m->peer_ssrc;
 		r.fraction = rtp_src_fraction(&m->src);
+		m->fraction = r.fraction;
+		m->reported = true;
 		r.lost = rtp_src_lost(&m->src);
 		r.ext_max = rtp_src_ext_max(&m->src);
 		r.jitter = rtp_src_jitter(&m->src);
@@ -284,9 +286,25 @@ void media_send_rtcp(struct media *m, bool bye)
 	m->rtcp_tx++;
 }
 
+/*
+ * The fraction lost media_stats() tells: the one our last report block
+ * carried (RFC 3550 §6.4.1), or before our first, the one it would carry
+ * now: since the start.  rtp_src_fraction() ends the interval, so a copy
+ * is asked.
+ */
+static uint8_t fraction_lost(const struct media *m)
+{
+	struct rtp_src s;
+
+	if (m->reported)
+		return m->fraction;
+	s = m->src;
+	return rtp_src_fraction(&s);
+}
+
 void media_stats(const struct media *m, struct media_stats *out)
 {
-	uint64_t concealed;
+	uint64_t concealed, expected;
 
 	memset(out, 0, sizeof(*out));
 	out->rtt_ms = -1;
@@ -324,16 +342,21 @@ void media_stats(const struct media *m, struct media_stats *out)
 		out->jitter_delay_ms = js.delay_ms;
 	}
 	out->concealed_ms = concealed * 1000 / MEDIA_RATE;
+	/* Loss over every source the peer used; the rest is the current source's. */
+	out->lost = m->lost_prior;
+	expected = m->expected_prior;
 	if (m->have_src) {
-		uint32_t expected = rtp_src_expected(&m->src);
-		double delay;
-
 		out->peer_ssrc = m->peer_ssrc;
-		out->lost = rtp_src_lost(&m->src);
-		out->loss_pct = expected && out->lost > 0 ? out->lost * 100.0 / expected : 0;
+		out->lost += rtp_src_lost(&m->src);
+		expected += rtp_src_expected(&m->src);
+		out->fraction = fraction_lost(m);
 		out->jitter_ms = rtp_src_jitter_ms(&m->src);
-		delay = (m->rtt_ms > 0 ? m->rtt_ms / 2 : 0) + out->jitter_delay_ms +
-			(m->have ? m->params.ptime : 20);
+	}
+	out->loss_pct = expected && out->lost > 0 ? out->lost * 100.0 / expected : 0;
+	if (m->have_src || m->expected_prior) {
+		double delay = (m->rtt_ms > 0 ? m->rtt_ms / 2 : 0) + out->jitter_delay_ms +
+			       (m->have ? m->params.ptime : 20);
+
 		out->r = quality_r(out->loss_pct, delay);
 		out->mos = quality_mos(out->r);
 	}
