@@ -106,6 +106,7 @@ static void call_cfg_from(const struct cfg *cfg, struct call_cfg *cc)
 		cc->codecs[cc->n_codecs++] = cfg->codecs[i];
 	cc->dtmf = cfg->dtmf;
 	cc->source = cfg->source;
+	cc->source_loop = cfg->source_loop != 0;
 	cc->record_dir = cfg->record_dir;
 	cc->srtp = (int)cfg->srtp;
 	cc->rtcp_mux = cfg->rtcp_mux != 0;

@@ -372,7 +372,11 @@ static const struct cfg_key keys[] = {
 	     "only."),
     STR_KEY("media", source, "echo", 1, 1023, true,
 	    "What a call sends when no play runs: echo (what arrives goes back), silence, "
-	    "tone:HZ (1..3999) or file:PATH (a WAV file, any rate, looped). New calls only."),
+	    "tone:HZ (1..3999) or file:PATH (a WAV file, any rate; see source_loop). New calls "
+	    "only."),
+    ENUM_KEY("media", "source_loop", source_loop, "yes", "yes | no", yesno_parse, true,
+	     "With source = file:PATH, whether the file starts again at its end; no: the call "
+	     "sends silence after it, and play.done says end. New calls only."),
     STR_KEY("media", record_dir, "", 0, 1023, true,
 	    "A directory where every call is recorded as HANDLE-CALLID.wav (stereo, left: "
 	    "received, right: sent); empty: calls are recorded only by the record command."),

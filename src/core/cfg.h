@@ -124,6 +124,7 @@ struct cfg {
 	bool dtmf;			 /* telephone-event listed */
 	unsigned srtp;			 /* CFG_SRTP_* */
 	char *source;			 /* echo | silence | tone:HZ | file:PATH */
+	unsigned source_loop;		 /* 0 no, 1 yes: a file: source starts again at its end */
 	char *record_dir;		 /* "": no recording */
 	unsigned rtp_timeout_s;		 /* 0: off */
 	unsigned symmetric_rtp;		 /* 0 no, 1 yes */

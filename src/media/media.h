@@ -101,7 +101,7 @@ unsigned media_engine_sessions(const struct media_engine *eng);
 enum media_event {
 	MEDIA_EV_DTMF,	      /* a digit arrived: digit, source, duration_ms */
 	MEDIA_EV_TIMEOUT,     /* no RTP for rtp_timeout_s on an active call: seconds */
-	MEDIA_EV_PLAY_DONE,   /* a play ended: path, reason ("end", "stopped", "error: ...") */
+	MEDIA_EV_PLAY_DONE,   /* a play or the source's file ended: path, reason ("end", ...) */
 	MEDIA_EV_RECORD_DONE, /* a recording ended: path, seconds, reason (NULL, or an error) */
 	MEDIA_EV_SOURCE_LATCHED, /* symmetric RTP: we now send to where the peer's packets come from */
 };
@@ -132,12 +132,13 @@ struct media_source {
 	enum media_source_kind kind;
 	unsigned tone_hz;  /* MEDIA_SRC_TONE */
 	const char *path;  /* MEDIA_SRC_FILE */
-	bool loop;	   /* MEDIA_SRC_FILE: start again at the end */
+	bool loop;	   /* MEDIA_SRC_FILE: start again at the end; false: silence after it */
 };
 
 /*
  * "echo", "silence", "tone:HZ" (1..3999) or "file:PATH" into *out (path
- * points into text).  0 or -EINVAL.
+ * points into text; a file loops: set loop after it to change that).  0 or
+ * -EINVAL.
  */
 int media_source_parse(const char *text, struct media_source *out);
 
@@ -158,7 +159,9 @@ void media_free(struct media *m);
 /*
  * Run m on eng: from now on it receives, and it sends as negotiated with
  * src as its audio (copied; a file source is opened at the first active
- * parameters).  fn hears its events.  0, -EINVAL, -EALREADY, -ENOMEM.
+ * parameters: a file that cannot be used, at each try, and its end, once,
+ * when it does not loop, are told as MEDIA_EV_PLAY_DONE; silence follows).
+ * fn hears its events.  0, -EINVAL, -EALREADY, -ENOMEM.
  * Without it a session only holds its ports (the unit tests of the UA).
  */
 int media_attach(struct media *m, struct media_engine *eng, const struct media_source *src,

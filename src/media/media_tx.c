@@ -128,6 +128,20 @@ static void file_fill(struct afile *f, int16_t *out, size_t n)
 		memset(out + got, 0, (n - got) * sizeof(*out));
 }
 
+/*
+ * The file of a file: source ended: what the end of a play says, but the
+ * file stays (done), so that it is not opened again; silence follows.
+ */
+static void source_file_end(struct media *m)
+{
+	const char *err = afile_error(m->file);
+	char reason[200];
+
+	snprintf(reason, sizeof(reason), "%s%s", err ? "error: " : "end", err ? err : "");
+	media_ev_push(m, &(struct media_event_info){
+			     .ev = MEDIA_EV_PLAY_DONE, .path = m->src_cfg.path, .reason = reason});
+}
+
 /* 10 ms of what we send, from the play, else the default source. */
 static void source(struct media *m, int16_t *out, const int16_t *rx)
 {
@@ -155,6 +169,9 @@ static void source(struct media *m, int16_t *out, const int16_t *rx)
 	case MEDIA_SRC_FILE:
 		if (m->file && !afile_done(m->file)) {
 			file_fill(m->file, out, n);
+			/* Told once, at the tick it ends (not looping, or a read error). */
+			if (afile_done(m->file))
+				source_file_end(m);
 			return;
 		}
 		break;

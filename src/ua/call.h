@@ -72,6 +72,7 @@ struct call_cfg {
 	/* [media]: what a call sends ("echo", "silence", "tone:HZ", "file:PATH"; NULL: echo),
 	 * where every call is recorded (NULL or "": not), SRTP and rtcp-mux (oa.h). */
 	const char *source;
+	bool source_loop; /* a file: source starts again at its end; false: silence after it */
 	const char *record_dir;
 	int srtp; /* enum oa_srtp */
 	bool rtcp_mux;

@@ -151,6 +151,8 @@ int call_media_attach(struct call *c)
 		return 0;
 	if (cs->cfg.source)
 		(void)media_source_parse(cs->cfg.source, &src); /* checked by calls_set_cfg */
+	if (src.kind == MEDIA_SRC_FILE)
+		src.loop = cs->cfg.source_loop;
 	return media_attach(c->media, cs->env.media, &src, on_media, c);
 }
 

@@ -191,6 +191,7 @@ static void assert_defaults(const struct cfg *c)
 	ck_assert_uint_eq(c->log_rate_limit, CFG_RL_PACK(10, 10));
 	ck_assert_uint_eq(c->log_rate_limit_calls, CFG_RL_PACK(100, 1));
 	ck_assert_uint_eq(c->srtp_insecure_signalling, 0);
+	ck_assert_uint_eq(c->source_loop, 1);
 	ck_assert_str_eq(c->tls_certificate, "");
 	ck_assert_str_eq(c->tls_private_key, "");
 	ck_assert_str_eq(c->tls_ca_file, "");
@@ -322,8 +323,8 @@ START_TEST(test_unknown_key)
 		  "6: unknown key 'auto_answer' in [call]: expected one of answer, "
 		  "answer_delay_ms, reject_code, ring_timeout_s\n"
 		  "8: unknown key 'rtp_ports' in [media]: expected one of rtp_port_min, "
-		  "rtp_port_max, codecs, srtp, srtp_insecure_signalling, source, record_dir, "
-		  "rtp_timeout_s, symmetric_rtp, rtcp_mux\n");
+		  "rtp_port_max, codecs, srtp, srtp_insecure_signalling, source, source_loop, "
+		  "record_dir, rtp_timeout_s, symmetric_rtp, rtcp_mux\n");
 }
 END_TEST
 
@@ -513,7 +514,7 @@ END_TEST
 START_TEST(test_media_keys)
 {
 	struct cfg *c = load_ok("[media]\nsrtp = mandatory\nsource = tone:440\nrecord_dir = /tmp/r\n"
-				"rtp_timeout_s = 0\nsymmetric_rtp = no\nrtcp_mux = no\n"
+				"rtp_timeout_s = 0\nsymmetric_rtp = no\nrtcp_mux = no\nsource_loop = no\n"
 				"[account a]\nuri = sip:a@example.com\nsrtp = optional\n");
 
 	ck_assert_uint_eq(c->srtp, CFG_SRTP_MANDATORY);
@@ -522,10 +523,13 @@ START_TEST(test_media_keys)
 	ck_assert_uint_eq(c->rtp_timeout_s, 0);
 	ck_assert_uint_eq(c->symmetric_rtp, 0);
 	ck_assert_uint_eq(c->rtcp_mux, 0);
+	ck_assert_uint_eq(c->source_loop, 0);
 	ck_assert_int_eq(c->accounts[0].srtp, CFG_SRTP_OPTIONAL);
 	cfg_free(c);
-	c = load_ok("[media]\nsource = file:/x y.wav\nrecord_dir =\n[account a]\nuri = sip:a@h\n");
+	c = load_ok("[media]\nsource = file:/x y.wav\nrecord_dir =\nsource_loop = YES\n"
+		    "[account a]\nuri = sip:a@h\n");
 	ck_assert_str_eq(c->source, "file:/x y.wav");
+	ck_assert_uint_eq(c->source_loop, 1);
 	ck_assert_str_eq(c->record_dir, "");
 	ck_assert_int_eq(c->accounts[0].srtp, -1);
 	cfg_free(c);
@@ -544,6 +548,10 @@ START_TEST(test_media_keys)
 		  "2: rtp_timeout_s: '-1' is not an integer (0..86400)\n");
 	load_errs("[media]\nsymmetric_rtp = 1\n", "2: symmetric_rtp: '1' is not one of yes | no\n");
 	load_errs("[media]\nrtcp_mux = maybe\n", "2: rtcp_mux: 'maybe' is not one of yes | no\n");
+	load_errs("[media]\nsource_loop = once\n", "2: source_loop: 'once' is not one of yes | no\n");
+	load_errs("[media]\nsource_loop = 0\n", "2: source_loop: '0' is not one of yes | no\n");
+	load_errs("[media]\nsource_loop =\n",
+		  "2: source_loop: empty value: expected one of yes | no\n");
 	load_errs("[account a]\nuri = sip:a@h\nsrtp = on\n",
 		  "3: srtp: 'on' is not one of off | optional | mandatory\n");
 }
@@ -1076,7 +1084,7 @@ START_TEST(test_key_table)
 {
 	size_t n = cfg_key_count();
 
-	ck_assert_uint_eq(n, 61);
+	ck_assert_uint_eq(n, 62);
 	ck_assert_ptr_null(cfg_key_at(n));
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_key_info *k = cfg_key_at(i);

@@ -4,7 +4,7 @@
  * is recorded, SRTP protects it (and a tampered packet is dropped and
  * counted), RFC 4733 digits arrive as events, garbage and strangers are
  * counted, RTCP gives the round trip, a silent peer times out, hold stops
- * sending.  Each tick is MEDIA_TICK_MS of fake time followed by a
+ * sending, a file source plays once (its end told) or loops.  Each tick is MEDIA_TICK_MS of fake time followed by a
  * non-blocking pass of the event loop, so packets sent in a tick are read
  * before the next one.
  *
@@ -1483,6 +1483,98 @@ START_TEST(test_source_parse)
 }
 END_TEST
 
+/* A mono 16-bit WAV of secs of hz at rate, at path. */
+static void write_tone(const char *path, double hz, int rate, double secs)
+{
+	SF_INFO info = {
+	    .samplerate = rate, .channels = 1, .format = SF_FORMAT_WAV | SF_FORMAT_PCM_16};
+	SNDFILE *f = sf_open(path, SFM_WRITE, &info);
+	sf_count_t n = (sf_count_t)(secs * rate);
+	short *x = calloc((size_t)n, sizeof(*x));
+
+	ck_assert_msg(f && x, "%s: %s", path, sf_strerror(NULL));
+	for (sf_count_t i = 0; i < n; i++)
+		x[i] = (short)(8000 * sin(2 * M_PI * hz * (double)i / rate));
+	ck_assert_int_eq(sf_writef_short(f, x, n), n);
+	sf_close(f);
+	free(x);
+}
+
+/* A sends path as its file: source (looping or not), B records 1.5 s of it: B's left channel. */
+static short *file_source_call(const char *path, bool loop, size_t *n)
+{
+	struct media_source src = {.kind = MEDIA_SRC_FILE, .path = path, .loop = loop};
+	struct net_addr local;
+	struct media_stats st;
+	char rec[128], why[200];
+	short *left;
+
+	ck_assert_int_eq(net_addr_from_host(&local, "127.0.0.1", 0), 0);
+	ck_assert_int_eq(media_new(&A.m, pool, &local), 0);
+	ck_assert_int_eq(media_attach(A.m, eng, &src, on_ev, &A), 0);
+	open_side(&B, "silence");
+	connect_both("PCMU");
+	snprintf(rec, sizeof(rec), "%s/b.wav", dir);
+	ck_assert_int_eq(media_record_start(B.m, rec, why, sizeof(why)), 0);
+	run_ms(1500);
+	ck_assert_int_eq(media_record_stop(B.m, NULL), 0);
+	run_ms(10);
+	/* The source's end does not stop the stream: 1.5 s of packets. */
+	media_stats(A.m, &st);
+	ck_assert_msg(st.tx_packets >= 73 && st.tx_packets <= 76, "tx %llu",
+		      (unsigned long long)st.tx_packets);
+	left = read_channel(rec, 0, n);
+	ck_assert(*n >= 11900);
+	return left;
+}
+
+/*
+ * [media] source = file:PATH: a 0.5 s file at 16 kHz played once is
+ * heard for 0.5 s, then silence, and its end is told once as a play
+ * ending; looping, it is heard throughout and nothing is told; a file
+ * that cannot be opened is told at the first media, with its path, and
+ * silence is sent.
+ */
+START_TEST(test_source_file)
+{
+	char path[128], missing[128];
+	size_t n;
+	short *left;
+
+	snprintf(path, sizeof(path), "%s/tone.wav", dir);
+	write_tone(path, 1000, 16000, 0.5);
+	left = file_source_call(path, false, &n);
+	ck_assert_uint_eq(A.plays_done, 1);
+	ck_assert_str_eq(A.last_reason, "end");
+	ck_assert(power(left + 800, 2400, 1000) > 100 * power(left + 800, 2400, 400));
+	for (size_t i = 6400; i < n; i++) /* 0.8 s on: after the file and the jitter buffer */
+		ck_assert_msg(left[i] == 0, "sample %zu: %d after the file's end", i, left[i]);
+	free(left);
+	media_free(A.m);
+	media_free(B.m);
+	A.m = B.m = NULL;
+	memset(&A, 0, sizeof(A));
+
+	left = file_source_call(path, true, &n);
+	ck_assert_uint_eq(A.plays_done, 0);
+	ck_assert(power(left + 8000, 2400, 1000) > 100 * power(left + 8000, 2400, 400));
+	free(left);
+	media_free(A.m);
+	media_free(B.m);
+	A.m = B.m = NULL;
+	memset(&A, 0, sizeof(A));
+
+	snprintf(missing, sizeof(missing), "%s/missing.wav", dir);
+	left = file_source_call(missing, true, &n);
+	ck_assert_uint_eq(A.plays_done, 1);
+	ck_assert_msg(strstr(A.last_reason, missing) && strstr(A.last_reason, "No such file"), "%s",
+		      A.last_reason);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(left[i], 0);
+	free(left);
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("media_engine");
@@ -1517,6 +1609,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, test_rtcp_rtt);
 	tcase_add_test(tc, test_play);
 	tcase_add_test(tc, test_source_parse);
+	tcase_add_test(tc, test_source_file);
 	tcase_add_test(tc, test_echo_quiet);
 	tcase_add_test(tc, test_echo_first_packet);
 	tcase_add_test(tc, test_rtcp_bye_only_after_sending);
