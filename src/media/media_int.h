@@ -98,6 +98,7 @@ struct media {
 	bool have_src;
 	bool reported; /* a report block about the peer's source went out: see fraction */
 	bool timed_out;
+	bool src_failed; /* the file: source could not be opened: told once, not retried */
 	/*
 	 * What we send, gathered a tick at a time up to a packet time:
 	 * made for the packet time when we first send, freed on hold.

@@ -69,7 +69,10 @@ static void on_media(void *arg, struct media *m, const struct media_event_info *
 		call_bye(c, RTP_TIMEOUT_CAUSE, text, false);
 		return;
 	case MEDIA_EV_PLAY_DONE:
-		log_info("%s: play of %s done: %s", c->handle, e->path, e->reason);
+		if (strncmp(e->reason, "error: ", 7) == 0)
+			log_warn("%s: play of %s failed: %s", c->handle, e->path, e->reason + 7);
+		else
+			log_info("%s: play of %s done: %s", c->handle, e->path, e->reason);
 		emit(c, &(struct call_event_info){
 			    .ev = CALL_EV_PLAY, .path = e->path, .reason = e->reason});
 		return;

@@ -1532,8 +1532,8 @@ static short *file_source_call(const char *path, bool loop, size_t *n)
  * [media] source = file:PATH: a 0.5 s file at 16 kHz played once is
  * heard for 0.5 s, then silence, and its end is told once as a play
  * ending; looping, it is heard throughout and nothing is told; a file
- * that cannot be opened is told at the first media, with its path, and
- * silence is sent.
+ * that cannot be opened is told once, at the first media, as an error
+ * with its path, and silence is sent.
  */
 START_TEST(test_source_file)
 {
@@ -1567,11 +1567,26 @@ START_TEST(test_source_file)
 	snprintf(missing, sizeof(missing), "%s/missing.wav", dir);
 	left = file_source_call(missing, true, &n);
 	ck_assert_uint_eq(A.plays_done, 1);
-	ck_assert_msg(strstr(A.last_reason, missing) && strstr(A.last_reason, "No such file"), "%s",
-		      A.last_reason);
+	ck_assert_msg(strncmp(A.last_reason, "error: cannot open ", 19) == 0 &&
+			      strstr(A.last_reason, missing) && strstr(A.last_reason, "No such file"),
+		      "%s", A.last_reason);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(left[i], 0);
 	free(left);
+	/* A re-INVITE (the same media again, then held and resumed) does not tell it again. */
+	connect_both("PCMU");
+	run_ms(100);
+	{
+		struct media_params p;
+
+		params(&p, &B, "PCMU");
+		p.dir = MEDIA_SENDONLY;
+		ck_assert_int_eq(media_update(A.m, &p), 0);
+		p.dir = MEDIA_SENDRECV;
+		ck_assert_int_eq(media_update(A.m, &p), 0);
+	}
+	run_ms(100);
+	ck_assert_uint_eq(A.plays_done, 1);
 }
 END_TEST
 
