@@ -108,6 +108,36 @@ static bool bit(const struct jbuf *j, uint32_t pos)
 	return j->have[s / 64] >> (s % 64) & 1;
 }
 
+/*
+ * Set (audio) or clear the bits of the k slots from pos on (k <= cap), a
+ * word at a time: how many changed.
+ */
+static uint32_t mark(struct jbuf *j, uint32_t pos, uint32_t k, bool audio)
+{
+	uint32_t changed = 0;
+
+	while (k > 0) {
+		uint32_t s = pos & j->mask, b = s % 64, m = k < 64 - b ? k : 64 - b;
+		uint64_t bits = (m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1) << b;
+		uint64_t *w = &j->have[s / 64];
+
+		changed += (uint32_t)__builtin_popcountll(audio ? bits & ~*w : bits & *w);
+		*w = audio ? *w | bits : *w & ~bits;
+		pos += m;
+		k -= m;
+	}
+	return changed;
+}
+
+/* Copy k samples (k <= cap) into the slots from pos on. */
+static void ring_write(struct jbuf *j, uint32_t pos, const int16_t *in, uint32_t k)
+{
+	uint32_t s = pos & j->mask, first = j->cap - s < k ? j->cap - s : k;
+
+	memcpy(j->pcm + s, in, first * sizeof(*in));
+	memcpy(j->pcm, in + first, (k - first) * sizeof(*in));
+}
+
 /* Clear pos's slot: whether it held audio. */
 static bool take(struct jbuf *j, uint32_t pos)
 {
@@ -347,16 +377,12 @@ static void store(struct jbuf *j, uint32_t pos, const int16_t *pcm, size_t n)
 		to = (uint64_t)(j->cap - d);
 		j->st.dropped_overflow++;
 	}
-	for (uint64_t i = from; i < to; i++) {
-		uint32_t at = pos + (uint32_t)i, s = at & j->mask;
-
-		if (!bit(j, at)) {
-			j->have[s / 64] |= UINT64_C(1) << (s % 64);
-			j->queued++;
-		}
-		j->pcm[s] = pcm[i];
-	}
-	if (to > from && tsdiff(pos + (uint32_t)to, j->hi) > 0)
+	if (to <= from)
+		return;
+	/* At most cap slots, [play, play + cap) at the widest. */
+	j->queued += mark(j, pos + (uint32_t)from, (uint32_t)(to - from), true);
+	ring_write(j, pos + (uint32_t)from, pcm + from, (uint32_t)(to - from));
+	if (tsdiff(pos + (uint32_t)to, j->hi) > 0)
 		j->hi = pos + (uint32_t)to;
 }
 
