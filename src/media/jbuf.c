@@ -176,19 +176,6 @@ static uint32_t run_len(const struct jbuf *j, uint32_t pos, uint32_t limit, bool
 	return k < limit ? k : limit;
 }
 
-/* Clear pos's slot: whether it held audio. */
-static bool take(struct jbuf *j, uint32_t pos)
-{
-	uint32_t s = pos & j->mask;
-	uint64_t b = UINT64_C(1) << (s % 64);
-
-	if (!(j->have[s / 64] & b))
-		return false;
-	j->have[s / 64] &= ~b;
-	j->queued--;
-	return true;
-}
-
 static void win_reset(struct win_min *w, uint64_t now_ms)
 {
 	w->start_ms = now_ms;
@@ -320,13 +307,12 @@ static bool cur_delay(const struct jbuf *j, int64_t *cur)
 static void move_play(struct jbuf *j, uint32_t to)
 {
 	int64_t d = tsdiff(to, j->play);
-	uint32_t from = d < 0 ? to : j->play, k = d < 0 ? (uint32_t)-d : (uint32_t)d;
-	uint64_t taken = 0;
+	uint32_t from = d < 0 ? to : j->play, k = d < 0 ? (uint32_t)-d : (uint32_t)d, taken;
 
 	if (k > j->cap)
 		k = j->cap;
-	for (uint32_t i = 0; i < k; i++)
-		taken += take(j, from + i);
+	taken = mark(j, from, k, false);
+	j->queued -= taken;
 	if (d > 0)
 		j->st.skipped += taken;
 	else if (taken)
@@ -369,13 +355,12 @@ static void remap(struct jbuf *j, uint32_t ts)
 static bool queued_before(const struct jbuf *j, uint32_t pos)
 {
 	int64_t d = tsdiff(pos, j->play);
+	uint32_t k;
 
 	if (j->queued == 0 || d <= 0)
 		return false;
-	for (uint32_t i = 0; i < (uint32_t)d && i < j->cap; i++)
-		if (bit(j, j->play + i))
-			return true;
-	return false;
+	k = d < j->cap ? (uint32_t)d : j->cap;
+	return run_len(j, j->play, k, false) < k;
 }
 
 /* A.8 on the puts (pos: the packet's position), and the windows' minimum transit and lead. */
@@ -507,13 +492,9 @@ void jbuf_put(struct jbuf *j, uint32_t ts, bool marker, const int16_t *pcm, size
 /* Empty slots from play on, up to limit. */
 static uint32_t empty_run(const struct jbuf *j, uint32_t limit)
 {
-	uint32_t k = 0;
-
 	if (j->queued == 0)
 		return limit;
-	while (k < limit && k < j->cap && !bit(j, j->play + k))
-		k++;
-	return k;
+	return run_len(j, j->play, limit < j->cap ? limit : j->cap, false);
 }
 
 /* How much shorter the delay may get without the slowest recent packet being late. */
