@@ -1,18 +1,50 @@
 /*
  * g711: G.711 mu-law and A-law (see g711.h).
  *
- * Encoding calls spandsp's inline linear_to_ulaw() / linear_to_alaw(): a
- * few instructions per sample (the segment comes from one bit-scan), no
- * table to keep in cache.  Decoding is the other way round: 256 codes, so
- * a constant table of the values spandsp's ulaw_to_linear() and
- * alaw_to_linear() give (generated from them once; check_g711 compares
- * every entry with them and a set with G.711's own tables).  A table built
- * at run time would be a global with state; this one is rodata.
+ * Decoding: 256 codes, so a constant table of the values spandsp's
+ * ulaw_to_linear() and alaw_to_linear() give (generated from them once;
+ * check_g711 compares every entry with them and a set with G.711's own
+ * tables).  A table built at run time would be a global with state; this
+ * one is rodata.
+ *
+ * Encoding is spandsp's linear_to_ulaw() / linear_to_alaw() through a
+ * table each (one load per sample instead of a sign, a segment search
+ * and shifts: 24 instructions a sample with spandsp's portable top_bit()).
+ * Those two stay the reference: the tables are filled from them, once,
+ * at the first encode (call_once), and check_g711 holds the encoders to
+ * them over all 65,536 samples.
+ *   - A-law's code depends on the sample's top 12 bits only (spandsp
+ *     takes a negative x's magnitude as ~x, which keeps x's bits, and
+ *     drops the 4 below): alaw_enc[(uint16_t)x >> 4], 4 KB.
+ *   - Mu-law's depends on the top bits of the magnitude, not of the
+ *     sample: spandsp biases the magnitude (132 + |x|), so -4 codes as -5
+ *     does, not as -1; a table of x >> 2 filled with linear_to_ulaw(i << 2)
+ *     would be wrong for 381 negative samples.  A negative sample's code
+ *     is its magnitude's with the sign bit (0x80) clear:
+ *     ulaw_enc[|x| >> 2] ^ 0x80, 8 KB.
+ * Any thread may call.
  */
 #include <stdint.h>
+#include <stdlib.h>
+#include <threads.h>
 #include <spandsp.h>
 
 #include "media/g711.h"
+
+#define ULAW_ENC_N (32768 / 4 + 1) /* |x| >> 2 for |x| up to 32768 */
+#define ALAW_ENC_N (65536 / 16)	   /* (uint16_t)x >> 4 */
+
+static uint8_t ulaw_enc[ULAW_ENC_N]; /* linear_to_ulaw(m << 2), m >= 0 */
+static uint8_t alaw_enc[ALAW_ENC_N]; /* linear_to_alaw((int16_t)(i << 4)) */
+static once_flag enc_once = ONCE_FLAG_INIT;
+
+static void enc_init(void)
+{
+	for (int m = 0; m < ULAW_ENC_N; m++)
+		ulaw_enc[m] = linear_to_ulaw(m << 2);
+	for (int i = 0; i < ALAW_ENC_N; i++)
+		alaw_enc[i] = linear_to_alaw((int16_t)(uint16_t)(i << 4));
+}
 
 /* ulaw_to_linear(code) for code 0x00..0xFF. */
 static const int16_t ulaw_lin[256] = {
@@ -88,8 +120,9 @@ static const int16_t alaw_lin[256] = {
 
 void g711_ulaw_encode(uint8_t *out, const int16_t *in, size_t n)
 {
+	call_once(&enc_once, enc_init);
 	for (size_t i = 0; i < n; i++)
-		out[i] = linear_to_ulaw(in[i]);
+		out[i] = ulaw_enc[abs(in[i]) >> 2] ^ (in[i] < 0 ? 0x80 : 0);
 }
 
 void g711_ulaw_decode(int16_t *out, const uint8_t *in, size_t n)
@@ -100,8 +133,9 @@ void g711_ulaw_decode(int16_t *out, const uint8_t *in, size_t n)
 
 void g711_alaw_encode(uint8_t *out, const int16_t *in, size_t n)
 {
+	call_once(&enc_once, enc_init);
 	for (size_t i = 0; i < n; i++)
-		out[i] = linear_to_alaw(in[i]);
+		out[i] = alaw_enc[(uint16_t)in[i] >> 4];
 }
 
 void g711_alaw_decode(int16_t *out, const uint8_t *in, size_t n)

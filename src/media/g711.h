@@ -8,11 +8,12 @@
  * G.711's mu-law, 13 of its A-law, shifted up), as in Sun's g711.c and
  * spandsp: mu-law spans -32124..32124, A-law -32256..32256.
  *
- * Encoding is spandsp's (<spandsp/g711.h>), decoding a constant 256-entry
- * table per law (one load per sample: it runs for every packet of every
- * call); check_g711 holds the tables to spandsp and to G.711's values.
- * Constant data only: nothing to create or free, any thread may call.
- * in and out may not overlap.
+ * Encoding is spandsp's (<spandsp/g711.h>) through a table per law
+ * built from it at the first encode, decoding a constant 256-entry table
+ * per law (one load per sample either way: it runs for every packet of
+ * every call); check_g711 holds the encoders to spandsp for every sample
+ * and the decode tables to spandsp and to G.711's values.  Nothing to
+ * create or free, any thread may call.  in and out may not overlap.
  */
 #ifndef SIPUAD_G711_H
 #define SIPUAD_G711_H

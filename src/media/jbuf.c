@@ -6,7 +6,11 @@
  * power of two, so that slot = pos & mask stays right across the 2^32
  * wrap) and one bit per slot saying it holds received audio.  The
  * window that can be stored is [play, play + cap): play is the position
- * of the next sample jbuf_get() plays; reading a slot clears it.
+ * of the next sample jbuf_get() plays; reading a slot clears it.  Puts
+ * and gets work on runs, not samples (they come 50 and 100 times a second
+ * per call): a packet goes in with memcpy and its bits are set a word at
+ * a time; a get plays the run of audio or of silence at play (the
+ * bitmap's trailing ones or zeros) in one go, and counts silence in bulk.
  *
  * Two measures steer the delay:
  *   - cur, the delay behind the fastest packets: offset - tmin, where
@@ -108,17 +112,68 @@ static bool bit(const struct jbuf *j, uint32_t pos)
 	return j->have[s / 64] >> (s % 64) & 1;
 }
 
-/* Clear pos's slot: whether it held audio. */
-static bool take(struct jbuf *j, uint32_t pos)
+/*
+ * Set (audio) or clear the bits of the k slots from pos on (k <= cap), a
+ * word at a time: how many of them held audio before.
+ */
+static uint32_t mark(struct jbuf *j, uint32_t pos, uint32_t k, bool audio)
 {
-	uint32_t s = pos & j->mask;
-	uint64_t b = UINT64_C(1) << (s % 64);
+	uint32_t had = 0;
 
-	if (!(j->have[s / 64] & b))
-		return false;
-	j->have[s / 64] &= ~b;
-	j->queued--;
-	return true;
+	while (k > 0) {
+		uint32_t s = pos & j->mask, b = s % 64, m = k < 64 - b ? k : 64 - b;
+		uint64_t bits = (m == 64 ? ~UINT64_C(0) : (UINT64_C(1) << m) - 1) << b;
+		uint64_t *w = &j->have[s / 64], old = *w & bits;
+
+		/* Mostly none (a put) or all (a get) of them. */
+		if (old)
+			had += old == bits ? m : (uint32_t)__builtin_popcountll(old);
+		*w = audio ? *w | bits : *w & ~bits;
+		pos += m;
+		k -= m;
+	}
+	return had;
+}
+
+/* Copy k samples (k <= cap) into the slots from pos on. */
+static void ring_write(struct jbuf *j, uint32_t pos, const int16_t *in, uint32_t k)
+{
+	uint32_t s = pos & j->mask, first = j->cap - s < k ? j->cap - s : k;
+
+	memcpy(j->pcm + s, in, first * sizeof(*in));
+	if (k > first)
+		memcpy(j->pcm, in + first, (k - first) * sizeof(*in));
+}
+
+/* Copy k samples (k <= cap) out of the slots from pos on. */
+static void ring_read(const struct jbuf *j, uint32_t pos, int16_t *out, uint32_t k)
+{
+	uint32_t s = pos & j->mask, first = j->cap - s < k ? j->cap - s : k;
+
+	memcpy(out, j->pcm + s, first * sizeof(*out));
+	if (k > first)
+		memcpy(out + first, j->pcm, (k - first) * sizeof(*out));
+}
+
+/* How many slots from pos on, up to limit (<= cap), hold audio (audio) or do not. */
+static uint32_t run_len(const struct jbuf *j, uint32_t pos, uint32_t limit, bool audio)
+{
+	uint32_t k = 0;
+
+	while (k < limit) {
+		uint32_t s = (pos + k) & j->mask, left = 64 - s % 64; /* slots to the word's end */
+		uint64_t w = j->have[s / 64] >> (s % 64);
+		uint64_t ends = audio ? ~w : w; /* bit i: slot s + i ends the run */
+		uint32_t m = ends ? (uint32_t)__builtin_ctzll(ends) : 64;
+
+		if (m >= left) {
+			k += left;
+			continue;
+		}
+		k += m;
+		break;
+	}
+	return k < limit ? k : limit;
 }
 
 static void win_reset(struct win_min *w, uint64_t now_ms)
@@ -252,13 +307,12 @@ static bool cur_delay(const struct jbuf *j, int64_t *cur)
 static void move_play(struct jbuf *j, uint32_t to)
 {
 	int64_t d = tsdiff(to, j->play);
-	uint32_t from = d < 0 ? to : j->play, k = d < 0 ? (uint32_t)-d : (uint32_t)d;
-	uint64_t taken = 0;
+	uint32_t from = d < 0 ? to : j->play, k = d < 0 ? (uint32_t)-d : (uint32_t)d, taken;
 
 	if (k > j->cap)
 		k = j->cap;
-	for (uint32_t i = 0; i < k; i++)
-		taken += take(j, from + i);
+	taken = mark(j, from, k, false);
+	j->queued -= taken;
 	if (d > 0)
 		j->st.skipped += taken;
 	else if (taken)
@@ -301,13 +355,12 @@ static void remap(struct jbuf *j, uint32_t ts)
 static bool queued_before(const struct jbuf *j, uint32_t pos)
 {
 	int64_t d = tsdiff(pos, j->play);
+	uint32_t k;
 
 	if (j->queued == 0 || d <= 0)
 		return false;
-	for (uint32_t i = 0; i < (uint32_t)d && i < j->cap; i++)
-		if (bit(j, j->play + i))
-			return true;
-	return false;
+	k = d < j->cap ? (uint32_t)d : j->cap;
+	return run_len(j, j->play, k, false) < k;
 }
 
 /* A.8 on the puts (pos: the packet's position), and the windows' minimum transit and lead. */
@@ -338,6 +391,7 @@ static void store(struct jbuf *j, uint32_t pos, const int16_t *pcm, size_t n)
 {
 	int64_t d = tsdiff(pos, j->play);
 	uint64_t from = 0, to = n;
+	uint32_t k;
 
 	if (d < 0) {
 		from = (uint64_t)-d;
@@ -347,16 +401,13 @@ static void store(struct jbuf *j, uint32_t pos, const int16_t *pcm, size_t n)
 		to = (uint64_t)(j->cap - d);
 		j->st.dropped_overflow++;
 	}
-	for (uint64_t i = from; i < to; i++) {
-		uint32_t at = pos + (uint32_t)i, s = at & j->mask;
-
-		if (!bit(j, at)) {
-			j->have[s / 64] |= UINT64_C(1) << (s % 64);
-			j->queued++;
-		}
-		j->pcm[s] = pcm[i];
-	}
-	if (to > from && tsdiff(pos + (uint32_t)to, j->hi) > 0)
+	if (to <= from)
+		return;
+	/* At most cap slots, [play, play + cap) at the widest. */
+	k = (uint32_t)(to - from);
+	j->queued += k - mark(j, pos + (uint32_t)from, k, true);
+	ring_write(j, pos + (uint32_t)from, pcm + from, k);
+	if (tsdiff(pos + (uint32_t)to, j->hi) > 0)
 		j->hi = pos + (uint32_t)to;
 }
 
@@ -441,13 +492,9 @@ void jbuf_put(struct jbuf *j, uint32_t ts, bool marker, const int16_t *pcm, size
 /* Empty slots from play on, up to limit. */
 static uint32_t empty_run(const struct jbuf *j, uint32_t limit)
 {
-	uint32_t k = 0;
-
 	if (j->queued == 0)
 		return limit;
-	while (k < limit && k < j->cap && !bit(j, j->play + k))
-		k++;
-	return k;
+	return run_len(j, j->play, limit < j->cap ? limit : j->cap, false);
 }
 
 /* How much shorter the delay may get without the slowest recent packet being late. */
@@ -512,33 +559,48 @@ static void adapt_cut(struct jbuf *j, uint64_t now_ms)
 	}
 }
 
-/* The next sample: audio, or silence (concealment, or the start of a dry spell). */
-static int16_t play_one(struct jbuf *j, size_t *got)
+/* The k slots of audio from play on (k <= cap) into out; they are emptied. */
+static void play_audio(struct jbuf *j, int16_t *out, uint32_t k)
 {
-	uint32_t at = j->play++;
+	ring_read(j, j->play, out, k);
+	j->queued -= mark(j, j->play, k, false);
+	j->play += k;
+	j->started = true;
+	j->dry = false;
+}
 
-	if (take(j, at)) {
-		(*got)++;
-		j->started = true;
-		j->dry = false;
-		return j->pcm[at & j->mask];
+/* How many of k slots from a position lie before a point d ahead of it. */
+static uint32_t before(int64_t d, uint32_t k)
+{
+	return d <= 0 ? 0 : d < k ? (uint32_t)d : k;
+}
+
+/*
+ * k empty slots from play on: silence into out.  Up to stretch_end it
+ * was put in to lengthen the delay; after that, up to hi, it is a hole in
+ * the audio (concealment, once audio played); after both the buffer ran
+ * dry: a pause or a loss, the next packet will tell.
+ */
+static void play_silence(struct jbuf *j, int16_t *out, uint32_t k)
+{
+	uint32_t stretch = before(tsdiff(j->stretch_end, j->play), k);
+	uint32_t hole = before(tsdiff(j->hi, j->play + stretch), k - stretch);
+
+	memset(out, 0, k * sizeof(*out));
+	if (j->started) {
+		j->st.concealed += hole;
+		if (stretch + hole < k) {
+			j->started = false;
+			j->dry = true;
+			j->dry_at = j->play + stretch + hole;
+		}
 	}
-	if (tsdiff(j->stretch_end, at) > 0) {
-		/* silence put in to lengthen the delay */
-	} else if (tsdiff(j->hi, at) > 0) {
-		j->st.concealed += j->started; /* a hole in the audio */
-	} else if (j->started) {
-		/* Ran dry: a pause or a loss, the next packet will tell. */
-		j->started = false;
-		j->dry = true;
-		j->dry_at = at;
-	}
-	return 0;
+	j->play += k;
 }
 
 size_t jbuf_get(struct jbuf *j, int16_t *out, size_t n, uint64_t now_ms)
 {
-	size_t got = 0;
+	size_t got = 0, i = 0;
 	bool adapted = false;
 
 	if (!out)
@@ -551,13 +613,23 @@ size_t jbuf_get(struct jbuf *j, int16_t *out, size_t n, uint64_t now_ms)
 	j->have_offset = true;
 	if (bit(j, j->play))
 		adapt_cut(j, now_ms);
-	for (size_t i = 0; i < n; i++) {
+	/* A run of audio or of silence at a time, at most the ring. */
+	while (i < n) {
+		uint32_t k, limit = n - i < j->cap ? (uint32_t)(n - i) : j->cap;
+
 		/* Once per get, at the first empty slot, wherever the packets' edges fall. */
 		if (!adapted && !bit(j, j->play)) {
 			adapt_gap(j);
 			adapted = true;
 		}
-		out[i] = play_one(j, &got);
+		if ((k = run_len(j, j->play, limit, true)) > 0) {
+			play_audio(j, out + i, k);
+			got += k;
+		} else {
+			k = j->queued ? run_len(j, j->play, limit, false) : limit;
+			play_silence(j, out + i, k);
+		}
+		i += k;
 	}
 	/* Never far behind play, so that the wrap cannot turn them ahead. */
 	if (tsdiff(j->hi, j->play) < 0)

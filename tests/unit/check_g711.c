@@ -5,7 +5,7 @@
  * Table 1 for A-law: first and last value of each segment) on the 16-bit
  * scale, x4 for mu-law's 14 bits and x8 for A-law's 13, which is what
  * Sun's g711.c gives; the decode tables are also compared entry by entry
- * with spandsp, whose encoder the module uses.
+ * with spandsp, and the encoders with spandsp's for every int16.
  */
 #include <check.h>
 #include <stdint.h>
@@ -96,6 +96,29 @@ START_TEST(test_tables_are_spandsp)
 	for (int c = 0; c < 256; c++) {
 		ck_assert_int_eq(ulaw_dec1((uint8_t)c), ulaw_to_linear((uint8_t)c));
 		ck_assert_int_eq(alaw_dec1((uint8_t)c), alaw_to_linear((uint8_t)c));
+	}
+}
+END_TEST
+
+/*
+ * The encoders are spandsp's linear_to_ulaw() and linear_to_alaw() for
+ * every int16, through tables indexed by part of the sample: a wrong
+ * index shows here (a mu-law table of x >> 2 would fail on -4).
+ */
+START_TEST(test_encode_is_spandsp)
+{
+	static int16_t in[65536];
+	static uint8_t u[65536], a[65536];
+
+	for (int i = 0; i < 65536; i++)
+		in[i] = (int16_t)(i - 32768);
+	g711_ulaw_encode(u, in, 65536);
+	g711_alaw_encode(a, in, 65536);
+	for (int i = 0; i < 65536; i++) {
+		ck_assert_msg(u[i] == linear_to_ulaw(in[i]), "ulaw %d: 0x%02X, spandsp 0x%02X",
+			      in[i], u[i], linear_to_ulaw(in[i]));
+		ck_assert_msg(a[i] == linear_to_alaw(in[i]), "alaw %d: 0x%02X, spandsp 0x%02X",
+			      in[i], a[i], linear_to_alaw(in[i]));
 	}
 }
 END_TEST
@@ -234,6 +257,7 @@ static Suite *g711_suite(void)
 	tcase_add_test(tc, test_ulaw_itu_values);
 	tcase_add_test(tc, test_alaw_itu_values);
 	tcase_add_test(tc, test_tables_are_spandsp);
+	tcase_add_test(tc, test_encode_is_spandsp);
 	tcase_add_test(tc, test_round_trip_codes);
 	tcase_add_test(tc, test_monotonic_and_bounded);
 	tcase_add_test(tc, test_clipping);

@@ -942,6 +942,221 @@ START_TEST(test_reset)
 }
 END_TEST
 
+/*
+ * A talk spurt's marked first packet that arrives after the packet it
+ * precedes moves the playout back: the ring's far end (a packet put 472
+ * ms ahead) is dropped.  hi still marks the end of the dropped packet, so
+ * the silence up to there counts as a hole, the rest as a dry spell: the
+ * hole ends inside a get's run of silence.
+ */
+START_TEST(test_reanchor_back)
+{
+	struct jbuf *j = mk(20, 200); /* ring: 4096 samples */
+	struct jbuf_stats st;
+	int16_t a[PKT], b[PKT], out[TICK];
+	size_t got = 0, at = 0, first = SIZE_MAX;
+
+	for (int i = 0; i < PKT; i++) {
+		a[i] = sig((uint32_t)i);
+		b[i] = sig((uint32_t)(i + 100000));
+	}
+	jbuf_put(j, 0, true, a, PKT, T0);
+	jbuf_put(j, 3776, false, a, PKT, T0);
+	jbuf_put(j, (uint32_t)-80, true, b, PKT, T0 + 1);
+	jbuf_stats(j, &st);
+	ck_assert_uint_eq(st.dropped_overflow, 1);
+	for (int t = 0; t < 80; t++, at += TICK) {
+		size_t k = jbuf_get(j, out, TICK, T0 + 10 * (uint64_t)t);
+
+		for (size_t i = 0; i < TICK; i++) {
+			size_t played = at + i;
+
+			if (first == SIZE_MAX && out[i] != 0)
+				first = played;
+			if (first == SIZE_MAX || played >= first + 240)
+				ck_assert_int_eq(out[i], 0);
+			else if (played < first + PKT)
+				ck_assert_int_eq(out[i], b[played - first]);
+			else
+				ck_assert_int_eq(out[i], a[played - first - 80]);
+		}
+		got += k;
+	}
+	jbuf_stats(j, &st);
+	ck_assert_uint_eq(got, 240);
+	ck_assert_uint_eq(st.concealed, 3936 - 160);
+	ck_assert_uint_eq(st.late + st.skipped, 0);
+	ck_assert_uint_eq(st.dropped_overflow, 1);
+	jbuf_free(j);
+}
+END_TEST
+
+/*
+ * A replay of many impaired calls, hashed: every get's output
+ * and count, and the stats of each call every second.  The hash is what
+ * jbuf.c gave before its puts and gets worked on runs instead of samples
+ * (bench/media/jbuf_cost does the same over 1,000 calls and times it):
+ * those speed-ups changed nothing that is played or counted.  A change
+ * of jbuf.c that changes what a call hears changes it: if that is meant,
+ * the other tests say whether it is right, and REPLAY_HASH is updated.
+ *
+ * Each call has its own seeded mix of packet times (10..40 ms), jitter
+ * (0..80 ms, which reorders), loss (single and bursts), duplicates, late
+ * outliers, clock drift, talk spurts (marked or not), timestamp jumps,
+ * delay bounds and start (near the 2^32 wrap too), and for some a
+ * jbuf_reset() (a new source) mid-call.
+ */
+#define REPLAY_CALLS 200
+#define REPLAY_MS 10000
+#define REPLAY_HASH UINT64_C(0x41009e46553f0c3f)
+
+struct rpkt {
+	uint64_t at; /* ms */
+	uint32_t seq, ts, k0;
+	uint16_t n;
+	bool marker, reset;
+};
+
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* FNV-1a over v's n low bytes, least significant first: the same on any host. */
+static void hash(uint64_t *h, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++, v >>= 8) {
+		*h ^= v & 0xFF;
+		*h *= UINT64_C(0x100000001B3);
+	}
+}
+
+static void hash_stats(uint64_t *h, const struct jbuf *j)
+{
+	struct jbuf_stats st;
+
+	jbuf_stats(j, &st);
+	hash(h, st.late, 8);
+	hash(h, st.concealed, 8);
+	hash(h, st.dropped_overflow, 8);
+	hash(h, st.skipped, 8);
+	hash(h, st.delay_ms, 4);
+	hash(h, st.target_ms, 4);
+}
+
+static int by_replay_arrival(const void *a, const void *b)
+{
+	const struct rpkt *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* A call's packets (its impairments drawn from *s) as the network delivers them: *np. */
+static struct rpkt *replay_pkts(uint32_t *s, size_t *np)
+{
+	static const unsigned ptimes[] = {20, 20, 20, 20, 30, 10, 40, 20};
+	static const unsigned jitters[] = {0, 2, 5, 10, 20, 40, 60, 80};
+	static const int drifts_ppm[] = {0, 0, 0, 5000, -5000, 10000, -10000, 0};
+	unsigned ptime = ptimes[rnd(s) % 8], n = ptime * RATE / 1000;
+	unsigned jitter = jitters[rnd(s) % 8], loss = rnd(s) % 4; /* % */
+	uint64_t step_us = (uint64_t)ptime * (1000000 + drifts_ppm[rnd(s) % 8]) / 1000;
+	uint64_t t_us = (uint64_t)(rnd(s) % 1000) * 1000; /* when the sender sends */
+	uint32_t ts = rnd(s) % 4 ? rnd(s) : 0xFFFFFFFFu - rnd(s) % 200000, k = 0, burst = 0;
+	bool marks = rnd(s) % 5 != 0, marker = true;
+	size_t cap = 2 * REPLAY_MS / 10 + 2;
+	struct rpkt *p = calloc(cap, sizeof(*p));
+
+	ck_assert_ptr_nonnull(p);
+	*np = 0;
+	if (rnd(s) % 10 == 0)
+		p[(*np)++] = (struct rpkt){.at = rnd(s) % REPLAY_MS, .reset = true};
+	for (; t_us / 1000 < REPLAY_MS; t_us += step_us, ts += n, k += n) {
+		struct rpkt x = {.ts = ts, .k0 = k, .n = (uint16_t)n, .marker = marker};
+
+		marker = false;
+		if (rnd(s) % 150 == 0) { /* the sender pauses after this packet */
+			unsigned ms = 200 + rnd(s) % 1300;
+
+			t_us += (uint64_t)ms * 1000;
+			ts += ms * RATE / 1000;
+			marker = marks;
+		}
+		if (rnd(s) % 3000 == 0) { /* its timestamps jump */
+			ts += rnd(s);
+			marker = rnd(s) % 2;
+		}
+		if (burst) {
+			burst--;
+			continue;
+		}
+		if (rnd(s) % 100 < loss)
+			continue;
+		if (rnd(s) % 500 == 0) {
+			burst = 5 + rnd(s) % 15;
+			continue;
+		}
+		x.at = t_us / 1000 + 5 + (jitter ? rnd(s) % (jitter + 1) : 0);
+		if (rnd(s) % 300 == 0)
+			x.at += rnd(s) % 400; /* an outlier */
+		x.seq = (uint32_t)*np;
+		p[(*np)++] = x;
+		if (rnd(s) % 100 == 0) { /* a duplicate */
+			x.at += rnd(s) % 40;
+			x.seq = (uint32_t)*np;
+			p[(*np)++] = x;
+		}
+		ck_assert_uint_le(*np + 2, cap);
+	}
+	qsort(p, *np, sizeof(*p), by_replay_arrival);
+	return p;
+}
+
+START_TEST(test_replay_hash)
+{
+	static const unsigned bounds[][2] = {{20, 200}, {20, 200},  {20, 200}, {40, 300},
+					     {20, 20},	{60, 1000}, {0, 100},  {20, 2000}};
+	uint64_t h = UINT64_C(0xCBF29CE484222325);
+	int16_t pcm[40 * RATE / 1000], out[TICK];
+
+	for (uint32_t c = 0; c < REPLAY_CALLS; c++) {
+		uint32_t s = 2463534242u ^ (c * 2654435761u);
+		const unsigned *b = bounds[rnd(&s) % 8];
+		struct jbuf *j = mk(b[0], b[1]);
+		size_t np, next = 0;
+		struct rpkt *p = replay_pkts(&s, &np);
+
+		for (uint64_t t = 0; t <= REPLAY_MS; t++) {
+			for (; next < np && p[next].at <= t; next++) {
+				if (p[next].reset) {
+					jbuf_reset(j);
+					continue;
+				}
+				for (unsigned i = 0; i < p[next].n; i++)
+					pcm[i] = sig(p[next].k0 + i + c * 977);
+				jbuf_put(j, p[next].ts, p[next].marker, pcm, p[next].n, t);
+			}
+			if (t % 10)
+				continue;
+			hash(&h, jbuf_get(j, out, TICK, t), 4);
+			for (int i = 0; i < TICK; i++)
+				hash(&h, (uint16_t)out[i], 2);
+			if (t % 1000 == 0)
+				hash_stats(&h, j);
+		}
+		hash_stats(&h, j);
+		free(p);
+		jbuf_free(j);
+	}
+	ck_assert_msg(h == REPLAY_HASH, "replay hash %016llx, want %016llx", (unsigned long long)h,
+		      (unsigned long long)REPLAY_HASH);
+}
+END_TEST
+
 static Suite *jbuf_suite(void)
 {
 	Suite *s = suite_create("jbuf");
@@ -973,6 +1188,8 @@ static Suite *jbuf_suite(void)
 	tcase_add_test(tc, test_drift_fast);
 	tcase_add_test(tc, test_drift_slow);
 	tcase_add_test(tc, test_reset);
+	tcase_add_test(tc, test_reanchor_back);
+	tcase_add_test(tc, test_replay_hash);
 	suite_add_tcase(s, tc);
 	return s;
 }
