@@ -22,8 +22,6 @@
 #define MEDIA_PKT_SAMPLES (MEDIA_RATE * MEDIA_PTIME_MAX / 1000)
 /* A datagram we take: an MTU-sized packet and SRTP's room. */
 #define MEDIA_BUF 2048
-/* Datagrams read per socket wake-up, so one flooded socket cannot hold the loop. */
-#define MEDIA_READ_BURST 64
 /* Recording frames written to disk per tick at most: 100 ms of audio. */
 #define MEDIA_REC_FLUSH 800
 /* Events a session can hold before the loop delivers them. */

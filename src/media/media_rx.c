@@ -190,36 +190,47 @@ static void rtp_in(struct media *m, uint8_t *buf, size_t len, const struct net_a
 	jbuf_put(m->jb, h.ts, h.marker, pcm, h.plen, now_ms);
 }
 
+/* One datagram of n bytes from from, on the RTP port (or the RTCP port). */
+static void datagram(struct media *m, uint8_t *buf, size_t n, const struct net_addr *from,
+		     bool rtcp_port, uint64_t now_ms, uint64_t now_us)
+{
+	if (!m->have) {
+		m->drop_source++;
+		return;
+	}
+	if (rtcp_port || (m->params.rtcp_mux && rtp_is_rtcp(buf, n))) {
+		if (!source_ok(m, from, true))
+			m->drop_source++;
+		else
+			rtcp_in(m, buf, n, now_us);
+		return;
+	}
+	if (!source_ok(m, from, false)) {
+		m->drop_source++;
+		return;
+	}
+	rtp_in(m, buf, n, from, now_ms, now_us);
+}
+
+/*
+ * One datagram per wake-up.  A call's socket mostly holds one packet when
+ * it wakes; reading until EAGAIN would cost a second, failing read every
+ * time.  The loop's events are level-triggered: a socket with more queued
+ * wakes again on the next turn, after the other sockets had theirs, so a
+ * flooded socket cannot hold the loop either.
+ */
 static void drain(struct media *m, int fd, bool rtcp_port)
 {
 	alignas(8) uint8_t buf[MEDIA_BUF + MSRTP_TRAILER];
 	struct net_addr from;
-	uint64_t now_ms = tmr_now(m->eng->clk), now_us = tmr_now_us(m->eng->clk);
+	ssize_t n;
 
-	for (int i = 0; i < MEDIA_READ_BURST; i++) {
-		ssize_t n;
-
-		from.len = sizeof(from.ss);
-		n = recvfrom(fd, buf, MEDIA_BUF, 0, (struct sockaddr *)&from.ss, &from.len);
-		if (n < 0)
-			return; /* EAGAIN, or an ICMP error reported on the socket: nothing to read */
-		if (!m->have) {
-			m->drop_source++;
-			continue;
-		}
-		if (rtcp_port || (m->params.rtcp_mux && rtp_is_rtcp(buf, (size_t)n))) {
-			if (!source_ok(m, &from, true))
-				m->drop_source++;
-			else
-				rtcp_in(m, buf, (size_t)n, now_us);
-			continue;
-		}
-		if (!source_ok(m, &from, false)) {
-			m->drop_source++;
-			continue;
-		}
-		rtp_in(m, buf, (size_t)n, &from, now_ms, now_us);
-	}
+	from.len = sizeof(from.ss);
+	n = recvfrom(fd, buf, MEDIA_BUF, MSG_DONTWAIT, (struct sockaddr *)&from.ss, &from.len);
+	if (n < 0)
+		return; /* EAGAIN, or an ICMP error reported on the socket: nothing to read */
+	datagram(m, buf, (size_t)n, &from, rtcp_port, tmr_now(m->eng->clk),
+		 tmr_now_us(m->eng->clk));
 }
 
 void media_on_rtp(int fd, short what, void *arg)
