@@ -9,7 +9,7 @@
  * RTP packet (12-byte header + 160 bytes of G.711, 20 ms).
  *
  *   cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -IBUILD bench/srtp/msrtp_cost.c \
- *      BUILD/libsipuad.a -lsrtp2 -o /tmp/msrtp_cost && taskset -c 1 /tmp/msrtp_cost
+ *      BUILD/libsipuad.a -lsrtp2 -lcrypto -o /tmp/msrtp_cost && taskset -c 1 /tmp/msrtp_cost
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,7 +18,7 @@
  *     shuts NSS down, so the next create starts it again).
  *
  *   cc -O2 -std=c11 -D_GNU_SOURCE -Isrc -IBUILD bench/srtp/msrtp_scale.c \
- *      BUILD/libsipuad.a -lsrtp2 -o /tmp/msrtp_scale && taskset -c 1 /tmp/msrtp_scale [SUITE]
+ *      BUILD/libsipuad.a -lsrtp2 -lcrypto -o /tmp/msrtp_scale && taskset -c 1 /tmp/msrtp_scale [SUITE]
  *
  * Linked against another libsrtp2 (say one built with --enable-openssl in
  * /tmp/libsrtp), put its libsrtp2.a and -lcrypto in place of -lsrtp2.
