@@ -102,8 +102,9 @@ void rtp_src_init(struct rtp_src *s, uint16_t seq, uint32_t rate);
 /*
  * A.1 update_seq for each packet received.  0: use the packet (it is
  * counted; a duplicate or reordered one within RTP_MAX_MISORDER too).
- * 1: still in probation: drop it for playout; it is counted once the
- * probation ends with it in the run.  -1: drop it, not counted: a jump
+ * 1: still in probation; it is counted once the probation ends with it
+ * in the run.  (A.1 would not play it yet; the engine does: a call's first
+ * packets are its first words, and a new SSRC has had its own probation.)  -1: drop it, not counted: a jump
  * of RTP_MAX_DROPOUT or more ahead (or RTP_MAX_MISORDER or more back)
  * not yet confirmed.  The packet after a jump, seq + 1, confirms it: the
  * source restarts its numbering there (its counts kept) and it returns 0.

@@ -296,7 +296,10 @@ class Baresip:
         self.port = sip_port_pair(host)
         self.ctrl_port = free_port(host=host)
         if rtp_ports is None:
-            low = random.randrange(40000, 49800, 2)
+            # below sipuad's default range (20000-29999) and the kernel's
+            # ephemeral ports (32768 up), which free_port() hands out: a
+            # port taken there made baresip fail to bind once
+            low = random.randrange(10000, 19800, 2)
             rtp_ports = (low, low + 199)
         self.rtp_ports = rtp_ports
         if source_wav is None:
