@@ -48,11 +48,51 @@
 /* libsrtp2's bound on one IV's keystream: a 16-bit block counter (RFC 3711 §4.1.1). */
 #define ICM_MAX_BLOCKS 0xffffu
 
+/* ---- what both ciphers share ----------------------------------------- */
+
+/* The start of both cipher states: libsrtp2's cipher and our OpenSSL context. */
+struct ossl_cipher {
+	srtp_cipher_t c; /* first: libsrtp2 frees what alloc returned, through dealloc */
+	EVP_CIPHER_CTX *ctx;
+	size_t size; /* of the whole state, to wipe it */
+};
+
+/* A zeroed state of size bytes, starting with a struct ossl_cipher for type; or NULL. */
+static void *cipher_new(size_t size, const srtp_cipher_type_t *type, int key_len, int algo)
+{
+	struct ossl_cipher *s = calloc(1, size);
+
+	if (!s)
+		return NULL;
+	if (!(s->ctx = EVP_CIPHER_CTX_new())) {
+		free(s);
+		return NULL;
+	}
+	s->c.type = type;
+	s->c.state = s;
+	s->c.key_len = key_len;
+	s->c.algorithm = algo;
+	s->size = size;
+	return s;
+}
+
+static srtp_err_status_t cipher_dealloc(srtp_cipher_pointer_t cp)
+{
+	struct ossl_cipher *s;
+
+	if (!cp)
+		return srtp_err_status_bad_param;
+	s = cp->state;
+	EVP_CIPHER_CTX_free(s->ctx);
+	OPENSSL_cleanse(s, s->size);
+	free(s);
+	return srtp_err_status_ok;
+}
+
 /* ---- AES-CM ---------------------------------------------------------- */
 
 struct icm {
-	srtp_cipher_t c; /* first: libsrtp2 frees what alloc returned, through dealloc */
-	EVP_CIPHER_CTX *ecb;
+	struct ossl_cipher o; /* first; o.ctx is AES-ECB with the key */
 	uint8_t offset[BLOCK]; /* the salt, its last two octets zero */
 	uint8_t ctr[BLOCK];    /* offset XOR IV: the counter of block 0 */
 	uint8_t ks[BLOCK];     /* keystream of the block pos is in */
@@ -79,31 +119,10 @@ static srtp_err_status_t icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int t
 	default:
 		return srtp_err_status_bad_param;
 	}
-	if (!(s = calloc(1, sizeof(*s))))
+	if (!(s = cipher_new(sizeof(*s), type, key_len, algo)))
 		return srtp_err_status_alloc_fail;
-	if (!(s->ecb = EVP_CIPHER_CTX_new())) {
-		free(s);
-		return srtp_err_status_alloc_fail;
-	}
-	s->c.type = type;
-	s->c.state = s;
-	s->c.key_len = key_len;
-	s->c.algorithm = algo;
 	s->key_size = size;
-	*cp = &s->c;
-	return srtp_err_status_ok;
-}
-
-static srtp_err_status_t icm_dealloc(srtp_cipher_pointer_t cp)
-{
-	struct icm *s;
-
-	if (!cp)
-		return srtp_err_status_bad_param;
-	s = cp->state;
-	EVP_CIPHER_CTX_free(s->ecb);
-	OPENSSL_cleanse(s, sizeof(*s));
-	free(s);
+	*cp = &s->o.c;
 	return srtp_err_status_ok;
 }
 
@@ -125,8 +144,8 @@ static srtp_err_status_t icm_init(void *state, const uint8_t *key)
 	memcpy(s->offset, key + s->key_size, SRTP_SALT_LEN);
 	memcpy(s->ctr, s->offset, BLOCK);
 	s->pos = 0;
-	if (EVP_EncryptInit_ex(s->ecb, evp, NULL, key, NULL) != 1 ||
-	    EVP_CIPHER_CTX_set_padding(s->ecb, 0) != 1)
+	if (EVP_EncryptInit_ex(s->o.ctx, evp, NULL, key, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(s->o.ctx, 0) != 1)
 		return srtp_err_status_init_fail;
 	return srtp_err_status_ok;
 }
@@ -160,7 +179,7 @@ static srtp_err_status_t icm_keystream(struct icm *s, uint8_t *ks, uint32_t firs
 
 	for (uint32_t i = 0; i < n; i++)
 		icm_counter(s, ctr + i * BLOCK, first + i);
-	if (EVP_EncryptUpdate(s->ecb, ks, &out, ctr, (int)(n * BLOCK)) != 1 ||
+	if (EVP_EncryptUpdate(s->o.ctx, ks, &out, ctr, (int)(n * BLOCK)) != 1 ||
 	    out != (int)(n * BLOCK))
 		return srtp_err_status_cipher_fail;
 	return srtp_err_status_ok;
@@ -256,19 +275,18 @@ static const srtp_cipher_test_case_t icm_256_test = {
 	NULL};
 
 static const srtp_cipher_type_t icm_128 = {
-	icm_alloc,   icm_dealloc, icm_init, NULL,	  icm_encrypt,	  icm_encrypt,
+	icm_alloc,   cipher_dealloc, icm_init, NULL,	  icm_encrypt,	  icm_encrypt,
 	icm_set_iv,  NULL,	  "AES-128 counter mode (sipuad, OpenSSL)", &icm_128_test,
 	SRTP_AES_ICM_128};
 static const srtp_cipher_type_t icm_256 = {
-	icm_alloc,   icm_dealloc, icm_init, NULL,	  icm_encrypt,	  icm_encrypt,
+	icm_alloc,   cipher_dealloc, icm_init, NULL,	  icm_encrypt,	  icm_encrypt,
 	icm_set_iv,  NULL,	  "AES-256 counter mode (sipuad, OpenSSL)", &icm_256_test,
 	SRTP_AES_ICM_256};
 
 /* ---- AES-GCM --------------------------------------------------------- */
 
 struct gcm {
-	srtp_cipher_t c;
-	EVP_CIPHER_CTX *ctx;
+	struct ossl_cipher o; /* first; o.ctx is AES-GCM with the key */
 	int tag_len;
 	bool encrypt; /* the direction the last IV was set for */
 };
@@ -289,31 +307,10 @@ static srtp_err_status_t gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int t
 		return srtp_err_status_bad_param;
 	if (tag_len != 8 && tag_len != GCM_TAG_MAX)
 		return srtp_err_status_bad_param;
-	if (!(s = calloc(1, sizeof(*s))))
+	if (!(s = cipher_new(sizeof(*s), type, key_len, algo)))
 		return srtp_err_status_alloc_fail;
-	if (!(s->ctx = EVP_CIPHER_CTX_new())) {
-		free(s);
-		return srtp_err_status_alloc_fail;
-	}
-	s->c.type = type;
-	s->c.state = s;
-	s->c.key_len = key_len;
-	s->c.algorithm = algo;
 	s->tag_len = tag_len;
-	*cp = &s->c;
-	return srtp_err_status_ok;
-}
-
-static srtp_err_status_t gcm_dealloc(srtp_cipher_pointer_t cp)
-{
-	struct gcm *s;
-
-	if (!cp)
-		return srtp_err_status_bad_param;
-	s = cp->state;
-	EVP_CIPHER_CTX_free(s->ctx);
-	OPENSSL_cleanse(s, sizeof(*s));
-	free(s);
+	*cp = &s->o.c;
 	return srtp_err_status_ok;
 }
 
@@ -322,10 +319,10 @@ static srtp_err_status_t gcm_init(void *state, const uint8_t *key)
 {
 	struct gcm *s = state;
 	const EVP_CIPHER *evp =
-		s->c.algorithm == SRTP_AES_GCM_128 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
+		s->o.c.algorithm == SRTP_AES_GCM_128 ? EVP_aes_128_gcm() : EVP_aes_256_gcm();
 
 	s->encrypt = true;
-	if (EVP_CipherInit_ex(s->ctx, evp, NULL, key, NULL, 1) != 1)
+	if (EVP_CipherInit_ex(s->o.ctx, evp, NULL, key, NULL, 1) != 1)
 		return srtp_err_status_init_fail;
 	return srtp_err_status_ok;
 }
@@ -338,7 +335,7 @@ static srtp_err_status_t gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direct
 	if (dir != srtp_direction_encrypt && dir != srtp_direction_decrypt)
 		return srtp_err_status_bad_param;
 	s->encrypt = dir == srtp_direction_encrypt;
-	if (EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, iv, s->encrypt) != 1)
+	if (EVP_CipherInit_ex(s->o.ctx, NULL, NULL, NULL, iv, s->encrypt) != 1)
 		return srtp_err_status_init_fail;
 	return srtp_err_status_ok;
 }
@@ -348,7 +345,7 @@ static srtp_err_status_t gcm_set_aad(void *state, const uint8_t *aad, uint32_t a
 	struct gcm *s = state;
 	int out;
 
-	if (aad_len > INT32_MAX || EVP_CipherUpdate(s->ctx, NULL, &out, aad, (int)aad_len) != 1)
+	if (aad_len > INT32_MAX || EVP_CipherUpdate(s->o.ctx, NULL, &out, aad, (int)aad_len) != 1)
 		return srtp_err_status_algo_fail;
 	return srtp_err_status_ok;
 }
@@ -360,7 +357,7 @@ static srtp_err_status_t gcm_encrypt(void *state, uint8_t *buf, unsigned int *le
 
 	if (!s->encrypt || *len > INT32_MAX)
 		return srtp_err_status_bad_param;
-	if (EVP_CipherUpdate(s->ctx, buf, &out, buf, (int)*len) != 1 || out != (int)*len)
+	if (EVP_CipherUpdate(s->o.ctx, buf, &out, buf, (int)*len) != 1 || out != (int)*len)
 		return srtp_err_status_cipher_fail;
 	return srtp_err_status_ok;
 }
@@ -373,8 +370,8 @@ static srtp_err_status_t gcm_get_tag(void *state, uint8_t *tag, uint32_t *len)
 
 	if (!s->encrypt)
 		return srtp_err_status_bad_param;
-	if (EVP_CipherFinal_ex(s->ctx, tag, &out) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_GET_TAG, s->tag_len, tag) != 1)
+	if (EVP_CipherFinal_ex(s->o.ctx, tag, &out) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(s->o.ctx, EVP_CTRL_GCM_GET_TAG, s->tag_len, tag) != 1)
 		return srtp_err_status_algo_fail;
 	*len = (uint32_t)s->tag_len;
 	return srtp_err_status_ok;
@@ -392,10 +389,10 @@ static srtp_err_status_t gcm_decrypt(void *state, uint8_t *buf, unsigned int *le
 	if (*len < (unsigned int)s->tag_len)
 		return srtp_err_status_auth_fail;
 	n = *len - (unsigned int)s->tag_len;
-	if (EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_TAG, s->tag_len, buf + n) != 1 ||
-	    EVP_CipherUpdate(s->ctx, buf, &out, buf, (int)n) != 1 || out != (int)n)
+	if (EVP_CIPHER_CTX_ctrl(s->o.ctx, EVP_CTRL_GCM_SET_TAG, s->tag_len, buf + n) != 1 ||
+	    EVP_CipherUpdate(s->o.ctx, buf, &out, buf, (int)n) != 1 || out != (int)n)
 		return srtp_err_status_cipher_fail;
-	if (EVP_CipherFinal_ex(s->ctx, buf + n, &out) != 1)
+	if (EVP_CipherFinal_ex(s->o.ctx, buf + n, &out) != 1)
 		return srtp_err_status_auth_fail;
 	*len = n;
 	return srtp_err_status_ok;
@@ -460,11 +457,11 @@ static const srtp_cipher_test_case_t gcm_256_test = {
 	NULL};
 
 static const srtp_cipher_type_t gcm_128 = {
-	gcm_alloc,  gcm_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt,
+	gcm_alloc,  cipher_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt,
 	gcm_set_iv, gcm_get_tag, "AES-128 GCM (sipuad, OpenSSL)", &gcm_128_test,
 	SRTP_AES_GCM_128};
 static const srtp_cipher_type_t gcm_256 = {
-	gcm_alloc,  gcm_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt,
+	gcm_alloc,  cipher_dealloc, gcm_init, gcm_set_aad, gcm_encrypt, gcm_decrypt,
 	gcm_set_iv, gcm_get_tag, "AES-256 GCM (sipuad, OpenSSL)", &gcm_256_test,
 	SRTP_AES_GCM_256};
 
