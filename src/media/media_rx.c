@@ -22,8 +22,13 @@ static bool source_ok(struct media *m, const struct net_addr *from, bool rtcp)
 
 	if (m->latched)
 		return net_addr_eq(from, want);
-	/* Symmetric RTP takes the first source that passes every check (see latch()). */
-	if (m->eng->cfg.symmetric)
+	/*
+	 * Symmetric RTP takes the first RTP source that passes every check
+	 * (see latch()).  RTCP waits for it: until RTP latched, reports come
+	 * only from where the SDP says, or anyone could set the round-trip
+	 * time and the loss the call reports.
+	 */
+	if (m->eng->cfg.symmetric && !rtcp)
 		return true;
 	return net_addr_eq(from, want) ||
 	       /* rtcp-mux: the peer's RTCP comes from its RTP port */

@@ -925,6 +925,33 @@ START_TEST(test_symmetric_latch)
 	run_ms(20);
 	ck_assert_uint_eq(B.latched, 0);
 	ck_assert_uint_ge(drain_rtp(s_rtp, 0), 1);
+	/* A stranger's report before RTP latched: dropped, the figures untouched. */
+	{
+		struct rtcp_report r = {.ssrc = 0x0badc0de,
+					.have_block = true,
+					.fraction = 128,
+					.lost = 50,
+					.jitter = 800,
+					.cname = "stranger"};
+		struct net_addr to;
+		uint8_t buf[RTCP_MAX];
+		size_t len;
+
+		media_stats(B.m, &st);
+		r.peer_ssrc = st.ssrc;
+		len = rtcp_build(buf, sizeof(buf), &r, false, NULL);
+		ck_assert_uint_gt(len, 0);
+		media_local(B.m, &to);
+		net_addr_set_port(&to, (uint16_t)(net_addr_port(&to) + 1));
+		ck_assert_int_eq(sendto(x, buf, len, 0, (struct sockaddr *)&to.ss, to.len),
+				 (ssize_t)len);
+		run_ms(20);
+		media_stats(B.m, &st);
+		ck_assert_uint_eq(st.rtcp_rx, 0);
+		ck_assert_uint_eq(st.drop_source, 1);
+		ck_assert_msg(st.remote_loss_pct <= 0, "remote loss %.1f %% from a stranger",
+			      st.remote_loss_pct);
+	}
 	send_pkt(r_rtp, B.m, 0, true, 1, 0, pl, sizeof(pl));
 	run_ms(20);
 	ck_assert_uint_eq(B.latched, 1);
@@ -938,7 +965,7 @@ START_TEST(test_symmetric_latch)
 	run_ms(20);
 	media_stats(B.m, &st);
 	ck_assert_uint_eq(st.drop_pt, 1);
-	ck_assert_uint_eq(st.drop_source, 1);
+	ck_assert_uint_eq(st.drop_source, 2); /* the stranger's report, and this */
 	ck_assert_uint_eq(st.rx_packets, 1);
 	/* The first report goes to real's RTCP port. */
 	wait_rtcp(r_rtcp);
