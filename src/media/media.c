@@ -548,15 +548,12 @@ int media_update(struct media *m, const struct media_params *p)
 	}
 	idle_release(m);
 	if (m->eng && !m->file && !m->src_failed && m->src_cfg.kind == MEDIA_SRC_FILE) {
-		char why[256], reason[264];
+		char why[256];
 
 		/* Told once, as a play's read error is: a re-INVITE does not try again. */
 		if (afile_open(&m->file, m->src_cfg.path, m->src_cfg.loop, why, sizeof(why)) < 0) {
 			m->src_failed = true;
-			snprintf(reason, sizeof(reason), "error: %s", why);
-			media_ev_push(m, &(struct media_event_info){.ev = MEDIA_EV_PLAY_DONE,
-								    .path = m->src_cfg.path,
-								    .reason = reason});
+			media_source_done(m, why);
 		}
 	}
 	return 0;

@@ -194,6 +194,13 @@ bool media_encode(struct media *m, const struct codec *c, uint8_t *out, const in
 bool media_decode(struct media *m, const struct codec *c, int16_t *pcm, const uint8_t *in, size_t n);
 
 /* media_tx.c */
+/*
+ * The file: source is done: MEDIA_EV_PLAY_DONE for its path, "end", or
+ * "error: " and err when it could not be opened or read.  The file stays
+ * (done), so that it is not opened again; silence follows.
+ */
+void media_source_done(struct media *m, const char *err);
+
 uint64_t media_wall_us(void);
 /* The engine clock as an NTP timestamp (RFC 3550 §4): wall time at start, monotonic since. */
 uint64_t media_ntp_now(const struct media_engine *eng);

@@ -128,14 +128,9 @@ static void file_fill(struct afile *f, int16_t *out, size_t n)
 		memset(out + got, 0, (n - got) * sizeof(*out));
 }
 
-/*
- * The file of a file: source ended: what the end of a play says, but the
- * file stays (done), so that it is not opened again; silence follows.
- */
-static void source_file_end(struct media *m)
+void media_source_done(struct media *m, const char *err)
 {
-	const char *err = afile_error(m->file);
-	char reason[200];
+	char reason[300];
 
 	snprintf(reason, sizeof(reason), "%s%s", err ? "error: " : "end", err ? err : "");
 	media_ev_push(m, &(struct media_event_info){
@@ -171,7 +166,7 @@ static void source(struct media *m, int16_t *out, const int16_t *rx)
 			file_fill(m->file, out, n);
 			/* Told once, at the tick it ends (not looping, or a read error). */
 			if (afile_done(m->file))
-				source_file_end(m);
+				media_source_done(m, afile_error(m->file));
 			return;
 		}
 		break;
